@@ -1,0 +1,49 @@
+# Two commands for a fresh machine (Python 3.11+, Node 20 and npm):
+#   make serve   install pinned deps, build the site, serve it on http://127.0.0.1:8000
+#   make test    the same setup plus Debian Chromium if missing, then every test
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: setup build serve test lint chromium schema clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Debian chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+build: setup
+	$(PY) build.py
+
+serve: setup
+	$(PY) build.py --serve
+
+lint: setup
+	$(PY) -m ruff check .
+	$(VENV)/bin/zoo validate
+
+schema: setup
+	$(VENV)/bin/zoo schema
+
+test: setup chromium lint
+	ZOO_SITE=$(CURDIR)/test-output/site $(PY) build.py --out test-output/site
+	ZOO_SITE=$(CURDIR)/test-output/site $(PY) -m pytest
+
+clean:
+	rm -rf site test-output .pytest_cache .ruff_cache

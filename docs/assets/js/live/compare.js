@@ -1,0 +1,232 @@
+// The compare page: 2 to 4 models on the same T, d and seed, mixing matrices side by side on one shared
+// colour scale (the largest |A| over all of them), so colours compare across panels.
+//
+// State lives in the URL (?models=fox,mamba-2&T=32&d=16&seed=0) so a comparison can be linked.
+// Until the reader starts Pyodide, the build-time figures (T=32, d=16, seed 0) are shown when the
+// settings match them; each drawn panel carries data-zoo-model and data-zoo-checksum.
+
+import { plot, track } from "../figures.js";
+import { maxAbs, mixingFigure, rows } from "./plots.js";
+import { slider, statusView } from "./panel.js";
+import { liveRuntime } from "./runtime.js";
+
+const SITE = new URL("../../../", import.meta.url);
+const MIN = 2;
+const MAX = 4;
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v === null || v === undefined) continue;
+    if (k === "class") el.className = v;
+    else if (k === "text") el.textContent = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  el.append(...children.filter(Boolean));
+  return el;
+}
+
+class Compare {
+  constructor(el) {
+    this.el = el;
+    this.runtime = liveRuntime();
+    this.busy = false;
+    this.dirty = false;
+  }
+
+  async setup() {
+    const response = await fetch(new URL(this.el.dataset.zooCompare, SITE));
+    if (!response.ok) throw new Error(`compare settings: HTTP ${response.status}`);
+    this.cfg = await response.json();
+    this.byId = Object.fromEntries(this.cfg.models.map((m) => [m.id, m]));
+    this.readState();
+
+    this.boxes = [...this.el.querySelectorAll('input[type="checkbox"][name="model"]')];
+    for (const box of this.boxes) {
+      box.checked = this.state.models.includes(box.value);
+      box.addEventListener("change", () => {
+        this.state.models = this.boxes.filter((b) => b.checked).map((b) => b.value);
+        this.update();
+      });
+    }
+
+    const status = statusView(this.el);
+    this.button = h("button", { type: "button", class: "md-button md-button--primary", "data-zoo-live-start": true,
+      text: "Run live in your browser" });
+    this.button.addEventListener("click", () => {
+      this.started = true;
+      this.update();
+    });
+    const controls = h("div", { class: "zoo-live__controls" });
+    for (const name of ["T", "d", "seed"]) {
+      const [min, max, step] = this.cfg.ranges[name];
+      controls.append(slider({ name, label: name, min, max, step, value: this.state[name] }, (v) => {
+        this.state[name] = v;
+        this.update();
+      }).row);
+    }
+    this.note = h("p", { class: "zoo-compare__note", role: "status" });
+    this.grid = h("div", { class: "zoo-compare__grid" });
+    const app = this.el.querySelector("[data-zoo-compare-app]");
+    app.replaceChildren(h("div", { class: "zoo-live__bar" }, this.button, status.box), controls, this.note, this.grid);
+    app.hidden = false;
+
+    const unsubscribe = this.runtime.subscribe((s) => {
+      if (!this.el.isConnected) return unsubscribe();
+      status.update(s);
+      this.button.disabled = s.status === "loading";
+      if (s.status === "failed") this.started = false;
+    });
+    if (!this.cfg.available) {
+      this.button.disabled = true;
+      const error = status.box.querySelector(".zoo-live__error");
+      error.hidden = false;
+      error.textContent = `Live runs are unavailable on this build: ${this.cfg.reason}.`;
+      this.el.dataset.zooErrorKind = "unavailable";
+    }
+    this.started = this.runtime.state.status === "ready";
+    this.update();
+  }
+
+  readState() {
+    const q = new URLSearchParams(location.search);
+    const d = this.cfg.defaults;
+    const int = (key, fallback) => {
+      const [min, max] = this.cfg.ranges[key];
+      const v = Number.parseInt(q.get(key), 10);
+      return Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
+    };
+    const wanted = (q.get("models") || "").split(",").filter((id) => id in this.byId);
+    const models = [...new Set(wanted)].slice(0, MAX);
+    // Default: the first model and the first one with the other readout (softmax vs linear, say).
+    const first = this.cfg.models[0];
+    const other = this.cfg.models.find((m) => m.readout !== first.readout) || this.cfg.models[1];
+    this.state = {
+      models: models.length ? models : [first, other].filter(Boolean).map((m) => m.id),
+      T: int("T", d.T), d: int("d", d.d), seed: int("seed", d.seed),
+    };
+  }
+
+  writeState() {
+    const q = new URLSearchParams({ models: this.state.models.join(","), T: this.state.T, d: this.state.d,
+      seed: this.state.seed });
+    history.replaceState(history.state, "", `${location.pathname}?${q.toString().replace(/%2C/g, ",")}`);
+  }
+
+  // Any change: redraw, but never queue more than one redraw behind the one in progress.
+  update() {
+    // At most four: further boxes are disabled rather than silently unticking an earlier choice.
+    for (const box of this.boxes) box.disabled = !box.checked && this.state.models.length >= MAX;
+    this.writeState();
+    if (this.busy) {
+      this.dirty = true;
+      return;
+    }
+    this.loop();
+  }
+
+  async loop() {
+    this.busy = true;
+    try {
+      do {
+        this.dirty = false;
+        await this.render();
+      } while (this.dirty && this.el.isConnected);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async render() {
+    const n = this.state.models.length;
+    if (n < MIN) {
+      this.note.textContent = `Choose ${MIN - n} more model${MIN - n > 1 ? "s" : ""} (${MIN} to ${MAX}).`;
+      this.grid.replaceChildren();
+      return;
+    }
+    const d = this.cfg.defaults;
+    const isDefault = this.state.T === d.T && this.state.d === d.d && this.state.seed === d.seed;
+    let panels;
+    try {
+      if (this.started) {
+        this.button.hidden = true;
+        this.note.textContent = "Running…";
+        panels = await this.runLive();
+      } else if (isDefault) {
+        panels = await this.loadStatic();
+      } else {
+        this.note.textContent = `These settings need a live run (the build computed T=${d.T}, d=${d.d}, seed ${d.seed}).`;
+        this.grid.replaceChildren();
+        return;
+      }
+    } catch (err) {
+      // Runtime failures are shown by the status line; a kernel error or a missing figure is said here.
+      this.note.textContent = err.kind === "python" ? `A kernel raised: ${err.message}`
+        : err.kind ? "" : `Could not draw: ${err.message}`;
+      if (err.kind && err.kind !== "python") this.button.hidden = false;
+      return;
+    }
+    if (this.dirty || !this.el.isConnected) return; // a newer choice is on its way
+    await this.draw(panels);
+    this.note.textContent = this.started
+      ? `Computed live by Pyodide: T=${this.state.T}, d=${this.state.d}, seed ${this.state.seed}, default parameters; `
+        + "one colour scale for all panels."
+      : `Computed at build time: T=${d.T}, d=${d.d}, seed ${d.seed}, default parameters; one colour scale for all `
+        + "panels. Run live to change T, d or the seed.";
+  }
+
+  async loadStatic() {
+    return Promise.all(this.state.models.map(async (id) => {
+      const response = await fetch(new URL(`assets/data/figs/${id}-mixing-t32.json`, SITE));
+      if (!response.ok) throw new Error(`HTTP ${response.status} for the ${id} figure`);
+      const fig = await response.json();
+      return { id, z: fig.data[0].z, checksum: null };
+    }));
+  }
+
+  async runLive() {
+    const { T, d, seed } = this.state;
+    const out = [];
+    for (const id of this.state.models) { // one worker, one run at a time anyway
+      const m = this.byId[id];
+      const r = await this.runtime.run({ module: m.module, T, d, seed, params: m.params });
+      const A = r.arrays.A;
+      out.push({ id, z: rows(A, A.shape.length === 3 ? [0] : []), checksum: r.checksum, perChannel: A.shape.length === 3,
+        args: { module: m.module, T, d, seed, params: m.params } });
+    }
+    return out;
+  }
+
+  async draw(panels) {
+    const zmax = Math.max(...panels.map((p) => maxAbs(p.z)));
+    const figures = panels.map((p, i) => {
+      const m = this.byId[p.id];
+      const div = h("div", { class: "zoo-compare__plot", "data-zoo-model": p.id });
+      if (p.checksum !== null) {
+        div.dataset.zooChecksum = String(p.checksum);
+        div.dataset.zooRun = JSON.stringify(p.args);
+      }
+      const title = `${m.short_name}${p.perChannel ? " (channel 1)" : ""}`;
+      return { div, fig: mixingFigure(p.z, { title, zmax, showscale: i === panels.length - 1 }) };
+    });
+    this.grid.replaceChildren(...figures.map((f) => f.div));
+    this.grid.dataset.zooCount = String(panels.length);
+    await Promise.all(figures.map(({ div, fig }) => plot(div, fig).then(track)));
+    this.el.dataset.zooZmax = String(zmax);
+    this.el.dataset.zooDrawn = this.state.models.join(",");
+    this.el.dispatchEvent(new CustomEvent("zoo-compare-drawn", { bubbles: true }));
+  }
+}
+
+export function init(root) {
+  for (const el of root.querySelectorAll("[data-zoo-compare]:not([data-zoo-compare-wired])")) {
+    el.dataset.zooCompareWired = "true";
+    new Compare(el).setup().catch((err) => {
+      const app = el.querySelector("[data-zoo-compare-app]");
+      if (app) {
+        app.hidden = false;
+        app.textContent = `The compare page could not start (${err.message}).`;
+      }
+    });
+  }
+}

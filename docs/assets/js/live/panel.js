@@ -1,0 +1,320 @@
+// The live panel on each model page: sliders for T, d, seed and the model's declared parameters; runs the
+// model's kernels_wasm file in Pyodide and draws its mixing matrix, its state at step t and the norms.
+//
+// Markup (templates/live_panel.html.j2): <div data-zoo-live="assets/data/live/<id>.json"> holding the
+// build-time figures; this module adds the controls and live figures and, after every drawn run, sets
+//   data-zoo-status    idle | loading | ready | failed
+//   data-zoo-run       the exact arguments of the run (JSON), data-zoo-checksum  api.simulate's checksum
+//   data-zoo-redraw-ms time from the slider change to the redrawn figures (for scripts/measure_live.py)
+
+import { themeLayout } from "../figures.js";
+import { panelFigure, rows } from "./plots.js";
+import { liveRuntime } from "./runtime.js";
+
+const SITE = new URL("../../../", import.meta.url);
+
+// figures.js's palette, applied to every axis of a multi-axis figure (its themeLayout covers x and y only).
+export function themed(layout) {
+  const theme = themeLayout();
+  const out = { ...layout, ...theme, xaxis: layout.xaxis, yaxis: layout.yaxis };
+  for (const key of Object.keys(layout)) {
+    if (/^[xy]axis\d*$/.test(key)) out[key] = { ...theme[key[0] + "axis"], ...layout[key] };
+  }
+  return out;
+}
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v === null || v === undefined) continue;
+    if (k === "class") el.className = v;
+    else if (k === "text") el.textContent = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  el.append(...children.filter(Boolean));
+  return el;
+}
+
+// A labelled range input with its value shown beside it; `onInput` gets the value as a number.
+export function slider({ name, label, min, max, step, value, help }, onInput) {
+  const id = `zoo-live-${name}-${Math.random().toString(36).slice(2, 8)}`;
+  const input = h("input", { type: "range", id, name, min, max, step, value, "aria-describedby": help ? `${id}-help` : null });
+  const out = h("output", { for: id, text: String(value) });
+  input.addEventListener("input", () => {
+    out.textContent = input.value;
+    onInput(Number(input.value));
+  });
+  const row = h("div", { class: "zoo-live__slider" },
+    h("label", { for: id, text: label }), input, out,
+    help ? h("small", { id: `${id}-help`, text: help }) : null);
+  return { row, input, out };
+}
+
+// Python literal for a JSON number or string, as it appears in the "code" tab's call line.
+const pyLiteral = (v) => (typeof v === "string" ? JSON.stringify(v) : String(v));
+
+export function callSource(args, checksum) {
+  const params = Object.entries(args.params).map(([k, v]) => `, ${k}=${pyLiteral(v)}`).join("");
+  return "from kernels_wasm import api\n\n"
+    + `result = api.simulate(${JSON.stringify(args.module)}, T=${args.T}, d=${args.d}, seed=${args.seed}${params})\n`
+    + (checksum === undefined ? "" : `# result["checksum"] == ${checksum}\n`);
+}
+
+// The status line and progress bar shared by the panel and the compare page.
+export function statusView(host) {
+  const text = h("p", { class: "zoo-live__status-text", role: "status", "aria-live": "polite" });
+  const bar = h("progress", { class: "zoo-live__progress", max: 1, value: 0, hidden: true, "aria-label": "bytes loaded" });
+  const error = h("p", { class: "zoo-live__error", role: "alert", hidden: true });
+  const box = h("div", { class: "zoo-live__status" }, bar, text, error);
+  const update = (s) => {
+    host.dataset.zooStatus = s.status;
+    bar.hidden = s.status !== "loading";
+    error.hidden = s.status !== "failed";
+    if (s.status === "loading") {
+      bar.max = s.total || 1;
+      bar.value = Math.min(s.loaded, bar.max);
+      const mb = (x) => (x / 1e6).toFixed(1);
+      text.textContent = `Loading ${s.phase}: ${mb(s.loaded)} of ${mb(s.total)} MB (Pyodide and numpy, once per visit).`;
+      bar.dataset.zooLoaded = s.loaded;
+    } else if (s.status === "ready") {
+      text.textContent = `Pyodide ready (Python ${s.python}, numpy ${s.numpy}), started in ${(s.ms / 1000).toFixed(1)} s.`;
+    } else if (s.status === "failed") {
+      text.textContent = "";
+      error.textContent = s.message;
+      host.dataset.zooErrorKind = s.kind;
+    } else {
+      text.textContent = "";
+    }
+  };
+  return { box, update };
+}
+
+class Panel {
+  constructor(el) {
+    this.el = el;
+    this.runtime = liveRuntime();
+    this.result = null;
+    this.busy = false;
+    this.dirty = false;
+    this.inputAt = 0;
+    this.runs = 0;
+  }
+
+  async setup() {
+    const response = await fetch(new URL(this.el.dataset.zooLive, SITE));
+    if (!response.ok) throw new Error(`panel settings: HTTP ${response.status}`);
+    const cfg = await response.json();
+    this.cfg = cfg;
+    this.args = {
+      module: cfg.module,
+      ...cfg.defaults,
+      params: Object.fromEntries(cfg.params.map((p) => [p.name, p.default])),
+    };
+
+    const status = statusView(this.el);
+    this.button = h("button", { type: "button", class: "md-button md-button--primary", "data-zoo-live-start": true,
+      text: "Run live in your browser" });
+    this.button.addEventListener("click", () => this.start());
+
+    const controls = h("div", { class: "zoo-live__controls" });
+    const general = [
+      { name: "T", label: "T (steps)", help: "sequence length" },
+      { name: "d", label: "d (width)", help: "d_k = d_v = d" },
+      { name: "seed", label: "seed", help: "random inputs q, k, v and gates" },
+    ];
+    for (const g of general) {
+      const [min, max, step] = cfg.ranges[g.name];
+      controls.append(slider({ ...g, min, max, step, value: this.args[g.name] }, (v) => {
+        this.args[g.name] = v;
+        this.changed();
+      }).row);
+    }
+    for (const p of cfg.params) {
+      controls.append(slider(p, (v) => {
+        this.args.params[p.name] = v;
+        this.changed();
+      }).row);
+    }
+
+    // Figures tab: one Plotly figure (mixing matrix, state at step t, norms) and the sliders that only
+    // change what is shown (no new run): step t, and the channel for per-channel models.
+    this.plot = h("div", { class: "zoo-live__plot zoo-live__plot--panel", "data-zoo-live-plot": true });
+    this.t = slider({ name: "t", label: "step t", min: 1, max: this.args.T, step: 1, value: this.args.T,
+      help: "which step's state to show" }, () => this.draw());
+    this.channel = slider({ name: "channel", label: "channel", min: 1, max: this.args.d, step: 1, value: 1,
+      help: "this model mixes each value channel with its own matrix" }, () => this.draw());
+    this.channel.row.hidden = true;
+    const figures = h("div", { class: "zoo-live__figures", role: "tabpanel" },
+      this.plot, h("div", { class: "zoo-live__view" }, this.t.row, this.channel.row));
+    this.timing = h("p", { class: "zoo-live__timing" });
+
+    this.code = h("div", { class: "zoo-live__code", role: "tabpanel", hidden: true });
+    const tabs = h("div", { class: "zoo-live__tabs", role: "tablist" });
+    const tab = (label, panel) => {
+      const b = h("button", { type: "button", role: "tab", "aria-selected": panel === figures ? "true" : "false",
+        text: label, "data-zoo-live-tab": label.toLowerCase() });
+      b.addEventListener("click", () => {
+        for (const other of tabs.children) other.setAttribute("aria-selected", String(other === b));
+        figures.hidden = panel !== figures;
+        this.code.hidden = panel !== this.code;
+      });
+      return b;
+    };
+    tabs.append(tab("Figures", figures), tab("Code", this.code));
+    this.live = h("div", { class: "zoo-live__results", hidden: true }, tabs, figures, this.code, this.timing);
+
+    const app = this.el.querySelector("[data-zoo-live-app]");
+    app.replaceChildren(h("div", { class: "zoo-live__bar" }, this.button, status.box), controls, this.live);
+    app.hidden = false;
+
+    // Redraw in the new colours when the reader flips Material's light/dark palette.
+    const palette = new MutationObserver(() => (this.el.isConnected ? this.draw() : palette.disconnect()));
+    palette.observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
+
+    const unsubscribe = this.runtime.subscribe((s) => {
+      if (!this.el.isConnected) return unsubscribe(); // the page was left through instant navigation
+      status.update(s);
+      this.button.disabled = s.status === "loading";
+    });
+    if (!cfg.available) {
+      this.el.dataset.zooStatus = "failed";
+      this.el.dataset.zooErrorKind = "unavailable";
+      status.box.querySelector(".zoo-live__error").hidden = false;
+      status.box.querySelector(".zoo-live__error").textContent =
+        `Live runs are unavailable on this build: ${cfg.reason}. The figures above were computed at build time.`;
+      this.button.disabled = true;
+      return;
+    }
+    // The reader already started Pyodide on another page: no reason to make them click again.
+    if (this.runtime.state.status === "ready") this.start();
+  }
+
+  start() {
+    this.button.hidden = true;
+    this.inputAt = performance.now();
+    this.changed({ immediate: true });
+  }
+
+  // Slider moved: run again, but never queue more than one run behind the one in flight.
+  changed() {
+    if (this.button && !this.button.hidden) return; // not started: sliders only set the first run's inputs
+    this.inputAt = performance.now();
+    if (this.busy) {
+      this.dirty = true;
+      return;
+    }
+    this.loop();
+  }
+
+  async loop() {
+    this.busy = true;
+    try {
+      do {
+        this.dirty = false;
+        const args = structuredClone(this.args);
+        const startedAt = this.inputAt;
+        let result;
+        try {
+          result = await this.runtime.run(args);
+        } catch (err) {
+          if (err.kind === "python") this.timing.textContent = `The kernel raised: ${err.message}`;
+          this.button.hidden = err.kind === "python";
+          return;
+        }
+        if (!this.el.isConnected) return;
+        this.result = { args, ...result };
+        const drawStart = performance.now();
+        await this.draw({ fresh: true });
+        // Where the time goes: Python inside the worker, the round trip around it, and Plotly.
+        this.el.dataset.zooPythonMs = result.ms.toFixed(1);
+        this.el.dataset.zooRoundTripMs = (drawStart - startedAt).toFixed(1);
+        this.el.dataset.zooDrawMs = (performance.now() - drawStart).toFixed(1);
+        this.el.dataset.zooRun = JSON.stringify(args);
+        this.el.dataset.zooChecksum = String(result.checksum);
+        const elapsed = performance.now() - startedAt;
+        this.el.dataset.zooRedrawMs = elapsed.toFixed(1);
+        // The first run includes starting Pyodide; later ones are what a slider change costs.
+        const took = this.runs++ ? `slider to redrawn figures ${elapsed.toFixed(0)} ms`
+          : `first result ${(elapsed / 1000).toFixed(1)} s after the click`;
+        this.timing.textContent = `Python ran in ${result.ms.toFixed(1)} ms; ${took}. Checksum ${result.checksum}`
+          + (this.matchesBuild(args, result) ? " (equals the build-time run)." : ".");
+        this.el.dispatchEvent(new CustomEvent("zoo-live-drawn", { bubbles: true }));
+      } while (this.dirty);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  matchesBuild(args, result) {
+    const d = this.cfg.defaults;
+    const defaults = args.T === d.T && args.d === d.d && args.seed === d.seed
+      && this.cfg.params.every((p) => args.params[p.name] === p.default);
+    return defaults && Math.abs(result.checksum - this.cfg.static_checksum) <= 1e-6 * (1 + Math.abs(result.checksum));
+  }
+
+  async draw({ fresh = false } = {}) {
+    const r = this.result;
+    if (!r) return;
+    const { T, d, seed } = r.args;
+    const A = r.arrays.A;
+    const perChannel = A.shape.length === 3;
+    this.channel.row.hidden = !perChannel;
+    this.channel.input.max = perChannel ? A.shape[0] : 1;
+    const c = Math.min(Number(this.channel.input.value), perChannel ? A.shape[0] : 1) - 1;
+    this.t.input.max = T;
+    if (fresh || Number(this.t.input.value) > T) this.t.input.value = T; // a new run shows its last step
+    this.t.out.textContent = this.t.input.value;
+    this.channel.out.textContent = c + 1;
+    const t = Number(this.t.input.value) - 1;
+    const mixing = rows(A, perChannel ? [c] : []);
+    const S = r.arrays.states;
+    const stateShape = S ? S.shape.slice(1) : [];
+    const fig = panelFigure({
+      wide: this.plot.clientWidth >= 560,
+      mixing: { z: mixing, title: `${this.cfg.short_name}: mixing matrix A${perChannel ? ` (channel ${c + 1})` : ""}, `
+        + `T=${T}, d=${d}, seed ${seed}` },
+      state: S
+        ? { z: rows(S, [t]), title: `state S_t at t=${t + 1} (${stateShape.join(" × ")})`,
+          xlabel: stateShape.length === 2 ? "k index" : "index", ylabel: stateShape.length === 2 ? "v index" : "" }
+        : { row: mixing[t], title: `no fixed state (KV cache): what step t=${t + 1} reads` },
+      norms: { o: rows(r.arrays.o), stateNorm: r.arrays.state_norm?.data, title: "norms over time" },
+    });
+    const Plotly = await window.zooLoadPlotly();
+    await Plotly.react(this.plot, fig.data, themed(fig.layout), { displayModeBar: false, responsive: true });
+    if (fresh) {
+      this.showCode(r);
+      this.live.hidden = false;
+      // Live figures replace the build-time ones (which stay in the page for a failed or absent run).
+      for (const el of this.el.querySelectorAll("[data-zoo-live-static]")) el.hidden = true;
+    }
+  }
+
+  showCode(r) {
+    const select = h("select", { "aria-label": "source file" });
+    for (const name of r.files) select.append(h("option", { value: name, text: `kernels_wasm/${name}` }));
+    select.value = `${r.args.module}.py`;
+    const source = h("code", { class: "language-python" });
+    const show = () => { source.textContent = r.sources[select.value]; };
+    select.addEventListener("change", show);
+    show();
+    this.code.replaceChildren(
+      h("p", { text: "The call that produced these figures, run by Pyodide in your browser:" }),
+      h("pre", { "data-zoo-live-call": true }, h("code", { class: "language-python", text: callSource(r.args, r.checksum) })),
+      h("p", {}, "Every file it executed (", select, "), exactly as sent to Pyodide:"),
+      h("pre", { "data-zoo-live-source": true }, source));
+  }
+}
+
+export function init(root) {
+  for (const el of root.querySelectorAll("[data-zoo-live]:not([data-zoo-live-wired])")) {
+    el.dataset.zooLiveWired = "true";
+    new Panel(el).setup().catch((err) => {
+      el.dataset.zooStatus = "failed";
+      const app = el.querySelector("[data-zoo-live-app]");
+      if (app) {
+        app.hidden = false;
+        app.textContent = `The live panel could not start (${err.message}); the figures above stay as computed at build time.`;
+      }
+    });
+  }
+}

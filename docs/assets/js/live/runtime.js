@@ -1,0 +1,145 @@
+// The page side of live runs: one worker for the whole tab, kept on window so that Material's instant
+// navigation (which swaps the page body but keeps this module and window) does not start Pyodide twice.
+//
+//   const rt = liveRuntime();
+//   rt.subscribe(listener)        listener(state): {status, loaded, total, phase, message, ms}
+//   await rt.start()              resolves when Pyodide, numpy and kernels_wasm are ready; rejects on failure
+//   await rt.run(args)            {checksum, ms, arrays, files, sources}; args: {module, T, d, seed, params}
+
+const SITE = new URL("../../../", import.meta.url); // this file is assets/js/live/runtime.js
+const PYODIDE_URL = new URL("assets/vendor/pyodide/", SITE).href;
+const KERNELS_URL = new URL("assets/kernels_wasm/", SITE).href;
+export const TIMEOUT_MS = 30000; // for a cold start and for any single run
+
+export class LiveError extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind; // "webassembly" | "unavailable" | "wheel" | "kernels" | "start" | "timeout" | "python"
+  }
+}
+
+class Runtime {
+  constructor() {
+    this.worker = null;
+    this.starting = null; // the promise of the current (or last) start
+    this.state = { status: "idle", loaded: 0, total: 0, phase: "", message: "", ms: 0 };
+    this.listeners = new Set();
+    this.pending = new Map(); // run id -> {resolve, reject, timer}
+    this.nextId = 1;
+  }
+
+  subscribe(listener) {
+    this.listeners.add(listener);
+    listener(this.state);
+    return () => this.listeners.delete(listener);
+  }
+
+  set(patch) {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener(this.state);
+  }
+
+  start() {
+    // A failed start may be retried (the reader clicks again); a good one is shared by every panel.
+    if (this.starting && this.state.status !== "failed") return this.starting;
+    this.starting = this.boot();
+    return this.starting;
+  }
+
+  async boot() {
+    this.set({ status: "loading", loaded: 0, phase: "Pyodide", message: "" });
+    if (typeof WebAssembly !== "object" || typeof Worker !== "function") {
+      throw this.fail("webassembly", "Live runs need WebAssembly and Web Workers, which this browser does not offer. "
+        + "The figures above were computed at build time with the same code.");
+    }
+    let manifest;
+    try {
+      const response = await fetch(new URL("zoo-live.json", PYODIDE_URL));
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      manifest = await response.json();
+    } catch (err) {
+      throw this.fail("unavailable", `Live runs are unavailable: the Pyodide runtime is not part of this site (${err.message}).`);
+    }
+    if (!manifest.available) {
+      throw this.fail("unavailable", `Live runs are unavailable on this build: ${manifest.reason}. `
+        + "The figures shown were computed at build time.");
+    }
+    this.set({ total: manifest.total_bytes });
+
+    const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "zoo-live" });
+    this.worker = worker;
+    const t0 = performance.now();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(this.fail("timeout", `Pyodide did not start within ${TIMEOUT_MS / 1000} s. `
+          + "The network may be slow; try again, the figures above stay as they are."));
+      }, TIMEOUT_MS);
+      worker.onmessage = (event) => {
+        const m = event.data;
+        if (m.type === "progress") {
+          this.set({ loaded: m.loaded, phase: m.phase });
+        } else if (m.type === "ready") {
+          clearTimeout(timer);
+          this.set({ status: "ready", loaded: this.state.total, ms: performance.now() - t0, python: m.python,
+            numpy: m.numpy });
+          resolve(this);
+        } else if (m.type === "failed") {
+          clearTimeout(timer);
+          const help = m.kind === "wheel" ? " The site was built without it or it was not served; live runs are "
+            + "unavailable, the figures computed at build time stay." : "";
+          reject(this.fail(m.kind, m.message + help));
+        } else {
+          this.settle(m);
+        }
+      };
+      // An error in the worker script itself (syntax, a failed import of pyodide.mjs).
+      worker.onerror = (event) => {
+        event.preventDefault();
+        clearTimeout(timer);
+        reject(this.fail("start", `The live-run worker failed to start (${event.message || "script error"}).`));
+      };
+      worker.postMessage({ type: "init", indexURL: PYODIDE_URL, kernelsURL: KERNELS_URL, sizes: manifest.files });
+    });
+  }
+
+  fail(kind, message) {
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+    for (const { reject, timer } of this.pending.values()) {
+      clearTimeout(timer);
+      reject(new LiveError(kind, message));
+    }
+    this.pending.clear();
+    this.set({ status: "failed", kind, message });
+    return new LiveError(kind, message);
+  }
+
+  settle(m) {
+    const entry = this.pending.get(m.id);
+    if (!entry) return;
+    this.pending.delete(m.id);
+    clearTimeout(entry.timer);
+    if (m.type === "result") entry.resolve(m);
+    else entry.reject(new LiveError("python", m.message));
+  }
+
+  async run(args) {
+    await this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      // A run that hangs would block every later one (the worker is single-threaded): give the tab back.
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(this.fail("timeout", `The run took longer than ${TIMEOUT_MS / 1000} s and was stopped; `
+          + "try a smaller T or d."));
+      }, TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, timer });
+      this.worker.postMessage({ type: "run", id, args });
+    });
+  }
+}
+
+export function liveRuntime() {
+  window.__zooLive ??= new Runtime();
+  return window.__zooLive;
+}

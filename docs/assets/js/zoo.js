@@ -1,0 +1,25 @@
+// The one entry point. Material re-renders the page body on every instant navigation and emits on
+// `document$`; each feature module then wires the `[data-zoo-*]` elements it finds in the new body.
+import * as figures from "./figures.js";
+import * as filters from "./filters.js";
+import * as lineage from "./lineage.js";
+import * as tables from "./tables.js";
+import * as live from "./live/index.js";
+
+const MODULES = [figures, filters, lineage, live];
+
+function start() {
+  for (const mod of MODULES) {
+    try {
+      mod.init(document.body);
+    } catch (err) {
+      console.error(`zoo: ${mod.name || "module"} failed to start`, err);
+    }
+  }
+}
+
+if (window.document$) {
+  window.document$.subscribe(start);
+} else {
+  document.addEventListener("DOMContentLoaded", start);
+}

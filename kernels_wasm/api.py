@@ -1,0 +1,52 @@
+"""One entry point for every caller: build-time figures, tests and the browser's live runs.
+
+``simulate("gated_deltanet", T=8, d=8, seed=0, beta=0.5)`` draws the model's seeded inputs, runs its
+literal recurrence, and returns the output, the effective mixing matrix A (o = A v) and the state norms.
+"""
+
+import importlib
+
+import numpy as np
+
+
+def load(module: str):
+    """Import ``kernels_wasm.<module>``; unknown names are a ValueError, not an ImportError."""
+    if not module.isidentifier():
+        raise ValueError(f"kernel module name {module!r} is not a Python identifier")
+    try:
+        return importlib.import_module(f"{__package__}.{module}")
+    except ModuleNotFoundError as err:
+        raise ValueError(f"no kernel module kernels_wasm/{module}.py") from err
+
+
+def checksum(arr) -> float:
+    """A stable scalar fingerprint of an array: sum of entries weighted by 1, 2, 3, ... (order-sensitive).
+
+    Browser tests compare this number computed under Pyodide with the one from CPython.
+    """
+    flat = np.asarray(arr, dtype=np.float64).ravel()
+    weights = np.arange(1, flat.size + 1, dtype=np.float64) / flat.size
+    return round(float(np.dot(flat, weights)), 9)
+
+
+def simulate(module: str, T: int = 8, d: int = 8, seed: int = 0, **params) -> dict:
+    """Run one model on seeded inputs and return what the figures show."""
+    if not (1 <= T <= 4096 and 1 <= d <= 256):
+        raise ValueError(f"T must be in [1, 4096] and d in [1, 256], got T={T}, d={d}")
+    mod = load(module)
+    x = mod.inputs(T, d, np.random.default_rng(seed), **params)
+    o = mod.recurrent(**x)
+    A = mod.mixing_matrix(**x)
+    S = mod.states(**x) if hasattr(mod, "states") else None
+    state_norm = None
+    if S is not None:
+        S = np.asarray(S)
+        state_norm = np.sqrt(np.sum(S.reshape(S.shape[0], -1) ** 2, axis=1))  # Frobenius norm per step
+    return {
+        "inputs": x,
+        "o": o,
+        "A": A,
+        "states": S,
+        "state_norm": state_norm,
+        "checksum": checksum(o) + checksum(A),
+    }

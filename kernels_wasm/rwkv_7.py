@@ -1,0 +1,95 @@
+"""RWKV-7 "Goose" (Peng et al., 2025): a generalised delta rule with vector-valued decay and learning rate.
+
+The transition is diagonal plus rank one, Diag(w_t) - kappa_t (a_t o kappa_t)^T: a per-channel decay w_t
+and a removal along the normalised key kappa_t with a per-channel in-context learning rate a_t. The key
+that is removed (kappa) and the key that is written (k~) are separate vectors. With w = 1, a = beta 1,
+kappa = k and k~ = beta k it is DeltaNet; with w = alpha 1, a = alpha beta 1 it is Gated DeltaNet; with
+a = 0 it is GLA.
+
+Glossary (paper symbol -> code):
+    r_t             q (T, d_k)       receptance, the query
+    k~_t            k (T, d_k)       replacement key that is written
+    kappa^_t        kappa (T, d_k)   removal key, L2-normalised
+    v_t             v (T, d_v)
+    w_t             w (T, d_k)       decay in (0, 1]: exp(-e^{-1/2} sigmoid(.)) in the paper
+    a_t             a (T, d_k)       in-context learning rate in [0, 1]
+    wkv_t           S (d_v, d_k)     (the paper writes v^T k, the same d_v x d_k layout)
+
+Equations (as on the card):
+    S_t = S_{t-1} (Diag(w_t) - kappa_t (a_t o kappa_t)^T) + v_t k_t^T,   o_t = S_t r_t
+The paper's output adds a bonus (r_t . (rho o k~_t)) v_t after a group norm; it sits outside the state and is
+left out.
+"""
+
+import numpy as np
+
+from ._check import as_matrix, qkv
+from ._linear import as_chunk_size, dplr_chunked, dplr_mixing, gate_around, l2norm, log_gate, sigmoid
+
+
+def inputs(T: int, d: int, rng: np.random.Generator, decay: float = 0.6, a: float = 0.5) -> dict:
+    r = rng.standard_normal((T, d)) / np.sqrt(d)
+    k_raw = rng.standard_normal((T, d))
+    v = rng.standard_normal((T, d))
+    z_w = rng.standard_normal((T, d))
+    z_a = rng.standard_normal((T, d))
+    if decay < 0 or not 0 <= a <= 1:
+        raise ValueError(f"need decay >= 0 and a in [0, 1], got decay={decay}, a={a}")
+    kappa = l2norm(k_raw)
+    icl = gate_around(a, z_a)  # a_t = sigmoid(projection), centred on the slider value
+    return {
+        "q": r,
+        "k": kappa * icl,  # k~ = kappa o a: write along the direction that is removed
+        "v": v,
+        "w": np.exp(-decay * sigmoid(z_w)),
+        "kappa": kappa,
+        "a": icl,
+    }
+
+
+def _validate(q, k, v, w, kappa, a):
+    q, k, v = qkv(q, k, v)
+    T, d_k = q.shape
+    w = as_matrix("w", w, T, d_k)
+    kappa = as_matrix("kappa", kappa, T, d_k)
+    a = as_matrix("a", a, T, d_k)
+    return q, k, v, w, kappa, a
+
+
+def _run(q, k, v, w, kappa, a):
+    T, d_k = q.shape
+    S = np.zeros((v.shape[1], d_k))
+    o = np.empty((T, v.shape[1]))
+    states = np.empty((T, v.shape[1], d_k))
+    for t in range(T):
+        transition = np.diag(w[t]) - np.outer(kappa[t], a[t] * kappa[t])
+        S = S @ transition + np.outer(v[t], k[t])
+        o[t] = S @ q[t]
+        states[t] = S
+    return o, states
+
+
+def recurrent(q, k, v, w, kappa, a):
+    return _run(*_validate(q, k, v, w, kappa, a))[0]
+
+
+def _dplr(w, kappa, a):
+    return dict(logw=log_gate(w), a=-kappa, b=a * kappa)
+
+
+def mixing_matrix(q, k, v, w, kappa, a):
+    q, k, v, w, kappa, a = _validate(q, k, v, w, kappa, a)
+    return dplr_mixing(q, k, **_dplr(w, kappa, a))
+
+
+def parallel(q, k, v, w, kappa, a):
+    return mixing_matrix(q, k, v, w, kappa, a) @ qkv(q, k, v)[2]
+
+
+def chunked(q, k, v, w, kappa, a, chunk_size=16):
+    q, k, v, w, kappa, a = _validate(q, k, v, w, kappa, a)
+    return dplr_chunked(q, k, v, chunk_size=as_chunk_size(chunk_size), **_dplr(w, kappa, a))[0]
+
+
+def states(q, k, v, w, kappa, a):
+    return _run(*_validate(q, k, v, w, kappa, a))[1]

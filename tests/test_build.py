@@ -1,0 +1,79 @@
+"""The build produces a complete site, and a failed build leaves the previous site untouched."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from zoo import registry
+from zoo.site.build import BuildError, build
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("build") / "site"
+    build(out)
+    return out
+
+
+def test_every_model_has_a_page_and_a_card(site):
+    reg = registry.load()
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for m in reg.models:
+        assert (site / "models" / m.id / "index.html").is_file(), m.id
+        assert f'id="card-{m.id}"' in index
+
+
+def test_math_is_rendered_at_build_time(site):
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert index.count('class="katex"') > 20
+    assert "<math" in index  # MathML for screen readers
+
+
+def test_vendored_assets_are_served_locally(site):
+    assert (site / "assets/vendor/plotly/plotly-cartesian.min.js").stat().st_size > 1_000_000
+    assert (site / "assets/vendor/katex/katex.min.css").is_file()
+    assert any((site / "assets/vendor/katex/fonts").glob("*.woff2"))
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for needle in ('src="http', "src='http", 'href="https://fonts', "cdn.jsdelivr", "unpkg.com"):
+            assert needle not in text, f"{page}: {needle}"
+
+
+def test_registry_text_is_escaped(tmp_path):
+    data = yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
+    data["models"][1]["summary"] = "A <script>alert(1)</script> summary that is long enough."
+    path = tmp_path / "models.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "site"
+    build(out, registry_path=path)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in index
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+
+
+def test_failed_build_leaves_the_previous_site(site, tmp_path):
+    marker = site / "index.html"
+    before = marker.read_text(encoding="utf-8")
+    data = yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
+    data["models"][1]["decay"] = ["exponential"]
+    bad = tmp_path / "models.yaml"
+    bad.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(registry.RegistryError):
+        build(site, registry_path=bad)
+    assert marker.read_text(encoding="utf-8") == before
+    assert not list(site.parent.glob(".zoo-build-*")), "temporary build folder left behind"
+
+
+def test_bad_tex_names_the_model_and_leaves_the_site(site, tmp_path):
+    data = yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
+    model_id = data["models"][1]["id"]
+    data["models"][1]["equations"]["readout"] = r"o_t = \frac{S_t q_t"
+    bad = tmp_path / "models.yaml"
+    bad.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    before = (site / "index.html").stat().st_mtime_ns
+    with pytest.raises(BuildError, match=f"model '{model_id}': equations.readout does not render"):
+        build(site, registry_path=bad)
+    assert (site / "index.html").stat().st_mtime_ns == before

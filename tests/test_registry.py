@@ -1,0 +1,190 @@
+"""The registry loads, and every kind of bad input is rejected with `models.yaml:LINE: model 'ID': ...`."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from zoo import registry
+from zoo.cli import main as zoo_main
+
+ROOT = Path(__file__).resolve().parents[1]
+ERROR_LINE = re.compile(r"^models\.yaml:(\d+): (model '[^']+': )?.+; expected .+", re.M)
+
+
+@pytest.fixture(scope="module")
+def real():
+    return registry.load()
+
+
+@pytest.fixture(scope="module")
+def data():
+    return yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
+
+
+def write(tmp_path, data) -> Path:
+    (tmp_path / "kernels_wasm").mkdir(exist_ok=True)
+    for module in {m["kernel"]["module"] for m in data["models"]}:
+        (tmp_path / "kernels_wasm" / f"{module}.py").touch()
+    path = tmp_path / "models.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8")
+    return path
+
+
+def rejected(tmp_path, data) -> tuple[registry.RegistryError, list[str]]:
+    path = write(tmp_path, data)
+    with pytest.raises(registry.RegistryError) as info:
+        registry.load(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return info.value, lines
+
+
+def assert_points_at(err, lines, model_id, needle, message_part):
+    """The error names the model, says what is expected, and its line holds ``needle``."""
+    text = str(err)
+    match = next((p for p in err.problems if message_part in p.message), None)
+    assert match, f"no problem mentioning {message_part!r} in:\n{text}"
+    assert match.model == model_id
+    assert ERROR_LINE.search(match.format("models.yaml")), match.format("models.yaml")
+    assert needle in lines[match.line - 1], f"line {match.line} is {lines[match.line - 1]!r}, expected {needle!r}"
+
+
+def test_registry_loads_with_every_model_typed(real):
+    assert len(real.models) >= 8
+    ids = [m.id for m in real.models]
+    assert len(ids) == len(set(ids))
+    for m in real.models:
+        assert (ROOT / "kernels_wasm" / f"{m.kernel.module}.py").is_file()
+        assert set(m.decay) <= set(real.taxonomy.decay)
+
+
+def test_taxonomy_has_the_documented_facets(real):
+    assert set(real.taxonomy.readouts) == {"softmax", "linear"}
+    assert {"none", "scalar", "diagonal", "delta", "rope", "window"} <= set(real.taxonomy.decay)
+    assert set(real.taxonomy.gates) == {"none", "fixed", "input-dependent"}
+
+
+def test_lineage_is_a_connected_acyclic_graph_rooted_at_the_transformer(real):
+    roots = [m.id for m in real.models if not m.lineage]
+    assert roots == ["transformer"]
+    for m in real.models:
+        for e in m.lineage:
+            assert real.by_id[e.parent].year <= m.year
+
+
+def test_unknown_key(tmp_path, data):
+    data["models"][1]["colour_scheme"] = "blue"
+    err, lines = rejected(tmp_path, data)
+    assert_points_at(err, lines, data["models"][1]["id"], "colour_scheme", "unknown key 'colour_scheme'")
+
+
+def test_wrong_type(tmp_path, data):
+    data["models"][2]["year"] = "twenty-twenty"
+    err, lines = rejected(tmp_path, data)
+    assert_points_at(err, lines, data["models"][2]["id"], "year:", "field 'year'")
+
+
+def test_unknown_decay_type(tmp_path, data):
+    data["models"][3]["decay"] = ["exponential"]
+    err, lines = rejected(tmp_path, data)
+    assert_points_at(err, lines, data["models"][3]["id"], "decay", "unknown decay type 'exponential'")
+
+
+def test_dangling_lineage(tmp_path, data):
+    data["models"][1]["lineage"] = [{"parent": "no-such-model", "kind": "direct", "note": "nothing"}]
+    err, lines = rejected(tmp_path, data)
+    assert_points_at(err, lines, data["models"][1]["id"], "no-such-model", "is not in the registry")
+
+
+def test_parent_newer_than_child(tmp_path, data):
+    newest = max(data["models"], key=lambda m: m["year"])
+    oldest = data["models"][0]
+    assert oldest["id"] == "transformer"
+    oldest["lineage"] = [{"parent": newest["id"], "kind": "influence", "note": "time travel"}]
+    err, lines = rejected(tmp_path, data)
+    assert_points_at(err, lines, "transformer", newest["id"], "is newer than this model")
+
+
+def test_cyclic_lineage(tmp_path, data):
+    by_id = {m["id"]: m for m in data["models"]}
+    # Two models of the same year that point at each other: years allow it, the cycle check must not.
+    same_year = {}
+    for m in data["models"]:
+        same_year.setdefault(m["year"], []).append(m)
+    a, b = next(group for group in same_year.values() if len(group) >= 2)[:2]
+    by_id[a["id"]]["lineage"] = [{"parent": b["id"], "kind": "direct", "note": "one way"}]
+    by_id[b["id"]]["lineage"] = [{"parent": a["id"], "kind": "direct", "note": "and back"}]
+    err, _ = rejected(tmp_path, data)
+    assert any("lineage cycle" in p.message and "expected" in p.message for p in err.problems), str(err)
+
+
+def test_duplicate_id(tmp_path, data):
+    data["models"].append(dict(data["models"][1]))
+    err, lines = rejected(tmp_path, data)
+    assert_points_at(err, lines, data["models"][1]["id"], "id:", "duplicate id")
+
+
+def test_malformed_arxiv_id(tmp_path, data):
+    data["models"][1]["paper"]["arxiv"] = "arXiv:12345"
+    err, lines = rejected(tmp_path, data)
+    assert_points_at(err, lines, data["models"][1]["id"], "arXiv:12345", "field 'paper.arxiv'")
+
+
+def test_missing_kernel_binding(tmp_path, data):
+    data["models"][1]["kernel"]["module"] = "not_written_yet"
+    path = write(tmp_path, data)
+    (tmp_path / "kernels_wasm" / "not_written_yet.py").unlink()
+    with pytest.raises(registry.RegistryError) as info:
+        registry.load(path)
+    err, lines = info.value, path.read_text(encoding="utf-8").splitlines()
+    assert_points_at(err, lines, data["models"][1]["id"], "not_written_yet", "missing kernel binding")
+
+
+def test_missing_field(tmp_path, data):
+    del data["models"][1]["summary"]
+    err, _ = rejected(tmp_path, data)
+    assert any("missing field 'summary'" in p.message for p in err.problems), str(err)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    path = tmp_path / "models.yaml"
+    path.write_text("taxonomy:\n  readouts: {softmax: [\nmodels: []\n", encoding="utf-8")
+    with pytest.raises(registry.RegistryError) as info:
+        registry.load(path)
+    assert re.match(r"models\.yaml:\d+: .+; fix the YAML syntax", str(info.value))
+
+
+def test_all_problems_are_reported_at_once(tmp_path, data):
+    data["models"][1]["decay"] = ["exponential"]
+    data["models"][2]["kernel"]["module"] = "not_written_yet"
+    err, _ = rejected(tmp_path, data)
+    assert len(err.problems) >= 2
+
+
+def test_cli_exits_1_without_traceback(tmp_path, data):
+    data["models"][1]["decay"] = ["exponential"]
+    path = write(tmp_path, data)
+    proc = subprocess.run([sys.executable, "-m", "zoo", "validate", str(path)], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert ERROR_LINE.search(proc.stderr), proc.stderr
+
+
+def test_validate_passes_on_the_registry(capsys):
+    assert zoo_main(["validate"]) == 0
+    assert "all checks pass" in capsys.readouterr().out
+
+
+def test_schema_file_is_up_to_date():
+    committed = json.loads((ROOT / "schema" / "models.schema.json").read_text(encoding="utf-8"))
+    assert committed == json.loads(json.dumps(registry.json_schema())), "schema is stale: run `zoo schema`"
+
+
+def test_models_yaml_points_editors_at_the_schema():
+    first = (ROOT / "models.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=schema/models.schema.json"

@@ -1,0 +1,1083 @@
+"""Torch side of the harness: one adapter per GPU kernel (imported only inside a benchmark worker).
+
+An adapter knows how to draw the kernel's inputs at a shape, call the public kernel, compute the same
+thing with the float64 numpy reference in :mod:`zoo.bench.refs`, and (where the model decodes step by
+step) set up one decoding step. Adapters are keyed by the names in :mod:`zoo.bench.catalog`.
+
+Shape glossary: B batch, T time, H heads, D head width (d_k = d_v = D unless noted), C = H * D channels
+for the per-channel models (RWKV-4, Griffin, S4, Hyena). Inputs are drawn in their final form (log-space
+gates, normalised keys) so that gate preprocessing stays outside the timed region, as fla's own
+benchmarks do.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import math
+import sys
+import types
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import refs
+
+BF16 = torch.bfloat16
+F32 = torch.float32
+DEV = "cuda"
+
+
+def load_mamba_ssm_triton():
+    """Import mamba_ssm's Triton submodules without running mamba_ssm/__init__.py.
+
+    That file imports the Mamba-1 CUDA extension (selective_scan_cuda), which a wheel built with
+    MAMBA_SKIP_CUDA_BUILD does not have; the Triton kernels need only their own subpackages."""
+    if "mamba_ssm" in sys.modules:
+        return
+    spec = importlib.util.find_spec("mamba_ssm")
+    if spec is None:
+        raise ImportError("mamba_ssm is not installed")
+    pkg = types.ModuleType("mamba_ssm")
+    pkg.__path__ = list(spec.submodule_search_locations)
+    sys.modules["mamba_ssm"] = pkg
+
+
+def _imp(dotted: str):
+    """'pkg.mod.fn' -> the function (import on first use, inside the worker)."""
+    mod, _, name = dotted.rpartition(".")
+    if mod.startswith("mamba_ssm"):
+        load_mamba_ssm_triton()
+    return getattr(importlib.import_module(mod), name)
+
+
+def np64(t: torch.Tensor) -> np.ndarray:
+    return t.detach().to(torch.float64).cpu().numpy()
+
+
+class Adapter:
+    """Base class. Subclasses set `op` (dotted public kernel) and implement make/run/ref."""
+
+    op: str = ""
+    grads: tuple[str, ...] = ("q", "k", "v")
+    max_T: int | None = None  # longest T the kernel accepts (None: no limit)
+    head_dims: tuple[int, ...] = (128, 64)
+    decode_op: str | None = None  # dotted op used for one decoding step, None: not measured
+    decode_kind: str = "recurrent"  # 'recurrent' (state, cost independent of T) or 'kv_cache'
+    decode_note: str | None = None
+    variants: tuple[dict, ...] = ({},)
+    check_T: int = 256
+
+    def __init__(self):
+        self.variant = dict(self.variants[0])
+        self.gen = torch.Generator(device=DEV)
+        self.gen.manual_seed(0)
+
+    # drawing inputs -----------------------------------------------------------------------
+    def randn(self, *shape, dtype=BF16, scale=1.0, shift=0.0):
+        x = torch.randn(*shape, device=DEV, dtype=F32, generator=self.gen) * scale + shift
+        return x.to(dtype)
+
+    def rand(self, *shape, dtype=F32):
+        return torch.rand(*shape, device=DEV, dtype=F32, generator=self.gen).to(dtype)
+
+    def logsig(self, *shape, shift=2.0, dtype=F32):
+        """log-space forget gate, mean about -0.15 with shift 2: memory that lasts tens of steps."""
+        return F.logsigmoid(self.randn(*shape, dtype=F32, shift=shift)).to(dtype)
+
+    def unit(self, *shape, dtype=BF16):
+        return F.normalize(self.randn(*shape, dtype=F32), dim=-1).to(dtype)
+
+    def make(self, B: int, T: int, H: int, D: int) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def run(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
+        raise NotImplementedError
+
+    def ref(self, x: dict[str, np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
+
+    def check_inputs(self, H: int, D: int) -> dict[str, torch.Tensor]:
+        return self.make(2, self.check_T, H, D)
+
+    def after_check(self) -> None:
+        """Undo any setting that only the correctness check uses."""
+
+    # decoding ---------------------------------------------------------------------------
+    def decode(self, T: int, H: int, D: int):
+        """Return a zero-argument callable doing one decoding step at context T, or None."""
+        return None
+
+
+def _first(out):
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
+# ================================================================================================
+# softmax readout
+
+
+class SDPA(Adapter):
+    """Causal softmax attention through torch SDPA with the cuDNN backend forced (no silent fallback)."""
+
+    op = "torch.nn.functional.scaled_dot_product_attention[cudnn]"
+    decode_op = "torch.nn.functional.scaled_dot_product_attention (q_len=1 over a KV cache)"
+    decode_kind = "kv_cache"
+
+    def make(self, B, T, H, D):
+        # SDPA's native layout is (B, H, T, D); drawing it contiguous avoids a strided-input penalty
+        return {n: self.randn(B, H, T, D) for n in ("q", "k", "v")}
+
+    def _sdpa(self, q, k, v):
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+
+        with sdpa_kernel([SDPBackend.CUDNN_ATTENTION]):
+            return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+    def run(self, x):
+        return self._sdpa(x["q"], x["k"], x["v"]).transpose(1, 2)  # -> (B, T, H, D) to compare
+
+    def ref(self, x):
+        t = lambda a: a.transpose(0, 2, 1, 3)  # noqa: E731
+        return refs.softmax_attention(t(x["q"]), t(x["k"]), t(x["v"]))
+
+    def decode(self, T, H, D):
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+
+        q = self.randn(1, H, 1, D)
+        k, v = self.randn(1, H, T, D), self.randn(1, H, T, D)
+        for backend in (SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION):
+            def step(backend=backend):
+                with sdpa_kernel([backend]):
+                    return F.scaled_dot_product_attention(q, k, v)
+            try:
+                step()
+                torch.cuda.synchronize()
+            except RuntimeError:
+                continue
+            step.backend = backend.name  # recorded with the result
+            return step
+        return None
+
+
+class SDPARope(SDPA):
+    """RoPE: fla's Triton rotary kernel on q and k, then cuDNN SDPA (both inside the timed region)."""
+
+    op = "fla.modules.rotary.rotary_embedding + torch SDPA[cudnn]"
+    decode_note = "one step is SDPA over the cache plus rotating one query/key pair: the transformer's cost"
+    decode_op = None
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        inv = 1.0 / (10000 ** (torch.arange(0, D, 2, device=DEV, dtype=F32) / D))
+        ang = torch.arange(T, device=DEV, dtype=F32)[:, None] * inv[None]
+        x["cos"], x["sin"] = ang.cos(), ang.sin()
+        return x
+
+    def run(self, x):
+        rot = _imp("fla.modules.rotary.rotary_embedding")
+        q = rot(x["q"], x["cos"], x["sin"]).transpose(1, 2)
+        k = rot(x["k"], x["cos"], x["sin"]).transpose(1, 2)
+        return self._sdpa(q, k, x["v"].transpose(1, 2)).transpose(1, 2)
+
+    def ref(self, x):
+        return refs.rope_attention(x["q"], x["k"], x["v"], x["cos"], x["sin"])
+
+
+class FlaForgetting(Adapter):
+    """FoX: fla's parallel_forgetting_attn with a data-dependent log forget gate g (B, T, H)."""
+
+    op = "fla.ops.forgetting_attn.parallel_forgetting_attn"
+    grads = ("q", "k", "v", "g")
+    decode_op = "fla.ops.attn.decoding.attn_decoding_one_step (with g)"
+    decode_kind = "kv_cache"
+    window: int | None = None
+
+    def gate(self, B, T, H):
+        return self.logsig(B, T, H, shift=3.0)
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["g"] = self.gate(B, T, H)
+        return x
+
+    def run(self, x):
+        fn = _imp(self.op)
+        return _first(fn(x["q"], x["k"], x["v"], x["g"], window_size=self.window))
+
+    def ref(self, x):
+        return refs.gated_softmax_attention(x["q"], x["k"], x["v"], x["g"], window=self.window)
+
+    def decode(self, T, H, D):
+        fn = _imp("fla.ops.attn.decoding.attn_decoding_one_step")
+        q = self.randn(1, 1, H, D)
+        k, v = self.randn(1, T, H, D), self.randn(1, T, H, D)
+        g = self.gate(1, T, H)
+        cu = torch.tensor([0, T], device=DEV, dtype=torch.long)
+        return lambda: fn(q, k, v, g, cu_seqlens=cu, window_size=self.window)
+
+
+class FlaAlibi(FlaForgetting):
+    """ALiBi is FoX with a constant gate: g[:, :, h] = -m_h gives the bias -m_h (i - j) exactly."""
+
+    grads = ("q", "k", "v")
+    decode_op = "fla.ops.attn.decoding.attn_decoding_one_step (constant g = ALiBi)"
+
+    def gate(self, B, T, H):
+        slopes = 2.0 ** (-8.0 * torch.arange(1, H + 1, device=DEV, dtype=F32) / H)
+        return (-slopes).expand(B, T, H).contiguous()
+
+
+class FlaSWA(Adapter):
+    """Sliding-window attention: fla's parallel_attn with window_size (W = 4096 in the sweep, 64 in the check)."""
+
+    op = "fla.ops.attn.parallel_attn(window_size=4096)"
+    decode_op = "fla.ops.attn.decoding.attn_decoding_one_step(window_size=4096)"
+    decode_kind = "kv_cache"
+    window = 4096
+
+    def make(self, B, T, H, D):
+        return {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+
+    def check_inputs(self, H, D):
+        self._w = 64  # a window shorter than the check's T, so the mask is exercised
+        return self.make(2, self.check_T, H, D)
+
+    def _window(self):
+        return getattr(self, "_w", None) or self.window
+
+    def run(self, x):
+        fn = _imp("fla.ops.attn.parallel_attn")
+        return _first(fn(x["q"], x["k"], x["v"], window_size=self._window()))
+
+    def ref(self, x):
+        return refs.softmax_attention(x["q"], x["k"], x["v"], window=self._window())
+
+    def decode(self, T, H, D):
+        fn = _imp("fla.ops.attn.decoding.attn_decoding_one_step")
+        W = min(T, self.window)  # the cache never holds more than W keys
+        q = self.randn(1, 1, H, D)
+        k, v = self.randn(1, W, H, D), self.randn(1, W, H, D)
+        cu = torch.tensor([0, W], device=DEV, dtype=torch.long)
+        return lambda: fn(q, k, v, cu_seqlens=cu, window_size=self.window)
+
+    def after_check(self):
+        self._w = None
+
+
+class FlaPath(Adapter):
+    """PaTH: fla's parallel_path_attn; w unit Householder directions, beta in (0, 2)."""
+
+    op = "fla.ops.path_attn.parallel_path_attn"
+    grads = ("q", "k", "v", "w", "beta")
+    decode_note = "decoding needs fla's transformed-key cache (use_cache prefill); not measured"
+    use_gate = False
+    check_T = 128
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["w"] = self.unit(B, T, H, D)
+        x["beta"] = 2 * torch.sigmoid(self.randn(B, T, H, dtype=F32))
+        if self.use_gate:
+            x["g"] = self.logsig(B, T, H, shift=3.0)
+        return x
+
+    def run(self, x):
+        fn = _imp(self.op)
+        return _first(fn(x["q"], x["k"], x["v"], x["w"], x["beta"], g=x.get("g")))
+
+    def ref(self, x):
+        return refs.path_attention(x["q"], x["k"], x["v"], x["w"], x["beta"], x.get("g"))
+
+
+class FlaPathFox(FlaPath):
+    grads = ("q", "k", "v", "w", "beta", "g")
+    use_gate = True
+
+
+class FlaWall(Adapter):
+    """Wall attention: fla's parallel_wall_attn with per-channel log decays g (B, T, H, D)."""
+
+    op = "fla.ops.wall_attn.parallel_wall_attn"
+    grads = ("q", "k", "v", "g")
+    decode_note = "decoding uses fla's parallel_wall_attn_decode on a rescaled-key cache; not measured"
+    check_T = 128
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["g"] = self.logsig(B, T, H, D, shift=4.0)
+        return x
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["g"]))
+
+    def ref(self, x):
+        B, H = x["q"].shape[0], x["q"].shape[2]
+        out = np.zeros(x["v"].shape)
+        for b in range(B):  # per (b, h) keeps the (T, T, D) decay tensor small
+            for h in range(H):
+                sl = (slice(b, b + 1), slice(None), slice(h, h + 1))
+                out[sl] = refs.wall_attention(x["q"][sl], x["k"][sl], x["v"][sl], x["g"][sl])
+        return out
+
+
+class FlaStickBreaking(Adapter):
+    op = "fla.ops.stickbreaking_attn.parallel_stickbreaking_attn"
+    decode_note = "no public decoding kernel for stick-breaking attention"
+
+    def make(self, B, T, H, D):
+        return {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"]))
+
+    def ref(self, x):
+        return refs.stickbreaking_attention(x["q"], x["k"], x["v"])
+
+
+class FlaGSA(Adapter):
+    """GSA: fla's chunk_gsa over M = 64 slots; s = 1 - exp(g) as in fla's GSA layer."""
+
+    op = "fla.ops.gsa.chunk_gsa"
+    grads = ("q", "k", "v", "f")
+    decode_op = "fla.ops.gsa.fused_recurrent_gsa (T=1, state in)"
+    M = 64
+
+    def gates(self, f):
+        g = f
+        return g, 1 - g.exp()
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["f"] = self.logsig(B, T, H, self.M, shift=3.0)
+        return x
+
+    def run(self, x):
+        g, s = self.gates(x["f"])
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16)))
+
+    def ref(self, x):
+        g, s = self._np_gates(x)
+        return refs.slot_attention(x["q"], x["k"], x["v"], s, g)
+
+    def _np_gates(self, x):
+        g, s = self.gates(torch.from_numpy(x["f"]))
+        # the kernel receives bf16 gates: reproduce that rounding for the reference
+        return np64(g.to(BF16)), np64(s.to(BF16))
+
+    def decode(self, T, H, D):
+        fn = _imp("fla.ops.gsa.fused_recurrent_gsa")
+        x = self.make(1, 1, H, D)
+        g, s = self.gates(x["f"])
+        state = (torch.zeros(1, H, D, self.M, device=DEV, dtype=F32), torch.zeros(1, H, self.M, D, device=DEV, dtype=F32))
+        return lambda: fn(x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True)
+
+
+class FlaRaven(FlaGSA):
+    """Raven: GSA's kernel with sparse routing: only the top-k of M slots decay and get written.
+
+    As in fla's Raven layer: f = logsigmoid(.) / 8 times the renormalised top-k router weights (0 elsewhere),
+    s = 1 - exp(f); M = 64 slots, top-k = 8 (our choice of k, recorded)."""
+
+    op = "fla.ops.gsa.chunk_gsa (Raven routing)"
+    grads = ("q", "k", "v", "f", "r")
+    topk = 8
+
+    def make(self, B, T, H, D):
+        x = super().make(B, T, H, D)
+        x["f"] = self.logsig(B, T, H, self.M, shift=0.0)
+        x["r"] = self.randn(B, T, H, self.M, dtype=F32)
+        return x
+
+    def route(self, f, r):
+        scores = torch.sigmoid(r)
+        idx = scores.topk(self.topk, dim=-1).indices
+        w = torch.gather(scores, -1, idx)
+        w = w / (w.sum(-1, keepdim=True) + 1e-9)
+        multihot = torch.zeros_like(r).scatter(-1, idx, w)
+        g = f / 8 * multihot
+        return g, 1 - g.exp()
+
+    def run(self, x):
+        g, s = self.route(x["f"], x["r"])
+        return _first(_imp("fla.ops.gsa.chunk_gsa")(x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16)))
+
+    def _np_gates(self, x):
+        g, s = self.route(torch.from_numpy(x["f"]), torch.from_numpy(x["r"]))
+        return np64(g.to(BF16)), np64(s.to(BF16))
+
+    def decode(self, T, H, D):
+        fn = _imp("fla.ops.gsa.fused_recurrent_gsa")
+        x = self.make(1, 1, H, D)
+        g, s = self.route(x["f"], x["r"])
+        state = (torch.zeros(1, H, D, self.M, device=DEV, dtype=F32), torch.zeros(1, H, self.M, D, device=DEV, dtype=F32))
+        return lambda: fn(x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True)
+
+
+class FlaABC(Adapter):
+    """ABC: fla's chunk_abc; slot logits s (B, T, H, M=64)."""
+
+    op = "fla.ops.abc.chunk_abc"
+    grads = ("q", "k", "v", "s")
+    decode_op = "fla.ops.gsa.fused_recurrent_gsa (T=1; ABC's step is GSA's with derived gates)"
+    M = 64
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["s"] = self.randn(B, T, H, self.M)
+        return x
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["s"]))
+
+    def ref(self, x):
+        return refs.abc_attention(x["q"], x["k"], x["v"], x["s"])
+
+    def decode(self, T, H, D):
+        return _gsa_step(self, H, D)
+
+
+def _gsa_step(ad, H, D):
+    fn = _imp("fla.ops.gsa.fused_recurrent_gsa")
+    q, k, v = (ad.randn(1, 1, H, D) for _ in range(3))
+    g = ad.logsig(1, 1, H, ad.M, shift=3.0)
+    s = 1 - g.exp()
+    state = (torch.zeros(1, H, D, ad.M, device=DEV, dtype=F32), torch.zeros(1, H, ad.M, D, device=DEV, dtype=F32))
+    return lambda: fn(q, k, v, s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True)
+
+
+# ================================================================================================
+# linear readout
+
+
+class _Recurrent(Adapter):
+    """Shared decode: the model's fused_recurrent op on one token with a state passed in and out."""
+
+    def state(self, H, D):
+        return torch.zeros(1, H, D, D, device=DEV, dtype=F32)
+
+    def step_kwargs(self, x):
+        return {}
+
+    def decode(self, T, H, D):
+        if self.decode_op is None:
+            return None
+        fn = _imp(self.decode_op.split(" ")[0])
+        x = self.make(1, 1, H, D)
+        S = self.state(H, D)
+        kw = self.step_kwargs(x)
+        return lambda: fn(initial_state=S, output_final_state=True, **kw)
+
+
+class FlaLinear(_Recurrent):
+    op = "fla.ops.linear_attn.chunk_linear_attn(normalize=False)"
+    decode_op = "fla.ops.linear_attn.fused_recurrent_linear_attn"
+
+    def make(self, B, T, H, D):
+        return {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+
+    def run(self, x):
+        fn = _imp("fla.ops.linear_attn.chunk_linear_attn")
+        return _first(fn(x["q"], x["k"], x["v"], normalize=False))
+
+    def ref(self, x):
+        return refs.linear_attention(x["q"], x["k"], x["v"])
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"])
+
+
+class FlaPerformer(_Recurrent):
+    """Performer (FAVOR+): positive random features phi(x) = exp(w^T x' - |x'|^2/2)/sqrt(m), x' = x / D^(1/4),
+    m = D features, computed in torch inside the timed region, then fla's normalised chunk_linear_attn."""
+
+    op = "FAVOR+ features (torch) + fla.ops.linear_attn.chunk_linear_attn(normalize=True)"
+    decode_op = "fla.ops.linear_attn.fused_recurrent_linear_attn"
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["W"] = self.randn(D, D, dtype=F32)  # random projection, shared by heads (not trained)
+        return x
+
+    @staticmethod
+    def features(x, W, is_query):
+        """Works on torch tensors and numpy arrays alike (only operators and .max/.sum)."""
+        xs = x / x.shape[-1] ** 0.25
+        z = xs @ W - 0.5 * (xs * xs).sum(-1)[..., None]
+        # subtracting a max only rescales phi: per row for queries (cancels in the normaliser), one global
+        # max for keys (a common factor of numerator and normaliser)
+        if is_query:
+            top = z.max(-1)[..., None] if isinstance(z, np.ndarray) else z.amax(-1, keepdim=True)
+        else:
+            top = z.max()
+        z = z - (top.detach() if isinstance(top, torch.Tensor) else top)
+        return (z.exp() if isinstance(z, torch.Tensor) else np.exp(z)) / math.sqrt(W.shape[1])
+
+    def run(self, x):
+        fn = _imp("fla.ops.linear_attn.chunk_linear_attn")
+        pq = self.features(x["q"].float(), x["W"], True).to(BF16)
+        pk = self.features(x["k"].float(), x["W"], False).to(BF16)
+        return _first(fn(pq, pk, x["v"], scale=1.0, normalize=True))
+
+    def ref(self, x):
+        pq = self.features(x["q"], x["W"], True)
+        pk = self.features(x["k"], x["W"], False)
+        return refs.linear_attention(pq, pk, x["v"], scale=1.0, normalize=True)
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"])
+
+
+class FlaRetention(_Recurrent):
+    op = "fla.ops.retention.chunk_retention"
+    decode_op = "fla.ops.retention.fused_recurrent_retention"
+
+    def make(self, B, T, H, D):
+        return {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"]))
+
+    def ref(self, x):
+        H = x["q"].shape[2]
+        return refs.scalar_decay(x["q"], x["k"], x["v"], np.log(1 - 2.0 ** (-5.0 - np.arange(H))))
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"])
+
+
+class FlaGLA(_Recurrent):
+    op = "fla.ops.gla.chunk_gla"
+    grads = ("q", "k", "v", "g")
+    decode_op = "fla.ops.gla.fused_recurrent_gla"
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["g"] = self.logsig(B, T, H, D, shift=2.0).clamp_min(-5)
+        return x
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["g"]))
+
+    def ref(self, x):
+        return refs.diagonal_decay(x["q"], x["k"], x["v"], x["g"])
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"], gk=x["g"])
+
+
+class FlaHGRN2(FlaGLA):
+    """HGRN2 through chunk_gla with k = 1 - exp(g) (the forget gate's complement is the input gate)."""
+
+    op = "fla.ops.gla.chunk_gla (HGRN2: k = 1 - exp(g))"
+    grads = ("q", "v", "g")
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "v")}
+        x["g"] = self.logsig(B, T, H, D, shift=2.0).clamp_min(-5)
+        return x
+
+    def run(self, x):
+        k = (1 - x["g"].exp()).to(BF16)
+        return _first(_imp("fla.ops.gla.chunk_gla")(x["q"], k, x["v"], x["g"]))
+
+    def ref(self, x):
+        k = np64((1 - torch.from_numpy(x["g"]).exp()).to(BF16))
+        return refs.diagonal_decay(x["q"], k, x["v"], x["g"])
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=(1 - x["g"].exp()).to(BF16), v=x["v"], gk=x["g"])
+
+
+class FlaBased(Adapter):
+    """Based: fla's fused_chunk_based (2nd-order Taylor feature map, feature dim 16, value dim D)."""
+
+    op = "fla.ops.based.fused_chunk_based"
+    decode_note = "no public single-step kernel for Based's Taylor-feature state"
+    Kf = 16
+
+    def make(self, B, T, H, D):
+        return {"q": self.randn(B, T, H, self.Kf), "k": self.randn(B, T, H, self.Kf), "v": self.randn(B, T, H, D)}
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"]))
+
+    def ref(self, x):
+        return refs.based(x["q"], x["k"], x["v"])
+
+
+class FlaDelta(_Recurrent):
+    op = "fla.ops.delta_rule.chunk_delta_rule"
+    grads = ("q", "k", "v", "beta")
+    decode_op = "fla.ops.delta_rule.fused_recurrent_delta_rule"
+
+    def make(self, B, T, H, D):
+        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T, H, D), "v": self.randn(B, T, H, D)}
+        x["beta"] = torch.sigmoid(self.randn(B, T, H, dtype=F32)).to(BF16)
+        return x
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["beta"]))
+
+    def ref(self, x):
+        return refs.delta_rule(x["q"], x["k"], x["v"], x["beta"])
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"], beta=x["beta"])
+
+
+class FlaGDN(FlaDelta):
+    op = "fla.ops.gated_delta_rule.chunk_gated_delta_rule"
+    grads = ("q", "k", "v", "g", "beta")
+    decode_op = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule"
+
+    def make(self, B, T, H, D):
+        x = super().make(B, T, H, D)
+        x["g"] = self.logsig(B, T, H, shift=3.0)
+        return x
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["g"], x["beta"]))
+
+    def ref(self, x):
+        return refs.delta_rule(x["q"], x["k"], x["v"], x["beta"], x["g"])
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"], g=x["g"], beta=x["beta"])
+
+
+class FlaKDA(FlaGDN):
+    op = "fla.ops.kda.chunk_kda"
+    decode_op = "fla.ops.kda.fused_recurrent_kda"
+
+    def make(self, B, T, H, D):
+        x = FlaDelta.make(self, B, T, H, D)
+        x["g"] = self.logsig(B, T, H, D, shift=3.0).clamp_min(-5)
+        return x
+
+
+class FlaGDN2(_Recurrent):
+    op = "fla.ops.gdn2.chunk_gdn2"
+    grads = ("q", "k", "v", "g", "b", "w")
+    decode_op = "fla.ops.gdn2.fused_recurrent_gdn2"
+
+    def make(self, B, T, H, D):
+        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T, H, D), "v": self.randn(B, T, H, D)}
+        x["g"] = self.logsig(B, T, H, D, shift=3.0).clamp_min(-5)
+        x["b"] = torch.sigmoid(self.randn(B, T, H, D, dtype=F32)).to(BF16)
+        x["w"] = torch.sigmoid(self.randn(B, T, H, D, dtype=F32)).to(BF16)
+        return x
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["g"], x["b"], x["w"]))
+
+    def ref(self, x):
+        return refs.gdn2(x["q"], x["k"], x["v"], x["g"], x["b"], x["w"])
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"], g=x["g"], b=x["b"], w=x["w"])
+
+
+class FlaDeltaProduct(_Recurrent):
+    """Gated DeltaProduct with n_h = 2 Householder steps per token (k, v, beta have T * 2 rows)."""
+
+    op = "fla.ops.gated_delta_product.chunk_gated_delta_product(num_householder=2)"
+    grads = ("q", "k", "v", "g", "beta")
+    decode_op = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule (the n_h sub-steps of one token)"
+    n = 2
+
+    def make(self, B, T, H, D):
+        n = self.n
+        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T * n, H, D), "v": self.randn(B, T * n, H, D)}
+        x["beta"] = torch.sigmoid(self.randn(B, T * n, H, dtype=F32)).to(BF16)
+        x["g"] = self.logsig(B, T, H, shift=3.0)
+        return x
+
+    def run(self, x):
+        fn = _imp("fla.ops.gated_delta_product.chunk_gated_delta_product")
+        return _first(fn(x["q"], x["k"], x["v"], x["g"], x["beta"], num_householder=self.n))
+
+    def ref(self, x):
+        return refs.delta_product(x["q"], x["k"], x["v"], x["beta"], x["g"], self.n)
+
+    def decode(self, T, H, D):
+        fn = _imp("fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule")
+        n = self.n
+        q, k, v = self.unit(1, n, H, D), self.unit(1, n, H, D), self.randn(1, n, H, D)
+        beta = torch.sigmoid(self.randn(1, n, H, dtype=F32)).to(BF16)
+        g = torch.zeros(1, n, H, device=DEV, dtype=F32)
+        g[:, 0] = self.logsig(1, 1, H, shift=3.0)[:, 0]  # the token's decay, then n pure delta steps
+        S = self.state(H, D)
+        return lambda: fn(q, k, v, g, beta, initial_state=S, output_final_state=True)
+
+
+class FlaRWKV6(_Recurrent):
+    op = "fla.ops.rwkv6.chunk_rwkv6"
+    grads = ("q", "k", "v", "w", "u")
+    decode_op = "fla.ops.rwkv6.fused_recurrent_rwkv6"
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["w"] = self.logsig(B, T, H, D, shift=3.0).clamp_min(-5)
+        x["u"] = self.randn(H, D, dtype=F32, scale=0.5)
+        return x
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["w"], x["u"]))
+
+    def ref(self, x):
+        return refs.rwkv6(x["q"], x["k"], x["v"], x["w"], x["u"])
+
+    def step_kwargs(self, x):
+        return dict(r=x["q"], k=x["k"], v=x["v"], w=x["w"], u=x["u"])
+
+
+class FlaRWKV7(_Recurrent):
+    """RWKV-7 via fla's chunk_rwkv7 (DPLR): a = -kk, b = kk * a_gate with unit kk; w in (-e^-0.5, 0)."""
+
+    op = "fla.ops.rwkv7.chunk_rwkv7"
+    grads = ("q", "k", "v", "w", "a", "b")
+    decode_op = "fla.ops.rwkv7.fused_recurrent_rwkv7"
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["q"] = x["q"] * D**-0.5  # RWKV-7 uses scale 1; keep logits of order one
+        kk = self.unit(B, T, H, D, dtype=F32)
+        ag = torch.sigmoid(self.randn(B, T, H, D, dtype=F32))
+        x["a"], x["b"] = (-kk).to(BF16), (kk * ag).to(BF16)
+        x["w"] = (-math.exp(-0.5) * torch.sigmoid(self.randn(B, T, H, D, dtype=F32))).to(F32)
+        return x
+
+    def run(self, x):
+        fn = _imp(self.op)
+        return _first(fn(x["q"], x["w"], x["k"], x["v"], x["a"], x["b"]))
+
+    def ref(self, x):
+        return refs.dplr(x["q"], x["k"], x["v"], x["a"], x["b"], x["w"], scale=1.0)
+
+    def step_kwargs(self, x):
+        return dict(r=x["q"], w=x["w"], k=x["k"], v=x["v"], a=x["a"], b=x["b"], scale=1.0)
+
+
+class FlaRWKV4(Adapter):
+    """RWKV-4 WKV: fla's fused_recurrent_rwkv4 over C = H * D channels (a sequential scan in time)."""
+
+    op = "fla.ops.rwkv4.fused_recurrent_rwkv4"
+    grads = ("w", "u", "k", "v")
+    decode_op = "fla.ops.rwkv4.fused_recurrent_rwkv4 (T=1)"
+    check_T = 128
+
+    def make(self, B, T, H, D):
+        C = H * D
+        return {
+            "w": self.randn(C, dtype=F32, scale=0.5, shift=-1.0),
+            "u": self.randn(C, dtype=F32, scale=0.5),
+            "k": self.randn(B, T, C, scale=0.5),
+            "v": self.randn(B, T, C),
+        }
+
+    def _state(self, B, C):
+        st = torch.zeros(B, 3, 1, C, device=DEV, dtype=F32)
+        st[:, 2] = -1e38  # running max of the exponent: starts at -inf
+        return st
+
+    def run(self, x):
+        B, _, C = x["k"].shape
+        return _first(_imp(self.op)(x["w"], x["u"], x["k"], x["v"], self._state(B, C)))
+
+    def ref(self, x):
+        return refs.rwkv4(x["w"], x["u"], x["k"], x["v"])
+
+    def decode(self, T, H, D):
+        x = self.make(1, 1, H, D)
+        st = self._state(1, H * D)
+        fn = _imp(self.op)
+        return lambda: fn(x["w"], x["u"], x["k"], x["v"], st)
+
+
+class FlaGriffin(Adapter):
+    """Griffin's RG-LRU core h_t = a_t h_{t-1} + sqrt(1 - a_t^2) (i_t x_t), per channel (C = H * D), through
+    fla's chunk_hgrn with g = log a_t and the scaled input drawn directly."""
+
+    op = "fla.ops.hgrn.chunk_hgrn"
+    grads = ("x", "g")
+    decode_op = "fla.ops.hgrn.fused_recurrent_hgrn (T=1)"
+
+    def make(self, B, T, H, D):
+        C = H * D
+        g = self.logsig(B, T, C, shift=3.0)
+        x = self.randn(B, T, C, dtype=F32) * torch.sqrt(1 - torch.exp(2 * g))
+        return {"x": x.to(BF16), "g": g}
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["x"], x["g"]))
+
+    def ref(self, x):
+        return refs.diagonal_scan(x["x"], x["g"])
+
+    def decode(self, T, H, D):
+        x = self.make(1, 1, H, D)
+        h0 = torch.zeros(1, H * D, device=DEV, dtype=F32)
+        fn = _imp("fla.ops.hgrn.fused_recurrent_hgrn")
+        return lambda: fn(x["x"], x["g"], initial_state=h0, output_final_state=True)
+
+
+class FlaTTT(Adapter):
+    """TTT-Linear: fla's chunk_ttt_linear (mini-batch 16, LayerNorm inner loss, residual LayerNorm output)."""
+
+    op = "fla.ops.ttt.chunk_ttt_linear"
+    grads = ("q", "k", "v", "w", "b", "eta")
+    decode_note = "TTT updates its inner model once per 16-token mini-batch; no single-token kernel"
+
+    def make(self, B, T, H, D):
+        x = {n: self.unit(B, T, H, D) for n in ("q", "k")}
+        x["v"] = self.randn(B, T, H, D)
+        x["w"] = self.randn(H, D, dtype=F32, scale=0.1, shift=1.0)
+        x["b"] = self.randn(H, D, dtype=F32, scale=0.1)
+        x["eta"] = (torch.sigmoid(self.randn(B, T, H, 1, dtype=F32)) * 0.1).to(BF16)
+        return x
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["w"], x["b"], x["eta"], chunk_size=16))
+
+    def ref(self, x):
+        hf = lambda a: a.transpose(0, 2, 1, 3)  # noqa: E731
+        return hf(refs.ttt_linear(hf(x["q"]), hf(x["k"]), hf(x["v"]), x["w"], x["b"], hf(x["eta"])))
+
+
+class FlaLogLinear(Adapter):
+    """Log-linear attention (Mamba-2 flavour): fla's chunk_log_linear_attn; L = ceil(log2 T) + 1 level scales."""
+
+    op = "fla.ops.log_linear_attn.chunk_log_linear_attn"
+    grads = ("q", "k", "v", "g", "level_scales")
+    max_T = 65536  # the kernel asserts T < 2**17
+    decode_note = "decoding keeps a Fenwick tree of O(log T) states; no public single-step kernel"
+
+    def make(self, B, T, H, D):
+        L = max(1, math.ceil(math.log2(T))) + 1
+        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T, H, D), "v": self.randn(B, T, H, D)}
+        x["g"] = self.logsig(B, T, H, shift=3.0)
+        x["level_scales"] = torch.sigmoid(self.randn(B, T, H, L, dtype=F32)).to(BF16)
+        return x
+
+    def run(self, x):
+        return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["g"], x["level_scales"]))
+
+    def ref(self, x):
+        return refs.log_linear_attention(x["q"], x["k"], x["v"], x["g"], x["level_scales"])
+
+
+class Mamba2SSD(Adapter):
+    """Mamba-2: mamba_ssm's Triton SSD (mamba_chunk_scan_combined, chunk 256); one B/C group (ngroups=1),
+    d_state N = D and head dim P = D; dt in float32 after softplus, A < 0 per head."""
+
+    op = "mamba_ssm.ops.triton.ssd_combined.mamba_chunk_scan_combined"
+    grads = ("x", "dt", "A", "Bm", "Cm")
+    decode_op = "mamba_ssm.ops.triton.selective_state_update.selective_state_update"
+
+    def make(self, B, T, H, D):
+        return {
+            "x": self.randn(B, T, H, D),
+            "dt": F.softplus(self.randn(B, T, H, dtype=F32, shift=-3.0)),
+            "A": -torch.exp(self.rand(H) * math.log(16)),
+            "Bm": self.randn(B, T, 1, D),
+            "Cm": self.randn(B, T, 1, D),
+        }
+
+    def run(self, x):
+        return _imp(self.op)(x["x"], x["dt"], x["A"], x["Bm"], x["Cm"], chunk_size=256)
+
+    def ref(self, x):
+        return refs.mamba2(x["x"], x["dt"], x["A"], x["Bm"], x["Cm"])
+
+    def decode(self, T, H, D):
+        fn = _imp(self.decode_op)
+        state = torch.zeros(1, H, D, D, device=DEV, dtype=F32)
+        xt = self.randn(1, H, D)
+        dt = F.softplus(self.randn(1, H, D, dtype=F32, shift=-3.0))
+        A = (-torch.exp(self.rand(H) * math.log(16)))[:, None, None].expand(H, D, D)
+        Bt, Ct = self.randn(1, 1, D), self.randn(1, 1, D)
+        return lambda: fn(state, xt, dt, A, Bt, Ct)
+
+
+class Mamba3SISO(Adapter):
+    """Mamba-3 (SISO, trapezoidal, rotary): mamba_ssm's Triton mamba3_siso_combined; one Q/K group,
+    d_state N = D, head dim P = D, rotary on R = N/4 pairs."""
+
+    op = "mamba_ssm.ops.triton.mamba3.mamba3_siso_combined.mamba3_siso_combined"
+    grads = ("Q", "K", "V", "ADT", "DT", "Trap", "Q_bias", "K_bias", "Angles")
+    decode_op = "mamba_ssm.ops.triton.mamba3.mamba3_siso_step.mamba3_siso_step"
+
+    def make(self, B, T, H, D):
+        dt = F.softplus(self.randn(B, H, T, dtype=F32, shift=-3.0))
+        A = -torch.exp(self.rand(H) * math.log(16))
+        return {
+            "Q": self.randn(B, T, 1, D, scale=D**-0.5),
+            "K": self.randn(B, T, 1, D),
+            "V": self.randn(B, T, H, D),
+            "ADT": (A[None, :, None] * dt).contiguous(),
+            "DT": dt,
+            "Trap": self.randn(B, H, T),
+            "Q_bias": self.randn(H, D, dtype=F32, scale=0.1),
+            "K_bias": self.randn(H, D, dtype=F32, scale=0.1),
+            "Angles": self.randn(B, T, H, D // 4, dtype=F32),
+        }
+
+    def run(self, x):
+        fn = _imp(self.op)
+        return fn(x["Q"], x["K"], x["V"], x["ADT"], x["DT"], x["Trap"], x["Q_bias"], x["K_bias"], x["Angles"])
+
+    def ref(self, x):
+        return refs.mamba3_siso(*(x[n] for n in self.grads))
+
+    def decode(self, T, H, D):
+        fn = _imp(self.decode_op)
+        R = D // 4
+        Q, K = self.randn(1, 1, D), self.randn(1, 1, D)
+        V = self.randn(1, H, D)
+        dt = F.softplus(self.randn(1, H, dtype=F32, shift=-3.0))
+        adt = -dt
+        trap = self.randn(1, H)
+        qb, kb = self.randn(H, D, dtype=F32, scale=0.1), self.randn(H, D, dtype=F32, scale=0.1)
+        ang = self.randn(1, H, R, dtype=F32)
+        states = (
+            torch.zeros(1, H, R, device=DEV, dtype=F32),
+            torch.zeros(1, H, D, D, device=DEV, dtype=F32),
+            torch.zeros(1, H, D, device=DEV, dtype=BF16),
+            torch.zeros(1, H, D, device=DEV, dtype=BF16),
+        )
+        return lambda: fn(Q, K, V, adt, dt, trap, qb, kb, ang, Input_States=states)
+
+
+class MLSTM(Adapter):
+    """mLSTM: NX-AI's mlstm_kernels TFLA chunkwise Triton kernel (head-first layout; exp input gate,
+    sigmoid forget gate given as pre-activations). Variants are tried in order: an earlier one crashed
+    Triton's compiler on Hopper."""
+
+    grads = ("q", "k", "v", "i", "f")
+    decode_op = "mlstm_kernels.torch.recurrent.triton_step.mlstm_recurrent_step__triton"
+    variants = (
+        {"kernel": "chunkwise--triton_xl_chunk", "chunk_size": 128, "gate_dtype": "float32"},
+        {"kernel": "chunkwise--triton_xl_chunk", "chunk_size": 64, "gate_dtype": "float32"},
+        {"kernel": "chunkwise--triton_limit_chunk", "chunk_size": 64, "gate_dtype": "float32"},
+    )
+
+    @property
+    def op(self):
+        return f"mlstm_kernels.torch.get_mlstm_kernel('{self.variant['kernel']}', chunk_size={self.variant['chunk_size']})"
+
+    def make(self, B, T, H, D):
+        gd = getattr(torch, self.variant["gate_dtype"])
+        return {
+            "q": self.randn(B, H, T, D),
+            "k": self.randn(B, H, T, D),
+            "v": self.randn(B, H, T, D),
+            "i": self.randn(B, H, T, dtype=gd),
+            "f": self.randn(B, H, T, dtype=gd, shift=3.0),
+        }
+
+    def run(self, x):
+        from mlstm_kernels.torch import get_mlstm_kernel
+
+        fn = get_mlstm_kernel(self.variant["kernel"])
+        return fn(x["q"], x["k"], x["v"], x["i"], x["f"], chunk_size=self.variant["chunk_size"])
+
+    def ref(self, x):
+        return refs.mlstm(x["q"], x["k"], x["v"], x["i"], x["f"])
+
+    def decode(self, T, H, D):
+        fn = _imp(self.decode_op)
+        q, k, v = (self.randn(1, H, D) for _ in range(3))
+        i, f = self.randn(1, H, 1, dtype=F32), self.randn(1, H, 1, dtype=F32, shift=3.0)
+        c = torch.zeros(1, H, D, D, device=DEV, dtype=F32)
+        n = torch.zeros(1, H, D, device=DEV, dtype=F32)
+        m = torch.zeros(1, H, 1, device=DEV, dtype=F32)
+        return lambda: fn(q, k, v, i, f, c, n, m)
+
+
+class FFTConv(Adapter):
+    """Long causal convolution by FFT (cuFFT through torch.fft, float32), per channel (C = H * D).
+
+    order 1 is S4's convolution mode (kernel precomputed); order 2 is Hyena's recurrence of two gated
+    convolutions. The kernel-generating networks are outside the timed region."""
+
+    op = "torch.fft.rfft/irfft (cuFFT) causal long convolution"
+    grads = ("u", "h0")
+    decode_note = "convolution form; decoding needs the recurrent SSM view (S4) or a cache of inputs (Hyena)"
+    order = 1
+    check_T = 128
+
+    def make(self, B, T, H, D):
+        C = H * D
+        x = {"u": self.randn(B, C, T)}
+        decay = torch.exp(-self.rand(C)[:, None] * torch.arange(T, device=DEV, dtype=F32)[None] / 32)
+        for n in range(self.order):
+            x[f"h{n}"] = (self.randn(C, T, dtype=F32) * decay / math.sqrt(T)).contiguous()
+            if self.order > 1:
+                x[f"x{n}"] = self.randn(B, C, T)
+        return x
+
+    @staticmethod
+    def conv(u, h):
+        T = u.shape[-1]
+        n = 2 * T
+        y = torch.fft.irfft(torch.fft.rfft(u.float(), n=n) * torch.fft.rfft(h, n=n), n=n)[..., :T]
+        return y
+
+    def run(self, x):
+        z = x["u"]
+        for n in range(self.order):
+            z = self.conv(z, x[f"h{n}"])
+            if self.order > 1:
+                z = z * x[f"x{n}"]
+        return z.to(BF16)
+
+    def ref(self, x):
+        if self.order == 1:
+            return refs.causal_conv(x["u"], x["h0"])
+        return refs.hyena(x["u"], [x[f"x{n}"] for n in range(self.order)], [x[f"h{n}"] for n in range(self.order)])
+
+
+class Hyena(FFTConv):
+    op = "torch.fft.rfft/irfft (cuFFT): Hyena order 2 (two gated long convolutions)"
+    grads = ("u", "h0", "h1", "x0", "x1")
+    order = 2
+
+
+ADAPTERS: dict[str, type[Adapter]] = {
+    "sdpa_cudnn": SDPA,
+    "sdpa_cudnn_rope": SDPARope,
+    "fla_forgetting_attn": FlaForgetting,
+    "fla_forgetting_attn_alibi": FlaAlibi,
+    "fla_parallel_attn_window": FlaSWA,
+    "fla_path_attn": FlaPath,
+    "fla_path_attn_fox": FlaPathFox,
+    "fla_wall_attn": FlaWall,
+    "fla_stickbreaking_attn": FlaStickBreaking,
+    "fla_abc": FlaABC,
+    "fla_gsa": FlaGSA,
+    "fla_gsa_raven": FlaRaven,
+    "fla_linear_attn": FlaLinear,
+    "fla_linear_attn_favor": FlaPerformer,
+    "fla_retention": FlaRetention,
+    "fla_gla": FlaGLA,
+    "fla_gla_hgrn2": FlaHGRN2,
+    "fla_based": FlaBased,
+    "fla_delta_rule": FlaDelta,
+    "fla_gated_delta_rule": FlaGDN,
+    "fla_kda": FlaKDA,
+    "fla_gdn2": FlaGDN2,
+    "fla_gated_delta_product": FlaDeltaProduct,
+    "fla_rwkv4": FlaRWKV4,
+    "fla_rwkv6": FlaRWKV6,
+    "fla_rwkv7": FlaRWKV7,
+    "fla_hgrn_griffin": FlaGriffin,
+    "fla_ttt_linear": FlaTTT,
+    "fla_log_linear_attn": FlaLogLinear,
+    "mamba_ssm_ssd": Mamba2SSD,
+    "mamba_ssm_mamba3_siso": Mamba3SISO,
+    "mlstm_kernels_tfla": MLSTM,
+    "fft_conv_s4": FFTConv,
+    "fft_conv_hyena": Hyena,
+}

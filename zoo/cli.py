@@ -1,0 +1,143 @@
+"""The `zoo` command: validate the registry, scaffold a model, build and serve the site.
+
+    zoo validate            run exactly the registry checks CI runs
+    zoo new <id>            add a complete, commented model block to models.yaml
+    zoo block <id> [-o F]   write a model's block diagram as SVG for a quick look
+    zoo schema              regenerate schema/models.schema.json
+    zoo build [--serve]     same as `python build.py`
+"""
+
+import argparse
+import functools
+import http.server
+import json
+import sys
+from pathlib import Path
+
+from zoo import registry as registry_mod
+
+ROOT = registry_mod.ROOT
+SCHEMA_PATH = ROOT / "schema" / "models.schema.json"
+
+
+def _fail(lines) -> int:
+    for line in lines:
+        print(line, file=sys.stderr)
+    return 1
+
+
+def validate_command(path: Path = registry_mod.REGISTRY_PATH) -> int:
+    from zoo import lint
+
+    try:
+        reg = registry_mod.load(path, include_drafts=True)
+    except registry_mod.RegistryError as err:
+        return _fail([str(err), f"{len(err.problems)} problem(s) found; nothing was built."])
+    problems = lint.run(reg, path)
+    if problems:
+        return _fail([*problems, f"{len(problems)} problem(s) found."])
+    drafts = sum(m.status == "draft" for m in reg.all_models)
+    print(f"{path.name}: {len(reg.all_models)} models ({drafts} draft), {len(reg.hybrids)} hybrids: all checks pass")
+    return 0
+
+
+def build_command(out: Path, serve: bool = False, port: int = 8000, drafts: bool = False,
+                  site_url: str | None = None) -> int:
+    from zoo.site.build import BuildError, build
+
+    url = site_url or f"http://127.0.0.1:{port}/"
+    try:
+        report = build(out, include_drafts=drafts, site_url=url)
+    except registry_mod.RegistryError as err:
+        return _fail([str(err), "build stopped: fix models.yaml; the previous site was left untouched."])
+    except BuildError as err:
+        return _fail([str(err), "build stopped; the previous site was left untouched."])
+    print(report.summary())
+    if serve:
+        serve_folder(report.out, port)
+    return 0
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    # Pyodide needs WebAssembly served with its own type to stream-compile it.
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+        ".json": "application/json",
+        ".whl": "application/octet-stream",
+    }
+
+    def log_message(self, *args):  # keep the terminal for the URL and errors
+        pass
+
+
+def serve_folder(folder: Path, port: int) -> None:
+    handler = functools.partial(SiteHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+        print(f"serving {folder} on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+def schema_command() -> int:
+    SCHEMA_PATH.parent.mkdir(exist_ok=True)
+    SCHEMA_PATH.write_text(json.dumps(registry_mod.json_schema(), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH.relative_to(ROOT)}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="zoo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check models.yaml exactly as CI does")
+    p.add_argument("path", nargs="?", type=Path, default=registry_mod.REGISTRY_PATH)
+    p = sub.add_parser("new", help="scaffold a model block in models.yaml")
+    p.add_argument("id")
+    p.add_argument("--readout", choices=["softmax", "linear"], default="linear")
+    p.add_argument("--year", type=int, default=None)
+    p = sub.add_parser("block", help="write a model's block diagram as SVG")
+    p.add_argument("id")
+    p.add_argument("-o", "--out", type=Path, default=None)
+    sub.add_parser("schema", help="regenerate schema/models.schema.json")
+    p = sub.add_parser("build", help="build the site (like python build.py)")
+    p.add_argument("--out", type=Path, default=ROOT / "site")
+    p.add_argument("--serve", action="store_true")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--drafts", action="store_true")
+    args = parser.parse_args(argv)
+
+    if args.command == "validate":
+        return validate_command(args.path)
+    if args.command == "new":
+        from zoo import scaffold
+
+        return scaffold.new_command(args.id, readout=args.readout, year=args.year)
+    if args.command == "block":
+        return block_command(args.id, args.out)
+    if args.command == "schema":
+        return schema_command()
+    return build_command(args.out, serve=args.serve, port=args.port, drafts=args.drafts)
+
+
+def block_command(model_id: str, out: Path | None) -> int:
+    from zoo import diagrams
+
+    try:
+        reg = registry_mod.load(include_drafts=True)
+    except registry_mod.RegistryError as err:
+        return _fail([str(err)])
+    if model_id not in reg.by_id:
+        return _fail([f"no model '{model_id}' in models.yaml; expected one of: {', '.join(reg.by_id)}"])
+    target = out or Path(f"{model_id}.svg")
+    diagrams.write_block_svg(reg, model_id, target)
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Architecture diagrams from data: block specs -> SVG, hybrid stacks, and per-sequence memory.
+
+spec.py    the spec language (BlockSpec, HybridSpec) the registry validates
+layout.py  turns a resolved block into boxes and wires (computed, never hand-placed) + overlap checker
+render.py  boxes and wires -> SVG with real text, titles and CSS-variable colours
+memory.py  KV-cache and recurrent-state bytes per sequence for a layer stack
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_block_svg(registry, model_id: str, out_path: str | Path, size: str = "page") -> Path:
+    """Render one model's block to ``out_path`` as a standalone SVG (used by ``zoo block <id>``).
+
+    Raises KeyError for an unknown model id, and spec.BlockSpecError (model id + path in the spec)
+    when the block cannot be resolved.
+    """
+    from zoo.diagrams.render import render_block_svg
+
+    by_id = {m.id: m for m in registry.all_models}
+    if model_id not in by_id:
+        raise KeyError(f"no model '{model_id}' in the registry; known: {', '.join(sorted(by_id))}")
+    model = by_id[model_id]
+    svg = render_block_svg(model, blocks_of(registry), size=size, standalone=True)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(svg, encoding="utf-8")
+    return out
+
+
+def blocks_of(registry) -> dict:
+    """model id -> BlockSpec for every model that has one (drafts included, so extends can reach them)."""
+    return {m.id: m.block for m in registry.all_models if getattr(m, "block", None) is not None}

@@ -1,0 +1,59 @@
+"""Checks beyond the schema: house rules that keep the registry easy to read and review.
+
+Each message says where the problem is and how to fix it, in the registry's error format.
+"""
+
+from pathlib import Path
+
+from zoo import yamlsrc
+from zoo.registry import Registry, word_count
+
+DESCRIPTION_WORDS = (60, 200)
+READOUT_ORDER = ("softmax", "linear")
+
+
+def run(reg: Registry, path: Path) -> list[str]:
+    src = yamlsrc.load(path.read_text(encoding="utf-8"))
+    index = {m.id: i for i, m in enumerate(reg.all_models)}
+    name = path.name
+    problems: list[tuple[int, str]] = []
+
+    def report(model_id: str, field: tuple, message: str):
+        line = src.line_of(("models", index[model_id], *field))
+        problems.append((line, f"{name}:{line}: model '{model_id}': {message}"))
+
+    models = list(reg.all_models)
+    # Order: grouped by readout (softmax, then linear), then by year, then by id.
+    def key(m):
+        return (READOUT_ORDER.index(m.readout) if m.readout in READOUT_ORDER else 99, m.year, m.id)
+
+    for prev, m in zip(models, models[1:], strict=False):
+        if key(m) < key(prev):
+            expected = next(o for o in sorted(models, key=key) if key(o) > key(m))
+            report(m.id, ("id",), f"out of order; expected models grouped by readout (softmax, then linear), "
+                   f"then sorted by year and id: move this block before '{expected.id}'")
+            break
+
+    for m in models:
+        words = word_count(m.description)
+        lo, hi = DESCRIPTION_WORDS
+        if not lo <= words <= hi:
+            report(m.id, ("description",), f"description has {words} words; expected {lo} to {hi} words "
+                   "saying what changes relative to the parents and why it matters")
+
+    seen_papers: dict[str, str] = {}
+    for m in models:
+        # PaTH-FoX shares the PaTH paper by design, so papers may repeat only along a lineage edge.
+        keyp = m.paper.arxiv or m.paper.url
+        other = seen_papers.get(keyp)
+        if other and other not in {e.parent for e in m.lineage}:
+            report(m.id, ("paper",), f"paper {keyp} is also cited by '{other}'; expected one model per paper "
+                   "(variants from one paper must name that model as a lineage parent)")
+        seen_papers.setdefault(keyp, m.id)
+
+    roots = [m for m in models if not m.lineage]
+    if len(roots) > 1:
+        for m in roots[1:]:
+            report(m.id, ("lineage",), f"has no lineage edge, so the graph falls apart; expected at least one "
+                   f"parent (the root is '{roots[0].id}')")
+    return [text for _, text in sorted(problems)]

@@ -1,0 +1,14 @@
+"""Page generators, run in this order by the build; each is a module with ``generate(ctx)``.
+
+Generators that add card slots or model-page sections run before ``pages``, which writes them out.
+"""
+
+from zoo.site import facets, lineage, live, pages, unified
+
+GENERATORS = [
+    facets,
+    lineage,
+    live,
+    pages,
+    unified,
+]

@@ -1,0 +1,77 @@
+"""What every page generator gets: the registry, the docs folder being built, and rendering helpers."""
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import jinja2
+from markupsafe import Markup, escape
+
+from zoo.registry import Registry
+from zoo.site.tex import TexRenderer
+
+
+@dataclass
+class BuildContext:
+    registry: Registry
+    root: Path  # the repository
+    docs: Path  # the temporary docs folder mkdocs will build
+    tex: TexRenderer
+    nav: list[tuple[str, str]] = field(default_factory=list)  # (title, page path) in menu order
+    written: list[str] = field(default_factory=list)
+    # Other generators enrich the cards and model pages before those are written (see GENERATORS order).
+    card_slots: dict[str, list[Markup]] = field(default_factory=dict)
+    page_sections: dict[str, list[tuple[int, str, Markup]]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.root / "templates"),
+            autoescape=True,  # registry text is escaped before it reaches HTML
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["tex"] = lambda s: self.tex.render(s, display=False)
+        self.env.filters["tex_display"] = lambda s: self.tex.render(s, display=True)
+        self.env.filters["prose"] = self.prose
+        self.env.filters["json_attr"] = lambda obj: json.dumps(obj, separators=(",", ":"))
+        self.env.globals["taxonomy"] = self.registry.taxonomy
+        self.env.globals["registry"] = self.registry
+
+    def prose(self, text: str) -> Markup:
+        """Registry prose: HTML-escaped text in which $...$ spans are rendered as inline math."""
+        parts = re.split(r"(?<!\\)\$(.+?)(?<!\\)\$", text)
+        out = [escape(p) if i % 2 == 0 else self.tex.render(p) for i, p in enumerate(parts)]
+        return Markup("").join(out)
+
+    def render(self, template: str, **variables) -> str:
+        return self.env.get_template(template).render(**variables)
+
+    def write(self, rel_path: str, text: str) -> None:
+        path = self.docs / rel_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        self.written.append(rel_path)
+
+    def write_json(self, rel_path: str, obj) -> None:
+        self.write(rel_path, json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+
+    def add_card_slot(self, model_id: str, html: Markup) -> None:
+        """Extra HTML shown on the model's card (diagram, small mixing matrix), in generator order."""
+        self.card_slots.setdefault(model_id, []).append(Markup(html))
+
+    def add_page_section(self, model_id: str, title: str, html: Markup, order: int = 50) -> None:
+        """A titled section on the model page; sections are sorted by ``order`` (equations are 10, lineage 80)."""
+        self.page_sections.setdefault(model_id, []).append((order, title, Markup(html)))
+
+    def add_nav(self, title: str, rel_md_path: str) -> None:
+        self.nav.append((title, rel_md_path))
+
+    @staticmethod
+    def root_from(rel_md_path: str) -> str:
+        """Relative prefix from a page's URL to the site root (pages use directory URLs: a/b.md -> a/b/)."""
+        page = PurePosixPath(rel_md_path)
+        depth = len(page.parent.parts) + (0 if page.stem == "index" else 1)
+        return "../" * depth

@@ -1,0 +1,234 @@
+"""Live runs and the figures they start from: every model's mixing matrix, computed by its own kernel.
+
+At build time, for every model in the registry, ``kernels_wasm.api.simulate`` runs on a fixed seeded input
+and its results become static figures, correct by construction and readable without JavaScript:
+
+    assets/data/figs/<id>-mixing-t8.{json,svg}    A (o = A v) for T = 8: the card's small grid
+    assets/data/figs/<id>-mixing-t32.{json,svg}   A for T = 32: the model page
+    assets/data/figs/<id>-norms-t32.json          ||S_t||_F (state norm) and ||o_t|| over t, same run
+
+The same files then run in the reader's browser: the kernels_wasm sources are copied to
+``assets/kernels_wasm/`` and the live panel (``docs/assets/js/live/``) sends them to Pyodide.
+
+    assets/data/live/<id>.json                    the panel's settings: module, sliders, defaults
+    assets/data/live/compare.json                 the models the compare page offers
+    compare.md                                    the compare page
+
+Mixing matrices use one diverging colour scale, symmetric around 0 (delta-rule models write negative
+weights), so colours mean the same on every card, page and compare panel.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+import numpy as np
+from markupsafe import Markup, escape
+
+from zoo.site import pyodide_assets
+
+SEED = 0
+CARD = {"T": 8, "d": 8}
+PAGE = {"T": 32, "d": 16}
+# Slider ranges (min, max, step) for the live panel; T = 128, d = 32 is the latency target of issue 4.
+RANGES = {"T": (4, 256, 4), "d": (2, 64, 2), "seed": (0, 99, 1)}
+FIGS = "assets/data/figs"
+LIVE = "assets/data/live"
+KERNELS = "assets/kernels_wasm"
+# Blue (negative) - near white (0) - red (positive); the JS side (live/plots.js) carries the same stops.
+COLORSCALE = [[0.0, "#2b5c9e"], [0.25, "#8eb2dc"], [0.5, "#f2f2f2"], [0.75, "#e5988a"], [1.0, "#b1262e"]]
+SECTION_ORDER = 30  # on the model page: after the equations (10), before lineage (80)
+
+
+def py_value(x: float) -> int | float:
+    """A live parameter as the browser sends it: JSON has one number type, so 4.0 arrives as the int 4.
+
+    Build-time figures use the same conversion, so a default run in the browser equals the static figure.
+    """
+    x = float(x)
+    return int(x) if x.is_integer() else x
+
+
+def defaults(model) -> dict[str, int | float]:
+    return {p.name: py_value(p.default) for p in model.kernel.params}
+
+
+@dataclass
+class Run:
+    """One simulate() call: the arrays the figures show, in plain numpy."""
+
+    A: np.ndarray  # (T, T), or (d_v, T, T) for per-channel models (Mamba-1)
+    o: np.ndarray  # (T, d_v)
+    state_norm: np.ndarray | None  # (T,) Frobenius norm of S_t; None for softmax (KV cache) models
+    checksum: float
+
+    @property
+    def A2(self) -> np.ndarray:
+        """The (T, T) matrix to draw: per-channel models show their first channel."""
+        return self.A[0] if self.A.ndim == 3 else self.A
+
+
+def simulate(model, T: int, d: int, seed: int = SEED) -> Run:
+    from kernels_wasm import api  # imported here so that `zoo` stays light for commands that build nothing
+
+    try:
+        r = api.simulate(model.kernel.module, T=T, d=d, seed=seed, **defaults(model))
+    except Exception as err:  # name the model: a kernel bug otherwise surfaces as a bare numpy trace
+        raise RuntimeError(f"model '{model.id}': kernels_wasm/{model.kernel.module}.py failed in simulate(T={T}, "
+                           f"d={d}, seed={seed}): {type(err).__name__}: {err}") from err
+    A = np.asarray(r["A"], dtype=np.float64)
+    if A.shape[-2:] != (T, T) or A.ndim not in (2, 3) or not np.all(np.isfinite(A)):
+        raise RuntimeError(f"model '{model.id}': mixing matrix has shape {A.shape} or non-finite entries; "
+                           f"expected a finite ({T}, {T}) or (d_v, {T}, {T}) array")
+    norm = r.get("state_norm")
+    return Run(A, np.asarray(r["o"], dtype=np.float64), None if norm is None else np.asarray(norm), r["checksum"])
+
+
+def _round(a: np.ndarray) -> list:
+    # 6 significant digits: invisible in a heatmap, and it keeps 38 x 3 figures small.
+    return np.vectorize(lambda x: float(f"{x:.6g}"), otypes=[float])(a).tolist()
+
+
+def _zmax(A: np.ndarray) -> float:
+    m = float(np.max(np.abs(A))) if A.size else 0.0
+    return m if m > 0 else 1.0
+
+
+def mixing_figure(model, run: Run, T: int, d: int, colorbar: bool = True) -> dict:
+    import plotly.graph_objects as go
+
+    A = run.A2
+    zmax = _zmax(A)
+    channel = " (channel 1)" if run.A.ndim == 3 else ""
+    fig = go.Figure(
+        go.Heatmap(
+            z=_round(A),
+            x=list(range(1, T + 1)),
+            y=list(range(1, T + 1)),
+            zmin=-zmax,
+            zmax=zmax,
+            colorscale=COLORSCALE,
+            showscale=colorbar,
+            hovertemplate="output t=%{y}<br>source s=%{x}<br>A=%{z:.4g}<extra></extra>",
+        ),
+        layout=dict(
+            template="none",
+            title=dict(text=f"{model.short_name}: mixing matrix A{channel}, T={T}, d={d}, seed {SEED}"),
+            xaxis=dict(title=dict(text="source step s"), constrain="domain"),
+            yaxis=dict(title=dict(text="output step t"), autorange="reversed", scaleanchor="x"),
+            margin=dict(l=50, r=10, t=40, b=40),
+        ),
+    )
+    return fig.to_plotly_json()
+
+
+def norms_figure(model, run: Run, T: int, d: int) -> dict:
+    import plotly.graph_objects as go
+
+    t = list(range(1, T + 1))
+    traces = [go.Scatter(x=t, y=_round(np.linalg.norm(run.o, axis=1)), name="‖o_t‖ output", mode="lines")]
+    if run.state_norm is not None:
+        traces.insert(0, go.Scatter(x=t, y=_round(run.state_norm), name="‖S_t‖ state (Frobenius)", mode="lines"))
+    fig = go.Figure(
+        traces,
+        layout=dict(
+            template="none",
+            title=dict(text=f"{model.short_name}: norms over time, T={T}, d={d}, seed {SEED}"),
+            xaxis=dict(title=dict(text="step t")),
+            yaxis=dict(title=dict(text="norm"), rangemode="tozero"),
+            legend=dict(orientation="h", y=-0.25),
+            margin=dict(l=50, r=10, t=40, b=40),
+        ),
+    )
+    return fig.to_plotly_json()
+
+
+def _colour(x: float) -> str:
+    """COLORSCALE at x in [0, 1], linearly interpolated in RGB (what Plotly does)."""
+    for (a, ca), (b, cb) in zip(COLORSCALE, COLORSCALE[1:]):
+        if x <= b:
+            f = 0.0 if b == a else (x - a) / (b - a)
+            rgb = [round(int(ca[i:i + 2], 16) * (1 - f) + int(cb[i:i + 2], 16) * f) for i in (1, 3, 5)]
+            return "#" + "".join(f"{c:02x}" for c in rgb)
+    return COLORSCALE[-1][1]
+
+
+def mixing_svg(model, run: Run, T: int, d: int) -> str:
+    """The mixing matrix as a plain SVG grid: readable without JavaScript and cheap on a page of 38 cards."""
+    A = run.A2
+    zmax = _zmax(A)
+    cell = 10
+    rects = []
+    for i in range(T):  # row i = output step t, column j = source step s, as in the Plotly figure
+        for j in range(T):
+            if j > i and A[i, j] == 0:
+                continue  # causal zeros: leave the background, so the triangle reads as "cannot see the future"
+            fill = _colour((A[i, j] / zmax + 1) / 2)
+            rects.append(f'<rect x="{j * cell}" y="{i * cell}" width="{cell}" height="{cell}" fill="{fill}"/>')
+    size = T * cell
+    title = escape(f"{model.name}: effective mixing matrix A (o = A v), T={T}, d={d}, seed {SEED}; "
+                   f"largest |A| = {zmax:.3g}")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
+            f'role="img"><title>{title}</title>{"".join(rects)}</svg>\n')
+
+
+def copy_kernels(ctx) -> list[str]:
+    """Serve the kernels_wasm package as plain files (what the worker writes into Pyodide's file system)."""
+    src = ctx.root / "kernels_wasm"
+    out = ctx.docs / KERNELS
+    out.mkdir(parents=True, exist_ok=True)
+    files = sorted(p.name for p in src.glob("*.py"))
+    for name in files:
+        shutil.copyfile(src / name, out / name)
+    ctx.write_json(f"{KERNELS}/index.json", {"files": files})
+    return files
+
+
+def panel_config(model, checksum: float, available: bool, reason: str | None) -> dict:
+    return {
+        "id": model.id,
+        "name": model.name,
+        "short_name": model.short_name,
+        "module": model.kernel.module,
+        "defaults": {**PAGE, "seed": SEED},
+        "ranges": RANGES,
+        "params": [{**p.model_dump(), "default": py_value(p.default)} for p in model.kernel.params],
+        "static_checksum": checksum,  # api.simulate at the defaults, for a quick "matches the build" check
+        "available": available,
+        "reason": reason,
+    }
+
+
+def generate(ctx) -> None:
+    assets = pyodide_assets.install(ctx.docs, ctx.root)
+    copy_kernels(ctx)
+    models = list(ctx.registry.models)
+    for m in models:
+        small = simulate(m, **CARD)
+        ctx.write_json(f"{FIGS}/{m.id}-mixing-t8.json", mixing_figure(m, small, **CARD, colorbar=False))
+        ctx.write(f"{FIGS}/{m.id}-mixing-t8.svg", mixing_svg(m, small, **CARD))
+        big = simulate(m, **PAGE)
+        ctx.write_json(f"{FIGS}/{m.id}-mixing-t32.json", mixing_figure(m, big, **PAGE))
+        ctx.write(f"{FIGS}/{m.id}-mixing-t32.svg", mixing_svg(m, big, **PAGE))
+        ctx.write_json(f"{FIGS}/{m.id}-norms-t32.json", norms_figure(m, big, **PAGE))
+        ctx.write_json(f"{LIVE}/{m.id}.json", panel_config(m, big.checksum, assets.available, assets.reason))
+
+        ctx.add_card_slot(m.id, Markup(ctx.render("live_card.html.j2", m=m, root="", figs=FIGS, **CARD)))
+        root = ctx.root_from(f"models/{m.id}.md")
+        ctx.add_page_section(m.id, "Run it live", Markup(ctx.render(
+            "live_panel.html.j2", m=m, root=root, figs=FIGS, live=LIVE, seed=SEED, **PAGE)), order=SECTION_ORDER)
+
+    ctx.write_json(f"{LIVE}/compare.json", {
+        "defaults": {**PAGE, "seed": SEED},
+        "ranges": RANGES,
+        "available": assets.available,
+        "reason": assets.reason,
+        "models": [{"id": m.id, "name": m.name, "short_name": m.short_name, "readout": m.readout,
+                    "module": m.kernel.module, "params": defaults(m)} for m in models],
+    })
+    readouts = [(key, facet, [m for m in models if m.readout == key])
+                for key, facet in ctx.registry.taxonomy.readouts.items()]
+    ctx.write("compare.md", ctx.render("live_compare.md.j2", readouts=readouts, root=ctx.root_from("compare.md"),
+                                       live=LIVE, seed=SEED, **PAGE))
+    ctx.add_nav("Compare", "compare.md")

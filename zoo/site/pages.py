@@ -1,0 +1,68 @@
+"""The Zoo page (cards, filters, graph slot) and one page per model."""
+
+import re
+
+from markupsafe import Markup
+
+from zoo.registry import Model
+
+
+def generate(ctx) -> None:
+    reg = ctx.registry
+    models = list(reg.models)
+    tax = reg.taxonomy
+    counts = {
+        "readout": {k: sum(m.readout == k for m in models) for k in tax.readouts},
+        "decay": {k: sum(k in m.decay for m in models) for k in tax.decay},
+        "gates": {k: sum(m.gates == k for m in models) for k in tax.gates},
+    }
+    cards = {
+        m.id: Markup(ctx.render("card.html.j2", m=m, root="", slots=ctx.card_slots.get(m.id, [])))
+        for m in models
+    }
+    ctx.write(
+        "index.md",
+        ctx.render(
+            "zoo.md.j2",
+            models=models,
+            cards=cards,
+            counts=counts,
+            first_year=min(m.year for m in models),
+            last_year=max(m.year for m in models),
+        ),
+    )
+    ctx.add_nav("The zoo", "index.md")
+
+    for m in models:
+        sections = sorted(
+            [
+                (10, "Equations", Markup(ctx.render("model_equations.html.j2", m=m))),
+                (80, "Lineage", Markup(ctx.render(
+                    "model_lineage.html.j2", parents=reg.parents(m), children=reg.children(m.id)))),
+                (90, "References", Markup(ctx.render("model_references.html.j2", m=m, bibtex=bibtex(m)))),
+                *ctx.page_sections.get(m.id, []),
+            ],
+            key=lambda s: s[0],
+        )
+        ctx.write(f"models/{m.id}.md", ctx.render("model.md.j2", m=m, slots=[], sections=sections))
+    ctx.add_nav("Models", [(m.name, f"models/{m.id}.md") for m in sorted(models, key=lambda m: m.name.lower())])
+
+
+def bibtex(m: Model) -> str:
+    """A BibTeX entry for the model's paper; arXiv papers carry eprint fields so tools can resolve them."""
+    first = m.paper.authors[0].split()[-1]
+    word = next((w for w in re.findall(r"[A-Za-z]+", m.paper.title) if len(w) > 3), "paper")
+    key = re.sub(r"[^a-z0-9]", "", f"{first}{m.year}{word}".lower())
+    title = m.paper.title.replace("&", r"\&")
+    fields = [("title", "{" + title + "}"), ("author", " and ".join(m.paper.authors)), ("year", str(m.year))]
+    if m.venue:
+        kind = "inproceedings"
+        fields.append(("booktitle", m.venue))
+    else:
+        kind = "misc"
+    if m.paper.arxiv:
+        fields += [("eprint", m.paper.arxiv), ("archivePrefix", "arXiv")]
+    else:
+        fields.append(("url", m.paper.url))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{kind}{{{key},\n{body}\n}}"

@@ -1,0 +1,53 @@
+"""TeX -> KaTeX HTML at build time, through one long-lived Node process (katex from npm)."""
+
+import json
+import subprocess
+from pathlib import Path
+
+from markupsafe import Markup
+
+SCRIPT = Path(__file__).with_name("katex_render.mjs")
+
+
+class TexError(ValueError):
+    def __init__(self, tex: str, message: str):
+        super().__init__(f"{message} in TeX: {tex}")
+        self.tex = tex
+        self.message = message
+
+
+class TexRenderer:
+    """Renders each distinct (tex, display) pair once; the Node process lives as long as this object."""
+
+    def __init__(self, root: Path):
+        self._cache: dict[tuple[str, bool], str] = {}
+        self._proc = subprocess.Popen(
+            ["node", str(SCRIPT)],
+            cwd=root,  # node resolves `katex` from the project's node_modules
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+
+    def render(self, tex: str, display: bool = False) -> Markup:
+        key = (tex, display)
+        if key not in self._cache:
+            self._proc.stdin.write(json.dumps({"tex": tex, "display": display}) + "\n")
+            self._proc.stdin.flush()
+            reply = json.loads(self._proc.stdout.readline())
+            if "error" in reply:
+                raise TexError(tex, reply["error"])
+            self._cache[key] = reply["html"]
+        return Markup(self._cache[key])
+
+    def close(self):
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            self._proc.wait(timeout=10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
