@@ -48,7 +48,8 @@ def check_ssm(dt, A_re, A_im, C_re, C_im, channels: int):
     n = A_re.shape[-1] if A_re.ndim == 2 else -1
     dt = as_param("dt", dt, (channels,))
     A_re = as_param("A_re", A_re, (channels, n))
-    A_im, C_re, C_im = (as_param(nm, x, (channels, n)) for nm, x in (("A_im", A_im), ("C_re", C_re), ("C_im", C_im)))
+    A_im = as_param("A_im", A_im, (channels, n))
+    C_re, C_im = as_param("C_re", C_re, (channels, n)), as_param("C_im", C_im, (channels, n))
     if np.any(~(dt > 0)):
         raise ValueError("dt: step sizes must be > 0")
     if np.any(~(A_re < 0)):
@@ -57,7 +58,7 @@ def check_ssm(dt, A_re, A_im, C_re, C_im, channels: int):
 
 
 def zoh(dt: np.ndarray, A: np.ndarray):
-    """Zero-order hold with B = 1: A_bar = exp(dt A), B_bar = (exp(dt A) - 1) / A. dt (c,), A (c, n) complex."""
+    """Zero-order hold with B = 1: A_bar = exp(dt A), B_bar = (exp(dt A) - 1) / A. dt (c,), A (c, n)."""
     dtA = dt[:, None] * A
     A_bar = np.exp(dtA)
     return A_bar, (A_bar - 1.0) / A
@@ -74,7 +75,7 @@ def ssm_kernel(dt: np.ndarray, A: np.ndarray, C: np.ndarray, T: int) -> np.ndarr
 
 
 def causal_conv(u: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """y_t = sum_{l <= t} h_l u_{t-l}, channel by channel, with zero-padded FFTs. u (T, c), h (T, c) -> (T, c)."""
+    """y_t = sum_{l <= t} h_l u_{t-l} per channel, by zero-padded FFTs. u (T, c), h (T, c) -> (T, c)."""
     T = u.shape[0]
     n = 2 * T  # padding to 2T turns the FFT's circular convolution into a linear one
     return np.fft.irfft(np.fft.rfft(u, n, axis=0) * np.fft.rfft(h, n, axis=0), n, axis=0)[:T]

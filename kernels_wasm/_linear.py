@@ -27,8 +27,6 @@ however strong the decay or long the sequence.
 
 import numpy as np
 
-from ._check import as_matrix
-
 # A gate of exactly 0 has log -inf, and -inf - (-inf) is nan. Clipping at 1e-300 keeps differences finite;
 # exp(-690 * n) underflows to 0 anyway, so the results are those of an exact zero.
 _TINY = 1e-300
@@ -92,11 +90,6 @@ def as_vector(name: str, x, n: int) -> np.ndarray:
     if arr.shape != (n,):
         raise ValueError(f"{name}: expected shape ({n},), got {arr.shape}")
     return arr.astype(np.float64, copy=False)
-
-
-def as_gate_matrix(name: str, x, T: int, d: int) -> np.ndarray:
-    """A gate that must be per channel: exactly (T, d)."""
-    return as_matrix(name, x, T, d)
 
 
 def as_chunk_size(chunk_size) -> int:
@@ -191,7 +184,7 @@ def dplr_step(S, w, a, b, v, k):
     return S * w + np.outer(S @ a, b) + np.outer(v, k)
 
 
-def _dplr_chunk(q, k, v, logw, a, b, S0):
+def dplr_chunk(q, k, v, logw, a, b, S0):
     """Exact output and end state of one chunk of the DPLR recurrence (the WY / UT form).
 
     With u_t = S_{t-1} a_t (the "pseudo-value" the low-rank part reads), the recurrence unrolls to
@@ -235,7 +228,7 @@ def dplr_mixing(q, k, logw, a, b) -> np.ndarray:
     """Parallel form of the DPLR recurrence: A = Q_k + Q_b (I - P_ab)^{-1} P_ak, the whole sequence as one
     chunk with one-hot values (V = I), so O = A V."""
     T = q.shape[0]
-    A, _ = _dplr_chunk(q, k, np.eye(T), _full_logw(logw, T, k.shape[1]), a, b, np.zeros((T, k.shape[1])))
+    A, _ = dplr_chunk(q, k, np.eye(T), _full_logw(logw, T, k.shape[1]), a, b, np.zeros((T, k.shape[1])))
     return A
 
 
@@ -247,7 +240,7 @@ def dplr_chunked(q, k, v, logw, a, b, chunk_size: int):
     o = np.empty((T, v.shape[1]))
     for c0 in range(0, T, chunk_size):
         c = slice(c0, c0 + chunk_size)
-        o[c], S = _dplr_chunk(q[c], k[c], v[c], logw[c], a[c], b[c], S)
+        o[c], S = dplr_chunk(q[c], k[c], v[c], logw[c], a[c], b[c], S)
     return o, S
 
 
@@ -270,6 +263,23 @@ def elementwise_scan(W, X):
         W[shift:] = W[shift:] * W[:-shift]
         shift *= 2
     return X
+
+
+def per_channel_mixing_onehot(q, k, W, gain) -> np.ndarray:
+    """The same (d_v, T, T) matrices as ``per_channel_mixing``, by running the recurrence on one-hot values.
+
+    Every source token s gets its own copy of the state (X[c, s] is what token s left in channel c), so one
+    pass over t fills row t of every channel's matrix: T^2 N d_v multiply-adds but only T N d_v exponentials.
+    W: (T, d_v, N) per-step decays (not logs); gain: (T, d_v).
+    """
+    T, d_v = gain.shape
+    X = np.zeros((d_v, T, k.shape[1]))  # (channel, source token, state)
+    out = np.empty((d_v, T, T))
+    for t in range(T):
+        X[:, : t + 1] *= W[t][:, None, :]  # rows of later tokens are still zero
+        X[:, t] = gain[t][:, None] * k[t][None, :]
+        out[:, t] = X @ q[t]
+    return out
 
 
 def per_channel_mixing(q, k, logW, gain) -> np.ndarray:

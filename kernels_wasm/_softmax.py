@@ -62,7 +62,7 @@ def attention_matrix(tile, T: int, window: int | None = None) -> np.ndarray:
 
 
 def cache_readout(logits: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """One decoding step: softmax over the t + 1 cached logits (t+1,), then the weighted sum of values (t+1, d_v)."""
+    """One decoding step: softmax over the cached logits (t+1,), then the weighted sum of the values."""
     p = np.exp(logits - np.max(logits))
     return (p / np.sum(p)) @ values
 
@@ -136,7 +136,7 @@ def slot_steps(q, k, v, alpha, write):
 
 
 def slot_mixing(q, k, slot_weights, row_block: int = 64) -> np.ndarray:
-    """A (T, T) from slot_weights(rows) -> G (len(rows), T, m), G[t, j, n] = weight of key j in slot n at t."""
+    """A (T, T) from slot_weights(rows) -> G (len(rows), T, m); G[t, j, n] = share of key j in slot n at t."""
     T, d_k = q.shape
     A = np.empty((T, T))
     for r0 in range(0, T, row_block):
@@ -149,7 +149,7 @@ def slot_mixing(q, k, slot_weights, row_block: int = 64) -> np.ndarray:
 
 
 def gated_slot_weights(log_alpha, write):
-    """slot_weights for gates given in log space: G[t, j, n] = exp(L_tn - L_jn) w_jn for j <= t, L = cumsum."""
+    """slot_weights for log-space gates: G[t, j, n] = exp(L_tn - L_jn) w_jn for j <= t, L = cumsum."""
     T = log_alpha.shape[0]
     L = np.cumsum(log_alpha, axis=0)  # (T, m)
 

@@ -19,7 +19,7 @@ Glossary (paper -> code)
     W_phi x_t            s           (T, m) control scores
     phi_t                            exp(s_t), never formed (kept in log space)
     z_t                  z           (T, m) log sum_{l <= t} phi_l, the running normaliser
-    alpha_t              alpha       exp(z_{t-1} - z_t), retention; alpha_0 = 0 (the first write fills the slot)
+    alpha_t              alpha       exp(z_{t-1} - z_t), the retention; alpha_0 = 0 (the first write fills it)
     K~, V~               Sk, Sv      (m, d_k), (m, d_v) slot memories
     A                    A           (T, T): A_tj = sum_n softmax_n(S^k_t q_t / sqrt(d_k)) exp(s_jn - z_tn)
 
@@ -47,7 +47,7 @@ def inputs(T: int, d: int, rng: np.random.Generator, sigma: float = 1.0, slots: 
 
 
 def control(s, T):
-    """Validate s (T, m) and return (s, z, alpha, write): the normaliser z_t and the gated-update form of ABC."""
+    """Validate s (T, m); return (s, z, alpha, write): the normaliser z_t and ABC's gated-update form."""
     s = as_gate("s", s, T)
     if s.ndim != 2:
         raise ValueError(f"s: expected shape ({T}, m), got {s.shape}")
@@ -73,7 +73,7 @@ def mixing_matrix(q, k, v, s) -> np.ndarray:
     q, k, v = qkv(q, k, v)
     T = q.shape[0]
     s, z, _, _ = control(s, T)
-    z = np.where(np.isfinite(z), z, 0.0)  # an unwritten slot: its s are all -inf, so its weights are exp(-inf) = 0
+    z = np.where(np.isfinite(z), z, 0.0)  # an unwritten slot: all its s are -inf, so its weights are 0
 
     def weights(rows):  # G[t, j, n] = exp(s_jn - z_tn) for j <= t: the softmax over time of the control
         causal = (np.arange(T)[None, :] <= np.arange(rows.start, rows.stop)[:, None])[:, :, None]

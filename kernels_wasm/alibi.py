@@ -78,6 +78,6 @@ def chunked(q, k, v, m, chunk_size: int = 16) -> np.ndarray:
 
 
 def states(q, k, v, m) -> None:
-    """No fixed-size state: the KV cache grows (the bias adds one number per cached key, or none if recomputed)."""
+    """No fixed-size state: the KV cache grows (plus one bias per cached key, or none if recomputed)."""
     qkv(q, k, v)
     return None

@@ -3,7 +3,8 @@
 Based approximates exp(q . k / sqrt(d')) by its Taylor polynomial 1 + x + x^2 / 2 and makes it a dot product
 of explicit features, so attention becomes a linear recurrence with a fixed-size state:
 
-    phi(x) = [1, x / d'^{1/4}, vec(x x^T) / (sqrt(2) sqrt(d'))],    phi(q) . phi(k) = 1 + q.k/sqrt(d') + (q.k)^2 / (2 d'),
+    phi(x) = [1, x / d'^{1/4}, vec(x x^T) / (sqrt(2) sqrt(d'))],
+    phi(q) . phi(k) = 1 + q.k / sqrt(d') + (q.k)^2 / (2 d'),
     S_t = S_{t-1} + v_t phi(k_t)^T,    z_t = z_{t-1} + phi(k_t),    o_t = S_t phi(q_t) / (z_t . phi(q_t)).
 
 q and k live in a small feature dimension d' (16 in the paper), so the state has d_v (1 + d' + d'^2)
@@ -11,19 +12,19 @@ entries. The Taylor kernel 1 + x + x^2/2 = ((x + 1)^2 + 1) / 2 is always positiv
 vanishes and no epsilon is needed.
 
 What is included: this is Based's linear-attention layer. The Based architecture also has short sliding-window
-softmax layers (window 64) and gated short convolutions; those are separate layers (see the swa kernel) and are
-not part of this recurrence.
+softmax layers (window 64) and gated short convolutions; those are separate layers (see the swa kernel)
+and are not part of this recurrence.
 
 Glossary (paper -> code)
     q, k (feature dim d')    q, k       (T, d') projections into the small feature space
     v                        v          (T, d_v)
     phi (Taylor map)         taylor()   R^{d'} -> R^{1 + d' + d'^2}
-    S_t, z_t                 S, z       (d_v, 1 + d' + d'^2), (1 + d' + d'^2,): numerator and normaliser states
+    S_t, z_t                 S, z       (d_v, 1 + d' + d'^2), (1 + d' + d'^2,): numerator, normaliser
     A                        A          (T, T): A_tj = phi(q_t).phi(k_j) / sum_{j' <= t} phi(q_t).phi(k_j')
 
 Forms
     recurrent   the state recurrence above
-    parallel    the kernel trick backwards: A from 1 + q.k/sqrt(d') + (q.k)^2/(2 d'), masked and row-normalised
+    parallel    the kernel trick backwards: A from 1 + q.k/sqrt(d') + (q.k)^2/(2 d'), masked, row-normalised
     chunked     chunkwise linear attention: exact intra-chunk block plus the (S, z) state between chunks
 """
 

@@ -37,7 +37,7 @@ C_EXP = 8.0
 
 
 def inputs(T: int, d: int, rng: np.random.Generator, a_min: float = 0.9) -> dict:
-    """Seeded x ~ N(0, 1) (T, d), gates r, i = sigmoid(N(0, 1)) (T, d), and a with a^c uniform in [a_min, 0.999]
+    """Seeded x ~ N(0, 1) (T, d), gates r, i = sigmoid(N(0, 1)) (T, d), a with a^c uniform in [a_min, 0.999]
     (the paper initialises a^c in [0.9, 0.999]; lower a_min means faster forgetting)."""
     if not 0 < a_min <= 0.999:
         raise ValueError(f"a_min must lie in (0, 0.999], got {a_min}")
@@ -53,14 +53,15 @@ def _check(v, r, i, a):
     v = as_matrix("v", v)
     T, d = v.shape
     r, i = as_gate("r", r, T, d), as_gate("i", i, T, d)
-    r, i = (np.broadcast_to(g[:, None] if g.ndim == 1 else g, (T, d)) for g in (r, i))  # (T,): shared by channels
+    # a (T,) gate is one value per step, shared by every channel
+    r, i = (np.broadcast_to(g[:, None] if g.ndim == 1 else g, (T, d)) for g in (r, i))
     a = as_param("a", a, (d,))
     if np.any(~((a > 0) & (a < 1))):
         raise ValueError("a: base decays must lie in (0, 1)")
     if np.any(~((r >= 0) & (r <= 1))) or np.any(~((i >= 0) & (i <= 1))):
         raise ValueError("r, i: gates must lie in [0, 1]")
     log_at = C_EXP * r * np.log(a)  # log a_t = c r_t log a <= 0
-    return v, log_at, np.sqrt(-np.expm1(2.0 * log_at)) * i  # sqrt(1 - a_t^2), without cancellation near a_t = 1
+    return v, log_at, np.sqrt(-np.expm1(2.0 * log_at)) * i  # sqrt(1 - a_t^2), exact even near a_t = 1
 
 
 def recurrent(v, r, i, a) -> np.ndarray:
@@ -101,7 +102,7 @@ def chunked(v, r, i, a, chunk_size: int = 16) -> np.ndarray:
         n = L.shape[0]
         lower = np.tril(np.ones((n, n), dtype=bool))[:, :, None]
         decay = np.where(lower, np.exp(np.minimum(L[:, None, :] - L[None, :, :], 0.0)), 0.0)  # (n, n, d)
-        out[c] = np.exp(L) * h + np.einsum("tjd,jd->td", decay, b[c])  # carried state + the chunk's own inputs
+        out[c] = np.exp(L) * h + np.einsum("tjd,jd->td", decay, b[c])  # carried state + the chunk's inputs
         h = out[c][-1]
     return out
 

@@ -4,7 +4,8 @@ ABC's retention is fixed by the running normaliser of its control scores. GSA fr
 data-dependent forget gate in the GLA style, alpha_t = sigmoid(W_alpha x_t)^{1/tau} in (0, 1)^m (tau = 8 in
 the paper keeps the gates close to 1), and whatever is forgotten is what is written:
 
-    S^k_t = Diag(alpha_t) S^k_{t-1} + (1 - alpha_t) k_t^T,    S^v_t = Diag(alpha_t) S^v_{t-1} + (1 - alpha_t) v_t^T,
+    S^k_t = Diag(alpha_t) S^k_{t-1} + (1 - alpha_t) k_t^T,
+    S^v_t = Diag(alpha_t) S^v_{t-1} + (1 - alpha_t) v_t^T,
     o_t = (S^v_t)^T softmax(S^k_t q_t / sqrt(d_k)).
 
 With alpha_t set to ABC's normaliser ratio GSA computes ABC exactly; with alpha_t = 1 - e_t (one-hot
@@ -16,7 +17,7 @@ Glossary (paper -> code)
     alpha_t               alpha        (T, m) per-slot forget gates in (0, 1]
     tau                   tau          temperature of the gate: alpha = sigmoid(.)^{1/tau}
     K~_t, V~_t            Sk, Sv       (m, d_k), (m, d_v) slot memories
-    A                     A            (T, T): A_tj = sum_n p_tn (alpha_{j+1,n} ... alpha_{t,n}) (1 - alpha_jn)
+    A                     A            (T, T): A_tj = sum_n p_tn alpha_{j+1,n} ... alpha_{t,n} (1 - alpha_jn)
 
 Forms
     recurrent   the gated slot recurrence above
@@ -48,7 +49,7 @@ def _gates(alpha, T, strict=False):
     if a.ndim != 2:
         raise ValueError(f"alpha: expected shape ({T}, m), got {a.shape}")
     if np.any(a < 0) or np.any(a > 1) or np.any(np.isnan(a)) or (strict and np.any(a == 0)):
-        raise ValueError("alpha: gates must lie in [0, 1] (in (0, 1] for the parallel form, which takes logs)")
+        raise ValueError("alpha: gates must lie in [0, 1] (in (0, 1] for the parallel form: it takes logs)")
     return a
 
 

@@ -25,7 +25,7 @@ Glossary (paper -> code)
 
 Forms
     recurrent   a shift register for the keys, then the diagonal-SSM scan over v_t k_bar_t^T, read by q_t
-    parallel    the paper's FFT path: convolve each of the d_k x d_v channels of k_bar * v with h, contract with q
+    parallel    the paper's FFT path: convolve each of the d_k x d_v channels of k_bar v^T with h, then q
 """
 
 import numpy as np

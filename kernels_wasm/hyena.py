@@ -37,8 +37,15 @@ from ._conv import causal_conv, toeplitz
 
 
 def implicit_filter(
-    T: int, channels: int, rng: np.random.Generator, width: int = 16, emb_dim: int = 5, freq: float = 1.0,
-    fast_decay: float = 0.3, slow_decay: float = 1.5, target: float = 1e-2,
+    T: int,
+    channels: int,
+    rng: np.random.Generator,
+    width: int = 16,
+    emb_dim: int = 5,
+    freq: float = 1.0,
+    fast_decay: float = 0.3,
+    slow_decay: float = 1.5,
+    target: float = 1e-2,
 ) -> np.ndarray:
     """h (T, channels) = FFN(PE(t)) * exp(-|delta_c| t), as in Hyena's HyenaFilter (3 sine layers, width 16).
 
@@ -49,7 +56,8 @@ def implicit_filter(
     bands = (emb_dim - 1) // 2
     angle = 2 * np.pi * np.arange(T)[:, None] / T
     f = np.linspace(1e-4, bands - 1, bands)[None, :]
-    pe = np.concatenate([t, np.cos(f * angle), -np.sin(f * angle)], axis=1)  # (T, emb_dim): t, Re, Im of e^{-ifw}
+    # (T, emb_dim): t, then the real and imaginary parts of e^{-i f angle}
+    pe = np.concatenate([t, np.cos(f * angle), -np.sin(f * angle)], axis=1)
 
     def linear(fan_in, fan_out, bias=True):
         bound = 1.0 / np.sqrt(fan_in)
@@ -114,6 +122,6 @@ def mixing_matrix(v, x1, x2, h1, h2) -> np.ndarray:
 
 
 def states(v, x1, x2, h1, h2) -> None:
-    """No fixed-size state: step t convolves against all t + 1 past inputs of each stage (2 (t+1) d numbers)."""
+    """No fixed-size state: step t convolves all t + 1 past inputs of both stages (2 (t+1) d numbers)."""
     _check(v, x1, x2, h1, h2)
     return None

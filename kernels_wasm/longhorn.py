@@ -29,6 +29,7 @@ from ._linear import (
     gate_around,
     log_gate,
     per_channel_mixing,
+    per_channel_mixing_onehot,
 )
 
 
@@ -77,14 +78,18 @@ def scan(q, k, v, beta):
 
 
 def mixing_matrix(q, k, v, beta):
+    """(d_v, T, T) per-channel matrices, computed by the recurrence on one-hot inputs."""
     q, k, v, beta = _validate(q, k, v, beta)
     eps = step_size(k, beta)
-    logW = log_gate(1.0 - eps[:, :, None] * (k * k)[:, None, :])
-    return per_channel_mixing(q, k, logW, eps)
+    return per_channel_mixing_onehot(q, k, 1.0 - eps[:, :, None] * (k * k)[:, None, :], eps)
 
 
 def parallel(q, k, v, beta):
-    return np.einsum("cts,sc->tc", mixing_matrix(q, k, v, beta), qkv(q, k, v)[2])
+    """Materialised per-channel matrices, decays as exp of summed logs."""
+    q, k, v, beta = _validate(q, k, v, beta)
+    eps = step_size(k, beta)
+    logW = log_gate(1.0 - eps[:, :, None] * (k * k)[:, None, :])
+    return np.einsum("cts,sc->tc", per_channel_mixing(q, k, logW, eps), v)
 
 
 def chunked(q, k, v, beta, chunk_size=16):

@@ -29,6 +29,7 @@ from ._linear import (
     diag_chunked,
     elementwise_scan,
     per_channel_mixing,
+    per_channel_mixing_onehot,
     softplus,
 )
 
@@ -76,17 +77,22 @@ def scan(q, k, v, dt, A, D):
     return np.einsum("tcn,tn->tc", S, q) + D * v
 
 
-def mixing_matrix(q, k, v, dt, A, D):
-    """(d_v, T, T): A_c[t, s] = C_t^T (exp(A_c sum_{l=s+1}^t Delta_l[c]) o B_s) Delta_s[c] + D_c [t = s]."""
-    q, k, v, dt, A, D = _validate(q, k, v, dt, A, D)
-    M = per_channel_mixing(q, k, dt[:, :, None] * A[None], dt)
-    M[:, np.arange(q.shape[0]), np.arange(q.shape[0])] += D[:, None]
+def _with_skip(M, D):
+    M[:, np.arange(M.shape[1]), np.arange(M.shape[1])] += D[:, None]
     return M
 
 
+def mixing_matrix(q, k, v, dt, A, D):
+    """(d_v, T, T), o[:, c] = A_c v[:, c]: the recurrence run on one-hot inputs."""
+    q, k, v, dt, A, D = _validate(q, k, v, dt, A, D)
+    return _with_skip(per_channel_mixing_onehot(q, k, np.exp(dt[:, :, None] * A[None]), dt), D)
+
+
 def parallel(q, k, v, dt, A, D):
-    M = mixing_matrix(q, k, v, dt, A, D)
-    return np.einsum("cts,sc->tc", M, qkv(q, k, v)[2])
+    """Materialised: A_c[t, s] = C_t^T (exp(A_c sum_{l=s+1}^t Delta_l[c]) o B_s) Delta_s[c] + D_c [t = s]."""
+    q, k, v, dt, A, D = _validate(q, k, v, dt, A, D)
+    M = _with_skip(per_channel_mixing(q, k, dt[:, :, None] * A[None], dt), D)
+    return np.einsum("cts,sc->tc", M, v)
 
 
 def chunked(q, k, v, dt, A, D, chunk_size=16):

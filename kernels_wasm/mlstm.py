@@ -97,7 +97,8 @@ def chunked(q, k, v, i_pre, f_pre, chunk_size: int = 16) -> np.ndarray:
         c = slice(s, min(s + chunk_size, T))
         L = q[c].shape[0]
         b = np.cumsum(log_f[c])  # b_t = sum of log f over the chunk up to and including t
-        intra = np.where(np.tril(np.ones((L, L), dtype=bool)), b[:, None] - b[None, :] + i_pre[c][None, :], -np.inf)
+        lower = np.tril(np.ones((L, L), dtype=bool))
+        intra = np.where(lower, b[:, None] - b[None, :] + i_pre[c][None, :], -np.inf)  # in-chunk log weights
         inter = b + m  # log weight of the carried state at each row
         m_row = np.maximum(inter, np.max(intra, axis=1))
         W = np.exp(intra - m_row[:, None]) * (q[c] @ k[c].T)  # (L, L)

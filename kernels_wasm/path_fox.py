@@ -1,4 +1,4 @@
-"""PaTH-FoX (Yang et al., 2025, in the PaTH paper): PaTH's Householder position encoding plus FoX's forget gate.
+"""PaTH-FoX (Yang et al., 2025, in the PaTH paper): PaTH's Householder position encoding plus FoX's gate.
 
 Unrolling a gated DeltaNet state S_t = f_t S_{t-1} H_t + v_t k_t^T under a softmax readout gives both
 mechanisms at once. The Householder product acts multiplicatively on the score, the forget gates act

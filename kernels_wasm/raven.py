@@ -6,7 +6,8 @@ are kept and normalised, r_t = KeepTop_K(m_t) / sum(KeepTop_K(m_t)); a decay a_t
 a_t = -exp(A) softplus(dt_t)) is spent only on the routed slots:
 
     gamma_t = exp(a_t r_t) in (0, 1]^m        (gamma = 1 on every slot the router did not pick)
-    S^k_t = Diag(gamma_t) S^k_{t-1} + (1 - gamma_t) k_t^T,    S^v_t = Diag(gamma_t) S^v_{t-1} + (1 - gamma_t) v_t^T,
+    S^k_t = Diag(gamma_t) S^k_{t-1} + (1 - gamma_t) k_t^T,
+    S^v_t = Diag(gamma_t) S^v_{t-1} + (1 - gamma_t) v_t^T,
     o_t = (S^v_t)^T softmax(S^k_t q_t / sqrt(d_k)).
 
 Slots the router skips are left exactly as they were. With a one-hot router on slot t mod m and a_t -> -inf
@@ -20,7 +21,7 @@ Glossary (paper -> code)
     a_t                   a                 (T,) log-decay budget of step t, a_t <= 0
     gamma_t               exp(a r)          per-slot retention
     S^k_t, S^v_t          Sk, Sv            (m, d_k), (m, d_v) slot memories
-    A                     A                 (T, T): A_tj = sum_n p_tn exp(sum_{l=j+1}^t a_l r_ln) (1 - gamma_jn)
+    A                     A                 (T, T): sum_n p_tn exp(sum_{l=j+1}^t a_l r_ln) (1 - gamma_jn)
 
 Forms
     recurrent   the routed slot recurrence above
@@ -42,14 +43,20 @@ def route(scores: np.ndarray, top_k: int) -> np.ndarray:
 
 
 def inputs(
-    T: int, d: int, rng: np.random.Generator, sigma: float = 1.0, slots: int = 8, top_k: int = 2,
+    T: int,
+    d: int,
+    rng: np.random.Generator,
+    sigma: float = 1.0,
+    slots: int = 8,
+    top_k: int = 2,
     strength: float = 1.0,
 ) -> dict:
     """Seeded q, k, v ~ N(0, 1) (T, d), router scores ~ N(0, 1) (T, m) routed to the top K, and
-    a_t = -strength softplus(u_t), u_t ~ N(0, 1)."""
+    a_t = -strength softplus(u_t), u_t ~ N(0, 1). A top_k above the number of slots means every slot (K = m)."""
     m, K = int(round(float(slots))), int(round(float(top_k)))
-    if m < 1 or not 1 <= K <= m:
-        raise ValueError(f"need slots >= 1 and 1 <= top_k <= slots, got slots={slots}, top_k={top_k}")
+    if m < 1 or K < 1:
+        raise ValueError(f"need slots >= 1 and top_k >= 1, got slots={slots}, top_k={top_k}")
+    K = min(K, m)
     if not strength >= 0:
         raise ValueError(f"strength must be >= 0, got {strength}")
     q = rng.standard_normal((T, d)) * sigma

@@ -22,7 +22,7 @@ from ._check import as_matrix, qkv
 from ._linear import as_chunk_size, as_vector, diag_chunked, diag_mixing, diag_recurrent, log_gate
 
 
-def inputs(T: int, d: int, rng: np.random.Generator, decay: float = 0.2, u: float = 0.5) -> dict:
+def inputs(T: int, d: int, rng: np.random.Generator, decay: float = 0.1, u: float = 0.5) -> dict:
     r = rng.standard_normal((T, d)) / np.sqrt(d)
     k = rng.standard_normal((T, d))
     v = rng.standard_normal((T, d))

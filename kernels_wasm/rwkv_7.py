@@ -11,7 +11,7 @@ Glossary (paper symbol -> code):
     k~_t            k (T, d_k)       replacement key that is written
     kappa^_t        kappa (T, d_k)   removal key, L2-normalised
     v_t             v (T, d_v)
-    w_t             w (T, d_k)       decay in (0, 1]: exp(-e^{-1/2} sigmoid(.)) in the paper
+    w_t             w (T, d_k)       decay in (0, 1]: exp(-c sigmoid(.)); paper c = e^{-1/2}, ``decay``
     a_t             a (T, d_k)       in-context learning rate in [0, 1]
     wkv_t           S (d_v, d_k)     (the paper writes v^T k, the same d_v x d_k layout)
 
@@ -27,7 +27,7 @@ from ._check import as_matrix, qkv
 from ._linear import as_chunk_size, dplr_chunked, dplr_mixing, gate_around, l2norm, log_gate, sigmoid
 
 
-def inputs(T: int, d: int, rng: np.random.Generator, decay: float = 0.6, a: float = 0.5) -> dict:
+def inputs(T: int, d: int, rng: np.random.Generator, decay: float = 0.3, a: float = 0.5) -> dict:
     r = rng.standard_normal((T, d)) / np.sqrt(d)
     k_raw = rng.standard_normal((T, d))
     v = rng.standard_normal((T, d))

@@ -36,7 +36,7 @@ from ._conv import as_param, causal_conv, check_ssm, s4d_lin_init, ssm_kernel, t
 
 
 def inputs(T: int, d: int, rng: np.random.Generator, n: int = 4, dt_max: float = 0.1) -> dict:
-    """Seeded u ~ N(0, 1) (T, d), S4D-Lin parameters (dt log-uniform in [dt_max / 10, dt_max]) and D ~ N(0, 1)."""
+    """Seeded u ~ N(0, 1) (T, d), S4D-Lin parameters (dt log-uniform in [dt_max/10, dt_max]), D ~ N(0, 1)."""
     n = int(round(float(n)))
     if n < 1:
         raise ValueError(f"n: expected at least one mode, got {n}")

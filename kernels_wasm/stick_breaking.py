@@ -1,4 +1,4 @@
-"""Stick-breaking attention (Tan, Shen, Yang, Courville and Panda, 2024): weights from a stick-breaking process.
+"""Stick-breaking attention (Tan, Shen, Yang, Courville and Panda, 2024): weights by breaking a stick.
 
 Instead of normalising exp(scores), each query breaks a unit-length stick. Walking back from the most
 recent key, key j takes the fraction beta_ij = sigmoid(z_ij) of what is left, z_ij = q_i . k_j / sqrt(d_k):
@@ -18,7 +18,8 @@ Glossary (paper -> code)
 
 Forms
     recurrent   decode loop: break query t's stick over the cached keys t-1, t-2, ..., 0, remainder to t
-    parallel    all weights at once in log space: log A_ij = log sigmoid(z_ij) + sum_{j<l<i} log sigmoid(-z_il)
+    parallel    all weights at once in log space,
+                log A_ij = log sigmoid(z_ij) + sum_{j<l<i} log sigmoid(-z_il)
                 (a reverse cumulative sum per row), as the paper's stable kernel does
 """
 

@@ -56,7 +56,7 @@ def time_module(name: str, d: int, lengths: list[int], cap: float) -> dict:
                 if estimate > cap:
                     cells[T] = f"skip (~{estimate:.0f} s)"
                     continue
-            seconds = best_time(lambda: fn(**x), budget=cap / 3)
+            seconds = best_time(lambda fn=fn, x=x: fn(**x), budget=cap / 3)
             last = (T, seconds)
             cells[T] = f"{seconds * 1e3:.1f} ms"
         rows[form] = cells
@@ -73,7 +73,7 @@ def main() -> None:
 
     names = args.only or modules()
     head = f"{'module':<22}" + "".join(f"{f + ' T=' + str(T):>24}" for f in FORMS for T in args.lengths)
-    print(f"CPython {sys.version.split()[0]}, numpy {np.__version__}, d = {args.d}, cap {args.cap:.0f} s per run")
+    print(f"CPython {sys.version.split()[0]}, numpy {np.__version__}, d = {args.d}, cap {args.cap:.0f} s")
     print(head)
     print("-" * len(head))
     for name in names:
@@ -83,7 +83,7 @@ def main() -> None:
             for T in args.lengths:
                 line += f"{rows.get(form, {}).get(T, '-'):>24}"
         print(line, flush=True)
-    print("'-': the model has no such form; 'skip (~N s)': estimated from the shorter run as T^2 and not run.")
+    print("'-': the model has no such form; 'skip (~N s)': estimated from the shorter run as T^2, not run.")
 
 
 if __name__ == "__main__":

@@ -62,11 +62,11 @@ def measure(browser, url: str, model: str, repeats: int) -> dict:
     before = sum(fetched)
     t0 = time.perf_counter()
     page.click("[data-zoo-live] [data-zoo-live-start]")
-    page.wait_for_selector("[data-zoo-live][data-zoo-checksum], [data-zoo-live][data-zoo-status=failed]",
+    page.wait_for_selector("[data-zoo-live][data-zoo-checksum], [data-zoo-live][data-zoo-live-status=failed]",
                            timeout=120_000)
     cold = time.perf_counter() - t0
     panel = page.query_selector("[data-zoo-live]")
-    if panel.get_attribute("data-zoo-status") == "failed":
+    if panel.get_attribute("data-zoo-live-status") == "failed":
         raise SystemExit(f"{model}: live run failed: {page.inner_text('.zoo-live__status')}")
     state = page.evaluate("() => ({...window.__zooLive.state})")
     page.wait_for_timeout(500)  # let late requests (figures, fonts) finish before counting bytes

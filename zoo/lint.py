@@ -9,6 +9,14 @@ from zoo import yamlsrc
 from zoo.registry import Registry, word_count
 
 DESCRIPTION_WORDS = (60, 200)
+# Text that `zoo new` writes as a prompt; a block still holding it is not filled in yet.
+PLACEHOLDERS = {
+    ("paper", "title"): "Exact title as on arXiv",
+    ("paper", "arxiv"): "2601.00001",
+    ("summary",): "One line (<= 140 characters)",
+    ("description",): "Replace this text before publishing",
+}
+LINEAGE_PLACEHOLDER = "what changed, in one line"
 READOUT_ORDER = ("softmax", "linear")
 
 
@@ -40,6 +48,19 @@ def run(reg: Registry, path: Path) -> list[str]:
         if not lo <= words <= hi:
             report(m.id, ("description",), f"description has {words} words; expected {lo} to {hi} words "
                    "saying what changes relative to the parents and why it matters")
+
+    for m in models:
+        for field, marker in PLACEHOLDERS.items():
+            value = m
+            for part in field:
+                value = getattr(value, part)
+            if value and marker in value:
+                report(m.id, field, f"'{'.'.join(field)}' still holds the placeholder from `zoo new`; "
+                       "expected the real value (see the comment on that line)")
+        for j, edge in enumerate(m.lineage):
+            if LINEAGE_PLACEHOLDER in edge.note:
+                report(m.id, ("lineage", j), "lineage note still holds the placeholder from `zoo new`; "
+                       "expected one line saying what changed relative to the parent")
 
     seen_papers: dict[str, str] = {}
     for m in models:

@@ -50,7 +50,7 @@ MODELS = {
     "deltaproduct": ((), (1, 3, 16), {"a": 20.0, "householder": 3}),
     "longhorn": (("scan",), (1, 3, 16), {"beta": 1.0}),
     "ttt": ((), None, {"eta": 1.0, "batch": 16}),
-    "log_linear_attention": ((), (1, 2, 16), {"a": 20.0}),
+    "log_linear_attention": ((), (1, 2, 16), {"a": 20.0, "delta": 1}),
     "hgrn2": ((), (1, 3, 16), {"lower_bound": 0.0}),
     "rwkv_4": (("recurrent_stable",), (), {"w": 20.0}),
     "rwkv_6": ((), (1, 3, 16), {"decay": 50.0}),
@@ -281,7 +281,8 @@ def test_inputs_are_seeded_and_params_do_not_reshuffle_the_draws(name):
     b = draw(name, 10, 4, seed=1)
     for key in a:
         assert np.array_equal(np.asarray(a[key]), np.asarray(b[key])), key
-    other = {"normalise": 0} if name == "linear_attention" else MODELS[name][2]
+    other = {"normalise": 0} if name == "linear_attention" else dict(MODELS[name][2])
+    other.pop("delta", None)  # (log-linear's delta variant normalises q and k by design)
     c = draw(name, 10, 4, seed=1, **other)
     assert np.array_equal(a["q"], c["q"])  # a slider moves the gates, not the random draws
     assert not all(np.array_equal(np.asarray(a[k]), np.asarray(c[k])) for k in a)
@@ -301,19 +302,22 @@ def test_api_simulate(name):
 
 
 def _declared_params():
-    """Live params per module from the registry (models.yaml) or, before the merge, the kernel fields file."""
+    """Live params per module, from models.yaml and from the kernel fields file that feeds it."""
     out = {}
+    sources = []
     reg = ROOT / "models.yaml"
     if reg.exists():
-        for m in (yaml.safe_load(reg.read_text()) or {}).get("models") or []:
-            kern = m.get("kernel") or {}
-            if kern.get("module") in MODELS and kern.get("params"):
-                out[kern["module"]] = kern["params"]
+        sources += [
+            m.get("kernel") or {} for m in (yaml.safe_load(reg.read_text()) or {}).get("models") or []
+        ]
     scratch = ROOT / ".scratch" / "kernel_fields_linear.yaml"
     if scratch.exists():
-        for fields in (yaml.safe_load(scratch.read_text()) or {}).values():
-            kern = fields["kernel"]
-            out.setdefault(kern["module"], kern["params"])
+        sources += [f["kernel"] for f in (yaml.safe_load(scratch.read_text()) or {}).values()]
+    for kern in sources:
+        if kern.get("module") in MODELS:
+            for p in kern.get("params") or []:
+                if p not in out.setdefault(kern["module"], []):
+                    out[kern["module"]].append(p)
     return out
 
 
@@ -372,6 +376,41 @@ def test_mamba2_is_scalar_gated_linear_attention(base):
     o = mamba_2.recurrent(b["q"], b["k"], b["v"], dt=b["dt"], A=A)
     alpha = np.repeat(np.exp(b["dt"] * A)[:, None], b["d"], axis=1)
     close(o, gla.recurrent(b["q"], b["k"], b["v"] * b["dt"][:, None], alpha=alpha))
+
+
+def test_gla_with_a_constant_scalar_gate_is_retnet(base):
+    b = base
+    o = gla.recurrent(b["q"], b["k"], b["v"], alpha=np.full((b["T"], b["d"]), 0.77))
+    close(o, retnet.recurrent(b["q"], b["k"], b["v"], gamma=0.77))
+
+
+def orthonormal_keys(T, d, seed):
+    """T <= d mutually orthogonal unit keys: nothing stored under k_t before step t."""
+    Qm, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
+    return Qm[:, :T].T
+
+
+def test_deltanet_with_orthogonal_keys_is_linear_attention():
+    """The delta rule erases S_{t-1} k_t; with orthogonal keys that read is zero: only the writes remain."""
+    T, d = 6, 9
+    rng = np.random.default_rng(5)
+    q, v, beta = rng.standard_normal((T, d)), rng.standard_normal((T, d)), rng.uniform(0.1, 1, T)
+    k = orthonormal_keys(T, d, 6)
+    o = deltanet.recurrent(q, k, v, beta=beta)
+    close(o, linear_attention.recurrent(q, beta[:, None] * k, v, normalise=False))
+    assert np.max(np.abs(o - deltanet.recurrent(q, np.roll(k, 1, axis=1), v, beta=beta))) > 1e-3
+
+
+def test_gated_deltanet_with_orthogonal_keys_is_mamba2():
+    """Without anything to erase, Gated DeltaNet keeps only Mamba-2's scalar gate: exp(dt A) = alpha."""
+    T, d = 6, 9
+    rng = np.random.default_rng(7)
+    q, v = rng.standard_normal((T, d)), rng.standard_normal((T, d))
+    alpha, beta = rng.uniform(0.5, 0.95, T), rng.uniform(0.1, 1, T)
+    k = orthonormal_keys(T, d, 8)
+    o = gated_deltanet.recurrent(q, k, v, alpha=alpha, beta=beta)
+    dt = -np.log(alpha)  # A = -1; Mamba-2 writes dt v k^T, so the key carries beta / dt
+    close(o, mamba_2.recurrent(q, (beta / dt)[:, None] * k, v, dt=dt, A=-1.0))
 
 
 def test_retnet_is_mamba2_with_a_constant_gate(base):
@@ -486,6 +525,21 @@ def test_log_linear_with_unit_level_weights_is_mamba2_and_linear_attention(base)
     close(o, mamba_2.recurrent(b["q"], b["k"], b["v"] / dt[:, None], dt=dt, A=-1.0))
     o = log_linear_attention.chunked(b["q"], b["k"], b["v"], alpha=np.ones(T), lam=ones, chunk_size=4)
     close(o, linear_attention.recurrent(b["q"], b["k"], b["v"], normalise=False))
+
+
+def test_log_linear_gated_deltanet_with_unit_level_weights_is_gated_deltanet(base):
+    """The paper's second instance: buckets over Gated DeltaNet; lambda = 1 collapses them."""
+    b = base
+    ones = np.ones((b["T"], log_linear_attention.num_levels(b["T"])))
+    o = log_linear_attention.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], lam=ones, beta=b["beta"])
+    close(o, gated_deltanet.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"]))
+    lam = draw("log_linear_attention", b["T"], b["d"], seed=4)["lam"]
+    o = log_linear_attention.chunked(
+        b["qn"], b["k"], b["v"], alpha=b["alpha"], lam=lam, beta=b["beta"], chunk_size=4
+    )
+    A = gated_deltanet.mixing_matrix(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"])
+    H = np.take_along_axis(lam, log_linear_attention.level_matrix(b["T"]), axis=1)
+    close(o, (A * H) @ b["v"])  # buckets only regroup tokens: A_loglinear = A_GDN o M^H
 
 
 def test_log_linear_levels_follow_the_fenwick_partition():

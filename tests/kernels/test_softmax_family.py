@@ -13,11 +13,41 @@ import pytest
 from kernels_wasm import api
 
 MODULES = [
-    "transformer", "rope", "alibi", "nope", "swa", "fox", "path", "path_fox", "wall", "stick_breaking",
-    "abc", "gsa", "raven", "s4", "h3", "hyena", "mlstm", "griffin", "based",
+    "transformer",
+    "rope",
+    "alibi",
+    "nope",
+    "swa",
+    "fox",
+    "path",
+    "path_fox",
+    "wall",
+    "stick_breaking",
+    "abc",
+    "gsa",
+    "raven",
+    "s4",
+    "h3",
+    "hyena",
+    "mlstm",
+    "griffin",
+    "based",
 ]
-SOFTMAX = {"transformer", "rope", "alibi", "nope", "swa", "fox", "path", "path_fox", "wall", "stick_breaking",
-           "abc", "gsa", "raven"}
+SOFTMAX = {
+    "transformer",
+    "rope",
+    "alibi",
+    "nope",
+    "swa",
+    "fox",
+    "path",
+    "path_fox",
+    "wall",
+    "stick_breaking",
+    "abc",
+    "gsa",
+    "raven",
+}
 PER_CHANNEL = {"s4", "hyena", "griffin"}  # one T x T mixing matrix per channel: A has shape (d, T, T)
 SHAPES = [(1, 3), (5, 4), (37, 6), (64, 8)]
 
@@ -43,7 +73,7 @@ def apply(A, v):
     return np.einsum("ctj,jc->tc", A, v) if A.ndim == 3 else A @ v
 
 
-# --- all forms agree, and A reproduces the output ------------------------------------------------------------
+# --- all forms agree, and A reproduces the output -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("T,d", SHAPES)
@@ -84,7 +114,8 @@ def test_states(name):
     mod, x = load(name), draw(name, 11, 4, seed=1)
     S = mod.states(**x)
     if S is None:
-        assert name in SOFTMAX - {"swa", "abc", "gsa", "raven"} | {"hyena"}, "only growing caches have no state"
+        bounded = {"swa", "abc", "gsa", "raven"}
+        assert name in (SOFTMAX - bounded) | {"hyena"}, "only models with a growing cache have no state"
         return
     assert S.ndim == 3 and S.shape[0] == 11 and np.all(np.isfinite(S))
 
@@ -97,19 +128,34 @@ def test_inputs_are_seeded(name):
     assert any(not np.array_equal(a[key], c[key]) for key in a if isinstance(a[key], np.ndarray))
 
 
-# --- long sequences with strong decay stay finite ------------------------------------------------------------
+# --- long sequences with strong decay stay finite -----------------------------------------------------------
 
 STRONG = {
-    "transformer": {"sigma": 4.0}, "rope": {"sigma": 4.0, "base": 2.0}, "alibi": {"m": 8.0},
-    "nope": {"sigma": 4.0}, "swa": {"window": 2}, "fox": {"bias": -6.0}, "path": {"beta_bias": 6.0},
-    "path_fox": {"beta_bias": 6.0, "bias": -6.0}, "wall": {"bias": -6.0}, "stick_breaking": {"sigma": 4.0},
-    "abc": {"spread": 6.0}, "gsa": {"tau": 0.2}, "raven": {"strength": 20.0, "top_k": 1},
-    "s4": {"dt_max": 1.0}, "h3": {"dt": 1.0}, "hyena": {"decay": 0.02}, "mlstm": {"f_bias": -6.0, "i_bias": 6.0},
-    "griffin": {"a_min": 0.01}, "based": {"sigma": 3.0},
+    "transformer": {"sigma": 4.0},
+    "rope": {"sigma": 4.0, "base": 2.0},
+    "alibi": {"m": 8.0},
+    "nope": {"sigma": 4.0},
+    "swa": {"window": 2},
+    "fox": {"bias": -6.0},
+    "path": {"beta_bias": 6.0},
+    "path_fox": {"beta_bias": 6.0, "bias": -6.0},
+    "wall": {"bias": -6.0},
+    "stick_breaking": {"sigma": 4.0},
+    "abc": {"spread": 6.0},
+    "gsa": {"tau": 0.2},
+    "raven": {"strength": 20.0, "top_k": 1},
+    "s4": {"dt_max": 1.0},
+    "h3": {"dt": 1.0},
+    "hyena": {"decay": 0.02},
+    "mlstm": {"f_bias": -6.0, "i_bias": 6.0},
+    "griffin": {"a_min": 0.01},
+    "based": {"sigma": 3.0},
 }
 # the form that handles T = 4096 fastest without a T x T scratch per channel
-FASTEST = {"chunked": {"transformer", "rope", "alibi", "nope", "swa", "fox", "wall", "mlstm", "griffin", "based"},
-           "parallel": {"s4", "hyena", "h3"}}
+FASTEST = {
+    "chunked": {"transformer", "rope", "alibi", "nope", "swa", "fox", "wall", "mlstm", "griffin", "based"},
+    "parallel": {"s4", "hyena", "h3"},
+}
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -123,7 +169,7 @@ def test_long_sequence_strong_decay_is_finite(name):
         assert np.max(np.abs(o)) <= np.max(np.abs(x["v"])) + 1e-9
 
 
-# --- bad inputs are ValueErrors ---------------------------------------------------------------------------
+# --- bad inputs are ValueErrors -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -156,10 +202,12 @@ def test_bad_scalars_raise_value_error():
     with pytest.raises(ValueError):
         load("path").parallel(**{**draw("path", 6, 4), "beta": np.full(6, 2.5)})
     with pytest.raises(ValueError):
-        load("raven").inputs(6, 4, np.random.default_rng(0), slots=2, top_k=3)
+        load("raven").inputs(6, 4, np.random.default_rng(0), slots=2, top_k=0)
+    dense = load("raven").inputs(6, 4, np.random.default_rng(0), slots=2, top_k=3)  # K is capped at m
+    assert np.all(dense["r"] > 0)
 
 
-# --- reductions claimed by the lineage -----------------------------------------------------------------------
+# --- reductions claimed by the lineage ----------------------------------------------------------------------
 
 
 def plain(T=29, d=6, seed=11):
@@ -220,7 +268,7 @@ def test_rope_without_rotation_is_the_transformer():
 
 
 def test_rope_logits_depend_only_on_the_offset():
-    """Shifting every position by the same amount leaves the weights unchanged (relative position encoding)."""
+    """Shifting every position by the same amount leaves the logits unchanged (relative positions only)."""
     rope = load("rope")
     x = draw("rope", 12, 6, seed=4)
     pos = np.arange(12.0)
@@ -261,7 +309,17 @@ def test_path_fox_gate_is_additive_in_log_space():
 
 def test_wall_with_unit_gates_is_the_transformer():
     x, ref = plain()
-    for o in (*both_forms("wall", **x, alpha=np.ones((29, 6))), load("wall").chunked(**x, alpha=np.ones((29, 6)))):
+    ones = np.ones((29, 6))
+    for o in (*both_forms("wall", **x, alpha=ones), load("wall").chunked(**x, alpha=ones)):
+        assert_close(o, ref)
+
+
+def test_wall_with_unit_channel_gates_and_its_scalar_gate_is_fox():
+    x, _ = plain()
+    f = draw("fox", 29, 6, seed=5)["f"]
+    ref = load("fox").parallel(**x, f=f)
+    ones = np.ones((29, 6))
+    for o in (*both_forms("wall", **x, alpha=ones, f=f), load("wall").chunked(**x, alpha=ones, f=f)):
         assert_close(o, ref)
 
 
@@ -294,8 +352,20 @@ def test_gsa_with_abc_gates_is_abc():
     assert_close(load("gsa").recurrent(**qkv, alpha=alpha), load("abc").parallel(**x))
 
 
+def test_gsa_value_memory_is_gla():
+    """GSA's second pass is a GLA recurrence: query p_t (the slot softmax), key 1 - alpha_t, value v_t."""
+    gla = pytest.importorskip("kernels_wasm.gla")
+    x = draw("gsa", 25, 5, seed=6, slots=4)
+    Sk = load("gsa").states(**x)[:, :, :5]  # (T, m, d_k)
+    scores = np.einsum("tnk,tk->tn", Sk, x["q"]) / np.sqrt(5)
+    p = np.exp(scores - scores.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    ref = gla.recurrent(q=p, k=1.0 - x["alpha"], v=x["v"], alpha=x["alpha"])
+    assert_close(load("gsa").recurrent(**x), ref)
+
+
 def test_one_hot_slot_writes_are_swa():
-    """SWA -> ABC -> GSA -> Raven: each slot memory, with a one-hot overwrite of slot t mod W, is a window of W."""
+    """SWA -> ABC -> GSA -> Raven: a slot memory with a one-hot overwrite of slot t mod W is a window of W."""
     T, W = 26, 4
     x, _ = plain(T=T)
     ref = load("swa").recurrent(**x, window=W)
@@ -305,7 +375,7 @@ def test_one_hot_slot_writes_are_swa():
     assert_close(gsa[full], ref[full])
     raven = load("raven").recurrent(**x, r=onehot, a=np.full(T, -1e4))  # exp(-1e4) = 0: a full overwrite
     assert_close(raven[full], ref[full])
-    s = np.where(onehot > 0, 1e3 * np.arange(T)[:, None], -np.inf)  # the newest token outweighs the slot's past
+    s = np.where(onehot > 0, 1e3 * np.arange(T)[:, None], -np.inf)  # the newest token outweighs the past
     for abc in both_forms("abc", **x, s=s):
         assert_close(abc[full], ref[full])
 
@@ -317,6 +387,15 @@ def test_raven_is_gsa_with_routed_retention():
     assert_close(load("raven").parallel(**x), load("gsa").parallel(**qkv, alpha=alpha))
 
 
+def test_raven_router_keeps_the_top_k():
+    scores = np.random.default_rng(0).standard_normal((20, 6))
+    r = load("raven").route(scores, 2)
+    assert np.all(np.sum(r > 0, axis=1) == 2)
+    assert_close(r.sum(axis=1), np.ones(20))
+    for row in range(20):
+        assert set(np.flatnonzero(r[row])) == set(np.argsort(scores[row])[-2:])
+
+
 def test_raven_leaves_unrouted_slots_untouched():
     x = draw("raven", 12, 4, seed=3, slots=5, top_k=2)
     S = load("raven").states(**x)
@@ -326,7 +405,7 @@ def test_raven_leaves_unrouted_slots_untouched():
 
 
 def test_mlstm_with_open_gates_is_normalised_linear_attention():
-    """i = 1 (i~ = 0) and f = 1 (f~ -> inf): h_t = sum_j (q_t.k_j/sqrt d) v_j / max(|sum_j q_t.k_j/sqrt d|, 1)."""
+    """i = 1 (i~ = 0), f = 1 (f~ -> inf): h_t = sum_j s_tj v_j / max(|sum_j s_tj|, 1), s = q.k / sqrt(d)."""
     x, _ = plain()
     ones = {"i_pre": np.zeros(29), "f_pre": np.full(29, 60.0)}  # log sigmoid(60) = -9e-27
     S = np.tril(x["q"] @ x["k"].T / np.sqrt(6))
@@ -335,18 +414,24 @@ def test_mlstm_with_open_gates_is_normalised_linear_attention():
         assert_close(o, ref)
 
 
-def test_mlstm_stabiliser_does_not_change_the_output():
-    """Huge input-gate pre-activations would overflow exp(i~) without the max-stabiliser."""
+def test_mlstm_stabiliser_handles_gates_that_overflow():
+    """i~ + 700 makes exp(i~) overflow float64; stabilised, every form still gives h = C q / |n^T q|
+    (the floor 1 is negligible next to |n^T q| ~ e^700)."""
     x = draw("mlstm", 40, 4, seed=2)
-    shifted = {**x, "i_pre": x["i_pre"] + 700.0}  # exp(700 + ...) overflows float64
-    mod = load("mlstm")
-    o = mod.recurrent(**x)
+    T, d = 40, 4
+    c = np.cumsum(-np.logaddexp(0.0, -x["f_pre"]))  # cumulative log sigmoid(f~)
+    lag = np.tril(np.exp(c[:, None] - c[None, :] + x["i_pre"][None, :]))  # prod f * exp(i~), unshifted
+    Ct = (x["q"] @ x["k"].T / np.sqrt(d)) * lag
+    ref = Ct @ x["v"] / np.abs(Ct.sum(1))[:, None]
+    mod, shifted = load("mlstm"), {**x, "i_pre": x["i_pre"] + 700.0}
     for form in (mod.recurrent, mod.parallel, mod.chunked):
-        assert_close(form(**shifted), o, tol=1e-9)
+        o = form(**shifted)
+        assert o.shape == (T, d) and np.all(np.isfinite(o))
+        assert_close(o, ref, tol=1e-9)
 
 
 def test_griffin_with_full_recurrence_gate_is_a_fixed_decay():
-    """r = 1: a_t = a^c for every t, so A[c, t, j] = a_c^{8 (t-j)} sqrt(1 - a_c^16) i_j (a time-invariant LRU)."""
+    """r = 1: a_t = a^c at every step, A[c, t, j] = (a^8)^(t-j) sqrt(1 - a^16) i_j: a time-invariant LRU."""
     x = draw("griffin", 14, 3, seed=1)
     x["r"] = np.ones((14, 3))
     A = load("griffin").mixing_matrix(**x)
@@ -376,6 +461,39 @@ def test_h3_is_linear_attention_with_an_ssm_decay_mask():
         assert np.ptp(np.diag(ratio, -lag)) < 1e-9
 
 
+def h3_single_channel(T=20, seed=4):
+    x = draw("h3", T, 1, seed=seed, shift=3)
+    return {**x, "q": np.ones((T, 1)), "k": np.ones((T, 1)), "c_shift": np.zeros((3, 1)), "D_k": np.ones(1)}
+
+
+def test_h3_with_unit_query_and_key_is_s4():
+    """H3 -> S4: with q = k_bar = 1 on one channel, H3 is its diagonal SSM applied to v."""
+    x = h3_single_channel()
+    ssm = {key: x[key] for key in ("v", "dt", "A_re", "A_im", "C_re", "C_im", "D")}
+    ref = load("s4").parallel(**ssm)
+    for o in both_forms("h3", **x):
+        assert_close(o, ref)
+
+
+def test_hyena_with_an_identity_first_filter_is_h3():
+    """H3 -> Hyena: order 2 with h^1 = delta, x^1 = k_bar, x^2 = q and h^2 = H3's SSM kernel is H3 (one channel)."""
+    x = {**h3_single_channel(), "q": draw("h3", 20, 1, seed=1)["q"], "k": draw("h3", 20, 1, seed=2)["k"]}
+    x["c_shift"] = np.array([[0.5], [-0.3], [0.2]])
+    ssm = {key: x[key] for key in ("v", "dt", "A_re", "A_im", "C_re", "C_im", "D")}
+    delta = np.zeros((20, 1))
+    delta[0] = 1.0
+    hy = {
+        "v": x["v"],
+        "x1": load("h3").shift_keys(x["k"], x["c_shift"], x["D_k"]),
+        "x2": x["q"],
+        "h1": delta,
+        "h2": load("s4").kernel(**ssm),
+    }
+    ref = load("h3").parallel(**x)
+    for o in both_forms("hyena", **hy):
+        assert_close(o, ref)
+
+
 def test_based_feature_map_is_the_taylor_kernel():
     based = load("based")
     x = draw("based", 5, 4, seed=1, feature_dim=3)
@@ -383,7 +501,7 @@ def test_based_feature_map_is_the_taylor_kernel():
     assert_close(based.taylor(x["q"]) @ based.taylor(x["k"]).T, 1 + s + s * s / 2)
 
 
-# --- the one entry point callers use ---------------------------------------------------------------------------
+# --- the one entry point callers use ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import math
+import os
 import sys
 import types
 
@@ -26,7 +27,7 @@ from . import refs
 
 BF16 = torch.bfloat16
 F32 = torch.float32
-DEV = "cuda"
+DEV = os.environ.get("ZOO_BENCH_DEVICE", "cuda")  # "cpu" lets the CPU tests draw inputs
 
 
 def load_mamba_ssm_triton():
@@ -323,17 +324,21 @@ class FlaWall(Adapter):
 
 
 class FlaStickBreaking(Adapter):
-    op = "fla.ops.stickbreaking_attn.parallel_stickbreaking_attn"
+    """Stick-breaking attention: fla's kernel over the keys before each query; the stick left over goes to
+    the query's own value (o + rem * v_i), as the authors' reference implementation does."""
+
+    op = "fla.ops.stickbreaking_attn.parallel_stickbreaking_attn (+ remainder on the current value)"
     decode_note = "no public decoding kernel for stick-breaking attention"
 
     def make(self, B, T, H, D):
         return {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
 
     def run(self, x):
-        return _first(_imp(self.op)(x["q"], x["k"], x["v"]))
+        o, rem = _imp("fla.ops.stickbreaking_attn.parallel_stickbreaking_attn")(x["q"], x["k"], x["v"])
+        return o + rem[..., None].to(o.dtype) * x["v"]
 
     def ref(self, x):
-        return refs.stickbreaking_attention(x["q"], x["k"], x["v"])
+        return refs.stickbreaking_attention(x["q"], x["k"], x["v"], rest_to_current=True)
 
 
 class FlaGSA(Adapter):
@@ -375,42 +380,42 @@ class FlaGSA(Adapter):
 
 
 class FlaRaven(FlaGSA):
-    """Raven: GSA's kernel with sparse routing: only the top-k of M slots decay and get written.
+    """Raven: GSA's kernel with sparse routing, as fla's Raven layer calls it (decay_type 'Mamba2').
 
-    As in fla's Raven layer: f = logsigmoid(.) / 8 times the renormalised top-k router weights (0 elsewhere),
-    s = 1 - exp(f); M = 64 slots, top-k = 8 (our choice of k, recorded)."""
+    The router keeps the top-k of sigmoid(r) over M = 64 slots and renormalises them (r~); a per-token decay
+    a_t < 0 is spent only on the routed slots: g = a_t r~_t, s = 1 - exp(g). Top-k = 8 (our choice)."""
 
-    op = "fla.ops.gsa.chunk_gsa (Raven routing)"
-    grads = ("q", "k", "v", "f", "r")
+    op = "fla.ops.gsa.chunk_gsa (Raven routing, top-8 of 64 slots)"
+    grads = ("q", "k", "v", "a", "r")
     topk = 8
 
     def make(self, B, T, H, D):
-        x = super().make(B, T, H, D)
-        x["f"] = self.logsig(B, T, H, self.M, shift=0.0)
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["a"] = -F.softplus(self.randn(B, T, H, dtype=F32))
         x["r"] = self.randn(B, T, H, self.M, dtype=F32)
         return x
 
-    def route(self, f, r):
+    def route(self, a, r):
         scores = torch.sigmoid(r)
         idx = scores.topk(self.topk, dim=-1).indices
         w = torch.gather(scores, -1, idx)
         w = w / (w.sum(-1, keepdim=True) + 1e-9)
         multihot = torch.zeros_like(r).scatter(-1, idx, w)
-        g = f / 8 * multihot
-        return g, 1 - g.exp()
+        g = a[..., None] * multihot
+        return g, 1 - g.exp(), multihot
 
     def run(self, x):
-        g, s = self.route(x["f"], x["r"])
+        g, s, _ = self.route(x["a"], x["r"])
         return _first(_imp("fla.ops.gsa.chunk_gsa")(x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16)))
 
     def _np_gates(self, x):
-        g, s = self.route(torch.from_numpy(x["f"]), torch.from_numpy(x["r"]))
+        g, s, _ = self.route(torch.from_numpy(x["a"]), torch.from_numpy(x["r"]))
         return np64(g.to(BF16)), np64(s.to(BF16))
 
     def decode(self, T, H, D):
         fn = _imp("fla.ops.gsa.fused_recurrent_gsa")
         x = self.make(1, 1, H, D)
-        g, s = self.route(x["f"], x["r"])
+        g, s, _ = self.route(x["a"], x["r"])
         state = (torch.zeros(1, H, D, self.M, device=DEV, dtype=F32), torch.zeros(1, H, self.M, D, device=DEV, dtype=F32))
         return lambda: fn(x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True)
 
@@ -471,7 +476,9 @@ class _Recurrent(Adapter):
 
 
 class FlaLinear(_Recurrent):
-    op = "fla.ops.linear_attn.chunk_linear_attn(normalize=False)"
+    """Plain (unnormalised) linear attention o_t = S_t q_t, scale 1 (the features are the inputs)."""
+
+    op = "fla.ops.linear_attn.chunk_linear_attn(normalize=False, scale=1)"
     decode_op = "fla.ops.linear_attn.fused_recurrent_linear_attn"
 
     def make(self, B, T, H, D):
@@ -479,13 +486,13 @@ class FlaLinear(_Recurrent):
 
     def run(self, x):
         fn = _imp("fla.ops.linear_attn.chunk_linear_attn")
-        return _first(fn(x["q"], x["k"], x["v"], normalize=False))
+        return _first(fn(x["q"], x["k"], x["v"], scale=1.0, normalize=False))
 
     def ref(self, x):
-        return refs.linear_attention(x["q"], x["k"], x["v"])
+        return refs.linear_attention(x["q"], x["k"], x["v"], scale=1.0)
 
     def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"])
+        return dict(q=x["q"], k=x["k"], v=x["v"], scale=1.0)
 
 
 class FlaPerformer(_Recurrent):
@@ -743,9 +750,10 @@ class FlaRWKV7(_Recurrent):
     def make(self, B, T, H, D):
         x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
         x["q"] = x["q"] * D**-0.5  # RWKV-7 uses scale 1; keep logits of order one
-        kk = self.unit(B, T, H, D, dtype=F32)
-        ag = torch.sigmoid(self.randn(B, T, H, D, dtype=F32))
-        x["a"], x["b"] = (-kk).to(BF16), (kk * ag).to(BF16)
+        kk = self.unit(B, T, H, D)  # removal key kappa, unit (bf16)
+        ag = torch.sigmoid(self.randn(B, T, H, D, dtype=F32)).to(BF16)  # in-context learning rate
+        x["a"], x["b"] = -kk, (kk.float() * ag.float()).to(BF16)
+        x["kk"], x["ag"] = kk, ag  # not kernel inputs: kept so kernels_wasm's (kappa, a) form can be compared
         x["w"] = (-math.exp(-0.5) * torch.sigmoid(self.randn(B, T, H, D, dtype=F32))).to(F32)
         return x
 

@@ -105,6 +105,8 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
 
     variant, info, dims, first_check = chosen
     entry["variant"] = info.get("variant")
+    if info.get("decode_note"):
+        entry["decode_note"] = info["decode_note"]
     entry["checks"].append(first_check)
     max_T = info.get("max_T")
     entry["status"] = "measured"

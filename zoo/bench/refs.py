@@ -118,8 +118,10 @@ def wall_attention(q, k, v, g, scale=None):
     return _masked_softmax_apply(logits, _causal(T), v)
 
 
-def stickbreaking_attention(q, k, v, scale=None):
-    """Stick-breaking (keys strictly before the query): A_ij = s(z_ij) prod_{j<l<i} (1 - s(z_il))."""
+def stickbreaking_attention(q, k, v, scale=None, rest_to_current=False):
+    """Stick-breaking (keys strictly before the query): A_ij = s(z_ij) prod_{j<l<i} (1 - s(z_il)).
+
+    rest_to_current: the stick left over, 1 - sum_j A_ij, weighs the query's own value (so rows sum to 1)."""
     B, T, H, K = q.shape
     scale = K**-0.5 if scale is None else scale
     z = np.einsum("bihk,bjhk->bhij", q, k) * scale
@@ -130,6 +132,8 @@ def stickbreaking_attention(q, k, v, scale=None):
     # sum over l in (j, i): reverse cumulative sum along j, excluding j itself
     tail = np.cumsum(log_rest[..., ::-1], axis=-1)[..., ::-1] - log_rest
     A = np.where(strict, np.exp(log_beta + tail), 0.0)
+    if rest_to_current:
+        A = A + np.eye(T) * (1.0 - A.sum(-1))[..., None]
     return np.einsum("bhij,bjhv->bihv", A, v)
 
 

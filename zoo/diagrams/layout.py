@@ -519,7 +519,7 @@ def find_overlaps(lay: Layout) -> list[str]:
                 problems.append(f"wires {w1.src}->{w1.dst} and {w2.src}->{w2.dst} run along the same line")
     for b in bs:
         for t, s in zip(b.lines, b.sizes or [FONT] * len(b.lines)):
-            need = text_width(t, s) + (2 if b.shape in ("circle", "terminal") else 2 * PAD_X - 4)
+            need = text_width(t, s) + (2 if b.shape in ("circle", "terminal", "bracket") else 2 * PAD_X - 4)
             if need > b.w + 0.5:
                 problems.append(f"text {t!r} is wider than box '{b.id}'")
         if b.x < -0.01 or b.y < -0.01 or b.x + b.w > lay.width + 0.01 or b.y + b.h > lay.height + 0.01:

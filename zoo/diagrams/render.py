@@ -281,4 +281,14 @@ def _box_svg(b: Box, lay: Layout) -> str:
     return "".join(g)
 
 
-__all__ = ["render_block_svg", "block_layout", "describe_block", "diagram_css", "svg_document", "PAD_X"]
+
+
+def render_stack_svg(hybrid, registry, size: str = "page", link_prefix: str = "", check: bool = True) -> str:
+    """A hybrid's layer stack (see zoo.diagrams.stack); kept here so both renderers live behind one import."""
+    from zoo.diagrams.stack import render_stack_svg as _render
+
+    return _render(hybrid, registry, size=size, link_prefix=link_prefix, check=check)
+
+
+__all__ = ["render_block_svg", "render_stack_svg", "block_layout", "describe_block", "diagram_css",
+           "svg_document"]

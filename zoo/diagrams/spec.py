@@ -375,8 +375,9 @@ def resolve_block(model_id: str, blocks: Mapping[str, BlockSpec]) -> ResolvedBlo
 
 
 class PaperRef(_Strict):
-    title: str = Field(description="exactly as on arXiv / the publisher")
-    authors: list[str] = Field(min_length=1, description="full list in paper order ('... et al.' not allowed)")
+    title: str = Field(description="exactly as on arXiv / the publisher (or the model card's title)")
+    authors: list[str] = Field(min_length=1, description="in paper order; team reports with very long lists "
+                                                         "may end with 'et al.'")
     arxiv: str | None = Field(default=None, pattern=r"^\d{4}\.\d{4,5}$")
     url: str | None = Field(default=None, pattern=r"^https://")
 
@@ -434,9 +435,11 @@ class HybridSpec(_Strict):
     id: str = Field(pattern=_ZOO_ID.pattern)
     name: str
     org: str | None = None
-    paper: PaperRef
+    paper: PaperRef | None = None
     year: int = Field(ge=2015, le=2100)
     venue: str | None = None
+    paper_from: str | None = Field(default=None, description="zoo model id whose paper also introduces this "
+                                                             "hybrid (instead of repeating 'paper')")
     params: str | None = Field(default=None, description="as published, e.g. '52B total, 12B active'")
     layer_unit: Literal["block", "sublayer"] = Field(
         default="block", description="how the paper counts layers: 'block' = mixer + FFN pairs, "
@@ -446,7 +449,10 @@ class HybridSpec(_Strict):
     vocab: int | None = None
     context: int | None = Field(default=None, description="training / advertised context length")
     sizes: dict[str, MixerSizes] = Field(description="zoo mixer id -> its sizes in this model")
-    stack: list[StackGroup] = Field(min_length=1)
+    stack: list[StackGroup] | None = Field(default=None, description="the layers bottom to top, as groups")
+    pattern: str | None = Field(default=None, description="alternative to 'stack': one character per layer, "
+                                                          "as released configs write it (e.g. 'M-M*-')")
+    legend: dict[str, HybridLayer] = Field(default_factory=dict, description="pattern character -> layer")
     ratio: str = Field(description="the ratio as the paper states it, e.g. '1 attention : 7 Mamba'")
     summary: str = Field(max_length=400)
     source: str | None = Field(default=None, max_length=300, description="where the numbers come from")
@@ -454,7 +460,9 @@ class HybridSpec(_Strict):
     def layers(self) -> list[HybridLayer]:
         """The full stack, one entry per sublayer-kind copy (count expanded), bottom to top."""
         out: list[HybridLayer] = []
-        for g in self.stack:
+        if self.pattern is not None:
+            return [self.legend[ch].model_copy(update={"count": 1}) for ch in self.pattern if ch in self.legend]
+        for g in self.stack or []:
             for _ in range(g.repeat):
                 for lay in g.layers:
                     out.extend(lay.model_copy(update={"count": 1}) for _ in range(lay.count))
@@ -469,15 +477,24 @@ class HybridSpec(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> HybridSpec:
-        lays = self.layers()
+        if (self.stack is None) == (self.pattern is None):
+            _raise_at(("stack",), "give either 'stack' (groups of layers) or 'pattern' + 'legend'")
+        if self.pattern is not None:
+            unknown = sorted(set(self.pattern) - set(self.legend))
+            if unknown:
+                _raise_at(("pattern",), f"pattern characters {unknown} have no entry in 'legend'")
+        if (self.paper is None) == (self.paper_from is None):
+            _raise_at(("paper",), "give either 'paper' or 'paper_from: <zoo model id>', not both or neither")
+        # re-applications of one shared block (Zamba) are not separate layers in the paper's count
+        lays = [lay for lay in self.layers() if not lay.shared]
         if self.layer_unit == "block":
             n = sum(1 for lay in lays if lay.mixer is not None)
         else:
             n = sum((lay.mixer is not None) + (lay.ffn is not None) for lay in lays)
         if n != self.n_layers:
             _raise_at(("stack",), f"the stack has {n} {self.layer_unit}s but n_layers says {self.n_layers}")
-        used = {lay.mixer for lay in lays if lay.mixer}
-        for i, m in enumerate(sorted(used - set(self.sizes))):
+        used = {lay.mixer for lay in self.layers() if lay.mixer}
+        for m in sorted(used - set(self.sizes)):
             _raise_at(("sizes",), f"mixer '{m}' is used in the stack but has no entry in 'sizes'")
         for m in self.sizes:
             if m not in used:
@@ -489,7 +506,14 @@ def check_hybrid_mixers(hybrids: list[HybridSpec], model_ids: set[str]) -> list[
     """Cross-check: every mixer id in every stack is a zoo model. Returns (path, message) pairs."""
     problems = []
     for h, hyb in enumerate(hybrids):
-        for g, grp in enumerate(hyb.stack):
+        for ch, lay in hyb.legend.items():
+            if lay.mixer is not None and lay.mixer not in model_ids:
+                problems.append(((h, "legend", ch, "mixer"), f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a "
+                                                            "zoo model id"))
+        if hyb.paper_from is not None and hyb.paper_from not in model_ids:
+            problems.append(((h, "paper_from"), f"hybrid '{hyb.id}': paper_from '{hyb.paper_from}' is not a zoo "
+                                                "model id"))
+        for g, grp in enumerate(hyb.stack or []):
             for j, lay in enumerate(grp.layers):
                 if lay.mixer is not None and lay.mixer not in model_ids:
                     problems.append(((h, "stack", g, "layers", j, "mixer"),

@@ -42,7 +42,7 @@ class BuildContext:
 
     def prose(self, text: str) -> Markup:
         """Registry prose: HTML-escaped text in which $...$ spans are rendered as inline math."""
-        parts = re.split(r"(?<!\\)\$(.+?)(?<!\\)\$", text)
+        parts = re.split(r"(?<!\\)\$(.+?)(?<!\\)\$", " ".join(text.split()))
         out = [escape(p) if i % 2 == 0 else self.tex.render(p) for i, p in enumerate(parts)]
         return Markup("").join(out)
 

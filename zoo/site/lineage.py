@@ -78,7 +78,7 @@ def _depths(registry: Registry) -> dict[str, int]:
 
 def plot_size(bands) -> tuple[float, float]:
     total_slots = max(hi for _, hi in bands.values())
-    width = total_slots * SLOT_PX + 2 * MARGIN_PX
+    width = (total_slots + 1.2) * SLOT_PX + MARGIN_PX
     height = len(LANES) * ROWS_PER_LANE * ROW_PX + LANE_GAP_PX + 2 * MARGIN_PX
     return width, height
 
@@ -113,6 +113,11 @@ def figure(registry: Registry, root_prefix: str) -> dict:
             "name": "direct lineage" if kind == "direct" else "influence",
             "line": {"dash": dash, "width": width, "color": "rgba(100,116,139,0.55)"},
         })
+    # Filled by the browser on hover with the edges touching the hovered model.
+    traces.append({
+        "type": "scatter", "mode": "lines", "x": [], "y": [], "hoverinfo": "skip", "name": "highlight",
+        "line": {"width": 2.6, "color": "rgba(245,158,11,0.9)"},
+    })
     customdata = [
         [
             f"{root_prefix}models/{n.model.id}/",
@@ -121,6 +126,7 @@ def figure(registry: Registry, root_prefix: str) -> dict:
             str(n.model.year),
             n.model.summary,
             " + ".join(tax.decay[d].label for d in n.model.decay),
+            " ".join(e.parent for e in n.model.lineage if e.parent in pos),
         ]
         for n in nodes
     ]
@@ -169,7 +175,8 @@ def figure(registry: Registry, root_prefix: str) -> dict:
             "hovermode": "closest",
             "dragmode": "pan",
             "xaxis": {
-                "range": [0, max(hi for _, hi in bands.values())],
+                # Half a slot of slack on each side keeps the first and last labels inside the plot.
+                "range": [-0.6, max(hi for _, hi in bands.values()) + 0.6],
                 "tickvals": [(lo + hi) / 2 for lo, hi in bands.values()],
                 "ticktext": [str(y) for y in bands],
                 "showgrid": False, "zeroline": False, "fixedrange": True,

@@ -65,22 +65,31 @@ class Run:
 
     @property
     def A2(self) -> np.ndarray:
-        """The (T, T) matrix to draw: per-channel models show their first channel."""
+        """The (T, T n) matrix to draw: per-channel models show their first channel."""
         return self.A[0] if self.A.ndim == 3 else self.A
+
+    @property
+    def per_step(self) -> int:
+        """Columns of A per step: n when each step writes n values (DeltaProduct's n_h), else 1."""
+        return self.A2.shape[1] // self.A2.shape[0]
 
 
 def simulate(model, T: int, d: int, seed: int = SEED) -> Run:
     from kernels_wasm import api  # imported here so that `zoo` stays light for commands that build nothing
+    from zoo.site.build import BuildError  # (zoo.site.build imports this module: no top-level import)
 
+    where = f"model '{model.id}': kernels_wasm/{model.kernel.module}.py, simulate(T={T}, d={d}, seed={seed})"
     try:
         r = api.simulate(model.kernel.module, T=T, d=d, seed=seed, **defaults(model))
     except Exception as err:  # name the model: a kernel bug otherwise surfaces as a bare numpy trace
-        raise RuntimeError(f"model '{model.id}': kernels_wasm/{model.kernel.module}.py failed in simulate(T={T}, "
-                           f"d={d}, seed={seed}): {type(err).__name__}: {err}") from err
+        raise BuildError(f"{where} failed: {type(err).__name__}: {err}") from err
     A = np.asarray(r["A"], dtype=np.float64)
-    if A.shape[-2:] != (T, T) or A.ndim not in (2, 3) or not np.all(np.isfinite(A)):
-        raise RuntimeError(f"model '{model.id}': mixing matrix has shape {A.shape} or non-finite entries; "
-                           f"expected a finite ({T}, {T}) or (d_v, {T}, {T}) array")
+    # (T, T); (d_v, T, T) for per-channel models; (T, T n) when each step writes n values (DeltaProduct).
+    shape_ok = (A.ndim == 3 and A.shape[1:] == (T, T)) or (A.ndim == 2 and A.shape[0] == T and A.shape[1] % T == 0
+                                                           and A.shape[1] > 0)
+    if not shape_ok or not np.all(np.isfinite(A)):
+        raise BuildError(f"{where}: the mixing matrix has shape {A.shape} or non-finite entries; expected a finite "
+                         f"({T}, {T}), (d_v, {T}, {T}) or ({T}, {T} n) array")
     norm = r.get("state_norm")
     return Run(A, np.asarray(r["o"], dtype=np.float64), None if norm is None else np.asarray(norm), r["checksum"])
 
@@ -101,10 +110,11 @@ def mixing_figure(model, run: Run, T: int, d: int, colorbar: bool = True) -> dic
     A = run.A2
     zmax = _zmax(A)
     channel = " (channel 1)" if run.A.ndim == 3 else ""
+    n = run.per_step  # sub-step j of step s sits at x = s + j / n, so steps stay unit squares
     fig = go.Figure(
         go.Heatmap(
             z=_round(A),
-            x=list(range(1, T + 1)),
+            x=[c // n + 1 + (c % n) / n for c in range(A.shape[1])],
             y=list(range(1, T + 1)),
             zmin=-zmax,
             zmax=zmax,
@@ -158,14 +168,16 @@ def mixing_svg(model, run: Run, T: int, d: int) -> str:
     """The mixing matrix as a plain SVG grid: readable without JavaScript and cheap on a page of 38 cards."""
     A = run.A2
     zmax = _zmax(A)
-    cell = 10
+    n = run.per_step
+    cell = 10  # one step; each of a step's n columns is cell / n wide
     rects = []
     for i in range(T):  # row i = output step t, column j = source step s, as in the Plotly figure
-        for j in range(T):
-            if j > i and A[i, j] == 0:
+        for j in range(A.shape[1]):
+            if j // n > i and A[i, j] == 0:
                 continue  # causal zeros: leave the background, so the triangle reads as "cannot see the future"
             fill = _colour((A[i, j] / zmax + 1) / 2)
-            rects.append(f'<rect x="{j * cell}" y="{i * cell}" width="{cell}" height="{cell}" fill="{fill}"/>')
+            rects.append(f'<rect x="{j * cell / n:g}" y="{i * cell}" width="{cell / n:g}" height="{cell}" '
+                         f'fill="{fill}"/>')
     size = T * cell
     title = escape(f"{model.name}: effective mixing matrix A (o = A v), T={T}, d={d}, seed {SEED}; "
                    f"largest |A| = {zmax:.3g}")

@@ -47,6 +47,9 @@ def generate(ctx) -> None:
         ctx.write(f"models/{m.id}.md", ctx.render("model.md.j2", m=m, slots=[], sections=sections))
     ctx.add_nav("Models", [(m.name, f"models/{m.id}.md") for m in sorted(models, key=lambda m: m.name.lower())])
 
+    # The contributor guide lives at the repository root (where GitHub shows it) and on the site.
+    ctx.write("contributing.md", (ctx.root / "CONTRIBUTING.md").read_text(encoding="utf-8"))
+
 
 def bibtex(m: Model) -> str:
     """A BibTeX entry for the model's paper; arXiv papers carry eprint fields so tools can resolve them."""

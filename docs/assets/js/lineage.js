@@ -44,6 +44,23 @@ function fade(el, shown, active) {
   el.dataset.zooFaded = active ? String(trace.customdata.length - keep.size) : "0";
 }
 
+const HIGHLIGHT_TRACE = -2; // the (initially empty) trace that draws the hovered model's edges
+
+// Draw every edge that touches model `index` (its parents and its children) on the highlight trace.
+function highlight(el, index) {
+  const nodes = el.data[nodeTrace(el)];
+  const ids = nodes.customdata.map((d) => d[1]);
+  const xs = [];
+  const ys = [];
+  const line = (a, b) => xs.push(nodes.x[a], nodes.x[b], null) && ys.push(nodes.y[a], nodes.y[b], null);
+  if (index !== null) {
+    const id = ids[index];
+    for (const parent of nodes.customdata[index][6].split(" ").filter(Boolean)) line(ids.indexOf(parent), index);
+    nodes.customdata.forEach((d, child) => d[6].split(" ").includes(id) && line(index, child));
+  }
+  window.Plotly.restyle(el, { x: [xs], y: [ys] }, [el.data.length + HIGHLIGHT_TRACE]);
+}
+
 let lastFilter = { shown: [], active: false };
 document.addEventListener("zoo:filter", (event) => {
   lastFilter = event.detail;
@@ -59,6 +76,11 @@ export async function init(root) {
   const figure = await response.json();
   await plot(el, figure, { responsive: false, scrollZoom: false });
   track(el);
+  el.on("plotly_hover", (event) => {
+    const point = event.points.find((p) => p.curveNumber === nodeTrace(el));
+    if (point) highlight(el, point.pointNumber);
+  });
+  el.on("plotly_unhover", () => highlight(el, null));
   el.on("plotly_click", (event) => {
     const point = event.points.find((p) => p.curveNumber === nodeTrace(el));
     if (point) window.location.href = assetURL(point.customdata[0]);

@@ -5,8 +5,9 @@ import * as filters from "./filters.js";
 import * as lineage from "./lineage.js";
 import * as tables from "./tables.js";
 import * as live from "./live/index.js";
+import * as calculator from "./calculator.js";
 
-const MODULES = [figures, filters, lineage, live];
+const MODULES = [figures, filters, lineage, live, calculator];
 
 function start() {
   for (const mod of MODULES) {

@@ -5,8 +5,7 @@
 // Until the reader starts Pyodide, the build-time figures (T=32, d=16, seed 0) are shown when the
 // settings match them; each drawn panel carries data-zoo-model and data-zoo-checksum.
 
-import { plot, track } from "../figures.js";
-import { maxAbs, mixingFigure, rows } from "./plots.js";
+import { heatmap, hoverable, maxAbs, rows } from "./draw.js";
 import { slider, statusView } from "./panel.js";
 import { liveRuntime } from "./runtime.js";
 
@@ -85,6 +84,9 @@ class Compare {
       this.el.dataset.zooErrorKind = "unavailable";
     }
     this.started = this.runtime.state.status === "ready";
+    // Repaint in the new colours when the reader flips Material's light/dark palette.
+    const palette = new MutationObserver(() => (this.el.isConnected ? this.paint?.() : palette.disconnect()));
+    palette.observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
     this.update();
   }
 
@@ -199,19 +201,30 @@ class Compare {
 
   async draw(panels) {
     const zmax = Math.max(...panels.map((p) => maxAbs(p.z)));
-    const figures = panels.map((p, i) => {
+    const cells = panels.map((p) => {
       const m = this.byId[p.id];
-      const div = h("div", { class: "zoo-compare__plot", "data-zoo-model": p.id });
+      const canvas = h("canvas", { class: "zoo-live__canvas", role: "img",
+        "aria-label": `${m.name}: mixing matrix A` });
+      const cell = h("figure", { class: "zoo-compare__plot zoo-live__cell", "data-zoo-model": p.id }, canvas,
+        h("figcaption", {}, h("a", { href: new URL(`models/${p.id}/`, SITE).href, text: m.name })));
       if (p.checksum !== null) {
-        div.dataset.zooChecksum = String(p.checksum);
-        div.dataset.zooRun = JSON.stringify(p.args);
+        cell.dataset.zooChecksum = String(p.checksum);
+        cell.dataset.zooRun = JSON.stringify(p.args);
       }
-      const title = `${m.short_name}${p.perChannel ? " (channel 1)" : ""}`;
-      return { div, fig: mixingFigure(p.z, { title, zmax, showscale: i === panels.length - 1 }) };
+      return { cell, canvas, p, m };
     });
-    this.grid.replaceChildren(...figures.map((f) => f.div));
+    this.grid.replaceChildren(...cells.map((c) => c.cell));
     this.grid.dataset.zooCount = String(panels.length);
-    await Promise.all(figures.map(({ div, fig }) => plot(div, fig).then(track)));
+    this.paint = () => {
+      for (const { canvas, p, m } of cells) {
+        // One zmax for all: the shared colour scale that makes panels comparable.
+        heatmap(canvas, { z: p.z, zmax, title: `${m.short_name}${p.perChannel ? " (channel 1)" : ""}`,
+          xlabel: "source step s", ylabel: "output step t", hover: { row: "t", col: "s", value: "A" }, causal: true,
+          perStep: p.z[0].length / p.z.length });
+      }
+    };
+    this.paint();
+    cells.forEach(({ canvas }) => hoverable(canvas));
     this.el.dataset.zooZmax = String(zmax);
     this.el.dataset.zooDrawn = this.state.models.join(",");
     this.el.dispatchEvent(new CustomEvent("zoo-compare-drawn", { bubbles: true }));

@@ -5,7 +5,7 @@
 // ImageData and a few labels on a canvas takes a few milliseconds. The build-time figures stay Plotly;
 // these use the same colour scale (COLORSCALE) and axis conventions, so both read the same.
 //
-//   heatmap(canvas, {z, zmax, title, xlabel, ylabel, showscale, label})   z: rows (arrays or typed arrays)
+//   heatmap(canvas, {z, zmax, title, xlabel, ylabel, showscale, hover, causal})   z: rows (arrays or typed arrays)
 //   lines(canvas, {series: [{name, y}], title, xlabel, ylabel})
 //   bars(canvas, {y, title, xlabel, ylabel})
 // Each call sizes the canvas to its CSS box (times devicePixelRatio) and repaints it completely.
@@ -13,8 +13,9 @@
 // Blue (negative) - near white (0) - red (positive); the same stops as COLORSCALE in zoo/site/live.py.
 export const COLORSCALE = [[0, "#2b5c9e"], [0.25, "#8eb2dc"], [0.5, "#f2f2f2"], [0.75, "#e5988a"], [1, "#b1262e"]];
 
-// {shape, data: Float64Array} -> rows (views, no copy) of the 2-D slice `index` along the leading axes.
-// States with more than two axes per step are shown with their trailing axes flattened.
+// {shape, data: Float64Array} -> rows (views, no copy) of the slice `index` along the leading axes.
+// A slice with more than two axes keeps its last axis as columns and stacks the others as rows
+// (log-linear attention's per-level states become level blocks one under the other).
 export function rows(array, index = []) {
   let offset = 0;
   let size = array.data.length;
@@ -22,9 +23,8 @@ export function rows(array, index = []) {
     size /= array.shape[i];
     offset += index[i] * size;
   }
-  const shape = array.shape.slice(index.length);
-  const n = shape.length === 1 ? 1 : shape[0];
-  const m = size / n;
+  const m = array.shape[array.shape.length - 1];
+  const n = size / m;
   return Array.from({ length: n }, (_, i) => array.data.subarray(offset + i * m, offset + (i + 1) * m));
 }
 
@@ -112,15 +112,19 @@ function title(ctx, th, s, x, w) {
 }
 
 // hover: names for the tooltip, e.g. {row: "output t", col: "source s", value: "A"}.
+// causal: a mixing matrix; zeros above the diagonal are left transparent.
+// perStep: columns per row step. DeltaProduct writes n_h values per token, so its A is T x (T n_h): its
+// columns are drawn n_h times narrower, keeping one token one square.
 export function heatmap(canvas, { z, zmax = maxAbs(z), title: heading = "", xlabel = "", ylabel = "", showscale = true,
-  hover = { row: "row", col: "col", value: "value" } }) {
+  hover = { row: "row", col: "col", value: "value" }, causal = false, perStep = 1 }) {
   const { ctx, w, h, th } = setup(canvas);
   const n = z.length;
   const m = n ? z[0].length : 0;
+  const steps = m / perStep; // columns in row units
   const margin = { l: 44, r: showscale ? 58 : 8, t: 24, b: 34 };
   // Square cells where the box allows it: a matrix should look like one.
-  const cell = Math.max(0.5, Math.min((w - margin.l - margin.r) / m, (h - margin.t - margin.b) / n));
-  const pw = cell * m;
+  const cell = Math.max(0.5, Math.min((w - margin.l - margin.r) / steps, (h - margin.t - margin.b) / n));
+  const pw = cell * steps;
   const ph = cell * n;
   const x0 = margin.l;
   const y0 = margin.t;
@@ -134,7 +138,8 @@ export function heatmap(canvas, { z, zmax = maxAbs(z), title: heading = "", xlab
       image.data[p] = LUT[k];
       image.data[p + 1] = LUT[k + 1];
       image.data[p + 2] = LUT[k + 2];
-      image.data[p + 3] = 255;
+      // Causal zeros stay transparent, so the empty triangle reads as "cannot see the future".
+      image.data[p + 3] = causal && Math.floor(j / perStep) > i && row[j] === 0 ? 0 : 255;
     }
   }
   const cells = new OffscreenCanvas(m, n);
@@ -144,7 +149,7 @@ export function heatmap(canvas, { z, zmax = maxAbs(z), title: heading = "", xlab
 
   title(ctx, th, heading, x0, pw);
   // Ticks at 1-based indices, like the build-time figures (row = output step t, column = source step s).
-  for (const [count, along] of [[m, "x"], [n, "y"]]) {
+  for (const [count, along] of [[steps, "x"], [n, "y"]]) {
     const step = Math.max(1, niceStep(count));
     for (let v = step; v <= count; v += step) {
       const c = (v - 0.5) * cell;
@@ -167,7 +172,7 @@ export function heatmap(canvas, { z, zmax = maxAbs(z), title: heading = "", xlab
       text(ctx, th, fmt(v), bx + 14, y, { align: "left", colour: th.muted, size: 10 });
     }
   }
-  canvas.zooHover = { x0, y0, cell, n, m, z, hover }; // read by the tooltip (see hoverable)
+  canvas.zooHover = { x0, y0, cell, n, m, z, hover, perStep }; // read by the tooltip (see hoverable)
   canvas.dataset.zooZmax = String(zmax);
 }
 
@@ -257,9 +262,11 @@ export function hoverable(canvas) {
     let label = "";
     if (info.z) {
       const i = Math.floor((y - info.y0) / info.cell);
-      const j = Math.floor((x - info.x0) / info.cell);
+      const j = Math.floor(((x - info.x0) / info.cell) * info.perStep);
       const { row, col, value } = info.hover;
-      if (i >= 0 && j >= 0 && i < info.n && j < info.m) label = `${row}=${i + 1}, ${col}=${j + 1}: ${value} = ${fmt(info.z[i][j])}`;
+      // With several columns per step, name the sub-step too: s=3.2 is step 3, second value.
+      const c = info.perStep > 1 ? `${Math.floor(j / info.perStep) + 1}.${(j % info.perStep) + 1}` : `${j + 1}`;
+      if (i >= 0 && j >= 0 && i < info.n && j < info.m) label = `${row}=${i + 1}, ${col}=${c}: ${value} = ${fmt(info.z[i][j])}`;
     } else {
       const i = Math.floor(((x - info.box.x0) / info.box.pw) * info.box.n);
       if (i >= 0 && i < info.box.n) label = `t = ${i + 1}: ` + info.series.map((s) => `${s.name} ${fmt(s.y[i])}`).join(", ");

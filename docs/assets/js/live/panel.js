@@ -3,25 +3,14 @@
 //
 // Markup (templates/live_panel.html.j2): <div data-zoo-live="assets/data/live/<id>.json"> holding the
 // build-time figures; this module adds the controls and live figures and, after every drawn run, sets
-//   data-zoo-status    idle | loading | ready | failed
+//   data-zoo-live-status    idle | loading | ready | failed
 //   data-zoo-run       the exact arguments of the run (JSON), data-zoo-checksum  api.simulate's checksum
 //   data-zoo-redraw-ms time from the slider change to the redrawn figures (for scripts/measure_live.py)
 
-import { themeLayout } from "../figures.js";
-import { panelFigure, rows } from "./plots.js";
+import { bars, heatmap, hoverable, lines, rows } from "./draw.js";
 import { liveRuntime } from "./runtime.js";
 
 const SITE = new URL("../../../", import.meta.url);
-
-// figures.js's palette, applied to every axis of a multi-axis figure (its themeLayout covers x and y only).
-export function themed(layout) {
-  const theme = themeLayout();
-  const out = { ...layout, ...theme, xaxis: layout.xaxis, yaxis: layout.yaxis };
-  for (const key of Object.keys(layout)) {
-    if (/^[xy]axis\d*$/.test(key)) out[key] = { ...theme[key[0] + "axis"], ...layout[key] };
-  }
-  return out;
-}
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -67,7 +56,7 @@ export function statusView(host) {
   const error = h("p", { class: "zoo-live__error", role: "alert", hidden: true });
   const box = h("div", { class: "zoo-live__status" }, bar, text, error);
   const update = (s) => {
-    host.dataset.zooStatus = s.status;
+    host.dataset.zooLiveStatus = s.status;
     bar.hidden = s.status !== "loading";
     error.hidden = s.status !== "failed";
     if (s.status === "loading") {
@@ -136,16 +125,20 @@ class Panel {
       }).row);
     }
 
-    // Figures tab: one Plotly figure (mixing matrix, state at step t, norms) and the sliders that only
-    // change what is shown (no new run): step t, and the channel for per-channel models.
-    this.plot = h("div", { class: "zoo-live__plot zoo-live__plot--panel", "data-zoo-live-plot": true });
+    // Figures tab: mixing matrix, state at step t, norms over time, each on a canvas (see draw.js), and
+    // the sliders that only change what is shown (no new run): step t, and the channel of per-channel models.
+    const canvas = (kind) => h("canvas", { class: `zoo-live__canvas zoo-live__canvas--${kind}`, "data-zoo-live-plot": kind,
+      role: "img" });
+    this.canvases = { mixing: canvas("mixing"), state: canvas("state"), norms: canvas("norms") };
     this.t = slider({ name: "t", label: "step t", min: 1, max: this.args.T, step: 1, value: this.args.T,
       help: "which step's state to show" }, () => this.draw());
     this.channel = slider({ name: "channel", label: "channel", min: 1, max: this.args.d, step: 1, value: 1,
       help: "this model mixes each value channel with its own matrix" }, () => this.draw());
     this.channel.row.hidden = true;
+    const cell = (c, ...extra) => h("div", { class: "zoo-live__cell" }, c, ...extra);
     const figures = h("div", { class: "zoo-live__figures", role: "tabpanel" },
-      this.plot, h("div", { class: "zoo-live__view" }, this.t.row, this.channel.row));
+      cell(this.canvases.mixing, this.channel.row), cell(this.canvases.state, this.t.row),
+      h("div", { class: "zoo-live__cell zoo-live__cell--wide" }, this.canvases.norms));
     this.timing = h("p", { class: "zoo-live__timing" });
 
     this.code = h("div", { class: "zoo-live__code", role: "tabpanel", hidden: true });
@@ -157,12 +150,14 @@ class Panel {
         for (const other of tabs.children) other.setAttribute("aria-selected", String(other === b));
         figures.hidden = panel !== figures;
         this.code.hidden = panel !== this.code;
+        if (panel === figures) this.draw(); // canvases painted while hidden had no size
       });
       return b;
     };
     tabs.append(tab("Figures", figures), tab("Code", this.code));
     this.live = h("div", { class: "zoo-live__results", hidden: true }, tabs, figures, this.code, this.timing);
 
+    for (const c of Object.values(this.canvases)) hoverable(c);
     const app = this.el.querySelector("[data-zoo-live-app]");
     app.replaceChildren(h("div", { class: "zoo-live__bar" }, this.button, status.box), controls, this.live);
     app.hidden = false;
@@ -177,7 +172,7 @@ class Panel {
       this.button.disabled = s.status === "loading";
     });
     if (!cfg.available) {
-      this.el.dataset.zooStatus = "failed";
+      this.el.dataset.zooLiveStatus = "failed";
       this.el.dataset.zooErrorKind = "unavailable";
       status.box.querySelector(".zoo-live__error").hidden = false;
       status.box.querySelector(".zoo-live__error").textContent =
@@ -224,7 +219,8 @@ class Panel {
         if (!this.el.isConnected) return;
         this.result = { args, ...result };
         const drawStart = performance.now();
-        await this.draw({ fresh: true });
+        this.draw({ fresh: true });
+        await new Promise(requestAnimationFrame); // count the paint, not just the canvas calls
         // Where the time goes: Python inside the worker, the round trip around it, and Plotly.
         this.el.dataset.zooPythonMs = result.ms.toFixed(1);
         this.el.dataset.zooRoundTripMs = (drawStart - startedAt).toFixed(1);
@@ -252,41 +248,53 @@ class Panel {
     return defaults && Math.abs(result.checksum - this.cfg.static_checksum) <= 1e-6 * (1 + Math.abs(result.checksum));
   }
 
-  async draw({ fresh = false } = {}) {
+  draw({ fresh = false } = {}) {
     const r = this.result;
     if (!r) return;
+    if (fresh) {
+      // Shown before painting, so the canvases have their CSS size.
+      this.live.hidden = false;
+      for (const el of this.el.querySelectorAll("[data-zoo-live-static]")) el.hidden = true;
+      this.showCode(r);
+    }
     const { T, d, seed } = r.args;
     const A = r.arrays.A;
     const perChannel = A.shape.length === 3;
     this.channel.row.hidden = !perChannel;
     this.channel.input.max = perChannel ? A.shape[0] : 1;
     const c = Math.min(Number(this.channel.input.value), perChannel ? A.shape[0] : 1) - 1;
+    this.channel.out.textContent = c + 1;
     this.t.input.max = T;
     if (fresh || Number(this.t.input.value) > T) this.t.input.value = T; // a new run shows its last step
     this.t.out.textContent = this.t.input.value;
-    this.channel.out.textContent = c + 1;
     const t = Number(this.t.input.value) - 1;
+
     const mixing = rows(A, perChannel ? [c] : []);
-    const S = r.arrays.states;
-    const stateShape = S ? S.shape.slice(1) : [];
-    const fig = panelFigure({
-      wide: this.plot.clientWidth >= 560,
-      mixing: { z: mixing, title: `${this.cfg.short_name}: mixing matrix A${perChannel ? ` (channel ${c + 1})` : ""}, `
-        + `T=${T}, d=${d}, seed ${seed}` },
-      state: S
-        ? { z: rows(S, [t]), title: `state S_t at t=${t + 1} (${stateShape.join(" × ")})`,
-          xlabel: stateShape.length === 2 ? "k index" : "index", ylabel: stateShape.length === 2 ? "v index" : "" }
-        : { row: mixing[t], title: `no fixed state (KV cache): what step t=${t + 1} reads` },
-      norms: { o: rows(r.arrays.o), stateNorm: r.arrays.state_norm?.data, title: "norms over time" },
+    heatmap(this.canvases.mixing, {
+      z: mixing, xlabel: "source step s", ylabel: "output step t", hover: { row: "t", col: "s", value: "A" }, causal: true,
+      perStep: mixing[0].length / T,
+      title: `${this.cfg.short_name}: mixing matrix A${perChannel ? ` (channel ${c + 1})` : ""}, T=${T}, d=${d}, seed ${seed}`,
     });
-    const Plotly = await window.zooLoadPlotly();
-    await Plotly.react(this.plot, fig.data, themed(fig.layout), { displayModeBar: false, responsive: true });
-    if (fresh) {
-      this.showCode(r);
-      this.live.hidden = false;
-      // Live figures replace the build-time ones (which stay in the page for a failed or absent run).
-      for (const el of this.el.querySelectorAll("[data-zoo-live-static]")) el.hidden = true;
+    const S = r.arrays.states;
+    if (S) {
+      const shape = S.shape.slice(1);
+      const two = shape.length === 2;
+      heatmap(this.canvases.state, {
+        z: rows(S, [t]), title: `state S_t at t=${t + 1} (${shape.join(" × ")})`,
+        xlabel: two ? "k index" : "state index", ylabel: two ? "v index" : "", hover: { row: "row", col: "col", value: "S" },
+      });
+    } else {
+      // Softmax models keep a KV cache, not a fixed-size state: show what step t reads instead (row t of A).
+      bars(this.canvases.state, { y: mixing[t], title: `no fixed-size state: what step t=${t + 1} reads (row t of A)`,
+        xlabel: "source step s", ylabel: "A[t, s]" });
     }
+    const o = rows(r.arrays.o);
+    const series = [{ name: "‖o_t‖ output", y: o.map((row) => Math.hypot(...row)) }];
+    if (r.arrays.state_norm) series.unshift({ name: "‖S_t‖ state", y: r.arrays.state_norm.data });
+    lines(this.canvases.norms, { series, title: "norms over time", xlabel: "step t", ylabel: "norm" });
+    this.canvases.mixing.setAttribute("aria-label", `mixing matrix A, T=${T}`);
+    this.canvases.state.setAttribute("aria-label", `state at step ${t + 1}`);
+    this.canvases.norms.setAttribute("aria-label", "state and output norms over time");
   }
 
   showCode(r) {
@@ -309,7 +317,7 @@ export function init(root) {
   for (const el of root.querySelectorAll("[data-zoo-live]:not([data-zoo-live-wired])")) {
     el.dataset.zooLiveWired = "true";
     new Panel(el).setup().catch((err) => {
-      el.dataset.zooStatus = "failed";
+      el.dataset.zooLiveStatus = "failed";
       const app = el.querySelector("[data-zoo-live-app]");
       if (app) {
         app.hidden = false;

@@ -1,0 +1,66 @@
+"""Print what the site costs: build time, site size, and page weight as a reader's browser loads it.
+
+    .venv/bin/python scripts/measure_site.py            # builds into a temp folder, then measures
+    .venv/bin/python scripts/measure_site.py --site DIR # measures an existing build
+
+Page weight is the sum of response bodies the browser fetched for a first visit (cold cache), after the
+page settled, including lazily loaded figures that are on screen; gzip size is what a compressing server
+would send.
+"""
+
+import argparse
+import gzip
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+PAGES = ["", "models/gated-deltanet/", "models/transformer/", "unified/"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--site", type=Path, default=None)
+    args = parser.parse_args()
+    site = args.site
+    if site is None:
+        from zoo.site.build import build
+
+        site = Path(tempfile.mkdtemp()) / "site"
+        start = time.perf_counter()
+        report = build(site)
+        print(f"build: {time.perf_counter() - start:.1f} s ({report.summary()})")
+    files = [p for p in site.rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    print(f"site: {len(files)} files, {total / 1e6:.1f} MB on disk")
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS, open_page, serve
+    from playwright.sync_api import sync_playwright
+
+    url, server = serve(site)
+    print(f"{'page':32} {'requests':>8} {'bytes':>10} {'gzip':>10}  largest")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for path in PAGES:
+            page, problems = open_page(browser)
+            bodies: dict[str, bytes] = {}
+            page.on("response", lambda r, b=bodies: b.setdefault(r.url, r.body() if r.ok else b""))
+            page.goto(url + path, wait_until="networkidle")
+            page.wait_for_timeout(1500)
+            raw = sum(len(b) for b in bodies.values())
+            packed = sum(len(gzip.compress(b, 6)) for b in bodies.values())
+            largest = max(bodies, key=lambda k: len(bodies[k])) if bodies else ""
+            print(f"/{path:31} {len(bodies):8d} {raw / 1e3:9.0f}K {packed / 1e3:9.0f}K  "
+                  f"{largest.replace(url, '/')} ({len(bodies.get(largest, b'')) / 1e3:.0f}K)")
+            page.context.close()
+        browser.close()
+    server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""Hybrids page and block diagrams in a real browser: stacks and diagrams in light and dark mode, the memory
+calculator's numbers against zoo.diagrams.memory, and focus/hover descriptions on a model page.
+
+Screenshots (test-output/screenshots/hybrids-*.png, block-*.png) are meant to be looked at.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from zoo import registry as registry_mod
+from zoo.diagrams import blocks_of
+from zoo.diagrams.memory import stack_bytes
+from zoo.diagrams.spec import resolve_block
+
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+
+
+@pytest.fixture(scope="module")
+def reg(built_site):
+    # ZOO_REGISTRY: the registry a prebuilt ZOO_SITE was built from (defaults to models.yaml)
+    path = os.environ.get("ZOO_REGISTRY")
+    return registry_mod.load(Path(path), kernels_dir=registry_mod.ROOT / registry_mod.KERNELS) if path \
+        else registry_mod.load()
+
+
+def memory_of(reg):
+    blocks = blocks_of(reg)
+    return {mid: resolve_block(mid, blocks).memory for mid in blocks if resolve_block(mid, blocks).memory}
+
+
+def open_hybrids(page, site_url):
+    page.goto(site_url + "hybrids/")
+    page.wait_for_selector("[data-zoo-calculator] [data-calc='kv'][data-bytes]")
+
+
+def test_hybrids_page_light_and_dark(page, dark_page, site_url, reg, shot):
+    if not reg.hybrids:
+        pytest.skip("the registry has no hybrids yet")
+    open_hybrids(page, site_url)
+    stacks = page.locator("svg.zb-stack")
+    assert stacks.count() == len(reg.hybrids)
+    # every mixer box is a link to that mixer's page, and the link resolves
+    first = page.locator("svg.zb-stack [data-mixer]").first
+    href = first.get_attribute("data-href")
+    assert re.fullmatch(r"\.\./models/[a-z0-9-]+/", href), href
+    assert page.locator(f".zoo-hybrid a[href='{href}']").count() >= 1, "the stack's mixers are listed as links"
+    shot(page, "hybrids-light")
+    open_hybrids(dark_page, site_url)
+    assert dark_page.evaluate("document.body.dataset.mdColorScheme") == "slate"
+    # diagram text follows the palette: light text on the dark background
+    colour = dark_page.evaluate(
+        "getComputedStyle(document.querySelector('svg.zb-stack text')).fill")
+    assert colour != "rgb(31, 41, 55)", "stack text kept the light-mode colour in dark mode"
+    shot(dark_page, "hybrids-dark")
+
+
+def test_calculator_matches_python_for_published_stacks(page, site_url, reg):
+    if not reg.hybrids:
+        pytest.skip("the registry has no hybrids yet")
+    open_hybrids(page, site_url)
+    mem = memory_of(reg)
+    context_slider = page.locator("[data-calc='context']")
+    for h in reg.hybrids:
+        page.select_option("[data-calc='stack']", h.id)
+        for exp in (12, 18):          # 4K and 256K tokens
+            context_slider.fill(str(exp))
+            context_slider.dispatch_event("input")
+            want = stack_bytes(h, mem, 2 ** exp, "bf16")
+            got_kv = int(page.locator("[data-calc='kv']").get_attribute("data-bytes"))
+            got_state = int(page.locator("[data-calc='state']").get_attribute("data-bytes"))
+            assert (got_kv, got_state) == (want["kv"], want["state"]), (h.id, exp)
+    # the published Jamba figure: 4 GiB of KV cache at 256K tokens in 16 bit
+    page.select_option("[data-calc='stack']", "jamba")
+    context_slider.fill("18")
+    context_slider.dispatch_event("input")
+    assert page.locator("[data-calc='kv']").inner_text() == "4.0 GiB"
+    page.wait_for_selector("[data-calc='chart'][data-zoo-rendered]")
+    element_shot(page.locator("[data-zoo-calculator]"), "hybrids-calculator")
+
+
+def element_shot(locator, name: str):
+    """Screenshot of one element (the `shot` fixture takes whole pages)."""
+    folder = OUTPUT / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    locator.screenshot(path=str(folder / f"{name}.png"))
+
+
+def test_calculator_custom_stack(page, site_url):
+    open_hybrids(page, site_url)
+    page.select_option("[data-calc='stack']", "custom")
+    assert page.locator("[data-calc='custom']").is_visible()
+    for key, value in {"layers": "10", "attn-pct": "100", "heads": "4", "kv-heads": "2", "head-dim": "64"}.items():
+        page.fill(f"[data-calc='{key}']", value)
+    page.select_option("[data-calc='dtype']", "fp32")
+    context_slider = page.locator("[data-calc='context']")
+    context_slider.fill("10")
+    context_slider.dispatch_event("input")
+    # all-attention stack: 10 layers * 2 (K and V) * 2 KV heads * 64 dims * 1024 tokens * 4 bytes
+    assert int(page.locator("[data-calc='kv']").get_attribute("data-bytes")) == 10 * 2 * 2 * 64 * 1024 * 4
+    assert int(page.locator("[data-calc='state']").get_attribute("data-bytes")) == 0
+
+
+def test_block_diagram_descriptions_on_focus(page, dark_page, site_url, reg):
+    model = next((m for m in reg.models if m.id == "gated-deltanet" and m.block), None)
+    if model is None:
+        pytest.skip("gated-deltanet has no block yet")
+    page.goto(site_url + f"models/{model.id}/")
+    svg = page.locator("figure.zoo-block--page svg")
+    svg.wait_for()
+    label = svg.get_attribute("aria-label")
+    assert "Gated DeltaNet" in label and "L2 norm" in label
+    conv = svg.locator("[data-op='conv']").first
+    caption = conv.locator(".zb-cap")
+    assert not caption.is_visible()
+    conv.focus()
+    assert caption.is_visible(), "focusing an op should show its description"
+    assert "convolution" in caption.text_content().lower()
+    element_shot(svg, "block-gdn-focus")
+    dark_page.goto(site_url + f"models/{model.id}/")
+    dsvg = dark_page.locator("figure.zoo-block--page svg")
+    dsvg.wait_for()
+    element_shot(dsvg, "block-gdn-dark")
+
+
+def test_cards_carry_diagrams_on_a_phone(phone_page, site_url, reg):
+    with_blocks = [m for m in reg.models if m.block]
+    if not with_blocks:
+        pytest.skip("no block specs merged yet")
+    phone_page.goto(site_url)
+    phone_page.wait_for_selector("figure.zoo-block--card svg")
+    assert phone_page.locator("figure.zoo-block--card svg").count() == len(with_blocks)
+    # the card diagram fits the phone's width (scaled down, never overflowing)
+    box = phone_page.locator("figure.zoo-block--card svg").first.bounding_box()
+    assert box["width"] <= 390
+    element_shot(phone_page.locator("figure.zoo-block--card").first, "block-card-phone")

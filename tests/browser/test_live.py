@@ -1,0 +1,206 @@
+"""Live runs on model pages, as a reader starts them: one Pyodide worker, kept across instant navigation,
+computing exactly what CPython computes.
+
+The tests share one browser page (module scope) so Pyodide starts once: the first test pays the cold start
+and watches the progress bar, the next ones navigate through Material's instant navigation, which must keep
+the worker. Each one still stands alone: a panel that finds no running worker gets its button clicked.
+"""
+
+import json
+import math
+
+import pytest
+
+from conftest import OUTPUT, open_page
+from zoo import registry
+
+# One model per family (the first one the registry has): plain softmax, gated softmax, linear attention,
+# the delta rule, a selective SSM with per-channel mixing (Mamba-1: A is d_v x T x T), scalar-gated SSD,
+# a convolutional SSM, an RWKV. Families the registry does not have yet are skipped.
+FAMILIES = [
+    ["transformer"], ["fox", "path", "alibi"], ["linear-attention", "performer"], ["gated-deltanet", "deltanet"],
+    ["mamba"], ["mamba-2", "gla", "retnet"], ["hyena", "h3", "s4"], ["rwkv-7", "rwkv-6", "rwkv-4"],
+]
+
+
+@pytest.fixture(scope="module")
+def reg():
+    return registry.load()
+
+
+@pytest.fixture(scope="module")
+def family_models(reg):
+    picks = [next(i for i in ids if i in reg.by_id) for ids in FAMILIES if any(i in reg.by_id for i in ids)]
+    assert len(picks) >= 2, "the registry should offer at least two model families to run live"
+    return picks
+
+
+@pytest.fixture(scope="module")
+def live_page(browser):
+    page, problems = open_page(browser)
+    yield page
+    page.context.close()
+    problems.check()
+
+
+def cpython_checksum(run: dict) -> float:
+    from kernels_wasm import api
+
+    return api.simulate(run["module"], T=run["T"], d=run["d"], seed=run["seed"], **run["params"])["checksum"]
+
+
+def assert_matches_cpython(panel) -> dict:
+    run = json.loads(panel.get_attribute("data-zoo-run"))
+    got = float(panel.get_attribute("data-zoo-checksum"))
+    want = cpython_checksum(run)
+    # Same numpy version; only summation order inside BLAS vs Pyodide's numpy may differ, in the last bits.
+    assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9), f"Pyodide {got} != CPython {want} for {run}"
+    return run
+
+
+def wait_for_result(page, previous: str | None = None):
+    """Wait until the panel shows a (new) checksum; returns the panel element."""
+    page.wait_for_function(
+        """prev => { const p = document.querySelector('[data-zoo-live]');
+                     return p && (p.dataset.zooLiveStatus === 'failed' ||
+                                  (p.dataset.zooChecksum !== undefined && p.dataset.zooRun !== prev)); }""",
+        arg=previous, timeout=90_000)
+    panel = page.query_selector("[data-zoo-live]")
+    assert panel.get_attribute("data-zoo-live-status") != "failed", page.inner_text(".zoo-live__status")
+    return panel
+
+
+def open_model(page, site_url, model_id):
+    """Go to a model page: by instant navigation when a page of the site is open, otherwise by URL."""
+    if page.url.startswith(site_url) and page.evaluate("!!window.document$"):
+        page.evaluate("window.__zooSamePage = true")
+        page.locator(f'.md-sidebar--primary a[href$="models/{model_id}/"]').first.click()
+        page.wait_for_url(f"**/models/{model_id}/")
+        assert page.evaluate("window.__zooSamePage === true"), "expected Material's instant navigation, got a reload"
+    else:
+        page.goto(f"{site_url}models/{model_id}/")
+    page.wait_for_selector(f'[data-zoo-live][data-zoo-model="{model_id}"] [data-zoo-live-start]', state="attached")
+    if page.evaluate("window.__zooLive?.state.status !== 'ready'"):
+        page.click("[data-zoo-live] [data-zoo-live-start]")
+
+
+def test_cold_start_shows_bytes_loaded_then_the_cpython_result(live_page, site_url, family_models, built_site):
+    page = live_page
+    page.goto(f"{site_url}models/{family_models[0]}/")
+    page.wait_for_selector("[data-zoo-live] [data-zoo-live-start]")
+    assert page.locator("[data-zoo-live-static]").first.is_visible(), "build-time figures show before any run"
+    # Record every value the progress bar takes.
+    page.evaluate("""() => {
+        window.__progress = [];
+        const bar = document.querySelector('.zoo-live__progress');
+        new MutationObserver(() => window.__progress.push([bar.value, bar.max, bar.hidden]))
+            .observe(bar, {attributes: true});
+    }""")
+    page.click("[data-zoo-live] [data-zoo-live-start]")
+    panel = wait_for_result(page)
+    assert_matches_cpython(panel)
+
+    manifest = json.loads((built_site / "assets/vendor/pyodide/zoo-live.json").read_text())
+    seen = page.evaluate("window.__progress")
+    loading = [(v, m) for v, m, hidden in seen if not hidden]
+    assert len({v for v, _ in loading}) >= 5, f"the bar should move while bytes arrive: {seen[:20]}"
+    assert all(m == manifest["total_bytes"] for _, m in loading), "the bar's maximum is every byte to fetch"
+    values = [v for v, _ in loading]
+    assert values == sorted(values), "bytes loaded never go back"
+    assert any(0 < v < manifest["total_bytes"] / 2 for v in values), "some intermediate values were shown"
+    state = page.evaluate("({...window.__zooLive.state})")
+    assert state["status"] == "ready" and state["loaded"] == manifest["total_bytes"]
+    assert page.locator(".zoo-live__progress").is_hidden(), "the bar goes away once Pyodide is ready"
+    assert "Pyodide ready (Python 3.12" in page.inner_text(".zoo-live__status")
+    assert not page.locator("[data-zoo-live-static]").first.is_visible(), "live figures replace the static ones"
+    assert "equals the build-time run" in page.inner_text(".zoo-live__timing")
+
+
+def test_every_family_matches_cpython_through_instant_navigation(live_page, site_url, family_models, reg):
+    page = live_page
+    for model_id in family_models:
+        open_model(page, site_url, model_id)
+        panel = wait_for_result(page)
+        run = assert_matches_cpython(panel)
+        assert run["module"] == reg.by_id[model_id].kernel.module
+        assert run["params"] == {p.name: p.default for p in reg.by_id[model_id].kernel.params}  # 4 == 4.0
+        # Every canvas was painted (a blank canvas is all zeros).
+        for kind in ("mixing", "state", "norms"):
+            painted = page.evaluate(f"""() => {{
+                const c = document.querySelector('[data-zoo-live-plot="{kind}"]');
+                const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                return px.some(x => x !== 0);
+            }}""")
+            assert painted, f"{model_id}: the {kind} view is blank"
+    assert len(page.workers) == 1, "one Pyodide worker serves every page of the visit"
+
+
+def test_sliders_rerun_with_the_readers_inputs(live_page, site_url, family_models, reg):
+    page = live_page
+    # Prefer a model that declares live parameters, so they are exercised too.
+    model_id = next((i for i in family_models if reg.by_id[i].kernel.params), family_models[-1])
+    if f"models/{model_id}/" not in page.url:
+        open_model(page, site_url, model_id)
+    panel = wait_for_result(page)
+
+    def set_slider(name, value):
+        before = panel.get_attribute("data-zoo-run")
+        page.evaluate("""([name, value]) => {
+            const input = document.querySelector(`[data-zoo-live] input[name="${name}"]`);
+            input.value = String(value);
+            input.dispatchEvent(new Event('input', {bubbles: true}));
+        }""", [name, value])
+        return wait_for_result(page, before)
+
+    set_slider("T", 20)
+    set_slider("seed", 7)
+    for p in reg.by_id[model_id].kernel.params:
+        set_slider(p.name, p.max)
+    run = assert_matches_cpython(panel)
+    assert (run["T"], run["seed"]) == (20, 7)
+    for p in reg.by_id[model_id].kernel.params:
+        assert run["params"][p.name] == pytest.approx(p.max)
+
+    # The step slider only changes the view: no new run, same checksum.
+    checksum = panel.get_attribute("data-zoo-checksum")
+    page.evaluate("""() => {
+        const input = document.querySelector('[data-zoo-live] input[name="t"]');
+        input.value = '3';
+        input.dispatchEvent(new Event('input', {bubbles: true}));
+    }""")
+    assert panel.get_attribute("data-zoo-checksum") == checksum
+    assert page.get_attribute("[data-zoo-live-plot=state]", "aria-label") == "state at step 3"
+
+
+def test_code_tab_shows_the_exact_files_that_ran(live_page, site_url, family_models):
+    page = live_page
+    model_id = family_models[-1]
+    if f"models/{model_id}/" not in page.url:
+        open_model(page, site_url, model_id)
+    panel = wait_for_result(page)
+    run = json.loads(panel.get_attribute("data-zoo-run"))
+    page.add_style_tag(content=".md-header, .md-tabs { display: none !important; }")  # no sticky bar on shots
+    panel.screenshot(path=str(shot_path("live-panel-figures")))
+
+    page.click("[data-zoo-live-tab=code]")
+    call = page.inner_text("[data-zoo-live-call]")
+    assert f'api.simulate("{run["module"]}", T={run["T"]}, d={run["d"]}, seed={run["seed"]}' in call
+    assert str(panel.get_attribute("data-zoo-checksum")) in call
+    options = page.eval_on_selector_all("[data-zoo-live] select option", "os => os.map(o => o.value)")
+    assert "api.py" in options and f"{run['module']}.py" in options
+    from zoo.registry import KERNELS_DIR
+
+    for name in options:
+        page.select_option("[data-zoo-live] select", name)
+        shown = page.inner_text("[data-zoo-live-source]")
+        assert shown.strip() == (KERNELS_DIR / name).read_text(encoding="utf-8").strip(), f"{name} differs"
+    page.select_option("[data-zoo-live] select", f"{run['module']}.py")
+    panel.screenshot(path=str(shot_path("live-panel-code")))
+    page.click("[data-zoo-live-tab=figures]")
+
+
+def shot_path(name):
+    """Where the `shot` fixture puts screenshots; used for shots of one element rather than the whole page."""
+    folder = OUTPUT / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name}.png"

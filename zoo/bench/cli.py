@@ -1,0 +1,80 @@
+"""Argument parsing for `python -m zoo.bench` (see __main__.py for the commands)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from . import catalog, results, runner
+
+
+def _ints(text: str) -> list[int]:
+    return [int(t) for t in text.split(",") if t.strip()]
+
+
+def _models(text: str) -> list[str]:
+    ids = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in ids if m not in catalog.KERNELS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown model ids: {', '.join(unknown)}")
+    return ids
+
+
+def run_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m zoo.bench", description="GPU benchmark sweep over the zoo's kernels")
+    ap.add_argument("--out", required=True, help="result JSON, e.g. benchmarks/h100-2026-11-23.json")
+    ap.add_argument("--models", type=_models, default=None, help="comma-separated model ids (default: all)")
+    ap.add_argument("--lengths", type=_ints, default=runner.DEFAULT_LENGTHS)
+    ap.add_argument("--head-dims", type=_ints, default=[128])
+    ap.add_argument("--tokens", type=int, default=131072, help="B * T per call (B = 1 once T exceeds it)")
+    ap.add_argument("--tolerance", type=float, default=2e-2, help="relative error above which a kernel fails")
+    ap.add_argument("--budget", type=float, default=3600, help="seconds for the whole run")
+    ap.add_argument("--family-timeout", type=float, default=None, help="seconds per worker subprocess")
+    ap.add_argument("--no-decode", action="store_true")
+    return ap
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "merge":
+        ap = argparse.ArgumentParser(prog="python -m zoo.bench merge")
+        ap.add_argument("inputs", nargs="+")
+        ap.add_argument("--out", required=True)
+        a = ap.parse_args(argv[1:])
+        doc = results.merge([results.load(p) for p in a.inputs])
+        errors = results.validate(doc)
+        runner.write(doc, a.out)
+        for e in errors:
+            print("schema:", e)
+        print(results.summary(doc))
+        return 1 if errors else 0
+    if argv and argv[0] == "validate":
+        bad = 0
+        for p in argv[1:]:
+            errors = results.validate(results.load(p))
+            bad += bool(errors)
+            print(f"{p}: {'ok' if not errors else str(len(errors)) + ' errors'}")
+            for e in errors[:20]:
+                print("  ", e)
+        return 1 if bad else 0
+    if argv and argv[0] == "summary":
+        for p in argv[1:]:
+            print(results.summary(results.load(p)))
+        return 0
+    if argv and argv[0] == "kernels-yaml":
+        ap = argparse.ArgumentParser(prog="python -m zoo.bench kernels-yaml")
+        ap.add_argument("--out", required=True)
+        a = ap.parse_args(argv[1:])
+        import yaml
+
+        head = ("# GPU kernel of each model for the registry's gpu_kernel block (written by python -m zoo.bench "
+                "kernels-yaml;\n# source of truth: zoo/bench/catalog.py). adapter null = no public fused kernel.\n")
+        Path(a.out).write_text(head + yaml.safe_dump(catalog.as_yaml_mapping(), sort_keys=False, width=110,
+                                                     allow_unicode=True))
+        return 0
+    args = run_parser().parse_args(argv)
+    args.command = runner.command_line(argv)
+    doc = runner.run(args)
+    measured = sum(e.get("status") == "measured" for e in doc["models"].values())
+    print(json.dumps({"measured": measured, "out": args.out}))
+    return 0

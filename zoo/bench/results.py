@@ -1,0 +1,222 @@
+"""Result documents: assembling, merging partial files, validating, and the derived numbers the site shows
+(crossover lengths against softmax attention, softmax TFLOP/s). Pure Python; no torch.
+
+Document layout (schema/benchmarks.schema.json is the contract):
+    schema_version   1
+    runs             [{id, command, provenance, calibration, config}]   one per harness invocation
+    config           shapes common to the file: dtype, heads, tokens_per_call, lengths, head_dims, tolerance
+    models           {model id: entry}; an entry holds status, the kernel (adapter, op), correctness checks,
+                     points [{head_dim, T, B, fwd_ms, fwdbwd_ms, *_peak_bytes, status, run}], decode
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from . import catalog
+
+SCHEMA_VERSION = 1
+BASELINE = "transformer"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "benchmarks.schema.json"
+STATUSES = ("measured", "failed_check", "error", "crashed", "timeout", "not_run", "no_kernel")
+
+
+def catalog_fields(model_id: str) -> dict:
+    k = catalog.KERNELS[model_id]
+    return {"adapter": k.adapter, "op": k.op, "family": k.family, "note": k.note}
+
+
+def new_document(run: dict, config: dict) -> dict:
+    return {"schema_version": SCHEMA_VERSION, "runs": [run], "config": dict(config), "models": {}}
+
+
+def no_kernel_entries() -> dict:
+    """Entries for the models that have no public fused kernel: listed, never silently dropped."""
+    return {mid: {**catalog_fields(mid), "status": "no_kernel", "checks": [], "points": [], "decode": None,
+                  "errors": []}
+            for mid, k in catalog.KERNELS.items() if k.adapter is None}
+
+
+def stamp(entry: dict, run_id: str) -> dict:
+    """Mark an entry and its points and checks with the run that produced them."""
+    entry = dict(entry)
+    entry.pop("in_progress", None)
+    entry["run"] = run_id
+    entry["points"] = [{**p, "run": p.get("run", run_id)} for p in entry.get("points", [])]
+    entry["checks"] = [{**c, "run": c.get("run", run_id)} for c in entry.get("checks", [])]
+    return entry
+
+
+def _run_date(doc: dict) -> str:
+    return max((r.get("provenance", {}).get("date") or "" for r in doc.get("runs", [])), default="")
+
+
+def merge(docs: list[dict]) -> dict:
+    """Merge result documents; for the same (model, head dim, T) the later run (by date) wins.
+
+    A model measured in one file and missing in another keeps its measurements; a later file's failure does
+    not erase earlier good points of the same model (its errors are kept beside them)."""
+    docs = sorted(docs, key=_run_date)
+    out = {"schema_version": SCHEMA_VERSION, "runs": [], "config": {}, "models": {}}
+    seen_runs = set()
+    for doc in docs:
+        for run in doc.get("runs", []):
+            if run["id"] not in seen_runs:
+                seen_runs.add(run["id"])
+                out["runs"].append(run)
+        cfg = doc.get("config", {})
+        for key, val in cfg.items():
+            if key in ("lengths", "head_dims"):
+                out["config"][key] = sorted(set(out["config"].get(key, [])) | set(val))
+            else:
+                out["config"].setdefault(key, val)
+        for mid, entry in doc.get("models", {}).items():
+            out["models"][mid] = _merge_entry(out["models"].get(mid), entry)
+    run_id = out["runs"][-1]["id"] if out["runs"] else None
+    for mid, entry in no_kernel_entries().items():  # every model of the catalogue appears in a merged file
+        if mid not in out["models"] and run_id:
+            out["models"][mid] = stamp(entry, run_id)
+    return out
+
+
+def _merge_entry(old: dict | None, new: dict) -> dict:
+    if old is None:
+        return json.loads(json.dumps(new))
+    if new.get("status") == "no_kernel" and old.get("status") != "no_kernel":
+        return old
+    merged = json.loads(json.dumps(new))
+    points = {(p["head_dim"], p["T"]): p for p in old.get("points", [])}
+    for p in new.get("points", []):
+        if p.get("status") == "ok" or (p["head_dim"], p["T"]) not in points or points[(p["head_dim"], p["T"])].get("status") != "ok":
+            points[(p["head_dim"], p["T"])] = p
+    merged["points"] = sorted(points.values(), key=lambda p: (p["head_dim"], p["T"]))
+    checks = {c.get("head_dim"): c for c in old.get("checks", [])}
+    for c in new.get("checks", []):
+        if c.get("passed") or c.get("head_dim") not in checks:
+            checks[c.get("head_dim")] = c
+    merged["checks"] = sorted(checks.values(), key=lambda c: c.get("head_dim") or 0)
+    if not new.get("decode") or "error" in (new.get("decode") or {}):
+        merged["decode"] = old.get("decode") or new.get("decode")
+    merged["errors"] = list(dict.fromkeys(old.get("errors", []) + new.get("errors", [])))
+    if any(p.get("status") == "ok" for p in merged["points"]):
+        merged["status"] = "measured"
+        if old.get("status") == "measured" and new.get("status") != "measured":
+            merged["variant"] = old.get("variant")
+            merged["op"] = old.get("op")
+    for key in ("kernels_seen", "decode_note"):
+        if key not in merged and key in old:
+            merged[key] = old[key]
+    return merged
+
+
+# ------------------------------------------------------------------------------------------ derived
+
+
+def series(entry: dict, mode: str, head_dim: int = 128) -> dict[int, float]:
+    """{T: ms} for the ok points of one mode ('fwd' or 'fwdbwd')."""
+    return {p["T"]: p[f"{mode}_ms"] for p in entry.get("points", [])
+            if p.get("head_dim") == head_dim and p.get("status") == "ok" and p.get(f"{mode}_ms") is not None}
+
+
+def crossover(doc: dict, model_id: str, mode: str, head_dim: int = 128, baseline: str = BASELINE) -> dict | None:
+    """Where `model_id` becomes faster than the softmax baseline, from the measured lengths.
+
+    Returns {'kind': 'always' | 'never' | 'at' | 'mixed', 'T': first length from which it stays faster,
+    'estimate': log-log interpolated length where the two curves meet, 'lengths': the common lengths,
+    'ratio_at_longest': model / baseline at the longest common length} or None without common points."""
+    base = series(doc["models"].get(baseline, {}), mode, head_dim)
+    mine = series(doc["models"].get(model_id, {}), mode, head_dim)
+    common = sorted(set(base) & set(mine))
+    if not common:
+        return None
+    ratio = {T: mine[T] / base[T] for T in common}
+    faster = [ratio[T] < 1.0 for T in common]
+    out = {"lengths": common, "ratio_at_longest": ratio[common[-1]], "T": None, "estimate": None}
+    if all(faster):
+        out["kind"] = "always"
+        out["T"] = common[0]
+        return out
+    if not faster[-1]:
+        out["kind"] = "never" if not any(faster) else "mixed"
+        return out
+    i = max(j for j, f in enumerate(faster) if not f) + 1  # from here on it stays faster
+    T0, T1 = common[i - 1], common[i]
+    out["T"] = T1
+    out["kind"] = "at" if not any(faster[:i]) else "mixed"
+    r0, r1 = math.log(ratio[T0]), math.log(ratio[T1])
+    frac = r0 / (r0 - r1) if r0 != r1 else 1.0
+    out["estimate"] = float(math.exp(math.log(T0) + frac * (math.log(T1) - math.log(T0))))
+    return out
+
+
+def attention_flops(B: int, T: int, H: int, D: int, mode: str) -> float:
+    """Causal attention FLOPs: 2 matmuls of 2*T*T*D each per head, halved by the mask; backward = 2.5 x forward."""
+    fwd = 4.0 * B * H * T * T * D / 2
+    return fwd if mode == "fwd" else 3.5 * fwd
+
+
+def softmax_tflops(doc: dict, model_id: str = BASELINE) -> list[dict]:
+    """Achieved TFLOP/s of the softmax baseline at every measured point, and its share of the matmul rate."""
+    heads = doc.get("config", {}).get("heads", 16)
+    rate = None
+    for run in doc.get("runs", []):
+        rate = (run.get("calibration") or {}).get("matmul_bf16_tflops") or rate
+    out = []
+    for p in doc["models"].get(model_id, {}).get("points", []):
+        if p.get("status") != "ok":
+            continue
+        row = {"head_dim": p["head_dim"], "T": p["T"], "B": p["B"]}
+        for mode in ("fwd", "fwdbwd"):
+            if p.get(f"{mode}_ms"):
+                tf = attention_flops(p["B"], p["T"], heads, p["head_dim"], mode) / (p[f"{mode}_ms"] * 1e-3) / 1e12
+                row[f"{mode}_tflops"] = tf
+                row[f"{mode}_fraction"] = tf / rate if rate else None
+        out.append(row)
+    return out
+
+
+def tokens_per_s(point: dict, mode: str) -> float | None:
+    ms = point.get(f"{mode}_ms")
+    return point["B"] * point["T"] / (ms * 1e-3) if ms else None
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+
+def load_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+def validate(doc: dict) -> list[str]:
+    """Schema errors (empty list when valid), as 'path: message' strings."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_schema())
+    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+            for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))]
+
+
+def load(path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def summary(doc: dict, lengths=(2048, 16384, 131072)) -> str:
+    """A short text table: status, check error, fwd / fwd+bwd ms at a few lengths, crossovers."""
+    lines = [f"{'model':22s} {'status':12s} {'rel.err':>8s} " +
+             " ".join(f"{'fwd@' + str(T):>11s}" for T in lengths) + "  crossover fwd / fwd+bwd"]
+    for mid in catalog.KERNELS:
+        e = doc["models"].get(mid)
+        if e is None:
+            continue
+        err = min((c["rel_err"] for c in e.get("checks", []) if c.get("rel_err") is not None), default=None)
+        fwd = series(e, "fwd")
+        cells = " ".join(f"{fwd[T]:11.3f}" if T in fwd else f"{'-':>11s}" for T in lengths)
+        cx = []
+        for mode in ("fwd", "fwdbwd"):
+            c = crossover(doc, mid, mode) if mid != BASELINE else None
+            cx.append("-" if c is None else (c["kind"] if c["kind"] in ("always", "never") else str(c["T"])))
+        lines.append(f"{mid:22s} {e.get('status', '?'):12s} {err if err is not None else float('nan'):8.1e} "
+                     f"{cells}  {cx[0]} / {cx[1]}")
+    return "\n".join(lines)

@@ -1,0 +1,174 @@
+"""The parent process of a benchmark run: no torch here. It starts one worker subprocess per kernel family
+(zoo.bench.worker) with a time limit, survives workers that crash or hang (a Triton compiler crash kills
+the whole process), retries a crashed model with its next configuration, and writes one result document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import catalog, results
+
+DEFAULT_LENGTHS = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _tail(path: Path, n: int = 1500) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return text[-n:]
+
+
+def spawn(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, bool]:
+    """Run cmd with stdout+stderr to log; returns (exit code or None, timed_out)."""
+    with open(log, "ab") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                start_new_session=True)
+        try:
+            return proc.wait(timeout=max(1.0, timeout)), False
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)  # the worker's whole process group: Triton compile helpers included
+            proc.wait()
+            return None, True
+
+
+def run_family(family: str, models: list[str], args, workdir: Path, t_end: float, log=print,
+               spawn_fn=spawn) -> dict:
+    """Measure the models of one family, relaunching the worker after a crash; returns {model: entry}."""
+    done: dict[str, dict] = {}
+    remaining = list(models)
+    start_variant: dict[str, int] = {}
+    attempt = 0
+    while remaining:
+        attempt += 1
+        left = t_end - time.time()
+        timeout = min(left, args.family_timeout) if args.family_timeout else left
+        if timeout < 30:
+            for m in remaining:
+                done[m] = {**results.catalog_fields(m), "status": "not_run", "checks": [], "points": [],
+                           "decode": None, "errors": ["the run's time budget was spent before this model"]}
+            break
+        part = workdir / f"{family}-{attempt}.json"
+        cmd = [sys.executable, "-m", "zoo.bench.worker", "--out", str(part), "--models", ",".join(remaining),
+               "--lengths", ",".join(map(str, args.lengths)), "--head-dims", ",".join(map(str, args.head_dims)),
+               "--tokens", str(args.tokens), "--tolerance", str(args.tolerance),
+               "--deadline", str(time.time() + timeout - 15)]
+        cmd += [f"--start-variant={m}={v}" for m, v in start_variant.items() if m in remaining]
+        if args.no_decode:
+            cmd.append("--no-decode")
+        logfile = workdir / f"{family}.log"
+        t0 = time.time()
+        rc, timed_out = spawn_fn(cmd, logfile, timeout)
+        log(f"[{family}] worker {attempt}: {'timeout' if timed_out else 'exit ' + str(rc)} after "
+            f"{time.time() - t0:.0f} s ({', '.join(remaining)})")
+        got = (_read(part) or {}).get("models", {})
+        crashed_model = None
+        for m, entry in got.items():
+            if "in_progress" in entry and (rc != 0 or timed_out):
+                crashed_model = m
+                continue
+            done[m] = entry
+        if rc == 0 and not timed_out:
+            remaining = [m for m in remaining if m not in done]
+            for m in remaining:  # the worker ended without touching them
+                done[m] = {**results.catalog_fields(m), "status": "error", "checks": [], "points": [],
+                           "decode": None, "errors": ["the worker exited without measuring this model"]}
+            break
+        why = "timeout" if timed_out else f"crashed (exit code {rc})"
+        tail = _tail(logfile)
+        if crashed_model is None:  # died before writing anything: blame the first model not done
+            crashed_model = next((m for m in remaining if m not in done), None)
+        if crashed_model is not None:
+            entry = got.get(crashed_model) or {**results.catalog_fields(crashed_model), "checks": [], "points": [],
+                                                "decode": None, "errors": [], "attempts": []}
+            stage = entry.pop("in_progress", {}) or {}
+            variant = stage.get("variant", start_variant.get(crashed_model, 0))
+            entry.setdefault("attempts", []).append({"variant": variant, "error": f"worker {why} during "
+                                                    f"{stage.get('stage', 'start-up')}", "log_tail": tail[-600:]})
+            n_var = entry.get("n_variants", 1)
+            has_points = any(p.get("status") == "ok" for p in entry.get("points", []))
+            if not timed_out and stage.get("stage") in ("prepare", "check") and variant + 1 < n_var:
+                start_variant[crashed_model] = variant + 1  # try its next configuration in a fresh worker
+                done.pop(crashed_model, None)
+            else:
+                entry["status"] = "measured" if has_points else ("timeout" if timed_out else "crashed")
+                entry.setdefault("errors", []).append(f"worker {why} during {stage.get('stage', 'start-up')}"
+                                                      f" (T={stage.get('T')}, mode={stage.get('mode')})")
+                done[crashed_model] = entry
+        remaining = [m for m in remaining if m not in done]
+    return done
+
+
+def run(args) -> dict:
+    started = time.time()
+    t_end = started + args.budget
+    workdir = Path(tempfile.mkdtemp(prefix="zoo-bench-"))
+    run_id = "run-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    wanted = args.models or list(catalog.KERNELS)
+    print(f"zoo.bench {run_id}: {len(wanted)} models, lengths {args.lengths}, head dims {args.head_dims}, "
+          f"logs in {workdir}", flush=True)
+
+    cal_path = workdir / "calibration.json"
+    rc, timed_out = spawn([sys.executable, "-m", "zoo.bench.worker", "--calibrate", "--out", str(cal_path)],
+                          workdir / "calibration.log", min(180, args.budget / 4))
+    cal = _read(cal_path) or {}
+    if not cal:
+        print("calibration failed:\n" + _tail(workdir / "calibration.log"), flush=True)
+    run_rec = {
+        "id": run_id,
+        "command": args.command,
+        "provenance": cal.get("provenance") or {"date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+                                                .isoformat(), "error": "calibration worker failed"},
+        "calibration": cal.get("calibration"),
+        "budget_s": args.budget,
+    }
+    config = {"dtype": "bfloat16", "heads": 16, "check_heads": 4, "check_T": 256, "decode_batch": 1,
+              "tokens_per_call": args.tokens, "lengths": list(args.lengths), "head_dims": list(args.head_dims),
+              "tolerance": args.tolerance}
+    doc = results.new_document(run_rec, config)
+    for mid, entry in results.no_kernel_entries().items():
+        if mid in wanted:
+            doc["models"][mid] = results.stamp(entry, run_id)
+
+    for family, models in catalog.families(wanted).items():
+        got = run_family(family, models, args, workdir, t_end, log=lambda s: print(s, flush=True))
+        for mid, entry in got.items():
+            doc["models"][mid] = results.stamp(entry, run_id)
+        write(doc, args.out)  # a partial file after every family: a killed parent still leaves results
+    run_rec["wall_s"] = round(time.time() - started, 1)
+    write(doc, args.out)
+    try:
+        for e in results.validate(doc):
+            print("schema:", e)
+    except ImportError:  # jsonschema is not on every GPU image; `python -m zoo.bench validate` runs anywhere
+        print("schema: jsonschema not installed here, not validated")
+    print(results.summary(doc), flush=True)
+    return doc
+
+
+def write(doc: dict, path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def command_line(argv: list[str]) -> str:
+    return shlex.join(["python", "-m", "zoo.bench", *argv])

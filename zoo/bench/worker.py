@@ -1,0 +1,323 @@
+"""One benchmark subprocess: imports torch and the kernel packages, measures a list of models (or calibrates
+the device) and keeps its JSON result file up to date after every step.
+
+    python -m zoo.bench.worker --calibrate --out cal.json
+    python -m zoo.bench.worker --models gla,kda --lengths 512,...,131072 --head-dims 128 --tokens 131072 \
+        --deadline <unix time> --out part.json [--start-variant mlstm=1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from . import catalog, results
+from .measure import OutOfMemory, Plan, run_models
+
+CHECK_HEADS = 4  # heads in the correctness check (the sweep uses 16)
+SWEEP_HEADS = 16
+SLOW_MS = 100.0  # above this per call, time 3 calls with events instead of do_bench
+
+
+def _pkg_versions() -> dict:
+    from importlib import metadata
+
+    out = {}
+    for name in ("torch", "triton", "fla-core", "flash-linear-attention", "mamba_ssm", "mlstm_kernels",
+                 "accelerated-scan", "numpy", "einops", "transformers"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def provenance() -> dict:
+    import torch
+
+    props = torch.cuda.get_device_properties(0)
+    try:
+        driver = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                                capture_output=True, text=True, timeout=20).stdout.strip() or None
+    except Exception:
+        driver = None
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "gpu": torch.cuda.get_device_name(0),
+        "gpu_memory_bytes": int(props.total_memory),
+        "sm_count": int(props.multi_processor_count),
+        "compute_capability": f"{props.major}.{props.minor}",
+        "driver": driver,
+        "cuda": torch.version.cuda,
+        "cudnn": torch.backends.cudnn.version(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": _pkg_versions(),
+        "env": {k: v for k, v in os.environ.items() if k.startswith(("FLA_", "TRITON_", "TORCH_CUDNN"))},
+    }
+
+
+class TorchBackend:
+    """Backend of zoo.bench.measure on a CUDA device."""
+
+    def __init__(self):
+        import torch
+
+        from . import adapters
+
+        self.torch = torch
+        self.cuda = adapters.DEV == "cuda"
+        if self.cuda:
+            import triton.testing
+
+            self.do_bench = triton.testing.do_bench
+        else:  # CPU dry runs of the harness itself (ZOO_BENCH_DEVICE=cpu): wall-clock median, no Triton
+            self.do_bench = _cpu_bench
+        self.ads = {}
+        self.inputs = {}  # (model, D, T) -> inputs for the fwd and fwdbwd timings of one shape
+
+    # ------------------------------------------------------------------ setup and check
+    def prepare(self, model_id, variant):
+        from . import adapters
+
+        key = catalog.KERNELS[model_id].adapter
+        cls = adapters.ADAPTERS[key]
+        if variant >= len(cls.variants):
+            raise IndexError(f"{model_id}: no variant {variant}")
+        ad = cls()
+        ad.variant = dict(cls.variants[variant])
+        self.ads[model_id] = ad
+        if model_id in ("mamba-2", "mamba-3"):
+            adapters.load_mamba_ssm_triton()
+        return {"op": ad.op, "n_variants": len(cls.variants), "variant": ad.variant or None,
+                "head_dims": list(ad.head_dims), "max_T": ad.max_T, "profile": key.startswith("sdpa"),
+                "decode_note": ad.decode_note}
+
+    def check(self, model_id, D):
+        from . import adapters, refs, wasm
+
+        torch = self.torch
+        ad = self.ads[model_id]
+        x = ad.check_inputs(CHECK_HEADS, D)
+        with torch.no_grad():
+            out = ad.run(x)
+        if self.cuda:
+            torch.cuda.synchronize()
+        xn = {n: adapters.np64(t) for n, t in x.items()}
+        on = adapters.np64(out)
+        ref = ad.ref(xn)
+        res = {
+            "reference": f"zoo.bench.refs float64 ({type(ad).__name__}.ref)",
+            "rel_err": refs.rel_err(on, ref),
+            "shape": {n: list(t.shape) for n, t in x.items()},
+            "kernels_wasm": wasm.compare(model_id, xn, on, ad),
+        }
+        kw = res["kernels_wasm"]
+        if kw.get("rel_err") is not None:
+            res["rel_err_kernels_wasm"] = kw["rel_err"]
+            res["reference"] += " and " + kw["reference"]
+            res["rel_err"] = max(res["rel_err"], kw["rel_err"])  # pass only if both references agree
+        ad.after_check()
+        return res
+
+    # ------------------------------------------------------------------ timing
+    def _inputs(self, model_id, D, T, B):
+        key = (model_id, D, T)
+        if key not in self.inputs:
+            self.inputs.clear()
+            if self.cuda:
+                self.torch.cuda.empty_cache()
+            ad = self.ads[model_id]
+            x = ad.make(B, T, SWEEP_HEADS, D)
+            for n in ad.grads:
+                x[n] = x[n].detach().requires_grad_(True)
+            self.inputs[key] = x
+        return self.inputs[key]
+
+    def _bench(self, fn):
+        torch = self.torch
+        if not self.cuda:
+            fn()
+            return _cpu_bench(fn), "wall clock median (CPU dry run)"
+        fn()
+        fn()  # two warm-up calls: Triton autotuning, compilation and cuDNN graph building happen here
+        torch.cuda.synchronize()
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        torch.cuda.synchronize()
+        est = start.elapsed_time(end)
+        if est > SLOW_MS:
+            times = []
+            for _ in range(3):
+                start.record()
+                fn()
+                end.record()
+                torch.cuda.synchronize()
+                times.append(start.elapsed_time(end))
+            return statistics.median(times), "cuda events, median of 3 (after 3 warm-up calls)"
+        return self.do_bench(fn, warmup=25, rep=100, return_mode="median"), "triton.testing.do_bench median (warmup 25 ms, rep 100 ms)"
+
+    def time(self, model_id, D, T, B, mode):
+        torch = self.torch
+        ad = self.ads[model_id]
+        try:
+            x = self._inputs(model_id, D, T, B)
+            if mode == "fwd":
+                def fn():
+                    with torch.no_grad():
+                        return ad.run(x)
+            else:
+                leaves = [x[n] for n in ad.grads]
+                with torch.no_grad():
+                    o0 = ad.run(x)
+                do = torch.randn(o0.shape, device=o0.device, dtype=torch.float32).to(o0.dtype)
+                del o0
+
+                def fn():
+                    o = ad.run(x)
+                    return torch.autograd.grad(o, leaves, do, allow_unused=True)
+            ms, method = self._bench(fn)
+            peak = None
+            if self.cuda:
+                torch.cuda.synchronize()
+                torch.cuda.reset_peak_memory_stats()
+                fn()
+                torch.cuda.synchronize()
+                peak = int(torch.cuda.max_memory_allocated())
+        except torch.cuda.OutOfMemoryError as exc:
+            self.inputs.clear()
+            torch.cuda.empty_cache()
+            raise OutOfMemory(str(exc).split("\n")[0]) from None
+        return {"ms": float(ms), "method": method, "peak_bytes": peak}
+
+    def kernels_seen(self, model_id, D, T, B):
+        torch = self.torch
+        from torch.profiler import ProfilerActivity, profile
+
+        ad = self.ads[model_id]
+        x = self._inputs(model_id, D, T, B)
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            with torch.no_grad():
+                ad.run(x)
+            torch.cuda.synchronize()
+        names = []
+        for e in prof.events():
+            if getattr(e.device_type, "name", str(e.device_type)).upper().endswith("CUDA") and e.name not in names:
+                names.append(e.name)
+        return names[:12]
+
+    def decode(self, model_id, D, T):
+        torch = self.torch
+        ad = self.ads[model_id]
+        self.inputs.clear()
+        if self.cuda:
+            torch.cuda.empty_cache()
+        try:
+            with torch.no_grad():
+                fn = ad.decode(T, SWEEP_HEADS, D)
+                if fn is None:
+                    return None
+                for _ in range(3):
+                    fn()
+                if self.cuda:
+                    torch.cuda.synchronize()
+                ms = self.do_bench(fn, warmup=25, rep=100, return_mode="median")
+        except torch.cuda.OutOfMemoryError as exc:
+            torch.cuda.empty_cache()
+            raise OutOfMemory(str(exc).split("\n")[0]) from None
+        return {"ms": float(ms), "kind": ad.decode_kind, "op": ad.decode_op, "backend": getattr(fn, "backend", None)}
+
+
+def _cpu_bench(fn, warmup=None, rep=None, return_mode=None):
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def calibrate() -> dict:
+    """Measured ceilings: bf16 matmul rate (8192^3, random data) and device-to-device copy bandwidth."""
+    import torch
+    from triton.testing import do_bench
+
+    n = 8192
+    a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+    ms = do_bench(lambda: a @ b, warmup=50, rep=300, return_mode="median")
+    src = torch.randn(2**28, device="cuda")  # 1 GiB of float32
+    dst = torch.empty_like(src)
+    ms_copy = do_bench(lambda: dst.copy_(src), warmup=25, rep=200, return_mode="median")
+    return {
+        "matmul_bf16_tflops": 2 * n**3 / (ms * 1e-3) / 1e12,
+        "matmul_shape": [n, n, n],
+        "copy_tb_per_s": 2 * src.numel() * 4 / (ms_copy * 1e-3) / 1e12,
+        "copy_bytes": int(src.numel() * 4),
+        "method": "triton.testing.do_bench median",
+    }
+
+
+def _atomic_write(path: str, doc: dict) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as fh:
+        json.dump(doc, fh, indent=1, default=_json_default)
+    os.replace(tmp, path)
+
+
+def _json_default(o):
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m zoo.bench.worker")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--models", default="")
+    ap.add_argument("--lengths", default="")
+    ap.add_argument("--head-dims", default="128")
+    ap.add_argument("--tokens", type=int, default=131072)
+    ap.add_argument("--tolerance", type=float, default=2e-2)
+    ap.add_argument("--deadline", type=float, default=time.time() + 600)
+    ap.add_argument("--start-variant", action="append", default=[])
+    ap.add_argument("--no-decode", action="store_true")
+    args = ap.parse_args(argv)
+
+    if args.calibrate:
+        doc = {"provenance": provenance(), "calibration": calibrate()}
+        _atomic_write(args.out, doc)
+        return 0
+
+    models = [m for m in args.models.split(",") if m]
+    plan = Plan(lengths=[int(t) for t in args.lengths.split(",") if t],
+                head_dims=[int(d) for d in args.head_dims.split(",") if d], tokens=args.tokens,
+                tolerance=args.tolerance, decode=not args.no_decode)
+    start_variants = {kv.split("=")[0]: int(kv.split("=")[1]) for kv in args.start_variant}
+    doc = {"models": {}}
+
+    def sink(mid, entry):
+        doc["models"][mid] = entry
+        _atomic_write(args.out, doc)
+
+    backend = TorchBackend()
+    bases = {m: results.catalog_fields(m) for m in models}
+    run_models(backend, models, plan, sink, args.deadline, bases, start_variants)
+    _atomic_write(args.out, doc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Inference memory per sequence: KV cache (grows with context) and recurrent state (fixed), in bytes.
+
+Glossary
+--------
+T            context length in tokens
+kind         a mixer's MemorySpec.kind (from its block spec): how its per-layer memory scales
+sizes        MixerSizes of that mixer inside one hybrid: heads h, KV heads h_kv, head dims d_k / d_v,
+             channels d_inner, state size N, window W, short-conv width c and the channels it caches
+elements     numbers stored; bytes = elements * bytes per element (2 for bf16/fp16, 4 for fp32, 1 for fp8)
+
+Per layer (see spec.MemorySpec for the same table):
+    kv_cache    T * per_token               per_token = cache_per_token or 2 * h_kv * d_k
+    kv_window   min(T, W) * per_token
+    slots       2 * m * h * d_k             (m = N, the number of slots)
+    matrix      h * d_k * d_v
+    log_matrix  h * d_k * d_v * (floor(log2 T) + 1)
+    diag_ssm    d_inner * N
+    ssd         d_inner * N                 (heads x head dim = d_inner)
+    vector      d_inner
+    long_conv   T * d_inner
+plus (c - 1) * conv_channels for a short-conv cache. KV-like memory (first, second and last rows) counts as
+"KV cache"; everything else as "recurrent state".
+
+The browser calculator (docs/assets/js/calculator.js) implements the same formulas on the same inputs, which
+the build writes to assets/data/hybrids.json with ``calculator_data``; a browser test compares the two.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from zoo.diagrams.spec import HybridSpec, MemorySpec, MixerSizes
+
+DTYPE_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1}
+GROWS = {"kv_cache", "kv_window", "long_conv"}     # memory that depends on T (reported as KV cache)
+
+
+@dataclass(frozen=True)
+class LayerMemory:
+    kv: int        # elements that scale with the context (KV cache, window, stored inputs)
+    state: int     # fixed-size recurrent state elements (including short-conv caches)
+
+
+def layer_elements(mem: MemorySpec, sizes: MixerSizes, T: int) -> LayerMemory:
+    """Elements one layer of a mixer keeps for one sequence after T tokens."""
+    h = sizes.heads or 1
+    dk = sizes.head_dim or 0
+    dv = sizes.head_dim_v or dk
+    n = sizes.state_size or mem.state_size or 0
+    d_inner = sizes.d_inner or (h * (sizes.head_dim or 0))
+    kind = mem.kind
+    if kind in ("kv_cache", "kv_window"):
+        per_token = sizes.cache_per_token or 2 * (sizes.kv_heads or h) * dk
+        tokens = T if kind == "kv_cache" else min(T, sizes.window or T)
+        return LayerMemory(kv=tokens * per_token, state=_conv(mem, sizes, h, dk, dv, d_inner))
+    if kind == "long_conv":
+        return LayerMemory(kv=T * d_inner, state=_conv(mem, sizes, h, dk, dv, d_inner))
+    if kind == "slots":
+        core = 2 * n * h * dk
+    elif kind == "matrix":
+        core = h * dk * dv
+    elif kind == "log_matrix":
+        core = h * dk * dv * (int(math.floor(math.log2(max(T, 1)))) + 1)
+    elif kind in ("diag_ssm", "ssd"):
+        core = d_inner * n
+    elif kind == "vector":
+        core = d_inner
+    else:  # pragma: no cover - MemoryKind is a closed Literal
+        raise ValueError(f"unknown memory kind {kind!r}")
+    return LayerMemory(kv=0, state=core + _conv(mem, sizes, h, dk, dv, d_inner))
+
+
+def _conv(mem: MemorySpec, sizes: MixerSizes, h: int, dk: int, dv: int, d_inner: int) -> int:
+    """Short-conv cache: the last (c - 1) inputs of every convolved channel."""
+    c = sizes.conv or mem.conv
+    if not c:
+        return 0
+    channels = sizes.conv_channels
+    if channels is None:
+        # default channel count from which streams the block convolves (q, k: h*d_k; v: h*d_v; else d_inner)
+        per = {"q": h * dk, "k": h * dk, "v": h * dv}
+        streams = mem.conv_streams or ["x"]
+        channels = sum(per.get(s, d_inner) for s in streams)
+    return (c - 1) * channels
+
+
+def stack_bytes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dtype: str = "bf16") -> dict:
+    """KV-cache and recurrent-state bytes for one sequence of T tokens through the whole stack.
+
+    ``memory_of`` maps zoo mixer ids to their MemorySpec (from the resolved block specs).
+    Returns {'kv': bytes, 'state': bytes, 'by_mixer': {id: {'layers', 'kv', 'state'}}}.
+    """
+    width = DTYPE_BYTES[dtype]
+    by_mixer: dict[str, dict] = {}
+    for lay in hybrid.layers():
+        if lay.mixer is None:
+            continue
+        mem = memory_of[lay.mixer]
+        per = layer_elements(mem, hybrid.sizes[lay.mixer], T)
+        row = by_mixer.setdefault(lay.mixer, {"layers": 0, "kv": 0, "state": 0})
+        row["layers"] += 1
+        row["kv"] += per.kv * width
+        row["state"] += per.state * width
+    return {
+        "kv": sum(r["kv"] for r in by_mixer.values()),
+        "state": sum(r["state"] for r in by_mixer.values()),
+        "by_mixer": by_mixer,
+    }
+
+
+def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
+    """Everything the browser calculator needs, written once by the build (nothing typed twice in JS).
+
+    ``models``: (id, name, short_name, readout) for every model that has a memory spec.
+    """
+    return {
+        "dtypes": DTYPE_BYTES,
+        "grows": sorted(GROWS),
+        "models": [
+            {"id": mid, "name": name, "short_name": short, "readout": readout,
+             "memory": memory_of[mid].model_dump(exclude_none=True, exclude={"note"})}
+            for mid, name, short, readout in models if mid in memory_of
+        ],
+        "hybrids": [
+            {
+                "id": h.id, "name": h.name, "context": h.context, "params": h.params, "ratio": h.ratio,
+                "sizes": {k: v.model_dump(exclude_none=True, exclude={"note"}) for k, v in h.sizes.items()},
+                "layers": _mixer_layer_counts(h),
+            }
+            for h in hybrids
+        ],
+    }
+
+
+def _mixer_layer_counts(h: HybridSpec) -> list[dict]:
+    counts: dict[str, int] = {}
+    for lay in h.layers():
+        if lay.mixer is not None:
+            counts[lay.mixer] = counts.get(lay.mixer, 0) + 1
+    return [{"mixer": m, "count": c} for m, c in counts.items()]
+
+
+def human_bytes(n: float) -> str:
+    """1536 -> '1.5 KiB' (binary units, as memory is sized)."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover

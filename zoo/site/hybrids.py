@@ -1,0 +1,83 @@
+"""Architecture diagrams on cards and model pages, and the Hybrids page with its memory calculator.
+
+Runs before ``pages`` (it fills card slots and model-page sections). Writes:
+  hybrids.md                      every hybrid stack (render_stack_svg), its composition and memory table
+  assets/data/hybrids.json        the calculator's inputs: each mixer's memory spec and each stack's sizes
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from zoo.diagrams import blocks_of
+from zoo.diagrams.memory import DTYPE_BYTES, calculator_data, human_bytes, stack_bytes
+from zoo.diagrams.render import render_block_svg, render_stack_svg
+from zoo.diagrams.spec import resolve_block
+
+PAGE = "hybrids.md"
+DATA = "assets/data/hybrids.json"
+TABLE_CONTEXTS = [4096, 32768, 131072, 1048576]
+
+
+def generate(ctx) -> None:
+    reg = ctx.registry
+    blocks = blocks_of(reg)
+    memory_of = {}
+    for m in reg.models:
+        if m.id not in blocks:
+            continue
+        block = resolve_block(m.id, blocks)
+        if block.memory is not None:
+            memory_of[m.id] = block.memory
+        card = render_block_svg(m, block, size="card")
+        ctx.add_card_slot(m.id, Markup(ctx.render("hybrids_block_card.html.j2", m=m, svg=Markup(card))))
+        page = render_block_svg(m, block, size="page")
+        ctx.add_page_section(m.id, "Architecture block", Markup(ctx.render(
+            "hybrids_block_page.html.j2", m=m, block=block, svg=Markup(page), by_id=reg.by_id)), order=30)
+
+    hybrids = list(reg.hybrids)
+    if not hybrids:
+        return
+    root = ctx.root_from(PAGE)
+    rows = []
+    for h in hybrids:
+        paper = h.paper if h.paper is not None else (
+            reg.by_id[h.paper_from].paper if h.paper_from in reg.by_id else None)
+        link = None
+        if paper is not None:
+            link = f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else paper.url
+        usable = all(lay.mixer in memory_of for lay in h.layers() if lay.mixer)
+        table = []
+        if usable:
+            for T in TABLE_CONTEXTS:
+                mem = stack_bytes(h, memory_of, T, "bf16")
+                table.append({"T": T, "kv": human_bytes(mem["kv"]), "state": human_bytes(mem["state"]),
+                              "kv_bytes": mem["kv"], "state_bytes": mem["state"]})
+        rows.append({
+            "h": h, "paper": paper, "link": link, "table": table,
+            "svg": Markup(render_stack_svg(h, reg, size="page", link_prefix=root)),
+            "composition": composition(h, reg.by_id),
+            "mixers": [reg.by_id[mid] for mid in dict.fromkeys(lay.mixer for lay in h.layers() if lay.mixer)
+                       if mid in reg.by_id],
+        })
+    models = [(m.id, m.name, m.short_name, m.readout) for m in reg.models]
+    ctx.write_json(DATA, calculator_data(hybrids, memory_of, models))
+    ctx.write(PAGE, ctx.render("hybrids.md.j2", rows=rows, root=root, contexts=TABLE_CONTEXTS,
+                               dtypes=list(DTYPE_BYTES), data=root + DATA))
+    ctx.add_nav("Hybrids", PAGE)
+
+
+def composition(h, by_id) -> list[dict]:
+    """Share of sublayers per kind (mixers by zoo id, MLP, MoE), for the proportion bar."""
+    counts: dict[str, int] = {}
+    for lay in h.layers():
+        for key in (lay.mixer, lay.ffn):
+            if key:
+                counts[key] = counts.get(key, 0) + 1
+    total = sum(counts.values())
+    out = []
+    for key, c in counts.items():
+        m = by_id.get(key)
+        out.append({"key": key, "label": m.name if m else key.upper(), "count": c,
+                    "pct": round(100 * c / total), "readout": m.readout if m else None})
+    return out
