@@ -1,4 +1,4 @@
-"""Input validation shared by every kernel: a wrong shape or dtype is a clear ValueError, not a numpy trace."""
+"""Input validation shared by every kernel: a wrong shape or dtype is a clear ValueError, not a trace."""
 
 import numpy as np
 
@@ -22,7 +22,12 @@ def as_gate(name: str, x, T: int, d: int | None = None) -> np.ndarray:
     arr = np.asarray(x)
     if arr.dtype.kind not in "fiu":
         raise ValueError(f"{name}: expected a real-valued array, got dtype {arr.dtype}")
-    if arr.ndim == 0 or arr.shape[0] != T or arr.ndim > 2 or (arr.ndim == 2 and d is not None and arr.shape[1] != d):
+    if (
+        arr.ndim == 0
+        or arr.shape[0] != T
+        or arr.ndim > 2
+        or (arr.ndim == 2 and d is not None and arr.shape[1] != d)
+    ):
         want = f"({T},)" if d is None else f"({T},) or ({T}, {d})"
         raise ValueError(f"{name}: expected shape {want}, got {arr.shape}")
     return arr.astype(np.float64, copy=False)

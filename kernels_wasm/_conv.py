@@ -85,4 +85,7 @@ def toeplitz(h: np.ndarray) -> np.ndarray:
     """Lower-triangular Toeplitz matrices H[c, t, j] = h[t - j, c] (0 for j > t). h (T, c) -> (c, T, T)."""
     T = h.shape[0]
     lag = np.arange(T)[:, None] - np.arange(T)[None, :]  # t - j
-    return np.where(lag >= 0, h[np.clip(lag, 0, None)].transpose(2, 0, 1), 0.0)
+    # contiguous per channel, so that stacked matmuls on the result go to BLAS
+    return np.ascontiguousarray(
+        np.where(lag[:, :, None] >= 0, h[np.clip(lag, 0, None)], 0.0).transpose(2, 0, 1)
+    )

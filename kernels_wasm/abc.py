@@ -10,9 +10,9 @@ a softmax over time of the control scores. Read as a recurrence this is a gated 
 
     S^k_t = Diag(alpha_t) S^k_{t-1} + (1 - alpha_t) k_t^T,    alpha_t = sum_{l<t} phi_l / sum_{l<=t} phi_l,
 
-and the output attends over the slots: o_t = (S^v_t)^T softmax(S^k_t q_t / sqrt(d_k)). SWA is the special
-case where the control is one-hot (token t goes to slot t mod W and overwrites it); GSA replaces alpha_t by
-a free learned gate.
+and the output attends over the slots: o_t = (S^v_t)^T softmax(S^k_t q_t / sqrt(d_k)). SWA is the limit in
+which the control is one-hot (token t scores only slot t mod W, and so much higher than that slot's past
+tokens that it overwrites them); GSA replaces alpha_t by a free learned gate.
 
 Glossary (paper -> code)
     n (memory size)      m           number of slots

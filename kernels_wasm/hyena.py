@@ -103,9 +103,9 @@ def recurrent(v, x1, x2, h1, h2) -> np.ndarray:
     z1, z2, y = np.empty(v.shape), np.empty(v.shape), np.empty(v.shape)
     for t in range(T):
         z1[t] = v[t]
-        lags = t - np.arange(t + 1)  # h_{t-j} for j = 0 .. t
-        z2[t] = x1[t] * np.sum(h1[lags] * z1[: t + 1], axis=0)  # (h^1 * z^1)_t over the whole history
-        y[t] = x2[t] * np.sum(h2[lags] * z2[: t + 1], axis=0)
+        # (h * z)_t = sum_j h_{t-j} z_j over the whole history; h[t::-1] lists h_t, ..., h_0 for j = 0 .. t
+        z2[t] = x1[t] * np.einsum("jc,jc->c", h1[t::-1], z1[: t + 1])
+        y[t] = x2[t] * np.einsum("jc,jc->c", h2[t::-1], z2[: t + 1])
     return y
 
 
@@ -115,10 +115,17 @@ def parallel(v, x1, x2, h1, h2) -> np.ndarray:
 
 
 def mixing_matrix(v, x1, x2, h1, h2) -> np.ndarray:
-    """(d, T, T): A[c] = Diag(x2[:, c]) T(h2[:, c]) Diag(x1[:, c]) T(h1[:, c])."""
+    """(d, T, T): A[c] = Diag(x2[:, c]) T(h2[:, c]) Diag(x1[:, c]) T(h1[:, c]).
+
+    The product T(h2) B is a causal convolution of every column of B with h2, so it is done with FFTs
+    (O(d T^2 log T)) rather than as d dense T x T matrix products (O(d T^3)).
+    """
     v, x1, x2, h1, h2 = _check(v, x1, x2, h1, h2)
-    H1, H2 = toeplitz(h1), toeplitz(h2)
-    return x2.T[:, :, None] * (H2 @ (x1.T[:, :, None] * H1))
+    T, d = v.shape
+    inner = x1.T[:, :, None] * toeplitz(h1)  # Diag(x^1) T(h^1), (d, T, T): column j is x^1 * h^1 shifted by j
+    n = 2 * T
+    conv = np.fft.irfft(np.fft.rfft(inner, n, axis=1) * np.fft.rfft(h2, n, axis=0).T[:, :, None], n, axis=1)
+    return x2.T[:, :, None] * np.tril(conv[:, :T, :])  # exact zeros above the diagonal (FFT leaves ~1e-17)
 
 
 def states(v, x1, x2, h1, h2) -> None:

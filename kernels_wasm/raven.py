@@ -52,7 +52,7 @@ def inputs(
     strength: float = 1.0,
 ) -> dict:
     """Seeded q, k, v ~ N(0, 1) (T, d), router scores ~ N(0, 1) (T, m) routed to the top K, and
-    a_t = -strength softplus(u_t), u_t ~ N(0, 1). A top_k above the number of slots means every slot (K = m)."""
+    a_t = -strength softplus(u_t), u_t ~ N(0, 1). A top_k above the number of slots means K = m (dense)."""
     m, K = int(round(float(slots))), int(round(float(top_k)))
     if m < 1 or K < 1:
         raise ValueError(f"need slots >= 1 and top_k >= 1, got slots={slots}, top_k={top_k}")

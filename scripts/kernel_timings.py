@@ -5,16 +5,22 @@
 Every module in kernels_wasm/ (files not starting with '_' and other than api.py) is run on its own seeded
 inputs at d = 32, for each form it has. A form is timed at T = 64 first; a longer run whose time, scaled up
 as T^2 from the last measured length, would exceed --cap seconds is skipped and marked with its estimate,
-so no single run takes more than a few seconds. Times are the best of 1-3 runs (fewer for slow forms).
+so no single run takes more than a few seconds. Times are the best of 1-3 runs (fewer for slow forms), with
+one BLAS thread unless OPENBLAS_NUM_THREADS says otherwise.
 """
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# One BLAS thread, like the browser's Pyodide (and oversubscribed threads make shared machines far slower).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402  (after the thread settings, which numpy reads at import)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -73,7 +79,8 @@ def main() -> None:
 
     names = args.only or modules()
     head = f"{'module':<22}" + "".join(f"{f + ' T=' + str(T):>24}" for f in FORMS for T in args.lengths)
-    print(f"CPython {sys.version.split()[0]}, numpy {np.__version__}, d = {args.d}, cap {args.cap:.0f} s")
+    threads = os.environ["OPENBLAS_NUM_THREADS"]
+    print(f"CPython {sys.version.split()[0]}, numpy {np.__version__}, BLAS threads {threads}, d = {args.d}")
     print(head)
     print("-" * len(head))
     for name in names:

@@ -54,8 +54,10 @@ def main() -> int:
             raw = sum(len(b) for b in bodies.values())
             packed = sum(len(gzip.compress(b, 6)) for b in bodies.values())
             largest = max(bodies, key=lambda k: len(bodies[k])) if bodies else ""
-            print(f"/{path:31} {len(bodies):8d} {raw / 1e3:9.0f}K {packed / 1e3:9.0f}K  "
-                  f"{largest.replace(url, '/')} ({len(bodies.get(largest, b'')) / 1e3:.0f}K)")
+            print(
+                f"/{path:31} {len(bodies):8d} {raw / 1e3:9.0f}K {packed / 1e3:9.0f}K  "
+                f"{largest.replace(url, '/')} ({len(bodies.get(largest, b'')) / 1e3:.0f}K)"
+            )
             page.context.close()
         browser.close()
     server.shutdown()

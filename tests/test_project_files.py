@@ -16,9 +16,16 @@ def test_github_workflows_are_valid():
     workflows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
     assert {w.name for w in workflows} >= {"ci.yml", "pages.yml"}
     proc = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-         *map(str, workflows)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, workflows),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

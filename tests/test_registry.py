@@ -22,8 +22,14 @@ def real():
 
 
 @pytest.fixture(scope="module")
-def data():
-    return yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
+def source():
+    return (ROOT / "models.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def data(source):
+    """A fresh copy of the registry for each test to break."""
+    return yaml.safe_load(source)
 
 
 def write(tmp_path, data) -> Path:
@@ -50,7 +56,9 @@ def assert_points_at(err, lines, model_id, needle, message_part):
     assert match, f"no problem mentioning {message_part!r} in:\n{text}"
     assert match.model == model_id
     assert ERROR_LINE.search(match.format("models.yaml")), match.format("models.yaml")
-    assert needle in lines[match.line - 1], f"line {match.line} is {lines[match.line - 1]!r}, expected {needle!r}"
+    assert needle in lines[match.line - 1], (
+        f"line {match.line} is {lines[match.line - 1]!r}, expected {needle!r}"
+    )
 
 
 def test_registry_loads_with_every_model_typed(real):
@@ -160,7 +168,7 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 
 def test_all_problems_are_reported_at_once(tmp_path, data):
     data["models"][1]["decay"] = ["exponential"]
-    data["models"][2]["kernel"]["module"] = "not_written_yet"
+    data["models"][2]["gates"] = "sometimes"
     err, _ = rejected(tmp_path, data)
     assert len(err.problems) >= 2
 
@@ -168,8 +176,9 @@ def test_all_problems_are_reported_at_once(tmp_path, data):
 def test_cli_exits_1_without_traceback(tmp_path, data):
     data["models"][1]["decay"] = ["exponential"]
     path = write(tmp_path, data)
-    proc = subprocess.run([sys.executable, "-m", "zoo", "validate", str(path)], capture_output=True, text=True,
-                          cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "zoo", "validate", str(path)], capture_output=True, text=True, cwd=ROOT
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert ERROR_LINE.search(proc.stderr), proc.stderr

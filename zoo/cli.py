@@ -1,10 +1,10 @@
 """The `zoo` command: validate the registry, scaffold a model, build and serve the site.
 
-    zoo validate            run exactly the registry checks CI runs
-    zoo new <id>            add a complete, commented model block to models.yaml
-    zoo block <id> [-o F]   write a model's block diagram as SVG for a quick look
-    zoo schema              regenerate schema/models.schema.json
-    zoo build [--serve]     same as `python build.py`
+zoo validate            run exactly the registry checks CI runs
+zoo new <id>            add a complete, commented model block to models.yaml
+zoo block <id> [-o F]   write a model's block diagram as SVG for a quick look
+zoo schema              regenerate schema/models.schema.json
+zoo build [--serve]     same as `python build.py`
 """
 
 import argparse
@@ -37,12 +37,16 @@ def validate_command(path: Path = registry_mod.REGISTRY_PATH) -> int:
     if problems:
         return _fail([*problems, f"{len(problems)} problem(s) found."])
     drafts = sum(m.status == "draft" for m in reg.all_models)
-    print(f"{path.name}: {len(reg.all_models)} models ({drafts} draft), {len(reg.hybrids)} hybrids: all checks pass")
+    print(
+        f"{path.name}: {len(reg.all_models)} models ({drafts} draft), {len(reg.hybrids)} hybrids: "
+        "all checks pass"
+    )
     return 0
 
 
-def build_command(out: Path, serve: bool = False, port: int = 8000, drafts: bool = False,
-                  site_url: str | None = None) -> int:
+def build_command(
+    out: Path, serve: bool = False, port: int = 8000, drafts: bool = False, site_url: str | None = None
+) -> int:
     from zoo.site.build import BuildError, build
 
     url = site_url or f"http://127.0.0.1:{port}/"
@@ -91,8 +95,9 @@ def schema_command() -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="zoo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="zoo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check models.yaml exactly as CI does")
     p.add_argument("path", nargs="?", type=Path, default=registry_mod.REGISTRY_PATH)

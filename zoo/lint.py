@@ -31,6 +31,7 @@ def run(reg: Registry, path: Path) -> list[str]:
         problems.append((line, f"{name}:{line}: model '{model_id}': {message}"))
 
     models = list(reg.all_models)
+
     # Order: grouped by readout (softmax, then linear), then by year, then by id.
     def key(m):
         return (READOUT_ORDER.index(m.readout) if m.readout in READOUT_ORDER else 99, m.year, m.id)
@@ -38,16 +39,24 @@ def run(reg: Registry, path: Path) -> list[str]:
     for prev, m in zip(models, models[1:], strict=False):
         if key(m) < key(prev):
             expected = next(o for o in sorted(models, key=key) if key(o) > key(m))
-            report(m.id, ("id",), f"out of order; expected models grouped by readout (softmax, then linear), "
-                   f"then sorted by year and id: move this block before '{expected.id}'")
+            report(
+                m.id,
+                ("id",),
+                f"out of order; expected models grouped by readout (softmax, then linear), "
+                f"then sorted by year and id: move this block before '{expected.id}'",
+            )
             break
 
     for m in models:
         words = word_count(m.description)
         lo, hi = DESCRIPTION_WORDS
         if not lo <= words <= hi:
-            report(m.id, ("description",), f"description has {words} words; expected {lo} to {hi} words "
-                   "saying what changes relative to the parents and why it matters")
+            report(
+                m.id,
+                ("description",),
+                f"description has {words} words; expected {lo} to {hi} words "
+                "saying what changes relative to the parents and why it matters",
+            )
 
     for m in models:
         for field, marker in PLACEHOLDERS.items():
@@ -55,12 +64,20 @@ def run(reg: Registry, path: Path) -> list[str]:
             for part in field:
                 value = getattr(value, part)
             if value and marker in value:
-                report(m.id, field, f"'{'.'.join(field)}' still holds the placeholder from `zoo new`; "
-                       "expected the real value (see the comment on that line)")
+                report(
+                    m.id,
+                    field,
+                    f"'{'.'.join(field)}' still holds the placeholder from `zoo new`; "
+                    "expected the real value (see the comment on that line)",
+                )
         for j, edge in enumerate(m.lineage):
             if LINEAGE_PLACEHOLDER in edge.note:
-                report(m.id, ("lineage", j), "lineage note still holds the placeholder from `zoo new`; "
-                       "expected one line saying what changed relative to the parent")
+                report(
+                    m.id,
+                    ("lineage", j),
+                    "lineage note still holds the placeholder from `zoo new`; "
+                    "expected one line saying what changed relative to the parent",
+                )
 
     seen_papers: dict[str, str] = {}
     for m in models:
@@ -68,13 +85,21 @@ def run(reg: Registry, path: Path) -> list[str]:
         keyp = m.paper.arxiv or m.paper.url
         other = seen_papers.get(keyp)
         if other and other not in {e.parent for e in m.lineage}:
-            report(m.id, ("paper",), f"paper {keyp} is also cited by '{other}'; expected one model per paper "
-                   "(variants from one paper must name that model as a lineage parent)")
+            report(
+                m.id,
+                ("paper",),
+                f"paper {keyp} is also cited by '{other}'; expected one model per paper "
+                "(variants from one paper must name that model as a lineage parent)",
+            )
         seen_papers.setdefault(keyp, m.id)
 
     roots = [m for m in models if not m.lineage]
     if len(roots) > 1:
         for m in roots[1:]:
-            report(m.id, ("lineage",), f"has no lineage edge, so the graph falls apart; expected at least one "
-                   f"parent (the root is '{roots[0].id}')")
+            report(
+                m.id,
+                ("lineage",),
+                f"has no lineage edge, so the graph falls apart; expected at least one "
+                f"parent (the root is '{roots[0].id}')",
+            )
     return [text for _, text in sorted(problems)]

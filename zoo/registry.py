@@ -36,7 +36,9 @@ class Strict(BaseModel):
 
 class Facet(Strict):
     label: str = Field(min_length=1, max_length=30)
-    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="hex colour used for badges and graph nodes")
+    colour: str = Field(
+        pattern=r"^#[0-9a-fA-F]{6}$", description="hex colour used for badges and graph nodes"
+    )
     description: str = Field(min_length=1, max_length=200)
 
 
@@ -50,7 +52,9 @@ class Paper(Strict):
     title: str = Field(min_length=3)
     authors: list[str] = Field(min_length=1)
     arxiv: str | None = Field(default=None, pattern=ARXIV_PATTERN, description="arXiv id, e.g. '2412.06464'")
-    url: str | None = Field(default=None, pattern=r"^https://", description="required when there is no arXiv id")
+    url: str | None = Field(
+        default=None, pattern=r"^https://", description="required when there is no arXiv id"
+    )
 
     @model_validator(mode="after")
     def _has_a_link(self):
@@ -69,7 +73,7 @@ class CodeLink(Strict):
 
 
 class Extra(Strict):
-    label: str = Field(min_length=1, max_length=40)
+    label: str = Field(min_length=1, max_length=90, description="what this equation is, shown beside it")
     tex: str = Field(min_length=1)
 
 
@@ -122,7 +126,9 @@ class KernelBinding(Strict):
 class GpuKernel(Strict):
     adapter: str | None = Field(default=None, description="adapter name in zoo.bench, or null")
     op: str | None = None
-    note: str | None = Field(default=None, description="why there is no measured kernel, when adapter is null")
+    note: str | None = Field(
+        default=None, description="why there is no measured kernel, when adapter is null"
+    )
 
 
 class Model(Strict):
@@ -204,7 +210,9 @@ class Registry:
         return [(self.by_id[e.parent], e) for e in model.lineage if e.parent in self.by_id]
 
 
-def load(path: Path = REGISTRY_PATH, include_drafts: bool = False, kernels_dir: Path | None = None) -> Registry:
+def load(
+    path: Path = REGISTRY_PATH, include_drafts: bool = False, kernels_dir: Path | None = None
+) -> Registry:
     """Load and validate the registry, raising RegistryError with every problem found.
 
     Kernel bindings are checked against ``kernels_dir`` (default: kernels_wasm/ beside the file).
@@ -218,7 +226,9 @@ def load(path: Path = REGISTRY_PATH, include_drafts: bool = False, kernels_dir: 
         raise RegistryError(filename, [Problem(1, None, f"cannot read the file ({err.strerror})")]) from None
 
     if not isinstance(src.data, dict):
-        raise RegistryError(filename, [Problem(1, None, "the file must be a mapping; expected keys taxonomy and models")])
+        raise RegistryError(
+            filename, [Problem(1, None, "the file must be a mapping; expected keys taxonomy and models")]
+        )
     try:
         parsed = RegistryFile.model_validate(src.data)
     except ValidationError as err:
@@ -250,6 +260,32 @@ _FIELD_HINTS = {
 }
 
 
+_TYPE_HINTS = {
+    "int_parsing": "a whole number, e.g. 2024",
+    "int_type": "a whole number, e.g. 2024",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "string_type": "text (put TeX and text with colons in single quotes)",
+    "list_type": "a list, e.g. [a, b]",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "bool_type": "true or false",
+}
+
+
+def _ctx_hint(error: dict) -> str:
+    ctx = error.get("ctx") or {}
+    if "expected" in ctx:
+        return f"one of {ctx['expected']}"
+    if "max_length" in ctx:
+        return f"at most {ctx['max_length']} characters/items"
+    if "min_length" in ctx:
+        return f"at least {ctx['min_length']} characters/items"
+    if "pattern" in ctx:
+        return f"text matching {ctx['pattern']}"
+    return "a value as documented in CONTRIBUTING.md and schema/models.schema.json"
+
+
 def _schema_problems(err: ValidationError, src: yamlsrc.LocatedYaml) -> list[Problem]:
     problems = []
     for e in err.errors():
@@ -264,12 +300,10 @@ def _schema_problems(err: ValidationError, src: yamlsrc.LocatedYaml) -> list[Pro
         elif kind == "missing":
             msg = f"missing field '{field}'; every model needs it (see CONTRIBUTING.md)"
         else:
-            hint = _FIELD_HINTS.get(str(loc[-1]), "")
+            hint = _FIELD_HINTS.get(str(loc[-1])) or _TYPE_HINTS.get(kind) or _ctx_hint(e)
             got = e.get("input")
             got_text = f" (got {got!r})" if isinstance(got, str | int | float | bool) or got is None else ""
-            msg = f"field '{field}': {e['msg'].lower()}{got_text}"
-            if hint:
-                msg += f"; expected {hint}"
+            msg = f"field '{field}': {e['msg'].lower()}{got_text}; expected {hint}"
         problems.append(Problem(src.line_of(loc), model, msg))
     return problems
 
@@ -313,39 +347,86 @@ def _cross_check(reg: RegistryFile, src: yamlsrc.LocatedYaml, kernels_dir: Path)
     years = {m.id: m.year for m in reg.models}
     for i, m in enumerate(reg.models):
         if m.id in seen:
-            report(i, ("id",), m.id, f"duplicate id (first used at line {src.line_of(('models', seen[m.id], 'id'))}); "
-                   "expected every id to be unique")
+            report(
+                i,
+                ("id",),
+                m.id,
+                f"duplicate id (first used at line {src.line_of(('models', seen[m.id], 'id'))}); "
+                "expected every id to be unique",
+            )
         seen.setdefault(m.id, i)
         if m.readout not in tax.readouts:
-            report(i, ("readout",), m.id, f"unknown readout '{m.readout}'; expected one of: {', '.join(tax.readouts)}")
+            report(
+                i,
+                ("readout",),
+                m.id,
+                f"unknown readout '{m.readout}'; expected one of: {', '.join(tax.readouts)}",
+            )
         for d in m.decay:
             if d not in tax.decay:
-                report(i, ("decay",), m.id, f"unknown decay type '{d}'; expected one of: {', '.join(tax.decay)} "
-                       "(new types are added in the taxonomy section)")
+                report(
+                    i,
+                    ("decay",),
+                    m.id,
+                    f"unknown decay type '{d}'; expected one of: {', '.join(tax.decay)} "
+                    "(new types are added in the taxonomy section)",
+                )
         if "none" in m.decay and len(m.decay) > 1:
-            report(i, ("decay",), m.id, "decay 'none' cannot be combined with other components; expected [none] alone")
+            report(
+                i,
+                ("decay",),
+                m.id,
+                "decay 'none' cannot be combined with other components; expected [none] alone",
+            )
         if m.gates not in tax.gates:
-            report(i, ("gates",), m.id, f"unknown gates value '{m.gates}'; expected one of: {', '.join(tax.gates)}")
+            report(
+                i,
+                ("gates",),
+                m.id,
+                f"unknown gates value '{m.gates}'; expected one of: {', '.join(tax.gates)}",
+            )
         if not (kernels_dir / f"{m.kernel.module}.py").is_file():
-            report(i, ("kernel", "module"), m.id, f"missing kernel binding: kernels_wasm/{m.kernel.module}.py does not "
-                   "exist; expected a numpy module implementing the model (see CONTRIBUTING.md)")
+            report(
+                i,
+                ("kernel", "module"),
+                m.id,
+                f"missing kernel binding: kernels_wasm/{m.kernel.module}.py does not "
+                "exist; expected a numpy module implementing the model (see CONTRIBUTING.md)",
+            )
         names = [p.name for p in m.kernel.params]
         if len(set(names)) != len(names):
-            report(i, ("kernel", "params"), m.id, "a live parameter name is used twice; expected unique names")
+            report(
+                i, ("kernel", "params"), m.id, "a live parameter name is used twice; expected unique names"
+            )
         for j, edge in enumerate(m.lineage):
             if edge.parent == m.id:
                 report(i, ("lineage", j, "parent"), m.id, "a model cannot be its own parent")
             elif edge.parent not in years:
-                report(i, ("lineage", j, "parent"), m.id, f"lineage parent '{edge.parent}' is not in the registry; "
-                       "expected the id of an existing model")
+                report(
+                    i,
+                    ("lineage", j, "parent"),
+                    m.id,
+                    f"lineage parent '{edge.parent}' is not in the registry; "
+                    "expected the id of an existing model",
+                )
             elif years[edge.parent] > m.year:
-                report(i, ("lineage", j, "parent"), m.id, f"parent '{edge.parent}' ({years[edge.parent]}) is newer than "
-                       f"this model ({m.year}); expected parents from the same year or earlier")
+                report(
+                    i,
+                    ("lineage", j, "parent"),
+                    m.id,
+                    f"parent '{edge.parent}' ({years[edge.parent]}) is newer than "
+                    f"this model ({m.year}); expected parents from the same year or earlier",
+                )
 
     cycle = _find_cycle(reg.models)
     if cycle:
         i = next(i for i, m in enumerate(reg.models) if m.id == cycle[0])
-        report(i, ("lineage",), cycle[0], f"lineage cycle {' -> '.join(cycle)}; expected edges only to earlier models")
+        report(
+            i,
+            ("lineage",),
+            cycle[0],
+            f"lineage cycle {' -> '.join(cycle)}; expected edges only to earlier models",
+        )
     return problems
 
 
@@ -357,7 +438,7 @@ def _find_cycle(models: list[Model]) -> list[str] | None:
         state[node] = 1
         for p in parents.get(node, []):
             if state.get(p) == 1:
-                return path[path.index(p):] + [p] if p in path else [node, p]
+                return path[path.index(p) :] + [p] if p in path else [node, p]
             if p in parents and state.get(p) is None:
                 found = visit(p, path + [p])
                 if found:
@@ -374,7 +455,7 @@ def _find_cycle(models: list[Model]) -> list[str] | None:
 
 
 def json_schema() -> dict:
-    """JSON Schema for models.yaml, generated from the classes above (checked in as schema/models.schema.json)."""
+    """JSON Schema for models.yaml from the classes above (checked in as schema/models.schema.json)."""
     schema = RegistryFile.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Attention Zoo registry (models.yaml)"

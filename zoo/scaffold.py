@@ -16,7 +16,9 @@ from zoo.lint import READOUT_ORDER
 ROOT = registry_mod.ROOT
 
 
-def new_command(model_id: str, readout: str = "linear", year: int | None = None, path: Path | None = None) -> int:
+def new_command(
+    model_id: str, readout: str = "linear", year: int | None = None, path: Path | None = None
+) -> int:
     path = path or registry_mod.REGISTRY_PATH
     root = path.parent
     if not re.match(registry_mod.ID_PATTERN, model_id):
@@ -41,8 +43,16 @@ def new_command(model_id: str, readout: str = "linear", year: int | None = None,
     tax = reg.taxonomy
     parent = "linear-attention" if readout == "linear" and "linear-attention" in reg.by_id else "transformer"
     block = env.get_template("new_model.yaml.j2").render(
-        id=model_id, name=name, short_name=name[:12], year=year, readout=readout, module=module, parent=parent,
-        readouts=" | ".join(tax.readouts), decays=", ".join(tax.decay), gates=" | ".join(tax.gates),
+        id=model_id,
+        name=name,
+        short_name=name[:12],
+        year=year,
+        readout=readout,
+        module=module,
+        parent=parent,
+        readouts=" | ".join(tax.readouts),
+        decays=", ".join(tax.decay),
+        gates=" | ".join(tax.gates),
     )
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
@@ -50,7 +60,10 @@ def new_command(model_id: str, readout: str = "linear", year: int | None = None,
     lines[at:at] = [block]
     path.write_text("".join(lines), encoding="utf-8")
     kernel.write_text(env.get_template("new_kernel.py.j2").render(name=name), encoding="utf-8")
-    print(f"added '{model_id}' (status: draft) to {path.name} at line {at + 3} and wrote {kernel.relative_to(root)}")
+    print(
+        f"added '{model_id}' (status: draft) to {path.name} at line {at + 3} "
+        f"and wrote {kernel.relative_to(root)}"
+    )
     print("next: fill the block, edit the kernel, then run `zoo validate` and `python build.py --drafts`")
     return 0
 

@@ -63,5 +63,7 @@ def load(text: str) -> LocatedYaml:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else 1
-        raise YamlSyntaxError(line, f"{err.problem or err}; fix the YAML syntax (indentation, quotes, colons)") from None
+        raise YamlSyntaxError(
+            line, f"{err.problem or err}; fix the YAML syntax (indentation, quotes, colons)"
+        ) from None
     return LocatedYaml(data, root)

@@ -19,15 +19,23 @@ OUTPUT = ROOT / "test-output"
 CHROMIUM = os.environ.get("ZOO_CHROMIUM", "/usr/bin/chromium")
 # Flags from DESIGN.md: without the background-networking ones Chromium tries to reach Google at start.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
 ]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
+        ".wasm": "application/wasm",
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
         ".json": "application/json",
     }
 
@@ -85,7 +93,9 @@ class PageProblems:
 
 def open_page(browser, *, color_scheme="light", viewport=None):
     """A new page that records console errors and blocks (and records) every off-origin request."""
-    context = browser.new_context(color_scheme=color_scheme, viewport=viewport or {"width": 1360, "height": 900})
+    context = browser.new_context(
+        color_scheme=color_scheme, viewport=viewport or {"width": 1360, "height": 900}
+    )
     page = context.new_page()
     problems = PageProblems()
     page.on("console", lambda msg: msg.type == "error" and problems.console_errors.append(msg.text))

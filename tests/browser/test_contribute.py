@@ -8,11 +8,19 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from conftest import serve
 
 ROOT = Path(__file__).resolve().parents[2]
-COPY = ["models.yaml", "zoo", "kernels_wasm", "templates", "docs", "mkdocs.yml", "build.py", "CONTRIBUTING.md"]
+COPY = [
+    "models.yaml",
+    "zoo",
+    "kernels_wasm",
+    "templates",
+    "docs",
+    "mkdocs.yml",
+    "build.py",
+    "CONTRIBUTING.md",
+]
 
 
 def run(cmd, cwd):
@@ -43,8 +51,11 @@ def test_scaffold_fill_build_and_find_the_new_model(tmp_path, browser):
     assert block["status"] == "draft"
     text = text.replace("title: 'Exact title as on arXiv'", "title: 'Channel Delta: A Worked Example'", 1)
     text = text.replace("arxiv: '2601.00001'", "arxiv: '2601.99999'", 1)
-    text = text.replace("'One line (<= 140 characters): what this model does to the memory.'",
-                        "'Gated DeltaNet with a per-channel write strength.'", 1)
+    text = text.replace(
+        "'One line (<= 140 characters): what this model does to the memory.'",
+        "'Gated DeltaNet with a per-channel write strength.'",
+        1,
+    )
     text = text.replace("Replace this text before publishing;", "This example model exists for the test;", 1)
     text = text.replace("note: 'what changed, in one line'", "note: 'the write strength becomes a vector'", 1)
     (project / "models.yaml").write_text(text, encoding="utf-8")
@@ -67,7 +78,9 @@ def test_scaffold_fill_build_and_find_the_new_model(tmp_path, browser):
         page.wait_for_selector("#card-channel-delta:not([hidden])")
         assert "draft" in page.locator("#card-channel-delta").inner_text().lower()
         page.wait_for_selector("[data-zoo-lineage-plot][data-zoo-rendered]")
-        labels = page.eval_on_selector_all("[data-zoo-lineage-plot] .textpoint text", "els => els.map(e => e.textContent)")
+        labels = page.eval_on_selector_all(
+            "[data-zoo-lineage-plot] .textpoint text", "els => els.map(e => e.textContent)"
+        )
         assert "Channel Delta" in labels
         page.locator("#card-channel-delta h3 a").click()
         page.wait_for_url("**/models/channel-delta/")

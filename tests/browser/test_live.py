@@ -6,12 +6,17 @@ and watches the progress bar, the next ones navigate through Material's instant 
 the worker. Each one still stands alone: a panel that finds no running worker gets its button clicked.
 """
 
+import functools
+import http.server
 import json
 import math
+import re
+import threading
+from pathlib import Path
 
 import pytest
 
-from conftest import OUTPUT, open_page
+from conftest import OUTPUT, QuietHandler, open_page
 from zoo import registry
 
 # One model per family (the first one the registry has): plain softmax, gated softmax, linear attention,
@@ -33,6 +38,33 @@ def family_models(reg):
     picks = [next(i for i in ids if i in reg.by_id) for ids in FAMILIES if any(i in reg.by_id for i in ids)]
     assert len(picks) >= 2, "the registry should offer at least two model families to run live"
     return picks
+
+
+class SitemapHandler(QuietHandler):
+    """Serves the site with sitemap.xml pointing at this server. Material's instant navigation only follows
+    links listed in the sitemap, and it compares ports too: a site built for port 8000 served on a free port
+    would reload on every click, and the worker's survival across navigation would go untested."""
+
+    def do_GET(self):
+        if self.path.split("?")[0] != "/sitemap.xml":
+            return super().do_GET()
+        base = f"http://{self.headers['Host']}/"
+        xml = (Path(self.directory) / "sitemap.xml").read_text(encoding="utf-8")
+        body = re.sub(r"<loc>https?://[^/<]+/", f"<loc>{base}", xml).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SitemapHandler,
+                                                                                 directory=str(built_site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +104,16 @@ def wait_for_result(page, previous: str | None = None):
 
 def open_model(page, site_url, model_id):
     """Go to a model page: by instant navigation when a page of the site is open, otherwise by URL."""
-    if page.url.startswith(site_url) and page.evaluate("!!window.document$"):
+    if page.url.endswith(f"models/{model_id}/"):
+        pass
+    elif page.url.startswith(site_url) and page.evaluate("!!window.document$"):
         page.evaluate("window.__zooSamePage = true")
-        page.locator(f'.md-sidebar--primary a[href$="models/{model_id}/"]').first.click()
+        # The sidebar's link to the page (hrefs are relative; .href is absolute).
+        link = page.evaluate_handle(
+            """id => [...document.querySelectorAll('.md-sidebar--primary a')]
+                      .find(a => a.href.endsWith(`/models/${id}/`))""", model_id).as_element()
+        assert link, f"no sidebar link to models/{model_id}/"
+        link.click()
         page.wait_for_url(f"**/models/{model_id}/")
         assert page.evaluate("window.__zooSamePage === true"), "expected Material's instant navigation, got a reload"
     else:
@@ -88,7 +127,10 @@ def test_cold_start_shows_bytes_loaded_then_the_cpython_result(live_page, site_u
     page = live_page
     page.goto(f"{site_url}models/{family_models[0]}/")
     page.wait_for_selector("[data-zoo-live] [data-zoo-live-start]")
-    assert page.locator("[data-zoo-live-static]").first.is_visible(), "build-time figures show before any run"
+    static = page.locator("[data-zoo-live-static] [data-zoo-fig]").first
+    static.scroll_into_view_if_needed()
+    page.wait_for_selector("[data-zoo-live-static] [data-zoo-fig][data-zoo-rendered]")  # build-time figure drawn
+    assert static.is_visible()
     # Record every value the progress bar takes.
     page.evaluate("""() => {
         window.__progress = [];
@@ -124,6 +166,12 @@ def test_every_family_matches_cpython_through_instant_navigation(live_page, site
         run = assert_matches_cpython(panel)
         assert run["module"] == reg.by_id[model_id].kernel.module
         assert run["params"] == {p.name: p.default for p in reg.by_id[model_id].kernel.params}  # 4 == 4.0
+        # Each slider shows the value that ran.
+        shown = dict(page.eval_on_selector_all(
+            "[data-zoo-live] .zoo-live__controls input[type=range]",
+            "els => els.map(e => [e.name, [Number(e.value), e.nextElementSibling.textContent]])"))
+        for name, value in [("T", run["T"]), ("d", run["d"]), ("seed", run["seed"]), *run["params"].items()]:
+            assert shown[name][0] == pytest.approx(value) and float(shown[name][1]) == pytest.approx(value), name
         # Every canvas was painted (a blank canvas is all zeros).
         for kind in ("mixing", "state", "norms"):
             painted = page.evaluate(f"""() => {{
@@ -132,7 +180,8 @@ def test_every_family_matches_cpython_through_instant_navigation(live_page, site
                 return px.some(x => x !== 0);
             }}""")
             assert painted, f"{model_id}: the {kind} view is blank"
-    assert len(page.workers) == 1, "one Pyodide worker serves every page of the visit"
+    live_workers = [w for w in page.workers if w.url.endswith("/assets/js/live/worker.js")]
+    assert len(live_workers) == 1, "one Pyodide worker serves every page of the visit"
 
 
 def test_sliders_rerun_with_the_readers_inputs(live_page, site_url, family_models, reg):
@@ -188,12 +237,11 @@ def test_code_tab_shows_the_exact_files_that_ran(live_page, site_url, family_mod
     assert str(panel.get_attribute("data-zoo-checksum")) in call
     options = page.eval_on_selector_all("[data-zoo-live] select option", "os => os.map(o => o.value)")
     assert "api.py" in options and f"{run['module']}.py" in options
-    from zoo.registry import KERNELS_DIR
-
+    kernels = Path(__file__).resolve().parents[2] / "kernels_wasm"
     for name in options:
         page.select_option("[data-zoo-live] select", name)
         shown = page.inner_text("[data-zoo-live-source]")
-        assert shown.strip() == (KERNELS_DIR / name).read_text(encoding="utf-8").strip(), f"{name} differs"
+        assert shown.strip() == (kernels / name).read_text(encoding="utf-8").strip(), f"{name} differs"
     page.select_option("[data-zoo-live] select", f"{run['module']}.py")
     panel.screenshot(path=str(shot_path("live-panel-code")))
     page.click("[data-zoo-live-tab=figures]")

@@ -13,13 +13,18 @@ def reg():
 
 
 def visible_ids(page) -> set[str]:
-    return set(page.eval_on_selector_all("[data-zoo-card]:not([hidden])", "els => els.map(e => e.dataset.id)"))
+    return set(
+        page.eval_on_selector_all("[data-zoo-card]:not([hidden])", "els => els.map(e => e.dataset.id)")
+    )
 
 
 def expected(reg, readout="", decay=(), gates="") -> set[str]:
     return {
-        m.id for m in reg.models
-        if (not readout or m.readout == readout) and set(decay) <= set(m.decay) and (not gates or m.gates == gates)
+        m.id
+        for m in reg.models
+        if (not readout or m.readout == readout)
+        and set(decay) <= set(m.decay)
+        and (not gates or m.gates == gates)
     }
 
 
@@ -110,12 +115,16 @@ def test_url_state_round_trips_through_reload_and_history(page, site_url, reg):
     assert page.locator("button[data-facet=decay][data-value=delta]").get_attribute("aria-pressed") == "true"
     page.go_back()
     page.wait_for_function("!location.search.includes('delta')")
-    page.wait_for_function(f"document.querySelectorAll('[data-zoo-card]:not([hidden])').length === "
-                           f"{len(expected(reg, readout='linear'))}")
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-zoo-card]:not([hidden])').length === "
+        f"{len(expected(reg, readout='linear'))}"
+    )
     assert visible_ids(page) == expected(reg, readout="linear")
     page.go_forward()
     page.wait_for_function("location.search.includes('delta')")
-    page.wait_for_function(f"document.querySelectorAll('[data-zoo-card]:not([hidden])').length === {len(want)}")
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-zoo-card]:not([hidden])').length === {len(want)}"
+    )
     assert visible_ids(page) == want
 
 
@@ -133,7 +142,8 @@ def test_graph_nodes_do_not_overlap_and_fade_with_filters(page, site_url, reg):
     page.wait_for_selector("[data-zoo-lineage-plot][data-zoo-rendered]")
     boxes = page.eval_on_selector_all(
         "[data-zoo-lineage-plot] .textpoint text",
-        "els => els.map(e => { const r = e.getBoundingClientRect(); return [e.textContent, r.left, r.top, r.right, r.bottom]; })",
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return [e.textContent, r.left, r.top, r.right, r.bottom]; })",
     )
     assert len(boxes) == len(reg.models)
     for (na, *a), (nb, *b) in combinations(boxes, 2):
@@ -141,15 +151,22 @@ def test_graph_nodes_do_not_overlap_and_fade_with_filters(page, site_url, reg):
         assert not overlap, f"labels {na} and {nb} overlap"
     page.locator("button[data-facet=readout][data-value=softmax]").click()
     faded = len(reg.models) - len(expected(reg, readout="softmax"))
-    page.wait_for_function(f"document.querySelector('[data-zoo-lineage-plot]').dataset.zooFaded === '{faded}'")
+    page.wait_for_function(
+        f"document.querySelector('[data-zoo-lineage-plot]').dataset.zooFaded === '{faded}'"
+    )
 
 
 def test_clicking_a_graph_node_opens_its_model_page(page, site_url, reg):
     open_zoo(page, site_url)
     page.wait_for_selector("[data-zoo-lineage-plot][data-zoo-rendered]")
-    target = next(m for m in reg.models if m.id == "gated-deltanet") if "gated-deltanet" in reg.by_id else reg.models[-1]
+    target = (
+        next(m for m in reg.models if m.id == "gated-deltanet")
+        if "gated-deltanet" in reg.by_id
+        else reg.models[-1]
+    )
     index = page.evaluate(
-        "id => document.querySelector('[data-zoo-lineage-plot]').data.at(-1).customdata.findIndex(d => d[1] === id)",
+        "id => document.querySelector('[data-zoo-lineage-plot]').data.at(-1)"
+        ".customdata.findIndex(d => d[1] === id)",
         target.id,
     )
     point = page.locator("[data-zoo-lineage-plot] .scatterlayer .trace:last-child .points path").nth(index)
@@ -183,7 +200,7 @@ def test_every_model_page_opens_with_its_content(page, site_url, reg, shot):
         text = page.locator("article").inner_text()
         assert m.paper.title in text
         assert "@" in page.locator(".zoo-bibtex").inner_text()
-        for parent, edge in reg.parents(m):
+        for parent, _edge in reg.parents(m):
             assert page.locator(f".zoo-lineage-list a[href$='/models/{parent.id}/']").count() >= 1
     page.goto(f"{site_url}models/{reg.models[-1].id}/")
     shot(page, "model-page")
@@ -194,7 +211,8 @@ def test_phone_width_keeps_the_graph_usable(phone_page, site_url, shot):
     phone_page.wait_for_selector("[data-zoo-lineage-plot][data-zoo-rendered]")
     scroller = phone_page.locator(".zoo-lineage__scroll")
     assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")  # pans sideways instead of shrinking
-    font = phone_page.eval_on_selector("[data-zoo-lineage-plot] .textpoint text",
-                                       "e => parseFloat(getComputedStyle(e).fontSize)")
+    font = phone_page.eval_on_selector(
+        "[data-zoo-lineage-plot] .textpoint text", "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
     assert font >= 10
     shot(phone_page, "zoo-phone", full_page=False)

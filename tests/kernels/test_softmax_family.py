@@ -476,7 +476,7 @@ def test_h3_with_unit_query_and_key_is_s4():
 
 
 def test_hyena_with_an_identity_first_filter_is_h3():
-    """H3 -> Hyena: order 2 with h^1 = delta, x^1 = k_bar, x^2 = q and h^2 = H3's SSM kernel is H3 (one channel)."""
+    """H3 -> Hyena: order 2 with h^1 = delta, x^1 = k_bar, x^2 = q, h^2 = the SSM kernel is one-channel H3."""
     x = {**h3_single_channel(), "q": draw("h3", 20, 1, seed=1)["q"], "k": draw("h3", 20, 1, seed=2)["k"]}
     x["c_shift"] = np.array([[0.5], [-0.3], [0.2]])
     ssm = {key: x[key] for key in ("v", "dt", "A_re", "A_im", "C_re", "C_im", "D")}

@@ -173,7 +173,7 @@ class SDPARope(SDPA):
         x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
         inv = 1.0 / (10000 ** (torch.arange(0, D, 2, device=DEV, dtype=F32) / D))
         ang = torch.arange(T, device=DEV, dtype=F32)[:, None] * inv[None]
-        x["cos"], x["sin"] = ang.cos(), ang.sin()
+        x["cos"], x["sin"] = ang.cos().to(BF16), ang.sin().to(BF16)  # the kernel wants the dtype of q
         return x
 
     def run(self, x):

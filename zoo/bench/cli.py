@@ -32,6 +32,9 @@ def run_parser() -> argparse.ArgumentParser:
     ap.add_argument("--budget", type=float, default=3600, help="seconds for the whole run")
     ap.add_argument("--family-timeout", type=float, default=None, help="seconds per worker subprocess")
     ap.add_argument("--no-decode", action="store_true")
+    ap.add_argument("--warm-jobs", type=int, default=1,
+                    help="> 1: first run every family once, this many at a time, to fill the compile caches")
+    ap.add_argument("--warm-budget", type=float, default=240, help="seconds for that warm-up pass")
     return ap
 
 

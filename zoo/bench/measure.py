@@ -37,6 +37,8 @@ class Plan:
     decode: bool = True
     decode_head_dim: int = 128
     min_seconds_left: float = 20.0  # stop starting new points when less than this is left
+    warmup_only: bool = False  # run every shape once (compile, autotune) and the check, time nothing
+    skip_check: bool = False  # trust the passed check carried in the base entry (from a warm-up run)
 
 
 def batch_for(T: int, tokens: int) -> int:
@@ -55,8 +57,8 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
     sink(entry) is called after every finished step with the entry so far; it also sees
     entry['in_progress'] while a step that might crash is running."""
     entry = dict(base or {})
+    carried = [c for c in entry.get("checks", []) if c.get("passed")]
     entry.update({"status": "error", "checks": [], "points": [], "decode": None, "errors": [], "attempts": []})
-    entry.setdefault("attempts", [])
 
     def progress(stage: str | None, **extra):
         if stage is None:
@@ -82,15 +84,19 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
         if not dims:
             entry["errors"].append(f"none of the head dims {plan.head_dims} is supported")
             break
-        progress("check", variant=variant, head_dim=dims[0])
-        try:
-            chk = backend.check(model_id, dims[0])
-        except Exception as exc:
-            chk = {"error": _short(exc), "head_dim": dims[0]}
-        chk["head_dim"] = dims[0]
-        chk["passed"] = "error" not in chk and chk.get("rel_err") is not None and chk["rel_err"] <= plan.tolerance
-        chk["tolerance"] = plan.tolerance
-        entry["attempts"].append({"variant": variant, "config": info.get("variant"), "check": chk})
+        reuse = next((c for c in carried if c.get("head_dim") == dims[0]), None) if plan.skip_check else None
+        if reuse is not None:
+            chk = reuse
+        else:
+            progress("check", variant=variant, head_dim=dims[0])
+            try:
+                chk = backend.check(model_id, dims[0])
+            except Exception as exc:
+                chk = {"error": _short(exc), "head_dim": dims[0]}
+            chk["head_dim"] = dims[0]
+            chk["passed"] = "error" not in chk and chk.get("rel_err") is not None and chk["rel_err"] <= plan.tolerance
+            chk["tolerance"] = plan.tolerance
+            entry["attempts"].append({"variant": variant, "config": info.get("variant"), "check": chk})
         if chk["passed"]:
             chosen = (variant, info, dims, chk)
             break
@@ -105,23 +111,32 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
 
     variant, info, dims, first_check = chosen
     entry["variant"] = info.get("variant")
+    entry["variant_index"] = variant
     if info.get("decode_note"):
         entry["decode_note"] = info["decode_note"]
     entry["checks"].append(first_check)
     max_T = info.get("max_T")
     entry["status"] = "measured"
     truncated = []
+    if plan.warmup_only:
+        return _warm_model(backend, model_id, plan, entry, dims, max_T, variant, progress, time_left)
     for D in dims:
         if D != dims[0]:
-            progress("check", variant=variant, head_dim=D)
-            try:
-                chk = backend.check(model_id, D)
-            except Exception as exc:
-                chk = {"error": _short(exc)}
-            chk["head_dim"] = D
-            chk["passed"] = "error" not in chk and chk.get("rel_err") is not None and chk["rel_err"] <= plan.tolerance
-            chk["tolerance"] = plan.tolerance
-            entry["checks"].append(chk)
+            reuse = next((c for c in carried if c.get("head_dim") == D), None) if plan.skip_check else None
+            if reuse is not None:
+                entry["checks"].append(reuse)
+                chk = reuse
+            else:
+                progress("check", variant=variant, head_dim=D)
+                try:
+                    chk = backend.check(model_id, D)
+                except Exception as exc:
+                    chk = {"error": _short(exc)}
+                chk["head_dim"] = D
+                chk["passed"] = ("error" not in chk and chk.get("rel_err") is not None
+                                 and chk["rel_err"] <= plan.tolerance)
+                chk["tolerance"] = plan.tolerance
+                entry["checks"].append(chk)
             if not chk["passed"]:
                 continue
         for T in plan.lengths:
@@ -135,6 +150,7 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
                 truncated.append({"head_dim": D, "T": T})
                 continue
             point["status"] = "ok"
+            t_point = time.time()
             for mode in ("fwd", "fwdbwd"):
                 progress("time", variant=variant, head_dim=D, T=T, mode=mode)
                 try:
@@ -151,6 +167,7 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
                 point[f"{mode}_method"] = r.get("method")
                 if r.get("peak_bytes") is not None:
                     point[f"{mode}_peak_bytes"] = r["peak_bytes"]
+            point["wall_s"] = round(time.time() - t_point, 2)
             entry["points"].append(point)
             if point["status"] == "ok" and "kernels_seen" not in entry and info.get("profile"):
                 try:
@@ -191,6 +208,32 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
         except Exception as exc:
             dec = {"head_dim": D, "error": _short(exc)}
         entry["decode"] = dec
+    progress(None)
+    return entry
+
+
+def _warm_model(backend, model_id, plan, entry, dims, max_T, variant, progress, time_left) -> dict:
+    """Warm-up pass: every shape once (fwd and fwd+bwd) so that compiled kernels and autotuning results land in
+    the on-disk caches for the timing pass; records what failed, times nothing."""
+    entry["status"] = "warmed"
+    entry["warmed"] = []
+    for D in dims:
+        for T in plan.lengths:
+            if (max_T is not None and T > max_T) or time_left() < plan.min_seconds_left:
+                continue
+            progress("warm", variant=variant, head_dim=D, T=T)
+            t0 = time.time()
+            try:
+                backend.warm(model_id, D, T, batch_for(T, plan.tokens))
+                entry["warmed"].append({"head_dim": D, "T": T, "wall_s": round(time.time() - t0, 2)})
+            except Exception as exc:
+                entry["warmed"].append({"head_dim": D, "T": T, "error": _short(exc, 200)})
+    if plan.decode and plan.decode_head_dim in dims and time_left() >= plan.min_seconds_left:
+        progress("decode", variant=variant, head_dim=plan.decode_head_dim)
+        try:
+            backend.decode(model_id, plan.decode_head_dim, plan.lengths[0])
+        except Exception as exc:
+            entry["errors"].append("decode warm-up: " + _short(exc))
     progress(None)
     return entry
 

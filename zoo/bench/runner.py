@@ -48,12 +48,64 @@ def spawn(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, bool]:
             return None, True
 
 
+def _worker_cmd(part: Path, models: list[str], args, deadline: float) -> list[str]:
+    cmd = [sys.executable, "-m", "zoo.bench.worker", "--out", str(part), "--models", ",".join(models),
+           "--lengths", ",".join(map(str, args.lengths)), "--head-dims", ",".join(map(str, args.head_dims)),
+           "--tokens", str(args.tokens), "--tolerance", str(args.tolerance), "--deadline", str(deadline)]
+    if args.no_decode:
+        cmd.append("--no-decode")
+    return cmd
+
+
+def warm_phase(groups: dict[str, list[str]], args, workdir: Path, log=print, popen=subprocess.Popen) -> tuple:
+    """Run every family once, several families at a time, without timing anything: the Triton compilations
+    and autotuning results land in the on-disk caches that the sequential timing pass then reads, and the
+    correctness checks are done. Returns ({model: entry with its passed checks}, {model: final entry for
+    models that failed their check}, {model: variant to start from})."""
+    deadline = time.time() + args.warm_budget
+    pending = list(groups.items())
+    running: dict[str, tuple] = {}
+    warm, final, start = {}, {}, {}
+    while pending or running:
+        while pending and len(running) < args.warm_jobs:
+            fam, models = pending.pop(0)
+            part = workdir / f"warm-{fam}.json"
+            fh = open(workdir / f"warm-{fam}.log", "ab")
+            cmd = _worker_cmd(part, models, args, deadline - 10) + ["--warmup-only"]
+            running[fam] = (popen(cmd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+                                  env={**os.environ, "PYTHONUNBUFFERED": "1"}), part, fh, time.time())
+        time.sleep(0.5)
+        for fam, (proc, part, fh, t0) in list(running.items()):
+            rc = proc.poll()
+            if rc is None and time.time() < deadline:
+                continue
+            if rc is None:
+                os.killpg(proc.pid, 9)
+                proc.wait()
+            fh.close()
+            del running[fam]
+            log(f"[warm {fam}] {'killed at the deadline' if rc is None else 'exit ' + str(rc)} after "
+                f"{time.time() - t0:.0f} s")
+            for mid, entry in ((_read(part) or {}).get("models") or {}).items():
+                stage = entry.get("in_progress")
+                if stage:  # this worker died or was killed on this model
+                    if rc not in (0, None) and stage.get("stage") in ("prepare", "check"):
+                        start[mid] = stage.get("variant", 0) + 1
+                    continue
+                if entry.get("status") == "warmed":
+                    warm[mid] = entry
+                    start[mid] = entry.get("variant_index", 0)
+                elif entry.get("status") in ("failed_check", "error"):
+                    final[mid] = entry
+    return warm, final, start
+
+
 def run_family(family: str, models: list[str], args, workdir: Path, t_end: float, log=print,
-               spawn_fn=spawn) -> dict:
+               spawn_fn=spawn, carry: Path | None = None, start_variant: dict | None = None) -> dict:
     """Measure the models of one family, relaunching the worker after a crash; returns {model: entry}."""
     done: dict[str, dict] = {}
     remaining = list(models)
-    start_variant: dict[str, int] = {}
+    start_variant = dict(start_variant or {})
     attempt = 0
     while remaining:
         attempt += 1
@@ -65,13 +117,10 @@ def run_family(family: str, models: list[str], args, workdir: Path, t_end: float
                            "decode": None, "errors": ["the run's time budget was spent before this model"]}
             break
         part = workdir / f"{family}-{attempt}.json"
-        cmd = [sys.executable, "-m", "zoo.bench.worker", "--out", str(part), "--models", ",".join(remaining),
-               "--lengths", ",".join(map(str, args.lengths)), "--head-dims", ",".join(map(str, args.head_dims)),
-               "--tokens", str(args.tokens), "--tolerance", str(args.tolerance),
-               "--deadline", str(time.time() + timeout - 15)]
+        cmd = _worker_cmd(part, remaining, args, time.time() + timeout - 15)
         cmd += [f"--start-variant={m}={v}" for m, v in start_variant.items() if m in remaining]
-        if args.no_decode:
-            cmd.append("--no-decode")
+        if carry is not None:
+            cmd += ["--carry", str(carry)]
         logfile = workdir / f"{family}.log"
         t0 = time.time()
         rc, timed_out = spawn_fn(cmd, logfile, timeout)
@@ -146,8 +195,25 @@ def run(args) -> dict:
         if mid in wanted:
             doc["models"][mid] = results.stamp(entry, run_id)
 
-    for family, models in catalog.families(wanted).items():
-        got = run_family(family, models, args, workdir, t_end, log=lambda s: print(s, flush=True))
+    groups = catalog.families(wanted)
+    carry, start = None, {}
+    if args.warm_jobs > 1:
+        # one process per model in the warm-up: compilation is single-threaded per process, so this is what
+        # spreads it over the machine's cores
+        per_model = {m: [m] for ms in groups.values() for m in ms}
+        warm, final, start = warm_phase(per_model, args, workdir, log=lambda s: print(s, flush=True))
+        for mid, entry in final.items():
+            doc["models"][mid] = results.stamp(entry, run_id)
+        carry = workdir / "carry.json"
+        carry.write_text(json.dumps({m: {"checks": e.get("checks", [])} for m, e in warm.items()}))
+        groups = {f: [m for m in ms if m not in final] for f, ms in groups.items()}
+        run_rec["warm_up"] = {"jobs": args.warm_jobs, "wall_s": round(time.time() - started, 1),
+                              "note": "families compiled and autotuned concurrently; timing ran one family at a time"}
+    for family, models in groups.items():
+        if not models:
+            continue
+        got = run_family(family, models, args, workdir, t_end, log=lambda s: print(s, flush=True), carry=carry,
+                         start_variant=start)
         for mid, entry in got.items():
             doc["models"][mid] = results.stamp(entry, run_id)
         write(doc, args.out)  # a partial file after every family: a killed parent still leaves results

@@ -144,29 +144,53 @@ class TorchBackend:
         return self.inputs[key]
 
     def _bench(self, fn):
+        """(median ms, method, peak bytes of one call). Never times the first calls of a shape."""
         torch = self.torch
         if not self.cuda:
             fn()
-            return _cpu_bench(fn), "wall clock median (CPU dry run)"
-        fn()
-        fn()  # two warm-up calls: Triton autotuning, compilation and cuDNN graph building happen here
+            return _cpu_bench(fn), "wall clock median (CPU dry run)", None
+        fn()  # warm-up: Triton autotuning and compilation, cuDNN graph building happen here
         torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        fn()  # second warm-up call, also the one whose peak memory is recorded
+        torch.cuda.synchronize()
+        peak = int(torch.cuda.max_memory_allocated())
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         start.record()
         fn()
         end.record()
         torch.cuda.synchronize()
         est = start.elapsed_time(end)
-        if est > SLOW_MS:
-            times = []
-            for _ in range(3):
+        if est > SLOW_MS:  # slow calls: do_bench would take a single sample; take three with events
+            times = [est]
+            for _ in range(2):
                 start.record()
                 fn()
                 end.record()
                 torch.cuda.synchronize()
                 times.append(start.elapsed_time(end))
-            return statistics.median(times), "cuda events, median of 3 (after 3 warm-up calls)"
-        return self.do_bench(fn, warmup=25, rep=100, return_mode="median"), "triton.testing.do_bench median (warmup 25 ms, rep 100 ms)"
+            return statistics.median(times), "cuda events, median of 3 (after 2 warm-up calls)", peak
+        ms = self.do_bench(fn, warmup=25, rep=100, return_mode="median")
+        return ms, "triton.testing.do_bench median (warmup 25 ms, rep 100 ms)", peak
+
+    def warm(self, model_id, D, T, B):
+        """Run a shape once forward and once forward+backward (warm-up pass), then free it."""
+        torch = self.torch
+        ad = self.ads[model_id]
+        try:
+            x = self._inputs(model_id, D, T, B)
+            with torch.no_grad():
+                o = ad.run(x)
+            o = ad.run(x)
+            torch.autograd.grad(o, [x[n] for n in ad.grads], torch.ones_like(o), allow_unused=True)
+            if self.cuda:
+                torch.cuda.synchronize()
+        except torch.cuda.OutOfMemoryError as exc:
+            raise OutOfMemory(str(exc).split("\n")[0]) from None
+        finally:
+            self.inputs.clear()
+            if self.cuda:
+                torch.cuda.empty_cache()
 
     def time(self, model_id, D, T, B, mode):
         torch = self.torch
@@ -187,14 +211,7 @@ class TorchBackend:
                 def fn():
                     o = ad.run(x)
                     return torch.autograd.grad(o, leaves, do, allow_unused=True)
-            ms, method = self._bench(fn)
-            peak = None
-            if self.cuda:
-                torch.cuda.synchronize()
-                torch.cuda.reset_peak_memory_stats()
-                fn()
-                torch.cuda.synchronize()
-                peak = int(torch.cuda.max_memory_allocated())
+            ms, method, peak = self._bench(fn)
         except torch.cuda.OutOfMemoryError as exc:
             self.inputs.clear()
             torch.cuda.empty_cache()
@@ -294,6 +311,8 @@ def main(argv=None) -> int:
     ap.add_argument("--deadline", type=float, default=time.time() + 600)
     ap.add_argument("--start-variant", action="append", default=[])
     ap.add_argument("--no-decode", action="store_true")
+    ap.add_argument("--warmup-only", action="store_true")
+    ap.add_argument("--carry", default=None, help="JSON {model: entry} from a warm-up pass (passed checks)")
     args = ap.parse_args(argv)
 
     if args.calibrate:
@@ -304,7 +323,8 @@ def main(argv=None) -> int:
     models = [m for m in args.models.split(",") if m]
     plan = Plan(lengths=[int(t) for t in args.lengths.split(",") if t],
                 head_dims=[int(d) for d in args.head_dims.split(",") if d], tokens=args.tokens,
-                tolerance=args.tolerance, decode=not args.no_decode)
+                tolerance=args.tolerance, decode=not args.no_decode, warmup_only=args.warmup_only,
+                skip_check=bool(args.carry))
     start_variants = {kv.split("=")[0]: int(kv.split("=")[1]) for kv in args.start_variant}
     doc = {"models": {}}
 
@@ -314,6 +334,11 @@ def main(argv=None) -> int:
 
     backend = TorchBackend()
     bases = {m: results.catalog_fields(m) for m in models}
+    if args.carry:
+        carried = json.loads(open(args.carry).read())
+        for m in models:
+            if m in carried:
+                bases[m]["checks"] = carried[m].get("checks", [])
     run_models(backend, models, plan, sink, args.deadline, bases, start_variants)
     _atomic_write(args.out, doc)
     return 0

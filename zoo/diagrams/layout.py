@@ -130,7 +130,8 @@ class Layout:
 
 
 def _inputs(ops: list[Op]) -> dict[str, list[str]]:
-    return {op.id: (op.in_ if op.in_ is not None else [ops[i - 1].id if i else INPUT]) for i, op in enumerate(ops)}
+    return {op.id: (op.in_ if op.in_ is not None else [ops[i - 1].id if i else INPUT])
+            for i, op in enumerate(ops)}
 
 
 def tag_widths(tags: list[str]) -> list[float]:
@@ -159,7 +160,8 @@ def op_box(op: Op, mixer_lines: list[str] | None = None, tags: list[str] | None 
         return Box(op.id, op.op, "mixer", mixer_lines, op.description(), w, h, sizes=sizes,
                    extra={"tags": list(tags or [])})
     text = op.text()
-    return Box(op.id, op.op, "rect", [text], op.description(), text_width(text) + 2 * PAD_X, BOX_H, sizes=[FONT])
+    return Box(op.id, op.op, "rect", [text], op.description(), text_width(text) + 2 * PAD_X, BOX_H,
+               sizes=[FONT])
 
 
 class _Grid:
@@ -185,7 +187,8 @@ def layout_block(ops: list[Op], mixer_lines: dict[str, list[str]], input_label: 
     """
     ins = _inputs(ops)
     boxes: dict[str, Box] = {}
-    term_in = Box(INPUT, "terminal", "terminal", [input_label], "The block input: one token's feature vector.",
+    term_in = Box(INPUT, "terminal", "terminal", [input_label],
+                  "The block input: one token's feature vector.",
                   text_width(input_label, FONT_SMALL) + 4, TERMINAL_H, sizes=[FONT_SMALL])
     boxes[INPUT] = term_in
     grid = _Grid()
@@ -201,7 +204,7 @@ def layout_block(ops: list[Op], mixer_lines: dict[str, list[str]], input_label: 
     spine = [ops[-1].id]
     while spine[-1] != INPUT:
         spine.append(ins[spine[-1]][0] if spine[-1] in ins else INPUT)
-    for below, above in zip(spine, spine[1:]):
+    for below, above in zip(spine, spine[1:], strict=False):
         grid.box[(rank[below], 0)] = below
         for q in range(rank[above] + 1, rank[below]):
             grid.wire.setdefault((q, 0), set()).add(above)
@@ -227,9 +230,9 @@ def layout_block(ops: list[Op], mixer_lines: dict[str, list[str]], input_label: 
 
     last = ops[-1]
     out_r = boxes[last.id].rank + 1
-    term_out = Box("output", "terminal", "terminal", [output_label], "The block output, passed to the next layer.",
-                   text_width(output_label, FONT_SMALL) + 4, TERMINAL_H, rank=out_r, col=boxes[last.id].col,
-                   sizes=[FONT_SMALL])
+    term_out = Box("output", "terminal", "terminal", [output_label],
+                   "The block output, passed to the next layer.", text_width(output_label, FONT_SMALL) + 4,
+                   TERMINAL_H, rank=out_r, col=boxes[last.id].col, sizes=[FONT_SMALL])
     boxes["output"] = term_out
     routes[(last.id, "output")] = "straight"
 
@@ -461,7 +464,8 @@ def _simplify(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Drop repeated and collinear middle points."""
     out: list[tuple[float, float]] = []
     for p in pts:
-        if out and math.isclose(out[-1][0], p[0], abs_tol=0.01) and math.isclose(out[-1][1], p[1], abs_tol=0.01):
+        if out and math.isclose(out[-1][0], p[0], abs_tol=0.01) and \
+                math.isclose(out[-1][1], p[1], abs_tol=0.01):
             continue
         if len(out) >= 2:
             (x0, y0), (x1, y1) = out[-2], out[-1]
@@ -502,7 +506,7 @@ def find_overlaps(lay: Layout) -> list[str]:
             if _rects_overlap(a, b):
                 problems.append(f"boxes '{a.id}' and '{b.id}' overlap")
     for w in lay.wires:
-        for p, q in zip(w.points, w.points[1:]):
+        for p, q in zip(w.points, w.points[1:], strict=False):
             if not (math.isclose(p[0], q[0], abs_tol=0.01) or math.isclose(p[1], q[1], abs_tol=0.01)):
                 problems.append(f"wire {w.src}->{w.dst} has a diagonal segment")
             for b in bs:
@@ -510,7 +514,7 @@ def find_overlaps(lay: Layout) -> list[str]:
                     continue
                 if _segment_hits_box(p, q, b):
                     problems.append(f"wire {w.src}->{w.dst} crosses box '{b.id}'")
-    segs = [(w, p, q) for w in lay.wires for p, q in zip(w.points, w.points[1:])]
+    segs = [(w, p, q) for w in lay.wires for p, q in zip(w.points, w.points[1:], strict=False)]
     for i, (w1, p1, q1) in enumerate(segs):
         for w2, p2, q2 in segs[i + 1:]:
             if w1.src == w2.src:
@@ -518,7 +522,7 @@ def find_overlaps(lay: Layout) -> list[str]:
             if _collinear_overlap(p1, q1, p2, q2):
                 problems.append(f"wires {w1.src}->{w1.dst} and {w2.src}->{w2.dst} run along the same line")
     for b in bs:
-        for t, s in zip(b.lines, b.sizes or [FONT] * len(b.lines)):
+        for t, s in zip(b.lines, b.sizes or [FONT] * len(b.lines), strict=False):
             need = text_width(t, s) + (2 if b.shape in ("circle", "terminal", "bracket") else 2 * PAD_X - 4)
             if need > b.w + 0.5:
                 problems.append(f"text {t!r} is wider than box '{b.id}'")

@@ -17,8 +17,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
-from zoo.diagrams.layout import (FONT, FONT_SMALL, MARGIN, PAD_X, TAG_FONT, TAG_GAP, TAG_H, Box, Layout,
-                                 caption_text, find_overlaps, layout_block, tag_widths, text_width, wrap)
+from zoo.diagrams.layout import (
+    FONT,
+    FONT_SMALL,
+    MARGIN,
+    TAG_FONT,
+    TAG_GAP,
+    TAG_H,
+    Box,
+    Layout,
+    caption_text,
+    find_overlaps,
+    layout_block,
+    tag_widths,
+    text_width,
+    wrap,
+)
 from zoo.diagrams.spec import INPUT, BlockSpec, ResolvedBlock, resolve_block
 
 # Used when a var() is not defined by the page (standalone SVG): the registry taxonomy's colours.
@@ -125,7 +139,7 @@ def describe_block(model, block: ResolvedBlock) -> str:
     texts = {INPUT: "the input"}
     parts = []
     prev = INPUT
-    for i, op in enumerate(block.ops):
+    for op in block.ops:
         ins = op.in_ if op.in_ is not None else [prev]
         t = "the mixer" if op.op == "mixer" else op.text()
         if op.op == "mixer":
@@ -148,11 +162,13 @@ def describe_block(model, block: ResolvedBlock) -> str:
     return head + "; then ".join(parts) + "." + tail
 
 
-def render_block_svg(model, spec, size: str = "card", standalone: bool = False, check: bool = True) -> str:
+def render_block_svg(model, spec, size: str = "card", standalone: bool = False, check: bool = True,
+                     embed_style: bool = True) -> str:
     """SVG of one model's block. ``spec``: the registry, a mapping id -> BlockSpec, or a ResolvedBlock.
 
     size 'card' fits a card column and a phone (scales down with max-width:100%); 'page' is 1.4x larger.
     With ``check``, a layout that fails the overlap audit raises (a bug in the layout, never silently drawn).
+    ``embed_style=False`` leaves out the <style> element, for pages that already carry it once (it is global).
     """
     if size not in SCALE:
         raise ValueError(f"size must be 'card' or 'page', got {size!r}")
@@ -162,12 +178,13 @@ def render_block_svg(model, spec, size: str = "card", standalone: bool = False, 
         if problems:
             raise RuntimeError(f"block of '{block.model_id}' has layout problems: {'; '.join(problems)}")
     label = describe_block(model, block)
-    return svg_document(lay, label, size, standalone, extra_class=f"zb-block zb-{size}",
-                        data={"model": block.model_id})
+    return svg_document(lay, label, size, standalone or embed_style, extra_class=f"zb-block zb-{size}",
+                        data={"model": block.model_id}, xml_header=standalone)
 
 
-def svg_document(lay: Layout, label: str, size: str, standalone: bool, extra_class: str = "",
-                 data: dict | None = None, hint: str = "Hover or focus a box to see what it does.") -> str:
+def svg_document(lay: Layout, label: str, size: str, style: bool, extra_class: str = "",
+                 data: dict | None = None, hint: str = "Hover or focus a box to see what it does.",
+                 xml_header: bool = False) -> str:
     scale = SCALE[size]
     w, h = lay.width, lay.height
     attrs = {
@@ -182,8 +199,8 @@ def svg_document(lay: Layout, label: str, size: str, standalone: bool, extra_cla
     for k, v in (data or {}).items():
         attrs[f"data-{k}"] = v
     head = "<svg " + " ".join(f'{k}="{escape(str(v))}"' for k, v in attrs.items()) + ">"
-    out = [head, f"<title>{escape(label)}</title>", f"<style>{STYLE}</style>"]
-    if standalone:
+    out = [head, f"<title>{escape(label)}</title>"] + ([f"<style>{STYLE}</style>"] if style else [])
+    if xml_header:
         out.insert(0, '<?xml version="1.0" encoding="UTF-8"?>\n')
     out.append('<defs><marker id="zb-arrow" viewBox="0 0 8 8" refX="7.5" refY="4" markerWidth="7" '
                'markerHeight="7" orient="auto-start-reverse"><path class="zb-arrow" d="M0,0 L8,4 L0,8 z"/>'
@@ -254,8 +271,9 @@ def _box_svg(b: Box, lay: Layout) -> str:
         label += " (decay: " + ", ".join(_decay_label(d) for d in b.extra["decay"]) + ")"
     tip = f"{label}: {b.desc}"
     family = FAMILY.get(b.op, "mixer" if b.shape == "mixer" else "merge")
+    # the <title> child is the group's accessible name (SVG-AAM), so no aria-label repeating it
     g = [f'<g class="zb-op zb-{family}" data-op="{escape(b.op)}" data-id="{escape(b.id)}" tabindex="0" '
-         f'role="img" aria-label="{escape(tip)}"><title>{escape(tip)}</title>']
+         f'role="img"><title>{escape(tip)}</title>']
     if b.shape == "circle":
         g.append(f'<circle class="zb-circle" cx="{b.cx:.1f}" cy="{b.cy:.1f}" r="{b.w / 2:.1f}"/>'
                  f'<text x="{b.cx:.1f}" y="{b.cy + 4.4:.1f}" font-size="{b.sizes[0]}" '
@@ -267,8 +285,9 @@ def _box_svg(b: Box, lay: Layout) -> str:
     elif b.shape == "mixer":
         ro = b.extra.get("readout") or "linear"
         col = f"var(--zoo-readout-{ro},{DEFAULT_READOUT.get(ro, '#4f46e5')})"
-        g.append(f'<rect class="zb-box zb-readout-{escape(ro)}" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" '
-                 f'height="{b.h:.1f}" rx="6" style="fill:{col};fill-opacity:.16;stroke:{col};stroke-width:1.6"/>')
+        g.append(f'<rect class="zb-box zb-readout-{escape(ro)}" x="{b.x:.1f}" y="{b.y:.1f}" '
+                 f'width="{b.w:.1f}" height="{b.h:.1f}" rx="6" '
+                 f'style="fill:{col};fill-opacity:.16;stroke:{col};stroke-width:1.6"/>')
         g.append(_text_lines(b))
         g.append(_decay_tags(b))
     else:
@@ -283,11 +302,12 @@ def _box_svg(b: Box, lay: Layout) -> str:
 
 
 
-def render_stack_svg(hybrid, registry, size: str = "page", link_prefix: str = "", check: bool = True) -> str:
+def render_stack_svg(hybrid, registry, size: str = "page", link_prefix: str = "", check: bool = True,
+                     embed_style: bool = True) -> str:
     """A hybrid's layer stack (see zoo.diagrams.stack); kept here so both renderers live behind one import."""
     from zoo.diagrams.stack import render_stack_svg as _render
 
-    return _render(hybrid, registry, size=size, link_prefix=link_prefix, check=check)
+    return _render(hybrid, registry, size=size, link_prefix=link_prefix, check=check, embed_style=embed_style)
 
 
 __all__ = ["render_block_svg", "render_stack_svg", "block_layout", "describe_block", "diagram_css",

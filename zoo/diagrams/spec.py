@@ -50,10 +50,11 @@ OPS: dict[str, tuple[str, str]] = {
     "residual": ("+", "Residual connection: adds the skip input back, so the block learns a correction."),
     "ffn": ("FFN", "Feed-forward network (MLP) applied to each token: expand, nonlinearity, project back."),
     "moe": ("MoE", "Mixture-of-experts feed-forward: a router sends each token to a few expert MLPs."),
-    "shift": ("Token shift", "Mixes each token with the previous token (a learned per-channel interpolation)."),
+    "shift": ("Token shift", "Mixes each token with the previous token (a learned per-channel "
+                             "interpolation)."),
     "feature_map": ("φ(·)", "Feature map applied to queries and keys before the linear readout."),
-    "rotary": ("RoPE", "Rotates pairs of query/key channels by position-dependent angles, so scores depend on "
-                       "relative position."),
+    "rotary": ("RoPE", "Rotates pairs of query/key channels by position-dependent angles, so scores "
+                       "depend on relative position."),
 }
 # Stream names are ASCII in YAML; boxes show the usual symbols.
 SYMBOLS = {"alpha": "α", "beta": "β", "gamma": "γ", "dt": "Δ", "lam": "λ", "eta": "η", "phi": "φ",
@@ -102,7 +103,7 @@ class Op(_Strict):
                                   description="ids of the ops this one reads; default: the previous op")
     label: str | None = Field(default=None, max_length=28, description="short box text; default from op/kind")
     kind: str | None = Field(default=None, max_length=24,
-                             description="variant shown in the box: RMSNorm, SiLU, sigmoid, GroupNorm, k=4 ...")
+                             description="variant shown in the box: RMSNorm, SiLU, GroupNorm, k=4 ...")
     produces: list[str] = Field(default_factory=list,
                                 description="streams this projection creates: q, k, v, alpha, beta, z ...")
     streams: list[str] = Field(default_factory=list,
@@ -143,8 +144,9 @@ class Op(_Strict):
         """The box text: label, or the op's default label with its kind and streams."""
         if self.label:
             return self.label
-        base = self.kind if (self.kind and self.op in ("activation", "norm", "feature_map")) else OPS[self.op][0]
-        if self.kind and self.op not in ("activation", "norm", "feature_map"):
+        named = ("activation", "norm", "feature_map")      # the kind *is* the name (SiLU, RMSNorm, ...)
+        base = self.kind if (self.kind and self.op in named) else OPS[self.op][0]
+        if self.kind and self.op not in named:
             base = f"{base} {self.kind}"
         if self.produces:
             return f"{base} → {', '.join(symbol(x) for x in self.produces)}"
@@ -195,7 +197,7 @@ class BlockSpec(_Strict):
     norm_position: Literal["pre", "post", "none"] | None = Field(
         default=None, description="where the residual-branch norm sits (pre-norm, post-norm, none)")
     source: str | None = Field(default=None, max_length=320,
-                               description="where in the paper the block is drawn/described (figure, section)")
+                               description="where the paper draws or describes the block (figure, section)")
     ops: list[Op] | None = None
     override: list[Op] = Field(default_factory=list, description="replace inherited ops with the same id")
     add: list[Op] = Field(default_factory=list, description="new ops, each with 'after: <id>'")
@@ -250,12 +252,14 @@ def check_graph(ops: list[Op], where: tuple = ("ops",)) -> None:
     consumed: set[str] = set()
     for i, op in enumerate(ops):
         if op.id in seen:
-            _raise_at((*where, i, "id"), f"op id '{op.id}' is used twice (first at {where[-1]}[{seen[op.id]}])")
+            _raise_at((*where, i, "id"),
+                      f"op id '{op.id}' is used twice (first at {where[-1]}[{seen[op.id]}])")
         ins = op.in_ if op.in_ is not None else [ops[i - 1].id if i else INPUT]
         lo, hi = ARITY[op.op]
         if len(ins) < lo or (hi is not None and len(ins) > hi):
             want = f"exactly {lo}" if lo == hi else f"at least {lo}" if hi is None else f"{lo} to {hi}"
-            _raise_at((*where, i, "in"), f"op '{op.id}' ({op.op}) takes {want} input(s), got {len(ins)}: {ins}")
+            _raise_at((*where, i, "in"),
+                      f"op '{op.id}' ({op.op}) takes {want} input(s), got {len(ins)}: {ins}")
         avail: set[str] = set()
         for j, ref in enumerate(ins):
             if ref != INPUT and ref not in seen:
@@ -275,8 +279,8 @@ def check_graph(ops: list[Op], where: tuple = ("ops",)) -> None:
         if op.streams:
             missing = [s for s in op.streams if s not in avail]
             if missing and avail:
-                _raise_at((*where, i, "streams"), f"op '{op.id}' acts on {missing}, but its inputs carry only "
-                                             f"{sorted(avail)}")
+                _raise_at((*where, i, "streams"),
+                          f"op '{op.id}' acts on {missing}, but its inputs carry only {sorted(avail)}")
         seen[op.id] = i
         # streams pass through shape-preserving ops; a mixer/FFN/residual output is a new, unnamed tensor
         if op.produces:
@@ -461,7 +465,8 @@ class HybridSpec(_Strict):
         """The full stack, one entry per sublayer-kind copy (count expanded), bottom to top."""
         out: list[HybridLayer] = []
         if self.pattern is not None:
-            return [self.legend[ch].model_copy(update={"count": 1}) for ch in self.pattern if ch in self.legend]
+            return [self.legend[ch].model_copy(update={"count": 1})
+                    for ch in self.pattern if ch in self.legend]
         for g in self.stack or []:
             for _ in range(g.repeat):
                 for lay in g.layers:
@@ -508,14 +513,29 @@ def check_hybrid_mixers(hybrids: list[HybridSpec], model_ids: set[str]) -> list[
     for h, hyb in enumerate(hybrids):
         for ch, lay in hyb.legend.items():
             if lay.mixer is not None and lay.mixer not in model_ids:
-                problems.append(((h, "legend", ch, "mixer"), f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a "
-                                                            "zoo model id"))
+                problems.append(((h, "legend", ch, "mixer"),
+                                 f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a zoo model id"))
         if hyb.paper_from is not None and hyb.paper_from not in model_ids:
-            problems.append(((h, "paper_from"), f"hybrid '{hyb.id}': paper_from '{hyb.paper_from}' is not a zoo "
-                                                "model id"))
+            problems.append(((h, "paper_from"),
+                             f"hybrid '{hyb.id}': paper_from '{hyb.paper_from}' is not a zoo model id"))
         for g, grp in enumerate(hyb.stack or []):
             for j, lay in enumerate(grp.layers):
                 if lay.mixer is not None and lay.mixer not in model_ids:
                     problems.append(((h, "stack", g, "layers", j, "mixer"),
                                      f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a zoo model id"))
+    return problems
+
+
+def check_blocks(blocks: Mapping[str, BlockSpec]) -> list[BlockSpecError]:
+    """Resolve every block (extends chains, inherited edits); return the problems instead of raising.
+
+    For the registry's cross-checks: each error has ``model_id`` and ``path`` relative to that model's
+    ``block`` mapping, so the caller can point at the YAML line of ('models', i, 'block', *path).
+    """
+    problems = []
+    for mid in blocks:
+        try:
+            resolve_block(mid, blocks)
+        except BlockSpecError as err:
+            problems.append(err)
     return problems

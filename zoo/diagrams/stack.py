@@ -7,8 +7,8 @@ group    a repeated unit of rows (a StackGroup with repeat > 1), marked by a bra
 run      consecutive identical layers collapsed into one row (pattern stacks such as 'M-M--' collapse '--')
 
 Rows are read top to bottom (input at the top), like the block diagrams. Mixer boxes carry the address of
-that mixer's page (data-href) and take the readout colour of the cards; FFN boxes say MLP or MoE; a dashed border marks a block
-whose weights are shared between its applications (Zamba).
+that mixer's page (data-href) and take the readout colour of the cards; FFN boxes say MLP or MoE; a dashed
+border marks a block whose weights are shared between its applications (Zamba).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ def _rows(hybrid: HybridSpec) -> list[tuple[int, list[tuple[HybridLayer, int]]]]
         groups = [(g.repeat, [lay for lay in g.layers]) for g in hybrid.stack or []]
     out = []
     for repeat, layers in groups:
+        if hybrid.layer_unit == "sublayer":
+            layers = _pair_sublayers(layers)
         rows: list[tuple[HybridLayer, int]] = []
         for lay in layers:
             key = lay.model_copy(update={"count": 1})
@@ -42,6 +44,20 @@ def _rows(hybrid: HybridSpec) -> list[tuple[int, list[tuple[HybridLayer, int]]]]
             else:
                 rows.append((key, lay.count))
         out.append((repeat, rows))
+    return out
+
+
+def _pair_sublayers(layers: list[HybridLayer]) -> list[HybridLayer]:
+    """Draw a mixer sublayer and the FFN sublayer right after it on one row (display only: the paper still
+    counts them as two layers), so pattern stacks like 'M-M-M--' take half the height."""
+    out: list[HybridLayer] = []
+    for lay in layers:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.mixer and prev.ffn is None and lay.mixer is None and lay.ffn
+                and prev.count == 1 and lay.count == 1):
+            out[-1] = prev.model_copy(update={"ffn": lay.ffn})
+        else:
+            out.append(lay)
     return out
 
 
@@ -74,8 +90,8 @@ def stack_layout(hybrid: HybridSpec, models: dict) -> Layout:
             if lay.mixer:
                 m = models.get(lay.mixer)
                 name = getattr(m, "name", lay.mixer)
-                b = Box(rid + "m", "mixer", "layer", [_mixer_text(lay, models)],
-                        f"{name} layer" + (" (weights shared between its applications)" if lay.shared else ""),
+                shared = " (weights shared between its applications)" if lay.shared else ""
+                b = Box(rid + "m", "mixer", "layer", [_mixer_text(lay, models)], f"{name} layer{shared}",
                         mixer_w, ROW_H, sizes=[FONT])
                 b.extra = {"readout": getattr(m, "readout", None), "href": f"models/{lay.mixer}/",
                            "mixer": lay.mixer, "shared": lay.shared}
@@ -84,8 +100,8 @@ def stack_layout(hybrid: HybridSpec, models: dict) -> Layout:
             x += mixer_w + 6
             if lay.ffn:
                 label = "MoE" if lay.ffn == "moe" else "MLP"
-                b = Box(rid + "f", lay.ffn, "ffn", [label], "Mixture-of-experts feed-forward" if lay.ffn == "moe"
-                        else "Feed-forward MLP", FFN_W, ROW_H, sizes=[FONT])
+                what = "Mixture-of-experts feed-forward" if lay.ffn == "moe" else "Feed-forward MLP"
+                b = Box(rid + "f", lay.ffn, "ffn", [label], what, FFN_W, ROW_H, sizes=[FONT])
                 b.extra = {"shared": lay.shared}
                 b.x, b.y = x, y
                 boxes.append(b)
@@ -104,8 +120,9 @@ def stack_layout(hybrid: HybridSpec, models: dict) -> Layout:
             b.x, b.y = MARGIN, g_top
             boxes.append(b)
         y += GROUP_GAP - ROW_GAP
-    bottom = Box("output", "terminal", "terminal", ["output (LM head)"], "Final norm and language-model head.",
-                 text_width("output (LM head)", FONT_SMALL) + 4, 14.0, sizes=[FONT_SMALL])
+    bottom = Box("output", "terminal", "terminal", ["output (LM head)"],
+                 "Final norm and language-model head.", text_width("output (LM head)", FONT_SMALL) + 4, 14.0,
+                 sizes=[FONT_SMALL])
     bottom.x, bottom.y = x0, y
     boxes.append(bottom)
     width = max(b.x + b.w for b in boxes) + MARGIN
@@ -131,7 +148,7 @@ def describe_stack(hybrid: HybridSpec, models: dict) -> str:
 
 
 def render_stack_svg(hybrid: HybridSpec, registry, size: str = "page", link_prefix: str = "",
-                     check: bool = True) -> str:
+                     check: bool = True, embed_style: bool = True) -> str:
     """SVG of a hybrid's layer stack; mixer boxes link to ``link_prefix + models/<id>/``."""
     models = {m.id: m for m in getattr(registry, "all_models", ())} if not isinstance(registry, dict) \
         else registry
@@ -143,9 +160,9 @@ def render_stack_svg(hybrid: HybridSpec, registry, size: str = "page", link_pref
     label = describe_stack(hybrid, models)
     scale = SCALE[size] * 0.8
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="zb zb-stack" viewBox="0 0 {lay.width:.1f} '
-           f'{lay.height:.1f}" width="{lay.width * scale:.0f}" height="{lay.height * scale:.0f}" role="group" '
-           f'aria-label="{escape(label)}" data-hybrid="{escape(hybrid.id)}">',
-           f"<title>{escape(label)}</title>", f"<style>{STYLE}</style>"]
+           f'{lay.height:.1f}" width="{lay.width * scale:.0f}" height="{lay.height * scale:.0f}" '
+           f'role="group" aria-label="{escape(label)}" data-hybrid="{escape(hybrid.id)}">',
+           f"<title>{escape(label)}</title>"] + ([f"<style>{STYLE}</style>"] if embed_style else [])
     for b in lay.boxes:
         out.append(_stack_box(b, link_prefix))
     out.append("</svg>")
@@ -162,8 +179,8 @@ def _stack_box(b: Box, prefix: str) -> str:
         return (f'<g class="zb-repeat" data-repeat="{escape(b.lines[0])}"><title>{escape(b.desc)}</title>'
                 f'<path class="zb-wire" d="M{x1:.1f},{b.y:.1f} L{x1 - 5:.1f},{b.y:.1f} L{x1 - 5:.1f},'
                 f'{b.y + b.h:.1f} L{x1:.1f},{b.y + b.h:.1f}"/>'
-                f'<text x="{b.x:.1f}" y="{b.y + b.h / 2 + 4:.1f}" font-size="{FONT}">{escape(b.lines[0])}</text>'
-                "</g>")
+                f'<text x="{b.x:.1f}" y="{b.y + b.h / 2 + 4:.1f}" font-size="{FONT}">'
+                f"{escape(b.lines[0])}</text></g>")
     dash = ' stroke-dasharray="4 3"' if b.extra.get("shared") else ""
     if b.shape == "layer":
         ro = b.extra.get("readout") or "linear"
@@ -173,12 +190,12 @@ def _stack_box(b: Box, prefix: str) -> str:
         # The page lists the same links as HTML under the stack; calculator.js makes the boxes clickable.
         return (f'<g class="zb-op zb-mixer" data-href="{escape(prefix + b.extra["href"])}" data-op="mixer" '
                 f'data-mixer="{escape(b.extra["mixer"])}"><title>{escape(tip)}</title>'
-                f'<rect class="zb-box" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" rx="4" '
-                f'style="fill:{col};fill-opacity:.16;stroke:{col};stroke-width:1.4"{dash}/>'
-                f'<text x="{b.cx:.1f}" y="{ty:.1f}" font-size="{FONT}" text-anchor="middle">{escape(b.lines[0])}'
-                "</text></g>")
+                f'<rect class="zb-box" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" '
+                f'rx="4" style="fill:{col};fill-opacity:.16;stroke:{col};stroke-width:1.4"{dash}/>'
+                f'<text x="{b.cx:.1f}" y="{ty:.1f}" font-size="{FONT}" text-anchor="middle">'
+                f"{escape(b.lines[0])}</text></g>")
     # feed-forward box
     return (f'<g class="zb-op zb-ffn" data-op="{escape(b.op)}"><title>{escape(b.desc)}</title>'
-            f'<rect class="zb-box" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" rx="4"{dash}/>'
-            f'<text x="{b.cx:.1f}" y="{ty:.1f}" font-size="{FONT}" text-anchor="middle">{escape(b.lines[0])}'
-            "</text></g>")
+            f'<rect class="zb-box" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" '
+            f'rx="4"{dash}/><text x="{b.cx:.1f}" y="{ty:.1f}" font-size="{FONT}" text-anchor="middle">'
+            f"{escape(b.lines[0])}</text></g>")

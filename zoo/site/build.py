@@ -42,13 +42,20 @@ class BuildReport:
         )
 
 
-def build(out: Path, include_drafts: bool = False, site_url: str = "http://127.0.0.1:8000/",
-          registry_path: Path | None = None, root: Path = ROOT) -> BuildReport:
+def build(
+    out: Path,
+    include_drafts: bool = False,
+    site_url: str = "http://127.0.0.1:8000/",
+    registry_path: Path | None = None,
+    root: Path = ROOT,
+) -> BuildReport:
     """Build the site of the project at ``root`` (templates, docs, kernels, node_modules) into ``out``."""
     start = time.perf_counter()
     registry_path = registry_path or root / "models.yaml"
     # raises RegistryError
-    reg = registry_mod.load(registry_path, include_drafts=include_drafts, kernels_dir=root / registry_mod.KERNELS)
+    reg = registry_mod.load(
+        registry_path, include_drafts=include_drafts, kernels_dir=root / registry_mod.KERNELS
+    )
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".zoo-build-", dir=out.parent))
@@ -100,8 +107,10 @@ def check_tex(ctx: BuildContext, filename: str) -> None:
             try:
                 ctx.tex.render(tex, display=True)
             except TexError as err:
-                problems.append(f"{filename}: model '{m.id}': {name} does not render: {err.message}; "
-                                "expected KaTeX-compatible TeX")
+                problems.append(
+                    f"{filename}: model '{m.id}': {name} does not render: {err.message}; "
+                    "expected KaTeX-compatible TeX"
+                )
     if problems:
         raise BuildError("\n".join(problems))
 

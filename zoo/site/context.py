@@ -63,7 +63,7 @@ class BuildContext:
         self.card_slots.setdefault(model_id, []).append(Markup(html))
 
     def add_page_section(self, model_id: str, title: str, html: Markup, order: int = 50) -> None:
-        """A titled section on the model page; sections are sorted by ``order`` (equations are 10, lineage 80)."""
+        """A titled section on the model page, sorted by ``order`` (equations are 10, lineage 80)."""
         self.page_sections.setdefault(model_id, []).append((order, title, Markup(html)))
 
     def add_nav(self, title: str, rel_md_path: str) -> None:

@@ -7,7 +7,7 @@ palette gets a lighter tint of the same hue so badges stay readable on the slate
 
 def _tint(hex_colour: str, amount: float = 0.45) -> str:
     """Mix a #rrggbb colour with white; amount 0 keeps it, 1 gives white."""
-    rgb = [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+    rgb = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in rgb)
 
 
@@ -20,12 +20,19 @@ def stylesheet(taxonomy) -> str:
             light.append(f"  {var}: {facet.colour};")
             dark.append(f"  {var}: {_tint(facet.colour)};")
             rules.append(f".zoo-badge--{kind}-{key}, .zoo-chip--{kind}-{key} {{ --c: var({var}); }}")
-    return "\n".join([
-        "/* Generated from the taxonomy in models.yaml by zoo/site/facets.py; do not edit. */",
-        ":root {", *light, "}",
-        '[data-md-color-scheme="slate"] {', *dark, "}",
-        *rules, "",
-    ])
+    return "\n".join(
+        [
+            "/* Generated from the taxonomy in models.yaml by zoo/site/facets.py; do not edit. */",
+            ":root {",
+            *light,
+            "}",
+            '[data-md-color-scheme="slate"] {',
+            *dark,
+            "}",
+            *rules,
+            "",
+        ]
+    )
 
 
 def generate(ctx) -> None:

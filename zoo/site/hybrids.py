@@ -23,13 +23,16 @@ def generate(ctx) -> None:
     reg = ctx.registry
     blocks = blocks_of(reg)
     memory_of = {}
+    # The diagram <style> is global once on a page: the zoo page gets it with the first card only.
+    first_card = True
     for m in reg.models:
         if m.id not in blocks:
             continue
         block = resolve_block(m.id, blocks)
         if block.memory is not None:
             memory_of[m.id] = block.memory
-        card = render_block_svg(m, block, size="card")
+        card = render_block_svg(m, block, size="card", embed_style=first_card)
+        first_card = False
         ctx.add_card_slot(m.id, Markup(ctx.render("hybrids_block_card.html.j2", m=m, svg=Markup(card))))
         page = render_block_svg(m, block, size="page")
         ctx.add_page_section(m.id, "Architecture block", Markup(ctx.render(
@@ -55,7 +58,7 @@ def generate(ctx) -> None:
                               "kv_bytes": mem["kv"], "state_bytes": mem["state"]})
         rows.append({
             "h": h, "paper": paper, "link": link, "table": table,
-            "svg": Markup(render_stack_svg(h, reg, size="page", link_prefix=root)),
+            "svg": Markup(render_stack_svg(h, reg, size="page", link_prefix=root, embed_style=not rows)),
             "composition": composition(h, reg.by_id),
             "mixers": [reg.by_id[mid] for mid in dict.fromkeys(lay.mixer for lay in h.layers() if lay.mixer)
                        if mid in reg.by_id],
@@ -78,6 +81,7 @@ def composition(h, by_id) -> list[dict]:
     out = []
     for key, c in counts.items():
         m = by_id.get(key)
-        out.append({"key": key, "label": m.name if m else key.upper(), "count": c,
-                    "pct": round(100 * c / total), "readout": m.readout if m else None})
+        label = m.name if m else {"moe": "MoE", "mlp": "MLP"}.get(key, key)
+        out.append({"key": key, "label": label, "count": c, "pct": round(100 * c / total),
+                    "readout": m.readout if m else None})
     return out

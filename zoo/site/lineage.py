@@ -34,7 +34,8 @@ def layout(registry: Registry) -> tuple[list[Node], dict[int, tuple[float, float
     depth = _depths(registry)
     per_lane_year = {
         (lane, y): sorted(
-            (m for m in registry.models if m.readout == lane and m.year == y), key=lambda m: (depth[m.id], m.id)
+            (m for m in registry.models if m.readout == lane and m.year == y),
+            key=lambda m: (depth[m.id], m.id),
         )
         for lane in LANES
         for y in years
@@ -108,16 +109,29 @@ def figure(registry: Registry, root_prefix: str) -> dict:
                     (x0, y0), (x1, y1) = pos[e.parent], pos[n.model.id]
                     xs += [x0, x1, None]
                     ys += [y0, y1, None]
-        traces.append({
-            "type": "scatter", "mode": "lines", "x": xs, "y": ys, "hoverinfo": "skip",
-            "name": "direct lineage" if kind == "direct" else "influence",
-            "line": {"dash": dash, "width": width, "color": "rgba(100,116,139,0.55)"},
-        })
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": xs,
+                "y": ys,
+                "hoverinfo": "skip",
+                "name": "direct lineage" if kind == "direct" else "influence",
+                "line": {"dash": dash, "width": width, "color": "rgba(100,116,139,0.55)"},
+            }
+        )
     # Filled by the browser on hover with the edges touching the hovered model.
-    traces.append({
-        "type": "scatter", "mode": "lines", "x": [], "y": [], "hoverinfo": "skip", "name": "highlight",
-        "line": {"width": 2.6, "color": "rgba(245,158,11,0.9)"},
-    })
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": [],
+            "y": [],
+            "hoverinfo": "skip",
+            "name": "highlight",
+            "line": {"width": 2.6, "color": "rgba(245,158,11,0.9)"},
+        }
+    )
     customdata = [
         [
             f"{root_prefix}models/{n.model.id}/",
@@ -130,41 +144,72 @@ def figure(registry: Registry, root_prefix: str) -> dict:
         ]
         for n in nodes
     ]
-    traces.append({
-        "type": "scatter",
-        "mode": "markers+text",
-        "name": "models",
-        "x": [n.x * 1.0 for n in nodes],
-        "y": [n.y for n in nodes],
-        "text": [n.model.short_name for n in nodes],
-        "textposition": "top center",
-        "textfont": {"size": LABEL_FONT_PX},
-        "customdata": customdata,
-        "hovertemplate": "<b>%{customdata[2]}</b> (%{customdata[3]})<br>%{customdata[4]}"
-        "<br>decay: %{customdata[5]}<extra></extra>",
-        "marker": {
-            "size": MARKER_PX,
-            "color": [tax.readouts[n.model.readout].colour for n in nodes],
-            "line": {"width": 1, "color": "rgba(255,255,255,0.8)"},
-        },
-    })
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers+text",
+            "name": "models",
+            "x": [n.x * 1.0 for n in nodes],
+            "y": [n.y for n in nodes],
+            "text": [n.model.short_name for n in nodes],
+            "textposition": "top center",
+            "textfont": {"size": LABEL_FONT_PX},
+            "customdata": customdata,
+            "hovertemplate": "<b>%{customdata[2]}</b> (%{customdata[3]})<br>%{customdata[4]}"
+            "<br>decay: %{customdata[5]}<extra></extra>",
+            "marker": {
+                "size": MARKER_PX,
+                "color": [tax.readouts[n.model.readout].colour for n in nodes],
+                "line": {"width": 1, "color": "rgba(255,255,255,0.8)"},
+            },
+        }
+    )
     width, height = plot_size(bands)
     lane_h = ROWS_PER_LANE * ROW_PX
     shapes, annotations = [], []
     for i, lane in enumerate(LANES):
         top = i * (lane_h + LANE_GAP_PX)
-        shapes.append({
-            "type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": top - 4, "y1": top + lane_h + 4,
-            "fillcolor": tax.readouts[lane].colour, "opacity": 0.06, "line": {"width": 0}, "layer": "below",
-        })
-        annotations.append({
-            "xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": top - 6, "yanchor": "bottom",
-            "text": f"{tax.readouts[lane].label} readout", "showarrow": False, "font": {"size": 11},
-        })
-    for year, (lo, hi) in bands.items():
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": top - 4,
+                "y1": top + lane_h + 4,
+                "fillcolor": tax.readouts[lane].colour,
+                "opacity": 0.06,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        annotations.append(
+            {
+                "xref": "paper",
+                "x": 0,
+                "xanchor": "left",
+                "yref": "y",
+                "y": top - 6,
+                "yanchor": "bottom",
+                "text": f"{tax.readouts[lane].label} readout",
+                "showarrow": False,
+                "font": {"size": 11},
+            }
+        )
+    for lo, _hi in bands.values():
         if lo > 0:
-            shapes.append({"type": "line", "x0": lo, "x1": lo, "yref": "paper", "y0": 0, "y1": 1,
-                           "line": {"width": 1, "color": "rgba(100,116,139,0.25)", "dash": "dot"}})
+            shapes.append(
+                {
+                    "type": "line",
+                    "x0": lo,
+                    "x1": lo,
+                    "yref": "paper",
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"width": 1, "color": "rgba(100,116,139,0.25)", "dash": "dot"},
+                }
+            )
     return {
         "data": traces,
         "layout": {
@@ -179,11 +224,14 @@ def figure(registry: Registry, root_prefix: str) -> dict:
                 "range": [-0.6, max(hi for _, hi in bands.values()) + 0.6],
                 "tickvals": [(lo + hi) / 2 for lo, hi in bands.values()],
                 "ticktext": [str(y) for y in bands],
-                "showgrid": False, "zeroline": False, "fixedrange": True,
+                "showgrid": False,
+                "zeroline": False,
+                "fixedrange": True,
             },
             "yaxis": {
                 "range": [len(LANES) * lane_h + LANE_GAP_PX, -ROW_PX],
-                "visible": False, "fixedrange": True,
+                "visible": False,
+                "fixedrange": True,
             },
             "shapes": shapes,
             "annotations": annotations,

@@ -37,15 +37,24 @@ def generate(ctx) -> None:
         sections = sorted(
             [
                 (10, "Equations", Markup(ctx.render("model_equations.html.j2", m=m))),
-                (80, "Lineage", Markup(ctx.render(
-                    "model_lineage.html.j2", parents=reg.parents(m), children=reg.children(m.id)))),
+                (
+                    80,
+                    "Lineage",
+                    Markup(
+                        ctx.render(
+                            "model_lineage.html.j2", parents=reg.parents(m), children=reg.children(m.id)
+                        )
+                    ),
+                ),
                 (90, "References", Markup(ctx.render("model_references.html.j2", m=m, bibtex=bibtex(m)))),
                 *ctx.page_sections.get(m.id, []),
             ],
             key=lambda s: s[0],
         )
         ctx.write(f"models/{m.id}.md", ctx.render("model.md.j2", m=m, slots=[], sections=sections))
-    ctx.add_nav("Models", [(m.name, f"models/{m.id}.md") for m in sorted(models, key=lambda m: m.name.lower())])
+    ctx.add_nav(
+        "Models", [(m.name, f"models/{m.id}.md") for m in sorted(models, key=lambda m: m.name.lower())]
+    )
 
     # The contributor guide lives at the repository root (where GitHub shows it) and on the site.
     ctx.write("contributing.md", (ctx.root / "CONTRIBUTING.md").read_text(encoding="utf-8"))

@@ -1,4 +1,5 @@
-"""The unified view: every model's state update side by side, in the shared notation, as one sortable table."""
+"""The unified view: every model's state update side by side in the shared notation, as a sortable table."""
+
 
 def generate(ctx) -> None:
     rows = sorted(ctx.registry.models, key=lambda m: (m.readout != "softmax", m.year, m.id))

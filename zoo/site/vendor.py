@@ -30,6 +30,8 @@ def copy_vendor(root: Path, docs: Path) -> None:
             src = src_dir / item
             if src.is_dir():
                 # KaTeX ships each font as woff2, woff and ttf; browsers we support all read woff2.
-                shutil.copytree(src, out / item, ignore=shutil.ignore_patterns("*.ttf", "*.woff"), dirs_exist_ok=True)
+                shutil.copytree(
+                    src, out / item, ignore=shutil.ignore_patterns("*.ttf", "*.woff"), dirs_exist_ok=True
+                )
             else:
                 shutil.copy2(src, out / item)

@@ -195,7 +195,7 @@ async function drawChart(el, data, layers, sizes, dtype, T) {
       margin: { l: 60, r: 10, t: 10, b: 45 },
       xaxis: { type: "log", title: { text: "context length (tokens)" }, tickvals: CONTEXTS.filter((_, i) => i % 2 === 0),
                ticktext: ["1K", "4K", "16K", "64K", "256K", "1M"] },
-      yaxis: { type: "log", title: { text: "GiB per sequence" } },
+      yaxis: { type: "log", dtick: 1, title: { text: "GiB per sequence" } },
       shapes: [{ type: "line", x0: T, x1: T, yref: "paper", y0: 0, y1: 1, line: { width: 1, dash: "dot" } }],
       legend: { orientation: "h", y: 1.12 },
     },

@@ -206,9 +206,10 @@ export function lines(canvas, { series, title: heading = "", xlabel = "", ylabel
   const { ctx, w, h, th } = setup(canvas);
   const n = series[0]?.y.length || 0;
   const ymax = range(series.flatMap((s) => Array.from(s.y)));
-  const box = { x0: 50, y0: 24, pw: w - 58, ph: h - 58, n, ymax, xlabel, ylabel };
+  const box = { x0: 50, y0: 40, pw: w - 58, ph: h - 74, n, ymax, xlabel, ylabel };
   title(ctx, th, heading, box.x0, box.pw);
   axes(ctx, th, box);
+  let lx = box.x0 + box.pw; // legend: one row under the title, right-aligned, entries from the right
   series.forEach((s, k) => {
     ctx.strokeStyle = SERIES[k % SERIES.length];
     ctx.lineWidth = 1.8;
@@ -220,12 +221,12 @@ export function lines(canvas, { series, title: heading = "", xlabel = "", ylabel
       else ctx.lineTo(x, y);
     });
     ctx.stroke();
-    // Legend, top right, one entry per series.
-    const ly = box.y0 + 8 + 15 * k;
-    const lx = box.x0 + box.pw - 8;
-    text(ctx, th, s.name, lx - 22, ly, { align: "right", size: 11 });
+    ctx.font = `11px ${th.font}`;
+    const width = ctx.measureText(s.name).width;
     ctx.fillStyle = SERIES[k % SERIES.length];
-    ctx.fillRect(lx - 18, ly - 1, 16, 2.5);
+    ctx.fillRect(lx - width - 22, 27, 16, 2.5);
+    text(ctx, th, s.name, lx, 28, { align: "right", size: 11 });
+    lx -= width + 34;
   });
   canvas.zooHover = { kind: "lines", box, series };
 }

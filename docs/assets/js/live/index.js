@@ -5,11 +5,11 @@ import * as panel from "./panel.js";
 
 export const name = "live";
 
-// The panel's styles travel with its code, so the live feature stays one folder; added once per tab
-// (instant navigation keeps <head>).
+// The panel's styles travel with its code, so the live feature stays one folder. Added once per tab
+// (instant navigation keeps <head>), unless mkdocs.yml's extra_css already links them (link.href is absolute).
 function addStyles() {
   const href = new URL("./live.css", import.meta.url).href;
-  if (document.querySelector(`link[href="${href}"]`)) return;
+  if ([...document.querySelectorAll('link[rel="stylesheet"]')].some((link) => link.href === href)) return;
   document.head.append(Object.assign(document.createElement("link"), { rel: "stylesheet", href }));
 }
 

@@ -57,7 +57,7 @@ export function statusView(host) {
   const box = h("div", { class: "zoo-live__status" }, bar, text, error);
   const update = (s) => {
     host.dataset.zooLiveStatus = s.status;
-    bar.hidden = s.status !== "loading";
+    bar.hidden = s.status !== "loading" || !s.total; // the total is known once the manifest is read
     error.hidden = s.status !== "failed";
     if (s.status === "loading") {
       bar.max = s.total || 1;
@@ -119,7 +119,7 @@ class Panel {
       }).row);
     }
     for (const p of cfg.params) {
-      controls.append(slider(p, (v) => {
+      controls.append(slider({ ...p, value: p.default }, (v) => {
         this.args.params[p.name] = v;
         this.changed();
       }).row);
@@ -231,7 +231,7 @@ class Panel {
         this.el.dataset.zooRedrawMs = elapsed.toFixed(1);
         // The first run includes starting Pyodide; later ones are what a slider change costs.
         const took = this.runs++ ? `slider to redrawn figures ${elapsed.toFixed(0)} ms`
-          : `first result ${(elapsed / 1000).toFixed(1)} s after the click`;
+          : `first result in ${(elapsed / 1000).toFixed(1)} s`;
         this.timing.textContent = `Python ran in ${result.ms.toFixed(1)} ms; ${took}. Checksum ${result.checksum}`
           + (this.matchesBuild(args, result) ? " (equals the build-time run)." : ".");
         this.el.dispatchEvent(new CustomEvent("zoo-live-drawn", { bubbles: true }));

@@ -1,0 +1,131 @@
+"""When live runs cannot happen, the reader is told why and the build-time figures stay.
+
+Each case serves the built site through a handler that breaks one thing: the numpy wheel is missing, the
+build had no wheel (manifest says unavailable), the browser has no WebAssembly, or Pyodide never arrives.
+"""
+
+import functools
+import http.server
+import json
+import threading
+import time
+
+import pytest
+
+from conftest import QuietHandler, open_page
+
+WHEEL_SUFFIX = "_wasm32.whl"
+
+
+class BrokenSite(QuietHandler):
+    """QuietHandler with one fault, chosen by the class attribute ``fault``."""
+
+    fault = None
+
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        if self.fault == "no-wheel" and path.endswith(WHEEL_SUFFIX):
+            return self.send_error(404, "File not found")
+        if self.fault == "unavailable" and path.endswith("/pyodide/zoo-live.json"):
+            body = json.dumps({"pyodide": "0.27.7", "available": False, "total_bytes": 0, "files": {},
+                               "reason": "the numpy wheel could not be downloaded (test)"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return self.wfile.write(body)
+        if self.fault == "slow" and path.endswith("pyodide.asm.wasm"):
+            time.sleep(4)  # longer than the shortened timeout the test sets
+        return super().do_GET()
+
+
+@pytest.fixture
+def broken(built_site, browser):
+    """broken(fault) -> (page, base_url, problems) for a site served with that fault."""
+    servers, contexts = [], []
+
+    def start(fault, init_script=None):
+        handler = functools.partial(type("Handler", (BrokenSite,), {"fault": fault}), directory=str(built_site))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        page, problems = open_page(browser)
+        contexts.append(page.context)
+        if init_script:
+            page.add_init_script(init_script)
+        return page, f"http://127.0.0.1:{server.server_address[1]}/", problems
+
+    yield start
+    for context in contexts:
+        context.close()
+    for server in servers:
+        server.shutdown()
+
+
+def first_model(built_site) -> str:
+    return json.loads((built_site / "assets/data/live/compare.json").read_text())["models"][0]["id"]
+
+
+def click_run_and_wait_for_failure(page, base, model_id):
+    page.goto(f"{base}models/{model_id}/")
+    page.click("[data-zoo-live] [data-zoo-live-start]")
+    page.wait_for_selector("[data-zoo-live][data-zoo-live-status=failed]", timeout=60_000)
+    return page.query_selector("[data-zoo-live]")
+
+
+def assert_static_figures_stay(page):
+    static = page.locator("[data-zoo-live-static] [data-zoo-fig]").first
+    static.scroll_into_view_if_needed()
+    page.wait_for_selector("[data-zoo-live-static] [data-zoo-fig][data-zoo-rendered]")
+    assert static.is_visible()
+    assert page.locator(".zoo-live__results").is_hidden()
+
+
+def test_missing_wheel_is_reported_and_static_figures_stay(broken, built_site):
+    page, base, problems = broken("no-wheel")
+    panel = click_run_and_wait_for_failure(page, base, first_model(built_site))
+    assert panel.get_attribute("data-zoo-error-kind") == "wheel"
+    error = page.inner_text(".zoo-live__error")
+    assert "numpy wheel could not be loaded" in error and "live runs are unavailable" in error
+    assert panel.get_attribute("data-zoo-checksum") is None
+    assert page.locator("[data-zoo-live] [data-zoo-live-start]").is_visible(), "the reader can try again"
+    assert_static_figures_stay(page)
+    # The one expected console error is the browser's own note about the 404; nothing else went wrong.
+    assert all("404" in e for e in problems.console_errors), problems.console_errors
+    problems.console_errors.clear()
+    problems.check()
+
+
+def test_build_without_wheel_says_live_runs_are_unavailable_without_loading_anything(broken, built_site):
+    page, base, problems = broken("unavailable")
+    page.goto(f"{base}models/{first_model(built_site)}/")
+    page.wait_for_selector("[data-zoo-live][data-zoo-live-status=failed]")
+    assert "Live runs are unavailable on this build: the numpy wheel could not be downloaded" in page.inner_text(
+        ".zoo-live__error")
+    assert page.locator("[data-zoo-live] [data-zoo-live-start]").is_disabled()
+    assert not [w for w in page.workers if "live/worker" in w.url], "no worker is started for nothing"
+    assert_static_figures_stay(page)
+
+    page.goto(f"{base}compare/")
+    page.wait_for_selector("[data-zoo-compare][data-zoo-drawn]")  # build-time matrices still compare
+    assert "Live runs are unavailable on this build" in page.inner_text("[data-zoo-compare] .zoo-live__error")
+    problems.check()
+
+
+def test_no_webassembly_is_reported(broken, built_site):
+    page, base, problems = broken(None, init_script="delete globalThis.WebAssembly")
+    panel = click_run_and_wait_for_failure(page, base, first_model(built_site))
+    assert panel.get_attribute("data-zoo-error-kind") == "webassembly"
+    assert "need WebAssembly" in page.inner_text(".zoo-live__error")
+    assert_static_figures_stay(page)
+    problems.check()
+
+
+def test_timeout_is_reported_and_can_be_retried(broken, built_site):
+    page, base, problems = broken("slow", init_script="window.__zooLiveTimeoutMs = 1500")
+    panel = click_run_and_wait_for_failure(page, base, first_model(built_site))
+    assert panel.get_attribute("data-zoo-error-kind") == "timeout"
+    assert "did not start within 1.5 s" in page.inner_text(".zoo-live__error")
+    assert page.locator("[data-zoo-live] [data-zoo-live-start]").is_visible()
+    assert_static_figures_stay(page)
+    problems.check()
