@@ -131,6 +131,7 @@ def main(argv=None) -> int:
 
 def block_command(model_id: str, out: Path | None) -> int:
     from zoo import diagrams
+    from zoo.diagrams.spec import BlockSpecError
 
     try:
         reg = registry_mod.load(include_drafts=True)
@@ -139,7 +140,10 @@ def block_command(model_id: str, out: Path | None) -> int:
     if model_id not in reg.by_id:
         return _fail([f"no model '{model_id}' in models.yaml; expected one of: {', '.join(reg.by_id)}"])
     target = out or Path(f"{model_id}.svg")
-    diagrams.write_block_svg(reg, model_id, target)
+    try:
+        diagrams.write_block_svg(reg, model_id, target)
+    except (BlockSpecError, KeyError) as err:
+        return _fail([f"models.yaml: model '{model_id}': cannot draw the block: {err}"])
     print(f"wrote {target}")
     return 0
 

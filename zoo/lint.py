@@ -15,6 +15,7 @@ PLACEHOLDERS = {
     ("paper", "arxiv"): "2601.00001",
     ("summary",): "One line (<= 140 characters)",
     ("description",): "Replace this text before publishing",
+    ("block", "differences"): "Say in words what differs from the parent block",
 }
 LINEAGE_PLACEHOLDER = "what changed, in one line"
 READOUT_ORDER = ("softmax", "linear")
@@ -62,7 +63,7 @@ def run(reg: Registry, path: Path) -> list[str]:
         for field, marker in PLACEHOLDERS.items():
             value = m
             for part in field:
-                value = getattr(value, part)
+                value = getattr(value, part, None)
             if value and marker in value:
                 report(
                     m.id,

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from zoo import yamlsrc
-from zoo.diagrams.spec import BlockSpec, HybridSpec
+from zoo.diagrams.spec import BlockSpec, HybridSpec, check_blocks, check_hybrid_mixers
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY_PATH = ROOT / "models.yaml"
@@ -295,7 +295,11 @@ def _schema_problems(err: ValidationError, src: yamlsrc.LocatedYaml) -> list[Pro
         kind = e["type"]
         if kind == "extra_forbidden":
             parent_cls = _class_at(loc[:-1])
-            allowed = ", ".join(parent_cls.model_fields) if parent_cls else "the documented keys"
+            allowed = (
+                ", ".join(f.alias or name for name, f in parent_cls.model_fields.items())
+                if parent_cls
+                else "the documented keys"
+            )
             msg = f"unknown key '{loc[-1]}'; expected one of: {allowed}"
         elif kind == "missing":
             msg = f"missing field '{field}'; every model needs it (see CONTRIBUTING.md)"
@@ -417,6 +421,12 @@ def _cross_check(reg: RegistryFile, src: yamlsrc.LocatedYaml, kernels_dir: Path)
                     f"parent '{edge.parent}' ({years[edge.parent]}) is newer than "
                     f"this model ({m.year}); expected parents from the same year or earlier",
                 )
+
+    index = {m.id: i for i, m in enumerate(reg.models)}
+    for err in check_blocks({m.id: m.block for m in reg.models if m.block}):
+        report(index[err.model_id], ("block", *err.path), err.model_id, f"block: {err.message}")
+    for path, message in check_hybrid_mixers(list(reg.hybrids), set(years)):
+        problems.append(Problem(src.line_of(("hybrids", *path)), None, message))
 
     cycle = _find_cycle(reg.models)
     if cycle:

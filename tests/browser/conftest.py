@@ -8,6 +8,7 @@ The site is built once per session into test-output/site (or taken from ZOO_SITE
 import functools
 import http.server
 import os
+import re
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
@@ -41,6 +42,20 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def do_GET(self):
+        # Material's instant navigation follows only links listed in sitemap.xml, comparing host and port;
+        # the site is built for one port and served on a free one, so rewrite the sitemap to this server.
+        if self.path.split("?")[0] != "/sitemap.xml":
+            return super().do_GET()
+        base = f"http://{self.headers['Host']}/"
+        xml = (Path(self.directory) / "sitemap.xml").read_text(encoding="utf-8")
+        body = re.sub(r"<loc>https?://[^/<]+/", f"<loc>{base}", xml).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 def serve(folder: Path):

@@ -58,6 +58,8 @@ def test_scaffold_fill_build_and_find_the_new_model(tmp_path, browser):
     )
     text = text.replace("Replace this text before publishing;", "This example model exists for the test;", 1)
     text = text.replace("note: 'what changed, in one line'", "note: 'the write strength becomes a vector'", 1)
+    text = text.replace("'Say in words what differs from the parent block (gates, norms, projections).'",
+                        "'The same block; only the mixer changes.'", 1)
     (project / "models.yaml").write_text(text, encoding="utf-8")
     checked = run(["-m", "zoo", "validate"], project)
     assert checked.returncode == 0, checked.stderr
@@ -74,17 +76,19 @@ def test_scaffold_fill_build_and_find_the_new_model(tmp_path, browser):
         from conftest import open_page
 
         page, problems = open_page(browser)
-        page.goto(url + "?q=channel")
+        page.goto(url + "?text=channel")
         page.wait_for_selector("#card-channel-delta:not([hidden])")
         assert "draft" in page.locator("#card-channel-delta").inner_text().lower()
         page.wait_for_selector("[data-zoo-lineage-plot][data-zoo-rendered]")
         labels = page.eval_on_selector_all(
             "[data-zoo-lineage-plot] .textpoint text", "els => els.map(e => e.textContent)"
         )
-        assert "Channel Delta" in labels
+        assert block["short_name"] in labels
         page.locator("#card-channel-delta h3 a").click()
         page.wait_for_url("**/models/channel-delta/")
-        assert "Channel Delta: A Worked Example" in page.locator("article").inner_text()
+        # Instant navigation changes the URL before it swaps the content in.
+        page.wait_for_function("document.querySelector('h1')?.textContent.startsWith('Channel Delta')")
+        assert "Channel Delta: A Worked Example" in page.locator("article.md-content__inner").inner_text()
         page.context.close()
         problems.check()
     finally:

@@ -6,25 +6,27 @@ and watches the progress bar, the next ones navigate through Material's instant 
 the worker. Each one still stands alone: a panel that finds no running worker gets its button clicked.
 """
 
-import functools
-import http.server
 import json
 import math
-import re
-import threading
 from pathlib import Path
 
 import pytest
+from conftest import OUTPUT, open_page
 
-from conftest import OUTPUT, QuietHandler, open_page
 from zoo import registry
 
 # One model per family (the first one the registry has): plain softmax, gated softmax, linear attention,
 # the delta rule, a selective SSM with per-channel mixing (Mamba-1: A is d_v x T x T), scalar-gated SSD,
 # a convolutional SSM, an RWKV. Families the registry does not have yet are skipped.
 FAMILIES = [
-    ["transformer"], ["fox", "path", "alibi"], ["linear-attention", "performer"], ["gated-deltanet", "deltanet"],
-    ["mamba"], ["mamba-2", "gla", "retnet"], ["hyena", "h3", "s4"], ["rwkv-7", "rwkv-6", "rwkv-4"],
+    ["transformer"],
+    ["fox", "path", "alibi"],
+    ["linear-attention", "performer"],
+    ["gated-deltanet", "deltanet"],
+    ["mamba"],
+    ["mamba-2", "gla", "retnet"],
+    ["hyena", "h3", "s4"],
+    ["rwkv-7", "rwkv-6", "rwkv-4"],
 ]
 
 
@@ -38,33 +40,6 @@ def family_models(reg):
     picks = [next(i for i in ids if i in reg.by_id) for ids in FAMILIES if any(i in reg.by_id for i in ids)]
     assert len(picks) >= 2, "the registry should offer at least two model families to run live"
     return picks
-
-
-class SitemapHandler(QuietHandler):
-    """Serves the site with sitemap.xml pointing at this server. Material's instant navigation only follows
-    links listed in the sitemap, and it compares ports too: a site built for port 8000 served on a free port
-    would reload on every click, and the worker's survival across navigation would go untested."""
-
-    def do_GET(self):
-        if self.path.split("?")[0] != "/sitemap.xml":
-            return super().do_GET()
-        base = f"http://{self.headers['Host']}/"
-        xml = (Path(self.directory) / "sitemap.xml").read_text(encoding="utf-8")
-        body = re.sub(r"<loc>https?://[^/<]+/", f"<loc>{base}", xml).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SitemapHandler,
-                                                                                 directory=str(built_site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +71,9 @@ def wait_for_result(page, previous: str | None = None):
         """prev => { const p = document.querySelector('[data-zoo-live]');
                      return p && (p.dataset.zooLiveStatus === 'failed' ||
                                   (p.dataset.zooChecksum !== undefined && p.dataset.zooRun !== prev)); }""",
-        arg=previous, timeout=90_000)
+        arg=previous,
+        timeout=90_000,
+    )
     panel = page.query_selector("[data-zoo-live]")
     assert panel.get_attribute("data-zoo-live-status") != "failed", page.inner_text(".zoo-live__status")
     return panel
@@ -111,25 +88,35 @@ def open_model(page, site_url, model_id):
         # The sidebar's link to the page (hrefs are relative; .href is absolute).
         link = page.evaluate_handle(
             """id => [...document.querySelectorAll('.md-sidebar--primary a')]
-                      .find(a => a.href.endsWith(`/models/${id}/`))""", model_id).as_element()
+                      .find(a => a.href.endsWith(`/models/${id}/`))""",
+            model_id,
+        ).as_element()
         assert link, f"no sidebar link to models/{model_id}/"
         link.click()
         page.wait_for_url(f"**/models/{model_id}/")
-        assert page.evaluate("window.__zooSamePage === true"), "expected Material's instant navigation, got a reload"
+        assert page.evaluate("window.__zooSamePage === true"), (
+            "expected Material's instant navigation, got a reload"
+        )
     else:
         page.goto(f"{site_url}models/{model_id}/")
-    page.wait_for_selector(f'[data-zoo-live][data-zoo-model="{model_id}"] [data-zoo-live-start]', state="attached")
+    page.wait_for_selector(
+        f'[data-zoo-live][data-zoo-model="{model_id}"] [data-zoo-live-start]', state="attached"
+    )
     if page.evaluate("window.__zooLive?.state.status !== 'ready'"):
         page.click("[data-zoo-live] [data-zoo-live-start]")
 
 
-def test_cold_start_shows_bytes_loaded_then_the_cpython_result(live_page, site_url, family_models, built_site):
+def test_cold_start_shows_bytes_loaded_then_the_cpython_result(
+    live_page, site_url, family_models, built_site
+):
     page = live_page
     page.goto(f"{site_url}models/{family_models[0]}/")
     page.wait_for_selector("[data-zoo-live] [data-zoo-live-start]")
     static = page.locator("[data-zoo-live-static] [data-zoo-fig]").first
     static.scroll_into_view_if_needed()
-    page.wait_for_selector("[data-zoo-live-static] [data-zoo-fig][data-zoo-rendered]")  # build-time figure drawn
+    page.wait_for_selector(
+        "[data-zoo-live-static] [data-zoo-fig][data-zoo-rendered]"
+    )  # build-time figure drawn
     assert static.is_visible()
     # Record every value the progress bar takes.
     page.evaluate("""() => {
@@ -154,7 +141,9 @@ def test_cold_start_shows_bytes_loaded_then_the_cpython_result(live_page, site_u
     assert state["status"] == "ready" and state["loaded"] == manifest["total_bytes"]
     assert page.locator(".zoo-live__progress").is_hidden(), "the bar goes away once Pyodide is ready"
     assert "Pyodide ready (Python 3.12" in page.inner_text(".zoo-live__status")
-    assert not page.locator("[data-zoo-live-static]").first.is_visible(), "live figures replace the static ones"
+    assert not page.locator("[data-zoo-live-static]").first.is_visible(), (
+        "live figures replace the static ones"
+    )
     assert "equals the build-time run" in page.inner_text(".zoo-live__timing")
 
 
@@ -167,11 +156,16 @@ def test_every_family_matches_cpython_through_instant_navigation(live_page, site
         assert run["module"] == reg.by_id[model_id].kernel.module
         assert run["params"] == {p.name: p.default for p in reg.by_id[model_id].kernel.params}  # 4 == 4.0
         # Each slider shows the value that ran.
-        shown = dict(page.eval_on_selector_all(
-            "[data-zoo-live] .zoo-live__controls input[type=range]",
-            "els => els.map(e => [e.name, [Number(e.value), e.nextElementSibling.textContent]])"))
+        shown = dict(
+            page.eval_on_selector_all(
+                "[data-zoo-live] .zoo-live__controls input[type=range]",
+                "els => els.map(e => [e.name, [Number(e.value), e.nextElementSibling.textContent]])",
+            )
+        )
         for name, value in [("T", run["T"]), ("d", run["d"]), ("seed", run["seed"]), *run["params"].items()]:
-            assert shown[name][0] == pytest.approx(value) and float(shown[name][1]) == pytest.approx(value), name
+            assert shown[name][0] == pytest.approx(value) and float(shown[name][1]) == pytest.approx(value), (
+                name
+            )
         # Every canvas was painted (a blank canvas is all zeros).
         for kind in ("mixing", "state", "norms"):
             painted = page.evaluate(f"""() => {{
@@ -194,11 +188,14 @@ def test_sliders_rerun_with_the_readers_inputs(live_page, site_url, family_model
 
     def set_slider(name, value):
         before = panel.get_attribute("data-zoo-run")
-        page.evaluate("""([name, value]) => {
+        page.evaluate(
+            """([name, value]) => {
             const input = document.querySelector(`[data-zoo-live] input[name="${name}"]`);
             input.value = String(value);
             input.dispatchEvent(new Event('input', {bubbles: true}));
-        }""", [name, value])
+        }""",
+            [name, value],
+        )
         return wait_for_result(page, before)
 
     set_slider("T", 20)

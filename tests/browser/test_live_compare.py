@@ -11,12 +11,17 @@ def drawn(page) -> list[str]:
 
 
 def static_zmax(built_site, ids) -> float:
-    z = [json.loads((built_site / f"assets/data/figs/{i}-mixing-t32.json").read_text())["data"][0]["z"] for i in ids]
+    z = [
+        json.loads((built_site / f"assets/data/figs/{i}-mixing-t32.json").read_text())["data"][0]["z"]
+        for i in ids
+    ]
     return max(abs(x) for matrix in z for row in matrix for x in row)
 
 
 def test_build_time_matrices_share_one_scale_and_the_choice_lives_in_the_url(page, site_url, built_site):
-    models = [m["id"] for m in json.loads((built_site / "assets/data/live/compare.json").read_text())["models"]]
+    models = [
+        m["id"] for m in json.loads((built_site / "assets/data/live/compare.json").read_text())["models"]
+    ]
     first, second = models[0], models[-1]
     page.goto(f"{site_url}compare/?models={first},{second}")
     page.wait_for_selector(f'[data-zoo-compare][data-zoo-drawn="{first},{second}"]')
@@ -25,7 +30,9 @@ def test_build_time_matrices_share_one_scale_and_the_choice_lives_in_the_url(pag
     assert not [w for w in page.workers if "live/worker" in w.url]
     zmax = float(page.get_attribute("[data-zoo-compare]", "data-zoo-zmax"))
     assert math.isclose(zmax, static_zmax(built_site, [first, second]), rel_tol=1e-9)
-    scales = page.eval_on_selector_all(".zoo-compare__plot canvas", "cs => cs.map(c => Number(c.dataset.zooZmax))")
+    scales = page.eval_on_selector_all(
+        ".zoo-compare__plot canvas", "cs => cs.map(c => Number(c.dataset.zooZmax))"
+    )
     assert scales == [zmax, zmax], "every panel is painted on the same colour scale"
 
     checked = page.eval_on_selector_all("input[name=model]:checked", "els => els.map(e => e.value)")
@@ -36,7 +43,9 @@ def test_build_time_matrices_share_one_scale_and_the_choice_lives_in_the_url(pag
     page.wait_for_function("document.querySelectorAll('.zoo-compare__plot').length === 4")
     assert sorted(drawn(page)) == sorted([first, second, *models[1:3]])
     assert "models=" in page.url and all(i in page.url for i in (first, second, *models[1:3]))
-    enabled = page.eval_on_selector_all("input[name=model]:not(:checked)", "els => els.filter(e => !e.disabled).length")
+    enabled = page.eval_on_selector_all(
+        "input[name=model]:not(:checked)", "els => els.filter(e => !e.disabled).length"
+    )
     assert enabled == 0
     # Down to one: the page asks for another model instead of drawing one panel.
     for extra in [second, *models[1:3]]:
@@ -48,20 +57,27 @@ def test_build_time_matrices_share_one_scale_and_the_choice_lives_in_the_url(pag
 def test_live_compare_matches_cpython_and_restores_from_the_url(page, site_url, built_site):
     from kernels_wasm import api
 
-    models = [m["id"] for m in json.loads((built_site / "assets/data/live/compare.json").read_text())["models"]]
+    models = [
+        m["id"] for m in json.loads((built_site / "assets/data/live/compare.json").read_text())["models"]
+    ]
     ids = [models[0], models[len(models) // 2], models[-1]]
     page.goto(f"{site_url}compare/?models={','.join(ids)}&T=24&d=8&seed=3")
-    page.wait_for_selector("[data-zoo-compare] [data-zoo-live-start]")
-    assert "need a live run" in page.inner_text(".zoo-compare__note")  # T=24 is not what the build computed
+    # T=24 is not what the build computed, so nothing can be shown before a live run.
+    page.wait_for_function(
+        "document.querySelector('.zoo-compare__note')?.textContent.includes('need a live run')"
+    )
     page.click("[data-zoo-compare] [data-zoo-live-start]")
-    page.wait_for_function("document.querySelectorAll('.zoo-compare__plot[data-zoo-checksum]').length === 3",
-                           timeout=90_000)
+    page.wait_for_function(
+        "document.querySelectorAll('.zoo-compare__plot[data-zoo-checksum]').length === 3", timeout=90_000
+    )
     cells = page.query_selector_all(".zoo-compare__plot")
     assert [c.get_attribute("data-zoo-model") for c in cells] == ids
     for cell in cells:
         run = json.loads(cell.get_attribute("data-zoo-run"))
         assert (run["T"], run["d"], run["seed"]) == (24, 8, 3), "every model runs on the same inputs"
-        want = api.simulate(run["module"], T=run["T"], d=run["d"], seed=run["seed"], **run["params"])["checksum"]
+        want = api.simulate(run["module"], T=run["T"], d=run["d"], seed=run["seed"], **run["params"])[
+            "checksum"
+        ]
         got = float(cell.get_attribute("data-zoo-checksum"))
         assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9), f"{run['module']}: {got} != {want}"
 
@@ -71,12 +87,17 @@ def test_live_compare_matches_cpython_and_restores_from_the_url(page, site_url, 
         input.value = '40';
         input.dispatchEvent(new Event('input', {bubbles: true}));
     }""")
-    page.wait_for_function("[...document.querySelectorAll('.zoo-compare__plot[data-zoo-run]')]"
-                           ".every(c => JSON.parse(c.dataset.zooRun).T === 40)", timeout=60_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll('.zoo-compare__plot[data-zoo-run]')]"
+        ".every(c => JSON.parse(c.dataset.zooRun).T === 40)",
+        timeout=60_000,
+    )
     assert "T=40" in page.url
     page.add_style_tag(content=".md-header, .md-tabs { display: none !important; }")
     (OUTPUT / "screenshots").mkdir(parents=True, exist_ok=True)
-    page.query_selector("[data-zoo-compare]").screenshot(path=str(OUTPUT / "screenshots" / "live-compare.png"))
+    page.query_selector("[data-zoo-compare]").screenshot(
+        path=str(OUTPUT / "screenshots" / "live-compare.png")
+    )
 
     # The link alone brings the same comparison back.
     page.goto(page.url)

@@ -11,7 +11,6 @@ import threading
 import time
 
 import pytest
-
 from conftest import QuietHandler, open_page
 
 WHEEL_SUFFIX = "_wasm32.whl"
@@ -27,8 +26,15 @@ class BrokenSite(QuietHandler):
         if self.fault == "no-wheel" and path.endswith(WHEEL_SUFFIX):
             return self.send_error(404, "File not found")
         if self.fault == "unavailable" and path.endswith("/pyodide/zoo-live.json"):
-            body = json.dumps({"pyodide": "0.27.7", "available": False, "total_bytes": 0, "files": {},
-                               "reason": "the numpy wheel could not be downloaded (test)"}).encode()
+            body = json.dumps(
+                {
+                    "pyodide": "0.27.7",
+                    "available": False,
+                    "total_bytes": 0,
+                    "files": {},
+                    "reason": "the numpy wheel could not be downloaded (test)",
+                }
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -45,7 +51,9 @@ def broken(built_site, browser):
     servers, contexts = [], []
 
     def start(fault, init_script=None):
-        handler = functools.partial(type("Handler", (BrokenSite,), {"fault": fault}), directory=str(built_site))
+        handler = functools.partial(
+            type("Handler", (BrokenSite,), {"fault": fault}), directory=str(built_site)
+        )
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
@@ -100,8 +108,10 @@ def test_build_without_wheel_says_live_runs_are_unavailable_without_loading_anyt
     page, base, problems = broken("unavailable")
     page.goto(f"{base}models/{first_model(built_site)}/")
     page.wait_for_selector("[data-zoo-live][data-zoo-live-status=failed]")
-    assert "Live runs are unavailable on this build: the numpy wheel could not be downloaded" in page.inner_text(
-        ".zoo-live__error")
+    assert (
+        "Live runs are unavailable on this build: the numpy wheel could not be downloaded"
+        in page.inner_text(".zoo-live__error")
+    )
     assert page.locator("[data-zoo-live] [data-zoo-live-start]").is_disabled()
     assert not [w for w in page.workers if "live/worker" in w.url], "no worker is started for nothing"
     assert_static_figures_stay(page)

@@ -88,8 +88,8 @@ KERNELS: dict[str, Kernel] = {
                  "its cost is a short shift convolution plus S4's FFT convolution, measured under S4"),
 }
 
-FAMILY_ORDER = ["sdpa", "fla-linear", "fla-delta", "mamba", "fla-softmax", "fla-slots", "fla-rwkv", "fla-other",
-                "fla-path", "fft", "mlstm"]
+FAMILY_ORDER = ["sdpa", "fft", "fla-linear", "fla-delta", "mamba", "fla-rwkv", "fla-softmax", "fla-other",
+                "fla-slots", "fla-path", "mlstm"]
 
 
 def families(model_ids) -> dict[str, list[str]]:

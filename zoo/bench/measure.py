@@ -156,12 +156,14 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
                 try:
                     r = backend.time(model_id, D, T, B, mode)
                 except OutOfMemory as exc:
-                    point["status"] = "oom"
-                    point["error"] = _short(exc, 200)
+                    if mode == "fwd":
+                        point["status"] = "oom"
+                    point["error" if mode == "fwd" else "fwdbwd_error"] = _short(exc, 200)
                     break
-                except Exception as exc:
-                    point["status"] = "error"
-                    point["error"] = _short(exc)
+                except Exception as exc:  # a forward that works keeps its time when only the backward fails
+                    if mode == "fwd":
+                        point["status"] = "error"
+                    point["error" if mode == "fwd" else "fwdbwd_error"] = _short(exc)
                     break
                 point[f"{mode}_ms"] = r["ms"]
                 point[f"{mode}_method"] = r.get("method")

@@ -20,6 +20,8 @@ from . import catalog
 SCHEMA_VERSION = 1
 BASELINE = "transformer"
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "benchmarks.schema.json"
+NOT_ATTEMPTED = "not attempted in any of the merged runs"
+BUDGET_NOTES = ("time budget was spent", "no time left")
 STATUSES = ("measured", "failed_check", "error", "crashed", "timeout", "not_run", "no_kernel")
 
 
@@ -78,6 +80,13 @@ def merge(docs: list[dict]) -> dict:
     for mid, entry in no_kernel_entries().items():  # every model of the catalogue appears in a merged file
         if mid not in out["models"] and run_id:
             out["models"][mid] = stamp(entry, run_id)
+    for mid, k in catalog.KERNELS.items():
+        if k.adapter and mid not in out["models"] and run_id:
+            out["models"][mid] = stamp({**catalog_fields(mid), "status": "not_run", "checks": [], "points": [],
+                                        "decode": None, "errors": [NOT_ATTEMPTED]}, run_id)
+    for entry in out["models"].values():
+        if entry.get("status") == "measured":  # budget notes from runs that did not get to it are stale now
+            entry["errors"] = [e for e in entry.get("errors", []) if not any(b in e for b in BUDGET_NOTES)]
     return out
 
 
@@ -120,19 +129,24 @@ def series(entry: dict, mode: str, head_dim: int = 128) -> dict[int, float]:
             if p.get("head_dim") == head_dim and p.get("status") == "ok" and p.get(f"{mode}_ms") is not None}
 
 
-def crossover(doc: dict, model_id: str, mode: str, head_dim: int = 128, baseline: str = BASELINE) -> dict | None:
+MARGIN = 0.05  # "faster" means at least 5% faster: two runs of the same cuDNN kernel differ by up to that
+
+
+def crossover(doc: dict, model_id: str, mode: str, head_dim: int = 128, baseline: str = BASELINE,
+              margin: float = MARGIN) -> dict | None:
     """Where `model_id` becomes faster than the softmax baseline, from the measured lengths.
 
-    Returns {'kind': 'always' | 'never' | 'at' | 'mixed', 'T': first length from which it stays faster,
-    'estimate': log-log interpolated length where the two curves meet, 'lengths': the common lengths,
-    'ratio_at_longest': model / baseline at the longest common length} or None without common points."""
+    A length counts as faster when model / baseline < 1 - margin. Returns {'kind': 'always' | 'never' |
+    'at' | 'mixed', 'T': first length from which it stays faster, 'estimate': log-log interpolated length
+    where the two curves meet, 'lengths': the common lengths, 'ratio_at_longest': model / baseline at the
+    longest common length} or None without common points."""
     base = series(doc["models"].get(baseline, {}), mode, head_dim)
     mine = series(doc["models"].get(model_id, {}), mode, head_dim)
     common = sorted(set(base) & set(mine))
     if not common:
         return None
     ratio = {T: mine[T] / base[T] for T in common}
-    faster = [ratio[T] < 1.0 for T in common]
+    faster = [ratio[T] < 1.0 - margin for T in common]
     out = {"lengths": common, "ratio_at_longest": ratio[common[-1]], "T": None, "estimate": None}
     if all(faster):
         out["kind"] = "always"
@@ -142,12 +156,13 @@ def crossover(doc: dict, model_id: str, mode: str, head_dim: int = 128, baseline
         out["kind"] = "never" if not any(faster) else "mixed"
         return out
     i = max(j for j, f in enumerate(faster) if not f) + 1  # from here on it stays faster
-    T0, T1 = common[i - 1], common[i]
-    out["T"] = T1
+    out["T"] = common[i]
     out["kind"] = "at" if not any(faster[:i]) else "mixed"
-    r0, r1 = math.log(ratio[T0]), math.log(ratio[T1])
-    frac = r0 / (r0 - r1) if r0 != r1 else 1.0
-    out["estimate"] = float(math.exp(math.log(T0) + frac * (math.log(T1) - math.log(T0))))
+    slower = [j for j, T in enumerate(common) if ratio[T] >= 1.0]
+    if slower and slower[-1] + 1 < len(common):  # the curves last meet between these two lengths
+        T0, T1 = common[slower[-1]], common[slower[-1] + 1]
+        r0, r1 = math.log(ratio[T0]), math.log(ratio[T1])  # interpolate log ratio linearly in log T
+        out["estimate"] = float(math.exp(math.log(T0) + r0 / (r0 - r1) * (math.log(T1) - math.log(T0))))
     return out
 
 
@@ -160,14 +175,13 @@ def attention_flops(B: int, T: int, H: int, D: int, mode: str) -> float:
 def softmax_tflops(doc: dict, model_id: str = BASELINE) -> list[dict]:
     """Achieved TFLOP/s of the softmax baseline at every measured point, and its share of the matmul rate."""
     heads = doc.get("config", {}).get("heads", 16)
-    rate = None
-    for run in doc.get("runs", []):
-        rate = (run.get("calibration") or {}).get("matmul_bf16_tflops") or rate
+    rates = {r["id"]: (r.get("calibration") or {}).get("matmul_bf16_tflops") for r in doc.get("runs", [])}
     out = []
     for p in doc["models"].get(model_id, {}).get("points", []):
         if p.get("status") != "ok":
             continue
-        row = {"head_dim": p["head_dim"], "T": p["T"], "B": p["B"]}
+        rate = rates.get(p.get("run"))  # the matmul rate measured on the same machine, in the same run
+        row = {"head_dim": p["head_dim"], "T": p["T"], "B": p["B"], "matmul_tflops": rate}
         for mode in ("fwd", "fwdbwd"):
             if p.get(f"{mode}_ms"):
                 tf = attention_flops(p["B"], p["T"], heads, p["head_dim"], mode) / (p[f"{mode}_ms"] * 1e-3) / 1e12

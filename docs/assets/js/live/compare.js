@@ -6,24 +6,12 @@
 // settings match them; each drawn panel carries data-zoo-model and data-zoo-checksum.
 
 import { heatmap, hoverable, maxAbs, rows } from "./draw.js";
-import { slider, statusView } from "./panel.js";
+import { h, slider, statusView } from "./panel.js";
 import { liveRuntime } from "./runtime.js";
 
 const SITE = new URL("../../../", import.meta.url);
 const MIN = 2;
 const MAX = 4;
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v === null || v === undefined) continue;
-    if (k === "class") el.className = v;
-    else if (k === "text") el.textContent = v;
-    else el.setAttribute(k, v === true ? "" : v);
-  }
-  el.append(...children.filter(Boolean));
-  return el;
-}
 
 class Compare {
   constructor(el) {
@@ -76,12 +64,10 @@ class Compare {
       this.button.disabled = s.status === "loading";
       if (s.status === "failed") this.started = false;
     });
-    if (!this.cfg.available) {
+    const manifest = await this.runtime.manifest();
+    if (!manifest.available) {
+      status.update({ status: "failed", kind: "unavailable", message: manifest.message });
       this.button.disabled = true;
-      const error = status.box.querySelector(".zoo-live__error");
-      error.hidden = false;
-      error.textContent = `Live runs are unavailable on this build: ${this.cfg.reason}.`;
-      this.el.dataset.zooErrorKind = "unavailable";
     }
     this.started = this.runtime.state.status === "ready";
     // Repaint in the new colours when the reader flips Material's light/dark palette.

@@ -3,16 +3,18 @@
 //
 // Markup (templates/live_panel.html.j2): <div data-zoo-live="assets/data/live/<id>.json"> holding the
 // build-time figures; this module adds the controls and live figures and, after every drawn run, sets
-//   data-zoo-live-status    idle | loading | ready | failed
-//   data-zoo-run       the exact arguments of the run (JSON), data-zoo-checksum  api.simulate's checksum
-//   data-zoo-redraw-ms time from the slider change to the redrawn figures (for scripts/measure_live.py)
+//   data-zoo-live-status  idle | loading | ready | failed (then data-zoo-error-kind says why)
+//   data-zoo-run          the exact arguments of the run (JSON)
+//   data-zoo-checksum     api.simulate's checksum of that run (browser tests compare it with CPython's)
+//   data-zoo-redraw-ms    input event to redrawn figures; data-zoo-python-ms, -round-trip-ms, -draw-ms split it
 
 import { bars, heatmap, hoverable, lines, rows } from "./draw.js";
 import { liveRuntime } from "./runtime.js";
 
 const SITE = new URL("../../../", import.meta.url);
 
-function h(tag, attrs = {}, ...children) {
+// document.createElement with attributes and children; `text` sets textContent (never innerHTML).
+export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === false || v === null || v === undefined) continue;
@@ -71,9 +73,9 @@ export function statusView(host) {
       text.textContent = "";
       error.textContent = s.message;
       host.dataset.zooErrorKind = s.kind;
-    } else {
-      text.textContent = "";
     }
+    if (s.status !== "failed") delete host.dataset.zooErrorKind;
+    if (s.status === "idle") text.textContent = "";
   };
   return { box, update };
 }
@@ -171,12 +173,9 @@ class Panel {
       status.update(s);
       this.button.disabled = s.status === "loading";
     });
-    if (!cfg.available) {
-      this.el.dataset.zooLiveStatus = "failed";
-      this.el.dataset.zooErrorKind = "unavailable";
-      status.box.querySelector(".zoo-live__error").hidden = false;
-      status.box.querySelector(".zoo-live__error").textContent =
-        `Live runs are unavailable on this build: ${cfg.reason}. The figures above were computed at build time.`;
+    const manifest = await this.runtime.manifest();
+    if (!manifest.available) {
+      status.update({ status: "failed", kind: "unavailable", message: manifest.message });
       this.button.disabled = true;
       return;
     }
@@ -231,7 +230,7 @@ class Panel {
         this.el.dataset.zooRedrawMs = elapsed.toFixed(1);
         // The first run includes starting Pyodide; later ones are what a slider change costs.
         const took = this.runs++ ? `slider to redrawn figures ${elapsed.toFixed(0)} ms`
-          : `first result in ${(elapsed / 1000).toFixed(1)} s`;
+          : `first result in ${elapsed < 1000 ? `${elapsed.toFixed(0)} ms` : `${(elapsed / 1000).toFixed(1)} s`}`;
         this.timing.textContent = `Python ran in ${result.ms.toFixed(1)} ms; ${took}. Checksum ${result.checksum}`
           + (this.matchesBuild(args, result) ? " (equals the build-time run)." : ".");
         this.el.dispatchEvent(new CustomEvent("zoo-live-drawn", { bubbles: true }));

@@ -41,6 +41,21 @@ class Runtime {
     for (const listener of this.listeners) listener(this.state);
   }
 
+  // What the build put under assets/vendor/pyodide (zoo/site/pyodide_assets.py): whether live runs can work
+  // at all, and the byte sizes for the progress bar. Read once; panels ask before offering a run.
+  manifest() {
+    this.manifestPromise ??= fetch(new URL("zoo-live.json", PYODIDE_URL))
+      .then((response) => {
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        return response.json();
+      })
+      .then((m) => ({ ...m, message: m.available ? "" : `Live runs are unavailable on this build: ${m.reason}. `
+        + "The figures shown were computed at build time." }))
+      .catch((err) => ({ available: false, message: "Live runs are unavailable: the Pyodide runtime is not part "
+        + `of this site (${err.message}). The figures shown were computed at build time.` }));
+    return this.manifestPromise;
+  }
+
   start() {
     // A failed start may be retried (the reader clicks again); a good one is shared by every panel.
     if (this.starting && this.state.status !== "failed") return this.starting;
@@ -54,18 +69,8 @@ class Runtime {
       throw this.fail("webassembly", "Live runs need WebAssembly and Web Workers, which this browser does not offer. "
         + "The figures above were computed at build time with the same code.");
     }
-    let manifest;
-    try {
-      const response = await fetch(new URL("zoo-live.json", PYODIDE_URL));
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      manifest = await response.json();
-    } catch (err) {
-      throw this.fail("unavailable", `Live runs are unavailable: the Pyodide runtime is not part of this site (${err.message}).`);
-    }
-    if (!manifest.available) {
-      throw this.fail("unavailable", `Live runs are unavailable on this build: ${manifest.reason}. `
-        + "The figures shown were computed at build time.");
-    }
+    const manifest = await this.manifest();
+    if (!manifest.available) throw this.fail("unavailable", manifest.message);
     this.set({ total: manifest.total_bytes });
 
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "zoo-live" });

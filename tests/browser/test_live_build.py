@@ -1,0 +1,80 @@
+"""What the build writes for live runs (no browser): Pyodide + the verified numpy wheel, and static figures
+that are exactly what the kernels compute."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zoo import registry
+from zoo.site import live, pyodide_assets
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_install_serves_the_core_and_the_verified_wheel_with_a_matching_lock(tmp_path):
+    got = pyodide_assets.install(tmp_path, ROOT, log=lambda *_: None)
+    assert got.available, got.reason
+    out = tmp_path / pyodide_assets.VENDOR_DIR
+    lock = json.loads((out / "pyodide-lock.json").read_text())
+    assert lock["info"]["version"] == "0.27.7"
+    assert list(lock["packages"]) == ["numpy"], "the lock lists exactly what is served"
+    wheel = out / lock["packages"]["numpy"]["file_name"]
+    assert pyodide_assets.sha256(wheel) == lock["packages"]["numpy"]["sha256"]
+    manifest = json.loads((out / "zoo-live.json").read_text())
+    assert manifest["available"] is True
+    assert manifest["total_bytes"] == sum(
+        p.stat().st_size for p in out.iterdir() if p.name != "zoo-live.json"
+    )
+    for name in pyodide_assets.CORE_FILES:
+        assert (out / name).read_bytes() == (ROOT / "node_modules/pyodide" / name).read_bytes()
+
+
+def test_without_the_wheel_the_build_goes_on_and_says_why(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / pyodide_assets.NUMPY_WHEEL).write_bytes(b"not the wheel")  # a corrupt cached file is not trusted
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(cache))
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    got = pyodide_assets.install(tmp_path / "docs", ROOT, log=lambda *_: None)
+    assert not got.available and "numpy wheel" in got.reason
+    out = tmp_path / "docs" / pyodide_assets.VENDOR_DIR
+    assert not list(out.glob("*.whl"))
+    assert json.loads((out / "pyodide-lock.json").read_text())["packages"] == {}
+    manifest = json.loads((out / "zoo-live.json").read_text())
+    assert manifest["available"] is False and manifest["reason"] == got.reason
+
+
+def test_no_wheel_is_committed():
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.whl", "**/*.whl"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert tracked.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("T", [live.CARD["T"], live.PAGE["T"]])
+def test_static_mixing_figures_are_the_kernels_output(built_site, T):
+    from kernels_wasm import api
+
+    reg = registry.load()
+    d = live.CARD["d"] if T == live.CARD["T"] else live.PAGE["d"]
+    for m in reg.models:
+        fig = json.loads((built_site / f"{live.FIGS}/{m.id}-mixing-t{T}.json").read_text())
+        A = np.asarray(api.simulate(m.kernel.module, T=T, d=d, seed=live.SEED, **live.defaults(m))["A"])
+        A = A[0] if A.ndim == 3 else A
+        np.testing.assert_allclose(fig["data"][0]["z"], A, rtol=1e-5, atol=1e-12, err_msg=m.id)
+        svg = (built_site / f"{live.FIGS}/{m.id}-mixing-t{T}.svg").read_text()
+        assert svg.startswith("<svg") and svg.count("<rect") == int(_drawn_cells(A).sum()), m.id
+        config = json.loads((built_site / f"{live.LIVE}/{m.id}.json").read_text())
+        assert config["module"] == m.kernel.module
+        assert [p["name"] for p in config["params"]] == [p.name for p in m.kernel.params]
+
+
+def _drawn_cells(A: np.ndarray) -> np.ndarray:
+    """Cells the SVG draws: everything except exact zeros above the (step) diagonal."""
+    T = A.shape[0]
+    per_step = A.shape[1] // T
+    future = np.arange(A.shape[1])[None, :] // per_step > np.arange(T)[:, None]
+    return ~(future & (A == 0))

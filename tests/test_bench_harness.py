@@ -1,0 +1,250 @@
+"""The benchmark harness's logic with a fake backend (CPU only): correctness gating, variants, OOM and errors,
+time budget, crash recovery in the parent, and the catalogue's coverage of the zoo."""
+
+import json
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from zoo.bench import catalog, measure, results, runner
+from zoo.bench.measure import OutOfMemory, Plan, run_model, run_models
+
+
+class FakeBackend:
+    """Latency = a * T * B (quadratic per sequence) or b * B * T (linear); knobs to inject failures."""
+
+    def __init__(self, rel_err=1e-3, oom_at=None, fail_prepare=False, variants=1, bad_variants=(), raise_bwd=False):
+        self.rel_err = rel_err
+        self.oom_at = oom_at
+        self.fail_prepare = fail_prepare
+        self.variants = variants
+        self.bad_variants = set(bad_variants)
+        self.raise_bwd = raise_bwd
+        self.calls = []
+        self.variant = None
+
+    def prepare(self, model_id, variant):
+        if self.fail_prepare:
+            raise ImportError("no module named fla")
+        self.variant = variant
+        return {"op": f"fake.{model_id}", "n_variants": self.variants, "variant": {"v": variant},
+                "head_dims": [128, 64], "max_T": 8192 if model_id == "log-linear-attention" else None}
+
+    def check(self, model_id, D):
+        self.calls.append(("check", model_id, D))
+        err = 0.5 if self.variant in self.bad_variants else self.rel_err
+        return {"rel_err": err, "reference": "fake"}
+
+    def time(self, model_id, D, T, B, mode):
+        self.calls.append(("time", model_id, T, mode))
+        if self.oom_at is not None and T >= self.oom_at:
+            raise OutOfMemory("CUDA out of memory")
+        if mode == "fwdbwd" and self.raise_bwd:
+            raise RuntimeError("backward refused on this GPU")
+        quadratic = model_id == "transformer"
+        ms = (1e-7 * T * T * B) if quadratic else 2e-5 * T * B
+        return {"ms": ms * (3 if mode == "fwdbwd" else 1), "method": "fake", "peak_bytes": 1000 * T}
+
+    def decode(self, model_id, D, T):
+        if model_id == "transformer":
+            return {"ms": 1e-5 * T, "kind": "kv_cache", "op": "fake-sdpa"}
+        return {"ms": 0.01, "kind": "recurrent", "op": "fake-step"}
+
+    def kernels_seen(self, model_id, D, T, B):
+        return ["fake_kernel"]
+
+
+def _run(backend, model="gla", plan=None, time_left=lambda: 1e9, **kw):
+    plan = plan or Plan(lengths=[512, 2048, 8192], tokens=8192)
+    seen = []
+    def sink(entry):  # what the worker does: write a snapshot of the entry after every step
+        seen.append(json.loads(json.dumps(entry)))
+
+    entry = run_model(backend, model, plan, sink, time_left, base=results.catalog_fields(model), **kw)
+    return entry, seen
+
+
+def test_a_passing_kernel_is_timed_at_every_length_in_both_modes():
+    entry, _ = _run(FakeBackend())
+    assert entry["status"] == "measured"
+    assert [p["T"] for p in entry["points"]] == [512, 2048, 8192]
+    assert [p["B"] for p in entry["points"]] == [16, 4, 1]  # fixed tokens per call
+    assert all(p["fwd_ms"] > 0 and p["fwdbwd_ms"] > p["fwd_ms"] for p in entry["points"])
+    assert entry["checks"][0]["passed"] and entry["checks"][0]["rel_err"] == 1e-3
+    assert entry["decode"]["kind"] == "recurrent" and entry["decode"]["ms"] == 0.01
+
+
+def test_a_kernel_beyond_tolerance_is_reported_failing_and_never_timed():
+    backend = FakeBackend(rel_err=0.3)
+    entry, _ = _run(backend)
+    assert entry["status"] == "failed_check"
+    assert entry["points"] == [] and entry["decode"] is None
+    assert not any(c[0] == "time" for c in backend.calls)
+    assert entry["checks"][0]["passed"] is False and entry["checks"][0]["tolerance"] == 2e-2
+
+
+def test_variants_are_tried_in_order_until_one_passes():
+    entry, _ = _run(FakeBackend(variants=3, bad_variants={0, 1}), model="mlstm")
+    assert entry["status"] == "measured"
+    assert entry["variant_index"] == 2 and entry["variant"] == {"v": 2}
+    assert [a["variant"] for a in entry["attempts"]] == [0, 1, 2]
+
+
+def test_out_of_memory_is_recorded_per_point_and_the_sweep_goes_on():
+    entry, _ = _run(FakeBackend(oom_at=8192))
+    statuses = {p["T"]: p["status"] for p in entry["points"]}
+    assert statuses == {512: "ok", 2048: "ok", 8192: "oom"}
+    assert entry["status"] == "measured"
+
+
+def test_a_failing_backward_keeps_the_forward_time():
+    entry, _ = _run(FakeBackend(raise_bwd=True))
+    p = entry["points"][0]
+    assert p["status"] == "ok" and p["fwd_ms"] > 0 and "fwdbwd_ms" not in p
+    assert "backward refused" in p["fwdbwd_error"]
+    assert results.series(entry, "fwdbwd") == {} and len(results.series(entry, "fwd")) == 3
+
+
+def test_lengths_beyond_the_kernels_limit_are_marked_unsupported():
+    plan = Plan(lengths=[4096, 8192, 16384], tokens=16384)
+    entry, _ = _run(FakeBackend(), model="log-linear-attention", plan=plan)
+    assert [p["status"] for p in entry["points"]] == ["ok", "ok", "unsupported"]
+
+
+def test_a_missing_package_is_an_error_not_a_crash():
+    entry, _ = _run(FakeBackend(fail_prepare=True))
+    assert entry["status"] == "error" and "fla" in entry["errors"][0]
+
+
+def test_the_time_budget_stops_new_points_and_says_so():
+    clock = iter([100.0] + [1.0] * 50)  # time for the first length only
+    entry, _ = _run(FakeBackend(), time_left=lambda: next(clock))
+    assert [p["T"] for p in entry["points"]] == [512]
+    assert entry["truncated"] == [{"head_dim": 128, "T": 2048}, {"head_dim": 128, "T": 8192}]
+    assert entry["decode"] is None
+
+
+def test_progress_is_reported_with_the_step_in_flight():
+    _, seen = _run(FakeBackend())
+    stages = [s["in_progress"]["stage"] for s in seen if "in_progress" in s]
+    assert stages[:2] == ["prepare", "check"] and "time" in stages
+    assert "in_progress" not in seen[-1]
+
+
+def test_warmup_only_runs_every_shape_and_times_nothing():
+    class Warm(FakeBackend):
+        def warm(self, model_id, D, T, B):
+            self.calls.append(("warm", T))
+
+    backend = Warm()
+    entry, _ = _run(backend, plan=Plan(lengths=[512, 2048], tokens=2048, warmup_only=True))
+    assert entry["status"] == "warmed" and [w["T"] for w in entry["warmed"]] == [512, 2048]
+    assert not any(c[0] == "time" for c in backend.calls)
+
+
+def test_a_carried_check_is_not_repeated():
+    backend = FakeBackend()
+    base = {**results.catalog_fields("gla"), "checks": [{"head_dim": 128, "rel_err": 1e-3, "passed": True}]}
+    entry = run_model(backend, "gla", Plan(lengths=[512], tokens=512, skip_check=True), lambda e: None,
+                      lambda: 1e9, base=base)
+    assert entry["status"] == "measured"
+    assert not any(c[0] == "check" for c in backend.calls)
+
+
+def test_run_models_marks_models_without_time_as_not_run():
+    out = run_models(FakeBackend(), ["gla", "kda"], Plan(lengths=[512], tokens=512), lambda m, e: None,
+                     deadline=0.0, clock=lambda: 10.0)
+    assert {m: e["status"] for m, e in out.items()} == {"gla": "not_run", "kda": "not_run"}
+
+
+def test_the_parent_retries_a_crashed_model_with_its_next_variant(tmp_path):
+    """First worker 'crashes' in mlstm's check (variant 0); the second gets --start-variant mlstm=1."""
+    launches = []
+
+    def fake_spawn(cmd, log, timeout):
+        launches.append(cmd)
+        out = cmd[cmd.index("--out") + 1]
+        if len(launches) == 1:
+            entry = {**results.catalog_fields("mlstm"), "n_variants": 3, "checks": [], "points": [],
+                     "decode": None, "errors": [], "in_progress": {"stage": "check", "variant": 0}}
+            open(out, "w").write(json.dumps({"models": {"mlstm": entry}}))
+            return -11, False
+        entry = {**results.catalog_fields("mlstm"), "status": "measured", "checks": [{"passed": True}],
+                 "points": [{"head_dim": 128, "T": 512, "B": 1, "status": "ok", "fwd_ms": 1.0, "fwdbwd_ms": 2.0}],
+                 "decode": None, "errors": []}
+        open(out, "w").write(json.dumps({"models": {"mlstm": entry}}))
+        return 0, False
+
+    args = SimpleNamespace(lengths=[512], head_dims=[128], tokens=512, tolerance=2e-2, no_decode=True,
+                           family_timeout=None)
+    import time
+
+    got = runner.run_family("mlstm", ["mlstm"], args, tmp_path, time.time() + 600, log=lambda s: None,
+                            spawn_fn=fake_spawn)
+    assert len(launches) == 2
+    assert "--start-variant=mlstm=1" in launches[1]
+    assert got["mlstm"]["status"] == "measured"
+
+
+def test_a_worker_that_hangs_is_reported_as_timeout(tmp_path):
+    def hang(cmd, log, timeout):
+        out = cmd[cmd.index("--out") + 1]
+        first = cmd[cmd.index("--models") + 1].split(",")[0]
+        entry = {**results.catalog_fields(first), "checks": [], "points": [], "decode": None, "errors": [],
+                 "in_progress": {"stage": "time", "variant": 0, "T": 131072, "mode": "fwdbwd"}}
+        open(out, "w").write(json.dumps({"models": {first: entry}}))
+        return None, True
+
+    args = SimpleNamespace(lengths=[512], head_dims=[128], tokens=512, tolerance=2e-2, no_decode=True,
+                           family_timeout=60)
+    import time
+
+    got = runner.run_family("fla-softmax", ["fox", "alibi"], args, tmp_path, time.time() + 40,
+                            log=lambda s: None, spawn_fn=hang)
+    assert got["fox"]["status"] == "timeout"
+    assert "T=131072" in got["fox"]["errors"][-1]
+    assert got["alibi"]["status"] == "timeout"  # relaunched for the model after the hung one
+
+    got = runner.run_family("fla-softmax", ["fox"], args, tmp_path, time.time() + 20, log=lambda s: None,
+                            spawn_fn=hang)
+    assert got["fox"]["status"] == "not_run"  # too little of the budget left to start a worker
+
+
+def test_every_zoo_model_has_a_catalogue_entry_and_a_reason_when_it_has_no_kernel():
+    from zoo import registry
+
+    ids = {m.id for m in registry.load().all_models}
+    assert ids <= set(catalog.KERNELS), sorted(ids - set(catalog.KERNELS))
+    for mid, k in catalog.KERNELS.items():
+        if k.adapter is None:
+            assert k.note and len(k.note) > 20, mid
+        else:
+            assert k.family in catalog.FAMILY_ORDER and k.op, mid
+
+
+def test_the_gpu_kernels_yaml_matches_the_catalogue(tmp_path):
+    import yaml
+
+    from zoo.bench.cli import main
+
+    out = tmp_path / "gpu_kernels.yaml"
+    assert main(["kernels-yaml", "--out", str(out)]) == 0
+    data = yaml.safe_load(out.read_text())
+    assert len(data) == 38 and data["gla"] == {"adapter": "fla_gla", "op": "fla.ops.gla.chunk_gla", "note": None}
+    assert data["mamba"]["adapter"] is None and "CUDA" in data["mamba"]["note"]
+
+
+def test_the_harness_imports_no_gpu_package_at_module_level():
+    for name in ("torch", "triton", "fla"):
+        sys.modules.pop(name, None)
+    import importlib
+
+    for mod in ("zoo.bench.measure", "zoo.bench.results", "zoo.bench.runner", "zoo.bench.cli", "zoo.bench.catalog"):
+        importlib.reload(importlib.import_module(mod))
+    assert "torch" not in sys.modules and "triton" not in sys.modules
+
+
+@pytest.mark.parametrize("T,tokens,B", [(512, 131072, 256), (131072, 131072, 1), (262144, 131072, 1)])
+def test_batch_keeps_tokens_per_call_fixed(T, tokens, B):
+    assert measure.batch_for(T, tokens) == B
