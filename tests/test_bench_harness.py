@@ -14,7 +14,9 @@ from zoo.bench.measure import OutOfMemory, Plan, run_model, run_models
 class FakeBackend:
     """Latency = a * T * B (quadratic per sequence) or b * B * T (linear); knobs to inject failures."""
 
-    def __init__(self, rel_err=1e-3, oom_at=None, fail_prepare=False, variants=1, bad_variants=(), raise_bwd=False):
+    def __init__(
+        self, rel_err=1e-3, oom_at=None, fail_prepare=False, variants=1, bad_variants=(), raise_bwd=False
+    ):
         self.rel_err = rel_err
         self.oom_at = oom_at
         self.fail_prepare = fail_prepare
@@ -28,8 +30,13 @@ class FakeBackend:
         if self.fail_prepare:
             raise ImportError("no module named fla")
         self.variant = variant
-        return {"op": f"fake.{model_id}", "n_variants": self.variants, "variant": {"v": variant},
-                "head_dims": [128, 64], "max_T": 8192 if model_id == "log-linear-attention" else None}
+        return {
+            "op": f"fake.{model_id}",
+            "n_variants": self.variants,
+            "variant": {"v": variant},
+            "head_dims": [128, 64],
+            "max_T": 8192 if model_id == "log-linear-attention" else None,
+        }
 
     def check(self, model_id, D):
         self.calls.append(("check", model_id, D))
@@ -58,6 +65,7 @@ class FakeBackend:
 def _run(backend, model="gla", plan=None, time_left=lambda: 1e9, **kw):
     plan = plan or Plan(lengths=[512, 2048, 8192], tokens=8192)
     seen = []
+
     def sink(entry):  # what the worker does: write a snapshot of the entry after every step
         seen.append(json.loads(json.dumps(entry)))
 
@@ -146,15 +154,27 @@ def test_warmup_only_runs_every_shape_and_times_nothing():
 def test_a_carried_check_is_not_repeated():
     backend = FakeBackend()
     base = {**results.catalog_fields("gla"), "checks": [{"head_dim": 128, "rel_err": 1e-3, "passed": True}]}
-    entry = run_model(backend, "gla", Plan(lengths=[512], tokens=512, skip_check=True), lambda e: None,
-                      lambda: 1e9, base=base)
+    entry = run_model(
+        backend,
+        "gla",
+        Plan(lengths=[512], tokens=512, skip_check=True),
+        lambda e: None,
+        lambda: 1e9,
+        base=base,
+    )
     assert entry["status"] == "measured"
     assert not any(c[0] == "check" for c in backend.calls)
 
 
 def test_run_models_marks_models_without_time_as_not_run():
-    out = run_models(FakeBackend(), ["gla", "kda"], Plan(lengths=[512], tokens=512), lambda m, e: None,
-                     deadline=0.0, clock=lambda: 10.0)
+    out = run_models(
+        FakeBackend(),
+        ["gla", "kda"],
+        Plan(lengths=[512], tokens=512),
+        lambda m, e: None,
+        deadline=0.0,
+        clock=lambda: 10.0,
+    )
     assert {m: e["status"] for m, e in out.items()} == {"gla": "not_run", "kda": "not_run"}
 
 
@@ -166,22 +186,36 @@ def test_the_parent_retries_a_crashed_model_with_its_next_variant(tmp_path):
         launches.append(cmd)
         out = cmd[cmd.index("--out") + 1]
         if len(launches) == 1:
-            entry = {**results.catalog_fields("mlstm"), "n_variants": 3, "checks": [], "points": [],
-                     "decode": None, "errors": [], "in_progress": {"stage": "check", "variant": 0}}
+            entry = {
+                **results.catalog_fields("mlstm"),
+                "n_variants": 3,
+                "checks": [],
+                "points": [],
+                "decode": None,
+                "errors": [],
+                "in_progress": {"stage": "check", "variant": 0},
+            }
             open(out, "w").write(json.dumps({"models": {"mlstm": entry}}))
             return -11, False
-        entry = {**results.catalog_fields("mlstm"), "status": "measured", "checks": [{"passed": True}],
-                 "points": [{"head_dim": 128, "T": 512, "B": 1, "status": "ok", "fwd_ms": 1.0, "fwdbwd_ms": 2.0}],
-                 "decode": None, "errors": []}
+        entry = {
+            **results.catalog_fields("mlstm"),
+            "status": "measured",
+            "checks": [{"passed": True}],
+            "points": [{"head_dim": 128, "T": 512, "B": 1, "status": "ok", "fwd_ms": 1.0, "fwdbwd_ms": 2.0}],
+            "decode": None,
+            "errors": [],
+        }
         open(out, "w").write(json.dumps({"models": {"mlstm": entry}}))
         return 0, False
 
-    args = SimpleNamespace(lengths=[512], head_dims=[128], tokens=512, tolerance=2e-2, no_decode=True,
-                           family_timeout=None)
+    args = SimpleNamespace(
+        lengths=[512], head_dims=[128], tokens=512, tolerance=2e-2, no_decode=True, family_timeout=None
+    )
     import time
 
-    got = runner.run_family("mlstm", ["mlstm"], args, tmp_path, time.time() + 600, log=lambda s: None,
-                            spawn_fn=fake_spawn)
+    got = runner.run_family(
+        "mlstm", ["mlstm"], args, tmp_path, time.time() + 600, log=lambda s: None, spawn_fn=fake_spawn
+    )
     assert len(launches) == 2
     assert "--start-variant=mlstm=1" in launches[1]
     assert got["mlstm"]["status"] == "measured"
@@ -191,23 +225,32 @@ def test_a_worker_that_hangs_is_reported_as_timeout(tmp_path):
     def hang(cmd, log, timeout):
         out = cmd[cmd.index("--out") + 1]
         first = cmd[cmd.index("--models") + 1].split(",")[0]
-        entry = {**results.catalog_fields(first), "checks": [], "points": [], "decode": None, "errors": [],
-                 "in_progress": {"stage": "time", "variant": 0, "T": 131072, "mode": "fwdbwd"}}
+        entry = {
+            **results.catalog_fields(first),
+            "checks": [],
+            "points": [],
+            "decode": None,
+            "errors": [],
+            "in_progress": {"stage": "time", "variant": 0, "T": 131072, "mode": "fwdbwd"},
+        }
         open(out, "w").write(json.dumps({"models": {first: entry}}))
         return None, True
 
-    args = SimpleNamespace(lengths=[512], head_dims=[128], tokens=512, tolerance=2e-2, no_decode=True,
-                           family_timeout=60)
+    args = SimpleNamespace(
+        lengths=[512], head_dims=[128], tokens=512, tolerance=2e-2, no_decode=True, family_timeout=60
+    )
     import time
 
-    got = runner.run_family("fla-softmax", ["fox", "alibi"], args, tmp_path, time.time() + 40,
-                            log=lambda s: None, spawn_fn=hang)
+    got = runner.run_family(
+        "fla-softmax", ["fox", "alibi"], args, tmp_path, time.time() + 40, log=lambda s: None, spawn_fn=hang
+    )
     assert got["fox"]["status"] == "timeout"
     assert "T=131072" in got["fox"]["errors"][-1]
     assert got["alibi"]["status"] == "timeout"  # relaunched for the model after the hung one
 
-    got = runner.run_family("fla-softmax", ["fox"], args, tmp_path, time.time() + 20, log=lambda s: None,
-                            spawn_fn=hang)
+    got = runner.run_family(
+        "fla-softmax", ["fox"], args, tmp_path, time.time() + 20, log=lambda s: None, spawn_fn=hang
+    )
     assert got["fox"]["status"] == "not_run"  # too little of the budget left to start a worker
 
 
@@ -231,7 +274,11 @@ def test_the_gpu_kernels_yaml_matches_the_catalogue(tmp_path):
     out = tmp_path / "gpu_kernels.yaml"
     assert main(["kernels-yaml", "--out", str(out)]) == 0
     data = yaml.safe_load(out.read_text())
-    assert len(data) == 38 and data["gla"] == {"adapter": "fla_gla", "op": "fla.ops.gla.chunk_gla", "note": None}
+    assert len(data) == 38 and data["gla"] == {
+        "adapter": "fla_gla",
+        "op": "fla.ops.gla.chunk_gla",
+        "note": None,
+    }
     assert data["mamba"]["adapter"] is None and "CUDA" in data["mamba"]["note"]
 
 
@@ -240,7 +287,13 @@ def test_the_harness_imports_no_gpu_package_at_module_level():
         sys.modules.pop(name, None)
     import importlib
 
-    for mod in ("zoo.bench.measure", "zoo.bench.results", "zoo.bench.runner", "zoo.bench.cli", "zoo.bench.catalog"):
+    for mod in (
+        "zoo.bench.measure",
+        "zoo.bench.results",
+        "zoo.bench.runner",
+        "zoo.bench.cli",
+        "zoo.bench.catalog",
+    ):
         importlib.reload(importlib.import_module(mod))
     assert "torch" not in sys.modules and "triton" not in sys.modules
 

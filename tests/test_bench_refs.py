@@ -37,23 +37,38 @@ def _cases(rng):
     bw = 2 / (1 + np.exp(-rng.standard_normal((B, T, H))))
     return {
         "gla": ({"q": q, "k": k, "v": v, "g": g_d}, lambda x: refs.diagonal_decay(**x)),
-        "gated-deltanet": ({"q": qn, "k": kn, "v": v, "g": g_s, "beta": beta},
-                           lambda x: refs.delta_rule(x["q"], x["k"], x["v"], x["beta"], x["g"])),
-        "kda": ({"q": qn, "k": kn, "v": v, "g": g_d, "beta": beta},
-                lambda x: refs.delta_rule(x["q"], x["k"], x["v"], x["beta"], x["g"])),
-        "deltaproduct": ({"q": qn, "k": kp, "v": vp, "g": g_s, "beta": bp},
-                         lambda x: refs.delta_product(x["q"], x["k"], x["v"], x["beta"], x["g"], n)),
+        "gated-deltanet": (
+            {"q": qn, "k": kn, "v": v, "g": g_s, "beta": beta},
+            lambda x: refs.delta_rule(x["q"], x["k"], x["v"], x["beta"], x["g"]),
+        ),
+        "kda": (
+            {"q": qn, "k": kn, "v": v, "g": g_d, "beta": beta},
+            lambda x: refs.delta_rule(x["q"], x["k"], x["v"], x["beta"], x["g"]),
+        ),
+        "deltaproduct": (
+            {"q": qn, "k": kp, "v": vp, "g": g_s, "beta": bp},
+            lambda x: refs.delta_product(x["q"], x["k"], x["v"], x["beta"], x["g"], n),
+        ),
         "fox": ({"q": q, "k": k, "v": v, "g": g_s}, lambda x: refs.gated_softmax_attention(**x)),
-        "path-fox": ({"q": q, "k": k, "v": v, "w": w, "beta": bw, "g": g_s}, lambda x: refs.path_attention(**x)),
+        "path-fox": (
+            {"q": q, "k": k, "v": v, "w": w, "beta": bw, "g": g_s},
+            lambda x: refs.path_attention(**x),
+        ),
         "wall": ({"q": q, "k": k, "v": v, "g": g_d}, lambda x: refs.wall_attention(**x)),
-        "stick-breaking": ({"q": q, "k": k, "v": v},
-                           lambda x: refs.stickbreaking_attention(**x, rest_to_current=True)),
+        "stick-breaking": (
+            {"q": q, "k": k, "v": v},
+            lambda x: refs.stickbreaking_attention(**x, rest_to_current=True),
+        ),
         "rwkv-6": ({"q": q, "k": k, "v": v, "w": g_d, "u": u}, lambda x: refs.rwkv6(**x)),
-        "log-linear-attention": ({"q": q, "k": k, "v": v, "g": g_s, "level_scales": lam},
-                                 lambda x: refs.log_linear_attention(**x)),
+        "log-linear-attention": (
+            {"q": q, "k": k, "v": v, "g": g_s, "level_scales": lam},
+            lambda x: refs.log_linear_attention(**x),
+        ),
         "mamba-2": ({"x": x, "dt": dt, "A": A, "Bm": Bm, "Cm": Cm}, lambda x: refs.mamba2(**x)),
-        "based": ({"q": rng.standard_normal((B, T, H, 16)), "k": rng.standard_normal((B, T, H, 16)), "v": v},
-                  lambda x: refs.based(**x)),
+        "based": (
+            {"q": rng.standard_normal((B, T, H, 16)), "k": rng.standard_normal((B, T, H, 16)), "v": v},
+            lambda x: refs.based(**x),
+        ),
     }
 
 

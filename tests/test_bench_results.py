@@ -13,24 +13,50 @@ FILES = sorted((ROOT / "benchmarks").glob("*.json"))
 
 
 def _point(T, fwd, fwdbwd=None, run="run-20260101T000000Z", B=1):
-    return {"head_dim": 128, "T": T, "B": B, "status": "ok", "fwd_ms": fwd, "fwdbwd_ms": fwdbwd or 3 * fwd,
-            "run": run}
+    return {
+        "head_dim": 128,
+        "T": T,
+        "B": B,
+        "status": "ok",
+        "fwd_ms": fwd,
+        "fwdbwd_ms": fwdbwd or 3 * fwd,
+        "run": run,
+    }
 
 
 def _doc(run_id="run-20260101T000000Z", date="2026-01-01T00:00:00+00:00", models=None, rate=800.0):
     return {
         "schema_version": 1,
-        "runs": [{"id": run_id, "command": "python -m zoo.bench --out x.json", "provenance": {"date": date},
-                  "calibration": {"matmul_bf16_tflops": rate}}],
-        "config": {"dtype": "bfloat16", "heads": 16, "tokens_per_call": 131072, "lengths": [512, 2048, 8192],
-                   "head_dims": [128], "tolerance": 0.02},
+        "runs": [
+            {
+                "id": run_id,
+                "command": "python -m zoo.bench --out x.json",
+                "provenance": {"date": date},
+                "calibration": {"matmul_bf16_tflops": rate},
+            }
+        ],
+        "config": {
+            "dtype": "bfloat16",
+            "heads": 16,
+            "tokens_per_call": 131072,
+            "lengths": [512, 2048, 8192],
+            "head_dims": [128],
+            "tolerance": 0.02,
+        },
         "models": models or {},
     }
 
 
 def _entry(mid, points, status="measured", run="run-20260101T000000Z"):
-    return {**results.catalog_fields(mid), "status": status, "run": run, "points": points, "decode": None,
-            "errors": [], "checks": [{"head_dim": 128, "rel_err": 1e-3, "passed": True, "tolerance": 0.02}]}
+    return {
+        **results.catalog_fields(mid),
+        "status": status,
+        "run": run,
+        "points": points,
+        "decode": None,
+        "errors": [],
+        "checks": [{"head_dim": 128, "rel_err": 1e-3, "passed": True, "tolerance": 0.02}],
+    }
 
 
 def test_there_is_a_committed_result_file():
@@ -56,10 +82,17 @@ def test_committed_results_cover_the_zoo_and_keep_their_promises(path):
         if e["status"] == "no_kernel":
             assert e["adapter"] is None and e["note"], mid
         for p in e["points"]:
-            assert p["run"] in run_ids and p["B"] * p["T"] >= min(doc["config"]["tokens_per_call"], p["T"]), mid
+            assert p["run"] in run_ids and p["B"] * p["T"] >= min(doc["config"]["tokens_per_call"], p["T"]), (
+                mid
+            )
     for run in doc["runs"]:
         prov = run["provenance"]
-        assert prov["gpu"] and prov["driver"] and prov["packages"]["torch"] and run["command"].startswith("python -m zoo.bench")
+        assert (
+            prov["gpu"]
+            and prov["driver"]
+            and prov["packages"]["torch"]
+            and run["command"].startswith("python -m zoo.bench")
+        )
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
@@ -84,12 +117,23 @@ def test_the_schema_rejects_a_measured_model_without_a_passed_check():
 
 
 def test_merge_combines_partial_files_and_the_later_run_wins():
-    a = _doc(models={"transformer": _entry("transformer", [_point(512, 1.0), _point(2048, 4.0)]),
-                     "gla": _entry("gla", [], status="not_run")})
+    a = _doc(
+        models={
+            "transformer": _entry("transformer", [_point(512, 1.0), _point(2048, 4.0)]),
+            "gla": _entry("gla", [], status="not_run"),
+        }
+    )
     r2 = "run-20260102T000000Z"
-    b = _doc(run_id=r2, date="2026-01-02T00:00:00+00:00",
-             models={"transformer": _entry("transformer", [_point(2048, 5.0, run=r2), _point(8192, 20.0, run=r2)], run=r2),
-                     "gla": _entry("gla", [_point(512, 2.0, run=r2)], run=r2)})
+    b = _doc(
+        run_id=r2,
+        date="2026-01-02T00:00:00+00:00",
+        models={
+            "transformer": _entry(
+                "transformer", [_point(2048, 5.0, run=r2), _point(8192, 20.0, run=r2)], run=r2
+            ),
+            "gla": _entry("gla", [_point(512, 2.0, run=r2)], run=r2),
+        },
+    )
     merged = results.merge([b, a])  # order of the arguments does not matter: dates decide
     assert [r["id"] for r in merged["runs"]] == ["run-20260101T000000Z", r2]
     assert results.series(merged["models"]["transformer"], "fwd") == {512: 1.0, 2048: 5.0, 8192: 20.0}
@@ -103,8 +147,11 @@ def test_merge_combines_partial_files_and_the_later_run_wins():
 
 def test_a_later_failure_does_not_erase_earlier_measurements():
     a = _doc(models={"kda": _entry("kda", [_point(512, 2.0)])})
-    b = _doc(run_id="run-20260102T000000Z", date="2026-01-02T00:00:00+00:00",
-             models={"kda": {**_entry("kda", [], status="crashed"), "errors": ["worker crashed"]}})
+    b = _doc(
+        run_id="run-20260102T000000Z",
+        date="2026-01-02T00:00:00+00:00",
+        models={"kda": {**_entry("kda", [], status="crashed"), "errors": ["worker crashed"]}},
+    )
     merged = results.merge([a, b])
     assert merged["models"]["kda"]["status"] == "measured"
     assert results.series(merged["models"]["kda"], "fwd") == {512: 2.0}
@@ -112,13 +159,15 @@ def test_a_later_failure_does_not_erase_earlier_measurements():
 
 
 def test_crossover_finds_where_a_linear_model_stays_faster():
-    doc = _doc(models={
-        "transformer": _entry("transformer", [_point(512, 1.0), _point(2048, 4.0), _point(8192, 16.0)]),
-        "gla": _entry("gla", [_point(512, 4.0), _point(2048, 4.0), _point(8192, 4.0)]),  # flat
-        "kda": _entry("kda", [_point(512, 0.5), _point(2048, 1.0), _point(8192, 2.0)]),
-        "based": _entry("based", [_point(512, 9.0), _point(2048, 9.0), _point(8192, 99.0)]),
-        "nope": _entry("nope", [_point(512, 1.0), _point(2048, 3.9), _point(8192, 15.9)]),  # within noise
-    })
+    doc = _doc(
+        models={
+            "transformer": _entry("transformer", [_point(512, 1.0), _point(2048, 4.0), _point(8192, 16.0)]),
+            "gla": _entry("gla", [_point(512, 4.0), _point(2048, 4.0), _point(8192, 4.0)]),  # flat
+            "kda": _entry("kda", [_point(512, 0.5), _point(2048, 1.0), _point(8192, 2.0)]),
+            "based": _entry("based", [_point(512, 9.0), _point(2048, 9.0), _point(8192, 99.0)]),
+            "nope": _entry("nope", [_point(512, 1.0), _point(2048, 3.9), _point(8192, 15.9)]),  # within noise
+        }
+    )
     gla = results.crossover(doc, "gla", "fwd")
     assert gla["kind"] == "at" and gla["T"] == 8192
     assert 2048 <= gla["estimate"] <= 2049  # curves meet exactly at 2048

@@ -17,8 +17,11 @@ from zoo.diagrams.spec import BlockSpec, BlockSpecError, HybridSpec, check_block
 SVG = "{http://www.w3.org/2000/svg}"
 # ZOO_REGISTRY: test another registry file (e.g. one with blocks merged in before models.yaml has them)
 KERNELS = registry_mod.ROOT / registry_mod.KERNELS
-REG = registry_mod.load(Path(os.environ["ZOO_REGISTRY"]), kernels_dir=KERNELS) \
-    if os.environ.get("ZOO_REGISTRY") else registry_mod.load()
+REG = (
+    registry_mod.load(Path(os.environ["ZOO_REGISTRY"]), kernels_dir=KERNELS)
+    if os.environ.get("ZOO_REGISTRY")
+    else registry_mod.load()
+)
 BLOCKS = blocks_of(REG)
 MODEL_IDS = [m.id for m in REG.all_models]
 
@@ -39,12 +42,12 @@ def test_block_renders_as_clean_svg(model_id):
     assert find_overlaps(lay) == []
     for size in ("card", "page"):
         svg = render_block_svg(model, BLOCKS, size=size)
-        root = ET.fromstring(svg)                       # well-formed XML
+        root = ET.fromstring(svg)  # well-formed XML
         assert root.tag == f"{SVG}svg"
         assert model.name in root.get("aria-label")
         assert root.find(f"{SVG}title").text == root.get("aria-label")
         ops = [g for g in root.iter(f"{SVG}g") if g.get("data-op")]
-        assert len(ops) == len(block.ops)              # one focusable group per op
+        assert len(ops) == len(block.ops)  # one focusable group per op
         for g in ops:
             assert g.get("tabindex") == "0" and g.find(f"{SVG}title").text
         mixers = [g for g in ops if g.get("data-op") == "mixer"]
@@ -68,9 +71,9 @@ def test_card_diagrams_fit_a_card():
 
 def test_overlap_checker_finds_problems():
     a = Box("a", "linear", "rect", ["Linear"], "", 60, 24, x=10, y=10)
-    b = Box("b", "linear", "rect", ["Linear"], "", 60, 24, x=40, y=20)       # overlaps a
+    b = Box("b", "linear", "rect", ["Linear"], "", 60, 24, x=40, y=20)  # overlaps a
     c = Box("c", "norm", "rect", ["A much longer label than fits"], "", 30, 24, x=10, y=100)
-    wire = Wire("x", "y", [(0, 22), (120, 22)])                           # runs through a and b
+    wire = Wire("x", "y", [(0, 22), (120, 22)])  # runs through a and b
     diag = Wire("a", "c", [(10, 10), (30, 100)])
     lay = Layout(200, 200, [a, b, c], [wire, diag])
     problems = " | ".join(find_overlaps(lay))
@@ -89,13 +92,17 @@ def test_unknown_operation_is_named_with_its_place():
         _spec([{"id": "a", "op": "convolution"}, {"id": "m", "op": "mixer"}])
     err = info.value.errors()[0]
     assert err["loc"] == ("ops", 0, "op")
-    assert "'conv'" in err["msg"] and "'mixer'" in err["msg"]     # lists what is allowed
+    assert "'conv'" in err["msg"] and "'mixer'" in err["msg"]  # lists what is allowed
 
 
 def test_dangling_reference_says_where():
     with pytest.raises(ValidationError) as info:
-        _spec([{"id": "a", "op": "linear", "produces": ["q", "k", "v"]},
-               {"id": "m", "op": "mixer", "in": ["a", "gatez"]}])
+        _spec(
+            [
+                {"id": "a", "op": "linear", "produces": ["q", "k", "v"]},
+                {"id": "m", "op": "mixer", "in": ["a", "gatez"]},
+            ]
+        )
     err = info.value.errors()[0]
     assert err["loc"] == ("ops", 1, "in", 1)
     assert "dangling branch" in err["msg"] and "gatez" in err["msg"] and "input, a" in err["msg"]
@@ -115,8 +122,13 @@ def test_arity_and_streams_are_checked():
     with pytest.raises(ValidationError, match="takes at least 2 input"):
         _spec([{"id": "m", "op": "mixer"}, {"id": "x", "op": "multiply"}])
     with pytest.raises(ValidationError, match="acts on \\['z'\\]"):
-        _spec([{"id": "a", "op": "linear", "produces": ["q", "k"]},
-               {"id": "n", "op": "l2norm", "streams": ["z"]}, {"id": "m", "op": "mixer"}])
+        _spec(
+            [
+                {"id": "a", "op": "linear", "produces": ["q", "k"]},
+                {"id": "n", "op": "l2norm", "streams": ["z"]},
+                {"id": "m", "op": "mixer"},
+            ]
+        )
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         _spec([{"id": "m", "op": "mixer", "colour": "red"}])
 
@@ -135,8 +147,14 @@ def test_extends_errors_name_model_and_path():
     with pytest.raises(ValidationError, match="must state its differences"):
         BlockSpec.model_validate({"extends": "base"})
     # an edit that leaves a dangling branch is reported against the child
-    broken = BlockSpec.model_validate({"extends": "base", "differences": "removes a", "remove": ["a"],
-                                       "add": [{"id": "g", "op": "gate", "after": "m", "in": ["a"]}]})
+    broken = BlockSpec.model_validate(
+        {
+            "extends": "base",
+            "differences": "removes a",
+            "remove": ["a"],
+            "add": [{"id": "g", "op": "gate", "after": "m", "in": ["a"]}],
+        }
+    )
     with pytest.raises(BlockSpecError, match="model 'broken'.*dangling"):
         resolve_block("broken", {"base": base, "broken": broken})
 
@@ -146,9 +164,9 @@ def test_extends_applies_edits_in_order():
     if gdn is None:
         pytest.skip("no gated-deltanet block in the registry")
     ids = [op.id for op in gdn.ops]
-    assert ids.index("gate") == ids.index("onorm") + 1           # 'add ... after' lands where it says
+    assert ids.index("gate") == ids.index("onorm") + 1  # 'add ... after' lands where it says
     assert gdn.chain == ["gated-deltanet", "deltanet"]
-    assert any(op.produces == ["alpha", "beta"] for op in gdn.ops)   # the override replaced the gates
+    assert any(op.produces == ["alpha", "beta"] for op in gdn.ops)  # the override replaced the gates
 
 
 def test_write_block_svg(tmp_path):
@@ -173,8 +191,13 @@ def test_stack_renders(hybrid):
 
 def test_hybrid_spec_checks_its_own_counts():
     base = {
-        "id": "toy", "name": "Toy", "paper": {"title": "T", "authors": ["A"], "arxiv": "2401.00001"},
-        "year": 2024, "d_model": 8, "ratio": "1:1", "summary": "s",
+        "id": "toy",
+        "name": "Toy",
+        "paper": {"title": "T", "authors": ["A"], "arxiv": "2401.00001"},
+        "year": 2024,
+        "d_model": 8,
+        "ratio": "1:1",
+        "summary": "s",
         "sizes": {"mamba": {"d_inner": 16}, "transformer": {"heads": 2, "head_dim": 4}},
         "stack": [{"repeat": 2, "layers": [{"mixer": "mamba", "ffn": "mlp"}, {"mixer": "transformer"}]}],
     }
@@ -184,8 +207,14 @@ def test_hybrid_spec_checks_its_own_counts():
     with pytest.raises(ValidationError, match="has no entry in 'sizes'"):
         HybridSpec.model_validate({**base, "n_layers": 4, "sizes": {"mamba": {"d_inner": 16}}})
     legend = {"M": {"mixer": "mamba"}, "-": {"ffn": "mlp"}}
-    pattern = {**base, "stack": None, "pattern": "M-*", "legend": legend, "n_layers": 3,
-               "layer_unit": "sublayer"}
+    pattern = {
+        **base,
+        "stack": None,
+        "pattern": "M-*",
+        "legend": legend,
+        "n_layers": 3,
+        "layer_unit": "sublayer",
+    }
     with pytest.raises(ValidationError, match="pattern characters \\['\\*'\\]"):
         HybridSpec.model_validate(pattern)
 

@@ -12,12 +12,15 @@ from zoo.diagrams.memory import calculator_data, human_bytes, layer_elements, st
 from zoo.diagrams.spec import MemorySpec, MixerSizes, resolve_block
 
 KERNELS = registry_mod.ROOT / registry_mod.KERNELS
-REG = registry_mod.load(Path(os.environ["ZOO_REGISTRY"]), kernels_dir=KERNELS) \
-    if os.environ.get("ZOO_REGISTRY") else registry_mod.load()
+REG = (
+    registry_mod.load(Path(os.environ["ZOO_REGISTRY"]), kernels_dir=KERNELS)
+    if os.environ.get("ZOO_REGISTRY")
+    else registry_mod.load()
+)
 BLOCKS = blocks_of(REG)
 MEMORY = {mid: resolve_block(mid, BLOCKS).memory for mid in BLOCKS}
 HYBRIDS = {h.id: h for h in REG.hybrids}
-GiB = 1024 ** 3
+GiB = 1024**3
 
 
 def need(*ids):
@@ -31,7 +34,7 @@ def test_jamba_matches_the_paper():
     T = 256 * 1024
     got = stack_bytes(HYBRIDS["jamba"], MEMORY, T, "bf16")
     # 4 attention layers x (K and V) x 8 KV heads x 128 dims x T tokens x 2 bytes
-    assert got["kv"] == 4 * 2 * 8 * 128 * T * 2 == 4 * GiB           # paper Table 1: 4GB
+    assert got["kv"] == 4 * 2 * 8 * 128 * T * 2 == 4 * GiB  # paper Table 1: 4GB
     # 28 Mamba layers x (d_inner 8192 x d_state 16 + conv cache 3 x 8192) x 2 bytes
     assert got["state"] == 28 * (8192 * 16 + 3 * 8192) * 2 == 8_716_288
     assert human_bytes(got["kv"]) == "4.0 GiB"
@@ -61,7 +64,7 @@ def test_formulas_on_their_own():
     window = MemorySpec(kind="kv_window")
     sizes = MixerSizes(heads=4, kv_heads=1, head_dim=256, window=2048)
     assert layer_elements(window, sizes, 1000).kv == 1000 * 2 * 256
-    assert layer_elements(window, sizes, 100_000).kv == 2048 * 2 * 256       # the window caps the cache
+    assert layer_elements(window, sizes, 100_000).kv == 2048 * 2 * 256  # the window caps the cache
     log = MemorySpec(kind="log_matrix")
     assert layer_elements(log, MixerSizes(heads=2, head_dim=4), 1024).state == 2 * 4 * 4 * 11
     conv = MemorySpec(kind="matrix", conv=4, conv_streams=["q", "k", "v"])

@@ -58,8 +58,11 @@ def test_scaffold_fill_build_and_find_the_new_model(tmp_path, browser):
     )
     text = text.replace("Replace this text before publishing;", "This example model exists for the test;", 1)
     text = text.replace("note: 'what changed, in one line'", "note: 'the write strength becomes a vector'", 1)
-    text = text.replace("'Say in words what differs from the parent block (gates, norms, projections).'",
-                        "'The same block; only the mixer changes.'", 1)
+    text = text.replace(
+        "'Say in words what differs from the parent block (gates, norms, projections).'",
+        "'The same block; only the mixer changes.'",
+        1,
+    )
     (project / "models.yaml").write_text(text, encoding="utf-8")
     checked = run(["-m", "zoo", "validate"], project)
     assert checked.returncode == 0, checked.stderr

@@ -22,8 +22,11 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 def reg(built_site):
     # ZOO_REGISTRY: the registry a prebuilt ZOO_SITE was built from (defaults to models.yaml)
     path = os.environ.get("ZOO_REGISTRY")
-    return registry_mod.load(Path(path), kernels_dir=registry_mod.ROOT / registry_mod.KERNELS) if path \
+    return (
+        registry_mod.load(Path(path), kernels_dir=registry_mod.ROOT / registry_mod.KERNELS)
+        if path
         else registry_mod.load()
+    )
 
 
 def memory_of(reg):
@@ -48,14 +51,14 @@ def test_hybrids_page_light_and_dark(page, dark_page, site_url, reg, shot):
     assert re.fullmatch(r"\.\./models/[a-z0-9-]+/", href), href
     target = href.replace("../", "")
     listed = page.evaluate(
-        "t => [...document.querySelectorAll('.zoo-hybrid a')].some(a => a.href.endsWith(t))", target)
+        "t => [...document.querySelectorAll('.zoo-hybrid a')].some(a => a.href.endsWith(t))", target
+    )
     assert listed, "the stack's mixers are listed as HTML links too"
     shot(page, "hybrids-light")
     open_hybrids(dark_page, site_url)
     assert dark_page.evaluate("document.body.dataset.mdColorScheme") == "slate"
     # diagram text follows the palette: light text on the dark background
-    colour = dark_page.evaluate(
-        "getComputedStyle(document.querySelector('svg.zb-stack text')).fill")
+    colour = dark_page.evaluate("getComputedStyle(document.querySelector('svg.zb-stack text')).fill")
     assert colour != "rgb(31, 41, 55)", "stack text kept the light-mode colour in dark mode"
     shot(dark_page, "hybrids-dark")
 
@@ -68,10 +71,10 @@ def test_calculator_matches_python_for_published_stacks(page, site_url, reg):
     context_slider = page.locator("[data-calc='context']")
     for h in reg.hybrids:
         page.select_option("[data-calc='stack']", h.id)
-        for exp in (12, 18):          # 4K and 256K tokens
+        for exp in (12, 18):  # 4K and 256K tokens
             context_slider.fill(str(exp))
             context_slider.dispatch_event("input")
-            want = stack_bytes(h, mem, 2 ** exp, "bf16")
+            want = stack_bytes(h, mem, 2**exp, "bf16")
             got_kv = int(page.locator("[data-calc='kv']").get_attribute("data-bytes"))
             got_state = int(page.locator("[data-calc='state']").get_attribute("data-bytes"))
             assert (got_kv, got_state) == (want["kv"], want["state"]), (h.id, exp)

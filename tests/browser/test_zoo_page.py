@@ -184,7 +184,9 @@ def test_clicking_a_graph_node_opens_its_model_page(page, site_url, reg):
     assert target.name in page.locator(".hoverlayer .hovertext").text_content()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_url(f"**/models/{target.id}/")
-    page.wait_for_function("name => document.querySelector('h1')?.textContent.startsWith(name)", arg=target.name)
+    page.wait_for_function(
+        "name => document.querySelector('h1')?.textContent.startsWith(name)", arg=target.name
+    )
 
 
 def test_graph_nodes_are_reachable_by_keyboard(page, site_url, reg):

@@ -148,10 +148,16 @@ class SDPA(Adapter):
 
         q = self.randn(1, H, 1, D)
         k, v = self.randn(1, H, T, D), self.randn(1, H, T, D)
-        for backend in (SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION):
+        for backend in (
+            SDPBackend.CUDNN_ATTENTION,
+            SDPBackend.FLASH_ATTENTION,
+            SDPBackend.EFFICIENT_ATTENTION,
+        ):
+
             def step(backend=backend):
                 with sdpa_kernel([backend]):
                     return F.scaled_dot_product_attention(q, k, v)
+
             try:
                 step()
                 torch.cuda.synchronize()
@@ -174,6 +180,7 @@ class SDPARope(SDPA):
         inv = 1.0 / (10000 ** (torch.arange(0, D, 2, device=DEV, dtype=F32) / D))
         ang = torch.arange(T, device=DEV, dtype=F32)[:, None] * inv[None]
         x["cos"], x["sin"] = ang.cos().to(BF16), ang.sin().to(BF16)  # the kernel wants the dtype of q
+        x["theta"] = inv  # not a kernel input: the frequencies, for the kernels_wasm comparison
         return x
 
     def run(self, x):
@@ -231,7 +238,7 @@ class FlaAlibi(FlaForgetting):
 
 
 class FlaSWA(Adapter):
-    """Sliding-window attention: fla's parallel_attn with window_size (W = 4096 in the sweep, 64 in the check)."""
+    """Sliding-window attention: fla's parallel_attn with window_size (W = 4096; 64 in the check)."""
 
     op = "fla.ops.attn.parallel_attn(window_size=4096)"
     decode_op = "fla.ops.attn.decoding.attn_decoding_one_step(window_size=4096)"
@@ -375,8 +382,13 @@ class FlaGSA(Adapter):
         fn = _imp("fla.ops.gsa.fused_recurrent_gsa")
         x = self.make(1, 1, H, D)
         g, s = self.gates(x["f"])
-        state = (torch.zeros(1, H, D, self.M, device=DEV, dtype=F32), torch.zeros(1, H, self.M, D, device=DEV, dtype=F32))
-        return lambda: fn(x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True)
+        state = (
+            torch.zeros(1, H, D, self.M, device=DEV, dtype=F32),
+            torch.zeros(1, H, self.M, D, device=DEV, dtype=F32),
+        )
+        return lambda: fn(
+            x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True
+        )
 
 
 class FlaRaven(FlaGSA):
@@ -416,8 +428,13 @@ class FlaRaven(FlaGSA):
         fn = _imp("fla.ops.gsa.fused_recurrent_gsa")
         x = self.make(1, 1, H, D)
         g, s, _ = self.route(x["a"], x["r"])
-        state = (torch.zeros(1, H, D, self.M, device=DEV, dtype=F32), torch.zeros(1, H, self.M, D, device=DEV, dtype=F32))
-        return lambda: fn(x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True)
+        state = (
+            torch.zeros(1, H, D, self.M, device=DEV, dtype=F32),
+            torch.zeros(1, H, self.M, D, device=DEV, dtype=F32),
+        )
+        return lambda: fn(
+            x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True
+        )
 
 
 class FlaABC(Adapter):
@@ -448,7 +465,10 @@ def _gsa_step(ad, H, D):
     q, k, v = (ad.randn(1, 1, H, D) for _ in range(3))
     g = ad.logsig(1, 1, H, ad.M, shift=3.0)
     s = 1 - g.exp()
-    state = (torch.zeros(1, H, D, ad.M, device=DEV, dtype=F32), torch.zeros(1, H, ad.M, D, device=DEV, dtype=F32))
+    state = (
+        torch.zeros(1, H, D, ad.M, device=DEV, dtype=F32),
+        torch.zeros(1, H, ad.M, D, device=DEV, dtype=F32),
+    )
     return lambda: fn(q, k, v, s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True)
 
 
@@ -605,7 +625,11 @@ class FlaBased(Adapter):
     Kf = 16
 
     def make(self, B, T, H, D):
-        return {"q": self.randn(B, T, H, self.Kf), "k": self.randn(B, T, H, self.Kf), "v": self.randn(B, T, H, D)}
+        return {
+            "q": self.randn(B, T, H, self.Kf),
+            "k": self.randn(B, T, H, self.Kf),
+            "v": self.randn(B, T, H, D),
+        }
 
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"]))
@@ -855,7 +879,7 @@ class FlaTTT(Adapter):
 
 
 class FlaLogLinear(Adapter):
-    """Log-linear attention (Mamba-2 flavour): fla's chunk_log_linear_attn; L = ceil(log2 T) + 1 level scales."""
+    """Log-linear attention (Mamba-2 gates): fla's chunk_log_linear_attn, L = ceil(log2 T) + 1 levels."""
 
     op = "fla.ops.log_linear_attn.chunk_log_linear_attn"
     grads = ("q", "k", "v", "g", "level_scales")
@@ -906,7 +930,10 @@ class Mamba2SSD(Adapter):
         dt = F.softplus(self.randn(1, H, D, dtype=F32, shift=-3.0))
         A = (-torch.exp(self.rand(H) * math.log(16)))[:, None, None].expand(H, D, D)
         Bt, Ct = self.randn(1, 1, D), self.randn(1, 1, D)
-        return lambda: fn(state, xt, dt, A, Bt, Ct)
+        # mamba_ssm 2.3.2.post1's wrapper fails on D=None / dt_bias=None (`*(...) if x is not None else 0`
+        # unpacks 0); zeros change nothing in the step
+        zeros = torch.zeros(H, D, device=DEV, dtype=F32)
+        return lambda: fn(state, xt, dt, A, Bt, Ct, D=zeros, dt_bias=zeros)
 
 
 class Mamba3SISO(Adapter):
@@ -973,7 +1000,8 @@ class MLSTM(Adapter):
 
     @property
     def op(self):
-        return f"mlstm_kernels.torch.get_mlstm_kernel('{self.variant['kernel']}', chunk_size={self.variant['chunk_size']})"
+        v = self.variant
+        return f"mlstm_kernels.torch.get_mlstm_kernel('{v['kernel']}', chunk_size={v['chunk_size']})"
 
     def make(self, B, T, H, D):
         gd = getattr(torch, self.variant["gate_dtype"])
@@ -1044,7 +1072,9 @@ class FFTConv(Adapter):
     def ref(self, x):
         if self.order == 1:
             return refs.causal_conv(x["u"], x["h0"])
-        return refs.hyena(x["u"], [x[f"x{n}"] for n in range(self.order)], [x[f"h{n}"] for n in range(self.order)])
+        return refs.hyena(
+            x["u"], [x[f"x{n}"] for n in range(self.order)], [x[f"h{n}"] for n in range(self.order)]
+        )
 
 
 class Hyena(FFTConv):

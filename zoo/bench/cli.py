@@ -22,7 +22,9 @@ def _models(text: str) -> list[str]:
 
 
 def run_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m zoo.bench", description="GPU benchmark sweep over the zoo's kernels")
+    ap = argparse.ArgumentParser(
+        prog="python -m zoo.bench", description="GPU benchmark sweep over the zoo's kernels"
+    )
     ap.add_argument("--out", required=True, help="result JSON, e.g. benchmarks/h100-2026-11-23.json")
     ap.add_argument("--models", type=_models, default=None, help="comma-separated model ids (default: all)")
     ap.add_argument("--lengths", type=_ints, default=runner.DEFAULT_LENGTHS)
@@ -32,8 +34,12 @@ def run_parser() -> argparse.ArgumentParser:
     ap.add_argument("--budget", type=float, default=3600, help="seconds for the whole run")
     ap.add_argument("--family-timeout", type=float, default=None, help="seconds per worker subprocess")
     ap.add_argument("--no-decode", action="store_true")
-    ap.add_argument("--warm-jobs", type=int, default=1,
-                    help="> 1: first run every family once, this many at a time, to fill the compile caches")
+    ap.add_argument(
+        "--warm-jobs",
+        type=int,
+        default=1,
+        help="> 1: first run every family once, this many at a time, to fill the compile caches",
+    )
     ap.add_argument("--warm-budget", type=float, default=240, help="seconds for that warm-up pass")
     return ap
 
@@ -70,10 +76,14 @@ def main(argv: list[str]) -> int:
         a = ap.parse_args(argv[1:])
         import yaml
 
-        head = ("# GPU kernel of each model for the registry's gpu_kernel block (written by python -m zoo.bench "
-                "kernels-yaml;\n# source of truth: zoo/bench/catalog.py). adapter null = no public fused kernel.\n")
-        Path(a.out).write_text(head + yaml.safe_dump(catalog.as_yaml_mapping(), sort_keys=False, width=110,
-                                                     allow_unicode=True))
+        head = (
+            "# GPU kernel of each model for the registry's gpu_kernel block (written by python -m zoo.bench "
+            "kernels-yaml;\n# source of truth: zoo/bench/catalog.py). adapter null = no public fused kernel."
+            "\n"
+        )
+        Path(a.out).write_text(
+            head + yaml.safe_dump(catalog.as_yaml_mapping(), sort_keys=False, width=110, allow_unicode=True)
+        )
         return 0
     args = run_parser().parse_args(argv)
     args.command = runner.command_line(argv)

@@ -12,8 +12,9 @@ Vocabulary:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 
 class OutOfMemory(Exception):
@@ -21,9 +22,13 @@ class OutOfMemory(Exception):
 
 
 class Backend(Protocol):
-    def prepare(self, model_id: str, variant: int) -> dict: ...  # {'op', 'n_variants', 'variant', 'head_dims', 'max_T'}
+    def prepare(
+        self, model_id: str, variant: int
+    ) -> dict: ...  # {'op', 'n_variants', 'variant', 'head_dims', 'max_T'}
     def check(self, model_id: str, D: int) -> dict: ...  # {'rel_err', 'reference', 'shape', ...}
-    def time(self, model_id: str, D: int, T: int, B: int, mode: str) -> dict: ...  # {'ms', 'method', 'peak_bytes'}
+    def time(
+        self, model_id: str, D: int, T: int, B: int, mode: str
+    ) -> dict: ...  # {'ms', 'method', 'peak_bytes'}
     def decode(self, model_id: str, D: int, T: int) -> dict | None: ...  # {'ms', 'kind', 'op', ...}
     def kernels_seen(self, model_id: str, D: int, T: int, B: int) -> list[str] | None: ...
 
@@ -50,15 +55,24 @@ def _short(exc: BaseException, limit: int = 400) -> str:
     return msg if len(msg) <= limit else msg[: limit - 3] + "..."
 
 
-def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict], None],
-              time_left: Callable[[], float], start_variant: int = 0, base: dict | None = None) -> dict:
+def run_model(
+    backend: Backend,
+    model_id: str,
+    plan: Plan,
+    sink: Callable[[dict], None],
+    time_left: Callable[[], float],
+    start_variant: int = 0,
+    base: dict | None = None,
+) -> dict:
     """Measure one model; `base` carries the catalogue fields (adapter, op, family, note).
 
     sink(entry) is called after every finished step with the entry so far; it also sees
     entry['in_progress'] while a step that might crash is running."""
     entry = dict(base or {})
     carried = [c for c in entry.get("checks", []) if c.get("passed")]
-    entry.update({"status": "error", "checks": [], "points": [], "decode": None, "errors": [], "attempts": []})
+    entry.update(
+        {"status": "error", "checks": [], "points": [], "decode": None, "errors": [], "attempts": []}
+    )
 
     def progress(stage: str | None, **extra):
         if stage is None:
@@ -94,7 +108,9 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
             except Exception as exc:
                 chk = {"error": _short(exc), "head_dim": dims[0]}
             chk["head_dim"] = dims[0]
-            chk["passed"] = "error" not in chk and chk.get("rel_err") is not None and chk["rel_err"] <= plan.tolerance
+            chk["passed"] = (
+                "error" not in chk and chk.get("rel_err") is not None and chk["rel_err"] <= plan.tolerance
+            )
             chk["tolerance"] = plan.tolerance
             entry["attempts"].append({"variant": variant, "config": info.get("variant"), "check": chk})
         if chk["passed"]:
@@ -133,8 +149,9 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
                 except Exception as exc:
                     chk = {"error": _short(exc)}
                 chk["head_dim"] = D
-                chk["passed"] = ("error" not in chk and chk.get("rel_err") is not None
-                                 and chk["rel_err"] <= plan.tolerance)
+                chk["passed"] = (
+                    "error" not in chk and chk.get("rel_err") is not None and chk["rel_err"] <= plan.tolerance
+                )
                 chk["tolerance"] = plan.tolerance
                 entry["checks"].append(chk)
             if not chk["passed"]:
@@ -193,7 +210,9 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
                 dec = {"head_dim": D, "batch": 1, "kind": first["kind"], "op": first.get("op")}
                 if first.get("backend"):
                     dec["backend"] = first["backend"]
-                if first["kind"] == "recurrent":  # the state does not grow: one number for every context length
+                if (
+                    first["kind"] == "recurrent"
+                ):  # the state does not grow: one number for every context length
                     dec["ms"] = first["ms"]
                     if first.get("state_bytes") is not None:
                         dec["state_bytes"] = first["state_bytes"]
@@ -215,7 +234,7 @@ def run_model(backend: Backend, model_id: str, plan: Plan, sink: Callable[[dict]
 
 
 def _warm_model(backend, model_id, plan, entry, dims, max_T, variant, progress, time_left) -> dict:
-    """Warm-up pass: every shape once (fwd and fwd+bwd) so that compiled kernels and autotuning results land in
+    """Warm-up pass: every shape once (fwd and fwd+bwd) so compiled kernels and autotuning results land in
     the on-disk caches for the timing pass; records what failed, times nothing."""
     entry["status"] = "warmed"
     entry["warmed"] = []
@@ -240,12 +259,20 @@ def _warm_model(backend, model_id, plan, entry, dims, max_T, variant, progress, 
     return entry
 
 
-def run_models(backend: Backend, model_ids: list[str], plan: Plan, sink: Callable[[str, dict], None],
-               deadline: float, bases: dict[str, dict] | None = None,
-               start_variants: dict[str, int] | None = None, clock: Callable[[], float] = time.time) -> dict:
+def run_models(
+    backend: Backend,
+    model_ids: list[str],
+    plan: Plan,
+    sink: Callable[[str, dict], None],
+    deadline: float,
+    bases: dict[str, dict] | None = None,
+    start_variants: dict[str, int] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> dict:
     """Run several models in order; returns {model_id: entry}."""
     out = {}
     for mid in model_ids:
+
         def time_left():
             return deadline - clock()
 
@@ -255,6 +282,13 @@ def run_models(backend: Backend, model_ids: list[str], plan: Plan, sink: Callabl
             out[mid] = e
             sink(mid, e)
             continue
-        out[mid] = run_model(backend, mid, plan, lambda e, mid=mid: sink(mid, e), time_left,
-                             (start_variants or {}).get(mid, 0), (bases or {}).get(mid))
+        out[mid] = run_model(
+            backend,
+            mid,
+            plan,
+            lambda e, mid=mid: sink(mid, e),
+            time_left,
+            (start_variants or {}).get(mid, 0),
+            (bases or {}).get(mid),
+        )
     return out

@@ -108,7 +108,9 @@ def path_attention(q, k, v, w, beta, g=None, scale=None):
 
 
 def wall_attention(q, k, v, g, scale=None):
-    """Wall: logit_ij = scale * sum_n q_in k_jn exp(G_in - G_jn), G = cumsum(g) per channel; g (B, T, H, K)."""
+    """Wall: logit_ij = scale * sum_n q_in k_jn exp(G_in - G_jn), G = cumsum(g) per channel.
+
+    g (B, T, H, K) log decays."""
     T, K = q.shape[1], q.shape[-1]
     scale = K**-0.5 if scale is None else scale
     G = np.cumsum(g, axis=1)
@@ -203,7 +205,9 @@ def scalar_decay(q, k, v, g, scale=None):
     K = q.shape[-1]
     scale = K**-0.5 if scale is None else scale
     gate = np.broadcast_to(g, q.shape[:3]) if np.ndim(g) == 1 else g
-    return _scan(q, k, v, scale, lambda S, t: S * np.exp(gate[:, t])[..., None, None] + _outer(v[:, t], k[:, t]))
+    return _scan(
+        q, k, v, scale, lambda S, t: S * np.exp(gate[:, t])[..., None, None] + _outer(v[:, t], k[:, t])
+    )
 
 
 def diagonal_decay(q, k, v, g, scale=None):
@@ -286,7 +290,7 @@ def rwkv6(q, k, v, w, u, scale=None):
 
 
 def rwkv4(w, u, k, v):
-    """RWKV-4 WKV, channel-wise: k, v (B, T, C); decay exp(-exp(w)) per channel, bonus u for the current token.
+    """RWKV-4 WKV, channel-wise: k, v (B, T, C); decay exp(-exp(w)) per channel, bonus u on the current token.
 
     wkv_t = (sum_{j<t} e^{-(t-1-j) exp(w) + k_j} v_j + e^{u + k_t} v_t) / (same with v = 1)."""
     B, T, C = k.shape
@@ -447,7 +451,9 @@ def based(q, k, v, scale=None, eps=1e-6):
 
 
 def causal_conv(u, h):
-    """Long causal convolution per channel: y[b, c, t] = sum_{s<=t} h[c, s] u[b, c, t-s]; u (B, C, T), h (C, T)."""
+    """Long causal convolution per channel: y[b, c, t] = sum_{s<=t} h[c, s] u[b, c, t-s].
+
+    u (B, C, T), h (C, T)."""
     B, C, T = u.shape
     y = np.zeros_like(u)
     for s in range(T):
@@ -458,6 +464,6 @@ def causal_conv(u, h):
 def hyena(u, xs, hs):
     """Hyena recurrence of order N: z = u; for each (x_n, h_n): z = conv(z, h_n) * x_n; u, x_n (B, C, T)."""
     z = u
-    for x, h in zip(xs, hs):
+    for x, h in zip(xs, hs, strict=True):
         z = causal_conv(z, h) * x
     return z

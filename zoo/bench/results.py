@@ -36,9 +36,18 @@ def new_document(run: dict, config: dict) -> dict:
 
 def no_kernel_entries() -> dict:
     """Entries for the models that have no public fused kernel: listed, never silently dropped."""
-    return {mid: {**catalog_fields(mid), "status": "no_kernel", "checks": [], "points": [], "decode": None,
-                  "errors": []}
-            for mid, k in catalog.KERNELS.items() if k.adapter is None}
+    return {
+        mid: {
+            **catalog_fields(mid),
+            "status": "no_kernel",
+            "checks": [],
+            "points": [],
+            "decode": None,
+            "errors": [],
+        }
+        for mid, k in catalog.KERNELS.items()
+        if k.adapter is None
+    }
 
 
 def stamp(entry: dict, run_id: str) -> dict:
@@ -82,8 +91,17 @@ def merge(docs: list[dict]) -> dict:
             out["models"][mid] = stamp(entry, run_id)
     for mid, k in catalog.KERNELS.items():
         if k.adapter and mid not in out["models"] and run_id:
-            out["models"][mid] = stamp({**catalog_fields(mid), "status": "not_run", "checks": [], "points": [],
-                                        "decode": None, "errors": [NOT_ATTEMPTED]}, run_id)
+            out["models"][mid] = stamp(
+                {
+                    **catalog_fields(mid),
+                    "status": "not_run",
+                    "checks": [],
+                    "points": [],
+                    "decode": None,
+                    "errors": [NOT_ATTEMPTED],
+                },
+                run_id,
+            )
     for entry in out["models"].values():
         if entry.get("status") == "measured":  # budget notes from runs that did not get to it are stale now
             entry["errors"] = [e for e in entry.get("errors", []) if not any(b in e for b in BUDGET_NOTES)]
@@ -98,7 +116,11 @@ def _merge_entry(old: dict | None, new: dict) -> dict:
     merged = json.loads(json.dumps(new))
     points = {(p["head_dim"], p["T"]): p for p in old.get("points", [])}
     for p in new.get("points", []):
-        if p.get("status") == "ok" or (p["head_dim"], p["T"]) not in points or points[(p["head_dim"], p["T"])].get("status") != "ok":
+        if (
+            p.get("status") == "ok"
+            or (p["head_dim"], p["T"]) not in points
+            or points[(p["head_dim"], p["T"])].get("status") != "ok"
+        ):
             points[(p["head_dim"], p["T"])] = p
     merged["points"] = sorted(points.values(), key=lambda p: (p["head_dim"], p["T"]))
     checks = {c.get("head_dim"): c for c in old.get("checks", [])}
@@ -125,15 +147,19 @@ def _merge_entry(old: dict | None, new: dict) -> dict:
 
 def series(entry: dict, mode: str, head_dim: int = 128) -> dict[int, float]:
     """{T: ms} for the ok points of one mode ('fwd' or 'fwdbwd')."""
-    return {p["T"]: p[f"{mode}_ms"] for p in entry.get("points", [])
-            if p.get("head_dim") == head_dim and p.get("status") == "ok" and p.get(f"{mode}_ms") is not None}
+    return {
+        p["T"]: p[f"{mode}_ms"]
+        for p in entry.get("points", [])
+        if p.get("head_dim") == head_dim and p.get("status") == "ok" and p.get(f"{mode}_ms") is not None
+    }
 
 
 MARGIN = 0.05  # "faster" means at least 5% faster: two runs of the same cuDNN kernel differ by up to that
 
 
-def crossover(doc: dict, model_id: str, mode: str, head_dim: int = 128, baseline: str = BASELINE,
-              margin: float = MARGIN) -> dict | None:
+def crossover(
+    doc: dict, model_id: str, mode: str, head_dim: int = 128, baseline: str = BASELINE, margin: float = MARGIN
+) -> dict | None:
     """Where `model_id` becomes faster than the softmax baseline, from the measured lengths.
 
     A length counts as faster when model / baseline < 1 - margin. Returns {'kind': 'always' | 'never' |
@@ -167,7 +193,7 @@ def crossover(doc: dict, model_id: str, mode: str, head_dim: int = 128, baseline
 
 
 def attention_flops(B: int, T: int, H: int, D: int, mode: str) -> float:
-    """Causal attention FLOPs: 2 matmuls of 2*T*T*D each per head, halved by the mask; backward = 2.5 x forward."""
+    """Causal attention FLOPs: 2 matmuls of 2*T*T*D per head, halved by the mask; backward = 2.5 x forward."""
     fwd = 4.0 * B * H * T * T * D / 2
     return fwd if mode == "fwd" else 3.5 * fwd
 
@@ -184,7 +210,11 @@ def softmax_tflops(doc: dict, model_id: str = BASELINE) -> list[dict]:
         row = {"head_dim": p["head_dim"], "T": p["T"], "B": p["B"], "matmul_tflops": rate}
         for mode in ("fwd", "fwdbwd"):
             if p.get(f"{mode}_ms"):
-                tf = attention_flops(p["B"], p["T"], heads, p["head_dim"], mode) / (p[f"{mode}_ms"] * 1e-3) / 1e12
+                tf = (
+                    attention_flops(p["B"], p["T"], heads, p["head_dim"], mode)
+                    / (p[f"{mode}_ms"] * 1e-3)
+                    / 1e12
+                )
                 row[f"{mode}_tflops"] = tf
                 row[f"{mode}_fraction"] = tf / rate if rate else None
         out.append(row)
@@ -208,8 +238,10 @@ def validate(doc: dict) -> list[str]:
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(load_schema())
-    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
-            for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))]
+    return [
+        f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+        for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    ]
 
 
 def load(path) -> dict:
@@ -218,8 +250,11 @@ def load(path) -> dict:
 
 def summary(doc: dict, lengths=(2048, 16384, 131072)) -> str:
     """A short text table: status, check error, fwd / fwd+bwd ms at a few lengths, crossovers."""
-    lines = [f"{'model':22s} {'status':12s} {'rel.err':>8s} " +
-             " ".join(f"{'fwd@' + str(T):>11s}" for T in lengths) + "  crossover fwd / fwd+bwd"]
+    lines = [
+        f"{'model':22s} {'status':12s} {'rel.err':>8s} "
+        + " ".join(f"{'fwd@' + str(T):>11s}" for T in lengths)
+        + "  crossover fwd / fwd+bwd"
+    ]
     for mid in catalog.KERNELS:
         e = doc["models"].get(mid)
         if e is None:
@@ -231,6 +266,8 @@ def summary(doc: dict, lengths=(2048, 16384, 131072)) -> str:
         for mode in ("fwd", "fwdbwd"):
             c = crossover(doc, mid, mode) if mid != BASELINE else None
             cx.append("-" if c is None else (c["kind"] if c["kind"] in ("always", "never") else str(c["T"])))
-        lines.append(f"{mid:22s} {e.get('status', '?'):12s} {err if err is not None else float('nan'):8.1e} "
-                     f"{cells}  {cx[0]} / {cx[1]}")
+        lines.append(
+            f"{mid:22s} {e.get('status', '?'):12s} {err if err is not None else float('nan'):8.1e} "
+            f"{cells}  {cx[0]} / {cx[1]}"
+        )
     return "\n".join(lines)

@@ -38,8 +38,13 @@ def _tail(path: Path, n: int = 1500) -> str:
 def spawn(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, bool]:
     """Run cmd with stdout+stderr to log; returns (exit code or None, timed_out)."""
     with open(log, "ab") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
+        )
         try:
             return proc.wait(timeout=max(1.0, timeout)), False
         except subprocess.TimeoutExpired:
@@ -49,9 +54,25 @@ def spawn(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, bool]:
 
 
 def _worker_cmd(part: Path, models: list[str], args, deadline: float) -> list[str]:
-    cmd = [sys.executable, "-m", "zoo.bench.worker", "--out", str(part), "--models", ",".join(models),
-           "--lengths", ",".join(map(str, args.lengths)), "--head-dims", ",".join(map(str, args.head_dims)),
-           "--tokens", str(args.tokens), "--tolerance", str(args.tolerance), "--deadline", str(deadline)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "zoo.bench.worker",
+        "--out",
+        str(part),
+        "--models",
+        ",".join(models),
+        "--lengths",
+        ",".join(map(str, args.lengths)),
+        "--head-dims",
+        ",".join(map(str, args.head_dims)),
+        "--tokens",
+        str(args.tokens),
+        "--tolerance",
+        str(args.tolerance),
+        "--deadline",
+        str(deadline),
+    ]
     if args.no_decode:
         cmd.append("--no-decode")
     return cmd
@@ -72,8 +93,18 @@ def warm_phase(groups: dict[str, list[str]], args, workdir: Path, log=print, pop
             part = workdir / f"warm-{fam}.json"
             fh = open(workdir / f"warm-{fam}.log", "ab")
             cmd = _worker_cmd(part, models, args, deadline - 10) + ["--warmup-only"]
-            running[fam] = (popen(cmd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
-                                  env={**os.environ, "PYTHONUNBUFFERED": "1"}), part, fh, time.time())
+            running[fam] = (
+                popen(
+                    cmd,
+                    stdout=fh,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                ),
+                part,
+                fh,
+                time.time(),
+            )
         time.sleep(0.5)
         for fam, (proc, part, fh, t0) in list(running.items()):
             rc = proc.poll()
@@ -84,8 +115,10 @@ def warm_phase(groups: dict[str, list[str]], args, workdir: Path, log=print, pop
                 proc.wait()
             fh.close()
             del running[fam]
-            log(f"[warm {fam}] {'killed at the deadline' if rc is None else 'exit ' + str(rc)} after "
-                f"{time.time() - t0:.0f} s")
+            log(
+                f"[warm {fam}] {'killed at the deadline' if rc is None else 'exit ' + str(rc)} after "
+                f"{time.time() - t0:.0f} s"
+            )
             for mid, entry in ((_read(part) or {}).get("models") or {}).items():
                 stage = entry.get("in_progress")
                 if stage:  # this worker died or was killed on this model
@@ -100,8 +133,17 @@ def warm_phase(groups: dict[str, list[str]], args, workdir: Path, log=print, pop
     return warm, final, start
 
 
-def run_family(family: str, models: list[str], args, workdir: Path, t_end: float, log=print,
-               spawn_fn=spawn, carry: Path | None = None, start_variant: dict | None = None) -> dict:
+def run_family(
+    family: str,
+    models: list[str],
+    args,
+    workdir: Path,
+    t_end: float,
+    log=print,
+    spawn_fn=spawn,
+    carry: Path | None = None,
+    start_variant: dict | None = None,
+) -> dict:
     """Measure the models of one family, relaunching the worker after a crash; returns {model: entry}."""
     done: dict[str, dict] = {}
     remaining = list(models)
@@ -113,8 +155,14 @@ def run_family(family: str, models: list[str], args, workdir: Path, t_end: float
         timeout = min(left, args.family_timeout) if args.family_timeout else left
         if timeout < 30:
             for m in remaining:
-                done[m] = {**results.catalog_fields(m), "status": "not_run", "checks": [], "points": [],
-                           "decode": None, "errors": ["the run's time budget was spent before this model"]}
+                done[m] = {
+                    **results.catalog_fields(m),
+                    "status": "not_run",
+                    "checks": [],
+                    "points": [],
+                    "decode": None,
+                    "errors": ["the run's time budget was spent before this model"],
+                }
             break
         part = workdir / f"{family}-{attempt}.json"
         cmd = _worker_cmd(part, remaining, args, time.time() + timeout - 15)
@@ -124,8 +172,10 @@ def run_family(family: str, models: list[str], args, workdir: Path, t_end: float
         logfile = workdir / f"{family}.log"
         t0 = time.time()
         rc, timed_out = spawn_fn(cmd, logfile, timeout)
-        log(f"[{family}] worker {attempt}: {'timeout' if timed_out else 'exit ' + str(rc)} after "
-            f"{time.time() - t0:.0f} s ({', '.join(remaining)})")
+        log(
+            f"[{family}] worker {attempt}: {'timeout' if timed_out else 'exit ' + str(rc)} after "
+            f"{time.time() - t0:.0f} s ({', '.join(remaining)})"
+        )
         got = (_read(part) or {}).get("models", {})
         crashed_model = None
         for m, entry in got.items():
@@ -136,20 +186,37 @@ def run_family(family: str, models: list[str], args, workdir: Path, t_end: float
         if rc == 0 and not timed_out:
             remaining = [m for m in remaining if m not in done]
             for m in remaining:  # the worker ended without touching them
-                done[m] = {**results.catalog_fields(m), "status": "error", "checks": [], "points": [],
-                           "decode": None, "errors": ["the worker exited without measuring this model"]}
+                done[m] = {
+                    **results.catalog_fields(m),
+                    "status": "error",
+                    "checks": [],
+                    "points": [],
+                    "decode": None,
+                    "errors": ["the worker exited without measuring this model"],
+                }
             break
         why = "timeout" if timed_out else f"crashed (exit code {rc})"
         tail = _tail(logfile)
         if crashed_model not in remaining:  # died before writing anything: blame the first model not done
             crashed_model = next((m for m in remaining if m not in done), None)
         if crashed_model is not None:
-            entry = got.get(crashed_model) or {**results.catalog_fields(crashed_model), "checks": [], "points": [],
-                                                "decode": None, "errors": [], "attempts": []}
+            entry = got.get(crashed_model) or {
+                **results.catalog_fields(crashed_model),
+                "checks": [],
+                "points": [],
+                "decode": None,
+                "errors": [],
+                "attempts": [],
+            }
             stage = entry.pop("in_progress", {}) or {}
             variant = stage.get("variant", start_variant.get(crashed_model, 0))
-            entry.setdefault("attempts", []).append({"variant": variant, "error": f"worker {why} during "
-                                                    f"{stage.get('stage', 'start-up')}", "log_tail": tail[-600:]})
+            entry.setdefault("attempts", []).append(
+                {
+                    "variant": variant,
+                    "error": f"worker {why} during {stage.get('stage', 'start-up')}",
+                    "log_tail": tail[-600:],
+                }
+            )
             n_var = entry.get("n_variants", 1)
             has_points = any(p.get("status") == "ok" for p in entry.get("points", []))
             if not timed_out and stage.get("stage") in ("prepare", "check") and variant + 1 < n_var:
@@ -157,8 +224,10 @@ def run_family(family: str, models: list[str], args, workdir: Path, t_end: float
                 done.pop(crashed_model, None)
             else:
                 entry["status"] = "measured" if has_points else ("timeout" if timed_out else "crashed")
-                entry.setdefault("errors", []).append(f"worker {why} during {stage.get('stage', 'start-up')}"
-                                                      f" (T={stage.get('T')}, mode={stage.get('mode')})")
+                entry.setdefault("errors", []).append(
+                    f"worker {why} during {stage.get('stage', 'start-up')}"
+                    f" (T={stage.get('T')}, mode={stage.get('mode')})"
+                )
                 done[crashed_model] = entry
         remaining = [m for m in remaining if m not in done]
     return done
@@ -168,28 +237,45 @@ def run(args) -> dict:
     started = time.time()
     t_end = started + args.budget
     workdir = Path(tempfile.mkdtemp(prefix="zoo-bench-"))
-    run_id = "run-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_id = "run-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     wanted = args.models or list(catalog.KERNELS)
-    print(f"zoo.bench {run_id}: {len(wanted)} models, lengths {args.lengths}, head dims {args.head_dims}, "
-          f"logs in {workdir}", flush=True)
+    print(
+        f"zoo.bench {run_id}: {len(wanted)} models, lengths {args.lengths}, head dims {args.head_dims}, "
+        f"logs in {workdir}",
+        flush=True,
+    )
 
     cal_path = workdir / "calibration.json"
-    rc, timed_out = spawn([sys.executable, "-m", "zoo.bench.worker", "--calibrate", "--out", str(cal_path)],
-                          workdir / "calibration.log", min(180, args.budget / 4))
+    rc, timed_out = spawn(
+        [sys.executable, "-m", "zoo.bench.worker", "--calibrate", "--out", str(cal_path)],
+        workdir / "calibration.log",
+        min(180, args.budget / 4),
+    )
     cal = _read(cal_path) or {}
     if not cal:
         print("calibration failed:\n" + _tail(workdir / "calibration.log"), flush=True)
     run_rec = {
         "id": run_id,
         "command": args.command,
-        "provenance": cal.get("provenance") or {"date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-                                                .isoformat(), "error": "calibration worker failed"},
+        "provenance": cal.get("provenance")
+        or {
+            "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "error": "calibration worker failed",
+        },
         "calibration": cal.get("calibration"),
         "budget_s": args.budget,
     }
-    config = {"dtype": "bfloat16", "heads": 16, "check_heads": 4, "check_T": 256, "decode_batch": 1,
-              "tokens_per_call": args.tokens, "lengths": list(args.lengths), "head_dims": list(args.head_dims),
-              "tolerance": args.tolerance}
+    config = {
+        "dtype": "bfloat16",
+        "heads": 16,
+        "check_heads": 4,
+        "check_T": 256,
+        "decode_batch": 1,
+        "tokens_per_call": args.tokens,
+        "lengths": list(args.lengths),
+        "head_dims": list(args.head_dims),
+        "tolerance": args.tolerance,
+    }
     doc = results.new_document(run_rec, config)
     for mid, entry in results.no_kernel_entries().items():
         if mid in wanted:
@@ -207,13 +293,24 @@ def run(args) -> dict:
         carry = workdir / "carry.json"
         carry.write_text(json.dumps({m: {"checks": e.get("checks", [])} for m, e in warm.items()}))
         groups = {f: [m for m in ms if m not in final] for f, ms in groups.items()}
-        run_rec["warm_up"] = {"jobs": args.warm_jobs, "wall_s": round(time.time() - started, 1),
-                              "note": "families compiled and autotuned concurrently; timing ran one family at a time"}
+        run_rec["warm_up"] = {
+            "jobs": args.warm_jobs,
+            "wall_s": round(time.time() - started, 1),
+            "note": "families compiled and autotuned concurrently; timing ran one family at a time",
+        }
     for family, models in groups.items():
         if not models:
             continue
-        got = run_family(family, models, args, workdir, t_end, log=lambda s: print(s, flush=True), carry=carry,
-                         start_variant=start)
+        got = run_family(
+            family,
+            models,
+            args,
+            workdir,
+            t_end,
+            log=lambda s: print(s, flush=True),
+            carry=carry,
+            start_variant=start,
+        )
         for mid, entry in got.items():
             doc["models"][mid] = results.stamp(entry, run_id)
         write(doc, args.out)  # a partial file after every family: a killed parent still leaves results

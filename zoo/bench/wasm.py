@@ -38,12 +38,17 @@ def _isqrt(x):
 
 def _rope(x, b, h):
     D = x["q"].shape[-1]
-    # fla rotates the two halves (p, p + D/2); kernels_wasm rotates adjacent pairs (2p, 2p + 1): interleave the
-    # channels of q and k the same way (dot products are unchanged) and the two rotations coincide
+    # fla rotates the two halves (p, p + D/2); kernels_wasm rotates adjacent pairs (2p, 2p + 1): interleave
+    # the channels of q and k the same way (dot products are unchanged) and the two rotations coincide
     perm = np.stack([np.arange(D // 2), np.arange(D // 2) + D // 2], axis=1).ravel()
-    theta = np.arctan2(x["sin"][1], x["cos"][1])  # the angle at position 1 is the frequency itself
-    return {"q": _head(x["q"], b, h)[:, perm], "k": _head(x["k"], b, h)[:, perm], "v": _head(x["v"], b, h),
-            "theta": theta}
+    # the frequencies themselves when the adapter kept them, else recovered from the bf16 tables at position 1
+    theta = x["theta"] if "theta" in x else np.arctan2(x["sin"][1], x["cos"][1])
+    return {
+        "q": _head(x["q"], b, h)[:, perm],
+        "k": _head(x["k"], b, h)[:, perm],
+        "v": _head(x["v"], b, h),
+        "theta": theta,
+    }
 
 
 def _sdpa(x, b, h):
@@ -69,8 +74,13 @@ def _deltaproduct(x, b, h):
     T = x["q"].shape[1]
     k = _head(x["k"], b, h).reshape(T, n, -1)
     v = _head(x["v"], b, h).reshape(T, n, -1)
-    return {"q": _head(x["q"], b, h) * _isqrt(x), "k": k, "v": v,
-            "beta": _head(x["beta"], b, h).reshape(T, n), "alpha": np.exp(_head(x["g"], b, h))}
+    return {
+        "q": _head(x["q"], b, h) * _isqrt(x),
+        "k": k,
+        "v": v,
+        "beta": _head(x["beta"], b, h).reshape(T, n),
+        "alpha": np.exp(_head(x["g"], b, h)),
+    }
 
 
 def _channels(a, b, D):
@@ -98,35 +108,104 @@ MAPPINGS = {
     "performer": (lambda x, b, h, a: {**_qkv(x, b, h), "omega": x["W"].T}, _HEAD),
     "retnet": (lambda x, b, h, a: {**_qkv(x, b, h, _isqrt(x)), "gamma": 1 - 2.0 ** (-5.0 - h)}, _HEAD),
     "gla": (lambda x, b, h, a: {**_qkv(x, b, h, _isqrt(x)), "alpha": np.exp(_head(x["g"], b, h))}, _HEAD),
-    "hgrn2": (lambda x, b, h, a: {"q": _head(x["q"], b, h) * _isqrt(x), "v": _head(x["v"], b, h),
-                                  "alpha": np.exp(_head(x["g"], b, h))}, _HEAD),
+    "hgrn2": (
+        lambda x, b, h, a: {
+            "q": _head(x["q"], b, h) * _isqrt(x),
+            "v": _head(x["v"], b, h),
+            "alpha": np.exp(_head(x["g"], b, h)),
+        },
+        _HEAD,
+    ),
     "based": (lambda x, b, h, a: _qkv(x, b, h), _HEAD),
     "deltanet": (lambda x, b, h, a: {**_qkv(x, b, h, _isqrt(x)), "beta": _head(x["beta"], b, h)}, _HEAD),
-    "gated-deltanet": (lambda x, b, h, a: {**_qkv(x, b, h, _isqrt(x)), "beta": _head(x["beta"], b, h),
-                                           "alpha": np.exp(_head(x["g"], b, h))}, _HEAD),
-    "kda": (lambda x, b, h, a: {**_qkv(x, b, h, _isqrt(x)), "beta": _head(x["beta"], b, h),
-                                "alpha": np.exp(_head(x["g"], b, h))}, _HEAD),
-    "gdn-2": (lambda x, b, h, a: {**_qkv(x, b, h, _isqrt(x)), "alpha": np.exp(_head(x["g"], b, h)),
-                                  "b": _head(x["b"], b, h), "w": _head(x["w"], b, h)}, _HEAD),
+    "gated-deltanet": (
+        lambda x, b, h, a: {
+            **_qkv(x, b, h, _isqrt(x)),
+            "beta": _head(x["beta"], b, h),
+            "alpha": np.exp(_head(x["g"], b, h)),
+        },
+        _HEAD,
+    ),
+    "kda": (
+        lambda x, b, h, a: {
+            **_qkv(x, b, h, _isqrt(x)),
+            "beta": _head(x["beta"], b, h),
+            "alpha": np.exp(_head(x["g"], b, h)),
+        },
+        _HEAD,
+    ),
+    "gdn-2": (
+        lambda x, b, h, a: {
+            **_qkv(x, b, h, _isqrt(x)),
+            "alpha": np.exp(_head(x["g"], b, h)),
+            "b": _head(x["b"], b, h),
+            "w": _head(x["w"], b, h),
+        },
+        _HEAD,
+    ),
     "deltaproduct": (lambda x, b, h, a: _deltaproduct(x, b, h), _HEAD),
-    "rwkv-6": (lambda x, b, h, a: {**_qkv(x, b, h, _isqrt(x)), "w": np.exp(_head(x["w"], b, h)),
-                                   "u": x["u"][h]}, _HEAD),
-    "rwkv-7": (lambda x, b, h, a: {**_qkv(x, b, h), "w": np.exp(_head(x["w"], b, h)),
-                                   "kappa": _head(x["kk"], b, h), "a": _head(x["ag"], b, h)}, _HEAD),
+    "rwkv-6": (
+        lambda x, b, h, a: {**_qkv(x, b, h, _isqrt(x)), "w": np.exp(_head(x["w"], b, h)), "u": x["u"][h]},
+        _HEAD,
+    ),
+    "rwkv-7": (
+        lambda x, b, h, a: {
+            **_qkv(x, b, h),
+            "w": np.exp(_head(x["w"], b, h)),
+            "kappa": _head(x["kk"], b, h),
+            "a": _head(x["ag"], b, h),
+        },
+        _HEAD,
+    ),
     # RWKV-4 gates its output by sigmoid(r); r = +40 makes that gate 1 to double precision
-    "rwkv-4": (lambda x, b, h, a: {"q": np.full_like(_channels(x["k"], b, 8), 40.0), "k": _channels(x["k"], b, 8),
-                                   "v": _channels(x["v"], b, 8), "w": np.exp(x["w"][:8]), "u": x["u"][:8]},
-               lambda o, b, h: o[b, :, :8]),
-    "log-linear-attention": (lambda x, b, h, a: {**_qkv(x, b, h), "alpha": np.exp(_head(x["g"], b, h)),
-                                                 "lam": _head(x["level_scales"], b, h)}, _HEAD),
-    "mamba-2": (lambda x, b, h, a: {"q": x["Cm"][b, :, 0], "k": x["Bm"][b, :, 0], "v": _head(x["x"], b, h),
-                                    "dt": _head(x["dt"], b, h), "A": float(x["A"][h])}, _HEAD),
-    "mlstm": (lambda x, b, h, a: {"q": _hf(x["q"], b, h), "k": _hf(x["k"], b, h), "v": _hf(x["v"], b, h),
-                                  "i_pre": _hf(x["i"], b, h), "f_pre": _hf(x["f"], b, h)},
-              lambda o, b, h: o[b, h]),
-    "hyena": (lambda x, b, h, a: {"v": x["u"][b, :8].T, "x1": x["x0"][b, :8].T, "x2": x["x1"][b, :8].T,
-                                  "h1": x["h0"][:8].T, "h2": x["h1"][:8].T},
-              lambda o, b, h: o[b, :8].T),
+    "rwkv-4": (
+        lambda x, b, h, a: {
+            "q": np.full_like(_channels(x["k"], b, 8), 40.0),
+            "k": _channels(x["k"], b, 8),
+            "v": _channels(x["v"], b, 8),
+            "w": np.exp(x["w"][:8]),
+            "u": x["u"][:8],
+        },
+        lambda o, b, h: o[b, :, :8],
+    ),
+    "log-linear-attention": (
+        lambda x, b, h, a: {
+            **_qkv(x, b, h),
+            "alpha": np.exp(_head(x["g"], b, h)),
+            "lam": _head(x["level_scales"], b, h),
+        },
+        _HEAD,
+    ),
+    "mamba-2": (
+        lambda x, b, h, a: {
+            "q": x["Cm"][b, :, 0],
+            "k": x["Bm"][b, :, 0],
+            "v": _head(x["x"], b, h),
+            "dt": _head(x["dt"], b, h),
+            "A": float(x["A"][h]),
+        },
+        _HEAD,
+    ),
+    "mlstm": (
+        lambda x, b, h, a: {
+            "q": _hf(x["q"], b, h),
+            "k": _hf(x["k"], b, h),
+            "v": _hf(x["v"], b, h),
+            "i_pre": _hf(x["i"], b, h),
+            "f_pre": _hf(x["f"], b, h),
+        },
+        lambda o, b, h: o[b, h],
+    ),
+    "hyena": (
+        lambda x, b, h, a: {
+            "v": x["u"][b, :8].T,
+            "x1": x["x0"][b, :8].T,
+            "x2": x["x1"][b, :8].T,
+            "h1": x["h0"][:8].T,
+            "h2": x["h1"][:8].T,
+        },
+        lambda o, b, h: o[b, :8].T,
+    ),
 }
 
 NO_MAPPING = {
@@ -159,5 +238,8 @@ def compare(model_id: str, x: dict, out: np.ndarray, adapter, heads=((0, 0), (1,
             got.append(out_of(out, b, h))
     except Exception as exc:
         return {"error": f"{type(exc).__name__}: {exc}"[:300]}
-    return {"reference": f"kernels_wasm.{module_name(model_id)}.recurrent (float64)",
-            "rel_err": rel_err(np.stack(got), np.stack(want)), "slices": len(got)}
+    return {
+        "reference": f"kernels_wasm.{module_name(model_id)}.recurrent (float64)",
+        "rel_err": rel_err(np.stack(got), np.stack(want)),
+        "slices": len(got),
+    }

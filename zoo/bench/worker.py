@@ -32,8 +32,18 @@ def _pkg_versions() -> dict:
     from importlib import metadata
 
     out = {}
-    for name in ("torch", "triton", "fla-core", "flash-linear-attention", "mamba_ssm", "mlstm_kernels",
-                 "accelerated-scan", "numpy", "einops", "transformers"):
+    for name in (
+        "torch",
+        "triton",
+        "fla-core",
+        "flash-linear-attention",
+        "mamba_ssm",
+        "mlstm_kernels",
+        "accelerated-scan",
+        "numpy",
+        "einops",
+        "transformers",
+    ):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -46,12 +56,19 @@ def provenance() -> dict:
 
     props = torch.cuda.get_device_properties(0)
     try:
-        driver = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-                                capture_output=True, text=True, timeout=20).stdout.strip() or None
+        driver = (
+            subprocess.run(
+                ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            ).stdout.strip()
+            or None
+        )
     except Exception:
         driver = None
     return {
-        "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "gpu": torch.cuda.get_device_name(0),
         "gpu_memory_bytes": int(props.total_memory),
         "sm_count": int(props.multi_processor_count),
@@ -98,9 +115,15 @@ class TorchBackend:
         self.ads[model_id] = ad
         if model_id in ("mamba-2", "mamba-3"):
             adapters.load_mamba_ssm_triton()
-        return {"op": ad.op, "n_variants": len(cls.variants), "variant": ad.variant or None,
-                "head_dims": list(ad.head_dims), "max_T": ad.max_T, "profile": key.startswith("sdpa"),
-                "decode_note": ad.decode_note}
+        return {
+            "op": ad.op,
+            "n_variants": len(cls.variants),
+            "variant": ad.variant or None,
+            "head_dims": list(ad.head_dims),
+            "max_T": ad.max_T,
+            "profile": key.startswith("sdpa"),
+            "decode_note": ad.decode_note,
+        }
 
     def check(self, model_id, D):
         from . import adapters, refs, wasm
@@ -198,6 +221,7 @@ class TorchBackend:
         try:
             x = self._inputs(model_id, D, T, B)
             if mode == "fwd":
+
                 def fn():
                     with torch.no_grad():
                         return ad.run(x)
@@ -211,6 +235,7 @@ class TorchBackend:
                 def fn():
                     o = ad.run(x)
                     return torch.autograd.grad(o, leaves, do, allow_unused=True)
+
             ms, method, peak = self._bench(fn)
         except torch.cuda.OutOfMemoryError as exc:
             self.inputs.clear()
@@ -230,7 +255,10 @@ class TorchBackend:
             torch.cuda.synchronize()
         names = []
         for e in prof.events():
-            if getattr(e.device_type, "name", str(e.device_type)).upper().endswith("CUDA") and e.name not in names:
+            if (
+                getattr(e.device_type, "name", str(e.device_type)).upper().endswith("CUDA")
+                and e.name not in names
+            ):
                 names.append(e.name)
         return names[:12]
 
@@ -253,7 +281,12 @@ class TorchBackend:
         except torch.cuda.OutOfMemoryError as exc:
             torch.cuda.empty_cache()
             raise OutOfMemory(str(exc).split("\n")[0]) from None
-        return {"ms": float(ms), "kind": ad.decode_kind, "op": ad.decode_op, "backend": getattr(fn, "backend", None)}
+        return {
+            "ms": float(ms),
+            "kind": ad.decode_kind,
+            "op": ad.decode_op,
+            "backend": getattr(fn, "backend", None),
+        }
 
 
 def _cpu_bench(fn, warmup=None, rep=None, return_mode=None):
@@ -336,10 +369,15 @@ def main(argv=None) -> int:
         return 0
 
     models = [m for m in args.models.split(",") if m]
-    plan = Plan(lengths=[int(t) for t in args.lengths.split(",") if t],
-                head_dims=[int(d) for d in args.head_dims.split(",") if d], tokens=args.tokens,
-                tolerance=args.tolerance, decode=not args.no_decode, warmup_only=args.warmup_only,
-                skip_check=bool(args.carry))
+    plan = Plan(
+        lengths=[int(t) for t in args.lengths.split(",") if t],
+        head_dims=[int(d) for d in args.head_dims.split(",") if d],
+        tokens=args.tokens,
+        tolerance=args.tolerance,
+        decode=not args.no_decode,
+        warmup_only=args.warmup_only,
+        skip_check=bool(args.carry),
+    )
     start_variants = {kv.split("=")[0]: int(kv.split("=")[1]) for kv in args.start_variant}
     doc = {"models": {}}
 

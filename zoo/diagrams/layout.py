@@ -22,22 +22,22 @@ from dataclasses import dataclass, field
 from zoo.diagrams.spec import INPUT, Op
 
 # Sizes in SVG user units (px at 100% zoom).
-FONT = 11.0           # box text
-FONT_SMALL = 9.0      # decay tags, terminals, captions
-PAD_X = 8.0           # text padding inside a box
+FONT = 11.0  # box text
+FONT_SMALL = 9.0  # decay tags, terminals, captions
+PAD_X = 8.0  # text padding inside a box
 BOX_H = 24.0
-CIRCLE = 20.0         # diameter of the x / + nodes
+CIRCLE = 20.0  # diameter of the x / + nodes
 MIXER_MIN_W = 120.0
 COL_GAP = 14.0
-GAP = 20.0            # vertical space between rows (wires turn in its middle)
-LANE = 5.0            # extra gap height per additional horizontal wire lane
+GAP = 20.0  # vertical space between rows (wires turn in its middle)
+LANE = 5.0  # extra gap height per additional horizontal wire lane
 MARGIN = 6.0
-SKIP_LANE = 9.0       # horizontal spacing of residual channels
+SKIP_LANE = 9.0  # horizontal spacing of residual channels
 TERMINAL_H = 14.0
-TAG_H = 13.0          # decay tags on the mixer box
+TAG_H = 13.0  # decay tags on the mixer box
 TAG_FONT = 8.0
 TAG_GAP = 4.0
-JOG_W = 6.0           # width of a column that only carries a wire
+JOG_W = 6.0  # width of a column that only carries a wire
 
 _NARROW = set("ijl.,:;'|!()[]ı·ᵀ ")
 _WIDE = set("mwMW@%×→")
@@ -55,7 +55,7 @@ def text_width(text: str, size: float = FONT, bold: bool = False) -> float:
             w += 0.68
         elif ch.isdigit():
             w += 0.58
-        elif ord(ch) > 0x2000:      # math symbols, arrows, Greek: usually a little wider than lowercase
+        elif ord(ch) > 0x2000:  # math symbols, arrows, Greek: usually a little wider than lowercase
             w += 0.66
         else:
             w += 0.56
@@ -81,18 +81,18 @@ def wrap(text: str, width: float, size: float = FONT_SMALL) -> list[str]:
 @dataclass
 class Box:
     id: str
-    op: str                    # an op name from spec.OPS, or 'terminal'
-    shape: str                 # rect | circle | mixer | terminal | layer
-    lines: list[str]           # text lines drawn inside (centred)
-    desc: str                  # hover/focus description
+    op: str  # an op name from spec.OPS, or 'terminal'
+    shape: str  # rect | circle | mixer | terminal | layer
+    lines: list[str]  # text lines drawn inside (centred)
+    desc: str  # hover/focus description
     w: float
     h: float
     rank: int = 0
     col: int = 0
-    x: float = 0.0             # top-left corner
+    x: float = 0.0  # top-left corner
     y: float = 0.0
-    sizes: list[float] = field(default_factory=list)   # font size per line
-    extra: dict = field(default_factory=dict)          # renderer hints (decay tags, link, css class)
+    sizes: list[float] = field(default_factory=list)  # font size per line
+    extra: dict = field(default_factory=dict)  # renderer hints (decay tags, link, css class)
 
     @property
     def cx(self) -> float:
@@ -112,7 +112,7 @@ class Wire:
     src: str
     dst: str
     points: list[tuple[float, float]]
-    kind: str = "data"         # data | skip
+    kind: str = "data"  # data | skip
     arrow: bool = True
 
 
@@ -122,7 +122,7 @@ class Layout:
     height: float
     boxes: list[Box]
     wires: list[Wire]
-    caption_y: float = 0.0     # top of the strip where hover descriptions appear
+    caption_y: float = 0.0  # top of the strip where hover descriptions appear
     caption_lines: int = 0
 
     def box(self, box_id: str) -> Box:
@@ -130,8 +130,9 @@ class Layout:
 
 
 def _inputs(ops: list[Op]) -> dict[str, list[str]]:
-    return {op.id: (op.in_ if op.in_ is not None else [ops[i - 1].id if i else INPUT])
-            for i, op in enumerate(ops)}
+    return {
+        op.id: (op.in_ if op.in_ is not None else [ops[i - 1].id if i else INPUT]) for i, op in enumerate(ops)
+    }
 
 
 def tag_widths(tags: list[str]) -> list[float]:
@@ -146,22 +147,38 @@ def op_box(op: Op, mixer_lines: list[str] | None = None, tags: list[str] | None 
         if text_width(text, FONT) + 8 <= CIRCLE:
             return Box(op.id, op.op, "circle", [text], op.description(), CIRCLE, CIRCLE, sizes=[13.0])
         # a labelled merge ("+ skip") is drawn as a pill wide enough for its text
-        return Box(op.id, op.op, "pill", [text], op.description(), text_width(text) + 2 * PAD_X, CIRCLE,
-                   sizes=[FONT])
+        return Box(
+            op.id, op.op, "pill", [text], op.description(), text_width(text) + 2 * PAD_X, CIRCLE, sizes=[FONT]
+        )
     if op.op == "mixer" and mixer_lines is not None:
         sizes = [FONT + 0.5, FONT, FONT_SMALL][: len(mixer_lines)]
-        w = max(MIXER_MIN_W, *(text_width(t, s, bold=(i == 0)) + 2 * PAD_X
-                                for i, (t, s) in enumerate(zip(mixer_lines, sizes, strict=True))))
+        w = max(
+            MIXER_MIN_W,
+            *(
+                text_width(t, s, bold=(i == 0)) + 2 * PAD_X
+                for i, (t, s) in enumerate(zip(mixer_lines, sizes, strict=True))
+            ),
+        )
         h = 8 + sum(s * 1.3 for s in sizes) + 4
         if tags:
             tw = tag_widths(tags)
             w = max(w, sum(tw) + TAG_GAP * (len(tw) - 1) + 2 * PAD_X)
             h += TAG_H + 4
-        return Box(op.id, op.op, "mixer", mixer_lines, op.description(), w, h, sizes=sizes,
-                   extra={"tags": list(tags or [])})
+        return Box(
+            op.id,
+            op.op,
+            "mixer",
+            mixer_lines,
+            op.description(),
+            w,
+            h,
+            sizes=sizes,
+            extra={"tags": list(tags or [])},
+        )
     text = op.text()
-    return Box(op.id, op.op, "rect", [text], op.description(), text_width(text) + 2 * PAD_X, BOX_H,
-               sizes=[FONT])
+    return Box(
+        op.id, op.op, "rect", [text], op.description(), text_width(text) + 2 * PAD_X, BOX_H, sizes=[FONT]
+    )
 
 
 class _Grid:
@@ -178,22 +195,34 @@ class _Grid:
         return (r, c) not in self.box and self.wire.get((r, c), set()) <= {src}
 
 
-def layout_block(ops: list[Op], mixer_lines: dict[str, list[str]], input_label: str = "x",
-                 output_label: str = "output", caption_width: float | None = None,
-                 mixer_tags: dict[str, list[str]] | None = None) -> Layout:
+def layout_block(
+    ops: list[Op],
+    mixer_lines: dict[str, list[str]],
+    input_label: str = "x",
+    output_label: str = "output",
+    caption_width: float | None = None,
+    mixer_tags: dict[str, list[str]] | None = None,
+) -> Layout:
     """Place every op of a resolved block.
 
     ``mixer_lines`` maps mixer op ids to their text lines, ``mixer_tags`` to the decay tags under them.
     """
     ins = _inputs(ops)
     boxes: dict[str, Box] = {}
-    term_in = Box(INPUT, "terminal", "terminal", [input_label],
-                  "The block input: one token's feature vector.",
-                  text_width(input_label, FONT_SMALL) + 4, TERMINAL_H, sizes=[FONT_SMALL])
+    term_in = Box(
+        INPUT,
+        "terminal",
+        "terminal",
+        [input_label],
+        "The block input: one token's feature vector.",
+        text_width(input_label, FONT_SMALL) + 4,
+        TERMINAL_H,
+        sizes=[FONT_SMALL],
+    )
     boxes[INPUT] = term_in
     grid = _Grid()
     grid.box[(0, 0)] = INPUT
-    routes: dict[tuple[str, str], str] = {}   # (src, dst) -> 'straight' | 'side' | 'down' | 'across'
+    routes: dict[tuple[str, str], str] = {}  # (src, dst) -> 'straight' | 'side' | 'down' | 'across'
 
     # Ranks do not depend on columns, so compute them first.
     rank = {INPUT: 0}
@@ -219,7 +248,7 @@ def layout_block(ops: list[Op], mixer_lines: dict[str, list[str]], input_label: 
             if plan is not None:
                 break
         else:
-            raise RuntimeError(f"layout: no free cell for op '{op.id}'")   # 16 columns: never in practice
+            raise RuntimeError(f"layout: no free cell for op '{op.id}'")  # 16 columns: never in practice
         box.rank, box.col = r, c
         grid.box[(r, c)] = op.id
         for s, (how, cells) in zip(srcs, plan, strict=True):
@@ -230,9 +259,18 @@ def layout_block(ops: list[Op], mixer_lines: dict[str, list[str]], input_label: 
 
     last = ops[-1]
     out_r = boxes[last.id].rank + 1
-    term_out = Box("output", "terminal", "terminal", [output_label],
-                   "The block output, passed to the next layer.", text_width(output_label, FONT_SMALL) + 4,
-                   TERMINAL_H, rank=out_r, col=boxes[last.id].col, sizes=[FONT_SMALL])
+    term_out = Box(
+        "output",
+        "terminal",
+        "terminal",
+        [output_label],
+        "The block output, passed to the next layer.",
+        text_width(output_label, FONT_SMALL) + 4,
+        TERMINAL_H,
+        rank=out_r,
+        col=boxes[last.id].col,
+        sizes=[FONT_SMALL],
+    )
     boxes["output"] = term_out
     routes[(last.id, "output")] = "straight"
 
@@ -407,11 +445,11 @@ def _plan(grid: _Grid, srcs: list[Box], r: int, c: int, who: str):
             if step is None:
                 return None
             plan.append(step)
-            for cell in step[1]:        # claim now, so the next source of this box cannot reuse the cells
+            for cell in step[1]:  # claim now, so the next source of this box cannot reuse the cells
                 grid.wire.setdefault(cell, set()).add(s.id)
         return plan
     finally:
-        grid.wire = saved               # the caller claims the cells of the accepted plan
+        grid.wire = saved  # the caller claims the cells of the accepted plan
 
 
 def _plan_one(grid: _Grid, s: Box, r: int, c: int):
@@ -437,7 +475,7 @@ def _plan_one(grid: _Grid, s: Box, r: int, c: int):
     # 'across' starts its vertical in the gap under row s.rank: that column must not hold another box
     # there, whose own outgoing wire would run down the same line.
     if free(cells) and (s.rank, c) not in grid.box:
-        return ("across", [(s.rank, c), *cells])     # keep later boxes out of the turning point
+        return ("across", [(s.rank, c), *cells])  # keep later boxes out of the turning point
     return _jog(grid, s, r, c)
 
 
@@ -446,7 +484,7 @@ def _jog(grid: _Grid, s: Box, r: int, c: int):
     row is clear, else from the top). A fresh column on the right always works."""
     ncols = 1 + max([cc for _, cc in grid.box] + [cc for _, cc in grid.wire] + [c])
     for j in sorted(set(range(ncols + 1)) - {s.col, c}, key=lambda j: (abs(j - c), -j)):
-        if (s.rank, j) in grid.box:     # that box's own outgoing wire uses the same gap and line
+        if (s.rank, j) in grid.box:  # that box's own outgoing wire uses the same gap and line
             continue
         lo, hi = sorted((j, c))
         row_clear = all((r, cc) not in grid.box for cc in range(lo + 1, hi))
@@ -464,13 +502,17 @@ def _simplify(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Drop repeated and collinear middle points."""
     out: list[tuple[float, float]] = []
     for p in pts:
-        if out and math.isclose(out[-1][0], p[0], abs_tol=0.01) and \
-                math.isclose(out[-1][1], p[1], abs_tol=0.01):
+        if (
+            out
+            and math.isclose(out[-1][0], p[0], abs_tol=0.01)
+            and math.isclose(out[-1][1], p[1], abs_tol=0.01)
+        ):
             continue
         if len(out) >= 2:
             (x0, y0), (x1, y1) = out[-2], out[-1]
-            if (math.isclose(x0, x1, abs_tol=0.01) and math.isclose(x1, p[0], abs_tol=0.01)) or \
-               (math.isclose(y0, y1, abs_tol=0.01) and math.isclose(y1, p[1], abs_tol=0.01)):
+            if (math.isclose(x0, x1, abs_tol=0.01) and math.isclose(x1, p[0], abs_tol=0.01)) or (
+                math.isclose(y0, y1, abs_tol=0.01) and math.isclose(y1, p[1], abs_tol=0.01)
+            ):
                 out[-1] = p
                 continue
         out.append(p)
@@ -502,7 +544,7 @@ def find_overlaps(lay: Layout) -> list[str]:
     problems = []
     bs = lay.boxes
     for i, a in enumerate(bs):
-        for b in bs[i + 1:]:
+        for b in bs[i + 1 :]:
             if _rects_overlap(a, b):
                 problems.append(f"boxes '{a.id}' and '{b.id}' overlap")
     for w in lay.wires:
@@ -516,7 +558,7 @@ def find_overlaps(lay: Layout) -> list[str]:
                     problems.append(f"wire {w.src}->{w.dst} crosses box '{b.id}'")
     segs = [(w, p, q) for w in lay.wires for p, q in zip(w.points, w.points[1:], strict=False)]
     for i, (w1, p1, q1) in enumerate(segs):
-        for w2, p2, q2 in segs[i + 1:]:
+        for w2, p2, q2 in segs[i + 1 :]:
             if w1.src == w2.src:
                 continue
             if _collinear_overlap(p1, q1, p2, q2):

@@ -33,13 +33,13 @@ from dataclasses import dataclass
 from zoo.diagrams.spec import HybridSpec, MemorySpec, MixerSizes
 
 DTYPE_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1}
-GROWS = {"kv_cache", "kv_window", "long_conv"}     # memory that depends on T (reported as KV cache)
+GROWS = {"kv_cache", "kv_window", "long_conv"}  # memory that depends on T (reported as KV cache)
 
 
 @dataclass(frozen=True)
 class LayerMemory:
-    kv: int        # elements that scale with the context (KV cache, window, stored inputs)
-    state: int     # fixed-size recurrent state elements (including short-conv caches)
+    kv: int  # elements that scale with the context (KV cache, window, stored inputs)
+    state: int  # fixed-size recurrent state elements (including short-conv caches)
 
 
 def layer_elements(mem: MemorySpec, sizes: MixerSizes, T: int) -> LayerMemory:
@@ -118,13 +118,23 @@ def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
         "dtypes": DTYPE_BYTES,
         "grows": sorted(GROWS),
         "models": [
-            {"id": mid, "name": name, "short_name": short, "readout": readout,
-             "memory": memory_of[mid].model_dump(exclude_none=True, exclude={"note"})}
-            for mid, name, short, readout in models if mid in memory_of
+            {
+                "id": mid,
+                "name": name,
+                "short_name": short,
+                "readout": readout,
+                "memory": memory_of[mid].model_dump(exclude_none=True, exclude={"note"}),
+            }
+            for mid, name, short, readout in models
+            if mid in memory_of
         ],
         "hybrids": [
             {
-                "id": h.id, "name": h.name, "context": h.context, "params": h.params, "ratio": h.ratio,
+                "id": h.id,
+                "name": h.name,
+                "context": h.context,
+                "params": h.params,
+                "ratio": h.ratio,
                 "sizes": {k: v.model_dump(exclude_none=True, exclude={"note"}) for k, v in h.sizes.items()},
                 "layers": _mixer_layer_counts(h),
             }

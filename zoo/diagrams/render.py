@@ -37,12 +37,34 @@ from zoo.diagrams.spec import INPUT, BlockSpec, ResolvedBlock, resolve_block
 
 # Used when a var() is not defined by the page (standalone SVG): the registry taxonomy's colours.
 DEFAULT_READOUT = {"softmax": "#d97706", "linear": "#4f46e5"}
-DEFAULT_DECAY = {"none": "#64748b", "scalar": "#dc2626", "diagonal": "#7c3aed", "delta": "#059669",
-                 "rope": "#b45309", "window": "#0369a1"}
-FAMILY = {"linear": "proj", "gate": "proj", "conv": "conv", "shift": "conv", "activation": "act",
-          "feature_map": "act", "rotary": "act", "norm": "norm", "l2norm": "norm", "ffn": "ffn", "moe": "ffn"}
-FAMILY_RGB = {"proj": "59,130,246", "conv": "13,148,136", "act": "202,138,4", "norm": "100,116,139",
-              "ffn": "219,39,119"}
+DEFAULT_DECAY = {
+    "none": "#64748b",
+    "scalar": "#dc2626",
+    "diagonal": "#7c3aed",
+    "delta": "#059669",
+    "rope": "#b45309",
+    "window": "#0369a1",
+}
+FAMILY = {
+    "linear": "proj",
+    "gate": "proj",
+    "conv": "conv",
+    "shift": "conv",
+    "activation": "act",
+    "feature_map": "act",
+    "rotary": "act",
+    "norm": "norm",
+    "l2norm": "norm",
+    "ffn": "ffn",
+    "moe": "ffn",
+}
+FAMILY_RGB = {
+    "proj": "59,130,246",
+    "conv": "13,148,136",
+    "act": "202,138,4",
+    "norm": "100,116,139",
+    "ffn": "219,39,119",
+}
 SCALE = {"card": 1.0, "page": 1.4}
 
 STYLE = (
@@ -56,8 +78,10 @@ STYLE = (
     ".zb .zb-box{stroke-width:1}"
     ".zb .zb-circle{fill:var(--md-default-bg-color,#fff);stroke:var(--zoo-diagram-wire,"
     "var(--md-default-fg-color--light,#6b7280))}"
-    + "".join(f".zb .zb-{f} .zb-box{{fill:var(--zoo-diagram-{f},rgba({rgb},.14));stroke:rgba({rgb},.8)}}"
-              for f, rgb in FAMILY_RGB.items())
+    + "".join(
+        f".zb .zb-{f} .zb-box{{fill:var(--zoo-diagram-{f},rgba({rgb},.14));stroke:rgba({rgb},.8)}}"
+        for f, rgb in FAMILY_RGB.items()
+    )
     + ".zb .zb-op{cursor:help;outline:none}"
     ".zb .zb-op:hover .zb-box,.zb .zb-op:focus .zb-box,.zb .zb-op:hover .zb-circle,"
     ".zb .zb-op:focus .zb-circle{stroke-width:2.4}"
@@ -119,8 +143,14 @@ def block_layout(model, spec, caption_width: float = 240.0) -> tuple[Layout, Res
     decays = list(_model_attr(model, "decay") or [])
     mixers = [op.id for op in block.ops if op.op == "mixer"]
     tags = {mixers[-1]: [_decay_label(d) for d in decays]} if mixers and decays else {}
-    lay = layout_block(block.ops, lines, input_label="x (input)", output_label="output",
-                       caption_width=caption_width, mixer_tags=tags)
+    lay = layout_block(
+        block.ops,
+        lines,
+        input_label="x (input)",
+        output_label="output",
+        caption_width=caption_width,
+        mixer_tags=tags,
+    )
     for b in lay.boxes:
         if b.shape == "mixer":
             b.extra["readout"] = _model_attr(model, "readout")
@@ -162,8 +192,9 @@ def describe_block(model, block: ResolvedBlock) -> str:
     return head + "; then ".join(parts) + "." + tail
 
 
-def render_block_svg(model, spec, size: str = "card", standalone: bool = False, check: bool = True,
-                     embed_style: bool = True) -> str:
+def render_block_svg(
+    model, spec, size: str = "card", standalone: bool = False, check: bool = True, embed_style: bool = True
+) -> str:
     """SVG of one model's block. ``spec``: the registry, a mapping id -> BlockSpec, or a ResolvedBlock.
 
     size 'card' fits a card column and a phone (scales down with max-width:100%); 'page' is 1.4x larger.
@@ -178,13 +209,27 @@ def render_block_svg(model, spec, size: str = "card", standalone: bool = False, 
         if problems:
             raise RuntimeError(f"block of '{block.model_id}' has layout problems: {'; '.join(problems)}")
     label = describe_block(model, block)
-    return svg_document(lay, label, size, standalone or embed_style, extra_class=f"zb-block zb-{size}",
-                        data={"model": block.model_id}, xml_header=standalone)
+    return svg_document(
+        lay,
+        label,
+        size,
+        standalone or embed_style,
+        extra_class=f"zb-block zb-{size}",
+        data={"model": block.model_id},
+        xml_header=standalone,
+    )
 
 
-def svg_document(lay: Layout, label: str, size: str, style: bool, extra_class: str = "",
-                 data: dict | None = None, hint: str = "Hover or focus a box to see what it does.",
-                 xml_header: bool = False) -> str:
+def svg_document(
+    lay: Layout,
+    label: str,
+    size: str,
+    style: bool,
+    extra_class: str = "",
+    data: dict | None = None,
+    hint: str = "Hover or focus a box to see what it does.",
+    xml_header: bool = False,
+) -> str:
     scale = SCALE[size]
     w, h = lay.width, lay.height
     attrs = {
@@ -202,9 +247,11 @@ def svg_document(lay: Layout, label: str, size: str, style: bool, extra_class: s
     out = [head, f"<title>{escape(label)}</title>"] + ([f"<style>{STYLE}</style>"] if style else [])
     if xml_header:
         out.insert(0, '<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.append('<defs><marker id="zb-arrow" viewBox="0 0 8 8" refX="7.5" refY="4" markerWidth="7" '
-               'markerHeight="7" orient="auto-start-reverse"><path class="zb-arrow" d="M0,0 L8,4 L0,8 z"/>'
-               '</marker></defs>')
+    out.append(
+        '<defs><marker id="zb-arrow" viewBox="0 0 8 8" refX="7.5" refY="4" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path class="zb-arrow" d="M0,0 L8,4 L0,8 z"/>'
+        "</marker></defs>"
+    )
     for wire in lay.wires:
         d = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in wire.points)
         cls = "zb-wire zb-skip" if wire.kind == "skip" else "zb-wire"
@@ -223,10 +270,15 @@ def svg_document(lay: Layout, label: str, size: str, style: bool, extra_class: s
 
 def _caption(lay: Layout, lines: list[str], cls: str) -> str:
     y0 = lay.caption_y + FONT_SMALL * 1.1
-    spans = "".join(f'<tspan x="{MARGIN:.1f}" y="{y0 + i * FONT_SMALL * 1.35:.1f}">{escape(t)}</tspan>'
-                    for i, t in enumerate(lines))
-    return f'<text class="{cls}" font-size="{FONT_SMALL}" visibility="hidden">{spans}</text>' \
-        if cls == "zb-cap" else f'<text class="{cls}" font-size="{FONT_SMALL}">{spans}</text>'
+    spans = "".join(
+        f'<tspan x="{MARGIN:.1f}" y="{y0 + i * FONT_SMALL * 1.35:.1f}">{escape(t)}</tspan>'
+        for i, t in enumerate(lines)
+    )
+    return (
+        f'<text class="{cls}" font-size="{FONT_SMALL}" visibility="hidden">{spans}</text>'
+        if cls == "zb-cap"
+        else f'<text class="{cls}" font-size="{FONT_SMALL}">{spans}</text>'
+    )
 
 
 def _text_lines(b: Box, top_pad: float | None = None) -> str:
@@ -239,8 +291,10 @@ def _text_lines(b: Box, top_pad: float | None = None) -> str:
     for i, (t, s) in enumerate(zip(b.lines, sizes, strict=True)):
         y += s * 1.3
         cls = ' class="zb-name"' if b.shape == "mixer" and i == 0 else ""
-        out.append(f'<text{cls} x="{b.cx:.1f}" y="{y - s * 0.32:.1f}" font-size="{s}" '
-                   f'text-anchor="middle">{escape(t)}</text>')
+        out.append(
+            f'<text{cls} x="{b.cx:.1f}" y="{y - s * 0.32:.1f}" font-size="{s}" '
+            f'text-anchor="middle">{escape(t)}</text>'
+        )
     return "".join(out)
 
 
@@ -254,45 +308,58 @@ def _decay_tags(b: Box) -> str:
     out = []
     for d, t, w in zip(decays, labels, widths, strict=True):
         col = f"var(--zoo-decay-{d},{DEFAULT_DECAY.get(d, '#64748b')})"
-        out.append(f'<rect class="zb-tag" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{TAG_H}" rx="6" '
-                   f'style="fill:{col};fill-opacity:.22;stroke:{col}" data-decay="{escape(d)}"/>'
-                   f'<text x="{x + w / 2:.1f}" y="{y + TAG_H - 3.6:.1f}" font-size="{TAG_FONT}" '
-                   f'text-anchor="middle">{escape(t)}</text>')
+        out.append(
+            f'<rect class="zb-tag" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{TAG_H}" rx="6" '
+            f'style="fill:{col};fill-opacity:.22;stroke:{col}" data-decay="{escape(d)}"/>'
+            f'<text x="{x + w / 2:.1f}" y="{y + TAG_H - 3.6:.1f}" font-size="{TAG_FONT}" '
+            f'text-anchor="middle">{escape(t)}</text>'
+        )
         x += w + TAG_GAP
     return "".join(out)
 
 
 def _box_svg(b: Box, lay: Layout) -> str:
     if b.shape == "terminal":
-        return (f'<text class="zb-term" x="{b.cx:.1f}" y="{b.y + b.h - 3:.1f}" font-size="{FONT_SMALL}" '
-                f'text-anchor="middle" data-terminal="{escape(b.id)}">{escape(b.lines[0])}</text>')
+        return (
+            f'<text class="zb-term" x="{b.cx:.1f}" y="{b.y + b.h - 3:.1f}" font-size="{FONT_SMALL}" '
+            f'text-anchor="middle" data-terminal="{escape(b.id)}">{escape(b.lines[0])}</text>'
+        )
     label = " ".join(b.lines)
     if b.extra.get("decay"):
         label += " (decay: " + ", ".join(_decay_label(d) for d in b.extra["decay"]) + ")"
     tip = f"{label}: {b.desc}"
     family = FAMILY.get(b.op, "mixer" if b.shape == "mixer" else "merge")
     # the <title> child is the group's accessible name (SVG-AAM), so no aria-label repeating it
-    g = [f'<g class="zb-op zb-{family}" data-op="{escape(b.op)}" data-id="{escape(b.id)}" tabindex="0" '
-         f'role="img"><title>{escape(tip)}</title>']
+    g = [
+        f'<g class="zb-op zb-{family}" data-op="{escape(b.op)}" data-id="{escape(b.id)}" tabindex="0" '
+        f'role="img"><title>{escape(tip)}</title>'
+    ]
     if b.shape == "circle":
-        g.append(f'<circle class="zb-circle" cx="{b.cx:.1f}" cy="{b.cy:.1f}" r="{b.w / 2:.1f}"/>'
-                 f'<text x="{b.cx:.1f}" y="{b.cy + 4.4:.1f}" font-size="{b.sizes[0]}" '
-                 f'text-anchor="middle">{escape(b.lines[0])}</text>')
+        g.append(
+            f'<circle class="zb-circle" cx="{b.cx:.1f}" cy="{b.cy:.1f}" r="{b.w / 2:.1f}"/>'
+            f'<text x="{b.cx:.1f}" y="{b.cy + 4.4:.1f}" font-size="{b.sizes[0]}" '
+            f'text-anchor="middle">{escape(b.lines[0])}</text>'
+        )
     elif b.shape == "pill":
-        g.append(f'<rect class="zb-circle" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" '
-                 f'rx="{b.h / 2:.1f}"/>')
+        g.append(
+            f'<rect class="zb-circle" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" '
+            f'rx="{b.h / 2:.1f}"/>'
+        )
         g.append(_text_lines(b))
     elif b.shape == "mixer":
         ro = b.extra.get("readout") or "linear"
         col = f"var(--zoo-readout-{ro},{DEFAULT_READOUT.get(ro, '#4f46e5')})"
-        g.append(f'<rect class="zb-box zb-readout-{escape(ro)}" x="{b.x:.1f}" y="{b.y:.1f}" '
-                 f'width="{b.w:.1f}" height="{b.h:.1f}" rx="6" '
-                 f'style="fill:{col};fill-opacity:.16;stroke:{col};stroke-width:1.6"/>')
+        g.append(
+            f'<rect class="zb-box zb-readout-{escape(ro)}" x="{b.x:.1f}" y="{b.y:.1f}" '
+            f'width="{b.w:.1f}" height="{b.h:.1f}" rx="6" '
+            f'style="fill:{col};fill-opacity:.16;stroke:{col};stroke-width:1.6"/>'
+        )
         g.append(_text_lines(b))
         g.append(_decay_tags(b))
     else:
-        g.append(f'<rect class="zb-box" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" '
-                 f'rx="4"/>')
+        g.append(
+            f'<rect class="zb-box" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" rx="4"/>'
+        )
         g.append(_text_lines(b))
     if lay.caption_lines:
         g.append(_caption(lay, wrap(caption_text(b), lay.width - 2 * MARGIN), "zb-cap"))
@@ -300,15 +367,20 @@ def _box_svg(b: Box, lay: Layout) -> str:
     return "".join(g)
 
 
-
-
-def render_stack_svg(hybrid, registry, size: str = "page", link_prefix: str = "", check: bool = True,
-                     embed_style: bool = True) -> str:
+def render_stack_svg(
+    hybrid, registry, size: str = "page", link_prefix: str = "", check: bool = True, embed_style: bool = True
+) -> str:
     """A hybrid's layer stack (see zoo.diagrams.stack); kept here so both renderers live behind one import."""
     from zoo.diagrams.stack import render_stack_svg as _render
 
     return _render(hybrid, registry, size=size, link_prefix=link_prefix, check=check, embed_style=embed_style)
 
 
-__all__ = ["render_block_svg", "render_stack_svg", "block_layout", "describe_block", "diagram_css",
-           "svg_document"]
+__all__ = [
+    "render_block_svg",
+    "render_stack_svg",
+    "block_layout",
+    "describe_block",
+    "diagram_css",
+    "svg_document",
+]

@@ -36,43 +36,86 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 # One entry per operation a block may use: op name -> (default label, what it does, shown on hover).
 OPS: dict[str, tuple[str, str]] = {
     "linear": ("Linear", "Linear projection: a learned matrix applied to each token independently."),
-    "conv": ("Conv1d", "Short causal depthwise convolution over time: each channel mixes with its few "
-                       "immediate predecessors (a cheap local n-gram detector)."),
+    "conv": (
+        "Conv1d",
+        "Short causal depthwise convolution over time: each channel mixes with its few "
+        "immediate predecessors (a cheap local n-gram detector).",
+    ),
     "activation": ("SiLU", "Elementwise nonlinearity applied to each entry independently."),
     "norm": ("Norm", "Normalisation of each token's feature vector (LayerNorm, RMSNorm or GroupNorm)."),
-    "l2norm": ("L2 norm", "Divides each vector by its Euclidean length, so keys and queries have unit norm "
-                          "(keeps delta-rule updates stable)."),
-    "gate": ("Gate", "Computes a gate from the token (usually a small projection and a sigmoid) that scales "
-                     "another signal."),
+    "l2norm": (
+        "L2 norm",
+        "Divides each vector by its Euclidean length, so keys and queries have unit norm "
+        "(keeps delta-rule updates stable).",
+    ),
+    "gate": (
+        "Gate",
+        "Computes a gate from the token (usually a small projection and a sigmoid) that scales "
+        "another signal.",
+    ),
     "mixer": ("Mixer", "The sequence mixer: the only op that moves information between tokens."),
     "multiply": ("×", "Elementwise product of its inputs (gating)."),
     "add": ("+", "Elementwise sum of its inputs."),
     "residual": ("+", "Residual connection: adds the skip input back, so the block learns a correction."),
     "ffn": ("FFN", "Feed-forward network (MLP) applied to each token: expand, nonlinearity, project back."),
     "moe": ("MoE", "Mixture-of-experts feed-forward: a router sends each token to a few expert MLPs."),
-    "shift": ("Token shift", "Mixes each token with the previous token (a learned per-channel "
-                             "interpolation)."),
+    "shift": (
+        "Token shift",
+        "Mixes each token with the previous token (a learned per-channel interpolation).",
+    ),
     "feature_map": ("φ(·)", "Feature map applied to queries and keys before the linear readout."),
-    "rotary": ("RoPE", "Rotates pairs of query/key channels by position-dependent angles, so scores "
-                       "depend on relative position."),
+    "rotary": (
+        "RoPE",
+        "Rotates pairs of query/key channels by position-dependent angles, so scores "
+        "depend on relative position.",
+    ),
 }
 # Stream names are ASCII in YAML; boxes show the usual symbols.
-SYMBOLS = {"alpha": "α", "beta": "β", "gamma": "γ", "dt": "Δ", "lam": "λ", "eta": "η", "phi": "φ",
-           "theta": "θ", "tau": "τ", "mu": "μ"}
+SYMBOLS = {
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "dt": "Δ",
+    "lam": "λ",
+    "eta": "η",
+    "phi": "φ",
+    "theta": "θ",
+    "tau": "τ",
+    "mu": "μ",
+}
 
 
 def symbol(stream: str) -> str:
     return SYMBOLS.get(stream, stream)
-OpName = Literal["linear", "conv", "activation", "norm", "l2norm", "gate", "mixer", "multiply", "add",
-                 "residual", "ffn", "moe", "shift", "feature_map", "rotary"]
+
+
+OpName = Literal[
+    "linear",
+    "conv",
+    "activation",
+    "norm",
+    "l2norm",
+    "gate",
+    "mixer",
+    "multiply",
+    "add",
+    "residual",
+    "ffn",
+    "moe",
+    "shift",
+    "feature_map",
+    "rotary",
+]
 # How many inputs each op takes: (min, max); None = unbounded.
 ARITY: dict[str, tuple[int, int | None]] = {op: (1, 1) for op in OPS}
 # A linear or gate op with several inputs projects their concatenation.
-ARITY.update({"mixer": (1, None), "multiply": (2, None), "add": (2, None), "gate": (1, None),
-              "linear": (1, None)})
+ARITY.update(
+    {"mixer": (1, None), "multiply": (2, None), "add": (2, None), "gate": (1, None), "linear": (1, None)}
+)
 
-MemoryKind = Literal["kv_cache", "kv_window", "matrix", "log_matrix", "diag_ssm", "ssd", "slots", "vector",
-                     "long_conv"]
+MemoryKind = Literal[
+    "kv_cache", "kv_window", "matrix", "log_matrix", "diag_ssm", "ssd", "slots", "vector", "long_conv"
+]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ZOO_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -91,7 +134,8 @@ def _raise_at(loc: tuple, message: str, value: object = None) -> None:
     """
     err = PydanticCustomError("block_spec", "{message}", {"message": message})
     raise pydantic_core.ValidationError.from_exception_data(
-        "BlockSpec", [InitErrorDetails(type=err, loc=loc, input=value)])
+        "BlockSpec", [InitErrorDetails(type=err, loc=loc, input=value)]
+    )
 
 
 class Op(_Strict):
@@ -99,16 +143,20 @@ class Op(_Strict):
 
     id: str = Field(description="unique within the block; lower_snake_case; 'input' is the block input")
     op: OpName = Field(description="which operation (see zoo.diagrams.spec.OPS)")
-    in_: list[str] | None = Field(default=None, alias="in",
-                                  description="ids of the ops this one reads; default: the previous op")
+    in_: list[str] | None = Field(
+        default=None, alias="in", description="ids of the ops this one reads; default: the previous op"
+    )
     label: str | None = Field(default=None, max_length=28, description="short box text; default from op/kind")
-    kind: str | None = Field(default=None, max_length=24,
-                             description="variant shown in the box: RMSNorm, SiLU, GroupNorm, k=4 ...")
-    produces: list[str] = Field(default_factory=list,
-                                description="streams this projection creates: q, k, v, alpha, beta, z ...")
-    streams: list[str] = Field(default_factory=list,
-                               description="streams this op acts on, shown as '(q, k)' (not 'on': YAML reads "
-                                           "that key as true)")
+    kind: str | None = Field(
+        default=None, max_length=24, description="variant shown in the box: RMSNorm, SiLU, GroupNorm, k=4 ..."
+    )
+    produces: list[str] = Field(
+        default_factory=list, description="streams this projection creates: q, k, v, alpha, beta, z ..."
+    )
+    streams: list[str] = Field(
+        default_factory=list,
+        description="streams this op acts on, shown as '(q, k)' (not 'on': YAML reads that key as true)",
+    )
     skip: str | None = Field(default=None, description="residual only: where the skip connection starts")
     note: str | None = Field(default=None, max_length=240, description="what this op does here (hover text)")
     after: str | None = Field(default=None, description="only inside 'add': insert after this op id")
@@ -144,7 +192,7 @@ class Op(_Strict):
         """The box text: label, or the op's default label with its kind and streams."""
         if self.label:
             return self.label
-        named = ("activation", "norm", "feature_map")      # the kind *is* the name (SiLU, RMSNorm, ...)
+        named = ("activation", "norm", "feature_map")  # the kind *is* the name (SiLU, RMSNorm, ...)
         base = self.kind if (self.kind and self.op in named) else OPS[self.op][0]
         if self.kind and self.op not in named:
             base = f"{base} {self.kind}"
@@ -177,8 +225,9 @@ class MemorySpec(_Strict):
     kind: MemoryKind
     state_size: int | None = Field(default=None, ge=1, description="N (diag_ssm/ssd) or m (slots) default")
     conv: int | None = Field(default=None, ge=2, description="short-conv kernel width, if the block has one")
-    conv_streams: list[str] = Field(default_factory=list,
-                                    description="streams the short conv caches (e.g. [q, k, v]); default x")
+    conv_streams: list[str] = Field(
+        default_factory=list, description="streams the short conv caches (e.g. [q, k, v]); default x"
+    )
     note: str | None = Field(default=None, max_length=240)
 
 
@@ -189,15 +238,22 @@ class BlockSpec(_Strict):
     """
 
     extends: str | None = Field(default=None, description="id of the model whose block this one reuses")
-    differences: str | None = Field(default=None, max_length=400,
-                                    description="in words, what changes w.r.t. the extended block")
-    recurrence: str | None = Field(default=None, max_length=48,
-                                   description="short plain-text recurrence for the mixer box, e.g. "
-                                               "'S ← αS(I − βkkᵀ) + βvkᵀ'")
+    differences: str | None = Field(
+        default=None, max_length=400, description="in words, what changes w.r.t. the extended block"
+    )
+    recurrence: str | None = Field(
+        default=None,
+        max_length=48,
+        description="short plain-text recurrence for the mixer box, e.g. 'S ← αS(I − βkkᵀ) + βvkᵀ'",
+    )
     norm_position: Literal["pre", "post", "none"] | None = Field(
-        default=None, description="where the residual-branch norm sits (pre-norm, post-norm, none)")
-    source: str | None = Field(default=None, max_length=320,
-                               description="where the paper draws or describes the block (figure, section)")
+        default=None, description="where the residual-branch norm sits (pre-norm, post-norm, none)"
+    )
+    source: str | None = Field(
+        default=None,
+        max_length=320,
+        description="where the paper draws or describes the block (figure, section)",
+    )
     ops: list[Op] | None = None
     override: list[Op] = Field(default_factory=list, description="replace inherited ops with the same id")
     add: list[Op] = Field(default_factory=list, description="new ops, each with 'after: <id>'")
@@ -224,8 +280,11 @@ class BlockSpec(_Strict):
             if self.ops is not None:
                 _raise_at(("ops",), "give either 'ops' or 'extends', not both (use override/add/remove)")
             if not self.differences:
-                _raise_at(("differences",), f"a block that extends '{self.extends}' must state its "
-                                            "differences in words ('differences: ...')")
+                _raise_at(
+                    ("differences",),
+                    f"a block that extends '{self.extends}' must state its "
+                    "differences in words ('differences: ...')",
+                )
             for i, op in enumerate(self.add):
                 if op.after is None:
                     _raise_at(("add", i, "after"), f"added op '{op.id}' needs 'after: <op id>'")
@@ -248,39 +307,49 @@ def check_graph(ops: list[Op], where: tuple = ("ops",)) -> None:
     if not ops:
         _raise_at(where, "a block needs at least one op")
     seen: dict[str, int] = {}
-    streams: dict[str, set[str]] = {INPUT: set()}   # op id -> streams available at its output
+    streams: dict[str, set[str]] = {INPUT: set()}  # op id -> streams available at its output
     consumed: set[str] = set()
     for i, op in enumerate(ops):
         if op.id in seen:
-            _raise_at((*where, i, "id"),
-                      f"op id '{op.id}' is used twice (first at {where[-1]}[{seen[op.id]}])")
+            _raise_at(
+                (*where, i, "id"), f"op id '{op.id}' is used twice (first at {where[-1]}[{seen[op.id]}])"
+            )
         ins = op.in_ if op.in_ is not None else [ops[i - 1].id if i else INPUT]
         lo, hi = ARITY[op.op]
         if len(ins) < lo or (hi is not None and len(ins) > hi):
             want = f"exactly {lo}" if lo == hi else f"at least {lo}" if hi is None else f"{lo} to {hi}"
-            _raise_at((*where, i, "in"),
-                      f"op '{op.id}' ({op.op}) takes {want} input(s), got {len(ins)}: {ins}")
+            _raise_at(
+                (*where, i, "in"), f"op '{op.id}' ({op.op}) takes {want} input(s), got {len(ins)}: {ins}"
+            )
         avail: set[str] = set()
         for j, ref in enumerate(ins):
             if ref != INPUT and ref not in seen:
                 later = any(o.id == ref for o in ops[i:])
-                why = "it comes later; inputs must be written before the op that reads them" if later \
+                why = (
+                    "it comes later; inputs must be written before the op that reads them"
+                    if later
                     else f"no op has that id; known so far: {', '.join([INPUT, *seen])}"
-                _raise_at((*where, i, "in", j), f"op '{op.id}' reads '{ref}', a dangling branch: {why}",
-                          ref)
+                )
+                _raise_at((*where, i, "in", j), f"op '{op.id}' reads '{ref}', a dangling branch: {why}", ref)
             consumed.add(ref)
             avail |= streams[ref]
         if op.op == "residual":
             skip = op.skip or INPUT
             if skip != INPUT and skip not in seen:
-                _raise_at((*where, i, "skip"), f"residual '{op.id}' skips from '{skip}', which is not an "
-                                               f"earlier op id (known: {', '.join([INPUT, *seen])})", skip)
+                _raise_at(
+                    (*where, i, "skip"),
+                    f"residual '{op.id}' skips from '{skip}', which is not an "
+                    f"earlier op id (known: {', '.join([INPUT, *seen])})",
+                    skip,
+                )
             consumed.add(skip)
         if op.streams:
             missing = [s for s in op.streams if s not in avail]
             if missing and avail:
-                _raise_at((*where, i, "streams"),
-                          f"op '{op.id}' acts on {missing}, but its inputs carry only {sorted(avail)}")
+                _raise_at(
+                    (*where, i, "streams"),
+                    f"op '{op.id}' acts on {missing}, but its inputs carry only {sorted(avail)}",
+                )
         seen[op.id] = i
         # streams pass through shape-preserving ops; a mixer/FFN/residual output is a new, unnamed tensor
         if op.produces:
@@ -293,8 +362,10 @@ def check_graph(ops: list[Op], where: tuple = ("ops",)) -> None:
         _raise_at(where, "a block needs at least one 'mixer' op (the model's sequence mixer)")
     for i, op in enumerate(ops[:-1]):
         if op.id not in consumed:
-            _raise_at((*where, i, "id"), f"op '{op.id}' is a dangling branch: nothing reads its output "
-                                         f"(list it in a later op's 'in')")
+            _raise_at(
+                (*where, i, "id"),
+                f"op '{op.id}' is a dangling branch: nothing reads its output (list it in a later op's 'in')",
+            )
 
 
 class BlockSpecError(ValueError):
@@ -332,33 +403,48 @@ def resolve_block(model_id: str, blocks: Mapping[str, BlockSpec]) -> ResolvedBlo
     while spec.extends is not None:
         parent = spec.extends
         if parent not in blocks:
-            raise BlockSpecError(chain[-1], ("extends",), f"extends '{parent}', which has no block (or no "
-                                 f"model with that id); known ids: {', '.join(sorted(blocks))}")
+            raise BlockSpecError(
+                chain[-1],
+                ("extends",),
+                f"extends '{parent}', which has no block (or no "
+                f"model with that id); known ids: {', '.join(sorted(blocks))}",
+            )
         if parent in chain:
             raise BlockSpecError(chain[-1], ("extends",), f"extends cycle: {' -> '.join([*chain, parent])}")
         chain.append(parent)
         spec = blocks[parent]
     ops = [op.model_copy(deep=True) for op in spec.ops or []]
     recurrence, norm_pos, memory, source = spec.recurrence, spec.norm_position, spec.memory, spec.source
-    for mid in reversed(chain[:-1]):            # apply the edits from the root down to this model
+    for mid in reversed(chain[:-1]):  # apply the edits from the root down to this model
         child = blocks[mid]
         ids = [o.id for o in ops]
         for j, rid in enumerate(child.remove):
             if rid not in ids:
-                raise BlockSpecError(mid, ("remove", j), f"removes '{rid}', which '{child.extends}' does "
-                                     f"not have; its ops: {', '.join(ids)}")
+                raise BlockSpecError(
+                    mid,
+                    ("remove", j),
+                    f"removes '{rid}', which '{child.extends}' does not have; its ops: {', '.join(ids)}",
+                )
         ops = [o for o in ops if o.id not in child.remove]
         for j, new in enumerate(child.override):
             pos = next((k for k, o in enumerate(ops) if o.id == new.id), None)
             if pos is None:
-                raise BlockSpecError(mid, ("override", j, "id"), f"overrides '{new.id}', which the inherited "
-                                     f"block does not have; its ops: {', '.join(o.id for o in ops)}")
+                raise BlockSpecError(
+                    mid,
+                    ("override", j, "id"),
+                    f"overrides '{new.id}', which the inherited "
+                    f"block does not have; its ops: {', '.join(o.id for o in ops)}",
+                )
             ops[pos] = new
         for j, new in enumerate(child.add):
             pos = next((k for k, o in enumerate(ops) if o.id == new.after), None)
             if pos is None:
-                raise BlockSpecError(mid, ("add", j, "after"), f"adds '{new.id}' after '{new.after}', which "
-                                     f"is not an op id here; ops: {', '.join(o.id for o in ops)}")
+                raise BlockSpecError(
+                    mid,
+                    ("add", j, "after"),
+                    f"adds '{new.id}' after '{new.after}', which "
+                    f"is not an op id here; ops: {', '.join(o.id for o in ops)}",
+                )
             ops.insert(pos + 1, new.model_copy(update={"after": None}))
         recurrence = child.recurrence or recurrence
         norm_pos = child.norm_position or norm_pos
@@ -368,10 +454,22 @@ def resolve_block(model_id: str, blocks: Mapping[str, BlockSpec]) -> ResolvedBlo
             check_graph(ops)
         except pydantic_core.ValidationError as err:
             e = err.errors()[0]
-            raise BlockSpecError(mid, ("extends",), f"after applying its edits to '{child.extends}': "
-                                 f"{format_path(tuple(e['loc']))[1:]}: {e['msg']}") from None
-    return ResolvedBlock(model_id=model_id, ops=ops, recurrence=recurrence, norm_position=norm_pos,
-                         memory=memory, chain=chain, differences=blocks[model_id].differences, source=source)
+            raise BlockSpecError(
+                mid,
+                ("extends",),
+                f"after applying its edits to '{child.extends}': "
+                f"{format_path(tuple(e['loc']))[1:]}: {e['msg']}",
+            ) from None
+    return ResolvedBlock(
+        model_id=model_id,
+        ops=ops,
+        recurrence=recurrence,
+        norm_position=norm_pos,
+        memory=memory,
+        chain=chain,
+        differences=blocks[model_id].differences,
+        source=source,
+    )
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -380,8 +478,9 @@ def resolve_block(model_id: str, blocks: Mapping[str, BlockSpec]) -> ResolvedBlo
 
 class PaperRef(_Strict):
     title: str = Field(description="exactly as on arXiv / the publisher (or the model card's title)")
-    authors: list[str] = Field(min_length=1, description="in paper order; team reports with very long lists "
-                                                         "may end with 'et al.'")
+    authors: list[str] = Field(
+        min_length=1, description="in paper order; team reports with very long lists may end with 'et al.'"
+    )
     arxiv: str | None = Field(default=None, pattern=r"^\d{4}\.\d{4,5}$")
     url: str | None = Field(default=None, pattern=r"^https://")
 
@@ -404,9 +503,12 @@ class MixerSizes(_Strict):
     window: int | None = Field(default=None, ge=1, description="sliding-window length W")
     conv: int | None = Field(default=None, ge=2, description="short-conv kernel width")
     conv_channels: int | None = Field(default=None, ge=1, description="channels the short conv caches")
-    cache_per_token: int | None = Field(default=None, ge=1,
-                                        description="KV-cache elements per token per layer when not "
-                                                    "2*kv_heads*head_dim (e.g. MLA's compressed latent)")
+    cache_per_token: int | None = Field(
+        default=None,
+        ge=1,
+        description="KV-cache elements per token per layer when not "
+        "2*kv_heads*head_dim (e.g. MLA's compressed latent)",
+    )
     note: str | None = Field(default=None, max_length=200)
 
 
@@ -442,20 +544,27 @@ class HybridSpec(_Strict):
     paper: PaperRef | None = None
     year: int = Field(ge=2015, le=2100)
     venue: str | None = None
-    paper_from: str | None = Field(default=None, description="zoo model id whose paper also introduces this "
-                                                             "hybrid (instead of repeating 'paper')")
+    paper_from: str | None = Field(
+        default=None,
+        description="zoo model id whose paper also introduces this hybrid (instead of repeating 'paper')",
+    )
     params: str | None = Field(default=None, description="as published, e.g. '52B total, 12B active'")
     layer_unit: Literal["block", "sublayer"] = Field(
-        default="block", description="how the paper counts layers: 'block' = mixer + FFN pairs, "
-                                      "'sublayer' = mixers and FFNs counted separately")
+        default="block",
+        description="how the paper counts layers: 'block' = mixer + FFN pairs, "
+        "'sublayer' = mixers and FFNs counted separately",
+    )
     n_layers: int = Field(ge=1, description="layer count as the paper states it (checked against the stack)")
     d_model: int = Field(ge=1)
     vocab: int | None = None
     context: int | None = Field(default=None, description="training / advertised context length")
     sizes: dict[str, MixerSizes] = Field(description="zoo mixer id -> its sizes in this model")
     stack: list[StackGroup] | None = Field(default=None, description="the layers bottom to top, as groups")
-    pattern: str | None = Field(default=None, description="alternative to 'stack': one character per layer, "
-                                                          "as released configs write it (e.g. 'M-M*-')")
+    pattern: str | None = Field(
+        default=None,
+        description="alternative to 'stack': one character per layer, "
+        "as released configs write it (e.g. 'M-M*-')",
+    )
     legend: dict[str, HybridLayer] = Field(default_factory=dict, description="pattern character -> layer")
     ratio: str = Field(description="the ratio as the paper states it, e.g. '1 attention : 7 Mamba'")
     summary: str = Field(max_length=400)
@@ -465,8 +574,9 @@ class HybridSpec(_Strict):
         """The full stack, one entry per sublayer-kind copy (count expanded), bottom to top."""
         out: list[HybridLayer] = []
         if self.pattern is not None:
-            return [self.legend[ch].model_copy(update={"count": 1})
-                    for ch in self.pattern if ch in self.legend]
+            return [
+                self.legend[ch].model_copy(update={"count": 1}) for ch in self.pattern if ch in self.legend
+            ]
         for g in self.stack or []:
             for _ in range(g.repeat):
                 for lay in g.layers:
@@ -513,16 +623,25 @@ def check_hybrid_mixers(hybrids: list[HybridSpec], model_ids: set[str]) -> list[
     for h, hyb in enumerate(hybrids):
         for ch, lay in hyb.legend.items():
             if lay.mixer is not None and lay.mixer not in model_ids:
-                problems.append(((h, "legend", ch, "mixer"),
-                                 f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a zoo model id"))
+                problems.append(
+                    (
+                        (h, "legend", ch, "mixer"),
+                        f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a zoo model id",
+                    )
+                )
         if hyb.paper_from is not None and hyb.paper_from not in model_ids:
-            problems.append(((h, "paper_from"),
-                             f"hybrid '{hyb.id}': paper_from '{hyb.paper_from}' is not a zoo model id"))
+            problems.append(
+                ((h, "paper_from"), f"hybrid '{hyb.id}': paper_from '{hyb.paper_from}' is not a zoo model id")
+            )
         for g, grp in enumerate(hyb.stack or []):
             for j, lay in enumerate(grp.layers):
                 if lay.mixer is not None and lay.mixer not in model_ids:
-                    problems.append(((h, "stack", g, "layers", j, "mixer"),
-                                     f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a zoo model id"))
+                    problems.append(
+                        (
+                            (h, "stack", g, "layers", j, "mixer"),
+                            f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a zoo model id",
+                        )
+                    )
     return problems
 
 

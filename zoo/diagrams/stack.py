@@ -53,8 +53,15 @@ def _pair_sublayers(layers: list[HybridLayer]) -> list[HybridLayer]:
     out: list[HybridLayer] = []
     for lay in layers:
         prev = out[-1] if out else None
-        if (prev is not None and prev.mixer and prev.ffn is None and lay.mixer is None and lay.ffn
-                and prev.count == 1 and lay.count == 1):
+        if (
+            prev is not None
+            and prev.mixer
+            and prev.ffn is None
+            and lay.mixer is None
+            and lay.ffn
+            and prev.count == 1
+            and lay.count == 1
+        ):
             out[-1] = prev.model_copy(update={"ffn": lay.ffn})
         else:
             out.append(lay)
@@ -77,8 +84,16 @@ def stack_layout(hybrid: HybridSpec, models: dict) -> Layout:
     x0 = MARGIN + (BRACKET_W if any_bracket else 0)
     boxes: list[Box] = []
     y = MARGIN
-    top = Box("input", "terminal", "terminal", ["input embeddings"], "Token embeddings enter here.",
-              text_width("input embeddings", FONT_SMALL) + 4, 14.0, sizes=[FONT_SMALL])
+    top = Box(
+        "input",
+        "terminal",
+        "terminal",
+        ["input embeddings"],
+        "Token embeddings enter here.",
+        text_width("input embeddings", FONT_SMALL) + 4,
+        14.0,
+        sizes=[FONT_SMALL],
+    )
     top.x, top.y = x0, y
     boxes.append(top)
     y += 14.0 + ROW_GAP
@@ -91,10 +106,22 @@ def stack_layout(hybrid: HybridSpec, models: dict) -> Layout:
                 m = models.get(lay.mixer)
                 name = getattr(m, "name", lay.mixer)
                 shared = " (weights shared between its applications)" if lay.shared else ""
-                b = Box(rid + "m", "mixer", "layer", [_mixer_text(lay, models)], f"{name} layer{shared}",
-                        mixer_w, ROW_H, sizes=[FONT])
-                b.extra = {"readout": getattr(m, "readout", None), "href": f"models/{lay.mixer}/",
-                           "mixer": lay.mixer, "shared": lay.shared}
+                b = Box(
+                    rid + "m",
+                    "mixer",
+                    "layer",
+                    [_mixer_text(lay, models)],
+                    f"{name} layer{shared}",
+                    mixer_w,
+                    ROW_H,
+                    sizes=[FONT],
+                )
+                b.extra = {
+                    "readout": getattr(m, "readout", None),
+                    "href": f"models/{lay.mixer}/",
+                    "mixer": lay.mixer,
+                    "shared": lay.shared,
+                }
                 b.x, b.y = x, y
                 boxes.append(b)
             x += mixer_w + 6
@@ -108,21 +135,44 @@ def stack_layout(hybrid: HybridSpec, models: dict) -> Layout:
             x += FFN_W + 6
             if count > 1:
                 t = f"×{count}"
-                b = Box(rid + "c", "count", "terminal", [t], f"{count} consecutive layers",
-                        text_width(t, FONT) + 4, ROW_H, sizes=[FONT])
+                b = Box(
+                    rid + "c",
+                    "count",
+                    "terminal",
+                    [t],
+                    f"{count} consecutive layers",
+                    text_width(t, FONT) + 4,
+                    ROW_H,
+                    sizes=[FONT],
+                )
                 b.x, b.y = x, y
                 boxes.append(b)
             y += ROW_H + ROW_GAP
         if repeat > 1:
             t = f"×{repeat}"
-            b = Box(f"g{gi}", "repeat", "bracket", [t], f"the rows beside this bracket repeat {repeat} times",
-                    BRACKET_W - 6, y - ROW_GAP - g_top, sizes=[FONT])
+            b = Box(
+                f"g{gi}",
+                "repeat",
+                "bracket",
+                [t],
+                f"the rows beside this bracket repeat {repeat} times",
+                BRACKET_W - 6,
+                y - ROW_GAP - g_top,
+                sizes=[FONT],
+            )
             b.x, b.y = MARGIN, g_top
             boxes.append(b)
         y += GROUP_GAP - ROW_GAP
-    bottom = Box("output", "terminal", "terminal", ["output (LM head)"],
-                 "Final norm and language-model head.", text_width("output (LM head)", FONT_SMALL) + 4, 14.0,
-                 sizes=[FONT_SMALL])
+    bottom = Box(
+        "output",
+        "terminal",
+        "terminal",
+        ["output (LM head)"],
+        "Final norm and language-model head.",
+        text_width("output (LM head)", FONT_SMALL) + 4,
+        14.0,
+        sizes=[FONT_SMALL],
+    )
     bottom.x, bottom.y = x0, y
     boxes.append(bottom)
     width = max(b.x + b.w for b in boxes) + MARGIN
@@ -134,8 +184,11 @@ def describe_stack(hybrid: HybridSpec, models: dict) -> str:
     for repeat, rows in _rows(hybrid):
         items = []
         for lay, count in rows:
-            what = " + ".join(x for x in (_mixer_text(lay, models) if lay.mixer else None,
-                                            (lay.ffn or "").upper() or None) if x)
+            what = " + ".join(
+                x
+                for x in (_mixer_text(lay, models) if lay.mixer else None, (lay.ffn or "").upper() or None)
+                if x
+            )
             items.append(f"{count} × {what}" if count > 1 else what)
         text = ", ".join(items)
         parts.append(f"{repeat} times: [{text}]" if repeat > 1 else text)
@@ -147,11 +200,18 @@ def describe_stack(hybrid: HybridSpec, models: dict) -> str:
     return f"Layer stack of {hybrid.name}, top to bottom: " + "; ".join(parts) + f". Mixer layers: {total}."
 
 
-def render_stack_svg(hybrid: HybridSpec, registry, size: str = "page", link_prefix: str = "",
-                     check: bool = True, embed_style: bool = True) -> str:
+def render_stack_svg(
+    hybrid: HybridSpec,
+    registry,
+    size: str = "page",
+    link_prefix: str = "",
+    check: bool = True,
+    embed_style: bool = True,
+) -> str:
     """SVG of a hybrid's layer stack; mixer boxes link to ``link_prefix + models/<id>/``."""
-    models = {m.id: m for m in getattr(registry, "all_models", ())} if not isinstance(registry, dict) \
-        else registry
+    models = (
+        {m.id: m for m in getattr(registry, "all_models", ())} if not isinstance(registry, dict) else registry
+    )
     lay = stack_layout(hybrid, models)
     if check:
         problems = find_overlaps(lay)
@@ -159,10 +219,12 @@ def render_stack_svg(hybrid: HybridSpec, registry, size: str = "page", link_pref
             raise RuntimeError(f"stack of '{hybrid.id}' has layout problems: {'; '.join(problems)}")
     label = describe_stack(hybrid, models)
     scale = SCALE[size] * 0.8
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="zb zb-stack" viewBox="0 0 {lay.width:.1f} '
-           f'{lay.height:.1f}" width="{lay.width * scale:.0f}" height="{lay.height * scale:.0f}" '
-           f'role="group" aria-label="{escape(label)}" data-hybrid="{escape(hybrid.id)}">',
-           f"<title>{escape(label)}</title>"] + ([f"<style>{STYLE}</style>"] if embed_style else [])
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="zb zb-stack" viewBox="0 0 {lay.width:.1f} '
+        f'{lay.height:.1f}" width="{lay.width * scale:.0f}" height="{lay.height * scale:.0f}" '
+        f'role="group" aria-label="{escape(label)}" data-hybrid="{escape(hybrid.id)}">',
+        f"<title>{escape(label)}</title>",
+    ] + ([f"<style>{STYLE}</style>"] if embed_style else [])
     for b in lay.boxes:
         out.append(_stack_box(b, link_prefix))
     out.append("</svg>")
@@ -172,15 +234,19 @@ def render_stack_svg(hybrid: HybridSpec, registry, size: str = "page", link_pref
 def _stack_box(b: Box, prefix: str) -> str:
     ty = b.y + b.h / 2 + 3.8
     if b.shape == "terminal":
-        return (f'<text class="zb-term" x="{b.x + 2:.1f}" y="{ty:.1f}" font-size="{b.sizes[0]}">'
-                f"{escape(b.lines[0])}</text>")
+        return (
+            f'<text class="zb-term" x="{b.x + 2:.1f}" y="{ty:.1f}" font-size="{b.sizes[0]}">'
+            f"{escape(b.lines[0])}</text>"
+        )
     if b.shape == "bracket":
         x1 = b.x + b.w
-        return (f'<g class="zb-repeat" data-repeat="{escape(b.lines[0])}"><title>{escape(b.desc)}</title>'
-                f'<path class="zb-wire" d="M{x1:.1f},{b.y:.1f} L{x1 - 5:.1f},{b.y:.1f} L{x1 - 5:.1f},'
-                f'{b.y + b.h:.1f} L{x1:.1f},{b.y + b.h:.1f}"/>'
-                f'<text x="{b.x:.1f}" y="{b.y + b.h / 2 + 4:.1f}" font-size="{FONT}">'
-                f"{escape(b.lines[0])}</text></g>")
+        return (
+            f'<g class="zb-repeat" data-repeat="{escape(b.lines[0])}"><title>{escape(b.desc)}</title>'
+            f'<path class="zb-wire" d="M{x1:.1f},{b.y:.1f} L{x1 - 5:.1f},{b.y:.1f} L{x1 - 5:.1f},'
+            f'{b.y + b.h:.1f} L{x1:.1f},{b.y + b.h:.1f}"/>'
+            f'<text x="{b.x:.1f}" y="{b.y + b.h / 2 + 4:.1f}" font-size="{FONT}">'
+            f"{escape(b.lines[0])}</text></g>"
+        )
     dash = ' stroke-dasharray="4 3"' if b.extra.get("shared") else ""
     if b.shape == "layer":
         ro = b.extra.get("readout") or "linear"
@@ -188,14 +254,18 @@ def _stack_box(b: Box, prefix: str) -> str:
         tip = f"{b.lines[0]}: {b.desc}"
         # Not an SVG <a>: Material's instant navigation rewrites link hrefs, which SVG anchors do not allow.
         # The page lists the same links as HTML under the stack; calculator.js makes the boxes clickable.
-        return (f'<g class="zb-op zb-mixer" data-href="{escape(prefix + b.extra["href"])}" data-op="mixer" '
-                f'data-mixer="{escape(b.extra["mixer"])}"><title>{escape(tip)}</title>'
-                f'<rect class="zb-box" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" '
-                f'rx="4" style="fill:{col};fill-opacity:.16;stroke:{col};stroke-width:1.4"{dash}/>'
-                f'<text x="{b.cx:.1f}" y="{ty:.1f}" font-size="{FONT}" text-anchor="middle">'
-                f"{escape(b.lines[0])}</text></g>")
-    # feed-forward box
-    return (f'<g class="zb-op zb-ffn" data-op="{escape(b.op)}"><title>{escape(b.desc)}</title>'
+        return (
+            f'<g class="zb-op zb-mixer" data-href="{escape(prefix + b.extra["href"])}" data-op="mixer" '
+            f'data-mixer="{escape(b.extra["mixer"])}"><title>{escape(tip)}</title>'
             f'<rect class="zb-box" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" '
-            f'rx="4"{dash}/><text x="{b.cx:.1f}" y="{ty:.1f}" font-size="{FONT}" text-anchor="middle">'
-            f"{escape(b.lines[0])}</text></g>")
+            f'rx="4" style="fill:{col};fill-opacity:.16;stroke:{col};stroke-width:1.4"{dash}/>'
+            f'<text x="{b.cx:.1f}" y="{ty:.1f}" font-size="{FONT}" text-anchor="middle">'
+            f"{escape(b.lines[0])}</text></g>"
+        )
+    # feed-forward box
+    return (
+        f'<g class="zb-op zb-ffn" data-op="{escape(b.op)}"><title>{escape(b.desc)}</title>'
+        f'<rect class="zb-box" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" '
+        f'rx="4"{dash}/><text x="{b.cx:.1f}" y="{ty:.1f}" font-size="{FONT}" text-anchor="middle">'
+        f"{escape(b.lines[0])}</text></g>"
+    )

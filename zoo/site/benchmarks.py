@@ -18,6 +18,10 @@ DATA = "assets/data/bench"
 PAGE = "benchmarks.md"
 SECTION_ORDER = 70  # on model pages: after the live run, before lineage (80)
 HEAD_DIM = 128
+# 20 distinguishable colours: with more curves than Plotly's default 10, colours would repeat
+COLORWAY = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+            "#17becf", "#393b79", "#e7969c", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#31a354",
+            "#756bb1", "#636363"]
 
 STATUS_TEXT = {
     "measured": "measured",
@@ -69,6 +73,7 @@ def _layout(title: str, xtitle: str, ytitle: str, logy: bool = True) -> dict:
         xaxis=dict(title=dict(text=xtitle), type="log", dtick=0.30102999566, tickformat=".0f"),  # powers of 2
         yaxis=dict(title=dict(text=ytitle), type="log" if logy else "linear"),
         hovermode="closest",
+        colorway=COLORWAY,
         legend=dict(font=dict(size=10)),
         margin=dict(l=60, r=10, t=40, b=45),
     )
@@ -86,16 +91,33 @@ def latency_figure(doc: dict, names: dict, mode: str) -> dict:
     what = "forward" if mode == "fwd" else "forward + backward"
     traces = []
     for mid in _measured(doc):
-        pts = [p for p in doc["models"][mid]["points"]
-               if p.get("head_dim") == HEAD_DIM and p.get("status") == "ok" and p.get(f"{mode}_ms")]
+        pts = [
+            p
+            for p in doc["models"][mid]["points"]
+            if p.get("head_dim") == HEAD_DIM and p.get("status") == "ok" and p.get(f"{mode}_ms")
+        ]
         if not pts:
             continue
-        traces.append(go.Scatter(
-            x=[p["T"] for p in pts], y=[round(p[f"{mode}_ms"], 4) for p in pts], customdata=[p["B"] for p in pts],
-            name=_name(names, mid), mode="lines+markers", **_style(mid),
-            hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}, B=%{{customdata}}<br>%{{y:.3f}} ms<extra></extra>"))
-    fig = go.Figure(traces, layout=_layout(f"{what} latency per call, {_tokens(doc)} tokens per call",
-                                           "sequence length T", f"{what} time (ms)"))
+        traces.append(
+            go.Scatter(
+                x=[p["T"] for p in pts],
+                y=[round(p[f"{mode}_ms"], 4) for p in pts],
+                customdata=[p["B"] for p in pts],
+                name=_name(names, mid),
+                mode="lines+markers",
+                **_style(mid),
+                hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}, B=%{{customdata}}<br>%{{y:.3f}} ms"
+                "<extra></extra>",
+            )
+        )
+    fig = go.Figure(
+        traces,
+        layout=_layout(
+            f"{what} latency per call, {_tokens(doc)} tokens per call",
+            "sequence length T",
+            f"{what} time (ms)",
+        ),
+    )
     return fig.to_plotly_json()
 
 
@@ -104,16 +126,29 @@ def throughput_figure(doc: dict, names: dict) -> dict:
 
     traces = []
     for mid in _measured(doc):
-        pts = [p for p in doc["models"][mid]["points"]
-               if p.get("head_dim") == HEAD_DIM and p.get("status") == "ok" and p.get("fwdbwd_ms")]
+        pts = [
+            p
+            for p in doc["models"][mid]["points"]
+            if p.get("head_dim") == HEAD_DIM and p.get("status") == "ok" and p.get("fwdbwd_ms")
+        ]
         if not pts:
             continue
-        traces.append(go.Scatter(
-            x=[p["T"] for p in pts], y=[round(results.tokens_per_s(p, "fwdbwd") / 1e6, 3) for p in pts],
-            name=_name(names, mid), mode="lines+markers", **_style(mid),
-            hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} M tokens/s<extra></extra>"))
-    fig = go.Figure(traces, layout=_layout("training throughput (forward + backward)", "sequence length T",
-                                           "million tokens per second"))
+        traces.append(
+            go.Scatter(
+                x=[p["T"] for p in pts],
+                y=[round(results.tokens_per_s(p, "fwdbwd") / 1e6, 3) for p in pts],
+                name=_name(names, mid),
+                mode="lines+markers",
+                **_style(mid),
+                hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} M tokens/s<extra></extra>",
+            )
+        )
+    fig = go.Figure(
+        traces,
+        layout=_layout(
+            "training throughput (forward + backward)", "sequence length T", "million tokens per second"
+        ),
+    )
     return fig.to_plotly_json()
 
 
@@ -122,16 +157,32 @@ def memory_figure(doc: dict, names: dict) -> dict:
 
     traces = []
     for mid in _measured(doc):
-        pts = [p for p in doc["models"][mid]["points"]
-               if p.get("head_dim") == HEAD_DIM and p.get("status") == "ok" and p.get("fwdbwd_peak_bytes")]
+        pts = [
+            p
+            for p in doc["models"][mid]["points"]
+            if p.get("head_dim") == HEAD_DIM and p.get("status") == "ok" and p.get("fwdbwd_peak_bytes")
+        ]
         if not pts:
             continue
-        traces.append(go.Scatter(
-            x=[p["T"] for p in pts], y=[round(p["fwdbwd_peak_bytes"] / 2**30, 3) for p in pts],
-            name=_name(names, mid), mode="lines+markers", **_style(mid),
-            hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} GiB<extra></extra>"))
-    fig = go.Figure(traces, layout=_layout("peak GPU memory of one forward + backward call (inputs included)",
-                                           "sequence length T", "GiB", logy=False))
+        traces.append(
+            go.Scatter(
+                x=[p["T"] for p in pts],
+                y=[round(p["fwdbwd_peak_bytes"] / 2**30, 3) for p in pts],
+                name=_name(names, mid),
+                mode="lines+markers",
+                **_style(mid),
+                hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} GiB<extra></extra>",
+            )
+        )
+    fig = go.Figure(
+        traces,
+        layout=_layout(
+            "peak GPU memory of one forward + backward call (inputs included)",
+            "sequence length T",
+            "GiB",
+            logy=False,
+        ),
+    )
     return fig.to_plotly_json()
 
 
@@ -149,11 +200,24 @@ def decode_figure(doc: dict, names: dict) -> dict:
             xs, ys = [min(lengths), max(lengths)], [round(dec["ms"] * 1e3, 2)] * 2  # the state does not grow
         else:
             continue
-        traces.append(go.Scatter(
-            x=xs, y=ys, name=_name(names, mid), mode="lines+markers" if dec["kind"] == "kv_cache" else "lines",
-            **_style(mid), hovertemplate=f"{_name(names, mid)}<br>context T=%{{x}}<br>%{{y:.1f}} µs<extra></extra>"))
-    fig = go.Figure(traces, layout=_layout("one decoding step at context length T (batch 1, 16 heads)",
-                                           "context length T", "time per step (µs)"))
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                name=_name(names, mid),
+                mode="lines+markers" if dec["kind"] == "kv_cache" else "lines",
+                **_style(mid),
+                hovertemplate=f"{_name(names, mid)}<br>context T=%{{x}}<br>%{{y:.1f}} µs<extra></extra>",
+            )
+        )
+    fig = go.Figure(
+        traces,
+        layout=_layout(
+            "one decoding step at context length T (batch 1, 16 heads)",
+            "context length T",
+            "time per step (µs)",
+        ),
+    )
     return fig.to_plotly_json()
 
 
@@ -171,15 +235,25 @@ def model_figure(doc: dict, mid: str, name: str) -> dict | None:
             s = results.series(doc["models"].get(other, {}), mode, HEAD_DIM)
             if not s:
                 continue
-            label = ("softmax (cuDNN)" if other == results.BASELINE else name) + (" fwd" if mode == "fwd" else " fwd+bwd")
+            label = ("softmax (cuDNN)" if other == results.BASELINE else name) + (
+                " fwd" if mode == "fwd" else " fwd+bwd"
+            )
             color = "#6b7280" if other == results.BASELINE and other != mid else "#2563eb"
-            traces.append(go.Scatter(
-                x=sorted(s), y=[round(s[T], 4) for T in sorted(s)], name=label, mode="lines+markers",
-                line=dict(color=color, dash=dash, width=2),
-                hovertemplate=f"{label}<br>T=%{{x}}<br>%{{y:.3f}} ms<extra></extra>"))
+            traces.append(
+                go.Scatter(
+                    x=sorted(s),
+                    y=[round(s[T], 4) for T in sorted(s)],
+                    name=label,
+                    mode="lines+markers",
+                    line=dict(color=color, dash=dash, width=2),
+                    hovertemplate=f"{label}<br>T=%{{x}}<br>%{{y:.3f}} ms<extra></extra>",
+                )
+            )
     if not traces:
         return None
-    fig = go.Figure(traces, layout=_layout(f"{name} vs softmax attention on the GPU", "sequence length T", "ms per call"))
+    fig = go.Figure(
+        traces, layout=_layout(f"{name} vs softmax attention on the GPU", "sequence length T", "ms per call")
+    )
     return fig.to_plotly_json()
 
 
@@ -194,7 +268,11 @@ def _tokens(doc: dict) -> str:
 def _klen(T: float | None) -> str:
     if T is None:
         return "–"
-    return f"{T / 1024:.0f}K" if T >= 1024 and T % 1024 == 0 else (f"{T / 1024:.1f}K" if T >= 1024 else f"{T:.0f}")
+    return (
+        f"{T / 1024:.0f}K"
+        if T >= 1024 and T % 1024 == 0
+        else (f"{T / 1024:.1f}K" if T >= 1024 else f"{T:.0f}")
+    )
 
 
 def crossover_text(c: dict | None) -> str:
@@ -202,7 +280,8 @@ def crossover_text(c: dict | None) -> str:
         return "–"
     span = f"{_klen(c['lengths'][0])}–{_klen(c['lengths'][-1])}"
     if len(c["lengths"]) == 1:
-        return f"{'faster' if c['kind'] == 'always' else 'not faster'} at T = {_klen(c['lengths'][0])}, the only length measured"
+        word = "faster" if c["kind"] == "always" else "not faster"
+        return f"{word} at T = {_klen(c['lengths'][0])}, the only length measured"
     if c["kind"] == "always":
         return f"faster at every measured length ({span})"
     if c["kind"] == "never":
@@ -217,12 +296,16 @@ def crossover_rows(doc: dict, names: dict) -> list[dict]:
         if mid == results.BASELINE:
             continue
         fwd, bwd = (results.crossover(doc, mid, m) for m in ("fwd", "fwdbwd"))
-        rows.append({
-            "id": mid, "name": _name(names, mid),
-            "fwd": crossover_text(fwd), "fwdbwd": crossover_text(bwd),
-            "ratio": None if fwd is None else fwd["ratio_at_longest"],
-            "ratio_T": None if fwd is None else fwd["lengths"][-1],
-        })
+        rows.append(
+            {
+                "id": mid,
+                "name": _name(names, mid),
+                "fwd": crossover_text(fwd),
+                "fwdbwd": crossover_text(bwd),
+                "ratio": None if fwd is None else fwd["ratio_at_longest"],
+                "ratio_T": None if fwd is None else fwd["lengths"][-1],
+            }
+        )
     return rows
 
 
@@ -237,13 +320,30 @@ def status_rows(doc: dict, names: dict, registry_ids: list[str]) -> list[dict]:
     for mid in ids:
         e = doc["models"].get(mid)
         if e is None:
-            rows.append({"id": mid, "name": _name(names, mid), "status": "absent", "text": "not in this result file",
-                         "op": None, "err": None, "reason": None})
+            rows.append(
+                {
+                    "id": mid,
+                    "name": _name(names, mid),
+                    "status": "absent",
+                    "text": "not in this result file",
+                    "op": None,
+                    "err": None,
+                    "reason": None,
+                }
+            )
             continue
         err = min((c["rel_err"] for c in e.get("checks", []) if c.get("rel_err") is not None), default=None)
-        rows.append({"id": mid, "name": _name(names, mid), "status": e["status"],
-                     "text": STATUS_TEXT.get(e["status"], e["status"]), "op": e.get("op"), "err": err,
-                     "reason": why_not(e)})
+        rows.append(
+            {
+                "id": mid,
+                "name": _name(names, mid),
+                "status": e["status"],
+                "text": STATUS_TEXT.get(e["status"], e["status"]),
+                "op": e.get("op"),
+                "err": err,
+                "reason": why_not(e),
+            }
+        )
     return rows
 
 
@@ -254,14 +354,20 @@ def why_not(e: dict) -> str | None:
         return e.get("note") or "no public fused kernel"
     if status == "failed_check":
         c = next((c for c in e.get("checks", []) if c.get("rel_err") is not None), {})
-        return (f"its output differed from the float64 reference by {c.get('rel_err', float('nan')):.1e} "
-                f"(tolerance {c.get('tolerance', 0):.0e}), so it was not timed")
+        return (
+            f"its output differed from the float64 reference by {c.get('rel_err', float('nan')):.1e} "
+            f"(tolerance {c.get('tolerance', 0):.0e}), so it was not timed"
+        )
     if status in ("error", "crashed", "timeout"):
-        msg = (e.get("errors") or [""])[0] or next((c.get("error") for c in e.get("checks", []) if c.get("error")), "")
+        msg = (e.get("errors") or [""])[0] or next(
+            (c.get("error") for c in e.get("checks", []) if c.get("error")), ""
+        )
         return f"{STATUS_TEXT[status]}: {msg}" if msg else STATUS_TEXT[status]
     if status == "not_run":
-        return ("not measured: the session's 30 minutes of GPU time ran out before this kernel's turn "
-                "(compiling and autotuning a Triton kernel took one to two minutes per model on a fresh machine)")
+        return (
+            "not measured: the session's 30 minutes of GPU time ran out before this kernel's turn "
+            "(compiling and autotuning a Triton kernel took one to two minutes per model on a fresh machine)"
+        )
     notes = []
     pts = [p for p in e.get("points", []) if p.get("status") == "ok"]
     if any(p.get("fwdbwd_error") for p in pts):
@@ -280,8 +386,21 @@ def model_section(ctx, model) -> Markup:
     name = model.name
     root = ctx.root_from(f"models/{model.id}.md")
     if not loaded:
-        return Markup(ctx.render("benchmarks_model.html.j2", m=model, entry=None, fig=None, reason=None,
-                                 root=root, page=PAGE, doc=None, cross=None, err=None, gpu="GPU"))
+        return Markup(
+            ctx.render(
+                "benchmarks_model.html.j2",
+                m=model,
+                entry=None,
+                fig=None,
+                reason=None,
+                root=root,
+                page=PAGE,
+                doc=None,
+                cross=None,
+                err=None,
+                gpu="GPU",
+            )
+        )
     doc, _ = loaded
     entry = doc["models"].get(model.id)
     fig = None
@@ -295,19 +414,47 @@ def model_section(ctx, model) -> Markup:
         cross = {m: crossover_text(results.crossover(doc, model.id, m)) for m in ("fwd", "fwdbwd")}
     err = None
     if entry is not None:
-        err = min((c["rel_err"] for c in entry.get("checks", []) if c.get("rel_err") is not None), default=None)
-    return Markup(ctx.render("benchmarks_model.html.j2", m=model, entry=entry, fig=fig,
-                             reason=None if entry is None else why_not(entry), root=root, page=PAGE, doc=doc,
-                             cross=cross, err=err, gpu=_gpu(doc)))
+        err = min(
+            (c["rel_err"] for c in entry.get("checks", []) if c.get("rel_err") is not None), default=None
+        )
+    return Markup(
+        ctx.render(
+            "benchmarks_model.html.j2",
+            m=model,
+            entry=entry,
+            fig=fig,
+            reason=None if entry is None else why_not(entry),
+            root=root,
+            page=PAGE,
+            doc=doc,
+            cross=cross,
+            err=err,
+            gpu=_gpu(doc),
+        )
+    )
 
 
 def _gpu(doc: dict) -> str:
-    return next((r["provenance"].get("gpu") for r in doc.get("runs", []) if r.get("provenance", {}).get("gpu")),
-                "GPU")
+    return next(
+        (r["provenance"].get("gpu") for r in doc.get("runs", []) if r.get("provenance", {}).get("gpu")), "GPU"
+    )
 
 
-_PAGE_VARS = ("data", "raw", "source", "crossovers", "tflops", "statuses", "runs", "config", "gpu", "tokens",
-              "n_measured", "baseline", "margin")
+_PAGE_VARS = (
+    "data",
+    "raw",
+    "source",
+    "crossovers",
+    "tflops",
+    "statuses",
+    "runs",
+    "config",
+    "gpu",
+    "tokens",
+    "n_measured",
+    "baseline",
+    "margin",
+)
 
 
 def generate(ctx) -> None:
@@ -331,11 +478,24 @@ def generate(ctx) -> None:
     for key, fig in figs.items():
         ctx.write_json(f"{DATA}/{key}.json", fig)
     ctx.write_json(f"{DATA}/{path.name}", doc)  # the raw numbers, for readers who want them
-    ctx.write(PAGE, ctx.render(
-        "benchmarks.md.j2", doc=doc, data=DATA, raw=f"{DATA}/{path.name}", source=f"benchmarks/{path.name}",
-        crossovers=crossover_rows(doc, names), tflops=tflops_rows(doc),
-        statuses=status_rows(doc, names, [m.id for m in ctx.registry.models]),
-        runs=doc["runs"], config=doc["config"], gpu=_gpu(doc), tokens=_tokens(doc),
-        n_measured=len(_measured(doc)), baseline=results.BASELINE, margin=results.MARGIN,
-    ))
+    ctx.write(
+        PAGE,
+        ctx.render(
+            "benchmarks.md.j2",
+            doc=doc,
+            data=DATA,
+            raw=f"{DATA}/{path.name}",
+            source=f"benchmarks/{path.name}",
+            crossovers=crossover_rows(doc, names),
+            tflops=tflops_rows(doc),
+            statuses=status_rows(doc, names, [m.id for m in ctx.registry.models]),
+            runs=doc["runs"],
+            config=doc["config"],
+            gpu=_gpu(doc),
+            tokens=_tokens(doc),
+            n_measured=len(_measured(doc)),
+            baseline=results.BASELINE,
+            margin=results.MARGIN,
+        ),
+    )
     ctx.add_nav("Benchmarks", PAGE)

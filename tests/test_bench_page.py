@@ -1,0 +1,189 @@
+"""The Benchmarks page and the model pages' "GPU cost" sections, rendered from result files (no browser)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from markupsafe import Markup
+
+from zoo import registry
+from zoo.bench import results
+from zoo.site import benchmarks
+from zoo.site.context import BuildContext
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class NoTex:
+    """Stands in for the KaTeX renderer: these templates show no math."""
+
+    def render(self, tex, display=False):
+        return Markup("<span class='katex'></span>")
+
+
+@pytest.fixture(scope="module")
+def reg():
+    return registry.load()
+
+
+def _ctx(reg, root, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir(exist_ok=True)
+    return BuildContext(registry=reg, root=root, docs=docs, tex=NoTex())
+
+
+def _root_with(tmp_path, doc) -> Path:
+    """A repository root whose benchmarks/ holds `doc` (or nothing) and whose templates are the real ones."""
+    root = tmp_path / "repo"
+    (root / "benchmarks").mkdir(parents=True)
+    shutil.copytree(ROOT / "templates", root / "templates")
+    if doc is not None:
+        (root / "benchmarks" / "gpu-2026-01-01.json").write_text(json.dumps(doc))
+    return root
+
+
+@pytest.fixture(scope="module")
+def committed(reg, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bench-page")
+    ctx = _ctx(reg, ROOT, tmp)
+    benchmarks.generate(ctx)
+    doc, _ = benchmarks.load_results(ROOT)
+    return ctx, doc
+
+
+def test_the_page_lists_every_model_in_the_results(committed, reg):
+    ctx, doc = committed
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    names = {m.id: m.name for m in reg.models}
+    for mid, entry in doc["models"].items():
+        assert f'href="../models/{mid}/"' in page, mid
+        assert f'data-zoo-bench-status="{entry["status"]}"' in page
+        if mid in names:
+            assert str(Markup.escape(names[mid])) in page, mid
+    assert ("Benchmarks", benchmarks.PAGE) in ctx.nav
+
+
+def test_every_measured_model_has_a_curve_in_the_latency_figures(committed, reg):
+    ctx, doc = committed
+    names = {m.id: m.name for m in reg.models}
+    measured = [m for m, e in doc["models"].items() if e["status"] == "measured"]
+    for key in ("fwd", "fwdbwd"):
+        fig = json.loads((ctx.docs / benchmarks.DATA / f"{key}.json").read_text())
+        assert fig["layout"]["template"] == "none" or "template" in fig["layout"]
+        assert fig["layout"]["xaxis"]["type"] == "log" and fig["layout"]["yaxis"]["type"] == "log"
+        traced = {t["name"] for t in fig["data"]}
+        for mid in measured:
+            if key == "fwd" or results.series(doc["models"][mid], key):
+                assert names.get(mid, mid) in traced, (key, mid)
+    for key in ("throughput", "memory", "decode"):
+        assert json.loads((ctx.docs / benchmarks.DATA / f"{key}.json").read_text())["data"]
+
+
+def test_every_model_page_gets_a_curve_or_a_reason(committed, reg):
+    ctx, doc = committed
+    for m in reg.models:
+        sections = [html for _, title, html in ctx.page_sections.get(m.id, []) if title == "GPU cost"]
+        assert len(sections) == 1, m.id
+        html = str(sections[0])
+        assert "\n\n" not in html  # one HTML block: Markdown must not split it
+        entry = doc["models"].get(m.id)
+        if entry and entry["status"] == "measured":
+            fig = f"{benchmarks.DATA}/model-{m.id}.json"
+            assert f'data-zoo-fig="{fig}"' in html, m.id
+            data = json.loads((ctx.docs / fig).read_text())
+            assert (
+                len(data["data"]) >= 2
+            )  # the model's curve(s) and the softmax baseline's, or fwd and fwd+bwd
+        else:
+            assert 'class="zoo-bench-model__why"' in html and "No GPU timing" in html, m.id
+
+
+def test_the_crossover_table_and_tflops_come_from_the_results(committed):
+    ctx, doc = committed
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    for row in results.softmax_tflops(doc):
+        assert f"<td>{row['fwd_tflops']:.0f}</td>" in page
+    assert "Where linear models overtake softmax attention" in page
+
+
+def test_text_from_the_results_is_escaped(reg, tmp_path):
+    hostile = "<script>alert(1)</script>"
+    doc = {
+        "schema_version": 1,
+        "runs": [
+            {
+                "id": "run-20260101T000000Z",
+                "command": f"python -m zoo.bench {hostile}",
+                "provenance": {"date": "2026-01-01T00:00:00+00:00", "gpu": hostile},
+            }
+        ],
+        "config": {
+            "dtype": "bfloat16",
+            "heads": 16,
+            "tokens_per_call": 1024,
+            "lengths": [512, 1024],
+            "head_dims": [128],
+            "tolerance": 0.02,
+        },
+        "models": {
+            "transformer": {
+                **results.catalog_fields("transformer"),
+                "status": "measured",
+                "decode": None,
+                "errors": [],
+                "checks": [{"head_dim": 128, "rel_err": 1e-3, "passed": True}],
+                "points": [
+                    {"head_dim": 128, "T": 512, "B": 2, "status": "ok", "fwd_ms": 1.0, "fwdbwd_ms": 3.0}
+                ],
+            },
+            "mamba": {
+                **results.catalog_fields("mamba"),
+                "note": hostile,
+                "status": "no_kernel",
+                "points": [],
+                "checks": [],
+                "decode": None,
+                "errors": [],
+            },
+        },
+    }
+    assert results.validate(doc) == []
+    ctx = _ctx(reg, _root_with(tmp_path, doc), tmp_path)
+    benchmarks.generate(ctx)
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    section = str([h for _, t, h in ctx.page_sections["mamba"] if t == "GPU cost"][0])
+    for text in (page, section):
+        assert hostile not in text
+    assert "&lt;script&gt;" in page and "&lt;script&gt;" in section
+
+
+def test_without_results_the_site_says_so(reg, tmp_path):
+    ctx = _ctx(reg, _root_with(tmp_path, None), tmp_path)
+    benchmarks.generate(ctx)
+    assert "No GPU results are committed yet" in (ctx.docs / benchmarks.PAGE).read_text()
+    html = str([h for _, t, h in ctx.page_sections["gla"] if t == "GPU cost"][0])
+    assert "No GPU benchmark results are committed yet" in html
+
+
+@pytest.mark.parametrize(
+    "c,text",
+    [
+        (None, "–"),
+        (
+            {"kind": "always", "lengths": [512, 131072], "T": 512, "estimate": None},
+            "faster at every measured length (512–128K)",
+        ),
+        ({"kind": "never", "lengths": [512, 2048], "T": None, "estimate": None}, "not faster within 512–2K"),
+        (
+            {"kind": "never", "lengths": [512], "T": None, "estimate": None},
+            "not faster at T = 512, the only length measured",
+        ),
+        (
+            {"kind": "at", "lengths": [512, 32768], "T": 32768, "estimate": 8061.0},
+            "from T = 32K; curves meet near T ≈ 7.9K",
+        ),
+    ],
+)
+def test_crossover_sentences(c, text):
+    assert benchmarks.crossover_text(c) == text

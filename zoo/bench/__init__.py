@@ -1,0 +1,14 @@
+"""GPU benchmark harness: every zoo model on its best public kernel, timed and checked on one CUDA device.
+
+    catalog.py   which kernel stands for which model (pure data; .scratch/gpu_kernels.yaml is made from it)
+    refs.py      float64 numpy references of every kernel, checked against kernels_wasm in the tests
+    wasm.py      maps a kernel's inputs to the site's kernels_wasm modules for a second reference
+    adapters.py  torch side: draw inputs, call the kernel, set up one decoding step (worker only)
+    measure.py   the measuring loop (check -> sweep -> decode) over an abstract backend
+    worker.py    one subprocess per kernel family: the torch backend, calibration, provenance
+    runner.py    the parent: time limits, crashes, parallel warm-up, one result document
+    results.py   merging partial files, schema validation, crossovers and TFLOP/s
+
+Nothing here imports torch, triton or the kernel packages at module level except adapters.py and the
+functions of worker.py, which only run inside `python -m zoo.bench` on a CUDA machine.
+"""
