@@ -67,14 +67,38 @@ def recurrent(q, k, v, alpha, beta):
     return _run(*_validate(q, k, v, alpha, beta))[0]
 
 
+def recurrent_with_states(q, k, v, alpha, beta):
+    """The literal recurrence run once, returning (o, states): a live run needs both."""
+    return _run(*_validate(q, k, v, alpha, beta))
+
+
 def mixing_matrix(q, k, v, alpha, beta):
+    """A with o = A v: the recurrence run on one-hot values (V = I), all T of them at once.
+
+    The state then has one row per value position (T x d_k); row t of A is S_t q_t. This loop costs
+    O(T^2 d_k), far less than the parallel form's T x T x d_k decay tensor, which matters in the browser.
+    """
+    q, k, v, alpha, beta = _validate(q, k, v, alpha, beta)
+    T, d_k = q.shape
+    S = np.zeros((T, d_k))
+    A = np.empty((T, T))
+    for t in range(T):
+        S = S * alpha[t]  # S Diag(alpha_t): scale the key channels
+        S -= beta[t] * np.outer(S @ k[t], k[t])  # ... (I - beta_t k_t k_t^T)
+        S[t] += beta[t] * k[t]  # + beta_t e_t k_t^T
+        A[t] = S @ q[t]
+    return A
+
+
+def mixing_matrix_parallel(q, k, v, alpha, beta):
+    """The same A from the diagonal-plus-low-rank parallel form (the whole sequence as one chunk)."""
     q, k, v, alpha, beta = _validate(q, k, v, alpha, beta)
     tr, kw = _dplr(k, alpha, beta)
     return dplr_mixing(q, kw, **tr)
 
 
 def parallel(q, k, v, alpha, beta):
-    return mixing_matrix(q, k, v, alpha, beta) @ qkv(q, k, v)[2]
+    return mixing_matrix_parallel(q, k, v, alpha, beta) @ qkv(q, k, v)[2]
 
 
 def chunked(q, k, v, alpha, beta, chunk_size=16):

@@ -644,3 +644,22 @@ def test_longhorn_with_one_key_channel_is_the_delta_rule(base):
     o = longhorn.recurrent(b["q"][:, :1], k, b["v"], beta=beta)
     eps = b["beta"] / (1.0 + b["beta"] * k[:, 0] ** 2)
     close(o, deltanet.recurrent(b["q"][:, :1], k, b["v"], beta=eps))
+
+
+@pytest.mark.parametrize("module", ["deltaproduct", "gated_deltanet", "gdn_2", "kda", "rwkv_7", "ttt"])
+def test_recurrent_with_states_is_one_pass_of_both(module):
+    from kernels_wasm import api
+
+    mod = api.load(module)
+    x = mod.inputs(12, 4, np.random.default_rng(3))
+    o, S = mod.recurrent_with_states(**x)
+    np.testing.assert_allclose(o, mod.recurrent(**x), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(S, mod.states(**x), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("T,d", [(1, 1), (9, 3), (40, 8)])
+def test_kda_one_hot_mixing_equals_the_parallel_form(T, d):
+    from kernels_wasm import kda
+
+    x = kda.inputs(T, d, np.random.default_rng(T), a=2.0)
+    np.testing.assert_allclose(kda.mixing_matrix(**x), kda.mixing_matrix_parallel(**x), rtol=0, atol=1e-10)
