@@ -274,11 +274,11 @@ def per_channel_mixing_onehot(q, k, W, gain) -> np.ndarray:
     """
     T, d_v = gain.shape
     X = np.zeros((d_v, T, k.shape[1]))  # (channel, source token, state)
-    out = np.empty((d_v, T, T))
+    out = np.zeros((d_v, T, T))  # causal: entries above the diagonal stay zero
     for t in range(T):
-        X[:, : t + 1] *= W[t][:, None, :]  # rows of later tokens are still zero
+        X[:, : t + 1] *= W[t][:, None, :]  # rows of later tokens are still zero, so skip them
         X[:, t] = gain[t][:, None] * k[t][None, :]
-        out[:, t] = X @ q[t]
+        out[:, t, : t + 1] = X[:, : t + 1] @ q[t]
     return out
 
 
