@@ -112,6 +112,28 @@ def _interleave(q, k, v, beta, alpha):
 
 
 def mixing_matrix(q, k, v, beta, alpha):
+    """A (T, T n_h) with o = A v.reshape(T n_h, d_v): the recurrence run on one-hot values.
+
+    The state gets one row per value slot (token, sub-step); only the slots written so far are non-zero,
+    so each step touches (t + 1) n_h rows. Far cheaper than the parallel form in the browser.
+    """
+    q, k, v, beta, alpha = _validate(q, k, v, beta, alpha)
+    T, n_h, d_k = k.shape
+    S = np.zeros((T * n_h, d_k))
+    A = np.zeros((T, T * n_h))
+    for t in range(T):
+        live = slice(0, (t + 1) * n_h)
+        S[live] *= alpha[t]
+        for j in range(n_h):
+            kt = k[t, j]
+            S[live] -= beta[t, j] * np.outer(S[live] @ kt, kt)  # S H_{t,j}
+            S[t * n_h + j] += beta[t, j] * kt  # + beta_{t,j} e_{t,j} k_{t,j}^T
+        A[t, live] = S[live] @ q[t]
+    return A
+
+
+def mixing_matrix_parallel(q, k, v, beta, alpha):
+    """The same A from the delta rule's parallel form on the interleaved sequence."""
     q, k, v, beta, alpha = _validate(q, k, v, beta, alpha)
     qq, kw, _, tr = _interleave(q, k, v, beta, alpha)
     n_h = k.shape[1]
@@ -119,7 +141,7 @@ def mixing_matrix(q, k, v, beta, alpha):
 
 
 def parallel(q, k, v, beta, alpha):
-    M = mixing_matrix(q, k, v, beta, alpha)
+    M = mixing_matrix_parallel(q, k, v, beta, alpha)
     return M @ np.asarray(v, dtype=np.float64).reshape(M.shape[1], -1)
 
 

@@ -47,10 +47,12 @@ def main() -> int:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for path in PAGES:
             page, problems = open_page(browser)
-            bodies: dict[str, bytes] = {}
-            page.on("response", lambda r, b=bodies: b.setdefault(r.url, r.body() if r.ok else b""))
+            responses = []
+            page.on("response", lambda r: responses.append(r))
             page.goto(url + path, wait_until="networkidle")
-            page.wait_for_timeout(1500)
+            page.wait_for_timeout(3000)  # lazy figures and the graph's Plotly bundle
+            # Bodies are read after the page settled: reading them inside the event handler drops some.
+            bodies = {r.url: r.body() for r in responses if r.ok}
             raw = sum(len(b) for b in bodies.values())
             packed = sum(len(gzip.compress(b, 6)) for b in bodies.values())
             largest = max(bodies, key=lambda k: len(bodies[k])) if bodies else ""

@@ -663,3 +663,14 @@ def test_kda_one_hot_mixing_equals_the_parallel_form(T, d):
 
     x = kda.inputs(T, d, np.random.default_rng(T), a=2.0)
     np.testing.assert_allclose(kda.mixing_matrix(**x), kda.mixing_matrix_parallel(**x), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("T,d,n_h", [(1, 1, 1), (9, 3, 2), (30, 8, 3)])
+def test_deltaproduct_one_hot_mixing_equals_the_parallel_form(T, d, n_h):
+    from kernels_wasm import deltaproduct
+
+    x = deltaproduct.inputs(T, d, np.random.default_rng(T), householder=n_h, a=1.0)
+    np.testing.assert_allclose(
+        deltaproduct.mixing_matrix(**x), deltaproduct.mixing_matrix_parallel(**x), rtol=0, atol=1e-10
+    )
+
