@@ -58,14 +58,22 @@ def _validate(q, k, v, dt, A, D):
     return q, k, v, dt, A, D
 
 
-def recurrent(q, k, v, dt, A, D):
+def recurrent_with_states(q, k, v, dt, A, D):
+    """The literal recurrence run once, returning (o, states (T, d_v, N)): a live run needs both."""
     q, k, v, dt, A, D = _validate(q, k, v, dt, A, D)
     S = np.zeros(A.shape)  # (d_v, N)
     o = np.empty_like(v)
+    states = np.empty((q.shape[0],) + A.shape)
+    W = np.exp(dt[:, :, None] * A[None])  # (T, d_v, N) per-step decays, exp(Delta_t A)
     for t in range(q.shape[0]):
-        S = S * np.exp(dt[t][:, None] * A) + np.outer(dt[t] * v[t], k[t])
+        S = S * W[t] + np.outer(dt[t] * v[t], k[t])
         o[t] = S @ q[t] + D * v[t]
-    return o
+        states[t] = S
+    return o, states
+
+
+def recurrent(q, k, v, dt, A, D):
+    return recurrent_with_states(q, k, v, dt, A, D)[0]
 
 
 def scan(q, k, v, dt, A, D):
