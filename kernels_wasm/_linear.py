@@ -224,6 +224,26 @@ def _full_logw(logw, T, d_k):
     return logw if logw.ndim == 1 else np.broadcast_to(logw, (T, d_k))
 
 
+def delta_mixing_onehot(q, k, alpha, erase, write) -> np.ndarray:
+    """A (T, T), o = A v, for S_t = S_{t-1} Diag(alpha_t)(I - erase_t k_t^T) + v_t write_t^T, o_t = S_t q_t.
+
+    Run on one-hot values (V = I): the state then has one row per source token (T x d_k) and row t of A is
+    S_t q_t. O(T^2 d_k) in T small steps: much cheaper than the parallel form's T x T x d_k decay tensor,
+    which matters in the browser. alpha: (T,) or (T, d_k); erase, write: (T, d_k).
+    """
+    T, d_k = q.shape
+    alpha = np.asarray(alpha).reshape(T, -1)  # a scalar gate broadcasts over the key channels
+    S = np.zeros((T, d_k))
+    A = np.zeros((T, T))
+    for t in range(T):
+        live = slice(0, t + 1)  # rows of later tokens are still zero
+        S[live] *= alpha[t]
+        S[live] -= np.outer(S[live] @ erase[t], k[t])
+        S[t] += write[t]
+        A[t, live] = S[live] @ q[t]
+    return A
+
+
 def dplr_mixing(q, k, logw, a, b) -> np.ndarray:
     """Parallel form of the DPLR recurrence: A = Q_k + Q_b (I - P_ab)^{-1} P_ak, the whole sequence as one
     chunk with one-hot values (V = I), so O = A V."""

@@ -22,7 +22,16 @@ Because w_t scales value channels, value channel c sees its own mixing matrix A_
 import numpy as np
 
 from ._check import as_gate, as_matrix, qkv
-from ._linear import as_chunk_size, dplr_chunked, dplr_mixing, gate_around, l2norm, log_gate, softplus
+from ._linear import (
+    as_chunk_size,
+    delta_mixing_onehot,
+    dplr_chunked,
+    dplr_mixing,
+    gate_around,
+    l2norm,
+    log_gate,
+    softplus,
+)
 
 
 def inputs(
@@ -86,14 +95,25 @@ def recurrent_with_states(q, k, v, alpha, b, w):
 
 
 def mixing_matrix(q, k, v, alpha, b, w):
-    """(d_v, T, T): the shared delta-rule matrix times each value channel's write gates."""
+    """(d_v, T, T): the shared delta-rule matrix times each value channel's write gates.
+
+    The transition acts on the key side only, so every value channel sees the same matrix; it is computed
+    once by the recurrence on one-hot values (cheaper than the parallel form, see mixing_matrix_parallel).
+    """
+    q, k, v, alpha, b, w = _validate(q, k, v, alpha, b, w)
+    M = delta_mixing_onehot(q, k, alpha, erase=b * k, write=k)
+    return M[None, :, :] * w.T[:, None, :]
+
+
+def mixing_matrix_parallel(q, k, v, alpha, b, w):
+    """The same matrices from the diagonal-plus-low-rank parallel form."""
     q, k, v, alpha, b, w = _validate(q, k, v, alpha, b, w)
     M = dplr_mixing(q, k, **_dplr(k, alpha, b))
     return M[None, :, :] * w.T[:, None, :]
 
 
 def parallel(q, k, v, alpha, b, w):
-    M = mixing_matrix(q, k, v, alpha, b, w)
+    M = mixing_matrix_parallel(q, k, v, alpha, b, w)
     return np.einsum("cts,sc->tc", M, qkv(q, k, v)[2])
 
 

@@ -18,7 +18,16 @@ Parallel / chunked: diagonal-plus-low-rank WY form, the channel-wise decay kept 
 import numpy as np
 
 from ._check import as_gate, qkv
-from ._linear import as_chunk_size, dplr_chunked, dplr_mixing, gate_around, l2norm, log_gate, softplus
+from ._linear import (
+    as_chunk_size,
+    delta_mixing_onehot,
+    dplr_chunked,
+    dplr_mixing,
+    gate_around,
+    l2norm,
+    log_gate,
+    softplus,
+)
 
 
 def inputs(T: int, d: int, rng: np.random.Generator, beta: float = 0.5, a: float = 0.1) -> dict:
@@ -73,21 +82,10 @@ def recurrent_with_states(q, k, v, alpha, beta):
 
 
 def mixing_matrix(q, k, v, alpha, beta):
-    """A with o = A v: the recurrence run on one-hot values (V = I), all T of them at once.
-
-    The state then has one row per value position (T x d_k); row t of A is S_t q_t. This loop costs
-    O(T^2 d_k), far less than the parallel form's T x T x d_k decay tensor, which matters in the browser.
-    """
+    """A with o = A v, by the recurrence on one-hot values (cheaper than the parallel form)."""
     q, k, v, alpha, beta = _validate(q, k, v, alpha, beta)
-    T, d_k = q.shape
-    S = np.zeros((T, d_k))
-    A = np.empty((T, T))
-    for t in range(T):
-        S = S * alpha[t]  # S Diag(alpha_t): scale the key channels
-        S -= beta[t] * np.outer(S @ k[t], k[t])  # ... (I - beta_t k_t k_t^T)
-        S[t] += beta[t] * k[t]  # + beta_t e_t k_t^T
-        A[t] = S @ q[t]
-    return A
+    bk = beta[:, None] * k
+    return delta_mixing_onehot(q, k, alpha, erase=bk, write=bk)
 
 
 def mixing_matrix_parallel(q, k, v, alpha, beta):

@@ -95,20 +95,25 @@ def _run(q, k, v, alpha, lam, beta):
     o = np.empty((T, v.shape[1]))
     states = np.empty((T,) + S.shape)
     for t in range(T):
-        M = alpha[t] * I if beta is None else alpha[t] * (I - beta[t] * np.outer(k[t], k[t]))
-        S = S @ M  # every bucket evolves with the same transition
+        # Every bucket evolves with the same transition M_t (alpha_t I, or alpha_t (I - beta_t k_t k_t^T)).
+        S = S * alpha[t] if beta is None else S @ (alpha[t] * (I - beta[t] * np.outer(k[t], k[t])))
         if t > 0:
             m = (t & -t).bit_length()  # t's lowest set bit, + 1
             S[m] = S[:m].sum(axis=0)  # Fenwick carry: the small buckets merge into one of size 2^(m-1)
             S[:m] = 0.0
         S[0] = np.outer(v[t], k[t]) * (1.0 if beta is None else beta[t])
-        o[t] = np.einsum("l,lij,j->i", lam[t], S, q[t])
+        o[t] = np.tensordot(lam[t], S, axes=1) @ q[t]  # sum_l lambda_t^(l) S^(l) q_t
         states[t] = S
     return o, states
 
 
 def recurrent(q, k, v, alpha, lam, beta=None):
     return _run(*_validate(q, k, v, alpha, lam, beta))[0]
+
+
+def recurrent_with_states(q, k, v, alpha, lam, beta=None):
+    """The literal recurrence run once, returning (o, states): a live run needs both."""
+    return _run(*_validate(q, k, v, alpha, lam, beta))
 
 
 def _hierarchical(lam_rows, levels):

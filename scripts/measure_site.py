@@ -48,7 +48,7 @@ def main() -> int:
         for path in PAGES:
             page, problems = open_page(browser)
             responses = []
-            page.on("response", lambda r: responses.append(r))
+            page.on("response", lambda r, seen=responses: seen.append(r))
             page.goto(url + path, wait_until="networkidle")
             page.wait_for_timeout(3000)  # lazy figures and the graph's Plotly bundle
             # Bodies are read after the page settled: reading them inside the event handler drops some.

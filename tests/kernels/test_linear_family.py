@@ -674,3 +674,12 @@ def test_deltaproduct_one_hot_mixing_equals_the_parallel_form(T, d, n_h):
         deltaproduct.mixing_matrix(**x), deltaproduct.mixing_matrix_parallel(**x), rtol=0, atol=1e-10
     )
 
+
+@pytest.mark.parametrize("T,d", [(1, 1), (9, 3), (40, 8)])
+def test_gdn2_one_hot_mixing_equals_the_parallel_form(T, d):
+    from kernels_wasm import gdn_2
+
+    x = gdn_2.inputs(T, d, np.random.default_rng(T))
+    np.testing.assert_allclose(
+        gdn_2.mixing_matrix(**x), gdn_2.mixing_matrix_parallel(**x), rtol=0, atol=1e-10
+    )
