@@ -110,7 +110,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="zoo-measure-") as tmp:
         site = args.site
         if site is None:
-            from zoo.site.build import build
+            from zoo.sitegen.build import build
 
             site = build(Path(tmp) / "site").out
         url, server = serve(site)

@@ -28,7 +28,7 @@ def main() -> int:
     args = parser.parse_args()
     site = args.site
     if site is None:
-        from zoo.site.build import build
+        from zoo.sitegen.build import build
 
         site = Path(tempfile.mkdtemp()) / "site"
         start = time.perf_counter()

@@ -9,8 +9,8 @@ from markupsafe import Markup
 
 from zoo import registry
 from zoo.bench import results
-from zoo.site import benchmarks
-from zoo.site.context import BuildContext
+from zoo.sitegen import benchmarks
+from zoo.sitegen.context import BuildContext
 
 ROOT = Path(__file__).resolve().parents[1]
 

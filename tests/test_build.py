@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from zoo import registry
-from zoo.site.build import BuildError, build
+from zoo.sitegen.build import BuildError, build
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -47,7 +47,7 @@ def validate_command(path: Path = registry_mod.REGISTRY_PATH) -> int:
 def build_command(
     out: Path, serve: bool = False, port: int = 8000, drafts: bool = False, site_url: str | None = None
 ) -> int:
-    from zoo.site.build import BuildError, build
+    from zoo.sitegen.build import BuildError, build
 
     url = site_url or f"http://127.0.0.1:{port}/"
     try:

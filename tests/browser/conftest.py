@@ -72,7 +72,7 @@ def built_site() -> Path:
         site = Path(os.environ["ZOO_SITE"])
         assert (site / "index.html").is_file(), f"ZOO_SITE={site} holds no built site"
         return site
-    from zoo.site.build import build
+    from zoo.sitegen.build import build
 
     site = OUTPUT / "site"
     build(site)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from zoo import registry
-from zoo.site import live, pyodide_assets
+from zoo.sitegen import live, pyodide_assets
 
 ROOT = Path(__file__).resolve().parents[2]
 

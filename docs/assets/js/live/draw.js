@@ -10,7 +10,7 @@
 //   bars(canvas, {y, title, xlabel, ylabel})
 // Each call sizes the canvas to its CSS box (times devicePixelRatio) and repaints it completely.
 
-// Blue (negative) - near white (0) - red (positive); the same stops as COLORSCALE in zoo/site/live.py.
+// Blue (negative) - near white (0) - red (positive); the same stops as COLORSCALE in zoo/sitegen/live.py.
 export const COLORSCALE = [[0, "#2b5c9e"], [0.25, "#8eb2dc"], [0.5, "#f2f2f2"], [0.75, "#e5988a"], [1, "#b1262e"]];
 
 // {shape, data: Float64Array} -> rows (views, no copy) of the slice `index` along the leading axes.

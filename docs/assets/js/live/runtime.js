@@ -41,7 +41,7 @@ class Runtime {
     for (const listener of this.listeners) listener(this.state);
   }
 
-  // What the build put under assets/vendor/pyodide (zoo/site/pyodide_assets.py): whether live runs can work
+  // What the build put under assets/vendor/pyodide (zoo/sitegen/pyodide_assets.py): whether live runs can work
   // at all, and the byte sizes for the progress bar. Read once; panels ask before offering a run.
   manifest() {
     this.manifestPromise ??= fetch(new URL("zoo-live.json", PYODIDE_URL))

@@ -14,10 +14,10 @@ from pathlib import Path
 import yaml
 
 from zoo import registry as registry_mod
-from zoo.site import GENERATORS
-from zoo.site.context import BuildContext
-from zoo.site.tex import TexError, TexRenderer
-from zoo.site.vendor import copy_vendor
+from zoo.sitegen import GENERATORS
+from zoo.sitegen.context import BuildContext
+from zoo.sitegen.tex import TexError, TexRenderer
+from zoo.sitegen.vendor import copy_vendor
 
 ROOT = registry_mod.ROOT
 
@@ -121,7 +121,8 @@ def write_mkdocs_config(ctx: BuildContext, work: Path, site_url: str) -> Path:
         docs_dir=str(ctx.docs),
         site_dir=str(work / "site"),
         site_url=site_url,
-        nav=[{title: _nav(target)} for title, target in sorted(ctx.nav, key=_nav_rank)] + config.get("nav", []),
+        nav=[{title: _nav(target)} for title, target in sorted(ctx.nav, key=_nav_rank)]
+        + config.get("nav", []),
     )
     path = work / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")

@@ -22,7 +22,7 @@ def stylesheet(taxonomy) -> str:
             rules.append(f".zoo-badge--{kind}-{key}, .zoo-chip--{kind}-{key} {{ --c: var({var}); }}")
     return "\n".join(
         [
-            "/* Generated from the taxonomy in models.yaml by zoo/site/facets.py; do not edit. */",
+            "/* Generated from the taxonomy in models.yaml by zoo/sitegen/facets.py; do not edit. */",
             ":root {",
             *light,
             "}",

@@ -35,8 +35,14 @@ def generate(ctx) -> None:
         first_card = False
         ctx.add_card_slot(m.id, Markup(ctx.render("hybrids_block_card.html.j2", m=m, svg=Markup(card))))
         page = render_block_svg(m, block, size="page")
-        ctx.add_page_section(m.id, "Architecture block", Markup(ctx.render(
-            "hybrids_block_page.html.j2", m=m, block=block, svg=Markup(page), by_id=reg.by_id)), order=30)
+        ctx.add_page_section(
+            m.id,
+            "Architecture block",
+            Markup(
+                ctx.render("hybrids_block_page.html.j2", m=m, block=block, svg=Markup(page), by_id=reg.by_id)
+            ),
+            order=30,
+        )
 
     hybrids = list(reg.hybrids)
     if not hybrids:
@@ -44,8 +50,11 @@ def generate(ctx) -> None:
     root = ctx.root_from(PAGE)
     rows = []
     for h in hybrids:
-        paper = h.paper if h.paper is not None else (
-            reg.by_id[h.paper_from].paper if h.paper_from in reg.by_id else None)
+        paper = (
+            h.paper
+            if h.paper is not None
+            else (reg.by_id[h.paper_from].paper if h.paper_from in reg.by_id else None)
+        )
         link = None
         if paper is not None:
             link = f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else paper.url
@@ -54,19 +63,43 @@ def generate(ctx) -> None:
         if usable:
             for T in TABLE_CONTEXTS:
                 mem = stack_bytes(h, memory_of, T, "bf16")
-                table.append({"T": T, "kv": human_bytes(mem["kv"]), "state": human_bytes(mem["state"]),
-                              "kv_bytes": mem["kv"], "state_bytes": mem["state"]})
-        rows.append({
-            "h": h, "paper": paper, "link": link, "table": table,
-            "svg": Markup(render_stack_svg(h, reg, size="page", link_prefix=root, embed_style=not rows)),
-            "composition": composition(h, reg.by_id),
-            "mixers": [reg.by_id[mid] for mid in dict.fromkeys(lay.mixer for lay in h.layers() if lay.mixer)
-                       if mid in reg.by_id],
-        })
+                table.append(
+                    {
+                        "T": T,
+                        "kv": human_bytes(mem["kv"]),
+                        "state": human_bytes(mem["state"]),
+                        "kv_bytes": mem["kv"],
+                        "state_bytes": mem["state"],
+                    }
+                )
+        rows.append(
+            {
+                "h": h,
+                "paper": paper,
+                "link": link,
+                "table": table,
+                "svg": Markup(render_stack_svg(h, reg, size="page", link_prefix=root, embed_style=not rows)),
+                "composition": composition(h, reg.by_id),
+                "mixers": [
+                    reg.by_id[mid]
+                    for mid in dict.fromkeys(lay.mixer for lay in h.layers() if lay.mixer)
+                    if mid in reg.by_id
+                ],
+            }
+        )
     models = [(m.id, m.name, m.short_name, m.readout) for m in reg.models]
     ctx.write_json(DATA, calculator_data(hybrids, memory_of, models))
-    ctx.write(PAGE, ctx.render("hybrids.md.j2", rows=rows, root=root, contexts=TABLE_CONTEXTS,
-                               dtypes=list(DTYPE_BYTES), data=root + DATA))
+    ctx.write(
+        PAGE,
+        ctx.render(
+            "hybrids.md.j2",
+            rows=rows,
+            root=root,
+            contexts=TABLE_CONTEXTS,
+            dtypes=list(DTYPE_BYTES),
+            data=root + DATA,
+        ),
+    )
     ctx.add_nav("Hybrids", PAGE)
 
 
@@ -82,6 +115,13 @@ def composition(h, by_id) -> list[dict]:
     for key, c in counts.items():
         m = by_id.get(key)
         label = m.name if m else {"moe": "MoE", "mlp": "MLP"}.get(key, key)
-        out.append({"key": key, "label": label, "count": c, "pct": round(100 * c / total),
-                    "readout": m.readout if m else None})
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "count": c,
+                "pct": round(100 * c / total),
+                "readout": m.readout if m else None,
+            }
+        )
     return out

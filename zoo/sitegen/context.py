@@ -9,7 +9,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from zoo.registry import Registry
-from zoo.site.tex import TexRenderer
+from zoo.sitegen.tex import TexRenderer
 
 
 @dataclass

@@ -166,7 +166,7 @@ def _install(out: Path, root: Path, log) -> LiveAssets:
 
 
 if __name__ == "__main__":
-    # `python -m zoo.site.pyodide_assets`: fill the cache ahead of an offline build (CI, a plane).
+    # `python -m zoo.sitegen.pyodide_assets`: fill the cache ahead of an offline build (CI, a plane).
     lock_path = Path(__file__).resolve().parents[2] / "node_modules" / "pyodide" / "pyodide-lock.json"
     path, why = numpy_wheel(json.loads(lock_path.read_text(encoding="utf-8"))["packages"]["numpy"]["sha256"])
     print(path or f"unavailable: {why}")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from markupsafe import Markup, escape
 
-from zoo.site import pyodide_assets
+from zoo.sitegen import pyodide_assets
 
 SEED = 0
 CARD = {"T": 8, "d": 8}
@@ -76,7 +76,7 @@ class Run:
 
 def simulate(model, T: int, d: int, seed: int = SEED) -> Run:
     from kernels_wasm import api  # imported here so that `zoo` stays light for commands that build nothing
-    from zoo.site.build import BuildError  # (zoo.site.build imports this module: no top-level import)
+    from zoo.sitegen.build import BuildError  # (zoo.sitegen.build imports this module: no top-level import)
 
     where = f"model '{model.id}': kernels_wasm/{model.kernel.module}.py, simulate(T={T}, d={d}, seed={seed})"
     try:

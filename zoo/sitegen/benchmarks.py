@@ -19,9 +19,28 @@ PAGE = "benchmarks.md"
 SECTION_ORDER = 70  # on model pages: after the live run, before lineage (80)
 HEAD_DIM = 128
 # 20 distinguishable colours: with more curves than Plotly's default 10, colours would repeat
-COLORWAY = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-            "#17becf", "#393b79", "#e7969c", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#31a354",
-            "#756bb1", "#636363"]
+COLORWAY = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#e7969c",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#31a354",
+    "#756bb1",
+    "#636363",
+]
 
 STATUS_TEXT = {
     "measured": "measured",
