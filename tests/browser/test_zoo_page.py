@@ -228,3 +228,14 @@ def test_phone_width_keeps_the_graph_usable(phone_page, site_url, shot):
     )
     assert font >= 10
     shot(phone_page, "zoo-phone", full_page=False)
+
+
+def test_site_search_finds_a_model_page(page, site_url):
+    # Rendered math is kept out of the search index; model names and prose must still be found.
+    page.goto(site_url)
+    page.locator(".md-search__input").first.click()
+    page.keyboard.type("Gated DeltaNet")  # Material searches on key events, so type rather than fill
+    page.wait_for_function(
+        "[...document.querySelectorAll('.md-search-result__item a')]"
+        ".some(a => a.href.includes('/models/gated-deltanet/'))"
+    )

@@ -38,7 +38,8 @@ class TexRenderer:
             reply = json.loads(self._proc.stdout.readline())
             if "error" in reply:
                 raise TexError(tex, reply["error"])
-            self._cache[key] = reply["html"]
+            # Rendered math stays out of Material's search index: its glyph soup would triple the index.
+            self._cache[key] = f"<span data-search-exclude>{reply['html']}</span>"
         return Markup(self._cache[key])
 
     def close(self):
