@@ -1,9 +1,7 @@
 """Block specs and their diagrams: every registry block renders to well-formed SVG without overlaps, the
 layout checker itself catches overlaps, and bad specs fail with messages that say where and what."""
 
-import os
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -15,13 +13,7 @@ from zoo.diagrams.render import block_layout, render_block_svg, render_stack_svg
 from zoo.diagrams.spec import BlockSpec, BlockSpecError, HybridSpec, check_blocks, resolve_block
 
 SVG = "{http://www.w3.org/2000/svg}"
-# ZOO_REGISTRY: test another registry file (e.g. one with blocks merged in before models.yaml has them)
-KERNELS = registry_mod.ROOT / registry_mod.KERNELS
-REG = (
-    registry_mod.load(Path(os.environ["ZOO_REGISTRY"]), kernels_dir=KERNELS)
-    if os.environ.get("ZOO_REGISTRY")
-    else registry_mod.load()
-)
+REG = registry_mod.load()
 BLOCKS = blocks_of(REG)
 MODEL_IDS = [m.id for m in REG.all_models]
 

@@ -1,9 +1,6 @@
 """Per-sequence memory of hybrid stacks, checked against numbers worked out by hand from the published
 configurations (and, for Jamba, against the paper's own figure: 4 GB of KV cache at 256K tokens in 16 bit)."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from zoo import registry as registry_mod
@@ -11,12 +8,7 @@ from zoo.diagrams import blocks_of
 from zoo.diagrams.memory import calculator_data, human_bytes, layer_elements, stack_bytes
 from zoo.diagrams.spec import MemorySpec, MixerSizes, resolve_block
 
-KERNELS = registry_mod.ROOT / registry_mod.KERNELS
-REG = (
-    registry_mod.load(Path(os.environ["ZOO_REGISTRY"]), kernels_dir=KERNELS)
-    if os.environ.get("ZOO_REGISTRY")
-    else registry_mod.load()
-)
+REG = registry_mod.load()
 BLOCKS = blocks_of(REG)
 MEMORY = {mid: resolve_block(mid, BLOCKS).memory for mid in BLOCKS}
 HYBRIDS = {h.id: h for h in REG.hybrids}

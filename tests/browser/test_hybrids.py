@@ -4,34 +4,26 @@ calculator's numbers against zoo.diagrams.memory, and focus/hover descriptions o
 Screenshots (test-output/screenshots/hybrids-*.png, block-*.png) are meant to be looked at.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
+from conftest import OUTPUT
 
 from zoo import registry as registry_mod
 from zoo.diagrams import blocks_of
 from zoo.diagrams.memory import stack_bytes
 from zoo.diagrams.spec import resolve_block
 
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-
 
 @pytest.fixture(scope="module")
-def reg(built_site):
-    # ZOO_REGISTRY: the registry a prebuilt ZOO_SITE was built from (defaults to models.yaml)
-    path = os.environ.get("ZOO_REGISTRY")
-    return (
-        registry_mod.load(Path(path), kernels_dir=registry_mod.ROOT / registry_mod.KERNELS)
-        if path
-        else registry_mod.load()
-    )
+def reg():
+    return registry_mod.load()
 
 
 def memory_of(reg):
     blocks = blocks_of(reg)
-    return {mid: resolve_block(mid, blocks).memory for mid in blocks if resolve_block(mid, blocks).memory}
+    memory = {mid: resolve_block(mid, blocks).memory for mid in blocks}
+    return {mid: mem for mid, mem in memory.items() if mem}
 
 
 def open_hybrids(page, site_url):

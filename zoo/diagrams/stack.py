@@ -75,6 +75,22 @@ def _mixer_text(lay: HybridLayer, models: dict) -> str:
     return getattr(m, "short_name", None) or lay.mixer
 
 
+def _terminal(box_id: str, label: str, note: str, x: float, y: float) -> Box:
+    """The small caption box at the top (embeddings) or bottom (LM head) of a stack."""
+    box = Box(
+        box_id,
+        "terminal",
+        "terminal",
+        [label],
+        note,
+        text_width(label, FONT_SMALL) + 4,
+        14.0,
+        sizes=[FONT_SMALL],
+    )
+    box.x, box.y = x, y
+    return box
+
+
 def stack_layout(hybrid: HybridSpec, models: dict) -> Layout:
     """Boxes for every row; ``models`` maps zoo ids to registry models (for names and readouts)."""
     groups = _rows(hybrid)
@@ -84,18 +100,7 @@ def stack_layout(hybrid: HybridSpec, models: dict) -> Layout:
     x0 = MARGIN + (BRACKET_W if any_bracket else 0)
     boxes: list[Box] = []
     y = MARGIN
-    top = Box(
-        "input",
-        "terminal",
-        "terminal",
-        ["input embeddings"],
-        "Token embeddings enter here.",
-        text_width("input embeddings", FONT_SMALL) + 4,
-        14.0,
-        sizes=[FONT_SMALL],
-    )
-    top.x, top.y = x0, y
-    boxes.append(top)
+    boxes.append(_terminal("input", "input embeddings", "Token embeddings enter here.", x0, y))
     y += 14.0 + ROW_GAP
     for gi, (repeat, rows) in enumerate(groups):
         g_top = y
@@ -163,18 +168,7 @@ def stack_layout(hybrid: HybridSpec, models: dict) -> Layout:
             b.x, b.y = MARGIN, g_top
             boxes.append(b)
         y += GROUP_GAP - ROW_GAP
-    bottom = Box(
-        "output",
-        "terminal",
-        "terminal",
-        ["output (LM head)"],
-        "Final norm and language-model head.",
-        text_width("output (LM head)", FONT_SMALL) + 4,
-        14.0,
-        sizes=[FONT_SMALL],
-    )
-    bottom.x, bottom.y = x0, y
-    boxes.append(bottom)
+    boxes.append(_terminal("output", "output (LM head)", "Final norm and language-model head.", x0, y))
     width = max(b.x + b.w for b in boxes) + MARGIN
     return Layout(width, y + 14.0 + MARGIN, boxes, [])
 
