@@ -51,7 +51,7 @@ def generate(ctx) -> None:
             ],
             key=lambda s: s[0],
         )
-        ctx.write(f"models/{m.id}.md", ctx.render("model.md.j2", m=m, slots=[], sections=sections))
+        ctx.write(f"models/{m.id}.md", ctx.render("model.md.j2", m=m, sections=sections))
     ctx.add_nav(
         "Models", [(m.name, f"models/{m.id}.md") for m in sorted(models, key=lambda m: m.name.lower())]
     )
