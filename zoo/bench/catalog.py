@@ -66,12 +66,6 @@ KERNELS: dict[str, Kernel] = {
     ),
     # ---------------------------------------------------------------- linear readout
     "linear-attention": Kernel("fla_linear_attn", "fla.ops.linear_attn.chunk_linear_attn", "fla-linear"),
-    "performer": Kernel(
-        "fla_linear_attn_favor",
-        "fla.ops.linear_attn.chunk_linear_attn(normalize=True)",
-        "fla-linear",
-        "FAVOR+ random features (m = head dim) computed in torch, timed with the kernel",
-    ),
     "retnet": Kernel("fla_retention", "fla.ops.retention.chunk_retention", "fla-linear"),
     "gla": Kernel("fla_gla", "fla.ops.gla.chunk_gla", "fla-linear"),
     "hgrn2": Kernel(
@@ -85,6 +79,12 @@ KERNELS: dict[str, Kernel] = {
         "fla.ops.based.fused_chunk_based",
         "fla-linear",
         "Taylor feature map on 16-dim q, k (Based's setting); value dim = head dim",
+    ),
+    "performer": Kernel(
+        "fla_linear_attn_favor",
+        "fla.ops.linear_attn.chunk_linear_attn(normalize=True)",
+        "fla-linear",
+        "FAVOR+ random features (m = head dim) computed in torch, timed with the kernel",
     ),
     "deltanet": Kernel("fla_delta_rule", "fla.ops.delta_rule.chunk_delta_rule", "fla-delta"),
     "gated-deltanet": Kernel(

@@ -381,7 +381,7 @@ def why_not(e: dict) -> str | None:
         msg = (e.get("errors") or [""])[0] or next(
             (c.get("error") for c in e.get("checks", []) if c.get("error")), ""
         )
-        return f"{STATUS_TEXT[status]}: {msg}" if msg else STATUS_TEXT[status]
+        return f"{STATUS_TEXT[status]}: {error_line(msg)}" if msg else STATUS_TEXT[status]
     if status == "not_run":
         return (
             "not measured: the session's 30 minutes of GPU time ran out before this kernel's turn "
@@ -390,8 +390,20 @@ def why_not(e: dict) -> str | None:
     notes = []
     pts = [p for p in e.get("points", []) if p.get("status") == "ok"]
     if any(p.get("fwdbwd_error") for p in pts):
-        notes.append("forward only: " + next(p["fwdbwd_error"] for p in pts if p.get("fwdbwd_error")))
+        notes.append(
+            "forward only: " + error_line(next(p["fwdbwd_error"] for p in pts if p.get("fwdbwd_error")))
+        )
     return "; ".join(notes) or None
+
+
+def error_line(msg: str, limit: int = 240) -> str:
+    """A kernel's error as one readable line: the page shows it inside one HTML block, and a Triton
+    CompilationError's message is a dump of kernel source (the full text stays in the JSON)."""
+    kind = msg.split(":", 1)[0]
+    if kind == "CompilationError":
+        return "Triton raised a CompilationError while compiling the backward kernel for this GPU"
+    line = " ".join(msg.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 # ------------------------------------------------------------------------------------------ output
