@@ -187,3 +187,34 @@ def test_without_results_the_site_says_so(reg, tmp_path):
 )
 def test_crossover_sentences(c, text):
     assert benchmarks.crossover_text(c) == text
+
+
+def _doc_on(gpu: str, date: str, ms: dict[str, float]) -> dict:
+    """A minimal result document: each model measured at T = 32768 only, forward and forward + backward."""
+    run = {"id": f"run-{gpu}", "command": "python -m zoo.bench", "provenance": {"date": date, "gpu": gpu}}
+    config = {"heads": 16, "tokens_per_call": 131072, "lengths": [32768], "tolerance": 0.02}
+    doc = results.new_document(run, config)
+    for mid, t in ms.items():
+        point = {"head_dim": 128, "T": 32768, "B": 4, "status": "ok", "fwd_ms": t, "fwdbwd_ms": 3 * t}
+        doc["models"][mid] = {**results.catalog_fields(mid), "status": "measured", "points": [point]}
+    return doc
+
+
+def test_an_older_run_on_another_gpu_is_compared_model_by_model(reg, tmp_path):
+    root = _root_with(tmp_path, None)
+    newer = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 10.0, "gla": 2.0, "kda": 4.0})
+    older = _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", {"transformer": 15.0, "gla": 5.0, "hyena": 9.0})
+    (root / "benchmarks" / "b.json").write_text(json.dumps(newer))
+    (root / "benchmarks" / "a.json").write_text(json.dumps(older))
+    ctx = _ctx(reg, root, tmp_path)
+    benchmarks.generate(ctx)
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    assert "timed on one **GPU-B**" in page  # the newest file is the main one
+    assert "## The same kernels on the GPU-A" in page
+    table = page.split("## The same kernels on the GPU-A")[1].split("## Methodology")[0]
+    # only models measured on both GPUs, with the older GPU's time over the newer one's
+    assert 'href="../models/gla/"' in table and "<td>5.00</td><td>2.00</td><td>2.50 ×</td>" in table
+    assert "<td>15.00</td><td>10.00</td><td>1.50 ×</td>" in table
+    assert "<td>45.00</td><td>30.00</td><td>1.50 ×</td>" in table  # forward + backward
+    assert "models/kda/" not in table and "models/hyena/" not in table
+    assert (ctx.docs / benchmarks.DATA / "a.json").exists()  # the older raw file ships too

@@ -285,7 +285,8 @@ class FlaPath(Adapter):
 
     def make(self, B, T, H, D):
         x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
-        x["w"] = self.unit(B, T, H, D)
+        # fla asserts float32 for w, beta and g ("to preserve precision"); q, k, v stay bf16
+        x["w"] = self.unit(B, T, H, D, dtype=F32)
         x["beta"] = 2 * torch.sigmoid(self.randn(B, T, H, dtype=F32))
         if self.use_gate:
             x["g"] = self.logsig(B, T, H, shift=3.0)

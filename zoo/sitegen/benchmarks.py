@@ -60,15 +60,20 @@ def result_files(root: Path) -> list[Path]:
     return sorted((root / "benchmarks").glob("*.json"))
 
 
+def _latest_date(doc: dict) -> str:
+    return max((r.get("provenance", {}).get("date") or "" for r in doc.get("runs", [])), default="")
+
+
+def load_all(root: Path) -> list[tuple[dict, Path]]:
+    """Every committed result file, newest run first."""
+    docs = [(json.loads(p.read_text(encoding="utf-8")), p) for p in result_files(root)]
+    return sorted(docs, key=lambda dp: _latest_date(dp[0]), reverse=True)
+
+
 def load_results(root: Path) -> tuple[dict, Path] | None:
     """The newest result file (by its latest run date), or None when none is committed."""
-    best = None
-    for path in result_files(root):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        date = max((r.get("provenance", {}).get("date") or "" for r in doc.get("runs", [])), default="")
-        if best is None or date > best[0]:
-            best = (date, doc, path)
-    return None if best is None else (best[1], best[2])
+    docs = load_all(root)
+    return docs[0] if docs else None
 
 
 def _name(names: dict, mid: str) -> str:
@@ -377,7 +382,13 @@ def why_not(e: dict) -> str | None:
             f"its output differed from the float64 reference by {c.get('rel_err', float('nan')):.1e} "
             f"(tolerance {c.get('tolerance', 0):.0e}), so it was not timed"
         )
-    if status in ("error", "crashed", "timeout"):
+    if status == "timeout":
+        return (
+            "timed out: its worker reached the run's time limit before the first timing finished "
+            "(compiling and autotuning this kernel's Triton code for a new shape takes minutes); "
+            "a longer run will measure it"
+        )
+    if status in ("error", "crashed"):
         msg = (e.get("errors") or [""])[0] or next(
             (c.get("error") for c in e.get("checks", []) if c.get("error")), ""
         )
@@ -404,6 +415,39 @@ def error_line(msg: str, limit: int = 240) -> str:
         return "Triton raised a CompilationError while compiling the backward kernel for this GPU"
     line = " ".join(msg.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+COMPARE_T = 32768  # a length every sweep measures, long enough that launch overhead is noise
+
+
+def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict:
+    """The models measured in both result files, side by side at one length: how the same kernels fare on
+    another GPU (memory-bound kernels gain more from a faster memory than compute-bound ones)."""
+    rows = []
+    for mid in _measured(main):
+        if other["models"].get(mid, {}).get("status") != "measured":
+            continue
+        row = {"id": mid, "name": _name(names, mid)}
+        for mode in ("fwd", "fwdbwd"):
+            a = results.series(other["models"][mid], mode, HEAD_DIM).get(T)
+            b = results.series(main["models"][mid], mode, HEAD_DIM).get(T)
+            row[mode] = (a, b, a / b if a and b else None)
+        if row["fwd"][2] or row["fwdbwd"][2]:
+            rows.append(row)
+    tops = {}
+    for key, doc in (("other", other), ("main", main)):
+        best = max(results.softmax_tflops(doc), key=lambda r: r["fwd_tflops"], default=None)
+        tops[key] = None if best is None else {**best, "T_text": _klen(best["T"])}
+    ratios = sorted(r["fwd"][2] for r in rows if r["fwd"][2])
+    return {
+        "gpu": _gpu(other),
+        "date": _latest_date(other)[:10],
+        "n_measured": len(_measured(other)),
+        "T": T,
+        "rows": rows,
+        "median_fwd_ratio": ratios[len(ratios) // 2] if ratios else None,
+        "softmax_top": tops,
+    }
 
 
 # ------------------------------------------------------------------------------------------ output
@@ -485,12 +529,14 @@ _PAGE_VARS = (
     "n_measured",
     "baseline",
     "margin",
+    "others",
 )
 
 
 def generate(ctx) -> None:
     names = {m.id: m.name for m in ctx.registry.models}
-    loaded = load_results(ctx.root)
+    every = load_all(ctx.root)
+    loaded = every[0] if every else None
     ctx._bench_results = loaded or False
     for m in ctx.registry.models:
         ctx.add_page_section(m.id, "GPU cost", model_section(ctx, m), order=SECTION_ORDER)
@@ -509,6 +555,16 @@ def generate(ctx) -> None:
     for key, fig in figs.items():
         ctx.write_json(f"{DATA}/{key}.json", fig)
     ctx.write_json(f"{DATA}/{path.name}", doc)  # the raw numbers, for readers who want them
+    others = []
+    for other, other_path in every[1:]:  # earlier runs, on other GPUs or older software
+        ctx.write_json(f"{DATA}/{other_path.name}", other)
+        others.append(
+            {
+                **comparison(doc, other, names),
+                "raw": f"{DATA}/{other_path.name}",
+                "source": f"benchmarks/{other_path.name}",
+            }
+        )
     ctx.write(
         PAGE,
         ctx.render(
@@ -527,6 +583,7 @@ def generate(ctx) -> None:
             n_measured=len(_measured(doc)),
             baseline=results.BASELINE,
             margin=results.MARGIN,
+            others=others,
         ),
     )
     ctx.add_nav("Benchmarks", PAGE)
