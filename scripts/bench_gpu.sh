@@ -3,9 +3,9 @@
 #
 #   bash scripts/bench_gpu.sh --out benchmarks/<gpu>-<date>.json [--models a,b] [--lengths ...] [...]
 #
-# The kernel packages travel as wheels in the ignored .whl/ folder (how to fetch them, and build the
-# mamba_ssm one: CONTRIBUTING.md, "GPU benchmarks"). They are installed once into a private folder, never
-# into the machine's Python, and every argument goes to `python -m zoo.bench` unchanged.
+# The kernel packages travel as wheels in the ignored .whl/ folder (scripts/fetch_gpu_wheels.sh fetches
+# them, and builds the mamba_ssm one). They are installed once into a private folder, never into the
+# machine's Python, and every argument goes to `python -m zoo.bench` unchanged.
 set -euo pipefail
 site=${ZOO_BENCH_SITE:-/tmp/zoo-bench-site}
 if [ ! -d "$site/fla" ]; then

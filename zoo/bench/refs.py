@@ -332,7 +332,8 @@ def mamba3_siso(Q, K, V, ADT, DT, Trap, Q_bias, K_bias, Angles):
 
     Q, K (B, T, G, N); V (B, T, H, P); ADT, DT, Trap (B, H, T); Q_bias, K_bias (H, N); Angles (B, T, H, R).
     q~ = rot(Q + qb), k~ = rot(K + kb) * (gamma_t + shifted_gamma_t) with gamma_t = dt_t sigmoid(trap_t) and
-    shifted_gamma_t = dt_{t+1} (1 - sigmoid(trap_{t+1})); theta_t = cumsum(Angles * DT) on pairs (2i, 2i+1).
+    shifted_gamma_t = dt_{t+1} (1 - sigmoid(trap_{t+1})); theta_t = cumsum(pi tanh(Angles) * DT) on pairs
+    (2i, 2i+1), pairs past R left unrotated.
     y_t = sum_{j<t} exp(A_t - A_j) (q~_t . k~_j) v_j + gamma_t (q_t + qb).(k_t + kb) v_t, A = cumsum(ADT)."""
     Bsz, T, G, N = Q.shape
     H = V.shape[2]
@@ -344,7 +345,8 @@ def mamba3_siso(Q, K, V, ADT, DT, Trap, Q_bias, K_bias, Angles):
     gamma = dt * lam
     shifted = np.zeros_like(gamma)
     shifted[:, :-1] = dt[:, 1:] * (1.0 - lam[:, 1:])
-    theta = np.cumsum(Angles * dt[..., None], axis=1)  # (B, T, H, R)
+    # angle_dt_fwd squashes the raw angle rates to (-pi, pi) before accumulating them
+    theta = np.cumsum(np.tanh(Angles) * np.pi * dt[..., None], axis=1)  # (B, T, H, R)
     R = theta.shape[-1]
 
     def rot(x):
