@@ -301,3 +301,17 @@ def test_the_harness_imports_no_gpu_package_at_module_level():
 @pytest.mark.parametrize("T,tokens,B", [(512, 131072, 256), (131072, 131072, 1), (262144, 131072, 1)])
 def test_batch_keeps_tokens_per_call_fixed(T, tokens, B):
     assert measure.batch_for(T, tokens) == B
+
+
+def test_a_follow_up_run_takes_only_what_a_result_file_has_not_measured():
+    from zoo.bench.cli import still_missing
+
+    doc = {
+        "models": {
+            "transformer": {"status": "measured"},
+            "gla": {"status": "timeout"},
+            "mamba": {"status": "no_kernel"},
+            "kda": {"status": "not_run"},
+        }
+    }
+    assert still_missing(doc, ["transformer", "gla", "mamba", "kda", "hyena"]) == ["gla", "kda", "hyena"]

@@ -41,7 +41,20 @@ def run_parser() -> argparse.ArgumentParser:
         help="> 1: first run every family once, this many at a time, to fill the compile caches",
     )
     ap.add_argument("--warm-budget", type=float, default=240, help="seconds for that warm-up pass")
+    ap.add_argument(
+        "--missing-from",
+        default=None,
+        metavar="RESULTS",
+        help="only the models (of --models, or all) that this result file has no measurements for",
+    )
     return ap
+
+
+def still_missing(doc: dict, model_ids: list[str]) -> list[str]:
+    """The ids a result document has not measured yet, skipping those without a public kernel: what a
+    follow-up run on the same GPU should take, so that its results merge into a complete file."""
+    done = ("measured", "no_kernel")
+    return [m for m in model_ids if doc["models"].get(m, {}).get("status") not in done]
 
 
 def main(argv: list[str]) -> int:
@@ -87,6 +100,12 @@ def main(argv: list[str]) -> int:
         return 0
     args = run_parser().parse_args(argv)
     args.command = runner.command_line(argv)
+    if args.missing_from:
+        wanted = [m for m in (args.models or catalog.KERNELS) if catalog.KERNELS[m].adapter]
+        args.models = still_missing(results.load(args.missing_from), wanted)
+        print(f"not yet measured in {args.missing_from}: {', '.join(args.models) or 'none'}", flush=True)
+        if not args.models:
+            return 0
     doc = runner.run(args)
     measured = sum(e.get("status") == "measured" for e in doc["models"].values())
     print(json.dumps({"measured": measured, "out": args.out}))
