@@ -218,3 +218,25 @@ def test_an_older_run_on_another_gpu_is_compared_model_by_model(reg, tmp_path):
     assert "<td>45.00</td><td>30.00</td><td>1.50 ×</td>" in table  # forward + backward
     assert "models/kda/" not in table and "models/hyena/" not in table
     assert (ctx.docs / benchmarks.DATA / "a.json").exists()  # the older raw file ships too
+
+
+def test_a_second_head_dim_gets_its_own_table_and_only_then(reg, tmp_path):
+    doc = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 10.0, "gla": 2.0})
+    root = _root_with(tmp_path, doc)
+    ctx = _ctx(reg, root, tmp_path)
+    benchmarks.generate(ctx)
+    assert "## Head dimension" not in (ctx.docs / benchmarks.PAGE).read_text()
+
+    doc["models"]["gla"]["points"].append(
+        {"head_dim": 64, "T": 32768, "B": 4, "status": "ok", "fwd_ms": 1.5, "fwdbwd_ms": 4.5}
+    )
+    root2 = _root_with(tmp_path / "two", doc)
+    ctx = _ctx(reg, root2, tmp_path / "two")
+    benchmarks.generate(ctx)
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    table = page.split("## Head dimension")[1].split("## Methodology")[0]
+    assert (
+        "<td>64</td><td>1.50</td><td>2.00</td><td>0.75 ×</td><td>4.50</td><td>6.00</td><td>0.75 ×</td>"
+        in table
+    )
+    assert "models/transformer/" not in table

@@ -450,6 +450,24 @@ def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict
     }
 
 
+def head_dim_rows(doc: dict, names: dict, T: int = COMPARE_T) -> list[dict]:
+    """Models also measured at another head dimension: time per call at T beside the head-dim-128 time.
+    A smaller head shrinks the d x d state and the matmul width, so the ratio shows what a kernel's cost
+    scales with."""
+    rows = []
+    for mid in _measured(doc):
+        entry = doc["models"][mid]
+        for D in sorted({p["head_dim"] for p in entry.get("points", [])} - {HEAD_DIM}):
+            row = {"id": mid, "name": _name(names, mid), "D": D}
+            for mode in ("fwd", "fwdbwd"):
+                small = results.series(entry, mode, D).get(T)
+                base = results.series(entry, mode, HEAD_DIM).get(T)
+                row[mode] = (small, base, small / base if small and base else None)
+            if row["fwd"][0] or row["fwdbwd"][0]:
+                rows.append(row)
+    return rows
+
+
 # ------------------------------------------------------------------------------------------ output
 
 
@@ -530,6 +548,8 @@ _PAGE_VARS = (
     "baseline",
     "margin",
     "others",
+    "head_dims",
+    "compare_T",
 )
 
 
@@ -584,6 +604,8 @@ def generate(ctx) -> None:
             baseline=results.BASELINE,
             margin=results.MARGIN,
             others=others,
+            head_dims=head_dim_rows(doc, names),
+            compare_T=COMPARE_T,
         ),
     )
     ctx.add_nav("Benchmarks", PAGE)
