@@ -142,6 +142,7 @@ def latency_figure(doc: dict, names: dict, mode: str) -> dict:
             f"{what} time (ms)",
         ),
     )
+    fig.update_layout(height=600)  # full width, tall enough that the legend lists every model unscrolled
     return fig.to_plotly_json()
 
 
