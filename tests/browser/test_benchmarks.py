@@ -1,0 +1,64 @@
+"""The Benchmarks page and the model pages' GPU sections in a real browser: every figure renders from the
+committed results with one curve per measured model, hover shows the numbers, and (conftest) nothing leaves
+localhost and no console error is logged."""
+
+from pathlib import Path
+
+from zoo.sitegen import benchmarks
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _measured() -> list[str]:
+    doc, _ = benchmarks.load_results(ROOT)
+    return [m for m, e in doc["models"].items() if e["status"] == "measured"]
+
+
+def _render_all(page) -> int:
+    figs = page.locator("[data-zoo-fig]")
+    for i in range(figs.count()):  # figures render when scrolled near: visit each one
+        figs.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function("el => el.dataset.zooRendered === 'true'", arg=figs.nth(i).element_handle())
+    return figs.count()
+
+
+def test_every_benchmark_figure_renders_one_curve_per_measured_model(page, site_url, shot):
+    measured = _measured()
+    page.goto(site_url + "benchmarks/")
+    assert _render_all(page) == 5  # fwd, fwd+bwd, throughput, memory, decode
+    fwd = "[data-zoo-fig$='/fwd.json']"
+    names = page.evaluate(f'() => document.querySelector("{fwd}").data.map(t => t.name)')
+    assert len(names) == len(measured)
+    assert len(page.locator(f"{fwd} .legendtext").all_text_contents()) == len(measured)  # none hidden
+    # hovering the baseline's first point shows its length and time, as the page promises
+    page.evaluate(
+        f'() => window.Plotly.Fx.hover(document.querySelector("{fwd}"), [{{curveNumber: 0, pointNumber: 0}}])'
+    )
+    hover = page.locator(f"{fwd} .hoverlayer").text_content()
+    assert "T=512" in hover and "ms" in hover
+    rows = page.locator("tr[data-zoo-bench-status='measured']")
+    assert rows.count() == len(measured)
+    shot(page, "benchmarks")
+
+
+def test_a_model_page_draws_its_curve_against_softmax(page, site_url, shot):
+    mid = next(m for m in _measured() if m != "transformer")
+    page.goto(site_url + f"models/{mid}/")
+    section = page.locator(".zoo-bench-model")
+    section.scroll_into_view_if_needed()
+    assert _render_all(page) >= 1
+    fig = section.locator("[data-zoo-fig]")
+    page.wait_for_function("el => el.dataset.zooRendered === 'true'", arg=fig.element_handle())
+    labels = fig.evaluate("el => el.data.map(t => t.name)")
+    assert any(name.startswith("softmax") for name in labels) and len(labels) >= 3
+    assert "Against softmax attention" in section.inner_text()
+    shot(page, f"model-{mid}-gpu", full_page=False)
+
+
+def test_a_model_without_a_kernel_says_why(dark_page, site_url, shot):
+    dark_page.goto(site_url + "models/mamba/")
+    why = dark_page.locator(".zoo-bench-model__why")
+    assert "No GPU timing for Mamba" in why.inner_text() and "no public fused kernel" in why.inner_text()
+    dark_page.goto(site_url + "benchmarks/")
+    _render_all(dark_page)
+    shot(dark_page, "benchmarks-dark")
