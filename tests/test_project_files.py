@@ -2,6 +2,7 @@
 two commands, CI calling the test command, and models.yaml against the generated JSON Schema."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +63,12 @@ def test_licences_are_stated():
     assert "MIT" in readme and "CC BY 4.0" in readme
     assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert "CC BY 4.0" in (ROOT / "LICENSE-CONTENT").read_text(encoding="utf-8")
+
+
+def test_shell_scripts_parse_and_are_executable():
+    scripts = sorted((ROOT / "scripts").glob("*.sh")) + [ROOT / ".ci" / "run"]
+    assert len(scripts) >= 3
+    for path in scripts:
+        assert os.access(path, os.X_OK), f"{path.name} is not executable"
+        done = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+        assert done.returncode == 0, f"{path.name}: {done.stderr}"
