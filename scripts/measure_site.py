@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-PAGES = ["", "models/gated-deltanet/", "models/transformer/", "unified/"]
+PAGES = ["", "models/gated-deltanet/", "models/transformer/", "unified/", "benchmarks/", "hybrids/"]
 
 
 def main() -> int:
