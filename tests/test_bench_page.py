@@ -240,3 +240,14 @@ def test_a_second_head_dim_gets_its_own_table_and_only_then(reg, tmp_path):
         in table
     )
     assert "models/transformer/" not in table
+
+
+def test_each_model_keeps_one_distinct_line_style_across_figures(committed):
+    ctx, doc = committed
+    styles: dict[str, tuple] = {}
+    for key in ("fwd", "fwdbwd", "throughput", "memory"):
+        for trace in json.loads((ctx.docs / benchmarks.DATA / f"{key}.json").read_text())["data"]:
+            line = trace["line"]
+            style = (line.get("color"), line.get("dash"))
+            assert styles.setdefault(trace["name"], style) == style, (key, trace["name"])
+    assert len(set(styles.values())) == len(styles)  # no two models drawn alike

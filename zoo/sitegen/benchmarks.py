@@ -97,16 +97,23 @@ def _layout(title: str, xtitle: str, ytitle: str, logy: bool = True) -> dict:
         xaxis=dict(title=dict(text=xtitle), type="log", dtick=0.30102999566, tickformat=".0f"),  # powers of 2
         yaxis=dict(title=dict(text=ytitle), type="log" if logy else "linear"),
         hovermode="closest",
-        colorway=COLORWAY,
         legend=dict(font=dict(size=10)),
         margin=dict(l=60, r=10, t=40, b=45),
     )
 
 
-def _style(mid: str) -> dict:
+DASHES = ("solid", "dot", "dashdot")  # past 20 models the colours come round again, with another dash
+
+
+def _style(doc: dict, mid: str) -> dict:
+    """A model's line, the same in every figure: its colour follows its place among the measured models,
+    not its place among one figure's traces (a model missing from one figure would shift the others)."""
     if mid == results.BASELINE:  # the baseline every other curve is read against
         return dict(line=dict(width=3, dash="dash", color="#111827"))
-    return dict(line=dict(width=1.6))
+    others = [m for m in _measured(doc) if m != results.BASELINE]
+    i = others.index(mid)
+    color, dash = COLORWAY[i % len(COLORWAY)], DASHES[i // len(COLORWAY) % len(DASHES)]
+    return dict(line=dict(width=1.6, color=color, dash=dash), marker=dict(color=color))
 
 
 def latency_figure(doc: dict, names: dict, mode: str) -> dict:
@@ -129,7 +136,7 @@ def latency_figure(doc: dict, names: dict, mode: str) -> dict:
                 customdata=[p["B"] for p in pts],
                 name=_name(names, mid),
                 mode="lines+markers",
-                **_style(mid),
+                **_style(doc, mid),
                 hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}, B=%{{customdata}}<br>%{{y:.3f}} ms"
                 "<extra></extra>",
             )
@@ -164,7 +171,7 @@ def throughput_figure(doc: dict, names: dict) -> dict:
                 y=[round(results.tokens_per_s(p, "fwdbwd") / 1e6, 3) for p in pts],
                 name=_name(names, mid),
                 mode="lines+markers",
-                **_style(mid),
+                **_style(doc, mid),
                 hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} M tokens/s<extra></extra>",
             )
         )
@@ -195,7 +202,7 @@ def memory_figure(doc: dict, names: dict) -> dict:
                 y=[round(p["fwdbwd_peak_bytes"] / 2**30, 3) for p in pts],
                 name=_name(names, mid),
                 mode="lines+markers",
-                **_style(mid),
+                **_style(doc, mid),
                 hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} GiB<extra></extra>",
             )
         )
@@ -231,7 +238,7 @@ def decode_figure(doc: dict, names: dict) -> dict:
                 y=ys,
                 name=_name(names, mid),
                 mode="lines+markers" if dec["kind"] == "kv_cache" else "lines",
-                **_style(mid),
+                **_style(doc, mid),
                 hovertemplate=f"{_name(names, mid)}<br>context T=%{{x}}<br>%{{y:.1f}} µs<extra></extra>",
             )
         )
