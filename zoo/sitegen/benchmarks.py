@@ -420,7 +420,7 @@ def error_line(msg: str, limit: int = 240) -> str:
     CompilationError's message is a dump of kernel source (the full text stays in the JSON)."""
     kind = msg.split(":", 1)[0]
     if kind == "CompilationError":
-        return "Triton raised a CompilationError while compiling the backward kernel for this GPU"
+        return "Triton raised a CompilationError compiling the kernel for this GPU (full message in the JSON)"
     line = " ".join(msg.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
