@@ -55,10 +55,33 @@ def test_a_model_page_draws_its_curve_against_softmax(page, site_url, shot):
     shot(page, f"model-{mid}-gpu", full_page=False)
 
 
-def test_a_model_without_a_kernel_says_why(dark_page, site_url, shot):
+BASELINE_COLOUR = "el => el.data[0].line.color"  # the softmax baseline is the first trace
+
+
+def test_a_model_without_a_kernel_says_why_and_the_baseline_shows_on_the_dark_palette(
+    dark_page, site_url, shot
+):
     dark_page.goto(site_url + "models/mamba/")
     why = dark_page.locator(".zoo-bench-model__why")
     assert "No GPU timing for Mamba" in why.inner_text() and "no public fused kernel" in why.inner_text()
     dark_page.goto(site_url + "benchmarks/")
     _render_all(dark_page)
+    fwd = dark_page.locator("[data-zoo-fig$='/fwd.json']")
+    dark_ink = fwd.evaluate(BASELINE_COLOUR)
+    assert dark_ink != "#111827"  # the build's black would vanish on the dark background
     shot(dark_page, "benchmarks-dark")
+    dark_page.evaluate("document.body.setAttribute('data-md-color-scheme', 'default')")  # the palette toggle
+    dark_page.wait_for_function(f"el => ({BASELINE_COLOUR})(el) !== {dark_ink!r}", arg=fwd.element_handle())
+
+
+def test_on_a_phone_the_legend_goes_under_the_plot(phone_page, site_url, shot):
+    phone_page.goto(site_url + "benchmarks/")
+    fwd = phone_page.locator("[data-zoo-fig$='/fwd.json']")
+    fwd.scroll_into_view_if_needed()
+    phone_page.wait_for_function("el => el.dataset.zooRendered === 'true'", arg=fwd.element_handle())
+    orientation, height, plot_height = fwd.evaluate(
+        "el => [el.layout.legend.orientation, el.layout.height, el._fullLayout._size.h]"
+    )
+    assert orientation == "h" and height > 600
+    assert plot_height > 300  # the plot itself keeps its room above the legend
+    shot(phone_page, "benchmarks-phone", full_page=False)

@@ -109,7 +109,8 @@ def _style(doc: dict, mid: str) -> dict:
     """A model's line, the same in every figure: its colour follows its place among the measured models,
     not its place among one figure's traces (a model missing from one figure would shift the others)."""
     if mid == results.BASELINE:  # the baseline every other curve is read against
-        return dict(line=dict(width=3, dash="dash", color="#111827"))
+        # "ink": figures.js draws it in the page's text colour, so it reads in both palettes
+        return dict(line=dict(width=3, dash="dash", color="#111827"), meta="ink")
     others = [m for m in _measured(doc) if m != results.BASELINE]
     i = others.index(mid)
     color, dash = COLORWAY[i % len(COLORWAY)], DASHES[i // len(COLORWAY) % len(DASHES)]

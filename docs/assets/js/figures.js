@@ -70,8 +70,13 @@ const rendered = new Set();
 const schemeWatcher = new MutationObserver(async () => {
   if (!window.Plotly) return;
   for (const el of rendered) {
-    if (el.isConnected) window.Plotly.relayout(el, themeLayout());
-    else rendered.delete(el);
+    if (!el.isConnected) {
+      rendered.delete(el);
+      continue;
+    }
+    window.Plotly.relayout(el, themeLayout());
+    const inkTraces = el.data.flatMap((t, i) => (t.meta === "ink" ? [i] : []));
+    if (inkTraces.length) window.Plotly.restyle(el, { "line.color": ink(), "marker.color": ink() }, inkTraces);
   }
 });
 
@@ -79,11 +84,45 @@ export function track(el) {
   rendered.add(el);
 }
 
+function ink() {
+  const fg = getComputedStyle(document.body).getPropertyValue("--md-default-fg-color").trim();
+  return fg || (isDark() ? "#e2e8f0" : "#1e293b");
+}
+
+// A trace whose meta is "ink" (the softmax baseline of the benchmark charts) takes the text colour: black on
+// the light palette, near-white on the dark one, where a fixed black line would vanish.
+function inked(data) {
+  const color = ink();
+  return data.map((t) =>
+    t.meta === "ink" ? { ...t, line: { ...t.line, color }, marker: { ...t.marker, color } } : t,
+  );
+}
+
+// On a phone, a legend beside the plot leaves the plot a sliver: put it underneath, one entry per row at
+// most, and make the figure that much taller so the plot keeps its height.
+const NARROW_PX = 600;
+const LEGEND_ROW_PX = 19;
+
+function fitted(el, figure) {
+  const named = figure.data.filter((t) => t.showlegend !== false).length;
+  if (el.clientWidth >= NARROW_PX || named < 2) return figure;
+  const layout = figure.layout || {};
+  return {
+    ...figure,
+    layout: {
+      ...layout,
+      height: (layout.height || 450) + named * LEGEND_ROW_PX,
+      legend: { ...layout.legend, orientation: "h", x: 0, xanchor: "left", y: -0.12, yanchor: "top" },
+    },
+  };
+}
+
 async function renderFigure(el) {
   try {
     const response = await fetch(assetURL(el.dataset.zooFig));
     if (!response.ok) throw new Error(`${response.status} for ${el.dataset.zooFig}`);
-    await plot(el, await response.json());
+    const figure = fitted(el, await response.json());
+    await plot(el, { ...figure, data: inked(figure.data) });
     track(el);
   } catch (err) {
     el.textContent = "This figure could not be loaded.";
