@@ -105,8 +105,8 @@ const LEGEND_ROW_PX = 19;
 
 function fitted(el, figure) {
   const named = figure.data.filter((t) => t.showlegend !== false).length;
-  if (el.clientWidth >= NARROW_PX || named < 2) return figure;
   const layout = figure.layout || {};
+  if (el.clientWidth >= NARROW_PX || named < 2 || layout.legend?.orientation === "h") return figure;
   return {
     ...figure,
     layout: {
