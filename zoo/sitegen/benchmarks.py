@@ -105,22 +105,23 @@ def _layout(title: str, xtitle: str, ytitle: str, logy: bool = True) -> dict:
 DASHES = ("solid", "dot", "dashdot")  # past 20 models the colours come round again, with another dash
 
 
-def _style(doc: dict, mid: str) -> dict:
-    """A model's line, the same in every figure: its colour follows its place among the measured models,
-    not its place among one figure's traces (a model missing from one figure would shift the others)."""
-    if mid == results.BASELINE:  # the baseline every other curve is read against
-        # "ink": figures.js draws it in the page's text colour, so it reads in both palettes
-        return dict(line=dict(width=3, dash="dash", color="#111827"), meta="ink")
+def _styles(doc: dict) -> dict[str, dict]:
+    """Each measured model's line, the same in every figure: its colour follows its place among the
+    measured models, not among one figure's traces (a model missing from one figure would shift the rest)."""
+    # the baseline every other curve is read against; "ink": figures.js draws it in the page's text colour
+    styles = {results.BASELINE: dict(line=dict(width=3, dash="dash", color="#111827"), meta="ink")}
     others = [m for m in _measured(doc) if m != results.BASELINE]
-    i = others.index(mid)
-    color, dash = COLORWAY[i % len(COLORWAY)], DASHES[i // len(COLORWAY) % len(DASHES)]
-    return dict(line=dict(width=1.6, color=color, dash=dash), marker=dict(color=color))
+    for i, mid in enumerate(others):
+        color, dash = COLORWAY[i % len(COLORWAY)], DASHES[i // len(COLORWAY) % len(DASHES)]
+        styles[mid] = dict(line=dict(width=1.6, color=color, dash=dash), marker=dict(color=color))
+    return styles
 
 
 def latency_figure(doc: dict, names: dict, mode: str) -> dict:
     import plotly.graph_objects as go
 
     what = "forward" if mode == "fwd" else "forward + backward"
+    styles = _styles(doc)
     traces = []
     for mid in _measured(doc):
         pts = [
@@ -137,7 +138,7 @@ def latency_figure(doc: dict, names: dict, mode: str) -> dict:
                 customdata=[p["B"] for p in pts],
                 name=_name(names, mid),
                 mode="lines+markers",
-                **_style(doc, mid),
+                **styles[mid],
                 hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}, B=%{{customdata}}<br>%{{y:.3f}} ms"
                 "<extra></extra>",
             )
@@ -157,6 +158,7 @@ def latency_figure(doc: dict, names: dict, mode: str) -> dict:
 def throughput_figure(doc: dict, names: dict) -> dict:
     import plotly.graph_objects as go
 
+    styles = _styles(doc)
     traces = []
     for mid in _measured(doc):
         pts = [
@@ -172,7 +174,7 @@ def throughput_figure(doc: dict, names: dict) -> dict:
                 y=[round(results.tokens_per_s(p, "fwdbwd") / 1e6, 3) for p in pts],
                 name=_name(names, mid),
                 mode="lines+markers",
-                **_style(doc, mid),
+                **styles[mid],
                 hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} M tokens/s<extra></extra>",
             )
         )
@@ -188,6 +190,7 @@ def throughput_figure(doc: dict, names: dict) -> dict:
 def memory_figure(doc: dict, names: dict) -> dict:
     import plotly.graph_objects as go
 
+    styles = _styles(doc)
     traces = []
     for mid in _measured(doc):
         pts = [
@@ -203,7 +206,7 @@ def memory_figure(doc: dict, names: dict) -> dict:
                 y=[round(p["fwdbwd_peak_bytes"] / 2**30, 3) for p in pts],
                 name=_name(names, mid),
                 mode="lines+markers",
-                **_style(doc, mid),
+                **styles[mid],
                 hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} GiB<extra></extra>",
             )
         )
@@ -223,6 +226,7 @@ def decode_figure(doc: dict, names: dict) -> dict:
     import plotly.graph_objects as go
 
     lengths = doc.get("config", {}).get("lengths") or [512, 131072]
+    styles = _styles(doc)
     traces = []
     for mid in _measured(doc):
         dec = doc["models"][mid].get("decode") or {}
@@ -239,7 +243,7 @@ def decode_figure(doc: dict, names: dict) -> dict:
                 y=ys,
                 name=_name(names, mid),
                 mode="lines+markers" if dec["kind"] == "kv_cache" else "lines",
-                **_style(doc, mid),
+                **styles[mid],
                 hovertemplate=f"{_name(names, mid)}<br>context T=%{{x}}<br>%{{y:.1f}} µs<extra></extra>",
             )
         )
@@ -429,6 +433,15 @@ def error_line(msg: str, limit: int = 240) -> str:
 COMPARE_T = 32768  # a length every sweep measures, long enough that launch overhead is noise
 
 
+def _side_by_side(a: tuple[dict, int], b: tuple[dict, int], T: int) -> dict:
+    """{mode: (ms of a, ms of b, a / b)} at length T for two (entry, head dim) pairs; None where missing."""
+    out = {}
+    for mode in ("fwd", "fwdbwd"):
+        ta, tb = (results.series(entry, mode, D).get(T) for entry, D in (a, b))
+        out[mode] = (ta, tb, ta / tb if ta and tb else None)
+    return out
+
+
 def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict:
     """The models measured in both result files, side by side at one length: how the same kernels fare on
     another GPU (memory-bound kernels gain more from a faster memory than compute-bound ones)."""
@@ -436,11 +449,11 @@ def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict
     for mid in _measured(main):
         if other["models"].get(mid, {}).get("status") != "measured":
             continue
-        row = {"id": mid, "name": _name(names, mid)}
-        for mode in ("fwd", "fwdbwd"):
-            a = results.series(other["models"][mid], mode, HEAD_DIM).get(T)
-            b = results.series(main["models"][mid], mode, HEAD_DIM).get(T)
-            row[mode] = (a, b, a / b if a and b else None)
+        row = {
+            "id": mid,
+            "name": _name(names, mid),
+            **_side_by_side((other["models"][mid], HEAD_DIM), (main["models"][mid], HEAD_DIM), T),
+        }
         if row["fwd"][2] or row["fwdbwd"][2]:
             rows.append(row)
     tops = {}
@@ -468,10 +481,7 @@ def head_dim_rows(doc: dict, names: dict, T: int = COMPARE_T) -> list[dict]:
         entry = doc["models"][mid]
         for D in sorted({p["head_dim"] for p in entry.get("points", [])} - {HEAD_DIM}):
             row = {"id": mid, "name": _name(names, mid), "D": D}
-            for mode in ("fwd", "fwdbwd"):
-                small = results.series(entry, mode, D).get(T)
-                base = results.series(entry, mode, HEAD_DIM).get(T)
-                row[mode] = (small, base, small / base if small and base else None)
+            row.update(_side_by_side((entry, D), (entry, HEAD_DIM), T))
             if row["fwd"][0] or row["fwdbwd"][0]:
                 rows.append(row)
     return rows

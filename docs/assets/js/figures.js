@@ -33,10 +33,16 @@ export function isDark() {
   return document.body.getAttribute("data-md-color-scheme") === "slate";
 }
 
+// The page's text colour.
+function ink() {
+  const fg = getComputedStyle(document.body).getPropertyValue("--md-default-fg-color").trim();
+  return fg || (isDark() ? "#e2e8f0" : "#1e293b");
+}
+
 // Colours follow Material's palette variables, so figures match the page in both schemes.
 export function themeLayout() {
   const style = getComputedStyle(document.body);
-  const fg = style.getPropertyValue("--md-default-fg-color").trim() || (isDark() ? "#e2e8f0" : "#1e293b");
+  const fg = ink();
   const muted = style.getPropertyValue("--md-default-fg-color--lighter").trim() || "#94a3b8";
   return {
     paper_bgcolor: "rgba(0,0,0,0)",
@@ -82,11 +88,6 @@ const schemeWatcher = new MutationObserver(async () => {
 
 export function track(el) {
   rendered.add(el);
-}
-
-function ink() {
-  const fg = getComputedStyle(document.body).getPropertyValue("--md-default-fg-color").trim();
-  return fg || (isDark() ? "#e2e8f0" : "#1e293b");
 }
 
 // A trace whose meta is "ink" (the softmax baseline of the benchmark charts) takes the text colour: black on
