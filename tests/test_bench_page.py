@@ -102,7 +102,9 @@ def test_every_model_page_gets_a_curve_or_a_reason(committed, reg):
 def test_the_crossover_table_and_tflops_come_from_the_results(committed):
     ctx, doc = committed
     page = (ctx.docs / benchmarks.PAGE).read_text()
-    for row in results.softmax_tflops(doc):
+    rows = [r for r in results.softmax_tflops(doc) if r["head_dim"] == benchmarks.HEAD_DIM]
+    assert rows
+    for row in rows:
         assert f"<td>{row['fwd_tflops']:.0f}</td>" in page
     assert "Where linear models overtake softmax attention" in page
 
@@ -251,3 +253,17 @@ def test_each_model_keeps_one_distinct_line_style_across_figures(committed):
             style = (line.get("color"), line.get("dash"))
             assert styles.setdefault(trace["name"], style) == style, (key, trace["name"])
     assert len(set(styles.values())) == len(styles)  # no two models drawn alike
+
+
+def test_lengths_cut_by_the_time_budget_are_named_beside_the_model():
+    e = {
+        "status": "measured",
+        "points": [{"head_dim": 128, "T": 512, "status": "ok", "fwd_ms": 1.0}],
+        "truncated": [
+            {"head_dim": 128, "T": 2048},
+            {"head_dim": 128, "T": 131072},
+            {"head_dim": 64, "T": 512},
+        ],
+    }
+    assert benchmarks.why_not(e) == "T = 2K, 128K not measured: the run's time ran out before them"
+    assert benchmarks.why_not({**e, "truncated": []}) is None

@@ -186,3 +186,29 @@ def test_softmax_tflops_uses_the_matmul_rate_of_its_own_run():
     assert row["fwd_tflops"] == pytest.approx(expected)
     assert row["fwdbwd_tflops"] == pytest.approx(3.5 * expected / 3)  # fwdbwd took 3x the forward's time
     assert row["fwd_fraction"] == pytest.approx(expected / 500.0)
+
+
+def test_a_later_run_that_measures_a_point_clears_the_old_error_and_cut_note_about_it():
+    r2 = "run-20260102T000000Z"
+    a = _doc(
+        models={
+            "gsa": {
+                **_entry("gsa", [_point(512, 2.0)]),
+                "errors": ["worker timeout during time (T=512, mode=fwdbwd)", "profiler: no events"],
+                "truncated": [{"head_dim": 128, "T": 2048}, {"head_dim": 128, "T": 8192}],
+            }
+        }
+    )
+    b = _doc(
+        run_id=r2,
+        date="2026-01-02T00:00:00+00:00",
+        models={"gsa": _entry("gsa", [_point(2048, 4.0, run=r2)])},
+    )
+    gsa = results.merge([a, b])["models"]["gsa"]
+    assert gsa["errors"] == ["profiler: no events"]  # T=512 fwd+bwd is measured now; other notes stay
+    assert gsa["truncated"] == [{"head_dim": 128, "T": 8192}]  # 2048 was measured by the second run
+    c = _doc(models={"gsa": {**_entry("gsa", [_point(512, 2.0, fwdbwd=None)])}})
+    c["models"]["gsa"]["points"][0].pop("fwdbwd_ms")
+    c["models"]["gsa"]["errors"] = ["worker timeout during time (T=512, mode=fwdbwd)"]
+    still = results.merge([c, _doc(run_id=r2, date="2026-01-02T00:00:00+00:00", models={})])["models"]["gsa"]
+    assert still["errors"] == ["worker timeout during time (T=512, mode=fwdbwd)"]  # still unanswered

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 from . import catalog
@@ -130,7 +131,17 @@ def _merge_entry(old: dict | None, new: dict) -> dict:
     merged["checks"] = sorted(checks.values(), key=lambda c: c.get("head_dim") or 0)
     if not new.get("decode") or "error" in (new.get("decode") or {}):
         merged["decode"] = old.get("decode") or new.get("decode")
-    merged["errors"] = list(dict.fromkeys(old.get("errors", []) + new.get("errors", [])))
+    merged["errors"] = [
+        e
+        for e in dict.fromkeys(old.get("errors", []) + new.get("errors", []))
+        if not _answered(e, merged["points"])
+    ]
+    # lengths a run skipped for lack of time stay listed until some run measures them
+    measured = {(p["head_dim"], p["T"]) for p in merged["points"] if p.get("status") == "ok"}
+    cut = {(c["head_dim"], c["T"]): c for c in old.get("truncated", []) + new.get("truncated", [])}
+    merged.pop("truncated", None)
+    if cut.keys() - measured:
+        merged["truncated"] = [cut[k] for k in sorted(cut.keys() - measured)]
     if any(p.get("status") == "ok" for p in merged["points"]):
         merged["status"] = "measured"
         if old.get("status") == "measured" and new.get("status") != "measured":
@@ -140,6 +151,19 @@ def _merge_entry(old: dict | None, new: dict) -> dict:
         if key not in merged and key in old:
             merged[key] = old[key]
     return merged
+
+
+_POINT_ERROR = re.compile(r"\(T=(\d+), mode=(fwd|fwdbwd)\)")
+
+
+def _answered(error: str, points: list[dict]) -> bool:
+    """True for a worker error about one (T, mode) step ("worker timeout during time (T=512, mode=fwd)")
+    that a later run has since measured at every head dim it tried: the note would contradict the numbers."""
+    m = _POINT_ERROR.search(error)
+    if not m:
+        return False
+    at_T = [p for p in points if p["T"] == int(m.group(1))]
+    return bool(at_T) and all(p.get(f"{m.group(2)}_ms") is not None for p in at_T)
 
 
 # ------------------------------------------------------------------------------------------ derived

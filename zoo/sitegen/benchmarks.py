@@ -417,6 +417,11 @@ def why_not(e: dict) -> str | None:
         notes.append(
             "forward only: " + error_line(next(p["fwdbwd_error"] for p in pts if p.get("fwdbwd_error")))
         )
+    cut = [c["T"] for c in e.get("truncated", []) if c["head_dim"] == HEAD_DIM]
+    if cut:
+        notes.append(
+            "T = " + ", ".join(_klen(T) for T in cut) + " not measured: the run's time ran out before them"
+        )
     return "; ".join(notes) or None
 
 
