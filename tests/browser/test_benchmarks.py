@@ -85,3 +85,19 @@ def test_on_a_phone_the_legend_goes_under_the_plot(phone_page, site_url, shot):
     assert orientation == "h" and height > 600
     assert plot_height > 300  # the plot itself keeps its room above the legend
     shot(phone_page, "benchmarks-phone", full_page=False)
+
+
+def test_the_legend_hides_a_curve_on_click_and_isolates_one_on_double_click(page, site_url):
+    """The page tells readers to use the legend to thin out the chart; this is what they get."""
+    page.goto(site_url + "benchmarks/")
+    fwd = page.locator("[data-zoo-fig$='/fwd.json']")
+    fwd.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.dataset.zooRendered === 'true'", arg=fwd.element_handle())
+    visible = "el => el.data.map(t => t.visible === undefined || t.visible === true)"
+    entries = fwd.locator(".legend .traces")
+    entries.nth(1).click()
+    page.wait_for_function(f"el => !({visible})(el)[1]", arg=fwd.element_handle())
+    assert fwd.evaluate(visible).count(False) == 1
+    entries.nth(2).dblclick()
+    page.wait_for_function(f"el => ({visible})(el).filter(Boolean).length === 1", arg=fwd.element_handle())
+    assert fwd.evaluate(visible).index(True) == 2
