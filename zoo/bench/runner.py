@@ -234,11 +234,15 @@ def run_family(
 
 
 def timing_order(groups: dict[str, list[str]], warm: dict) -> dict[str, list[str]]:
-    """Families whose every model finished its warm-up go first: their kernels are compiled, so they time
-    in seconds, while a family cut off mid-compile may spend the rest of the budget compiling (on an H200
-    one Mamba-3 family did, and three warmed families behind it were never run)."""
+    """Warmed first: families whose every model finished its warm-up, and inside each family the warmed
+    models. Their kernels are compiled, so they time in seconds, while a model cut off mid-compile may spend
+    the rest of the budget compiling (on an H200 Mamba-3 did, and three warmed families behind it never ran;
+    Wall did the same to Stick-Breaking inside their family)."""
     ready = [f for f, ms in groups.items() if all(m in warm for m in ms)]
-    return {f: groups[f] for f in ready + [f for f in groups if f not in ready]}
+    return {
+        f: sorted(groups[f], key=lambda m: m not in warm)
+        for f in ready + [f for f in groups if f not in ready]
+    }
 
 
 def run(args) -> dict:
