@@ -212,3 +212,9 @@ def test_a_later_run_that_measures_a_point_clears_the_old_error_and_cut_note_abo
     c["models"]["gsa"]["errors"] = ["worker timeout during time (T=512, mode=fwdbwd)"]
     still = results.merge([c, _doc(run_id=r2, date="2026-01-02T00:00:00+00:00", models={})])["models"]["gsa"]
     assert still["errors"] == ["worker timeout during time (T=512, mode=fwdbwd)"]  # still unanswered
+
+
+def test_the_note_of_a_worker_that_died_mid_step_is_cleared_by_measuring_that_step():
+    note = results.step_error("timeout", {"stage": "time", "T": 512, "mode": "fwdbwd"})
+    assert results._answered(note, [_point(512, 1.0)])
+    assert not results._answered(note, [_point(2048, 1.0)])

@@ -153,6 +153,13 @@ def _merge_entry(old: dict | None, new: dict) -> dict:
     return merged
 
 
+def step_error(why: str, stage: dict) -> str:
+    """The note a worker that died mid-step leaves on its model; _answered reads the step back from it."""
+    return (
+        f"worker {why} during {stage.get('stage', 'start-up')} (T={stage.get('T')}, mode={stage.get('mode')})"
+    )
+
+
 _POINT_ERROR = re.compile(r"\(T=(\d+), mode=(fwd|fwdbwd)\)")
 
 

@@ -224,10 +224,7 @@ def run_family(
                 done.pop(crashed_model, None)
             else:
                 entry["status"] = "measured" if has_points else ("timeout" if timed_out else "crashed")
-                entry.setdefault("errors", []).append(
-                    f"worker {why} during {stage.get('stage', 'start-up')}"
-                    f" (T={stage.get('T')}, mode={stage.get('mode')})"
-                )
+                entry.setdefault("errors", []).append(results.step_error(why, stage))
                 done[crashed_model] = entry
         remaining = [m for m in remaining if m not in done]
     return done
