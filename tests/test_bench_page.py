@@ -219,6 +219,9 @@ def test_an_older_run_on_another_gpu_is_compared_model_by_model(reg, tmp_path):
     assert "<td>15.00</td><td>10.00</td><td>1.50 ×</td>" in table
     assert "<td>45.00</td><td>30.00</td><td>1.50 ×</td>" in table  # forward + backward
     assert "models/kda/" not in table and "models/hyena/" not in table
+    # each time column names its GPU under a forward / forward + backward group
+    assert '<th colspan="3">forward (ms)</th><th colspan="3">forward + backward (ms)</th>' in table
+    assert table.count("<th>GPU-A</th><th>GPU-B</th><th>ratio</th>") == 2
     assert (ctx.docs / benchmarks.DATA / "a.json").exists()  # the older raw file ships too
 
 
@@ -238,9 +241,10 @@ def test_a_second_head_dim_gets_its_own_table_and_only_then(reg, tmp_path):
     page = (ctx.docs / benchmarks.PAGE).read_text()
     table = page.split("## Head dimension")[1].split("## Methodology")[0]
     assert (
-        "<td>64</td><td>1.50</td><td>2.00</td><td>0.75 ×</td><td>4.50</td><td>6.00</td><td>0.75 ×</td>"
-        in table
+        'href="../models/gla/">Gated Linear Attention</a></td>'
+        "<td>1.50</td><td>2.00</td><td>0.75 ×</td><td>4.50</td><td>6.00</td><td>0.75 ×</td>" in table
     )
+    assert table.count("<th>d = 64</th><th>d = 128</th><th>ratio</th>") == 2
     assert "models/transformer/" not in table
 
 
