@@ -271,3 +271,41 @@ def test_lengths_cut_by_the_time_budget_are_named_beside_the_model():
     }
     assert benchmarks.why_not(e) == "T = 2K, 128K not measured: the run's time ran out before them"
     assert benchmarks.why_not({**e, "truncated": []}) is None
+
+
+def test_a_later_run_that_died_at_a_cut_length_is_named_too():
+    e = {
+        "status": "measured",
+        "points": [{"head_dim": 128, "T": 512, "status": "ok", "fwd_ms": 1.0}],
+        "truncated": [{"head_dim": 128, "T": 2048}, {"head_dim": 128, "T": 8192}],
+        "errors": [results.step_error("timeout", {"stage": "time", "T": 2048, "mode": "fwdbwd"})],
+    }
+    assert benchmarks.why_not(e) == (
+        "T = 2K, 8K not measured: the run's time ran out before them; a later run's worker hit its timeout "
+        "while timing T = 2K (forward + backward): compiling and autotuning this kernel's Triton code for a "
+        "new length takes minutes"
+    )
+    # a died-at note about a length that was measured after all says nothing
+    e["errors"] = [results.step_error("timeout", {"stage": "time", "T": 512, "mode": "fwd"})]
+    assert benchmarks.why_not(e) == "T = 2K, 8K not measured: the run's time ran out before them"
+
+
+def test_a_backward_pass_that_failed_at_some_lengths_is_not_called_forward_only():
+    ok = {"head_dim": 128, "status": "ok", "fwd_ms": 1.0}
+    oom = "OutOfMemory: CUDA out of memory."
+    e = {
+        "status": "measured",
+        "points": [{**ok, "T": 512, "fwdbwd_ms": 3.0}, {**ok, "T": 131072, "fwdbwd_error": oom}],
+    }
+    assert benchmarks.why_not(e) == "forward + backward failed at T = 128K: " + oom
+    e["points"][0] = {**ok, "T": 512, "fwdbwd_error": oom}
+    assert benchmarks.why_not(e) == "forward only: " + oom
+
+
+def test_one_cut_length_reads_in_the_singular():
+    e = {
+        "status": "measured",
+        "points": [{"head_dim": 128, "T": 512, "status": "ok", "fwd_ms": 1.0}],
+        "truncated": [{"head_dim": 128, "T": 65536}],
+    }
+    assert benchmarks.why_not(e) == "T = 64K not measured: the run's time ran out before it"

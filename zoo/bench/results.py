@@ -163,6 +163,15 @@ def step_error(why: str, stage: dict) -> str:
 _POINT_ERROR = re.compile(r"\(T=(\d+), mode=(fwd|fwdbwd)\)")
 
 
+_STEP_ERROR = re.compile(r"worker (\w+) during \w+ \(T=(\d+), mode=(fwd|fwdbwd)\)")
+
+
+def died_at(entry: dict) -> list[tuple[int, str, str]]:
+    """(T, mode, why) for each step_error note still on a model: the steps a worker died in, unanswered."""
+    found = (_STEP_ERROR.search(e) for e in entry.get("errors", []))
+    return [(int(m.group(2)), m.group(3), m.group(1)) for m in found if m]
+
+
 def _answered(error: str, points: list[dict]) -> bool:
     """True for a worker error about one (T, mode) step ("worker timeout during time (T=512, mode=fwd)")
     that a later run has since measured at every head dim it tried: the note would contradict the numbers."""

@@ -18,6 +18,7 @@ DATA = "assets/data/bench"
 PAGE = "benchmarks.md"
 SECTION_ORDER = 70  # on model pages: after the live run, before lineage (80)
 HEAD_DIM = 128
+MODE_TEXT = {"fwd": "forward", "fwdbwd": "forward + backward"}
 # 20 distinguishable colours: with more curves than Plotly's default 10, colours would repeat
 COLORWAY = [
     "#1f77b4",
@@ -120,7 +121,7 @@ def _styles(doc: dict) -> dict[str, dict]:
 def latency_figure(doc: dict, names: dict, mode: str) -> dict:
     import plotly.graph_objects as go
 
-    what = "forward" if mode == "fwd" else "forward + backward"
+    what = MODE_TEXT[mode]
     styles = _styles(doc)
     traces = []
     for mid in _measured(doc):
@@ -413,15 +414,31 @@ def why_not(e: dict) -> str | None:
         )
     notes = []
     pts = [p for p in e.get("points", []) if p.get("status") == "ok"]
-    if any(p.get("fwdbwd_error") for p in pts):
-        notes.append(
-            "forward only: " + error_line(next(p["fwdbwd_error"] for p in pts if p.get("fwdbwd_error")))
+    failed = [p for p in pts if p.get("fwdbwd_error")]
+    if failed:
+        # "forward only" when the backward pass never ran; otherwise name the lengths where it failed
+        where = (
+            "forward only"
+            if all(p.get("fwdbwd_ms") is None for p in pts)
+            else "forward + backward failed at T = "
+            + ", ".join(_klen(T) for T in sorted({p["T"] for p in failed}))
         )
+        notes.append(f"{where}: " + error_line(failed[0]["fwdbwd_error"]))
     cut = [c["T"] for c in e.get("truncated", []) if c["head_dim"] == HEAD_DIM]
     if cut:
         notes.append(
-            "T = " + ", ".join(_klen(T) for T in cut) + " not measured: the run's time ran out before them"
+            "T = "
+            + ", ".join(_klen(T) for T in cut)
+            + " not measured: the run's time ran out before "
+            + ("them" if len(cut) > 1 else "it")
         )
+        # a later run that tried again and died in a step says more than "ran out of time"
+        for T, mode, why in results.died_at(e):
+            if T in cut:
+                notes.append(
+                    f"a later run's worker hit its {why} while timing T = {_klen(T)} ({MODE_TEXT[mode]}): "
+                    "compiling and autotuning this kernel's Triton code for a new length takes minutes"
+                )
     return "; ".join(notes) or None
 
 
