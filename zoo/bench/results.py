@@ -154,32 +154,35 @@ def _merge_entry(old: dict | None, new: dict) -> dict:
 
 
 def step_error(why: str, stage: dict) -> str:
-    """The note a worker that died mid-step leaves on its model; _answered reads the step back from it."""
+    """The note a worker that died mid-step leaves on its model; _step reads the step back from it."""
     return (
         f"worker {why} during {stage.get('stage', 'start-up')} (T={stage.get('T')}, mode={stage.get('mode')})"
     )
 
 
-_POINT_ERROR = re.compile(r"\(T=(\d+), mode=(fwd|fwdbwd)\)")
+_STEP_ERROR = re.compile(r"worker (\S+) during \S+ \(T=(\d+), mode=(fwd|fwdbwd)\)")
 
 
-_STEP_ERROR = re.compile(r"worker (\w+) during \w+ \(T=(\d+), mode=(fwd|fwdbwd)\)")
+def _step(error: str) -> tuple[int, str, str] | None:
+    """(T, mode, why) of a step_error note about one timing step, else None."""
+    m = _STEP_ERROR.search(error)
+    return (int(m.group(2)), m.group(3), m.group(1)) if m else None
 
 
 def died_at(entry: dict) -> list[tuple[int, str, str]]:
     """(T, mode, why) for each step_error note still on a model: the steps a worker died in, unanswered."""
-    found = (_STEP_ERROR.search(e) for e in entry.get("errors", []))
-    return [(int(m.group(2)), m.group(3), m.group(1)) for m in found if m]
+    return [step for step in map(_step, entry.get("errors", [])) if step]
 
 
 def _answered(error: str, points: list[dict]) -> bool:
     """True for a worker error about one (T, mode) step ("worker timeout during time (T=512, mode=fwd)")
     that a later run has since measured at every head dim it tried: the note would contradict the numbers."""
-    m = _POINT_ERROR.search(error)
-    if not m:
+    step = _step(error)
+    if not step:
         return False
-    at_T = [p for p in points if p["T"] == int(m.group(1))]
-    return bool(at_T) and all(p.get(f"{m.group(2)}_ms") is not None for p in at_T)
+    T, mode, _ = step
+    at_T = [p for p in points if p["T"] == T]
+    return bool(at_T) and all(p.get(f"{mode}_ms") is not None for p in at_T)
 
 
 # ------------------------------------------------------------------------------------------ derived
