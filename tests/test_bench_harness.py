@@ -323,3 +323,111 @@ def test_families_that_finished_their_warm_up_are_timed_first():
     order = runner.timing_order(groups, warm)
     assert list(order) == ["mlstm", "path", "mamba", "fla-slots"]
     assert order["fla-slots"] == ["gsa", "raven"]  # the warmed model before the one still compiling
+
+
+def _warm_args(**kw):
+    base = dict(
+        lengths=[2048, 8192],
+        head_dims=[128],
+        tokens=8192,
+        tolerance=2e-2,
+        no_decode=True,
+        warm_budget=60,
+        warm_jobs=8,
+        warm_split=1,
+    )
+    return SimpleNamespace(**{**base, **kw})
+
+
+def test_a_split_warm_up_gives_each_length_and_config_slice_its_own_job():
+    jobs = runner.warm_jobs(["wall"], _warm_args(warm_split=3))
+    assert list(jobs) == [f"wall@{T}.{k}" for T in (2048, 8192) for k in range(3)]  # shortest length first
+    assert jobs["wall@8192.2"] == ("wall", [8192], "2/3")
+    assert runner.warm_jobs(["wall", "gla"], _warm_args()) == {
+        "wall": ("wall", [2048, 8192], None),
+        "gla": ("gla", [2048, 8192], None),
+    }
+
+
+class _Proc:
+    """A finished warm-up worker for warm_phase's popen: writes the entry it is given to --out."""
+
+    def __init__(self, cmd, entry, rc=0):
+        self.cmd, self.pid, self.rc = cmd, 0, rc
+        if entry is not None:
+            out = cmd[cmd.index("--out") + 1]
+            open(out, "w").write(json.dumps({"models": {cmd[cmd.index("--models") + 1]: entry}}))
+
+    def poll(self):
+        return self.rc
+
+
+def _warmed(**kw):
+    return {"status": "warmed", "checks": [{"passed": True}], "variant_index": 0, **kw}
+
+
+def test_a_split_model_counts_as_warmed_only_when_every_job_finished(tmp_path):
+    launched = []
+
+    def popen(cmd, **kw):
+        launched.append(cmd)
+        T, piece = cmd[cmd.index("--lengths") + 1], cmd[cmd.index("--config-slice") + 1]
+        if (T, piece) == ("8192", "1/2"):  # this job was still compiling at the deadline: no entry
+            return _Proc(cmd, {"in_progress": {"stage": "warm", "T": 8192}}, rc=-9)
+        return _Proc(cmd, _warmed())
+
+    args = _warm_args(warm_split=2)
+    warm, final, _ = runner.warm_phase(
+        runner.warm_jobs(["wall"], args), args, tmp_path, log=lambda s: None, popen=popen
+    )
+    assert len(launched) == 4 and all("--warmup-only" in c for c in launched)
+    assert warm == {} and final == {}
+
+    launched.clear()
+    warm, final, start = runner.warm_phase(
+        runner.warm_jobs(["wall"], args),
+        args,
+        tmp_path,
+        log=lambda s: None,
+        popen=lambda cmd, **kw: _Proc(cmd, _warmed(variant_index=1)),
+    )
+    assert list(warm) == ["wall"] and start == {"wall": 1}
+
+
+def test_a_failed_check_in_any_warm_up_job_is_final(tmp_path):
+    def popen(cmd, **kw):
+        if cmd[cmd.index("--config-slice") + 1] == "1/2":
+            return _Proc(cmd, {"status": "failed_check", "checks": [{"passed": False, "rel_err": 0.4}]})
+        return _Proc(cmd, _warmed())
+
+    args = _warm_args(warm_split=2, lengths=[2048])
+    warm, final, _ = runner.warm_phase(
+        runner.warm_jobs(["wall"], args), args, tmp_path, log=lambda s: None, popen=popen
+    )
+    assert warm == {} and final["wall"]["status"] == "failed_check"
+
+
+def test_a_crash_in_the_check_makes_the_timing_start_from_the_next_variant(tmp_path):
+    args = _warm_args(lengths=[2048])
+    crash = {"in_progress": {"stage": "check", "variant": 0}}
+    _, _, start = runner.warm_phase(
+        runner.warm_jobs(["mlstm"], args),
+        args,
+        tmp_path,
+        log=lambda s: None,
+        popen=lambda cmd, **kw: _Proc(cmd, crash, rc=-11),
+    )
+    assert start == {"mlstm": 1}
+
+
+@pytest.mark.parametrize(
+    "n_configs,n,slices",
+    [(24, 3, [list(range(0, 24, 3)), list(range(1, 24, 3)), list(range(2, 24, 3))]), (2, 3, [[0], [1], [0]])],
+)
+def test_config_slices_cover_every_config_and_are_never_empty(n_configs, n, slices):
+    from zoo.bench.worker import config_slice
+
+    configs = list(range(n_configs))
+    got = [config_slice(configs, k, n) for k in range(n)]
+    assert got == slices
+    assert sorted({c for s in got for c in s}) == configs

@@ -42,6 +42,14 @@ def run_parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--warm-budget", type=float, default=240, help="seconds for that warm-up pass")
     ap.add_argument(
+        "--warm-split",
+        type=int,
+        default=1,
+        metavar="N",
+        help="> 1: in the warm-up, one job per model and length, each compiling 1/N of every autotuner's "
+        "configs (for kernels that compile dozens of configs at every length)",
+    )
+    ap.add_argument(
         "--missing-from",
         default=None,
         metavar="RESULTS",

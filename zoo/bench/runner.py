@@ -53,7 +53,9 @@ def spawn(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, bool]:
             return None, True
 
 
-def _worker_cmd(part: Path, models: list[str], args, deadline: float) -> list[str]:
+def _worker_cmd(
+    part: Path, models: list[str], args, deadline: float, lengths: list[int] | None = None
+) -> list[str]:
     cmd = [
         sys.executable,
         "-m",
@@ -63,7 +65,7 @@ def _worker_cmd(part: Path, models: list[str], args, deadline: float) -> list[st
         "--models",
         ",".join(models),
         "--lengths",
-        ",".join(map(str, args.lengths)),
+        ",".join(map(str, lengths or args.lengths)),
         "--head-dims",
         ",".join(map(str, args.head_dims)),
         "--tokens",
@@ -78,22 +80,35 @@ def _worker_cmd(part: Path, models: list[str], args, deadline: float) -> list[st
     return cmd
 
 
-def warm_phase(groups: dict[str, list[str]], args, workdir: Path, log=print, popen=subprocess.Popen) -> tuple:
-    """Run every family once, several families at a time, without timing anything: the Triton compilations
+def warm_jobs(models: list[str], args) -> dict[str, tuple[str, list[int], str | None]]:
+    """The warm-up's jobs, {name: (model, lengths, autotune slice)}: one per model, or with --warm-split N one
+    per length and slice of the autotune configs, shortest lengths first. Splitting is for kernels that
+    compile dozens of configs again at every length (Wall's: its batch size is a compile-time constant)."""
+    n = getattr(args, "warm_split", 1)
+    if n <= 1:
+        return {m: (m, list(args.lengths), None) for m in models}
+    return {f"{m}@{T}.{k}": (m, [T], f"{k}/{n}") for T in args.lengths for k in range(n) for m in models}
+
+
+def warm_phase(jobs: dict, args, workdir: Path, log=print, popen=subprocess.Popen) -> tuple:
+    """Run the warm-up jobs (warm_jobs), several at a time, without timing anything: the Triton compilations
     and autotuning results land in the on-disk caches that the sequential timing pass then reads, and the
     correctness checks are done. Returns ({model: entry with its passed checks}, {model: final entry for
-    models that failed their check}, {model: variant to start from})."""
+    models that failed their check}, {model: variant to start from}); a model counts as warmed only when
+    every one of its jobs finished."""
     deadline = time.time() + args.warm_budget
-    pending = list(groups.items())
+    pending = list(jobs.items())
     running: dict[str, tuple] = {}
-    warm, final, start = {}, {}, {}
+    outcomes: dict[str, list] = {}  # model -> (exit code, entry or None) of each job
     while pending or running:
         while pending and len(running) < args.warm_jobs:
-            fam, models = pending.pop(0)
-            part = workdir / f"warm-{fam}.json"
-            fh = open(workdir / f"warm-{fam}.log", "ab")
-            cmd = _worker_cmd(part, models, args, deadline - 10) + ["--warmup-only"]
-            running[fam] = (
+            name, (model, lengths, config_slice) = pending.pop(0)
+            part = workdir / f"warm-{name}.json"
+            fh = open(workdir / f"warm-{name}.log", "ab")
+            cmd = _worker_cmd(part, [model], args, deadline - 10, lengths) + ["--warmup-only"]
+            if config_slice:
+                cmd += ["--config-slice", config_slice]
+            running[name] = (
                 popen(
                     cmd,
                     stdout=fh,
@@ -101,12 +116,13 @@ def warm_phase(groups: dict[str, list[str]], args, workdir: Path, log=print, pop
                     start_new_session=True,
                     env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 ),
+                model,
                 part,
                 fh,
                 time.time(),
             )
         time.sleep(0.5)
-        for fam, (proc, part, fh, t0) in list(running.items()):
+        for name, (proc, model, part, fh, t0) in list(running.items()):
             rc = proc.poll()
             if rc is None and time.time() < deadline:
                 continue
@@ -114,22 +130,35 @@ def warm_phase(groups: dict[str, list[str]], args, workdir: Path, log=print, pop
                 os.killpg(proc.pid, 9)
                 proc.wait()
             fh.close()
-            del running[fam]
+            del running[name]
             log(
-                f"[warm {fam}] {'killed at the deadline' if rc is None else 'exit ' + str(rc)} after "
+                f"[warm {name}] {'killed at the deadline' if rc is None else 'exit ' + str(rc)} after "
                 f"{time.time() - t0:.0f} s"
             )
-            for mid, entry in ((_read(part) or {}).get("models") or {}).items():
-                stage = entry.get("in_progress")
-                if stage:  # this worker died or was killed on this model
-                    if rc not in (0, None) and stage.get("stage") in ("prepare", "check"):
-                        start[mid] = stage.get("variant", 0) + 1
-                    continue
-                if entry.get("status") == "warmed":
-                    warm[mid] = entry
-                    start[mid] = entry.get("variant_index", 0)
-                elif entry.get("status") in ("failed_check", "error"):
-                    final[mid] = entry
+            entry = ((_read(part) or {}).get("models") or {}).get(model)
+            outcomes.setdefault(model, []).append((rc, entry))
+    return _warm_outcome(outcomes)
+
+
+def _warm_outcome(outcomes: dict[str, list]) -> tuple:
+    warm, final, start = {}, {}, {}
+    for model, ends in outcomes.items():
+        entries = [e for _, e in ends if e]
+        failed = [
+            e for e in entries if "in_progress" not in e and e.get("status") in ("failed_check", "error")
+        ]
+        if failed:
+            final[model] = failed[0]
+        elif len(entries) == len(ends) and all(
+            "in_progress" not in e and e.get("status") == "warmed" for e in entries
+        ):
+            warm[model] = entries[0]
+            start[model] = entries[0].get("variant_index", 0)
+        else:
+            for rc, e in ends:  # a worker that crashed in prepare or check: its next variant goes first
+                stage = (e or {}).get("in_progress") or {}
+                if rc not in (0, None) and stage.get("stage") in ("prepare", "check"):
+                    start[model] = stage.get("variant", 0) + 1
     return warm, final, start
 
 
@@ -295,8 +324,10 @@ def run(args) -> dict:
     if args.warm_jobs > 1:
         # one process per model in the warm-up: compilation is single-threaded per process, so this is what
         # spreads it over the machine's cores
-        per_model = {m: [m] for ms in groups.values() for m in ms}
-        warm, final, start = warm_phase(per_model, args, workdir, log=lambda s: print(s, flush=True))
+        models = [m for ms in groups.values() for m in ms]
+        warm, final, start = warm_phase(
+            warm_jobs(models, args), args, workdir, log=lambda s: print(s, flush=True)
+        )
         for mid, entry in final.items():
             doc["models"][mid] = results.stamp(entry, run_id)
         carry = workdir / "carry.json"
@@ -304,6 +335,7 @@ def run(args) -> dict:
         groups = timing_order({f: [m for m in ms if m not in final] for f, ms in groups.items()}, warm)
         run_rec["warm_up"] = {
             "jobs": args.warm_jobs,
+            "split": getattr(args, "warm_split", 1),
             "wall_s": round(time.time() - started, 1),
             "note": "families compiled and autotuned concurrently; timing ran one family at a time",
         }

@@ -347,6 +347,30 @@ def fast_autotune() -> None:
     tt.do_bench = quick
 
 
+def config_slice(configs: list, k: int, n: int) -> list:
+    """Slice k of n of an autotuner's configs (every n-th from the k-th), never empty: n warm-up processes
+    then compile disjoint parts of the sweep in parallel. Fewer configs than processes wrap around."""
+    if not configs:
+        return configs
+    return configs[k % len(configs) :: n]
+
+
+def split_autotune(k: int, n: int) -> None:
+    """Make every Triton autotuner in this process compile and try only its slice k of n of the configs.
+
+    For the warm-up alone: the compiled kernels land in Triton's on-disk cache, where the timing worker's
+    full autotune finds them. The slice's autotune choice lands there too, under a key that names the slice's
+    configs, so the timing worker never reuses it and still picks the best of all configs itself."""
+    from triton.runtime.autotuner import Autotuner
+
+    prune = Autotuner.prune_configs
+
+    def prune_to_slice(self, kwargs):
+        return config_slice(prune(self, kwargs), k, n)
+
+    Autotuner.prune_configs = prune_to_slice
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m zoo.bench.worker")
     ap.add_argument("--out", required=True)
@@ -361,6 +385,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-decode", action="store_true")
     ap.add_argument("--warmup-only", action="store_true")
     ap.add_argument("--carry", default=None, help="JSON {model: entry} from a warm-up pass (passed checks)")
+    ap.add_argument(
+        "--config-slice", default=None, metavar="K/N", help="warm-up: autotune configs slice K of N"
+    )
     args = ap.parse_args(argv)
 
     if args.calibrate:
@@ -388,6 +415,9 @@ def main(argv=None) -> int:
     backend = TorchBackend()
     if backend.cuda and os.environ.get("ZOO_BENCH_FAST_AUTOTUNE") == "1":
         fast_autotune()
+    if backend.cuda and args.config_slice:
+        k, n = map(int, args.config_slice.split("/"))
+        split_autotune(k, n)
     bases = {m: results.catalog_fields(m) for m in models}
     if args.carry:
         carried = json.loads(open(args.carry).read())
