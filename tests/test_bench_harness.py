@@ -254,6 +254,39 @@ def test_a_worker_that_hangs_is_reported_as_timeout(tmp_path):
     assert got["fox"]["status"] == "not_run"  # too little of the budget left to start a worker
 
 
+def test_a_worker_killed_in_the_backward_keeps_the_forward_it_timed(tmp_path):
+    backend = FakeBackend()
+    snapshots = []
+    plan = Plan(lengths=[8192], tokens=8192)
+    run_model(backend, "wall", plan, lambda e: snapshots.append(json.loads(json.dumps(e))), lambda: 1e9)
+    in_bwd = next(s for s in snapshots if s.get("in_progress", {}).get("mode") == "fwdbwd")
+    assert in_bwd["in_progress"]["point"]["fwd_ms"] > 0  # what the worker's file holds when it is killed
+
+    def killed_in_the_backward(cmd, log, timeout):
+        open(cmd[cmd.index("--out") + 1], "w").write(json.dumps({"models": {"wall": in_bwd}}))
+        return None, True
+
+    args = SimpleNamespace(
+        lengths=[8192], head_dims=[128], tokens=8192, tolerance=2e-2, no_decode=True, family_timeout=None
+    )
+    import time
+
+    got = runner.run_family(
+        "fla-path",
+        ["wall"],
+        args,
+        tmp_path,
+        time.time() + 600,
+        log=lambda s: None,
+        spawn_fn=killed_in_the_backward,
+    )["wall"]
+    assert got["status"] == "measured"
+    (point,) = got["points"]
+    assert point["T"] == 8192 and point["fwd_ms"] == in_bwd["in_progress"]["point"]["fwd_ms"]
+    assert "fwdbwd_ms" not in point and point["fwdbwd_error"] == "worker timeout while timing the backward"
+    assert results.died_at(got) == [(8192, "fwdbwd", "timeout")]
+
+
 def test_every_zoo_model_has_a_catalogue_entry_and_a_reason_when_it_has_no_kernel():
     from zoo import registry
 

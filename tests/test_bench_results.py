@@ -158,6 +158,28 @@ def test_a_later_failure_does_not_erase_earlier_measurements():
     assert "worker crashed" in merged["models"]["kda"]["errors"]
 
 
+def test_a_later_forward_alone_does_not_replace_an_earlier_full_point():
+    a = _doc(models={"wall": _entry("wall", [_point(8192, 24.0, 147.0)])})
+    r2 = "run-20260102T000000Z"
+    fwd_only = {k: v for k, v in _point(8192, 25.0, run=r2).items() if k != "fwdbwd_ms"}
+    fwd_only["fwdbwd_error"] = "worker timeout while timing the backward"
+    b = _doc(run_id=r2, date="2026-01-02T00:00:00+00:00", models={"wall": _entry("wall", [fwd_only], run=r2)})
+    merged = results.merge([a, b])["models"]["wall"]
+    assert results.series(merged, "fwd") == {8192: 24.0} and results.series(merged, "fwdbwd") == {8192: 147.0}
+    # the other way round the fuller point is the later one, and it wins as any later run does
+    merged = results.merge(
+        [
+            results.merge([b]),
+            _doc(
+                run_id="run-20260103T000000Z",
+                date="2026-01-03T00:00:00+00:00",
+                models={"wall": _entry("wall", [_point(8192, 23.0, 140.0)])},
+            ),
+        ]
+    )["models"]["wall"]
+    assert results.series(merged, "fwdbwd") == {8192: 140.0}
+
+
 def test_crossover_finds_where_a_linear_model_stays_faster():
     doc = _doc(
         models={

@@ -169,7 +169,9 @@ def run_model(
             point["status"] = "ok"
             t_point = time.time()
             for mode in ("fwd", "fwdbwd"):
-                progress("time", variant=variant, head_dim=D, T=T, mode=mode)
+                # the point so far rides along, so a worker killed in the backward still leaves its forward
+                done = {"point": dict(point)} if mode == "fwdbwd" else {}
+                progress("time", variant=variant, head_dim=D, T=T, mode=mode, **done)
                 try:
                     r = backend.time(model_id, D, T, B, mode)
                 except OutOfMemory as exc:

@@ -109,6 +109,10 @@ def merge(docs: list[dict]) -> dict:
     return out
 
 
+def _completeness(point: dict) -> tuple[bool, bool]:
+    return point.get("status") == "ok", point.get("fwdbwd_ms") is not None
+
+
 def _merge_entry(old: dict | None, new: dict) -> dict:
     if old is None:
         return json.loads(json.dumps(new))
@@ -117,12 +121,9 @@ def _merge_entry(old: dict | None, new: dict) -> dict:
     merged = json.loads(json.dumps(new))
     points = {(p["head_dim"], p["T"]): p for p in old.get("points", [])}
     for p in new.get("points", []):
-        if (
-            p.get("status") == "ok"
-            or (p["head_dim"], p["T"]) not in points
-            or points[(p["head_dim"], p["T"])].get("status") != "ok"
-        ):
-            points[(p["head_dim"], p["T"])] = p
+        key = (p["head_dim"], p["T"])
+        if key not in points or _completeness(p) >= _completeness(points[key]):
+            points[key] = p  # the newer run, unless it measured less (a forward alone after a full point)
     merged["points"] = sorted(points.values(), key=lambda p: (p["head_dim"], p["T"]))
     checks = {c.get("head_dim"): c for c in old.get("checks", [])}
     for c in new.get("checks", []):

@@ -238,6 +238,10 @@ def run_family(
                 "attempts": [],
             }
             stage = entry.pop("in_progress", {}) or {}
+            partial = stage.pop("point", None)
+            if partial and partial.get("fwd_ms") is not None:  # died in the backward: the forward stands
+                partial["fwdbwd_error"] = f"worker {why} while timing the backward"
+                entry.setdefault("points", []).append(partial)
             variant = stage.get("variant", start_variant.get(crashed_model, 0))
             entry.setdefault("attempts", []).append(
                 {
