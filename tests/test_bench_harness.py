@@ -464,3 +464,34 @@ def test_config_slices_cover_every_config_and_are_never_empty(n_configs, n, slic
     got = [config_slice(configs, k, n) for k in range(n)]
     assert got == slices
     assert sorted({c for s in got for c in s}) == configs
+
+
+def test_a_warm_up_slice_compiles_its_configs_and_ranks_none(monkeypatch):
+    """split_autotune against a stand-in for triton's two touch points: Autotuner.prune_configs and
+    triton.testing.do_bench (the autotuner fetches the latter at call time)."""
+    import types
+
+    from zoo.bench import worker
+
+    class Autotuner:
+        def prune_configs(self, kwargs):
+            return list(range(24))
+
+    testing = types.SimpleNamespace(do_bench=lambda fn, *a, **kw: pytest.fail("the slice ranked a config"))
+    triton = types.ModuleType("triton")
+    triton.testing = testing
+    autotuner = types.ModuleType("triton.runtime.autotuner")
+    autotuner.Autotuner = Autotuner
+    for name, mod in {
+        "triton": triton,
+        "triton.testing": testing,
+        "triton.runtime": types.ModuleType("triton.runtime"),
+        "triton.runtime.autotuner": autotuner,
+    }.items():
+        monkeypatch.setitem(sys.modules, name, mod)
+
+    worker.split_autotune(1, 4)
+    assert Autotuner().prune_configs({}) == [1, 5, 9, 13, 17, 21]
+    calls = []
+    assert testing.do_bench(lambda: calls.append(1), quantiles=(0.5, 0.2, 0.8)) == [0.0, 0.0, 0.0]
+    assert calls == [1]  # run once: that is the compile
