@@ -178,20 +178,9 @@ class TorchBackend:
         fn()  # second warm-up call, also the one whose peak memory is recorded
         torch.cuda.synchronize()
         peak = int(torch.cuda.max_memory_allocated())
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        torch.cuda.synchronize()
-        est = start.elapsed_time(end)
+        est = event_ms(torch, fn)
         if est > SLOW_MS:  # slow calls: do_bench would take a single sample; take three with events
-            times = [est]
-            for _ in range(2):
-                start.record()
-                fn()
-                end.record()
-                torch.cuda.synchronize()
-                times.append(start.elapsed_time(end))
+            times = [est, event_ms(torch, fn), event_ms(torch, fn)]
             return statistics.median(times), "cuda events, median of 3 (after 2 warm-up calls)", peak
         ms = self.do_bench(fn, warmup=25, rep=100, return_mode="median")
         return ms, "triton.testing.do_bench median (warmup 25 ms, rep 100 ms)", peak
@@ -289,6 +278,16 @@ class TorchBackend:
         }
 
 
+def event_ms(torch, fn) -> float:
+    """Milliseconds of one call of fn on the GPU, between two CUDA events."""
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    fn()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end)
+
+
 def _cpu_bench(fn, warmup=None, rep=None, return_mode=None):
     times = []
     for _ in range(5):
@@ -347,12 +346,7 @@ def fast_autotune() -> None:
 
     def quick(fn, warmup=25, rep=100, *args, **kwargs):
         fn()  # compiles the config; do_bench's own first call would do the same
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        torch.cuda.synchronize()
-        ms = start.elapsed_time(end)
+        ms = event_ms(torch, fn)
         if ms <= SLOW_MS:
             return original(fn, 5, 20, *args, **kwargs)
         quantiles = kwargs.get("quantiles") or (args[1] if len(args) > 1 else None)
