@@ -84,7 +84,7 @@ def warm_jobs(models: list[str], args) -> dict[str, tuple[str, list[int], str | 
     """The warm-up's jobs, {name: (model, lengths, autotune slice)}: one per model, or with --warm-split N one
     per length and slice of the autotune configs, shortest lengths first. Splitting is for kernels that
     compile dozens of configs again at every length (Wall's: its batch size is a compile-time constant)."""
-    n = getattr(args, "warm_split", 1)
+    n = args.warm_split
     if n <= 1:
         return {m: (m, list(args.lengths), None) for m in models}
     return {f"{m}@{T}.{k}": (m, [T], f"{k}/{n}") for T in args.lengths for k in range(n) for m in models}
@@ -339,7 +339,7 @@ def run(args) -> dict:
         groups = timing_order({f: [m for m in ms if m not in final] for f, ms in groups.items()}, warm)
         run_rec["warm_up"] = {
             "jobs": args.warm_jobs,
-            "split": getattr(args, "warm_split", 1),
+            "split": args.warm_split,
             "wall_s": round(time.time() - started, 1),
             "note": "families compiled and autotuned concurrently; timing ran one family at a time",
         }
