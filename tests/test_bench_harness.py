@@ -495,3 +495,42 @@ def test_a_warm_up_slice_compiles_its_configs_and_ranks_none(monkeypatch):
     calls = []
     assert testing.do_bench(lambda: calls.append(1), quantiles=(0.5, 0.2, 0.8)) == [0.0, 0.0, 0.0]
     assert calls == [1]  # run once: that is the compile
+
+
+@pytest.mark.parametrize("call_ms,ranked_by", [(250.0, "one call"), (2.0, "do_bench")])
+def test_the_autotuner_ranks_a_slow_config_by_one_call(monkeypatch, call_ms, ranked_by):
+    """fast_autotune against stand-ins for torch's CUDA events and triton.testing.do_bench."""
+    import types
+
+    from zoo.bench import worker
+
+    class Event:
+        def __init__(self, enable_timing):
+            pass
+
+        def record(self):
+            pass
+
+        def elapsed_time(self, end):
+            return call_ms
+
+    torch = types.SimpleNamespace(cuda=types.SimpleNamespace(Event=Event, synchronize=lambda: None))
+    benched = []
+
+    def do_bench(fn, warmup=25, rep=100, grad_to_none=None, quantiles=None, return_mode="mean"):
+        benched.append((warmup, rep))
+        return [1.0, 0.9, 1.1]
+
+    testing = types.SimpleNamespace(do_bench=do_bench)
+    triton = types.ModuleType("triton")
+    triton.testing = testing
+    for name, mod in {"torch": torch, "triton": triton, "triton.testing": testing}.items():
+        monkeypatch.setitem(sys.modules, name, mod)
+
+    worker.fast_autotune()
+    calls = []
+    got = testing.do_bench(lambda: calls.append(1), quantiles=(0.5, 0.2, 0.8))
+    if ranked_by == "one call":
+        assert got == [call_ms] * 3 and benched == [] and len(calls) == 2  # compile, then the timed call
+    else:
+        assert got == [1.0, 0.9, 1.1] and benched == [(5, 20)]  # the shortened do_bench
