@@ -41,9 +41,9 @@ class BuildContext:
         self.env.globals["registry"] = self.registry
 
     def prose(self, text: str) -> Markup:
-        """Registry prose: HTML-escaped text in which $...$ spans are rendered as inline math."""
+        """Registry prose: HTML-escaped text in which $...$ spans are rendered as inline math and `...` as code."""
         parts = re.split(r"(?<!\\)\$(.+?)(?<!\\)\$", " ".join(text.split()))
-        out = [escape(p) if i % 2 == 0 else self.tex.render(p) for i, p in enumerate(parts)]
+        out = [_code_spans(p) if i % 2 == 0 else self.tex.render(p) for i, p in enumerate(parts)]
         return Markup("").join(out)
 
     def render(self, template: str, **variables) -> str:
@@ -75,3 +75,9 @@ class BuildContext:
         page = PurePosixPath(rel_md_path)
         depth = len(page.parent.parts) + (0 if page.stem == "index" else 1)
         return "../" * depth
+
+
+def _code_spans(text: str) -> Markup:
+    """Escape text, turning `...` spans into <code> (file names and identifiers from released code)."""
+    parts = re.split(r"`([^`]+)`", text)
+    return Markup("").join(escape(p) if i % 2 == 0 else Markup("<code>%s</code>") % p for i, p in enumerate(parts))

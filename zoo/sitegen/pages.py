@@ -37,6 +37,7 @@ def generate(ctx) -> None:
         sections = sorted(
             [
                 (10, "Equations", Markup(ctx.render("model_equations.html.j2", m=m))),
+                (15, "Conventions", Markup(ctx.render("model_conventions.html.j2", m=m))),
                 (
                     80,
                     "Lineage",
