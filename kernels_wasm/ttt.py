@@ -9,7 +9,7 @@ updates the base weight, which is linear attention with keys eta_t k_t.
 
 Glossary (paper symbol -> code):
     theta_K x_t, theta_V x_t, theta_Q x_t    k, v, q: (T, d_k), (T, d_v), (T, d_k); k, q L2-normalised here
-    eta                                      eta (T,)   learning rate per token; inputs() uses 2 eta sigmoid(.) / b
+    eta                                      eta (T,)   step size per token; inputs(): 2 eta sigmoid(.) / b
     b                                        batch      mini-batch size
     W_t                                      S (d_v, d_k), the fast weight after token t
     t'                                       the last token of the previous mini-batch

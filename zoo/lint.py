@@ -19,9 +19,9 @@ PLACEHOLDERS = {
 }
 LINEAGE_PLACEHOLDER = "what changed, in one line"
 READOUT_ORDER = ("softmax", "linear")
-# Models with no parent in the zoo. Each starts a line of work whose own ancestors are not zoo models (S4 builds
-# on HiPPO and earlier state-space work); an edge invented to connect the graph would be false. A new root is a
-# deliberate change here, so a block that merely forgot its lineage is still caught.
+# Models with no parent in the zoo. Each starts a line of work whose ancestors are not zoo models (S4 builds
+# on HiPPO and earlier state-space work); an edge invented to connect the graph would be false. A new root is
+# a deliberate change here, so a block that merely forgot its lineage is still caught.
 ROOTS = ("transformer", "s4")
 
 

@@ -41,7 +41,7 @@ class BuildContext:
         self.env.globals["registry"] = self.registry
 
     def prose(self, text: str) -> Markup:
-        """Registry prose: HTML-escaped text in which $...$ spans are rendered as inline math and `...` as code."""
+        """Registry prose: HTML-escaped text; $...$ spans are rendered as inline math, `...` spans as code."""
         parts = re.split(r"(?<!\\)\$(.+?)(?<!\\)\$", " ".join(text.split()))
         out = [_code_spans(p) if i % 2 == 0 else self.tex.render(p) for i, p in enumerate(parts)]
         return Markup("").join(out)
@@ -80,4 +80,5 @@ class BuildContext:
 def _code_spans(text: str) -> Markup:
     """Escape text, turning `...` spans into <code> (file names and identifiers from released code)."""
     parts = re.split(r"`([^`]+)`", text)
-    return Markup("").join(escape(p) if i % 2 == 0 else Markup("<code>%s</code>") % p for i, p in enumerate(parts))
+    code = Markup("<code>%s</code>")
+    return Markup("").join(escape(p) if i % 2 == 0 else code % p for i, p in enumerate(parts))
