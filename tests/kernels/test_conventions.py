@@ -263,3 +263,11 @@ def test_griffin_released_first_write_and_decay_parametrisation():
     v0 = x["v"].copy()
     v0[0] = v0[0] / np.sqrt(1 - at[0] ** 2)
     close(out, load("griffin").recurrent(**dict(x, v=v0)))
+
+
+def test_nope_released_t5_scores_have_no_scale():
+    # src/models/custom_t5_decoder_only.py scores with q . k (T5 style): the page's model with q * sqrt(d_k).
+    T, d = 9, 4
+    x = draw("nope", T, d, seed=11)
+    out = np.array([softmax(x["k"][: i + 1] @ x["q"][i]) @ x["v"][: i + 1] for i in range(T)])
+    close(out, load("nope").recurrent(**dict(x, q=x["q"] * np.sqrt(d))))
