@@ -16,6 +16,7 @@ PLACEHOLDERS = {
     ("summary",): "One line (<= 140 characters)",
     ("description",): "Replace this text before publishing",
     ("block", "differences"): "Say in words what differs from the parent block",
+    ("conventions", "text"): "Say which form the equations above show",
 }
 LINEAGE_PLACEHOLDER = "what changed, in one line"
 READOUT_ORDER = ("softmax", "linear")
@@ -74,6 +75,14 @@ def run(reg: Registry, path: Path) -> list[str]:
                     field,
                     f"'{'.'.join(field)}' still holds the placeholder from `zoo new`; "
                     "expected the real value (see the comment on that line)",
+                )
+        for j, f in enumerate(m.conventions.source):
+            if f.repo == "owner/name":
+                report(
+                    m.id,
+                    ("conventions", "source", j),
+                    "'conventions.source' still names the placeholder repository from `zoo new`; "
+                    "expected the released code's owner/name and the file you compared against",
                 )
         for j, edge in enumerate(m.lineage):
             if LINEAGE_PLACEHOLDER in edge.note:
