@@ -51,7 +51,8 @@ def test_clicks_navigate_instantly_and_history_works(page, site_url):
 
     def click_link(path):
         # A link in the page's navigation (hrefs are relative; .href is absolute).
-        page.locator(f'.md-sidebar--primary a[href$="{path}"]:visible, .md-tabs a[href$="{path}"]').first.click()
+        links = f'.md-sidebar--primary a[href$="{path}"]:visible, .md-tabs a[href$="{path}"]'
+        page.locator(links).first.click()
         page.wait_for_url(f"{site_url}{path}")
         page.wait_for_selector("h1")
 

@@ -1,14 +1,19 @@
-// The page side of live runs: one worker for the whole tab, kept on window so that Material's instant
-// navigation (which swaps the page body but keeps this module and window) does not start Pyodide twice.
+// The page side of live runs: one worker for the whole tab. Material's instant navigation swaps the page body
+// but keeps this module and window, so the worker started on one model page serves every later page of the
+// visit. Its one handle is window.__zooLive (the only state the site's modules keep on window; browser tests and
+// scripts/measure_live.py read it): whichever copy of this module runs first creates it, every later one reuses it.
 //
 //   const rt = liveRuntime();
 //   rt.subscribe(listener)        listener(state): {status, loaded, total, phase, message, ms}
-//   await rt.start()              resolves when Pyodide, numpy and kernels_wasm are ready; rejects on failure
+//   await rt.start()              resolves when Pyodide, numpy and kernels_wasm are ready; rejects on failure.
+//                                 Called on intent (the panel scrolls into view, the pointer or focus reaches
+//                                 Run) as well as on a click, so the runtime is often ready before it is needed
 //   await rt.run(args)            {checksum, ms, arrays, files, sources}; args: {module, T, d, seed, params}
 
-const SITE = new URL("../../../", import.meta.url); // this file is assets/js/live/runtime.js
-const PYODIDE_URL = new URL("assets/vendor/pyodide/", SITE).href;
-const KERNELS_URL = new URL("assets/kernels_wasm/", SITE).href;
+import { siteURL } from "../site.js";
+
+const PYODIDE_URL = siteURL("assets/vendor/pyodide/").href;
+const PYTHON_URL = siteURL("assets/data/live/python.json").href; // zoo/sitegen/live.py writes it
 // For a cold start and for any single run. Tests shorten it (window.__zooLiveTimeoutMs) to check the message
 // without waiting half a minute.
 const timeoutMs = () => window.__zooLiveTimeoutMs || 30000;
@@ -105,7 +110,7 @@ class Runtime {
         clearTimeout(timer);
         reject(this.fail("start", `The live-run worker failed to start (${event.message || "script error"}).`));
       };
-      worker.postMessage({ type: "init", indexURL: PYODIDE_URL, kernelsURL: KERNELS_URL, sizes: manifest.files });
+      worker.postMessage({ type: "init", indexURL: PYODIDE_URL, pythonURL: PYTHON_URL, sizes: manifest.files });
     });
   }
 
