@@ -14,7 +14,7 @@ import { siteURL } from "../site.js";
 
 const PYODIDE_URL = siteURL("assets/vendor/pyodide/").href;
 const PYTHON_URL = siteURL("assets/data/live/python.json").href; // zoo/sitegen/live.py writes it
-// For a cold start and for any single run. Tests shorten it (window.__zooLiveTimeoutMs) to check the message
+// The longest wait with no progress during a start, and for any single run. Tests shorten it (window.__zooLiveTimeoutMs) to check the message
 // without waiting half a minute.
 const timeoutMs = () => window.__zooLiveTimeoutMs || 30000;
 
@@ -82,13 +82,21 @@ class Runtime {
     this.worker = worker;
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(this.fail("timeout", `Pyodide did not start within ${timeoutMs() / 1000} s. `
-          + "The network may be slow; try again, the figures above stay as they are."));
-      }, timeoutMs());
+      // A stall, not a deadline: a slow network or a slow phone may take longer than any fixed limit, so
+      // only a wait with no progress at all gives up.
+      let timer;
+      const watch = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          reject(this.fail("timeout", `Pyodide did not start: nothing happened for ${timeoutMs() / 1000} s. `
+            + "The network may be slow; try again, the figures above stay as they are."));
+        }, timeoutMs());
+      };
+      watch();
       worker.onmessage = (event) => {
         const m = event.data;
         if (m.type === "progress") {
+          watch();
           this.set({ loaded: m.loaded, phase: m.phase });
         } else if (m.type === "ready") {
           clearTimeout(timer);
