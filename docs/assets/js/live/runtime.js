@@ -82,22 +82,27 @@ class Runtime {
     this.worker = worker;
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
-      // A stall, not a deadline: a slow network or a slow phone may take longer than any fixed limit, so
-      // only a wait with no progress at all gives up.
+      // A stall, not a deadline: a slow network may take longer than any fixed limit, so only a wait with no
+      // bytes arriving gives up. With no download in flight the start is compiling WebAssembly or starting
+      // Python, seconds of CPU with no progress to report (much longer on a slow or busy device): that wait
+      // is four times as long.
       let timer;
+      let fetching = 1;
       const watch = () => {
         clearTimeout(timer);
+        const wait = timeoutMs() * (fetching ? 1 : 4);
         timer = setTimeout(() => {
-          reject(this.fail("timeout", `Pyodide did not start: nothing happened for ${timeoutMs() / 1000} s. `
-            + "The network may be slow; try again, the figures above stay as they are."));
-        }, timeoutMs());
+          reject(this.fail("timeout", `Pyodide did not start: nothing happened for ${wait / 1000} s. `
+            + "The network or this device may be slow; try again, the figures above stay as they are."));
+        }, wait);
       };
       watch();
       worker.onmessage = (event) => {
         const m = event.data;
         if (m.type === "progress") {
-          watch();
+          fetching = m.fetching;
           this.set({ loaded: m.loaded, phase: m.phase });
+          watch();
         } else if (m.type === "ready") {
           clearTimeout(timer);
           this.set({ status: "ready", loaded: this.state.total, ms: performance.now() - t0, python: m.python,

@@ -2,7 +2,8 @@
 //
 // Protocol (all messages are plain objects):
 //   in  {type: "init", indexURL, pythonURL, sizes}      start Pyodide with numpy, install the Python sources
-//   out {type: "progress", loaded, phase}                 bytes fetched so far (the page knows the total)
+//   out {type: "progress", loaded, phase, fetching}       bytes fetched so far (the page knows the total) and
+//                                                         downloads still in flight
 //   out {type: "ready", ms, python, numpy}
 //   out {type: "failed", kind, message}                   kind: "wheel" | "kernels" | "start"
 //   in  {type: "run", id, args: {module, T, d, seed, params}}
@@ -18,22 +19,46 @@ let loaded = 0;
 let phase = "Pyodide";
 
 function report() {
-  postMessage({ type: "progress", loaded, phase });
+  postMessage({ type: "progress", loaded, phase, fetching });
 }
 
 // Pyodide has no byte-level progress callback, so count bytes as they stream through fetch.
 // Headers are kept (application/wasm matters for instantiateStreaming); integrity checks happen
 // inside the real fetch, before the body reaches us.
+let sizes = {}; // served file name -> bytes, from the build's manifest
+let scriptCounted = false;
+let fetching = 0; // downloads in flight: none left means the start is busy on the CPU, not waiting for bytes
 const realFetch = self.fetch.bind(self);
 self.fetch = async (input, init) => {
-  const response = await realFetch(input, init);
-  if (!response.body) return response;
+  // pyodide.asm.js arrives through import(), not fetch; Pyodide asks for the wasm once it has run it.
+  if (!scriptCounted && String(input.url ?? input).endsWith("pyodide.asm.wasm")) {
+    scriptCounted = true;
+    loaded += sizes["pyodide.asm.js"] || 0;
+  }
+  fetching += 1;
+  report();
+  const done = () => {
+    fetching -= 1;
+    report();
+  };
+  let response;
+  try {
+    response = await realFetch(input, init);
+  } catch (err) {
+    done();
+    throw err;
+  }
+  if (!response.body) {
+    done();
+    return response;
+  }
   const counter = new TransformStream({
     transform(chunk, controller) {
       loaded += chunk.byteLength;
       report();
       controller.enqueue(chunk);
     },
+    flush: done,
   });
   return new Response(response.body.pipeThrough(counter), {
     status: response.status,
@@ -53,13 +78,14 @@ async function fetchPython(pythonURL) {
   return response.json();
 }
 
-async function start({ indexURL, pythonURL, sizes }) {
+async function start({ indexURL, pythonURL, sizes: served }) {
+  sizes = served;
   const t0 = performance.now();
   // Everything at once: the Python sources, and numpy downloading while Pyodide compiles and boots
   // (loadPyodide's `packages`), instead of one after the other.
   const python = fetchPython(pythonURL);
   python.catch(() => {}); // awaited below; not an unhandled rejection in the meantime
-  // pyodide.mjs and pyodide.asm.js arrive through import(), not fetch: count them when they land.
+  // pyodide.mjs arrives through import(), not fetch: count it when it lands.
   const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
   loaded += sizes["pyodide.mjs"] || 0;
   report();
@@ -70,7 +96,8 @@ async function start({ indexURL, pythonURL, sizes }) {
     stdout: () => {},
     stderr: (line) => stderr.push(line),
   });
-  loaded += sizes["pyodide.asm.js"] || 0;
+  if (!scriptCounted) loaded += sizes["pyodide.asm.js"] || 0;
+  scriptCounted = true;
   // A missing or corrupt wheel does not stop loadPyodide, so check what actually loaded.
   if (!pyodide.loadedPackages.numpy) {
     const detail = stderr.join(" ").slice(0, 300) || "no detail";
