@@ -221,6 +221,9 @@ def main(argv=None) -> int:
                         f"{med[2]:.1f}, drawing {med[3]:.1f})"
                     )
                 worst.sort(reverse=True)
+                if not worst:
+                    browser.close()
+                    return 0
                 missing = [m for t, m in worst if t >= GOALS["warm_p90_ms"]]
                 print(
                     f"warm: p90 under {GOALS['warm_p90_ms']:g} ms for {len(worst) - len(missing)} of "
