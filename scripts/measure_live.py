@@ -145,11 +145,11 @@ def visit(browser, url: str, models: list[str], repeats: int, next_pages: int = 
             page.wait_for_selector(f'{PANEL}[data-zoo-model="{model}"]', state="attached")
             first_result(page, model)
             nexts.append(time.perf_counter() - t0)
-            if len(nexts) == next_pages:
-                break
             if not page.evaluate("window.__zooVisit === true"):
                 reloads += 1
                 page.evaluate("window.__zooVisit = true")
+            if len(nexts) == next_pages:
+                break
         if next_pages:
             continue
         page.evaluate(SET_AND_WAIT, ["T", 128])
