@@ -21,7 +21,12 @@ def main(argv=None) -> int:
     parser.add_argument("--serve", action="store_true", help="serve the built site on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--drafts", action="store_true", help="include models with status: draft")
-    parser.add_argument("--site-url", default=None, help="public URL of the site (default: the local server)")
+    parser.add_argument(
+        "--site-url",
+        default=None,
+        help="public address of a deployment, for canonical links and the sitemap "
+        "(default: none; the site works at any address)",
+    )
     args = parser.parse_args(argv)
     return build_command(
         args.out, serve=args.serve, port=args.port, drafts=args.drafts, site_url=args.site_url

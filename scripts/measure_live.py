@@ -1,18 +1,25 @@
-"""Measure live runs in headless Chromium against a local server, and print the figures.
+"""Measure live runs in headless Chromium and print the three figures the live panel is held to.
 
     .venv/bin/python scripts/measure_live.py [--site DIR] [--model ID ...] [--repeats N]
 
-For each model page (default: one per readout family found in the registry):
-  cold   time from the click on "Run live" to the first drawn result in a fresh browser context
-         (Pyodide + numpy + kernels downloaded, started, first run, figures drawn), and the bytes fetched
-  warm   slider-to-redraw latency at T = 128, d = 32: the page's own measure from the input event to the
-         redrawn figures (data-zoo-redraw-ms), over N seed changes; the target (issue 4) is < 100 ms
+The site is served the way tests serve it, at an address it was not built for (a random port, under a
+sub-path), so instant navigation and the worker are measured as a reader elsewhere would get them.
+
+  cold       a fresh browser (empty cache): open a model page, press Run at once; time from the click to
+             the first drawn result (Pyodide, numpy and the Python sources fetched, started, run, drawn).
+             Goal < 2 s. Also the same after the panel was in view a moment (loading starts on intent).
+  next page  in the same visit, a click on another model page in the navigation: time from the click to
+             that page's first drawn result (instant navigation, the worker kept). Goal < 0.5 s.
+  warm       on every model page (reached by instant navigation), the page's own measure from a changed
+             seed to redrawn figures (data-zoo-redraw-ms) at T = 128, d = 32, over N seeds.
+             Goal: p90 < 50 ms for each model.
 The site is built into a temporary folder unless --site points at a built one.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -25,9 +32,14 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402  (one definition of the browser setup)
 
+GOALS = {"cold": 2.0, "next": 0.5, "warm_p90_ms": 50.0}
+PANEL = "[data-zoo-live]"
+START = f"{PANEL} [data-zoo-live-start]"
+DRAWN = f"{PANEL}[data-zoo-checksum], {PANEL}[data-zoo-live-status=failed]"
+
 SET_AND_WAIT = """async ([name, value]) => {
   const panel = document.querySelector("[data-zoo-live]");
-  const input = panel.querySelector(`input[name="${name}"]`);
+  const input = panel.querySelector(`input[type=range][name="${name}"]`);
   const drawn = new Promise((resolve) => panel.addEventListener("zoo-live-drawn", resolve, { once: true }));
   input.value = String(value);
   input.dispatchEvent(new Event("input", { bubbles: true }));
@@ -37,63 +49,118 @@ SET_AND_WAIT = """async ([name, value]) => {
 }"""
 
 
-def pick_models(requested: list[str]) -> list[str]:
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and every process under it (the browser, its renderers and
+    workers, the local server): unlike wall time, it hardly moves when other work shares the CPUs."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry)] = fields
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    total, todo = 0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        if pid in stats:
+            total += int(stats[pid][11]) + int(stats[pid][12])  # utime, stime
+        todo.extend(children.get(pid, []))
+    return total / tick
+
+
+def model_ids(requested: list[str]) -> list[str]:
     if requested:
         return requested
     from zoo import registry
 
-    reg = registry.load()
-    picks = []
-    for readout in reg.taxonomy.readouts:
-        family = [m for m in reg.models if m.readout == readout]
-        with_state = [
-            m for m in family if "none" not in m.decay
-        ] or family  # a model with some decay shows more
-        if with_state:
-            picks.append(with_state[0].id)
-    return picks
+    return [m.id for m in registry.load().models]
 
 
-def measure(browser, url: str, model: str, repeats: int) -> dict:
-    context = browser.new_context(viewport={"width": 1360, "height": 900})  # fresh: empty HTTP cache
-    page = context.new_page()
-    fetched = []
-    page.on("requestfinished", lambda req: fetched.append(req.sizes()["responseBodySize"]))
-    page.goto(f"{url}models/{model}/")
-    page.wait_for_selector("[data-zoo-live] [data-zoo-live-start]")
-    before = sum(fetched)
-    t0 = time.perf_counter()
-    page.click("[data-zoo-live] [data-zoo-live-start]")
-    page.wait_for_selector(
-        "[data-zoo-live][data-zoo-checksum], [data-zoo-live][data-zoo-live-status=failed]", timeout=120_000
-    )
-    cold = time.perf_counter() - t0
-    panel = page.query_selector("[data-zoo-live]")
-    if panel.get_attribute("data-zoo-live-status") == "failed":
+def p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+def first_result(page, model: str) -> tuple[float, float]:
+    """Press Run (when the page did not start on its own); return (seconds, CPU seconds) from then to the
+    drawn result."""
+    t0, c0 = time.perf_counter(), cpu_seconds()
+    if page.locator(START).is_visible():
+        page.click(START)
+    page.wait_for_selector(DRAWN, timeout=120_000)
+    seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    if page.get_attribute(PANEL, "data-zoo-live-status") == "failed":
         raise SystemExit(f"{model}: live run failed: {page.inner_text('.zoo-live__status')}")
-    state = page.evaluate("() => ({...window.__zooLive.state})")
-    page.wait_for_timeout(500)  # let late requests (figures, fonts) finish before counting bytes
-    bytes_fetched = sum(fetched) - before
+    return seconds, cpu
 
-    page.evaluate(SET_AND_WAIT, ["T", 128])
-    page.evaluate(SET_AND_WAIT, ["d", 32])  # warm-up at the target size: first numpy paths, Plotly traces
-    splits = [page.evaluate(SET_AND_WAIT, ["seed", s]) for s in range(1, repeats + 1)]
-    latencies = [s[0] for s in splits]
-    run = page.get_attribute("[data-zoo-live]", "data-zoo-run")
+
+def new_context(browser):
+    context = browser.new_context(viewport={"width": 1360, "height": 900})  # fresh: empty HTTP cache
+    # A measure, not a test of the timeout: on a busy machine a start may take longer than the reader's limit.
+    context.add_init_script("window.__zooLiveTimeoutMs = 600000")
+    return context
+
+
+def cold(browser, url: str, model: str, read_first: float) -> tuple[float, float]:
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto(f"{url}models/{model}/")
+    page.wait_for_selector(START)
+    if read_first:
+        page.locator(START).scroll_into_view_if_needed()
+        page.wait_for_timeout(read_first * 1000)  # a reader looking at the panel before pressing Run
+    got = first_result(page, model)
     context.close()
-    return {
-        "model": model,
-        "cold_s": cold,
-        "start_s": state["ms"] / 1000,
-        "worker_bytes": state["loaded"],
-        "page_bytes": bytes_fetched,
-        "latencies": latencies,
-        "run": run,
-        # medians of: Python in the worker, input to result back on the page, Plotly drawing
-        "python_ms": statistics.median(s[1] for s in splits),
-        "roundtrip_ms": statistics.median(s[2] for s in splits),
-        "draw_ms": statistics.median(s[3] for s in splits),
-    }
+    return got
+
+
+def visit(browser, url: str, models: list[str], repeats: int, next_pages: int = 0) -> dict:
+    """One visit: cold start on the first model, then every other model page by a click in the navigation
+    (or only the first ``next_pages`` of them, without the warm measure: an old build reloads every page)."""
+    context = new_context(browser)
+    page = context.new_page()
+    loads = []
+    page.on("request", lambda r: r.url.endswith("/pyodide.asm.wasm") and loads.append(r.url))
+    page.goto(f"{url}models/{models[0]}/")
+    page.wait_for_selector(START)
+    first_result(page, models[0])
+    page.evaluate("window.__zooVisit = true")
+    nexts, warm, reloads = [], {}, 0
+    for i, model in enumerate(models):
+        if i:
+            link = page.evaluate_handle(
+                """id => [...document.querySelectorAll('.md-sidebar--primary a')]
+                          .find(a => a.href.endsWith(`/models/${id}/`))""",
+                model,
+            ).as_element()
+            t0 = time.perf_counter()
+            link.click()
+            page.wait_for_url(f"**/models/{model}/")
+            page.wait_for_selector(f'{PANEL}[data-zoo-model="{model}"]', state="attached")
+            first_result(page, model)
+            nexts.append(time.perf_counter() - t0)
+            if not page.evaluate("window.__zooVisit === true"):
+                reloads += 1
+                page.evaluate("window.__zooVisit = true")
+            if len(nexts) == next_pages:
+                break
+        if next_pages:
+            continue
+        page.evaluate(SET_AND_WAIT, ["T", 128])
+        page.evaluate(SET_AND_WAIT, ["d", 32])  # warm-up at the target size: first numpy paths, canvases
+        warm[model] = [page.evaluate(SET_AND_WAIT, ["seed", s]) for s in range(1, repeats + 1)]
+    context.close()
+    return {"next": nexts, "warm": warm, "pyodide_loads": len(loads), "reloads": reloads}
+
+
+def verdict(ok: bool) -> str:
+    return "meets" if ok else "MISSES"
 
 
 def main(argv=None) -> int:
@@ -101,8 +168,12 @@ def main(argv=None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--site", type=Path, help="a built site (default: build one into a temporary folder)")
-    parser.add_argument("--model", action="append", default=[], help="model id (repeatable)")
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--model", action="append", default=[], help="model id (repeatable; default: all)")
+    parser.add_argument("--repeats", type=int, default=10, help="seed changes per model (warm)")
+    parser.add_argument("--cold", type=int, default=3, help="cold starts to take the median of")
+    parser.add_argument(
+        "--next-only", type=int, default=0, metavar="N", help="measure N next pages and no warm redraws"
+    )
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -114,28 +185,51 @@ def main(argv=None) -> int:
 
             site = build(Path(tmp) / "site").out
         url, server = serve(site)
+        models = model_ids(args.model)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                print(f"site {site}, Chromium {browser.version}, headless, local server {url}")
-                for model in pick_models(args.model):
-                    r = measure(browser, url, model, args.repeats)
-                    lat = sorted(r["latencies"])
-                    p90 = lat[min(len(lat) - 1, int(0.9 * len(lat)))]
-                    mb = (r["worker_bytes"] / 1e6, r["page_bytes"] / 1e6)
-                    verdict = "meets" if p90 < 100 else "MISSES"
+                print(f"site {site}, Chromium {browser.version}, headless, served at {url}")
+                first = models[0]
+                clicks = [cold(browser, url, first, 0) for _ in range(args.cold)]
+                read = [cold(browser, url, first, 1.5) for _ in range(args.cold)]
+                c, r = statistics.median(s for s, _ in clicks), statistics.median(s for s, _ in read)
+                cpu, cpu_read = statistics.median(u for _, u in clicks), statistics.median(u for _, u in read)
+                print(
+                    f"cold: click to first result {c:.2f} s (median of {len(clicks)}: "
+                    f"{', '.join(f'{s:.2f}' for s, _ in clicks)}), {verdict(c < GOALS['cold'])} the "
+                    f"{GOALS['cold']:g} s goal; {cpu:.2f} CPU s in that time; after 1.5 s with the panel in "
+                    f"view: {r:.2f} s ({cpu_read:.2f} CPU s)"
+                )
+                v = visit(browser, url, models, args.repeats, args.next_only)
+                if v["next"]:
+                    n = statistics.median(v["next"])
                     print(
-                        f"{r['model']}: cold click-to-first-result {r['cold_s']:.2f} s "
-                        f"(Pyodide+numpy+kernels ready in {r['start_s']:.2f} s); "
-                        f"{mb[0]:.2f} MB through the worker, {mb[1]:.2f} MB fetched after the click"
+                        f"next page: click on a model page to its first result {n:.2f} s median, "
+                        f"{p90(v['next']):.2f} s p90, {max(v['next']):.2f} s max over {len(v['next'])} pages "
+                        f"({verdict(n < GOALS['next'])} the {GOALS['next']:g} s goal); Pyodide started "
+                        f"{v['pyodide_loads']} time(s), {v['reloads']} full page load(s)"
                     )
+                worst = []
+                for model, splits in v["warm"].items():
+                    lat = [s[0] for s in splits]
+                    med = [statistics.median(s[k] for s in splits) for k in range(4)]
+                    worst.append((p90(lat), model))
                     print(
-                        f"{r['model']}: warm slider-to-redraw at T=128, d=32: median "
-                        f"{statistics.median(lat):.1f} ms, p90 {p90:.1f} ms, max {lat[-1]:.1f} ms "
-                        f"over {len(lat)} seed changes ({verdict} the 100 ms target); medians: "
-                        f"Python {r['python_ms']:.1f} ms, input to result {r['roundtrip_ms']:.1f} ms, "
-                        f"drawing {r['draw_ms']:.1f} ms"
+                        f"warm {model}: T=128 d=32 seed change to redrawn figures p90 {p90(lat):.1f} ms, "
+                        f"median {med[0]:.1f} ms (Python {med[1]:.1f}, input to result "
+                        f"{med[2]:.1f}, drawing {med[3]:.1f})"
                     )
+                worst.sort(reverse=True)
+                if not worst:
+                    browser.close()
+                    return 0
+                missing = [m for t, m in worst if t >= GOALS["warm_p90_ms"]]
+                print(
+                    f"warm: p90 under {GOALS['warm_p90_ms']:g} ms for {len(worst) - len(missing)} of "
+                    f"{len(worst)} models; slowest {worst[0][1]} {worst[0][0]:.1f} ms"
+                    + (f"; MISSES: {', '.join(missing)}" if missing else "")
+                )
                 browser.close()
         finally:
             server.shutdown()

@@ -49,9 +49,8 @@ def build_command(
 ) -> int:
     from zoo.sitegen.build import BuildError, build
 
-    url = site_url or f"http://127.0.0.1:{port}/"
     try:
-        report = build(out, include_drafts=drafts, site_url=url)
+        report = build(out, include_drafts=drafts, site_url=site_url)
     except registry_mod.RegistryError as err:
         return _fail([str(err), "build stopped: fix models.yaml; the previous site was left untouched."])
     except BuildError as err:
@@ -114,6 +113,7 @@ def main(argv=None) -> int:
     p.add_argument("--serve", action="store_true")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--drafts", action="store_true")
+    p.add_argument("--site-url", default=None, help="public address (canonical links, sitemap)")
     args = parser.parse_args(argv)
 
     if args.command == "validate":
@@ -126,7 +126,9 @@ def main(argv=None) -> int:
         return block_command(args.id, args.out)
     if args.command == "schema":
         return schema_command()
-    return build_command(args.out, serve=args.serve, port=args.port, drafts=args.drafts)
+    return build_command(
+        args.out, serve=args.serve, port=args.port, drafts=args.drafts, site_url=args.site_url
+    )
 
 
 def block_command(model_id: str, out: Path | None) -> int:

@@ -1,5 +1,5 @@
-"""Fixtures for browser tests: a built site served on 127.0.0.1 and a Chromium page that fails the test
-on any console error or any request that leaves the local server.
+"""Fixtures for browser tests: a built site served on 127.0.0.1 (a random port, under a sub-path) and a
+Chromium page that fails the test on any console error or any request that leaves the local server.
 
 The site is built once per session into test-output/site (or taken from ZOO_SITE if set, e.g. by
 `make test`, which builds first). Screenshots go to test-output/screenshots/ for a person to look at.
@@ -8,10 +8,9 @@ The site is built once per session into test-output/site (or taken from ZOO_SITE
 import functools
 import http.server
 import os
-import re
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 import pytest
 
@@ -31,7 +30,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+# The site is never served where a build could have guessed: a random port and a sub-path, as a GitHub Pages
+# project site is served under /<repo>/.
+SUB_PATH = "/zoo-sub/"
+
+
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site folder under SUB_PATH, like a static host: no rewriting, and a missing address gets the
+    site's own 404.html with status 404 (what GitHub Pages does)."""
+
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".wasm": "application/wasm",
@@ -43,27 +50,40 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def do_GET(self):
-        # Material's instant navigation follows only links listed in sitemap.xml, comparing host and port;
-        # the site is built for one port and served on a free one, so rewrite the sitemap to this server.
-        if self.path.split("?")[0] != "/sitemap.xml":
-            return super().do_GET()
-        base = f"http://{self.headers['Host']}/"
-        xml = (Path(self.directory) / "sitemap.xml").read_text(encoding="utf-8")
-        body = re.sub(r"<loc>https?://[^/<]+/", f"<loc>{base}", xml).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/xml")
+    def translate_path(self, path):
+        route = urlsplit(path).path
+        if not route.startswith(SUB_PATH):
+            return str(Path(self.directory) / "no such file")  # outside the site: 404
+        return super().translate_path("/" + path[len(SUB_PATH) :])
+
+    def send_head(self):
+        if urlsplit(self.path).path == SUB_PATH.rstrip("/"):
+            self.send_response(301)
+            self.send_header("Location", SUB_PATH)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        return super().send_head()
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
-def serve(folder: Path):
-    """Serve ``folder`` on a free loopback port in a thread; returns (base_url, server)."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
+def serve(folder: Path, handler=QuietHandler):
+    """Serve ``folder`` on a free loopback port under SUB_PATH in a thread; returns (base_url, server)."""
+    handler = functools.partial(handler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/", server
+    return f"http://127.0.0.1:{server.server_address[1]}{SUB_PATH}", server
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,9 @@ def family_models(reg):
 @pytest.fixture(scope="module")
 def live_page(browser):
     page, problems = open_page(browser)
+    # Every start of Pyodide fetches its WebAssembly module: one per visit is the promise.
+    page.pyodide_loads = []
+    page.on("request", lambda r: r.url.endswith("/pyodide.asm.wasm") and page.pyodide_loads.append(r.url))
     yield page
     page.context.close()
     problems.check()
@@ -112,19 +115,23 @@ def test_cold_start_shows_bytes_loaded_then_the_cpython_result(
     page = live_page
     page.goto(f"{site_url}models/{family_models[0]}/")
     page.wait_for_selector("[data-zoo-live] [data-zoo-live-start]")
-    static = page.locator("[data-zoo-live-static] [data-zoo-fig]").first
-    static.scroll_into_view_if_needed()
-    page.wait_for_selector(
-        "[data-zoo-live-static] [data-zoo-fig][data-zoo-rendered]"
-    )  # build-time figure drawn
-    assert static.is_visible()
-    # Record every value the progress bar takes.
+    assert "Press Run, or change any value below" in page.inner_text("[data-zoo-live-hint]")
+    # Record every value the progress bar takes, from before the panel is in view (which starts the loading).
     page.evaluate("""() => {
         window.__progress = [];
         const bar = document.querySelector('.zoo-live__progress');
         new MutationObserver(() => window.__progress.push([bar.value, bar.max, bar.hidden]))
             .observe(bar, {attributes: true});
     }""")
+    assert page.evaluate("window.__zooLive.state.status") == "idle", "nothing loads before the panel is seen"
+    static = page.locator("[data-zoo-live-static] [data-zoo-fig]").first
+    static.scroll_into_view_if_needed()
+    page.wait_for_selector(
+        "[data-zoo-live-static] [data-zoo-fig][data-zoo-rendered]"
+    )  # build-time figure drawn
+    assert static.is_visible()
+    # Seeing the panel is intent enough: Pyodide starts loading before the click.
+    page.wait_for_function("window.__zooLive.state.status !== 'idle'")
     page.click("[data-zoo-live] [data-zoo-live-start]")
     panel = wait_for_result(page)
     assert_matches_cpython(panel)
@@ -144,7 +151,8 @@ def test_cold_start_shows_bytes_loaded_then_the_cpython_result(
     assert not page.locator("[data-zoo-live-static]").first.is_visible(), (
         "live figures replace the static ones"
     )
-    assert "equals the build-time run" in page.inner_text(".zoo-live__timing")
+    timing = page.inner_text(".zoo-live__timing")
+    assert "Same numbers as the precomputed figures" in timing and "checksum" not in timing.lower()
 
 
 def test_every_family_matches_cpython_through_instant_navigation(live_page, site_url, family_models, reg):
@@ -159,7 +167,7 @@ def test_every_family_matches_cpython_through_instant_navigation(live_page, site
         shown = dict(
             page.eval_on_selector_all(
                 "[data-zoo-live] .zoo-live__controls input[type=range]",
-                "els => els.map(e => [e.name, [Number(e.value), e.nextElementSibling.textContent]])",
+                "els => els.map(e => [e.name, [Number(e.value), e.nextElementSibling.value]])",
             )
         )
         for name, value in [("T", run["T"]), ("d", run["d"]), ("seed", run["seed"]), *run["params"].items()]:
@@ -176,6 +184,7 @@ def test_every_family_matches_cpython_through_instant_navigation(live_page, site
             assert painted, f"{model_id}: the {kind} view is blank"
     live_workers = [w for w in page.workers if w.url.endswith("/assets/js/live/worker.js")]
     assert len(live_workers) == 1, "one Pyodide worker serves every page of the visit"
+    assert len(page.pyodide_loads) == 1, f"Pyodide started {len(page.pyodide_loads)} times in one visit"
 
 
 def test_sliders_rerun_with_the_readers_inputs(live_page, site_url, family_models, reg):
@@ -249,3 +258,46 @@ def shot_path(name):
     folder = OUTPUT / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{name}.png"
+
+
+def test_typed_values_are_checked_and_a_change_starts_the_run(page, site_url, reg):
+    """A fresh visit: a bad typed value is refused with a sentence (nothing loads), a good one starts the run,
+    and a value that zeroes the output is explained instead of leaving blank figures."""
+    model_id = next(
+        (i for i in ["gated-deltanet", "deltanet"] if i in reg.by_id),
+        next(m.id for m in reg.models if any(p.name == "beta" and p.min == 0 for p in m.kernel.params)),
+    )
+    page.goto(f"{site_url}models/{model_id}/")
+    page.wait_for_selector("[data-zoo-live] [data-zoo-live-start]")
+    box = page.locator("[data-zoo-live] .zoo-live__controls input[type=range][name=T] + input")
+    box.fill("999")
+    box.press("Enter")
+    error = page.locator("[data-zoo-live] .zoo-live__invalid:visible")
+    assert error.inner_text() == "T (steps) must be a multiple of 4 from 4 to 256; 999 is out of range."
+    assert box.get_attribute("aria-invalid") is not None
+    assert page.get_attribute("[data-zoo-live]", "data-zoo-run") is None, "a refused value runs nothing"
+
+    box.fill("20")
+    box.press("Enter")  # a valid change is the same as pressing Run
+    assert page.locator("[data-zoo-live] .zoo-live__invalid:visible").count() == 0
+    panel = wait_for_result(page)
+    run = assert_matches_cpython(panel)
+    assert run["T"] == 20
+    assert page.locator("[data-zoo-live] [data-zoo-live-start]").is_hidden()
+    assert page.locator("[data-zoo-live-zero]").is_hidden()
+
+    before = panel.get_attribute("data-zoo-run")
+    beta = page.locator("[data-zoo-live] input[type=range][name=beta] + input")
+    beta.fill("0")
+    beta.press("Enter")
+    panel = wait_for_result(page, before)
+    assert json.loads(panel.get_attribute("data-zoo-run"))["params"]["beta"] == 0
+    note = page.locator("[data-zoo-live-zero]")
+    assert note.is_visible()
+    assert "Every output is zero" in note.inner_text() and "β = 0" in note.inner_text()
+    shot_element(page, "[data-zoo-live]", "live-panel-zero-output")
+
+
+def shot_element(page, selector, name):
+    page.add_style_tag(content=".md-header, .md-tabs { display: none !important; }")  # no sticky bar on shots
+    page.locator(selector).screenshot(path=str(shot_path(name)))

@@ -78,3 +78,28 @@ def _drawn_cells(A: np.ndarray) -> np.ndarray:
     per_step = A.shape[1] // T
     future = np.arange(A.shape[1])[None, :] // per_step > np.arange(T)[:, None]
     return ~(future & (A == 0))
+
+
+def test_the_workers_python_ships_in_one_file_and_runs_in_cpython(built_site):
+    """python.json holds every kernels_wasm source and the worker's program; that program, run by CPython,
+    gives what api.simulate gives and names the files the run executed."""
+    import importlib.util
+
+    from kernels_wasm import api
+
+    shipped = json.loads((built_site / live.PYTHON).read_text())
+    kernels = ROOT / "kernels_wasm"
+    assert shipped["kernels_wasm"] == {p.name: p.read_text(encoding="utf-8") for p in kernels.glob("*.py")}
+    source = ROOT / "docs" / live.WORKER_PY
+    assert shipped["worker"] == source.read_text(encoding="utf-8")
+
+    spec = importlib.util.spec_from_file_location("zoo_live_worker", source)
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    args = {"module": "gated_deltanet", "T": 12, "d": 4, "seed": 3, "params": {"beta": 0.25, "a": 0.1}}
+    arrays, checksum, ms, files = worker.run(json.dumps(args))
+    want = api.simulate("gated_deltanet", T=12, d=4, seed=3, beta=0.25, a=0.1)
+    assert checksum == want["checksum"] and ms >= 0
+    np.testing.assert_array_equal(arrays["A"], want["A"])
+    assert arrays["A"].dtype == np.float64 and arrays["A"].flags.c_contiguous
+    assert files[:2] == ["api.py", "gated_deltanet.py"] and all((kernels / f).is_file() for f in files)

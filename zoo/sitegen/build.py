@@ -15,6 +15,7 @@ import yaml
 
 from zoo import registry as registry_mod
 from zoo.sitegen import GENERATORS
+from zoo.sitegen.anywhere import relocate_404, write_page_list
 from zoo.sitegen.context import BuildContext
 from zoo.sitegen.tex import TexError, TexRenderer
 from zoo.sitegen.vendor import copy_vendor
@@ -45,11 +46,15 @@ class BuildReport:
 def build(
     out: Path,
     include_drafts: bool = False,
-    site_url: str = "http://127.0.0.1:8000/",
+    site_url: str | None = None,
     registry_path: Path | None = None,
     root: Path = ROOT,
 ) -> BuildReport:
-    """Build the site of the project at ``root`` (templates, docs, kernels, node_modules) into ``out``."""
+    """Build the site of the project at ``root`` (templates, docs, kernels, node_modules) into ``out``.
+
+    ``site_url`` is the public address of a deployment, for canonical links and the sitemap; without it the
+    pages name no address at all. The site works at any address either way.
+    """
     start = time.perf_counter()
     registry_path = registry_path or root / "models.yaml"
     # raises RegistryError
@@ -71,6 +76,8 @@ def build(
         config = write_mkdocs_config(ctx, work, site_url)
         run_mkdocs(config)
         site = work / "site"
+        write_page_list(site)
+        relocate_404(site, site_url)
         swap_into_place(site, out)
         files = [p for p in out.rglob("*") if p.is_file()]
         return BuildReport(
@@ -115,12 +122,13 @@ def check_tex(ctx: BuildContext, filename: str) -> None:
         raise BuildError("\n".join(problems))
 
 
-def write_mkdocs_config(ctx: BuildContext, work: Path, site_url: str) -> Path:
+def write_mkdocs_config(ctx: BuildContext, work: Path, site_url: str | None) -> Path:
     config = yaml.safe_load((ctx.root / "mkdocs.yml").read_text(encoding="utf-8"))
+    if site_url:
+        config["site_url"] = site_url
     config.update(
         docs_dir=str(ctx.docs),
         site_dir=str(work / "site"),
-        site_url=site_url,
         nav=[{title: _nav(target)} for title, target in sorted(ctx.nav, key=_nav_rank)]
         + config.get("nav", []),
     )

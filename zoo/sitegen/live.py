@@ -7,9 +7,10 @@ and its results become static figures, correct by construction and readable with
     assets/data/figs/<id>-mixing-t32.{json,svg}   A for T = 32: the model page
     assets/data/figs/<id>-norms-t32.json          ||S_t||_F (state norm) and ||o_t|| over t, same run
 
-The same files then run in the reader's browser: the kernels_wasm sources are copied to
-``assets/kernels_wasm/`` and the live panel (``docs/assets/js/live/``) sends them to Pyodide.
+The same files then run in the reader's browser, in one download with the worker's own Python program:
 
+    assets/data/live/python.json                  {"kernels_wasm": {file name: source}, "worker": source of
+                                                  docs/assets/js/live/worker.py}
     assets/data/live/<id>.json                    the panel's settings: module, sliders, defaults
     assets/data/live/compare.json                 the models the compare page offers
     compare.md                                    the compare page
@@ -20,7 +21,6 @@ weights), so colours mean the same on every card, page and compare panel.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +35,8 @@ PAGE = {"T": 32, "d": 16}
 RANGES = {"T": (4, 256, 4), "d": (2, 64, 2), "seed": (0, 99, 1)}
 FIGS = "assets/data/figs"
 LIVE = "assets/data/live"
-KERNELS = "assets/kernels_wasm"
+PYTHON = f"{LIVE}/python.json"
+WORKER_PY = "assets/js/live/worker.py"  # under docs/
 # Blue (negative) - near white (0) - red (positive); the JS side (live/plots.js) carries the same stops.
 COLORSCALE = [[0.0, "#2b5c9e"], [0.25, "#8eb2dc"], [0.5, "#f2f2f2"], [0.75, "#e5988a"], [1.0, "#b1262e"]]
 SECTION_ORDER = 30  # on the model page: after the equations (10), before lineage (80)
@@ -198,15 +199,17 @@ def mixing_svg(model, run: Run, T: int, d: int) -> str:
     )
 
 
-def copy_kernels(ctx) -> list[str]:
-    """Serve the kernels_wasm package as plain files (what the worker writes into Pyodide's file system)."""
+def write_python(ctx) -> list[str]:
+    """Every Python source a live run needs, in one file: kernels_wasm and the worker's own program."""
     src = ctx.root / "kernels_wasm"
-    out = ctx.docs / KERNELS
-    out.mkdir(parents=True, exist_ok=True)
     files = sorted(p.name for p in src.glob("*.py"))
-    for name in files:
-        shutil.copyfile(src / name, out / name)
-    ctx.write_json(f"{KERNELS}/index.json", {"files": files})
+    ctx.write_json(
+        PYTHON,
+        {
+            "kernels_wasm": {name: (src / name).read_text(encoding="utf-8") for name in files},
+            "worker": (ctx.docs / WORKER_PY).read_text(encoding="utf-8"),
+        },
+    )
     return files
 
 
@@ -225,7 +228,7 @@ def panel_config(model, checksum: float) -> dict:
 
 def generate(ctx) -> None:
     pyodide_assets.install(ctx.docs, ctx.root)  # whether live runs are available is in its manifest
-    copy_kernels(ctx)
+    write_python(ctx)
     models = list(ctx.registry.models)
     for m in models:
         small = simulate(m, **CARD)

@@ -6,6 +6,7 @@ import * as lineage from "./lineage.js";
 import * as tables from "./tables.js";
 import * as live from "./live/index.js";
 import * as calculator from "./calculator.js";
+import "./navigation.js"; // once per tab: instant navigation at whatever address serves the site
 
 const MODULES = [figures, filters, lineage, live, calculator];
 

@@ -44,6 +44,10 @@ class Compare {
       this.started = true;
       this.update();
     });
+    // Intent: the pointer or keyboard focus on Run starts loading Pyodide before the click.
+    const prepare = () => this.runtime.state.status === "idle" && this.runtime.start().catch(() => {});
+    this.button.addEventListener("pointerenter", prepare, { once: true });
+    this.button.addEventListener("focus", prepare, { once: true });
     const controls = h("div", { class: "zoo-live__controls" });
     for (const name of ["T", "d", "seed"]) {
       const [min, max, step] = this.cfg.ranges[name];
@@ -61,7 +65,6 @@ class Compare {
     const unsubscribe = this.runtime.subscribe((s) => {
       if (!this.el.isConnected) return unsubscribe();
       status.update(s);
-      this.button.disabled = s.status === "loading";
       if (s.status === "failed") this.started = false;
     });
     const manifest = await this.runtime.manifest();

@@ -1,5 +1,7 @@
 // The live panel on each model page: sliders for T, d, seed and the model's declared parameters; runs the
 // model's kernels_wasm file in Pyodide and draws its mixing matrix, its state at step t and the norms.
+// Pressing Run or changing any value starts the run (the panel says so); the runtime starts loading earlier,
+// when the panel scrolls into view or the pointer or keyboard focus reaches Run.
 //
 // Markup (templates/live_panel.html.j2): <div data-zoo-live="assets/data/live/<id>.json"> holding the
 // build-time figures; this module adds the controls and live figures and, after every drawn run, sets
@@ -8,10 +10,10 @@
 //   data-zoo-checksum     api.simulate's checksum of that run (browser tests compare it with CPython's)
 //   data-zoo-redraw-ms    input event to redrawn figures; data-zoo-python-ms, -round-trip-ms, -draw-ms split it
 
+import { siteURL } from "../site.js";
 import { bars, heatmap, hoverable, lines, rows } from "./draw.js";
+import { allZero, checkValue } from "./inputs.js";
 import { liveRuntime } from "./runtime.js";
-
-const SITE = new URL("../../../", import.meta.url);
 
 // document.createElement with attributes and children; `text` sets textContent (never innerHTML).
 export function h(tag, attrs = {}, ...children) {
@@ -26,18 +28,37 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-// A labelled range input with its value shown beside it; `onInput` gets the value as a number.
+// A labelled range input with a number box beside it that shows its value and takes a typed one; `onInput`
+// gets the value as a number, only ever a valid one. A typed value off the range or the step grid is refused
+// with a sentence under the slider, and nothing runs.
 export function slider({ name, label, min, max, step, value, help }, onInput) {
   const id = `zoo-live-${name}-${Math.random().toString(36).slice(2, 8)}`;
   const input = h("input", { type: "range", id, name, min, max, step, value, "aria-describedby": help ? `${id}-help` : null });
-  const out = h("output", { for: id, text: String(value) });
+  const out = h("input", { type: "number", class: "zoo-live__value", min, max, step, value, inputmode: "decimal",
+    "aria-label": `${label}, typed`, "aria-describedby": `${id}-error` });
+  const error = h("small", { class: "zoo-live__invalid", id: `${id}-error`, role: "alert", hidden: true });
+  const showError = (message) => {
+    error.textContent = message || "";
+    error.hidden = !message;
+    out.toggleAttribute("aria-invalid", Boolean(message));
+  };
   input.addEventListener("input", () => {
-    out.textContent = input.value;
+    out.value = input.value;
+    showError(null);
     onInput(Number(input.value));
+  });
+  out.addEventListener("change", () => {
+    // The range's own attributes: a view slider's maximum follows the run (step t goes up to T).
+    const checked = checkValue(out.value, { label, min: Number(input.min), max: Number(input.max), step: Number(input.step) });
+    showError(checked.error);
+    if (checked.error) return;
+    input.value = String(checked.value);
+    out.value = String(checked.value);
+    onInput(checked.value);
   });
   const row = h("div", { class: "zoo-live__slider" },
     h("label", { for: id, text: label }), input, out,
-    help ? h("small", { id: `${id}-help`, text: help }) : null);
+    help ? h("small", { id: `${id}-help`, text: help }) : null, error);
   return { row, input, out };
 }
 
@@ -92,7 +113,7 @@ class Panel {
   }
 
   async setup() {
-    const response = await fetch(new URL(this.el.dataset.zooLive, SITE));
+    const response = await fetch(siteURL(this.el.dataset.zooLive));
     if (!response.ok) throw new Error(`panel settings: HTTP ${response.status}`);
     const cfg = await response.json();
     this.cfg = cfg;
@@ -106,6 +127,7 @@ class Panel {
     this.button = h("button", { type: "button", class: "md-button md-button--primary", "data-zoo-live-start": true,
       text: "Run live in your browser" });
     this.button.addEventListener("click", () => this.start());
+    this.hint = h("p", { class: "zoo-live__hint", "data-zoo-live-hint": true });
 
     const controls = h("div", { class: "zoo-live__controls" });
     const general = [
@@ -142,6 +164,7 @@ class Panel {
       cell(this.canvases.mixing, this.channel.row), cell(this.canvases.state, this.t.row),
       h("div", { class: "zoo-live__cell zoo-live__cell--wide" }, this.canvases.norms));
     this.timing = h("p", { class: "zoo-live__timing" });
+    this.zero = h("p", { class: "zoo-live__zero", role: "status", "data-zoo-live-zero": true, hidden: true });
 
     this.code = h("div", { class: "zoo-live__code", role: "tabpanel", hidden: true });
     const tabs = h("div", { class: "zoo-live__tabs", role: "tablist" });
@@ -157,11 +180,11 @@ class Panel {
       return b;
     };
     tabs.append(tab("Figures", figures), tab("Code", this.code));
-    this.live = h("div", { class: "zoo-live__results", hidden: true }, tabs, figures, this.code, this.timing);
+    this.live = h("div", { class: "zoo-live__results", hidden: true }, tabs, this.zero, figures, this.code, this.timing);
 
     for (const c of Object.values(this.canvases)) hoverable(c);
     const app = this.el.querySelector("[data-zoo-live-app]");
-    app.replaceChildren(h("div", { class: "zoo-live__bar" }, this.button, status.box), controls, this.live);
+    app.replaceChildren(h("div", { class: "zoo-live__bar" }, this.button, status.box), this.hint, controls, this.live);
     app.hidden = false;
 
     // Redraw in the new colours when the reader flips Material's light/dark palette.
@@ -171,27 +194,57 @@ class Panel {
     const unsubscribe = this.runtime.subscribe((s) => {
       if (!this.el.isConnected) return unsubscribe(); // the page was left through instant navigation
       status.update(s);
-      this.button.disabled = s.status === "loading";
     });
     const manifest = await this.runtime.manifest();
     if (!manifest.available) {
       status.update({ status: "failed", kind: "unavailable", message: manifest.message });
       this.button.disabled = true;
+      for (const input of controls.querySelectorAll("input")) input.disabled = true;
+      this.hint.textContent = "The values below cannot be changed without live runs.";
       return;
     }
+    this.hint.textContent = "Press Run, or change any value below: the model then runs in your browser "
+      + `(Python and numpy, ${(manifest.total_bytes / 1e6).toFixed(0)} MB, loaded once per visit).`;
     // The reader already started Pyodide on another page: no reason to make them click again.
-    if (this.runtime.state.status === "ready") this.start();
+    if (this.runtime.state.status === "ready") {
+      this.start();
+      return;
+    }
+    // Intent: start loading the runtime before the click, so that the first result comes sooner.
+    const prepare = () => this.prepare();
+    this.button.addEventListener("pointerenter", prepare, { once: true });
+    this.button.addEventListener("focus", prepare, { once: true });
+    if ("IntersectionObserver" in window) {
+      const seen = new IntersectionObserver((entries) => {
+        if (!entries.some((e) => e.isIntersecting)) return;
+        seen.disconnect();
+        prepare();
+      }, { rootMargin: "200px 0px" });
+      seen.observe(this.el);
+    }
+  }
+
+  // Load Pyodide ahead of a run; a failure shows in the status line, and Run tries again.
+  prepare() {
+    if (!this.el.isConnected || this.runtime.state.status !== "idle") return;
+    if (navigator.connection?.saveData) return; // the reader asked for less data: wait for the click
+    this.runtime.start().catch(() => {});
   }
 
   start() {
     this.button.hidden = true;
+    this.hint.textContent = "Change any value to run again.";
     this.inputAt = performance.now();
-    this.changed({ immediate: true });
+    this.changed();
   }
 
-  // Slider moved: run again, but never queue more than one run behind the one in flight.
+  // A value changed (or Run was pressed): run, but never queue more than one run behind the one in flight.
+  // Before the first run, changing a value is the same as pressing Run.
   changed() {
-    if (this.button && !this.button.hidden) return; // not started: sliders only set the first run's inputs
+    if (!this.button.hidden) {
+      this.start();
+      return;
+    }
     this.inputAt = performance.now();
     if (this.busy) {
       this.dirty = true;
@@ -213,6 +266,7 @@ class Panel {
         } catch (err) {
           if (err.kind === "python") this.timing.textContent = `The kernel raised: ${err.message}`;
           this.button.hidden = err.kind === "python";
+          if (!this.button.hidden) this.hint.textContent = "";
           return;
         }
         if (!this.el.isConnected) return;
@@ -228,11 +282,11 @@ class Panel {
         this.el.dataset.zooChecksum = String(result.checksum);
         const elapsed = performance.now() - startedAt;
         this.el.dataset.zooRedrawMs = elapsed.toFixed(1);
-        // The first run includes starting Pyodide; later ones are what a slider change costs.
-        const took = this.runs++ ? `slider to redrawn figures ${elapsed.toFixed(0)} ms`
-          : `first result in ${elapsed < 1000 ? `${elapsed.toFixed(0)} ms` : `${(elapsed / 1000).toFixed(1)} s`}`;
-        this.timing.textContent = `Python ran in ${result.ms.toFixed(1)} ms; ${took}. Checksum ${result.checksum}`
-          + (this.matchesBuild(args, result) ? " (equals the build-time run)." : ".");
+        // The first run includes starting Pyodide; later ones are what a change of value costs.
+        const took = this.runs++ ? `figures redrawn ${elapsed.toFixed(0)} ms after the change`
+          : `first result ${elapsed < 1000 ? `${elapsed.toFixed(0)} ms` : `${(elapsed / 1000).toFixed(1)} s`} after you asked`;
+        this.timing.textContent = `Computed in your browser: the model ran in ${result.ms.toFixed(1)} ms; ${took}.`
+          + (this.matchesBuild(args, result) ? " Same numbers as the precomputed figures." : "");
         this.el.dispatchEvent(new CustomEvent("zoo-live-drawn", { bubbles: true }));
       } while (this.dirty);
     } finally {
@@ -247,6 +301,21 @@ class Panel {
     return defaults && Math.abs(result.checksum - this.cfg.static_checksum) <= 1e-6 * (1 + Math.abs(result.checksum));
   }
 
+  // A run whose output is zero at every step draws blank figures: say why, in the reader's terms.
+  explainZero(r) {
+    const zero = allZero(r.arrays.o.data);
+    this.zero.hidden = !zero;
+    this.el.toggleAttribute("data-zoo-zero-output", zero);
+    if (!zero) return;
+    const off = this.cfg.params.filter((p) => r.args.params[p.name] === 0);
+    const names = off.map((p) => `${p.label} = 0`).join(" and ");
+    this.zero.textContent = off.length
+      ? `Every output is zero, so the figures are blank: with ${names} the model writes nothing it can read back `
+        + `(${off[0].help}). Move ${off.map((p) => p.label).join(" or ")} above 0 to see it mix.`
+      : "Every output is zero for these values, so the figures are blank: nothing written to the state reaches "
+        + "the output. Try other values.";
+  }
+
   draw({ fresh = false } = {}) {
     const r = this.result;
     if (!r) return;
@@ -255,6 +324,7 @@ class Panel {
       this.live.hidden = false;
       for (const el of this.el.querySelectorAll("[data-zoo-live-static]")) el.hidden = true;
       this.showCode(r);
+      this.explainZero(r);
     }
     const { T, d, seed } = r.args;
     const A = r.arrays.A;
@@ -262,10 +332,12 @@ class Panel {
     this.channel.row.hidden = !perChannel;
     this.channel.input.max = perChannel ? A.shape[0] : 1;
     const c = Math.min(Number(this.channel.input.value), perChannel ? A.shape[0] : 1) - 1;
-    this.channel.out.textContent = c + 1;
+    this.channel.out.max = this.channel.input.max;
+    this.channel.out.value = String(c + 1);
     this.t.input.max = T;
     if (fresh || Number(this.t.input.value) > T) this.t.input.value = T; // a new run shows its last step
-    this.t.out.textContent = this.t.input.value;
+    this.t.out.max = String(T);
+    this.t.out.value = this.t.input.value;
     const t = Number(this.t.input.value) - 1;
 
     const mixing = rows(A, perChannel ? [c] : []);

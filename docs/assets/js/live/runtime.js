@@ -1,15 +1,20 @@
-// The page side of live runs: one worker for the whole tab, kept on window so that Material's instant
-// navigation (which swaps the page body but keeps this module and window) does not start Pyodide twice.
+// The page side of live runs: one worker for the whole tab. Material's instant navigation swaps the page body
+// but keeps this module and window, so the worker started on one model page serves every later page of the
+// visit. Its one handle is window.__zooLive (the only state the site's modules keep on window; browser tests and
+// scripts/measure_live.py read it): whichever copy of this module runs first creates it, every later one reuses it.
 //
 //   const rt = liveRuntime();
 //   rt.subscribe(listener)        listener(state): {status, loaded, total, phase, message, ms}
-//   await rt.start()              resolves when Pyodide, numpy and kernels_wasm are ready; rejects on failure
+//   await rt.start()              resolves when Pyodide, numpy and kernels_wasm are ready; rejects on failure.
+//                                 Called on intent (the panel scrolls into view, the pointer or focus reaches
+//                                 Run) as well as on a click, so the runtime is often ready before it is needed
 //   await rt.run(args)            {checksum, ms, arrays, files, sources}; args: {module, T, d, seed, params}
 
-const SITE = new URL("../../../", import.meta.url); // this file is assets/js/live/runtime.js
-const PYODIDE_URL = new URL("assets/vendor/pyodide/", SITE).href;
-const KERNELS_URL = new URL("assets/kernels_wasm/", SITE).href;
-// For a cold start and for any single run. Tests shorten it (window.__zooLiveTimeoutMs) to check the message
+import { siteURL } from "../site.js";
+
+const PYODIDE_URL = siteURL("assets/vendor/pyodide/").href;
+const PYTHON_URL = siteURL("assets/data/live/python.json").href; // zoo/sitegen/live.py writes it
+// The longest wait with no progress during a start, and for any single run. Tests shorten it (window.__zooLiveTimeoutMs) to check the message
 // without waiting half a minute.
 const timeoutMs = () => window.__zooLiveTimeoutMs || 30000;
 
@@ -77,14 +82,27 @@ class Runtime {
     this.worker = worker;
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(this.fail("timeout", `Pyodide did not start within ${timeoutMs() / 1000} s. `
-          + "The network may be slow; try again, the figures above stay as they are."));
-      }, timeoutMs());
+      // A stall, not a deadline: a slow network may take longer than any fixed limit, so only a wait with no
+      // bytes arriving gives up. With no download in flight the start is compiling WebAssembly or starting
+      // Python, seconds of CPU with no progress to report (much longer on a slow or busy device): that wait
+      // is four times as long.
+      let timer;
+      let fetching = 1;
+      const watch = () => {
+        clearTimeout(timer);
+        const wait = timeoutMs() * (fetching ? 1 : 4);
+        timer = setTimeout(() => {
+          reject(this.fail("timeout", `Pyodide did not start: nothing happened for ${wait / 1000} s. `
+            + "The network or this device may be slow; try again, the figures above stay as they are."));
+        }, wait);
+      };
+      watch();
       worker.onmessage = (event) => {
         const m = event.data;
         if (m.type === "progress") {
+          fetching = m.fetching;
           this.set({ loaded: m.loaded, phase: m.phase });
+          watch();
         } else if (m.type === "ready") {
           clearTimeout(timer);
           this.set({ status: "ready", loaded: this.state.total, ms: performance.now() - t0, python: m.python,
@@ -105,7 +123,7 @@ class Runtime {
         clearTimeout(timer);
         reject(this.fail("start", `The live-run worker failed to start (${event.message || "script error"}).`));
       };
-      worker.postMessage({ type: "init", indexURL: PYODIDE_URL, kernelsURL: KERNELS_URL, sizes: manifest.files });
+      worker.postMessage({ type: "init", indexURL: PYODIDE_URL, pythonURL: PYTHON_URL, sizes: manifest.files });
     });
   }
 

@@ -1,35 +1,64 @@
 // The live-run worker: Pyodide + numpy + kernels_wasm, in one module Web Worker per browser tab.
 //
 // Protocol (all messages are plain objects):
-//   in  {type: "init", indexURL, kernelsURL, sizes}      start Pyodide, load numpy, install kernels_wasm
-//   out {type: "progress", loaded, phase}                 bytes fetched so far (the page knows the total)
+//   in  {type: "init", indexURL, pythonURL, sizes}      start Pyodide with numpy, install the Python sources
+//   out {type: "progress", loaded, phase, fetching}       bytes fetched so far (the page knows the total) and
+//                                                         downloads still in flight
 //   out {type: "ready", ms, python, numpy}
 //   out {type: "failed", kind, message}                   kind: "wheel" | "kernels" | "start"
 //   in  {type: "run", id, args: {module, T, d, seed, params}}
 //   out {type: "result", id, checksum, ms, arrays: {A, o, states, state_norm}, files: [...], sources}
 //   out {type: "error", id, message}                      the kernel raised (bad parameters, ...)
 // Arrays travel as {shape, data: Float64Array} with their buffers transferred, not copied.
+//
+// The Python program itself is worker.py beside this file; the build ships it with the kernels_wasm sources
+// in one JSON file (pythonURL), fetched while Pyodide starts.
 
+const HOME = "/home/pyodide";
 let loaded = 0;
 let phase = "Pyodide";
 
 function report() {
-  postMessage({ type: "progress", loaded, phase });
+  postMessage({ type: "progress", loaded, phase, fetching });
 }
 
 // Pyodide has no byte-level progress callback, so count bytes as they stream through fetch.
 // Headers are kept (application/wasm matters for instantiateStreaming); integrity checks happen
 // inside the real fetch, before the body reaches us.
+let sizes = {}; // served file name -> bytes, from the build's manifest
+let scriptCounted = false;
+let fetching = 0; // downloads in flight: none left means the start is busy on the CPU, not waiting for bytes
 const realFetch = self.fetch.bind(self);
 self.fetch = async (input, init) => {
-  const response = await realFetch(input, init);
-  if (!response.body) return response;
+  // pyodide.asm.js arrives through import(), not fetch; Pyodide asks for the wasm once it has run it.
+  if (!scriptCounted && String(input.url ?? input).endsWith("pyodide.asm.wasm")) {
+    scriptCounted = true;
+    loaded += sizes["pyodide.asm.js"] || 0;
+  }
+  fetching += 1;
+  report();
+  const done = () => {
+    fetching -= 1;
+    report();
+  };
+  let response;
+  try {
+    response = await realFetch(input, init);
+  } catch (err) {
+    done();
+    throw err;
+  }
+  if (!response.body) {
+    done();
+    return response;
+  }
   const counter = new TransformStream({
     transform(chunk, controller) {
       loaded += chunk.byteLength;
       report();
       controller.enqueue(chunk);
     },
+    flush: done,
   });
   return new Response(response.body.pipeThrough(counter), {
     status: response.status,
@@ -39,76 +68,39 @@ self.fetch = async (input, init) => {
 };
 
 let pyodide = null;
-let runner = null; // the Python function _zoo_run, a PyProxy kept for the worker's lifetime
-let sources = {}; // kernels_wasm file name -> source text, exactly as written into the FS
+let runner = null; // worker.py's run(), a PyProxy kept for the worker's lifetime
+let sources = {}; // kernels_wasm file name -> source text, exactly as written into the file system
 
-// Python side, run once after the kernels are written: the one function every live run calls.
-const RUNNER = `
-import ast, json, sys, time
-sys.path.insert(0, "/home/pyodide")
-import numpy as np
-from kernels_wasm import api
+// Not counted in the progress bar's bytes (the manifest's total covers Pyodide and numpy): it is small.
+async function fetchPython(pythonURL) {
+  const response = await realFetch(pythonURL);
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}
 
-_zoo_file_cache = {}
-
-def _zoo_files(module):
-    # The files a run executes: api.py, the model module and the siblings it imports (relative imports).
-    # Parsed once per module: the sources do not change while the worker lives.
-    if module not in _zoo_file_cache:
-        _zoo_file_cache[module] = _zoo_imports(module)
-    return _zoo_file_cache[module]
-
-def _zoo_imports(module):
-    seen, todo = ["api.py"], [module + ".py"]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.append(name)
-        tree = ast.parse(open("/home/pyodide/kernels_wasm/" + name).read())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                if node.module:
-                    todo.append(node.module + ".py")
-                else:
-                    todo.extend(alias.name + ".py" for alias in node.names)
-    return seen
-
-def _zoo_run(args_json):
-    args = json.loads(args_json)  # json, not JS numbers: ints stay ints exactly as in CPython's json.loads
-    t0 = time.perf_counter()
-    r = api.simulate(args["module"], T=args["T"], d=args["d"], seed=args["seed"], **args["params"])
-    ms = (time.perf_counter() - t0) * 1000
-    arrays = {}
-    for key in ("A", "o", "states", "state_norm"):
-        value = r.get(key)
-        arrays[key] = None if value is None else np.ascontiguousarray(value, dtype=np.float64)
-    return arrays, float(r["checksum"]), ms, _zoo_files(args["module"])
-
-_zoo_run
-`;
-
-async function start({ indexURL, kernelsURL, sizes }) {
+async function start({ indexURL, pythonURL, sizes: served }) {
+  sizes = served;
   const t0 = performance.now();
-  // pyodide.mjs and pyodide.asm.js arrive through import(), not fetch: count them when they land.
+  // Everything at once: the Python sources, and numpy downloading while Pyodide compiles and boots
+  // (loadPyodide's `packages`), instead of one after the other.
+  const python = fetchPython(pythonURL);
+  python.catch(() => {}); // awaited below; not an unhandled rejection in the meantime
+  // pyodide.mjs arrives through import(), not fetch: count it when it lands.
   const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
   loaded += sizes["pyodide.mjs"] || 0;
   report();
   const stderr = [];
   pyodide = await loadPyodide({
     indexURL,
+    packages: ["numpy"],
     stdout: () => {},
     stderr: (line) => stderr.push(line),
   });
-  loaded += sizes["pyodide.asm.js"] || 0;
-  phase = "numpy";
-  report();
-
-  // loadPackage resolves even when the wheel is missing or corrupt, so check what actually loaded.
-  const failures = [];
-  await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (m) => failures.push(m) });
+  if (!scriptCounted) loaded += sizes["pyodide.asm.js"] || 0;
+  scriptCounted = true;
+  // A missing or corrupt wheel does not stop loadPyodide, so check what actually loaded.
   if (!pyodide.loadedPackages.numpy) {
-    const detail = failures.join(" ").slice(0, 300) || "no detail";
+    const detail = stderr.join(" ").slice(0, 300) || "no detail";
     postMessage({ type: "failed", kind: "wheel", message: `The numpy wheel could not be loaded (${detail}).` });
     return;
   }
@@ -116,24 +108,19 @@ async function start({ indexURL, kernelsURL, sizes }) {
   phase = "kernels";
   report();
   try {
-    const index = await (await fetch(`${kernelsURL}index.json`)).json();
-    pyodide.FS.mkdirTree("/home/pyodide/kernels_wasm");
-    await Promise.all(
-      index.files.map(async (name) => {
-        const response = await fetch(`${kernelsURL}${name}`);
-        if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
-        sources[name] = await response.text();
-        pyodide.FS.writeFile(`/home/pyodide/kernels_wasm/${name}`, sources[name]);
-      }),
-    );
+    const { kernels_wasm: files, worker } = await python;
+    pyodide.FS.mkdirTree(`${HOME}/kernels_wasm`);
+    for (const [name, text] of Object.entries(files)) pyodide.FS.writeFile(`${HOME}/kernels_wasm/${name}`, text);
+    pyodide.FS.writeFile(`${HOME}/zoo_live_worker.py`, worker);
+    sources = files;
   } catch (err) {
     postMessage({ type: "failed", kind: "kernels", message: `The kernel sources could not be loaded (${err.message}).` });
     return;
   }
-  runner = pyodide.runPython(RUNNER);
+  runner = pyodide.runPython(`import sys\nsys.path.insert(0, "${HOME}")\nfrom zoo_live_worker import run\nrun`);
   const versions = pyodide.runPython("import sys, numpy; f'{sys.version.split()[0]} {numpy.__version__}'");
-  const [python, numpy] = versions.split(" ");
-  postMessage({ type: "ready", ms: performance.now() - t0, python, numpy });
+  const [pythonVersion, numpyVersion] = versions.split(" ");
+  postMessage({ type: "ready", ms: performance.now() - t0, python: pythonVersion, numpy: numpyVersion });
 }
 
 // A numpy float64 array (PyProxy) -> {shape, data} with a copy that outlives the wasm heap view.

@@ -1,0 +1,94 @@
+"""The built site works unchanged at an address it was not built for: the test server uses a random port and
+a sub-path (conftest.SUB_PATH), as a GitHub Pages project site lives under /<repo>/."""
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from conftest import SUB_PATH
+
+from zoo.sitegen import anywhere, build
+
+
+def test_a_default_build_names_no_address(built_site):
+    # Canonical links and sitemap entries name the public address only when --site-url gives one.
+    for page in ["index.html", "models/fox/index.html", "404.html", "sitemap.xml"]:
+        text = (built_site / page).read_text(encoding="utf-8")
+        assert "127.0.0.1" not in text and "localhost" not in text, page
+        assert 'rel="canonical"' not in text, page
+    pages = json.loads((built_site / anywhere.PAGES).read_text())["pages"]
+    assert "" in pages and "models/fox/" in pages and "compare/" in pages
+    assert not [p for p in pages if p.startswith("assets/")]
+
+
+def test_site_url_is_written_only_when_given(tmp_path):
+    class Ctx:
+        root = build.ROOT
+        docs = tmp_path / "docs"
+        nav = []
+
+    for url, want in [(None, None), ("https://example.org/zoo/", "https://example.org/zoo/")]:
+        config = yaml.safe_load(build.write_mkdocs_config(Ctx, tmp_path, url).read_text())
+        assert config.get("site_url") == want
+
+
+def header_link_and_styles(page):
+    """The logo's link and whether Material's stylesheet applies (the header is sticky only with it)."""
+    return page.evaluate("""() => ({
+        home: document.querySelector('.md-header__button.md-logo').href,
+        sticky: getComputedStyle(document.querySelector('.md-header')).position,
+        sheets: [...document.querySelectorAll('link[rel=stylesheet]')].map(l => [l.href, !!l.sheet]),
+        base: document.querySelector('base'),
+    })""")
+
+
+def test_clicks_navigate_instantly_and_history_works(page, site_url):
+    assert urlsplit(site_url).path == SUB_PATH and urlsplit(site_url).port != 8000
+    page.goto(site_url)
+    page.wait_for_function("!!window.document$")
+    page.evaluate("window.__zooMarker = 'still here'")
+
+    def click_link(path):
+        # A link in the page's navigation (hrefs are relative; .href is absolute).
+        links = f'.md-sidebar--primary a[href$="{path}"]:visible, .md-tabs a[href$="{path}"]'
+        page.locator(links).first.click()
+        page.wait_for_url(f"{site_url}{path}")
+        page.wait_for_selector("h1")
+
+    click_link("about/")
+    click_link("models/abc/")  # the Models tab
+    click_link("models/gated-deltanet/")
+    assert "Gated DeltaNet" in page.inner_text("h1")
+    assert page.evaluate("window.__zooMarker") == "still here", "a click reloaded the page"
+
+    page.go_back()
+    page.go_back()
+    page.wait_for_url(f"{site_url}about/")
+    page.wait_for_function("document.querySelector('h1')?.textContent.includes('About')")
+    page.go_forward()
+    page.go_forward()
+    page.wait_for_url(f"{site_url}models/gated-deltanet/")
+    page.wait_for_function("document.querySelector('h1')?.textContent.includes('Gated DeltaNet')")
+    assert page.evaluate("window.__zooMarker") == "still here", "back or forward reloaded the page"
+    # Links on the new page still point inside the sub-path.
+    home = header_link_and_styles(page)["home"]
+    assert home == site_url
+
+
+@pytest.mark.parametrize("missing", ["models/no-such-model/", "no/such/page", "typo"])
+def test_the_404_page_is_styled_at_any_depth(page, site_url, missing):
+    response = page.goto(site_url + missing)
+    assert response.status == 404
+    page.wait_for_load_state("load")
+    got = header_link_and_styles(page)
+    assert got["sheets"] and all(href.startswith(site_url) and loaded for href, loaded in got["sheets"]), got
+    assert got["sticky"] == "sticky", "Material's stylesheet did not apply"
+    assert got["home"] == site_url, "the logo leads to the site's home page"
+    assert got["base"] is None, "no <base> is left behind for later navigation"
+    # The only console error is the browser's note about the page's own 404 status.
+    page.problems.console_errors[:] = [e for e in page.problems.console_errors if "404" not in e]
+    # From the 404 page, a click opens the home page of this site.
+    page.click(".md-header__button.md-logo")
+    page.wait_for_url(site_url)
+    page.wait_for_selector(".md-content")
