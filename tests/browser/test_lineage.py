@@ -26,7 +26,8 @@ def years_and_placement(page) -> tuple[list[str], list[tuple[str, str]]]:
     """Tick texts left to right, and (model year, year of the tick nearest the node) for every node."""
     ticks = page.eval_on_selector_all(
         ".zoo-lineage__year",
-        "els => els.map(e => { const r = e.getBoundingClientRect(); return [e.textContent, r.x + r.width / 2]; })",
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return [e.textContent, r.x + r.width / 2]; })",
     )
     nodes = page.eval_on_selector_all(
         ".zoo-lineage__node .zoo-lineage__dot",
@@ -74,7 +75,8 @@ def test_labels_are_readable_and_never_overlap(browser, site_url, reg, width):
     boxes = page.eval_on_selector_all(
         TEXT,
         "els => els.map(e => { const r = e.getBoundingClientRect();"
-        " return [e.textContent, r.left, r.top, r.right, r.bottom, parseFloat(getComputedStyle(e).fontSize)]; })",
+        " return [e.textContent, r.left, r.top, r.right, r.bottom,"
+        " parseFloat(getComputedStyle(e).fontSize)]; })",
     )
     assert len([b for b in boxes if b[0] in {m.short_name for m in reg.models}]) == len(reg.models)
     for name, *_box, size in boxes:
@@ -94,7 +96,8 @@ def focused(page) -> dict:
         "() => { const a = document.activeElement; const r = a.getBoundingClientRect();"
         " const s = getComputedStyle(a); return { node: a.classList.contains('zoo-lineage__node'),"
         " id: a.dataset.id || '', filters: Boolean(a.closest('[data-zoo-filters]')),"
-        " box: [r.left, r.top, r.right, r.bottom], outline: s.outlineStyle, width: parseFloat(s.outlineWidth),"
+        " box: [r.left, r.top, r.right, r.bottom], outline: s.outlineStyle,"
+        " width: parseFloat(s.outlineWidth),"
         " x: parseFloat(a.style.left || 'NaN') }; }"
     )
 
@@ -146,7 +149,9 @@ def test_hover_previews_and_lights_edges_and_a_click_opens(page, site_url, reg):
     node.scroll_into_view_if_needed()
     node.locator(".zoo-lineage__dot").hover()
     assert reg.by_id[target].summary.split()[0] in page.locator("[data-zoo-lineage-preview]").inner_text()
-    lit = page.eval_on_selector_all(".zoo-lineage__edge.is-lit", "els => els.map(e => [e.dataset.from, e.dataset.to])")
+    lit = page.eval_on_selector_all(
+        ".zoo-lineage__edge.is-lit", "els => els.map(e => [e.dataset.from, e.dataset.to])"
+    )
     touching = [(p.id, target) for p, _ in reg.parents(reg.by_id[target])] + [
         (target, c.id) for c, _ in reg.children(target)
     ]
@@ -158,7 +163,8 @@ def test_hover_previews_and_lights_edges_and_a_click_opens(page, site_url, reg):
 def test_on_touch_a_tap_previews_and_a_second_tap_opens(browser, site_url, reg):
     from conftest import open_page
 
-    page, problems = open_page(browser, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    phone = {"width": 390, "height": 844}
+    page, problems = open_page(browser, viewport=phone, has_touch=True, is_mobile=True)
     open_graph(page, site_url)
     target = reg.models[-1].id
     node = page.locator(f".zoo-lineage__node[data-id='{target}']")
@@ -180,9 +186,11 @@ def test_nodes_fade_with_the_card_filters(page, site_url, reg):
     open_graph(page, site_url)
     page.locator("button[data-facet=readout][data-value=softmax]").click()
     softmax = {m.id for m in reg.models if m.readout == "softmax"}
+    others = len(reg.models) - len(softmax)
     page.wait_for_function(
-        f"document.querySelector('[data-zoo-lineage-canvas]').dataset.zooFaded === '{len(reg.models) - len(softmax)}'"
+        f"document.querySelector('[data-zoo-lineage-canvas]').dataset.zooFaded === '{others}'"
     )
-    faded = set(page.eval_on_selector_all(".zoo-lineage__node.is-faded", "els => els.map(e => e.dataset.id)"))
-    assert faded == {m.id for m in reg.models} - softmax
-    assert page.eval_on_selector(".zoo-lineage__node.is-faded", "e => parseFloat(getComputedStyle(e).opacity)") < 0.5
+    faded = page.eval_on_selector_all(".zoo-lineage__node.is-faded", "els => els.map(e => e.dataset.id)")
+    assert set(faded) == {m.id for m in reg.models} - softmax
+    opacity = page.eval_on_selector(".zoo-lineage__node.is-faded", "e => +getComputedStyle(e).opacity")
+    assert opacity < 0.5

@@ -1,4 +1,4 @@
-"""The Zoo page as a reader uses it: filters, URL state, model pages, both palettes (graph: test_lineage.py)."""
+"""The Zoo page as a reader uses it: filters, URL state, model pages, both palettes (graph: test_lineage)."""
 
 from itertools import combinations
 

@@ -151,8 +151,9 @@ def layout(models: list[Model], sweeps: int = SWEEPS) -> Graph:
             per_col = -(-len(members) // cols[y])
             for c in range(cols[y]):
                 column = members[c * per_col : (c + 1) * per_col]
-                centre = lane_top[lane] + LANE_HEAD_PX + rows[lane] * ROW_PX / 2
-                column.sort(key=lambda m: (_mean([pos[p][1] for p in parents_of[m.id] if p in pos], centre), m.id))
+                mid = lane_top[lane] + LANE_HEAD_PX + rows[lane] * ROW_PX / 2
+                ys = {m.id: _mean([pos[p][1] for p in parents_of[m.id] if p in pos], mid) for m in column}
+                column.sort(key=lambda m, h=ys: (h[m.id], m.id))
                 first = (rows[lane] - len(column)) // 2  # a short column sits in the middle of the lane
                 for r, m in enumerate(column):
                     occupant[key][(c, first + r)] = m.id
@@ -194,11 +195,12 @@ def layout(models: list[Model], sweeps: int = SWEEPS) -> Graph:
                     continue
                 moved = {i for i in (a, b) if i is not None}
                 before = local_cost(moved)
-                _place(pos, occupant[key], s, t, lambda slot: slot_xy(lane, y, slot))
+                xy = functools.partial(slot_xy, lane, y)
+                _place(pos, occupant[key], s, t, xy)
                 if local_cost(moved) < before - 1e-9:
                     improved = True
                 else:
-                    _place(pos, occupant[key], s, t, lambda slot: slot_xy(lane, y, slot))  # swap back
+                    _place(pos, occupant[key], s, t, xy)  # swap back
         if not improved:
             break
 
