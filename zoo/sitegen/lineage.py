@@ -95,6 +95,9 @@ def depths(models: list[Model]) -> dict[str, int]:
 
 
 def layout(models: list[Model], sweeps: int = SWEEPS) -> Graph:
+    """Place every model (any set: several roots and unconnected families are fine); deterministic.
+
+    ``sweeps`` bounds the passes of slot swaps after the barycentric start (0 keeps the start)."""
     models = sorted(models, key=lambda m: (m.year, m.id))
     edges = edges_of(models)
     depth = depths(models)
