@@ -126,10 +126,12 @@ class PageProblems:
         assert not self.console_errors, f"console errors: {self.console_errors}"
 
 
-def open_page(browser, *, color_scheme="light", viewport=None):
-    """A new page that records console errors and blocks (and records) every off-origin request."""
+def open_page(browser, *, color_scheme="light", viewport=None, **options):
+    """A new page that records console errors and blocks (and records) every off-origin request.
+
+    ``options`` go to the browser context (``has_touch=True`` for a touch screen)."""
     context = browser.new_context(
-        color_scheme=color_scheme, viewport=viewport or {"width": 1360, "height": 900}
+        color_scheme=color_scheme, viewport=viewport or {"width": 1360, "height": 900}, **options
     )
     page = context.new_page()
     problems = PageProblems()

@@ -82,10 +82,7 @@ def test_scaffold_fill_build_and_find_the_new_model(tmp_path, browser):
         page.goto(url + "?text=channel")
         page.wait_for_selector("#card-channel-delta:not([hidden])")
         assert "draft" in page.locator("#card-channel-delta").inner_text().lower()
-        page.wait_for_selector("[data-zoo-lineage-plot][data-zoo-rendered]")
-        labels = page.eval_on_selector_all(
-            "[data-zoo-lineage-plot] .textpoint text", "els => els.map(e => e.textContent)"
-        )
+        labels = page.eval_on_selector_all(".zoo-lineage__label", "els => els.map(e => e.textContent)")
         assert block["short_name"] in labels
         page.locator("#card-channel-delta h3 a").click()
         page.wait_for_url("**/models/channel-delta/")

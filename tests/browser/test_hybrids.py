@@ -11,7 +11,7 @@ from conftest import OUTPUT
 
 from zoo import registry as registry_mod
 from zoo.diagrams import blocks_of
-from zoo.diagrams.memory import stack_bytes
+from zoo.diagrams.memory import all_attention_bytes, stack_bytes
 from zoo.diagrams.spec import resolve_block
 
 
@@ -70,6 +70,13 @@ def test_calculator_matches_python_for_published_stacks(page, site_url, reg):
             got_kv = int(page.locator("[data-calc='kv']").get_attribute("data-bytes"))
             got_state = int(page.locator("[data-calc='state']").get_attribute("data-bytes"))
             assert (got_kv, got_state) == (want["kv"], want["state"]), (h.id, exp)
+            # the all-attention baseline and the saving against it are shown too
+            baseline = all_attention_bytes(h, mem, 2**exp, "bf16")
+            assert int(page.locator("[data-calc='baseline']").get_attribute("data-bytes")) == baseline
+            times = baseline / (want["kv"] + want["state"])
+            shown = page.locator("[data-calc='saving']").inner_text()
+            assert re.fullmatch(r"[\d,.]+× smaller than all-attention at [\d,]+ tokens", shown), shown
+            assert abs(float(shown.split("×")[0].replace(",", "")) - times) <= max(0.05, times * 0.005), shown
     # the published Jamba figure: 4 GiB of KV cache at 256K tokens in 16 bit
     page.select_option("[data-calc='stack']", "jamba")
     context_slider.fill("18")
@@ -100,6 +107,42 @@ def test_calculator_custom_stack(page, site_url):
     # all-attention stack: 10 layers * 2 (K and V) * 2 KV heads * 64 dims * 1024 tokens * 4 bytes
     assert int(page.locator("[data-calc='kv']").get_attribute("data-bytes")) == 10 * 2 * 2 * 64 * 1024 * 4
     assert int(page.locator("[data-calc='state']").get_attribute("data-bytes")) == 0
+
+
+def test_calculator_rejects_out_of_range_input_and_keeps_the_last_valid_result(page, site_url):
+    open_hybrids(page, site_url)
+    page.select_option("[data-calc='stack']", "custom")
+    page.fill("[data-calc='layers']", "20")
+    page.wait_for_selector("[data-calc='chart'][data-zoo-rendered]")
+    outputs = ("kv", "state", "baseline")
+    valid = {k: page.locator(f"[data-calc='{k}']").get_attribute("data-bytes") for k in outputs}
+    drawn = "JSON.stringify(document.querySelector(\"[data-calc='chart']\").data.map(t => t.y))"
+    chart = page.evaluate(drawn)
+    layers = page.locator("[data-calc='layers']")
+    message = page.locator("[data-calc='layers-error']")
+    for bad in ("-5", "99999", "2.5", ""):
+        layers.fill(bad)
+        assert layers.get_attribute("aria-invalid") == "true", bad
+        assert message.is_visible()
+        assert message.inner_text() == "Layers must be a whole number from 1 to 512."
+        assert page.locator("[data-calc='invalid']").is_visible()
+        # the invalid stack is never computed or drawn: the last valid numbers and chart stay
+        now = {k: page.locator(f"[data-calc='{k}']").get_attribute("data-bytes") for k in valid}
+        assert now == valid, bad
+        page.wait_for_timeout(100)
+        assert chart == page.evaluate(drawn)
+    # KV heads are capped by heads, and the message says so in numbers
+    layers.fill("20")
+    page.fill("[data-calc='heads']", "8")
+    page.fill("[data-calc='kv-heads']", "16")
+    kv_error = page.locator("[data-calc='kv-heads-error']").inner_text()
+    assert kv_error == "KV heads must be a whole number from 1 to 8."
+    page.fill("[data-calc='kv-heads']", "4")
+    assert page.locator("[data-calc='kv-heads']").get_attribute("aria-invalid") == "false"
+    assert not message.is_visible() and not page.locator("[data-calc='invalid']").is_visible()
+    assert page.locator("[data-calc='kv']").get_attribute("data-bytes") != valid["kv"]
+    assert "smaller than all-attention" in page.locator("[data-calc='saving']").inner_text()
+    element_shot(page.locator("[data-zoo-calculator]"), "hybrids-calculator-custom")
 
 
 def test_block_diagram_descriptions_on_focus(page, dark_page, site_url, reg):

@@ -1,4 +1,4 @@
-"""The Zoo page as a reader uses it: filters, URL state, lineage graph, model pages, both palettes."""
+"""The Zoo page as a reader uses it: filters, URL state, model pages, both palettes (graph: test_lineage)."""
 
 from itertools import combinations
 
@@ -37,10 +37,10 @@ def open_zoo(page, site_url, query=""):
 def test_zoo_page_renders_every_card_and_takes_screenshots(page, dark_page, site_url, reg, shot):
     open_zoo(page, site_url)
     assert visible_ids(page) == {m.id for m in reg.models}
-    page.wait_for_selector("[data-zoo-lineage-plot][data-zoo-rendered]")
+    page.wait_for_selector("[data-zoo-lineage][data-zoo-wired]")
     shot(page, "zoo-light")
     open_zoo(dark_page, site_url)
-    dark_page.wait_for_selector("[data-zoo-lineage-plot][data-zoo-rendered]")
+    dark_page.wait_for_selector("[data-zoo-lineage][data-zoo-wired]")
     assert dark_page.evaluate("document.body.dataset.mdColorScheme") == "slate"
     shot(dark_page, "zoo-dark")
 
@@ -144,67 +144,6 @@ def test_filter_buttons_work_from_the_keyboard(page, site_url, reg):
     assert visible_ids(page) == expected(reg, readout="softmax")
 
 
-def test_graph_nodes_do_not_overlap_and_fade_with_filters(page, site_url, reg):
-    open_zoo(page, site_url)
-    page.wait_for_selector("[data-zoo-lineage-plot][data-zoo-rendered]")
-    boxes = page.eval_on_selector_all(
-        "[data-zoo-lineage-plot] .textpoint text",
-        "els => els.map(e => { const r = e.getBoundingClientRect();"
-        " return [e.textContent, r.left, r.top, r.right, r.bottom]; })",
-    )
-    assert len(boxes) == len(reg.models)
-    for (na, *a), (nb, *b) in combinations(boxes, 2):
-        overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-        assert not overlap, f"labels {na} and {nb} overlap"
-    page.locator("button[data-facet=readout][data-value=softmax]").click()
-    faded = len(reg.models) - len(expected(reg, readout="softmax"))
-    page.wait_for_function(
-        f"document.querySelector('[data-zoo-lineage-plot]').dataset.zooFaded === '{faded}'"
-    )
-
-
-def test_clicking_a_graph_node_opens_its_model_page(page, site_url, reg):
-    open_zoo(page, site_url)
-    page.wait_for_selector("[data-zoo-lineage-plot][data-zoo-rendered]")
-    target = (
-        next(m for m in reg.models if m.id == "gated-deltanet")
-        if "gated-deltanet" in reg.by_id
-        else reg.models[-1]
-    )
-    index = page.evaluate(
-        "id => document.querySelector('[data-zoo-lineage-plot]').data.at(-1)"
-        ".customdata.findIndex(d => d[1] === id)",
-        target.id,
-    )
-    point = page.locator("[data-zoo-lineage-plot] .scatterlayer .trace:last-child .points path").nth(index)
-    point.scroll_into_view_if_needed()
-    box = point.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_selector(".hoverlayer .hovertext")
-    assert target.name in page.locator(".hoverlayer .hovertext").text_content()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_url(f"**/models/{target.id}/")
-    page.wait_for_function(
-        "name => document.querySelector('h1')?.textContent.startsWith(name)", arg=target.name
-    )
-
-
-def test_graph_nodes_are_reachable_by_keyboard(page, site_url, reg):
-    open_zoo(page, site_url)
-    page.wait_for_selector(".zoo-lineage__key")
-    keys = page.locator(".zoo-lineage__key")
-    assert keys.count() == len(reg.models)
-    first = keys.first
-    first.focus()
-    page.wait_for_selector(".hoverlayer .hovertext")
-    model_id = first.get_attribute("data-id")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"**/models/{model_id}/")
-    page.wait_for_function(
-        "name => document.querySelector('h1')?.textContent.startsWith(name)", arg=reg.by_id[model_id].name
-    )
-
-
 def test_every_model_page_opens_with_its_content(page, site_url, reg, shot):
     for m in reg.models:
         page.goto(f"{site_url}models/{m.id}/", wait_until="domcontentloaded")
@@ -216,18 +155,6 @@ def test_every_model_page_opens_with_its_content(page, site_url, reg, shot):
             assert page.locator(f".zoo-lineage-list a[href$='/models/{parent.id}/']").count() >= 1
     page.goto(f"{site_url}models/{reg.models[-1].id}/")
     shot(page, "model-page")
-
-
-def test_phone_width_keeps_the_graph_usable(phone_page, site_url, shot):
-    open_zoo(phone_page, site_url)
-    phone_page.wait_for_selector("[data-zoo-lineage-plot][data-zoo-rendered]")
-    scroller = phone_page.locator(".zoo-lineage__scroll")
-    assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")  # pans sideways instead of shrinking
-    font = phone_page.eval_on_selector(
-        "[data-zoo-lineage-plot] .textpoint text", "e => parseFloat(getComputedStyle(e).fontSize)"
-    )
-    assert font >= 10
-    shot(phone_page, "zoo-phone", full_page=False)
 
 
 def test_site_search_finds_a_model_page(page, site_url):

@@ -21,8 +21,9 @@ Per layer (see spec.MemorySpec for the same table):
 plus (c - 1) * conv_channels for a short-conv cache. KV-like memory (first, second and last rows) counts as
 "KV cache"; everything else as "recurrent state".
 
-The browser calculator (docs/assets/js/calculator.js) implements the same formulas on the same inputs, which
-the build writes to assets/data/hybrids.json with ``calculator_data``; a browser test compares the two.
+The browser calculator's math (docs/assets/js/memory.js) implements the same formulas, and the same
+all-attention baseline, on the same inputs, which the build writes to assets/data/hybrids.json with
+``calculator_data``; tests/test_memory_js.py runs both and compares the bytes.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from zoo.diagrams.spec import HybridSpec, MemorySpec, MixerSizes
 
 DTYPE_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1}
 GROWS = {"kv_cache", "kv_window", "long_conv"}  # memory that depends on T (reported as KV cache)
+ATTENTION = ("kv_cache", "kv_window")  # memory kinds of softmax layers
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,9 @@ def layer_elements(mem: MemorySpec, sizes: MixerSizes, T: int) -> LayerMemory:
     n = sizes.state_size or mem.state_size or 0
     d_inner = sizes.d_inner or (h * (sizes.head_dim or 0))
     kind = mem.kind
-    if kind in ("kv_cache", "kv_window"):
-        per_token = sizes.cache_per_token or 2 * (sizes.kv_heads or h) * dk
+    if kind in ATTENTION:
         tokens = T if kind == "kv_cache" else min(T, sizes.window or T)
-        return LayerMemory(kv=tokens * per_token, state=_conv(mem, sizes, h, dk, dv, d_inner))
+        return LayerMemory(kv=tokens * _per_token(sizes), state=_conv(mem, sizes, h, dk, dv, d_inner))
     if kind == "long_conv":
         return LayerMemory(kv=T * d_inner, state=_conv(mem, sizes, h, dk, dv, d_inner))
     if kind == "slots":
@@ -69,6 +70,11 @@ def layer_elements(mem: MemorySpec, sizes: MixerSizes, T: int) -> LayerMemory:
     else:  # pragma: no cover - MemoryKind is a closed Literal
         raise ValueError(f"unknown memory kind {kind!r}")
     return LayerMemory(kv=0, state=core + _conv(mem, sizes, h, dk, dv, d_inner))
+
+
+def _per_token(sizes: MixerSizes) -> int:
+    """Numbers cached per token by one softmax layer: K and V of every KV head, or a published figure."""
+    return sizes.cache_per_token or 2 * (sizes.kv_heads or sizes.heads or 1) * (sizes.head_dim or 0)
 
 
 def _conv(mem: MemorySpec, sizes: MixerSizes, h: int, dk: int, dv: int, d_inner: int) -> int:
@@ -107,6 +113,26 @@ def stack_bytes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dt
         "state": sum(r["state"] for r in by_mixer.values()),
         "by_mixer": by_mixer,
     }
+
+
+def attention_sizes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec]) -> MixerSizes | None:
+    """The sizes of the stack's first softmax layer, its window dropped; None when it has no softmax layer."""
+    for lay in hybrid.layers():
+        if lay.mixer is not None and memory_of[lay.mixer].kind in ATTENTION:
+            return hybrid.sizes[lay.mixer].model_copy(update={"window": None})
+    return None
+
+
+def all_attention_bytes(
+    hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dtype: str = "bf16"
+) -> int:
+    """The baseline: the same number of mixer layers, every one full softmax attention with a KV cache of T
+    tokens, sized like the stack's own softmax layers (see attention_sizes)."""
+    sizes = attention_sizes(hybrid, memory_of)
+    if sizes is None:
+        raise ValueError(f"{hybrid.id} has no softmax layer to size an all-attention baseline")
+    layers = sum(1 for lay in hybrid.layers() if lay.mixer is not None)
+    return layers * T * _per_token(sizes) * DTYPE_BYTES[dtype]
 
 
 def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:

@@ -1,80 +1,12 @@
-// Memory calculator on the Hybrids page: KV-cache and recurrent-state bytes per sequence for a layer stack.
-// Inputs come only from assets/data/hybrids.json, written by the build from the registry (each mixer's
-// block-spec memory kind and each stack's published sizes); the formulas mirror zoo/diagrams/memory.py,
-// and a browser test checks that both give the same bytes.
+// Memory calculator on the Hybrids page: KV-cache and recurrent-state bytes per sequence for a layer stack,
+// against an all-attention stack of the same depth. Inputs come only from assets/data/hybrids.json, written
+// by the build from the registry; the math lives in memory.js (no DOM, tested against zoo/diagrams/memory.py).
+// This module reads and checks the form, writes the numbers and draws the chart; an invalid input is marked
+// with its allowed range and never drawn: the last valid result stays on screen.
+
+import { allAttentionBytes, attentionSizes, humanBytes, saving, stackBytes, wholeNumber } from "./memory.js";
 
 export const name = "calculator";
-
-const KB = 1024;
-
-// Elements one layer keeps after T tokens: {kv, state}. `mem` is the mixer's memory spec, `sz` its sizes.
-export function layerElements(mem, sz, T) {
-  const h = sz.heads || 1;
-  const dk = sz.head_dim || 0;
-  const dv = sz.head_dim_v || dk;
-  const n = sz.state_size || mem.state_size || 0;
-  const dInner = sz.d_inner || h * (sz.head_dim || 0);
-  const conv = convElements(mem, sz, h, dk, dv, dInner);
-  switch (mem.kind) {
-    case "kv_cache":
-    case "kv_window": {
-      const perToken = sz.cache_per_token || 2 * (sz.kv_heads || h) * dk;
-      const tokens = mem.kind === "kv_cache" ? T : Math.min(T, sz.window || T);
-      return { kv: tokens * perToken, state: conv };
-    }
-    case "long_conv":
-      return { kv: T * dInner, state: conv };
-    case "slots":
-      return { kv: 0, state: 2 * n * h * dk + conv };
-    case "matrix":
-      return { kv: 0, state: h * dk * dv + conv };
-    case "log_matrix":
-      return { kv: 0, state: h * dk * dv * (Math.floor(Math.log2(Math.max(T, 1))) + 1) + conv };
-    case "diag_ssm":
-    case "ssd":
-      return { kv: 0, state: dInner * n + conv };
-    case "vector":
-      return { kv: 0, state: dInner + conv };
-    default:
-      throw new Error(`unknown memory kind ${mem.kind}`);
-  }
-}
-
-function convElements(mem, sz, h, dk, dv, dInner) {
-  const c = sz.conv || mem.conv;
-  if (!c) return 0;
-  let channels = sz.conv_channels;
-  if (channels == null) {
-    const per = { q: h * dk, k: h * dk, v: h * dv };
-    channels = (mem.conv_streams && mem.conv_streams.length ? mem.conv_streams : ["x"])
-      .reduce((acc, s) => acc + (s in per ? per[s] : dInner), 0);
-  }
-  return (c - 1) * channels;
-}
-
-// Bytes for a whole stack: layers = [{mixer, count}], sizes = {mixer: sizes}.
-export function stackBytes(data, layers, sizes, T, dtype) {
-  const width = data.dtypes[dtype];
-  const memOf = Object.fromEntries(data.models.map((m) => [m.id, m.memory]));
-  let kv = 0;
-  let state = 0;
-  for (const { mixer, count } of layers) {
-    const per = layerElements(memOf[mixer], sizes[mixer] || {}, T);
-    kv += per.kv * count * width;
-    state += per.state * count * width;
-  }
-  return { kv, state };
-}
-
-export function humanBytes(n) {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  while (Math.abs(n) >= KB && i < units.length - 1) {
-    n /= KB;
-    i += 1;
-  }
-  return i === 0 ? `${n.toFixed(0)} B` : `${n.toFixed(1)} ${units[i]}`;
-}
 
 const dataCache = new Map();
 function loadData(url) {
@@ -114,34 +46,62 @@ function field(el, key) {
   return el.querySelector(`[data-calc="${key}"]`);
 }
 
-function customStack(el, data) {
-  const L = Math.max(1, parseInt(field(el, "layers").value, 10) || 1);
-  const pct = Math.min(100, Math.max(0, parseFloat(field(el, "attn-pct").value) || 0));
-  const heads = Math.max(1, parseInt(field(el, "heads").value, 10) || 1);
-  const kvHeads = Math.max(1, parseInt(field(el, "kv-heads").value, 10) || 1);
-  const headDim = Math.max(1, parseInt(field(el, "head-dim").value, 10) || 1);
+const CUSTOM = [
+  ["layers", "Layers"],
+  ["attn-pct", "Attention layers (%)"],
+  ["heads", "Heads"],
+  ["kv-heads", "KV heads"],
+  ["head-dim", "Head dim"],
+];
+
+// Every custom-stack field as a whole number inside its input's min/max (the template is the one place the
+// ranges are written); KV heads are also capped by heads. Marks each field valid or not, with its message.
+function readCustom(el) {
+  const values = {};
+  let ok = true;
+  for (const [key, label] of CUSTOM) {
+    const input = field(el, key);
+    const max = key === "kv-heads" && Number.isInteger(values.heads) ? Math.min(values.heads, +input.max) : +input.max;
+    const { value, error } = wholeNumber(input.value, +input.min, max, label);
+    const message = field(el, `${key}-error`);
+    input.setAttribute("aria-invalid", String(Boolean(error)));
+    message.textContent = error || "";
+    message.hidden = !error;
+    if (error) ok = false;
+    else values[key] = value;
+  }
+  return ok ? values : null;
+}
+
+function customStack(el, data, v) {
+  const L = v.layers;
+  const attn = Math.round((L * v["attn-pct"]) / 100);
   const mixer = field(el, "mixer").value;
-  const attn = Math.round((L * pct) / 100);
   const model = data.models.find((m) => m.id === mixer);
   const attnId = "transformer";
+  const attention = { heads: v.heads, kv_heads: v["kv-heads"], head_dim: v["head-dim"] };
   const layers = [];
   const sizes = {};
   if (attn > 0) {
     layers.push({ mixer: attnId, count: attn });
-    sizes[attnId] = { heads, kv_heads: kvHeads, head_dim: headDim };
+    sizes[attnId] = attention;
   }
   if (L - attn > 0 && model) {
     layers.push({ mixer, count: L - attn });
-    sizes[mixer] = { heads, head_dim: headDim, d_inner: heads * headDim };
+    sizes[mixer] = { heads: v.heads, head_dim: v["head-dim"], d_inner: v.heads * v["head-dim"] };
   }
-  return { layers, sizes };
+  return { layers, sizes, attention };
 }
 
+// The chosen stack, or null while a custom field is invalid.
 function currentStack(el, data) {
   const id = field(el, "stack").value;
-  if (id === "custom") return customStack(el, data);
+  if (id === "custom") {
+    const values = readCustom(el);
+    return values && customStack(el, data, values);
+  }
   const h = data.hybrids.find((x) => x.id === id);
-  return { layers: h.layers, sizes: h.sizes };
+  return { layers: h.layers, sizes: h.sizes, attention: attentionSizes(data, h.layers, h.sizes) };
 }
 
 function wire(el, data) {
@@ -165,32 +125,47 @@ function update(el, data) {
   const T = 2 ** parseInt(field(el, "context").value, 10);
   field(el, "context-text").textContent = `${T.toLocaleString("en-US")} tokens`;
   const dtype = field(el, "dtype").value;
-  const { layers, sizes } = currentStack(el, data);
+  const stack = currentStack(el, data);
+  field(el, "invalid").hidden = Boolean(stack);
+  el.dataset.valid = String(Boolean(stack));
+  if (!stack) return; // keep the last valid numbers and chart
+  const { layers, sizes, attention } = stack;
   const { kv, state } = stackBytes(data, layers, sizes, T, dtype);
-  for (const [key, value] of [["kv", kv], ["state", state], ["total", kv + state]]) {
+  const baseline = attention ? allAttentionBytes(data, layers, attention, T, dtype) : null;
+  for (const [key, value] of [["kv", kv], ["state", state], ["total", kv + state], ["baseline", baseline]]) {
     const out = field(el, key);
-    out.textContent = humanBytes(value);
-    out.dataset.bytes = String(value);
+    out.textContent = value == null ? "–" : humanBytes(value);
+    out.dataset.bytes = value == null ? "" : String(value);
   }
+  const times = baseline && saving(kv + state, baseline);
+  field(el, "saving").textContent = times
+    ? `${times} smaller than all-attention at ${T.toLocaleString("en-US")} tokens`
+    : "";
   el.dataset.context = String(T);
-  drawChart(el, data, layers, sizes, dtype, T);
+  drawChart(el, data, stack, dtype, T);
 }
 
-async function drawChart(el, data, layers, sizes, dtype, T) {
+async function drawChart(el, data, { layers, sizes, attention }, dtype, T) {
   const target = field(el, "chart");
   if (!window.zooLoadPlotly) return;
   const rows = CONTEXTS.map((t) => stackBytes(data, layers, sizes, t, dtype));
-  const gib = (b) => b / KB ** 3;
+  const gib = (b) => b / 1024 ** 3;
   const trace = (label, ys, dash) => ({
     x: CONTEXTS, y: ys.map(gib), name: label, mode: "lines+markers", line: { dash },
     hovertemplate: `${label}: %{y:.3g} GiB at %{x:,} tokens<extra></extra>`,
   });
+  const traces = [
+    trace("KV cache", rows.map((r) => r.kv), "solid"),
+    trace("Recurrent state", rows.map((r) => r.state), "dot"),
+    trace("Total", rows.map((r) => r.kv + r.state), "dash"),
+  ];
+  if (attention) {
+    const all = CONTEXTS.map((t) => allAttentionBytes(data, layers, attention, t, dtype));
+    const grey = "#64748b"; // a neutral reference line, legible on both palettes
+    traces.push({ ...trace("All attention", all, "longdash"), line: { dash: "longdash", color: grey } });
+  }
   const figure = {
-    data: [
-      trace("KV cache", rows.map((r) => r.kv), "solid"),
-      trace("Recurrent state", rows.map((r) => r.state), "dot"),
-      trace("Total", rows.map((r) => r.kv + r.state), "dash"),
-    ],
+    data: traces,
     layout: {
       margin: { l: 60, r: 10, t: 10, b: 45 },
       xaxis: { type: "log", title: { text: "context length (tokens)" }, tickvals: CONTEXTS.filter((_, i) => i % 2 === 0),

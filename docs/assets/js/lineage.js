@@ -1,90 +1,150 @@
-// The lineage graph: a build-time Plotly figure (nodes placed by the registry's years and lanes).
-// Hover shows a model's summary, a click opens its page, and every node also gets a focusable link laid
-// over it, so the graph works from the keyboard. When the card filters are active, other nodes fade.
-
-import { assetURL, plot, track } from "./figures.js";
+// The lineage graph (built as links over an SVG by zoo/sitegen/lineage.py). This module adds what needs a
+// script: the graph is one tab stop and the arrow keys move between models (roving tabindex); pointing at,
+// focusing or tapping a model shows its summary in the preview and lights its edges; on touch the first tap
+// previews and a second tap on the same model opens it; nodes the card filters hide fade out.
 
 export const name = "lineage";
 
-const NODE_TRACE = -1; // the node trace is the last one in the figure
-
-function nodeTrace(el) {
-  return el.data.length + NODE_TRACE;
-}
-
-function addKeyboardLinks(el, wrapper) {
-  const layer = document.createElement("div");
-  layer.className = "zoo-lineage__keys";
-  const trace = el.data[nodeTrace(el)];
-  const { xaxis, yaxis, margin } = el._fullLayout;
-  trace.customdata.forEach((d, i) => {
-    const [href, id, modelName, year] = d;
-    const a = document.createElement("a");
-    a.href = assetURL(href);
-    a.className = "zoo-lineage__key";
-    a.dataset.id = id;
-    a.setAttribute("aria-label", `${modelName} (${year})`);
-    a.style.left = `${margin.l + xaxis.l2p(trace.x[i])}px`;
-    a.style.top = `${margin.t + yaxis.l2p(trace.y[i])}px`;
-    a.addEventListener("focus", () => window.Plotly.Fx.hover(el, [{ curveNumber: nodeTrace(el), pointNumber: i }]));
-    a.addEventListener("blur", () => window.Plotly.Fx.unhover(el));
-    layer.appendChild(a);
-  });
-  wrapper.appendChild(layer);
-}
-
-function fade(el, shown, active) {
-  const trace = el.data[nodeTrace(el)];
-  const keep = new Set(shown);
-  const opacity = trace.customdata.map((d) => (!active || keep.has(d[1]) ? 1 : 0.15));
-  window.Plotly.restyle(el, { "marker.opacity": [opacity], "textfont.color": [
-    opacity.map((o) => (o === 1 ? getComputedStyle(document.body).getPropertyValue("--md-default-fg-color")
-      : "rgba(128,128,128,0.45)")),
-  ] }, [nodeTrace(el)]);
-  el.dataset.zooFaded = active ? String(trace.customdata.length - keep.size) : "0";
-}
-
-const HIGHLIGHT_TRACE = -2; // the (initially empty) trace that draws the hovered model's edges
-
-// Draw every edge that touches model `index` (its parents and its children) on the highlight trace.
-function highlight(el, index) {
-  const nodes = el.data[nodeTrace(el)];
-  const ids = nodes.customdata.map((d) => d[1]);
-  const xs = [];
-  const ys = [];
-  const line = (a, b) => xs.push(nodes.x[a], nodes.x[b], null) && ys.push(nodes.y[a], nodes.y[b], null);
-  if (index !== null) {
-    const id = ids[index];
-    for (const parent of nodes.customdata[index][6].split(" ").filter(Boolean)) line(ids.indexOf(parent), index);
-    nodes.customdata.forEach((d, child) => d[6].split(" ").includes(id) && line(index, child));
+// Moving from `from` towards `dir`: the nearest node in that direction, preferring ones straight ahead.
+function nearest(nodes, from, dir) {
+  const [fx, fy] = centre(from);
+  let best = null;
+  let bestScore = Infinity;
+  for (const node of nodes) {
+    if (node === from) continue;
+    const [x, y] = centre(node);
+    const along = dir === "ArrowRight" ? x - fx : dir === "ArrowLeft" ? fx - x : dir === "ArrowDown" ? y - fy : fy - y;
+    const across = dir === "ArrowRight" || dir === "ArrowLeft" ? Math.abs(y - fy) : Math.abs(x - fx);
+    if (along <= 1) continue;
+    const score = along + 2 * across;
+    if (score < bestScore) {
+      bestScore = score;
+      best = node;
+    }
   }
-  window.Plotly.restyle(el, { x: [xs], y: [ys] }, [el.data.length + HIGHLIGHT_TRACE]);
+  return best;
+}
+
+function centre(node) {
+  return [parseFloat(node.style.left), parseFloat(node.style.top)];
+}
+
+function preview(box, node) {
+  const panel = box.querySelector("[data-zoo-lineage-preview]");
+  const { name: modelName, year, summary, decay, parents } = node.dataset;
+  const names = parents.split(" ").filter(Boolean).map((id) => box.querySelector(`.zoo-lineage__node[data-id="${id}"]`))
+    .filter(Boolean).map((p) => p.dataset.name);
+  const title = document.createElement("p");
+  const strong = document.createElement("strong");
+  strong.textContent = modelName;
+  const open = document.createElement("a");
+  open.href = node.href;
+  open.className = "zoo-lineage__open";
+  open.textContent = `Open ${modelName} →`;
+  title.append(strong, ` (${year}) · `, open);
+  const body = document.createElement("p");
+  body.textContent = summary;
+  const meta = document.createElement("p");
+  meta.className = "zoo-lineage__preview-meta";
+  meta.textContent = `Decay: ${decay} · ${names.length ? `from ${names.join(", ")}` : "a root: no parent in the zoo"}`;
+  panel.replaceChildren(title, body, meta);
+  panel.dataset.id = node.dataset.id;
+}
+
+function light(canvas, node) {
+  for (const edge of canvas.querySelectorAll(".zoo-lineage__edge.is-lit")) edge.classList.remove("is-lit");
+  for (const n of canvas.querySelectorAll(".zoo-lineage__node.is-current")) n.classList.remove("is-current");
+  if (!node) {
+    delete canvas.dataset.lit;
+    return;
+  }
+  const id = node.dataset.id;
+  node.classList.add("is-current");
+  canvas.dataset.lit = id;
+  for (const edge of canvas.querySelectorAll(`.zoo-lineage__edge[data-from="${id}"], .zoo-lineage__edge[data-to="${id}"]`)) {
+    edge.classList.add("is-lit");
+  }
+}
+
+function fade(canvas, { shown, active }) {
+  const keep = new Set(shown);
+  let faded = 0;
+  for (const node of canvas.querySelectorAll(".zoo-lineage__node")) {
+    const out = active && !keep.has(node.dataset.id);
+    node.classList.toggle("is-faded", out);
+    faded += out;
+  }
+  canvas.dataset.zooFaded = String(faded);
 }
 
 let lastFilter = { shown: [], active: false };
 document.addEventListener("zoo:filter", (event) => {
   lastFilter = event.detail;
-  const el = document.querySelector("[data-zoo-lineage-plot][data-zoo-rendered]");
-  if (el && window.Plotly) fade(el, lastFilter.shown, lastFilter.active);
+  const canvas = document.querySelector("[data-zoo-lineage-canvas]");
+  if (canvas) fade(canvas, lastFilter);
 });
 
-export async function init(root) {
+function wire(box) {
+  const canvas = box.querySelector("[data-zoo-lineage-canvas]");
+  const nodes = [...canvas.querySelectorAll(".zoo-lineage__node")];
+  if (!nodes.length) return;
+  let armed = null; // on touch: the node a first tap previewed; tapping it again opens it
+  let pointer = "mouse";
+
+  const choose = (node) => {
+    preview(box, node);
+    light(canvas, node);
+  };
+  const rove = (node) => {
+    for (const n of nodes) n.tabIndex = n === node ? 0 : -1;
+  };
+  rove(nodes[0]);
+
+  canvas.addEventListener("keydown", (event) => {
+    const from = event.target.closest(".zoo-lineage__node");
+    if (!from) return;
+    let to = null;
+    if (event.key.startsWith("Arrow")) to = nearest(nodes, from, event.key);
+    else if (event.key === "Home") to = nodes[0];
+    else if (event.key === "End") to = nodes[nodes.length - 1];
+    else return;
+    event.preventDefault();
+    if (to) {
+      rove(to);
+      to.focus();
+      to.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
+  });
+  canvas.addEventListener("focusin", (event) => {
+    const node = event.target.closest(".zoo-lineage__node");
+    if (!node) return;
+    rove(node);
+    choose(node);
+  });
+  canvas.addEventListener("pointerover", (event) => {
+    const node = event.target.closest(".zoo-lineage__node");
+    if (node && event.pointerType === "mouse") choose(node);
+  });
+  canvas.addEventListener("pointerdown", (event) => {
+    pointer = event.pointerType || "mouse";
+  });
+  canvas.addEventListener("click", (event) => {
+    const node = event.target.closest(".zoo-lineage__node");
+    if (!node || pointer !== "touch" || armed === node) return;
+    // First tap: show the summary instead of leaving the page (stopPropagation keeps instant navigation
+    // from following the link too).
+    event.preventDefault();
+    event.stopPropagation();
+    armed = node;
+    rove(node);
+    choose(node);
+    box.querySelector("[data-zoo-lineage-preview]").scrollIntoView({ block: "nearest" });
+  });
+  fade(canvas, lastFilter);
+  box.dataset.zooWired = "true";
+}
+
+export function init(root) {
   const box = root.querySelector("[data-zoo-lineage]");
-  if (!box) return;
-  const el = box.querySelector("[data-zoo-lineage-plot]");
-  const response = await fetch(assetURL(box.dataset.zooLineage));
-  const figure = await response.json();
-  await plot(el, figure, { responsive: false, scrollZoom: false });
-  track(el);
-  el.on("plotly_hover", (event) => {
-    const point = event.points.find((p) => p.curveNumber === nodeTrace(el));
-    if (point) highlight(el, point.pointNumber);
-  });
-  el.on("plotly_unhover", () => highlight(el, null));
-  el.on("plotly_click", (event) => {
-    const point = event.points.find((p) => p.curveNumber === nodeTrace(el));
-    if (point) window.location.href = assetURL(point.customdata[0]);
-  });
-  addKeyboardLinks(el, el.parentElement);
-  fade(el, lastFilter.shown, lastFilter.active);
+  if (box && !box.dataset.zooWired) wire(box);
 }
