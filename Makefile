@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup build serve test lint chromium schema clean
+.PHONY: setup build serve test test-fast lint chromium schema clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -36,6 +36,7 @@ serve: setup
 
 lint: setup
 	$(PY) -m ruff check .
+	npx --no-install eslint .
 	$(VENV)/bin/zoo validate
 
 schema: setup
@@ -44,8 +45,16 @@ schema: setup
 # One BLAS thread: the kernels are small, and threads fighting over two cores make them many times slower.
 test: export OPENBLAS_NUM_THREADS = 1
 test: setup chromium lint
+	node --test tests/js/
 	$(PY) build.py --out test-output/site
 	ZOO_SITE=$(CURDIR)/test-output/site $(PY) -m pytest
+
+# Everything but the browser: style, registry, JavaScript logic, a build, and the Python tests.
+test-fast: export OPENBLAS_NUM_THREADS = 1
+test-fast: setup lint
+	node --test tests/js/
+	$(PY) build.py --out test-output/site
+	ZOO_SITE=$(CURDIR)/test-output/site $(PY) -m pytest -m "not browser"
 
 clean:
 	rm -rf site test-output .pytest_cache .ruff_cache

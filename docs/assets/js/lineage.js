@@ -103,7 +103,7 @@ function wire(box) {
   canvas.addEventListener("keydown", (event) => {
     const from = event.target.closest(".zoo-lineage__node");
     if (!from) return;
-    let to = null;
+    let to;
     if (event.key.startsWith("Arrow")) to = nearest(nodes, from, event.key);
     else if (event.key === "Home") to = nodes[0];
     else if (event.key === "End") to = nodes[nodes.length - 1];

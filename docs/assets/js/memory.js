@@ -77,7 +77,8 @@ export function attentionSizes(data, layers, sizes) {
   const memOf = memoryOf(data);
   const attn = layers.find(({ mixer }) => ATTENTION.includes(memOf[mixer].kind));
   if (!attn) return null;
-  const { window, ...full } = sizes[attn.mixer] || {};
+  const full = { ...(sizes[attn.mixer] || {}) };
+  delete full.window;
   return full;
 }
 
