@@ -1,0 +1,63 @@
+"""What the compare page shows beside the mixing matrices: each model's equations, state size, cost row and
+GPU numbers, from the registry and the newest committed benchmark results, rendered at build time.
+
+    assets/data/compare-facts.json    {"gpu": "...", "lengths": [...], "models": {id: {...}}}
+
+Equations and costs are KaTeX HTML (rendered here, so the page needs no TeX engine); GPU numbers are the
+forward milliseconds per call at a few sequence lengths, the same numbers the Benchmarks page draws.
+"""
+
+from __future__ import annotations
+
+from zoo.bench import results
+from zoo.sitegen import benchmarks
+
+FACTS = "assets/data/compare-facts.json"
+LENGTHS = (2048, 16384, 131072)  # short, long and very long context: where the model families part ways
+
+
+def gpu_facts(doc: dict | None, model_id: str) -> dict:
+    """Forward and forward+backward ms at LENGTHS (None where not measured), or a short reason."""
+    if doc is None:
+        return {"status": "no results", "why": "no GPU results are committed"}
+    entry = doc["models"].get(model_id)
+    if entry is None:
+        return {"status": "not_run", "why": benchmarks.STATUS_TEXT["not_run"]}
+    status = entry.get("status")
+    if status != "measured":
+        return {"status": status, "why": benchmarks.STATUS_TEXT.get(status, "not measured")}
+    out = {"status": status}
+    for mode in ("fwd", "fwdbwd"):
+        s = results.series(entry, mode, benchmarks.HEAD_DIM)
+        out[mode] = [s.get(T) for T in LENGTHS]
+    dec = entry.get("decode") or {}
+    if dec.get("ms"):
+        out["decode_us"] = round(dec["ms"] * 1000, 1)
+    return out
+
+
+def model_facts(ctx, m, doc) -> dict:
+    tex = ctx.tex.render
+    eq = m.equations
+    return {
+        "state_eq": tex(eq.state, display=False),
+        "readout_eq": tex(eq.readout, display=False),
+        "state": tex(m.cost.state, display=False),
+        "train": tex(m.cost.train, display=False),
+        "decode": tex(m.cost.decode, display=False),
+        "gpu": gpu_facts(doc, m.id),
+    }
+
+
+def generate(ctx) -> None:
+    loaded = benchmarks.load_results(ctx.root)
+    doc = loaded[0] if loaded else None
+    ctx.write_json(
+        FACTS,
+        {
+            "gpu": benchmarks._gpu(doc) if doc else None,
+            "head_dim": benchmarks.HEAD_DIM,
+            "lengths": list(LENGTHS),
+            "models": {m.id: model_facts(ctx, m, doc) for m in ctx.registry.models},
+        },
+    )
