@@ -250,6 +250,10 @@ def svg_document(
         "role": "group",
         "aria-label": label,
     }
+    if scale > 1:
+        # Shrinks with its column down to scale 1, where the smallest text is still FONT_SMALL (10 px);
+        # below that the figure scrolls sideways (theme.css) instead of shrinking the text.
+        attrs["style"] = f"min-width:{w:.0f}px"
     for k, v in (data or {}).items():
         attrs[f"data-{k}"] = v
     head = "<svg " + " ".join(f'{k}="{escape(str(v))}"' for k, v in attrs.items()) + ">"

@@ -91,3 +91,28 @@ def test_edit_link_opens_the_models_block_in_models_yaml():
     # No repository known, or a page made by the build from no single file: no button.
     assert render_actions({"zoo_source": "models.yaml", "zoo_line": 3}, None).strip() == ""
     assert render_actions({}, "https://github.com/o/r").strip() == ""
+
+
+def test_no_diagram_text_under_10_px():
+    """Every text in every block diagram is 10 px or more at the smallest scale it is drawn at: cards at
+    scale 1, page diagrams never narrower than their viewBox (min-width), below which they scroll."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    from zoo.diagrams import blocks_of
+    from zoo.diagrams.render import render_block_svg
+
+    blocks = blocks_of(REG)
+    ns = "{http://www.w3.org/2000/svg}"
+    for m in REG.all_models:
+        if m.id not in blocks:
+            continue
+        for size in ("card", "page"):
+            root = ET.fromstring(render_block_svg(m, blocks, size=size))
+            view_w = float(root.get("viewBox").split()[2])
+            drawn_w = view_w
+            if size == "page":
+                drawn_w = float(re.search(r"min-width:(\d+)px", root.get("style"))[1])
+            sizes = [float(t.get("font-size")) for t in root.iter(f"{ns}text") if t.get("font-size")]
+            smallest = min(sizes) * drawn_w / view_w
+            assert smallest >= 10 - 0.5, f"{m.id} ({size}): text at {smallest:.1f} px"
