@@ -1,7 +1,9 @@
 """What the compare page shows beside the mixing matrices: each model's equations, state size, cost row and
 GPU numbers, from the registry and the newest committed benchmark results, rendered at build time.
 
-    assets/data/compare-facts.json    {"gpu": "...", "lengths": [...], "models": {id: {...}}}
+    assets/data/compare/<id>.json    {"gpu": "...", "head_dim": 128, "lengths": [...], "facts": {...}}
+
+One small file per model (KaTeX HTML is verbose), so the page fetches only the two to four it shows.
 
 Equations and costs are KaTeX HTML (rendered here, so the page needs no TeX engine); GPU numbers are the
 forward milliseconds per call at a few sequence lengths, the same numbers the Benchmarks page draws.
@@ -12,7 +14,7 @@ from __future__ import annotations
 from zoo.bench import results
 from zoo.sitegen import benchmarks
 
-FACTS = "assets/data/compare-facts.json"
+FACTS = "assets/data/compare"
 LENGTHS = (2048, 32768, 131072)  # lengths every model was timed at: short, long and very long context
 
 
@@ -52,12 +54,14 @@ def model_facts(ctx, m, doc) -> dict:
 def generate(ctx) -> None:
     loaded = benchmarks.load_results(ctx.root)
     doc = loaded[0] if loaded else None
-    ctx.write_json(
-        FACTS,
-        {
-            "gpu": benchmarks._gpu(doc) if doc else None,
-            "head_dim": benchmarks.HEAD_DIM,
-            "lengths": list(LENGTHS),
-            "models": {m.id: model_facts(ctx, m, doc) for m in ctx.registry.models},
-        },
-    )
+    gpu = benchmarks._gpu(doc) if doc else None
+    for m in ctx.registry.models:
+        ctx.write_json(
+            f"{FACTS}/{m.id}.json",
+            {
+                "gpu": gpu,
+                "head_dim": benchmarks.HEAD_DIM,
+                "lengths": list(LENGTHS),
+                "facts": model_facts(ctx, m, doc),
+            },
+        )

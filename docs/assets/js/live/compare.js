@@ -1,6 +1,6 @@
 // The compare page: 2 to 4 models on the same T, d and seed, their mixing matrices side by side, and below
-// them the models' equations, state size, cost row and GPU numbers (assets/data/compare-facts.json,
-// written by zoo/sitegen/compare.py). Each panel has its own colour scale by default, so every model's
+// them the models' equations, state size, cost row and GPU numbers (assets/data/compare/<id>.json, one
+// per model, written by zoo/sitegen/compare.py). Each panel has its own colour scale by default, so every model's
 // pattern is visible even when one model's weights are ten times larger; "one colour scale" paints all
 // panels on the largest |A| of them, so colours compare across panels.
 //
@@ -28,9 +28,8 @@ class Compare {
     const response = await fetch(new URL(this.el.dataset.zooCompare, SITE));
     if (!response.ok) throw new Error(`compare settings: HTTP ${response.status}`);
     this.cfg = await response.json();
-    // The facts table is an extra: without it the matrices still compare.
-    this.facts = fetch(new URL(this.el.dataset.zooCompareFacts, SITE))
-      .then((r) => (r.ok ? r.json() : null)).catch(() => null);
+    // The facts table is an extra: without a model's file the matrices still compare.
+    this.factsCache = new Map();
     this.byId = Object.fromEntries(this.cfg.models.map((m) => [m.id, m]));
     this.readState();
 
@@ -178,7 +177,22 @@ class Compare {
     if (this.dirty || !this.el.isConnected) return; // a newer choice is on its way
     await this.draw(panels);
     this.describe();
-    this.drawFacts(await this.facts);
+    this.drawFacts(await this.loadFacts(this.state.models));
+  }
+
+  // Each model's facts once per page: {gpu, head_dim, lengths, models: {id: facts}}, or null.
+  async loadFacts(ids) {
+    for (const id of ids) {
+      if (!this.factsCache.has(id)) {
+        this.factsCache.set(id, fetch(new URL(`${this.el.dataset.zooCompareFacts}${id}.json`, SITE))
+          .then((r) => (r.ok ? r.json() : null)).catch(() => null));
+      }
+    }
+    const files = await Promise.all(ids.map((id) => this.factsCache.get(id)));
+    const models = {};
+    files.forEach((f, i) => { if (f) models[ids[i]] = f.facts; });
+    const first = files.find(Boolean);
+    return first ? { ...first, models } : null;
   }
 
   describe() {
