@@ -20,6 +20,7 @@ COPY = [
     "mkdocs.yml",
     "build.py",
     "CONTRIBUTING.md",
+    "overrides",
 ]
 
 

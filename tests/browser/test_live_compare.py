@@ -1,4 +1,5 @@
-"""The compare page: 2 to 4 models on the same inputs, one colour scale, state in the URL."""
+"""The compare page: 2 to 4 models on the same inputs, own or shared colour scale, facts side by side,
+state in the URL."""
 
 import json
 import math
@@ -30,10 +31,22 @@ def test_build_time_matrices_share_one_scale_and_the_choice_lives_in_the_url(pag
     assert not [w for w in page.workers if "live/worker" in w.url]
     zmax = float(page.get_attribute("[data-zoo-compare]", "data-zoo-zmax"))
     assert math.isclose(zmax, static_zmax(built_site, [first, second]), rel_tol=1e-9)
-    scales = page.eval_on_selector_all(
-        ".zoo-compare__plot canvas", "cs => cs.map(c => Number(c.dataset.zooZmax))"
-    )
-    assert scales == [zmax, zmax], "every panel is painted on the same colour scale"
+
+    def scales():
+        return page.eval_on_selector_all(
+            ".zoo-compare__plot canvas", "cs => cs.map(c => Number(c.dataset.zooZmax))"
+        )
+
+    # By default each panel spans its own range; the visible option puts all on the largest one.
+    own = [static_zmax(built_site, [i]) for i in (first, second)]
+    assert all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(scales(), own, strict=True))
+    assert page.get_attribute("[data-zoo-compare]", "data-zoo-scale") == "own"
+    shared = page.locator("[data-zoo-compare-shared]")
+    assert shared.is_visible() and not shared.is_checked()
+    shared.check()
+    page.wait_for_function("document.querySelector('[data-zoo-compare]').dataset.zooScale === 'shared'")
+    assert scales() == [zmax, zmax], "with the option, every panel is painted on the same colour scale"
+    assert "scale=shared" in page.url
 
     checked = page.eval_on_selector_all("input[name=model]:checked", "els => els.map(e => e.value)")
     assert sorted(checked) == sorted([first, second])
@@ -110,3 +123,30 @@ def test_live_compare_matches_cpython_and_restores_from_the_url(page, site_url, 
     checked = page.eval_on_selector_all("input[name=model]:checked", "els => els.map(e => e.value)")
     assert sorted(checked) == sorted(ids)
     assert page.eval_on_selector("[data-zoo-compare] input[name=T]", "e => e.value") == "40"
+
+
+def test_equations_costs_and_gpu_times_stand_side_by_side(page, site_url):
+    from zoo.bench import results
+    from zoo.sitegen import benchmarks, compare
+
+    doc, _ = benchmarks.load_results(OUTPUT.parent)
+    measured = [m for m, e in doc["models"].items() if e.get("status") == "measured" and m != "transformer"]
+    ids = ["transformer", measured[0]]
+    page.goto(f"{site_url}compare/?models={','.join(ids)}")
+    page.wait_for_selector(f'.zoo-compare__facts[data-zoo-facts="{",".join(ids)}"]')
+    table = page.locator(".zoo-compare__facts table")
+    assert table.is_visible()
+    heads = table.locator("thead th a").all_inner_texts()
+    assert len(heads) == 2 and heads[0] != heads[1], "one column per model, in the chosen order"
+    rows = table.locator("tbody th").all_inner_texts()
+    for want in ("State update", "Readout", "State size", "Training cost", "Decoding cost", "GPU forward"):
+        assert any(r.startswith(want) for r in rows), f"no {want} row in {rows}"
+    # Equations and costs are typeset (KaTeX HTML from the build), in every model's column.
+    assert table.locator("tbody tr").first.locator("td .katex").count() == 2
+    # The GPU row shows the committed result: forward ms at 2K for the measured model.
+    ms = results.series(doc["models"][ids[1]], "fwd", benchmarks.HEAD_DIM)[compare.LENGTHS[0]]
+    gpu_row = table.locator("tbody tr", has=page.locator("th", has_text="GPU forward, ms"))
+    cell = gpu_row.locator("td").nth(1).inner_text()
+    assert f"2K: {ms:.2f}" in cell or f"2K: {ms:.1f}" in cell or f"2K: {ms:.0f}" in cell, cell
+    # Nothing sticks out sideways on a desktop.
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

@@ -23,7 +23,7 @@ from zoo.diagrams.spec import INPUT, Op
 
 # Sizes in SVG user units (px at 100% zoom).
 FONT = 11.0  # box text
-FONT_SMALL = 9.0  # decay tags, terminals, captions
+FONT_SMALL = 10.0  # terminals, captions: 10 px, the smallest text the site draws
 PAD_X = 8.0  # text padding inside a box
 BOX_H = 24.0
 CIRCLE = 20.0  # diameter of the x / + nodes
@@ -34,8 +34,8 @@ LANE = 5.0  # extra gap height per additional horizontal wire lane
 MARGIN = 6.0
 SKIP_LANE = 9.0  # horizontal spacing of residual channels
 TERMINAL_H = 14.0
-TAG_H = 13.0  # decay tags on the mixer box
-TAG_FONT = 8.0
+TAG_H = 14.0  # decay tags on the mixer box
+TAG_FONT = 10.0  # at card size (scale 1) still 10 px
 TAG_GAP = 4.0
 JOG_W = 6.0  # width of a column that only carries a wire
 

@@ -8,8 +8,9 @@ fallback, so a standalone file (``zoo block <id>``) still looks right:
     --zoo-diagram-proj | -conv | -act | -norm | -ffn    fills of the other op families
     --zoo-diagram-wire, --zoo-diagram-text              wires and text
 
-Each op is a focusable group (tabindex=0, data-op, aria-label, <title>); hovering or focusing it shows
-its description in a caption strip under the diagram (pure CSS, in the embedded <style>).
+Each op is a group (data-op, <title>); hovering it, or on the model page tapping or focusing it
+(tabindex=0 there), shows its description in a caption strip under the diagram (pure CSS, in the embedded
+<style>). Card-size diagrams are not tab stops: a page of cards would otherwise hold hundreds of them.
 """
 
 from __future__ import annotations
@@ -209,6 +210,7 @@ def render_block_svg(
         if problems:
             raise RuntimeError(f"block of '{block.model_id}' has layout problems: {'; '.join(problems)}")
     label = describe_block(model, block)
+    focusable = size == "page"
     return svg_document(
         lay,
         label,
@@ -216,8 +218,14 @@ def render_block_svg(
         standalone or embed_style,
         extra_class=f"zb-block zb-{size}",
         data={"model": block.model_id},
+        hint=HINT if focusable else CARD_HINT,
         xml_header=standalone,
+        focusable=focusable,
     )
+
+
+HINT = "Hover, tap or focus a box to see what it does."
+CARD_HINT = "Hover a box to see what it does; the model page explains each one."
 
 
 def svg_document(
@@ -227,8 +235,9 @@ def svg_document(
     style: bool,
     extra_class: str = "",
     data: dict | None = None,
-    hint: str = "Hover or focus a box to see what it does.",
+    hint: str = HINT,
     xml_header: bool = False,
+    focusable: bool = True,
 ) -> str:
     scale = SCALE[size]
     w, h = lay.width, lay.height
@@ -241,6 +250,10 @@ def svg_document(
         "role": "group",
         "aria-label": label,
     }
+    if scale > 1:
+        # Shrinks with its column down to scale 1, where the smallest text is still FONT_SMALL (10 px);
+        # below that the figure scrolls sideways (theme.css) instead of shrinking the text.
+        attrs["style"] = f"min-width:{w:.0f}px"
     for k, v in (data or {}).items():
         attrs[f"data-{k}"] = v
     head = "<svg " + " ".join(f'{k}="{escape(str(v))}"' for k, v in attrs.items()) + ">"
@@ -263,7 +276,7 @@ def svg_document(
     if lay.caption_lines:
         out.append(_caption(lay, [hint], "zb-hint"))
     for b in lay.boxes:
-        out.append(_box_svg(b, lay))
+        out.append(_box_svg(b, lay, focusable))
     out.append("</svg>")
     return "".join(out)
 
@@ -318,7 +331,7 @@ def _decay_tags(b: Box) -> str:
     return "".join(out)
 
 
-def _box_svg(b: Box, lay: Layout) -> str:
+def _box_svg(b: Box, lay: Layout, focusable: bool = True) -> str:
     if b.shape == "terminal":
         return (
             f'<text class="zb-term" x="{b.cx:.1f}" y="{b.y + b.h - 3:.1f}" font-size="{FONT_SMALL}" '
@@ -331,8 +344,9 @@ def _box_svg(b: Box, lay: Layout) -> str:
     family = FAMILY.get(b.op, "mixer" if b.shape == "mixer" else "merge")
     # the <title> child is the group's accessible name (SVG-AAM), so no aria-label repeating it
     g = [
-        f'<g class="zb-op zb-{family}" data-op="{escape(b.op)}" data-id="{escape(b.id)}" tabindex="0" '
-        f'role="img"><title>{escape(tip)}</title>'
+        f'<g class="zb-op zb-{family}" data-op="{escape(b.op)}" data-id="{escape(b.id)}"'
+        + (' tabindex="0"' if focusable else "")
+        + f' role="img"><title>{escape(tip)}</title>'
     ]
     if b.shape == "circle":
         g.append(

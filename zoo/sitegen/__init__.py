@@ -3,7 +3,7 @@
 Generators that add card slots or model-page sections run before ``pages``, which writes them out.
 """
 
-from zoo.sitegen import benchmarks, facets, hybrids, lineage, live, pages, unified
+from zoo.sitegen import benchmarks, compare, facets, hybrids, identity, lineage, live, pages, unified
 
 GENERATORS = [
     facets,
@@ -11,6 +11,8 @@ GENERATORS = [
     live,
     hybrids,
     benchmarks,
+    compare,
+    identity,
     pages,
     unified,
 ]

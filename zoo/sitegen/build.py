@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from zoo import registry as registry_mod
-from zoo.sitegen import GENERATORS
+from zoo.sitegen import GENERATORS, identity
 from zoo.sitegen.anywhere import relocate_404, write_page_list
 from zoo.sitegen.context import BuildContext
 from zoo.sitegen.tex import TexError, TexRenderer
@@ -132,6 +132,16 @@ def write_mkdocs_config(ctx: BuildContext, work: Path, site_url: str | None) -> 
         nav=[{title: _nav(target)} for title, target in sorted(ctx.nav, key=_nav_rank)]
         + config.get("nav", []),
     )
+    # The config is written to the work folder: theme overrides are found from the repository.
+    theme = config.get("theme", {})
+    if isinstance(theme, dict) and theme.get("custom_dir"):
+        theme["custom_dir"] = str(ctx.root / theme["custom_dir"])
+    # Footer source link and "edit this page": mkdocs.yml's repo_url, else the clone's own origin.
+    url = identity.repo_url(ctx.root, config.get("repo_url"))
+    if url:
+        config["repo_url"] = url
+    else:
+        config.pop("repo_url", None)
     path = work / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path

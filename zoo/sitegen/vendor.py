@@ -15,6 +15,12 @@ class VendorError(RuntimeError):
 VENDORED = [
     ("plotly.js-cartesian-dist-min", ["plotly-cartesian.min.js"], "plotly"),
     ("katex/dist", ["katex.min.css", "fonts"], "katex"),
+    # The headings' typeface (theme.css): the variable-weight Latin subsets, served from the site.
+    (
+        "@fontsource-variable/source-serif-4/files",
+        ["source-serif-4-latin-wght-normal.woff2", "source-serif-4-latin-ext-wght-normal.woff2"],
+        "source-serif-4",
+    ),
 ]
 
 

@@ -6,9 +6,10 @@ import * as lineage from "./lineage.js";
 import * as tables from "./tables.js";
 import * as live from "./live/index.js";
 import * as calculator from "./calculator.js";
+import * as a11y from "./a11y.js";
 import "./navigation.js"; // once per tab: instant navigation at whatever address serves the site
 
-const MODULES = [figures, filters, lineage, live, calculator];
+const MODULES = [figures, filters, lineage, live, calculator, a11y];
 
 function start() {
   for (const mod of MODULES) {

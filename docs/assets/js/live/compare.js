@@ -1,7 +1,10 @@
-// The compare page: 2 to 4 models on the same T, d and seed, mixing matrices side by side on one shared
-// colour scale (the largest |A| over all of them), so colours compare across panels.
+// The compare page: 2 to 4 models on the same T, d and seed, their mixing matrices side by side, and below
+// them the models' equations, state size, cost row and GPU numbers (assets/data/compare/<id>.json, one
+// per model, written by zoo/sitegen/compare.py). Each panel has its own colour scale by default, so every model's
+// pattern is visible even when one model's weights are ten times larger; "one colour scale" paints all
+// panels on the largest |A| of them, so colours compare across panels.
 //
-// State lives in the URL (?models=fox,mamba-2&T=32&d=16&seed=0) so a comparison can be linked.
+// State lives in the URL (?models=fox,mamba-2&T=32&d=16&seed=0[&scale=shared]) so a comparison can be linked.
 // Until the reader starts Pyodide, the build-time figures (T=32, d=16, seed 0) are shown when the
 // settings match them; each drawn panel carries data-zoo-model and data-zoo-checksum.
 
@@ -25,6 +28,8 @@ class Compare {
     const response = await fetch(new URL(this.el.dataset.zooCompare, SITE));
     if (!response.ok) throw new Error(`compare settings: HTTP ${response.status}`);
     this.cfg = await response.json();
+    // The facts table is an extra: without a model's file the matrices still compare.
+    this.factsCache = new Map();
     this.byId = Object.fromEntries(this.cfg.models.map((m) => [m.id, m]));
     this.readState();
 
@@ -56,10 +61,22 @@ class Compare {
         this.update();
       }).row);
     }
+    this.shared = h("input", { type: "checkbox", "data-zoo-compare-shared": true });
+    this.shared.checked = this.state.shared;
+    this.shared.addEventListener("change", () => {
+      this.state.shared = this.shared.checked;
+      this.writeState();
+      this.paint?.();
+      this.describe();
+    });
+    const scale = h("label", { class: "zoo-compare__scale" }, this.shared,
+      h("span", { text: " One colour scale for all panels (colours then compare across models)" }));
     this.note = h("p", { class: "zoo-compare__note", role: "status" });
     this.grid = h("div", { class: "zoo-compare__grid" });
+    this.table = h("div", { class: "zoo-compare__facts" });
     const app = this.el.querySelector("[data-zoo-compare-app]");
-    app.replaceChildren(h("div", { class: "zoo-live__bar" }, this.button, status.box), controls, this.note, this.grid);
+    app.replaceChildren(h("div", { class: "zoo-live__bar" }, this.button, status.box), controls, scale, this.note,
+      this.grid, this.table);
     app.hidden = false;
 
     const unsubscribe = this.runtime.subscribe((s) => {
@@ -95,12 +112,14 @@ class Compare {
     this.state = {
       models: models.length ? models : [first, other].filter(Boolean).map((m) => m.id),
       T: int("T", d.T), d: int("d", d.d), seed: int("seed", d.seed),
+      shared: q.get("scale") === "shared",
     };
   }
 
   writeState() {
     const q = new URLSearchParams({ models: this.state.models.join(","), T: this.state.T, d: this.state.d,
       seed: this.state.seed });
+    if (this.state.shared) q.set("scale", "shared");
     history.replaceState(history.state, "", `${location.pathname}?${q.toString().replace(/%2C/g, ",")}`);
   }
 
@@ -133,6 +152,7 @@ class Compare {
     if (n < MIN) {
       this.note.textContent = `Choose ${MIN - n} more model${MIN - n > 1 ? "s" : ""} (${MIN} to ${MAX}).`;
       this.grid.replaceChildren();
+      this.table.replaceChildren();
       return;
     }
     const d = this.cfg.defaults;
@@ -159,11 +179,73 @@ class Compare {
     }
     if (this.dirty || !this.el.isConnected) return; // a newer choice is on its way
     await this.draw(panels);
+    this.describe();
+    this.drawFacts(await this.loadFacts(this.state.models));
+  }
+
+  // Each model's facts once per page: {gpu, head_dim, lengths, models: {id: facts}}, or null.
+  async loadFacts(ids) {
+    for (const id of ids) {
+      if (!this.factsCache.has(id)) {
+        this.factsCache.set(id, fetch(new URL(`${this.el.dataset.zooCompareFacts}${id}.json`, SITE))
+          .then((r) => (r.ok ? r.json() : null)).catch(() => null));
+      }
+    }
+    const files = await Promise.all(ids.map((id) => this.factsCache.get(id)));
+    const models = {};
+    files.forEach((f, i) => { if (f) models[ids[i]] = f.facts; });
+    const first = files.find(Boolean);
+    return first ? { ...first, models } : null;
+  }
+
+  describe() {
+    if (!this.grid.childElementCount) return;
+    const d = this.cfg.defaults;
+    const scale = this.state.shared ? "one colour scale for all panels" : "each panel on its own colour scale";
     this.note.textContent = this.started
       ? `Computed live by Pyodide: T=${this.state.T}, d=${this.state.d}, seed ${this.state.seed}, default parameters; `
-        + "one colour scale for all panels."
-      : `Computed at build time: T=${d.T}, d=${d.d}, seed ${d.seed}, default parameters; one colour scale for all `
-        + "panels. Run live to change T, d or the seed.";
+        + `${scale}.`
+      : `Computed at build time: T=${d.T}, d=${d.d}, seed ${d.seed}, default parameters; ${scale}. `
+        + "Run live to change T, d or the seed.";
+  }
+
+  // The models' facts in columns, one row per fact. The cells hold KaTeX HTML rendered at build time
+  // from the registry (escaped there); model names go in as text.
+  drawFacts(facts) {
+    if (!facts) {
+      this.table.replaceChildren();
+      return;
+    }
+    const ids = this.state.models.filter((id) => id in facts.models);
+    const ms = (v) => (v === null || v === undefined ? "–" : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
+    const klen = (T) => (T >= 1024 ? `${T / 1024}K` : String(T));
+    const gpu = (f, mode) => (f.gpu.status === "measured"
+      ? f.gpu[mode].map((v, i) => `${klen(facts.lengths[i])}: ${ms(v)}`).join(" · ")
+      : f.gpu.why);
+    const rows = [
+      ["State update", (f) => f.state_eq, true],
+      ["Readout", (f) => f.readout_eq, true],
+      ["State size (per head)", (f) => f.state, true],
+      ["Training cost", (f) => f.train, true],
+      ["Decoding cost per token", (f) => f.decode, true],
+      [`GPU forward, ms per call (${facts.gpu || "GPU"})`, (f) => gpu(f, "fwd"), false],
+      ["GPU forward + backward, ms", (f) => gpu(f, "fwdbwd"), false],
+      ["GPU decoding step", (f) => (f.gpu.decode_us ? `${f.gpu.decode_us} µs` : "–"), false],
+    ];
+    const head = h("tr", {}, h("th", { scope: "col", text: "" }),
+      ...ids.map((id) => h("th", { scope: "col" }, h("a", { href: new URL(`models/${id}/`, SITE).href, text: this.byId[id].name }))));
+    const body = rows.map(([label, get, html]) => h("tr", {}, h("th", { scope: "row", text: label }),
+      ...ids.map((id) => {
+        const td = h("td");
+        if (html) td.innerHTML = get(facts.models[id]);
+        else td.textContent = get(facts.models[id]);
+        return td;
+      })));
+    const caption = h("caption", { text: `Side by side: equations and costs from the registry; GPU times of the `
+      + `newest benchmark run (bf16, head dimension ${facts.head_dim}), as on each model's page.` });
+    this.table.replaceChildren(h("div", { class: "zoo-compare__facts-scroll", tabindex: "0", role: "region",
+      "aria-label": "Facts of the compared models" }, h("table", {}, caption, h("thead", {}, head), h("tbody", {}, ...body))));
+    this.table.dataset.zooFacts = ids.join(",");
   }
 
   async loadStatic() {
@@ -189,7 +271,7 @@ class Compare {
   }
 
   async draw(panels) {
-    const zmax = Math.max(...panels.map((p) => maxAbs(p.z)));
+    const shared = Math.max(...panels.map((p) => maxAbs(p.z)));
     const cells = panels.map((p) => {
       const m = this.byId[p.id];
       const canvas = h("canvas", { class: "zoo-live__canvas", role: "img",
@@ -206,15 +288,17 @@ class Compare {
     this.grid.dataset.zooCount = String(panels.length);
     this.paint = () => {
       for (const { canvas, p, m } of cells) {
-        // One zmax for all: the shared colour scale that makes panels comparable.
+        // Shared: one zmax for all, so colours compare across panels; own: each panel uses its full range.
+        const zmax = this.state.shared ? shared : maxAbs(p.z);
         heatmap(canvas, { z: p.z, zmax, title: `${m.short_name}${p.perChannel ? " (channel 1)" : ""}`,
           xlabel: "source step s", ylabel: "output step t", hover: { row: "t", col: "s", value: "A" }, causal: true,
           perStep: p.z[0].length / p.z.length });
       }
+      this.el.dataset.zooScale = this.state.shared ? "shared" : "own";
     };
     this.paint();
     cells.forEach(({ canvas }) => hoverable(canvas));
-    this.el.dataset.zooZmax = String(zmax);
+    this.el.dataset.zooZmax = String(shared);
     this.el.dataset.zooDrawn = this.state.models.join(",");
     this.el.dispatchEvent(new CustomEvent("zoo-compare-drawn", { bubbles: true }));
   }

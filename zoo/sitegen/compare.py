@@ -1,0 +1,67 @@
+"""What the compare page shows beside the mixing matrices: each model's equations, state size, cost row and
+GPU numbers, from the registry and the newest committed benchmark results, rendered at build time.
+
+    assets/data/compare/<id>.json    {"gpu": "...", "head_dim": 128, "lengths": [...], "facts": {...}}
+
+One small file per model (KaTeX HTML is verbose), so the page fetches only the two to four it shows.
+
+Equations and costs are KaTeX HTML (rendered here, so the page needs no TeX engine); GPU numbers are the
+forward milliseconds per call at a few sequence lengths, the same numbers the Benchmarks page draws.
+"""
+
+from __future__ import annotations
+
+from zoo.bench import results
+from zoo.sitegen import benchmarks
+
+FACTS = "assets/data/compare"
+LENGTHS = (2048, 32768, 131072)  # lengths every model was timed at: short, long and very long context
+
+
+def gpu_facts(doc: dict | None, model_id: str) -> dict:
+    """Forward and forward+backward ms at LENGTHS (None where not measured), or a short reason."""
+    if doc is None:
+        return {"status": "no results", "why": "no GPU results are committed"}
+    entry = doc["models"].get(model_id)
+    if entry is None:
+        return {"status": "not_run", "why": benchmarks.STATUS_TEXT["not_run"]}
+    status = entry.get("status")
+    if status != "measured":
+        return {"status": status, "why": benchmarks.STATUS_TEXT.get(status, "not measured")}
+    out = {"status": status}
+    for mode in ("fwd", "fwdbwd"):
+        s = results.series(entry, mode, benchmarks.HEAD_DIM)
+        out[mode] = [s.get(T) for T in LENGTHS]
+    dec = entry.get("decode") or {}
+    if dec.get("ms"):
+        out["decode_us"] = round(dec["ms"] * 1000, 1)
+    return out
+
+
+def model_facts(ctx, m, doc) -> dict:
+    tex = ctx.tex.render
+    eq = m.equations
+    return {
+        "state_eq": tex(eq.state, display=False),
+        "readout_eq": tex(eq.readout, display=False),
+        "state": tex(m.cost.state, display=False),
+        "train": tex(m.cost.train, display=False),
+        "decode": tex(m.cost.decode, display=False),
+        "gpu": gpu_facts(doc, m.id),
+    }
+
+
+def generate(ctx) -> None:
+    loaded = benchmarks.load_results(ctx.root)
+    doc = loaded[0] if loaded else None
+    gpu = benchmarks._gpu(doc) if doc else None
+    for m in ctx.registry.models:
+        ctx.write_json(
+            f"{FACTS}/{m.id}.json",
+            {
+                "gpu": gpu,
+                "head_dim": benchmarks.HEAD_DIM,
+                "lengths": list(LENGTHS),
+                "facts": model_facts(ctx, m, doc),
+            },
+        )
