@@ -2,7 +2,7 @@
 // Hover shows a model's summary, a click opens its page, and every node also gets a focusable link laid
 // over it, so the graph works from the keyboard. When the card filters are active, other nodes fade.
 
-import { assetURL, plot, track } from "./figures.js";
+import { assetURL, palette, plot, track } from "./figures.js";
 
 export const name = "lineage";
 
@@ -38,8 +38,7 @@ function fade(el, shown, active) {
   const keep = new Set(shown);
   const opacity = trace.customdata.map((d) => (!active || keep.has(d[1]) ? 1 : 0.15));
   window.Plotly.restyle(el, { "marker.opacity": [opacity], "textfont.color": [
-    opacity.map((o) => (o === 1 ? getComputedStyle(document.body).getPropertyValue("--md-default-fg-color")
-      : "rgba(128,128,128,0.45)")),
+    opacity.map((o) => (o === 1 ? palette().ink : "rgba(128,128,128,0.45)")),
   ] }, [nodeTrace(el)]);
   el.dataset.zooFaded = active ? String(trace.customdata.length - keep.size) : "0";
 }
@@ -62,11 +61,15 @@ function highlight(el, index) {
 }
 
 let lastFilter = { shown: [], active: false };
-document.addEventListener("zoo:filter", (event) => {
-  lastFilter = event.detail;
+function refade() {
   const el = document.querySelector("[data-zoo-lineage-plot][data-zoo-rendered]");
   if (el && window.Plotly) fade(el, lastFilter.shown, lastFilter.active);
+}
+document.addEventListener("zoo:filter", (event) => {
+  lastFilter = event.detail;
+  refade();
 });
+document.addEventListener("zoo:palette", refade); // labels in the new palette's text colour
 
 export async function init(root) {
   const box = root.querySelector("[data-zoo-lineage]");
