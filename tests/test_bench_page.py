@@ -285,7 +285,7 @@ def test_a_backward_pass_that_ran_out_of_memory_is_said_in_reader_words():
         "points": [{**ok, "T": 512, "fwdbwd_ms": 3.0}, {**ok, "T": 131072, "fwdbwd_error": oom}],
     }
     assert benchmarks.why_not(e) == (
-        "forward + backward not measured at T = 128K: the backward pass ran out of the GPU's 79 GiB"
+        "forward + backward not measured at T = 128K: the backward pass ran out of the GPU's 79 GiB of memory"
     )
     e["points"][0] = {**ok, "T": 512, "fwdbwd_error": "CompilationError: at 77:4:\n    x = tl.arange(0, BV)"}
     assert benchmarks.why_not(e) == (

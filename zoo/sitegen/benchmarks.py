@@ -165,7 +165,7 @@ def latency_figure(doc: dict, names: dict, style: dict, mode: str) -> dict:
     fig = go.Figure(
         traces,
         layout=_layout(
-            f"{what} latency per call, {_tokens(doc)} tokens per call",
+            f"{what} time per call",  # short enough for a phone; the text gives the tokens per call
             "sequence length T",
             f"{what} time (ms)",
         ),
@@ -229,7 +229,7 @@ def memory_figure(doc: dict, names: dict, style: dict) -> dict:
     fig = go.Figure(
         traces,
         layout=_layout(
-            "peak GPU memory of one forward + backward call (inputs included)",
+            "peak memory, forward + backward",
             "sequence length T",
             "GiB",
             logy=False,
@@ -265,7 +265,7 @@ def decode_figure(doc: dict, names: dict, style: dict) -> dict:
     fig = go.Figure(
         traces,
         layout=_layout(
-            "one decoding step at context length T (batch 1, 16 heads)",
+            "one decoding step (batch 1)",
             "context length T",
             "time per step (µs)",
         ),
@@ -308,7 +308,7 @@ def model_figure(doc: dict, mid: str, name: str, style: dict) -> dict | None:
     if not traces:
         return None
     fig = go.Figure(
-        traces, layout=_layout(f"{name} vs softmax attention", "sequence length T", "ms per call")
+        traces, layout=_layout("time per call, beside softmax attention", "sequence length T", "ms per call")
     )
     return fig.to_plotly_json()
 
@@ -470,7 +470,7 @@ def reader_error(msg: str, backward: bool = False) -> str:
     low = msg.lower()
     if "out of memory" in low or low.startswith("outofmemory"):
         cap = _CAPACITY.search(msg)
-        size = f"the GPU's {round(float(cap.group(1)))} GiB" if cap else "the GPU's memory"
+        size = f"the GPU's {round(float(cap.group(1)))} GiB of memory" if cap else "the GPU's memory"
         return f"{what} ran out of {size}"
     if "compilationerror" in low or "compil" in low:
         return f"{what} does not compile with this Triton version on this GPU"

@@ -131,7 +131,10 @@ def mixing_figure(model, run: Run, T: int, d: int, colorbar: bool = True) -> dic
             # short titles fit a phone-wide column; the intro above the figures gives T, d and the seed
             title=dict(text=f"mixing matrix A{channel}"),
             xaxis=dict(title=dict(text="source step s"), constrain="domain"),
-            yaxis=dict(title=dict(text="output step t"), autorange="reversed", scaleanchor="x"),
+            # a square matrix at any column width: the plot area shrinks, the ranges stay 1..T
+            yaxis=dict(
+                title=dict(text="output step t"), autorange="reversed", scaleanchor="x", constrain="domain"
+            ),
             margin=dict(l=50, r=10, t=40, b=40),
         ),
     )
