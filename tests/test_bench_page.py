@@ -254,10 +254,33 @@ def test_each_model_keeps_one_distinct_line_style_across_figures(committed):
     styles: dict[str, tuple] = {}
     for key in ("fwd", "fwdbwd", "throughput", "memory"):
         for trace in json.loads((ctx.docs / benchmarks.DATA / f"{key}.json").read_text())["data"]:
-            line = trace["line"]
-            style = (line.get("color"), line.get("dash"))
+            line, marker = trace["line"], trace.get("marker", {})
+            style = (line.get("color"), line.get("dash"), marker.get("symbol"))
             assert styles.setdefault(trace["name"], style) == style, (key, trace["name"])
     assert len(set(styles.values())) == len(styles)  # no two models drawn alike
+    # a model page draws the model in its colour and marker from the Benchmarks page
+    gla = json.loads((ctx.docs / benchmarks.DATA / "model-gla.json").read_text())["data"]
+    own = next(t for t in gla if t["name"].startswith("Gated Linear Attention"))
+    assert (own["line"]["color"], own["marker"]["symbol"]) == (
+        styles["Gated Linear Attention"][0],
+        styles["Gated Linear Attention"][2],
+    )
+
+
+def test_curves_are_coloured_by_family_in_legend_groups(committed, reg):
+    ctx, doc = committed
+    fig = json.loads((ctx.docs / benchmarks.DATA / "fwd.json").read_text())
+    models = {m.name: m for m in reg.models}
+    groups: dict[str, list] = {}
+    for trace in fig["data"][1:]:  # the softmax baseline first, on its own
+        family = benchmarks.family(models[trace["name"]])
+        assert trace["legendgroup"] == family
+        groups.setdefault(family, []).append(trace)
+    assert list(groups) == [f for f in benchmarks.FAMILIES if f in groups]  # families one after another
+    for family, traces in groups.items():
+        assert {t["line"]["color"] for t in traces} <= set(benchmarks.FAMILIES[family][1])
+        assert traces[0]["legendgrouptitle"]["text"] == benchmarks.FAMILIES[family][0]
+    assert len(fig["data"]) >= 30 and len(groups) >= 5
 
 
 def test_lengths_left_unmeasured_are_named_without_saying_why():
