@@ -34,6 +34,7 @@ FAMILIES = {  # key: (legend heading, shades)
 }
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "triangle-down", "cross", "pentagon")
 DASHES = ("solid", "dot", "dash")
+POWERS = [2**k for k in range(6, 21)]  # 64 .. 1M: x-axis ticks
 
 
 def family(model) -> str:
@@ -98,7 +99,8 @@ def _layout(title: str, xtitle: str, ytitle: str, logy: bool = True) -> dict:
     return dict(
         template=chart_style.template(),
         title=dict(text=title),
-        xaxis=dict(title=dict(text=xtitle), type="log", dtick=0.30102999566, tickformat=".0f"),  # powers of 2
+        # powers of 2 named as in the tables (512, 1K, ... 128K): short enough to stay level on a phone
+        xaxis=dict(title=dict(text=xtitle), type="log", tickvals=POWERS, ticktext=[_klen(T) for T in POWERS]),
         yaxis=dict(title=dict(text=ytitle), type="log" if logy else "linear"),
         hovermode="closest",
         # a click hides one model, not its whole family

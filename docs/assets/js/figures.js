@@ -93,12 +93,13 @@ function legendKeys(el, narrow) {
   const { named, height, legend } = el.zooFit;
   el.style.height = `${narrow ? height + named * LEGEND_ROW_PX : height}px`;
   if (!narrow) {
-    return { "legend.orientation": legend.orientation ?? null, "legend.x": legend.x ?? null,
-             "legend.xanchor": legend.xanchor ?? null, "legend.y": legend.y ?? null,
-             "legend.yanchor": legend.yanchor ?? null };
+    return Object.fromEntries(["orientation", "x", "xanchor", "y", "yanchor", "yref"]
+      .map((key) => [`legend.${key}`, legend[key] ?? null]));
   }
-  return { "legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left", "legend.y": -0.12,
-           "legend.yanchor": "top" };
+  // At the foot of the figure (container coordinates): Plotly then widens the bottom margin to fit it,
+  // below the x axis's labels and title whatever their height.
+  return { "legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left", "legend.yref": "container",
+           "legend.y": 0, "legend.yanchor": "bottom" };
 }
 
 // A figure that follows its column's width: its height goes to the element, its legend below the plot
