@@ -1,8 +1,9 @@
 """The Benchmarks page and the "GPU cost" section of every model page, from the committed benchmarks/*.json.
 
-Figures are Plotly figure JSON (template "none", rendered by docs/assets/js/figures.js) under
-assets/data/bench/. Everything shown comes from the result file; a model without numbers gets a sentence
-saying why (no public kernel, failed its correctness check, not measured yet, ...).
+Figures are Plotly figure JSON in the site's chart template (zoo/sitegen/chart_style.py), rendered by
+docs/assets/js/figures.js, under assets/data/bench/. Everything shown comes from the result file; a model
+without numbers gets a sentence saying why (no public kernel, failed its correctness check, not measured
+yet, ...).
 """
 
 from __future__ import annotations
