@@ -1,6 +1,7 @@
 """The Benchmarks page and the model pages' "GPU cost" sections, rendered from result files (no browser)."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -253,13 +254,36 @@ def test_each_model_keeps_one_distinct_line_style_across_figures(committed):
     styles: dict[str, tuple] = {}
     for key in ("fwd", "fwdbwd", "throughput", "memory"):
         for trace in json.loads((ctx.docs / benchmarks.DATA / f"{key}.json").read_text())["data"]:
-            line = trace["line"]
-            style = (line.get("color"), line.get("dash"))
+            line, marker = trace["line"], trace.get("marker", {})
+            style = (line.get("color"), line.get("dash"), marker.get("symbol"))
             assert styles.setdefault(trace["name"], style) == style, (key, trace["name"])
     assert len(set(styles.values())) == len(styles)  # no two models drawn alike
+    # a model page draws the model in its colour and marker from the Benchmarks page
+    gla = json.loads((ctx.docs / benchmarks.DATA / "model-gla.json").read_text())["data"]
+    own = next(t for t in gla if t["name"].startswith("Gated Linear Attention"))
+    assert (own["line"]["color"], own["marker"]["symbol"]) == (
+        styles["Gated Linear Attention"][0],
+        styles["Gated Linear Attention"][2],
+    )
 
 
-def test_lengths_cut_by_the_time_budget_are_named_beside_the_model():
+def test_curves_are_coloured_by_family_in_legend_groups(committed, reg):
+    ctx, doc = committed
+    fig = json.loads((ctx.docs / benchmarks.DATA / "fwd.json").read_text())
+    models = {m.name: m for m in reg.models}
+    groups: dict[str, list] = {}
+    for trace in fig["data"][1:]:  # the softmax baseline first, on its own
+        family = benchmarks.family(models[trace["name"]])
+        assert trace["legendgroup"] == family
+        groups.setdefault(family, []).append(trace)
+    assert list(groups) == [f for f in benchmarks.FAMILIES if f in groups]  # families one after another
+    for family, traces in groups.items():
+        assert {t["line"]["color"] for t in traces} <= set(benchmarks.FAMILIES[family][1])
+        assert traces[0]["legendgrouptitle"]["text"] == benchmarks.FAMILIES[family][0]
+    assert len(fig["data"]) >= 30 and len(groups) >= 5
+
+
+def test_lengths_left_unmeasured_are_named_without_saying_why():
     e = {
         "status": "measured",
         "points": [{"head_dim": 128, "T": 512, "status": "ok", "fwd_ms": 1.0}],
@@ -269,43 +293,53 @@ def test_lengths_cut_by_the_time_budget_are_named_beside_the_model():
             {"head_dim": 64, "T": 512},
         ],
     }
-    assert benchmarks.why_not(e) == "T = 2K, 128K not measured: the run's time ran out before them"
+    assert benchmarks.why_not(e) == "not measured at T = 2K, 128K"
     assert benchmarks.why_not({**e, "truncated": []}) is None
+    # a step a later run died in is one more length not measured, nothing about the run itself
+    e["errors"] = [results.step_error("timeout", {"stage": "time", "T": 8192, "mode": "fwdbwd"})]
+    assert benchmarks.why_not(e) == "not measured at T = 2K, 8K, 128K"
 
 
-def test_a_later_run_that_died_at_a_cut_length_is_named_too():
-    e = {
-        "status": "measured",
-        "points": [{"head_dim": 128, "T": 512, "status": "ok", "fwd_ms": 1.0}],
-        "truncated": [{"head_dim": 128, "T": 2048}, {"head_dim": 128, "T": 8192}],
-        "errors": [results.step_error("timeout", {"stage": "time", "T": 2048, "mode": "fwdbwd"})],
-    }
-    assert benchmarks.why_not(e) == (
-        "T = 2K, 8K not measured: the run's time ran out before them; a later run's worker hit its timeout "
-        "while timing T = 2K (forward + backward): compiling and autotuning this kernel's Triton code for a "
-        "new length takes minutes"
-    )
-    # a died-at note about a length that was measured after all says nothing
-    e["errors"] = [results.step_error("timeout", {"stage": "time", "T": 512, "mode": "fwd"})]
-    assert benchmarks.why_not(e) == "T = 2K, 8K not measured: the run's time ran out before them"
-
-
-def test_a_backward_pass_that_failed_at_some_lengths_is_not_called_forward_only():
+def test_a_backward_pass_that_ran_out_of_memory_is_said_in_reader_words():
     ok = {"head_dim": 128, "status": "ok", "fwd_ms": 1.0}
-    oom = "OutOfMemory: CUDA out of memory."
+    oom = "OutOfMemory: CUDA out of memory. Tried to allocate 1 GiB. GPU 0 has a total capacity of 79.19 GiB"
     e = {
         "status": "measured",
         "points": [{**ok, "T": 512, "fwdbwd_ms": 3.0}, {**ok, "T": 131072, "fwdbwd_error": oom}],
     }
-    assert benchmarks.why_not(e) == "forward + backward failed at T = 128K: " + oom
-    e["points"][0] = {**ok, "T": 512, "fwdbwd_error": oom}
-    assert benchmarks.why_not(e) == "forward only: " + oom
+    assert benchmarks.why_not(e) == (
+        "forward + backward not measured at T = 128K: the backward pass ran out of the GPU's 79 GiB of memory"
+    )
+    e["points"][0] = {**ok, "T": 512, "fwdbwd_error": "CompilationError: at 77:4:\n    x = tl.arange(0, BV)"}
+    assert benchmarks.why_not(e) == (
+        "forward pass only: the backward pass does not compile with this Triton version on this GPU"
+    )
 
 
-def test_one_cut_length_reads_in_the_singular():
-    e = {
-        "status": "measured",
-        "points": [{"head_dim": 128, "T": 512, "status": "ok", "fwd_ms": 1.0}],
-        "truncated": [{"head_dim": 128, "T": 65536}],
-    }
-    assert benchmarks.why_not(e) == "T = 64K not measured: the run's time ran out before it"
+@pytest.mark.parametrize(
+    "status,entry",
+    [
+        ("not_run", {}),
+        ("timeout", {}),
+        ("error", {"errors": ["RuntimeError: Triton Error [CUDA]: an illegal memory access"]}),
+    ],
+)
+def test_models_without_numbers_get_a_reader_sentence(status, entry):
+    text = benchmarks.why_not({"status": status, "points": [], "checks": [], **entry})
+    assert text in ("not measured yet", "the kernel stopped with an error")
+    assert not RAW_ERROR.search(text)
+
+
+RAW_ERROR = re.compile(
+    r"OutOfMemory|out of memory\.|CUDA (?:out|error)|Traceback|CompilationError|RuntimeError|Error:"
+    r"|timeout|timed out|budget|session|worker|time ran out|time limit|pip install\b",
+    re.IGNORECASE,
+)
+
+
+def test_no_recorded_error_reaches_the_page_raw(committed):
+    """Every why-not sentence of every committed result file reads as plain text for a reader."""
+    for doc, _ in benchmarks.load_all(ROOT):
+        for mid, e in doc["models"].items():
+            text = benchmarks.why_not(e) or ""
+            assert not RAW_ERROR.search(text), (mid, text)

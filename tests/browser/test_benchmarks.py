@@ -29,7 +29,11 @@ def test_every_benchmark_figure_renders_one_curve_per_measured_model(page, site_
     fwd = "[data-zoo-fig$='/fwd.json']"
     names = page.evaluate(f'() => document.querySelector("{fwd}").data.map(t => t.name)')
     assert len(names) == len(measured)
-    assert len(page.locator(f"{fwd} .legendtext").all_text_contents()) == len(measured)  # none hidden
+    # every model in the legend (none scrolled out of sight), under its family's heading
+    headings = {heading for heading, _ in benchmarks.FAMILIES.values()}
+    legend = page.locator(f"{fwd} .legendtext").all_text_contents()
+    assert len([t for t in legend if t not in headings]) == len(measured)
+    assert {t for t in legend if t in headings} and legend[0] == names[0]
     # hovering the baseline's first point shows its length and time, as the page promises
     page.evaluate(
         f'() => window.Plotly.Fx.hover(document.querySelector("{fwd}"), [{{curveNumber: 0, pointNumber: 0}}])'
@@ -80,7 +84,7 @@ def test_on_a_phone_the_legend_goes_under_the_plot(phone_page, site_url, shot):
     fwd.scroll_into_view_if_needed()
     phone_page.wait_for_function("el => el.dataset.zooRendered === 'true'", arg=fwd.element_handle())
     orientation, height, plot_height = fwd.evaluate(
-        "el => [el.layout.legend.orientation, el.layout.height, el._fullLayout._size.h]"
+        "el => [el.layout.legend.orientation, el._fullLayout.height, el._fullLayout._size.h]"
     )
     assert orientation == "h" and height > 600
     assert plot_height > 300  # the plot itself keeps its room above the legend
@@ -94,10 +98,14 @@ def test_the_legend_hides_a_curve_on_click_and_isolates_one_on_double_click(page
     fwd.scroll_into_view_if_needed()
     page.wait_for_function("el => el.dataset.zooRendered === 'true'", arg=fwd.element_handle())
     visible = "el => el.data.map(t => t.visible === undefined || t.visible === true)"
-    entries = fwd.locator(".legend .traces")
-    entries.nth(1).click()
+    names = fwd.evaluate("el => el.data.map(t => t.name)")
+
+    def entry(i):  # the legend row of trace i (family headings are rows too)
+        return fwd.locator(".legend .traces").filter(has=page.get_by_text(names[i], exact=True))
+
+    entry(1).click()  # one model hides, not its whole family
     page.wait_for_function(f"el => !({visible})(el)[1]", arg=fwd.element_handle())
     assert fwd.evaluate(visible).count(False) == 1
-    entries.nth(2).dblclick()
+    entry(2).dblclick()
     page.wait_for_function(f"el => ({visible})(el).filter(Boolean).length === 1", arg=fwd.element_handle())
     assert fwd.evaluate(visible).index(True) == 2

@@ -3,9 +3,21 @@
 Generators that add card slots or model-page sections run before ``pages``, which writes them out.
 """
 
-from zoo.sitegen import benchmarks, compare, facets, hybrids, identity, lineage, live, pages, unified
+from zoo.sitegen import (
+    benchmarks,
+    chart_style,
+    compare,
+    facets,
+    hybrids,
+    identity,
+    lineage,
+    live,
+    pages,
+    unified,
+)
 
 GENERATORS = [
+    chart_style,
     facets,
     lineage,
     live,

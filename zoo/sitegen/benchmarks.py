@@ -1,55 +1,60 @@
 """The Benchmarks page and the "GPU cost" section of every model page, from the committed benchmarks/*.json.
 
-Figures are Plotly figure JSON (template "none", rendered by docs/assets/js/figures.js) under
-assets/data/bench/. Everything shown comes from the result file; a model without numbers gets a sentence
-saying why (no public kernel, failed its correctness check, not run within the GPU budget, ...).
+Figures are Plotly figure JSON in the site's chart template (zoo/sitegen/chart_style.py), rendered by
+docs/assets/js/figures.js, under assets/data/bench/. Everything shown comes from the result file; a model
+without numbers gets a sentence saying why (no public kernel, failed its correctness check, not measured
+yet, ...).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from markupsafe import Markup
 
 from zoo.bench import catalog, results
+from zoo.sitegen import chart_style
 
 DATA = "assets/data/bench"
 PAGE = "benchmarks.md"
 SECTION_ORDER = 70  # on model pages: after the live run, before lineage (80)
 HEAD_DIM = 128
 MODE_TEXT = {"fwd": "forward", "fwdbwd": "forward + backward"}
-# 20 distinguishable colours: with more curves than Plotly's default 10, colours would repeat
-COLORWAY = [
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-    "#393b79",
-    "#e7969c",
-    "#637939",
-    "#8c6d31",
-    "#843c39",
-    "#7b4173",
-    "#3182bd",
-    "#31a354",
-    "#756bb1",
-    "#636363",
-]
+# 35 curves on one chart: no palette of 35 distinct hues reads. Each family (how the memory is read, and
+# how it fades or is edited) gets one hue, so a reader finds "the delta-rule models" at a glance; inside a
+# family, members differ by shade, marker and dash. Shades are mid-tones that show on both palettes.
+FAMILIES = {  # key: (legend heading, shades)
+    "softmax": ("Softmax", ["#ea580c", "#b45309", "#f59e0b"]),
+    "softmax-slots": ("Softmax over slots", ["#e11d48", "#f472b6", "#be185d"]),
+    "linear": ("Linear, no decay", ["#0d9488", "#2dd4bf", "#0f766e"]),
+    "linear-scalar": ("Linear, scalar decay", ["#2563eb", "#60a5fa", "#1d4ed8"]),
+    "linear-diagonal": ("Linear, diagonal decay", ["#7c3aed", "#a78bfa", "#6d28d9"]),
+    "linear-delta": ("Linear, delta rule", ["#16a34a", "#4ade80", "#15803d"]),
+}
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "triangle-down", "cross", "pentagon")
+DASHES = ("solid", "dot", "dash")
+POWERS = [2**k for k in range(6, 21)]  # 64 .. 1M: x-axis ticks
+
+
+def family(model) -> str:
+    """The curve family of a registry model (FAMILIES)."""
+    decay = model.decay[0] if model.decay else "none"
+    if model.readout == "softmax":
+        return "softmax-slots" if decay == "diagonal" else "softmax"
+    return {"scalar": "linear-scalar", "diagonal": "linear-diagonal", "delta": "linear-delta"}.get(
+        decay, "linear"
+    )
+
 
 STATUS_TEXT = {
     "measured": "measured",
     "failed_check": "failed its correctness check, not timed",
-    "error": "the kernel raised an error",
-    "crashed": "the kernel crashed its process",
-    "timeout": "timed out",
-    "not_run": "not measured in this run",
+    "error": "the kernel stopped with an error",
+    "crashed": "the kernel crashed",
+    "timeout": "not measured yet",
+    "not_run": "not measured yet",
     "no_kernel": "no public fused kernel",
 }
 
@@ -93,38 +98,54 @@ def _measured(doc: dict) -> list[str]:
 
 def _layout(title: str, xtitle: str, ytitle: str, logy: bool = True) -> dict:
     return dict(
-        template="none",
+        template=chart_style.template(),
         title=dict(text=title),
-        xaxis=dict(title=dict(text=xtitle), type="log", dtick=0.30102999566, tickformat=".0f"),  # powers of 2
+        # powers of 2 named as in the tables (512, 1K, ... 128K): short enough to stay level on a phone
+        xaxis=dict(title=dict(text=xtitle), type="log", tickvals=POWERS, ticktext=[_klen(T) for T in POWERS]),
         yaxis=dict(title=dict(text=ytitle), type="log" if logy else "linear"),
         hovermode="closest",
-        legend=dict(font=dict(size=10)),
+        # a click hides one model, not its whole family
+        legend=dict(font=dict(size=10), groupclick="toggleitem", tracegroupgap=6),
         margin=dict(l=60, r=10, t=40, b=45),
     )
 
 
-DASHES = ("solid", "dot", "dashdot")  # past 20 models the colours come round again, with another dash
-
-
-def _styles(doc: dict) -> dict[str, dict]:
-    """Each measured model's line, the same in every figure: its colour follows its place among the
-    measured models, not among one figure's traces (a model missing from one figure would shift the rest)."""
+def curve_styles(doc: dict, registry) -> dict[str, dict]:
+    """Each measured model's trace style, the same in every figure (and on its model page): hue from its
+    family, shade, marker and dash from its place among the family's measured models, never from one
+    figure's traces (a model missing from one figure would shift the rest). Families in FAMILIES' order."""
     # the baseline every other curve is read against; "ink": figures.js draws it in the page's text colour
-    styles = {results.BASELINE: dict(line=dict(width=3, dash="dash", color="#111827"), meta="ink")}
-    others = [m for m in _measured(doc) if m != results.BASELINE]
-    for i, mid in enumerate(others):
-        color, dash = COLORWAY[i % len(COLORWAY)], DASHES[i // len(COLORWAY) % len(DASHES)]
-        styles[mid] = dict(line=dict(width=1.6, color=color, dash=dash), marker=dict(color=color))
-    return styles
+    out = {results.BASELINE: dict(line=dict(width=3, dash="dash"), marker=dict(symbol="circle"), meta="ink")}
+    models = {m.id: m for m in registry.models}
+    members: dict[str, list[str]] = {key: [] for key in FAMILIES}
+    for mid in _measured(doc):
+        if mid != results.BASELINE:
+            members[family(models[mid]) if mid in models else "linear"].append(mid)
+    for key, ids in members.items():
+        heading, shades = FAMILIES[key]
+        for i, mid in enumerate(ids):
+            color = shades[i % len(shades)]
+            out[mid] = dict(
+                line=dict(width=1.6, color=color, dash=DASHES[i // len(shades) % len(DASHES)]),
+                marker=dict(color=color, symbol=SYMBOLS[i % len(SYMBOLS)], size=7),
+                legendgroup=key,
+                legendgrouptitle=dict(text=heading) if i == 0 else None,
+            )
+    return out
 
 
-def latency_figure(doc: dict, names: dict, mode: str) -> dict:
+def _in_legend_order(doc: dict, style: dict) -> list[str]:
+    """Measured models, the baseline first, then family by family (the legend groups them)."""
+    order = list(style)
+    return sorted(_measured(doc), key=lambda m: order.index(m) if m in order else len(order))
+
+
+def latency_figure(doc: dict, names: dict, style: dict, mode: str) -> dict:
     import plotly.graph_objects as go
 
     what = MODE_TEXT[mode]
-    styles = _styles(doc)
     traces = []
-    for mid in _measured(doc):
+    for mid in _in_legend_order(doc, style):
         pts = [
             p
             for p in doc["models"][mid]["points"]
@@ -139,7 +160,7 @@ def latency_figure(doc: dict, names: dict, mode: str) -> dict:
                 customdata=[p["B"] for p in pts],
                 name=_name(names, mid),
                 mode="lines+markers",
-                **styles[mid],
+                **style[mid],
                 hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}, B=%{{customdata}}<br>%{{y:.3f}} ms"
                 "<extra></extra>",
             )
@@ -147,21 +168,19 @@ def latency_figure(doc: dict, names: dict, mode: str) -> dict:
     fig = go.Figure(
         traces,
         layout=_layout(
-            f"{what} latency per call, {_tokens(doc)} tokens per call",
+            f"{what} time per call",  # short enough for a phone; the text gives the tokens per call
             "sequence length T",
             f"{what} time (ms)",
         ),
     )
-    fig.update_layout(height=600)  # full width, tall enough that the legend lists every model unscrolled
     return fig.to_plotly_json()
 
 
-def throughput_figure(doc: dict, names: dict) -> dict:
+def throughput_figure(doc: dict, names: dict, style: dict) -> dict:
     import plotly.graph_objects as go
 
-    styles = _styles(doc)
     traces = []
-    for mid in _measured(doc):
+    for mid in _in_legend_order(doc, style):
         pts = [
             p
             for p in doc["models"][mid]["points"]
@@ -175,7 +194,7 @@ def throughput_figure(doc: dict, names: dict) -> dict:
                 y=[round(results.tokens_per_s(p, "fwdbwd") / 1e6, 3) for p in pts],
                 name=_name(names, mid),
                 mode="lines+markers",
-                **styles[mid],
+                **style[mid],
                 hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} M tokens/s<extra></extra>",
             )
         )
@@ -188,12 +207,11 @@ def throughput_figure(doc: dict, names: dict) -> dict:
     return fig.to_plotly_json()
 
 
-def memory_figure(doc: dict, names: dict) -> dict:
+def memory_figure(doc: dict, names: dict, style: dict) -> dict:
     import plotly.graph_objects as go
 
-    styles = _styles(doc)
     traces = []
-    for mid in _measured(doc):
+    for mid in _in_legend_order(doc, style):
         pts = [
             p
             for p in doc["models"][mid]["points"]
@@ -207,14 +225,14 @@ def memory_figure(doc: dict, names: dict) -> dict:
                 y=[round(p["fwdbwd_peak_bytes"] / 2**30, 3) for p in pts],
                 name=_name(names, mid),
                 mode="lines+markers",
-                **styles[mid],
+                **style[mid],
                 hovertemplate=f"{_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} GiB<extra></extra>",
             )
         )
     fig = go.Figure(
         traces,
         layout=_layout(
-            "peak GPU memory of one forward + backward call (inputs included)",
+            "peak memory, forward + backward",
             "sequence length T",
             "GiB",
             logy=False,
@@ -223,13 +241,12 @@ def memory_figure(doc: dict, names: dict) -> dict:
     return fig.to_plotly_json()
 
 
-def decode_figure(doc: dict, names: dict) -> dict:
+def decode_figure(doc: dict, names: dict, style: dict) -> dict:
     import plotly.graph_objects as go
 
     lengths = doc.get("config", {}).get("lengths") or [512, 131072]
-    styles = _styles(doc)
     traces = []
-    for mid in _measured(doc):
+    for mid in _in_legend_order(doc, style):
         dec = doc["models"][mid].get("decode") or {}
         if dec.get("kind") == "kv_cache" and dec.get("points"):
             pts = [p for p in dec["points"] if p.get("ms")]
@@ -244,14 +261,14 @@ def decode_figure(doc: dict, names: dict) -> dict:
                 y=ys,
                 name=_name(names, mid),
                 mode="lines+markers" if dec["kind"] == "kv_cache" else "lines",
-                **styles[mid],
+                **style[mid],
                 hovertemplate=f"{_name(names, mid)}<br>context T=%{{x}}<br>%{{y:.1f}} µs<extra></extra>",
             )
         )
     fig = go.Figure(
         traces,
         layout=_layout(
-            "one decoding step at context length T (batch 1, 16 heads)",
+            "one decoding step (batch 1)",
             "context length T",
             "time per step (µs)",
         ),
@@ -259,8 +276,9 @@ def decode_figure(doc: dict, names: dict) -> dict:
     return fig.to_plotly_json()
 
 
-def model_figure(doc: dict, mid: str, name: str) -> dict | None:
-    """The model's fwd and fwd+bwd curves beside the softmax baseline's, or None without points."""
+def model_figure(doc: dict, mid: str, name: str, style: dict) -> dict | None:
+    """The model's fwd and fwd+bwd curves beside the softmax baseline's, or None without points. The model
+    keeps its colour and marker from the Benchmarks page; the baseline is drawn in the text colour."""
     import plotly.graph_objects as go
 
     entry = doc["models"].get(mid, {})
@@ -269,6 +287,8 @@ def model_figure(doc: dict, mid: str, name: str) -> dict | None:
     traces = []
     ids = [mid] if mid == results.BASELINE else [results.BASELINE, mid]
     for other in ids:
+        own = style.get(other, {})
+        color, mark = own.get("line", {}).get("color"), own.get("marker", {})
         for mode, dash in (("fwd", "solid"), ("fwdbwd", "dot")):
             s = results.series(doc["models"].get(other, {}), mode, HEAD_DIM)
             if not s:
@@ -276,7 +296,6 @@ def model_figure(doc: dict, mid: str, name: str) -> dict | None:
             label = ("softmax (cuDNN)" if other == results.BASELINE else name) + (
                 " fwd" if mode == "fwd" else " fwd+bwd"
             )
-            color = "#6b7280" if other == results.BASELINE and other != mid else "#2563eb"
             traces.append(
                 go.Scatter(
                     x=sorted(s),
@@ -284,15 +303,23 @@ def model_figure(doc: dict, mid: str, name: str) -> dict | None:
                     name=label,
                     mode="lines+markers",
                     line=dict(color=color, dash=dash, width=2),
+                    marker=dict(color=color, symbol=mark.get("symbol")),
+                    meta=own.get("meta"),
                     hovertemplate=f"{label}<br>T=%{{x}}<br>%{{y:.3f}} ms<extra></extra>",
                 )
             )
     if not traces:
         return None
     fig = go.Figure(
-        traces, layout=_layout(f"{name} vs softmax attention on the GPU", "sequence length T", "ms per call")
+        traces, layout=_layout("time per call, beside softmax attention", "sequence length T", "ms per call")
     )
     return fig.to_plotly_json()
+
+
+def _legend_height(fig: dict) -> int:
+    """A height at which a legend beside the plot lists every model without scrolling."""
+    groups = {t.get("legendgroup") for t in fig["data"]}
+    return max(600, 80 + 19 * len(fig["data"]) + 26 * len(groups))
 
 
 # ------------------------------------------------------------------------------------------ tables
@@ -386,7 +413,9 @@ def status_rows(doc: dict, names: dict, registry_ids: list[str]) -> list[dict]:
 
 
 def why_not(e: dict) -> str | None:
-    """One sentence on what is missing for this model, or None when fully measured."""
+    """One sentence for a reader on what is missing for this model, or None when fully measured. Recorded
+    tool errors are translated (reader_error), never shown raw: they are in the result file for those who
+    want them."""
     status = e.get("status")
     if status == "no_kernel":
         return e.get("note") or "no public fused kernel"
@@ -396,60 +425,67 @@ def why_not(e: dict) -> str | None:
             f"its output differed from the float64 reference by {c.get('rel_err', float('nan')):.1e} "
             f"(tolerance {c.get('tolerance', 0):.0e}), so it was not timed"
         )
-    if status == "timeout":
-        return (
-            "timed out: its worker reached the run's time limit before the first timing finished "
-            "(compiling and autotuning this kernel's Triton code for a new shape takes minutes); "
-            "a longer run will measure it"
-        )
+    if status in ("timeout", "not_run"):
+        return "not measured yet"
     if status in ("error", "crashed"):
         msg = (e.get("errors") or [""])[0] or next(
             (c.get("error") for c in e.get("checks", []) if c.get("error")), ""
         )
-        return f"{STATUS_TEXT[status]}: {error_line(msg)}" if msg else STATUS_TEXT[status]
-    if status == "not_run":
-        return (
-            "not measured: the session's 30 minutes of GPU time ran out before this kernel's turn "
-            "(compiling and autotuning a Triton kernel took one to two minutes per model on a fresh machine)"
-        )
+        said = reader_error(msg)
+        generic = said == "the kernel stopped with an error"
+        return STATUS_TEXT[status] if generic else f"{STATUS_TEXT[status]}: {said}"
     notes = []
-    pts = [p for p in e.get("points", []) if p.get("status") == "ok"]
-    failed = [p for p in pts if p.get("fwdbwd_error")]
+    pts = [p for p in e.get("points", []) if p.get("head_dim") == HEAD_DIM]
+    failed = [p for p in pts if p.get("status") == "ok" and p.get("fwdbwd_error")]
     if failed:
         # "forward only" when the backward pass never ran; otherwise name the lengths where it failed
         where = (
-            "forward only"
-            if all(p.get("fwdbwd_ms") is None for p in pts)
-            else "forward + backward failed at T = "
-            + ", ".join(_klen(T) for T in sorted({p["T"] for p in failed}))
+            "forward pass only"
+            if all(p.get("fwdbwd_ms") is None for p in pts if p.get("status") == "ok")
+            else "forward + backward not measured at T = " + _lengths(p["T"] for p in failed)
         )
-        notes.append(f"{where}: " + error_line(failed[0]["fwdbwd_error"]))
-    cut = [c["T"] for c in e.get("truncated", []) if c["head_dim"] == HEAD_DIM]
-    if cut:
+        notes.append(f"{where}: " + reader_error(failed[0]["fwdbwd_error"], backward=True))
+    unsupported = [p for p in pts if p.get("status") == "unsupported"]
+    if unsupported:
         notes.append(
-            "T = "
-            + ", ".join(_klen(T) for T in cut)
-            + " not measured: the run's time ran out before "
-            + ("them" if len(cut) > 1 else "it")
+            f"not measured at T = {_lengths(p['T'] for p in unsupported)}: "
+            + reader_error(unsupported[0].get("error", ""))
         )
-        # a later run that tried again and died in a step says more than "ran out of time"
-        for T, mode, why in results.died_at(e):
-            if T in cut:
-                notes.append(
-                    f"a later run's worker hit its {why} while timing T = {_klen(T)} ({MODE_TEXT[mode]}): "
-                    "compiling and autotuning this kernel's Triton code for a new length takes minutes"
-                )
+    cut = [c["T"] for c in e.get("truncated", []) if c["head_dim"] == HEAD_DIM]
+    cut += [T for T, _mode, _why in results.died_at(e) if T not in cut]
+    if cut:
+        notes.append(f"not measured at T = {_lengths(cut)}")
     return "; ".join(notes) or None
 
 
-def error_line(msg: str, limit: int = 240) -> str:
-    """A kernel's error as one readable line: the page shows it inside one HTML block, and a Triton
-    CompilationError's message is a dump of kernel source (the full text stays in the JSON)."""
-    kind = msg.split(":", 1)[0]
-    if kind == "CompilationError":
-        return "Triton raised a CompilationError compiling the kernel for this GPU (full message in the JSON)"
-    line = " ".join(msg.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+def _lengths(Ts) -> str:
+    return ", ".join(_klen(T) for T in sorted(set(Ts)))
+
+
+_MAX_LENGTH = re.compile(r"T\s*<=\s*(\d+)")
+_CAPACITY = re.compile(r"total capacity of ([\d.]+) GiB")
+
+
+def reader_error(msg: str, backward: bool = False) -> str:
+    """A recorded kernel error as a plain clause for readers. Tool output (CUDA messages, Triton source
+    dumps, library advice) means nothing to a reader of the page, so only what it implies is said."""
+    what = "the backward pass" if backward else "the kernel"
+    low = msg.lower()
+    if "out of memory" in low or low.startswith("outofmemory"):
+        cap = _CAPACITY.search(msg)
+        size = f"the GPU's {round(float(cap.group(1)))} GiB of memory" if cap else "the GPU's memory"
+        return f"{what} ran out of {size}"
+    if "compilationerror" in low or "compil" in low:
+        return f"{what} does not compile with this Triton version on this GPU"
+    if "incorrect results" in low:
+        return (
+            f"the library refuses to run {what} with this Triton version on this GPU, "
+            "where it gives wrong results"
+        )
+    limit = _MAX_LENGTH.search(msg)
+    if limit:
+        return f"the kernel takes sequences of at most {int(limit.group(1)):,} tokens".replace(",", " ")
+    return f"{what} stopped with an error"
 
 
 COMPARE_T = 32768  # a length every sweep measures, long enough that launch overhead is noise
@@ -539,7 +575,8 @@ def model_section(ctx, model) -> Markup:
     entry = doc["models"].get(model.id)
     fig = None
     if entry is not None and entry.get("status") == "measured":
-        figure = model_figure(doc, model.id, name)
+        style = getattr(ctx, "_bench_styles", None) or curve_styles(doc, ctx.registry)
+        figure = model_figure(doc, model.id, name, style)
         if figure is not None:
             fig = f"{DATA}/model-{model.id}.json"
             ctx.write_json(fig, figure)
@@ -599,6 +636,7 @@ def generate(ctx) -> None:
     every = load_all(ctx.root)
     loaded = every[0] if every else None
     ctx._bench_results = loaded or False
+    ctx._bench_styles = curve_styles(loaded[0], ctx.registry) if loaded else {}
     for m in ctx.registry.models:
         ctx.add_page_section(m.id, "GPU cost", model_section(ctx, m), order=SECTION_ORDER)
     if not loaded:
@@ -606,14 +644,16 @@ def generate(ctx) -> None:
         ctx.add_nav("Benchmarks", PAGE)
         return
     doc, path = loaded
+    style = ctx._bench_styles
     figs = {
-        "fwd": latency_figure(doc, names, "fwd"),
-        "fwdbwd": latency_figure(doc, names, "fwdbwd"),
-        "throughput": throughput_figure(doc, names),
-        "memory": memory_figure(doc, names),
-        "decode": decode_figure(doc, names),
+        "fwd": latency_figure(doc, names, style, "fwd"),
+        "fwdbwd": latency_figure(doc, names, style, "fwdbwd"),
+        "throughput": throughput_figure(doc, names, style),
+        "memory": memory_figure(doc, names, style),
+        "decode": decode_figure(doc, names, style),
     }
     for key, fig in figs.items():
+        fig["layout"]["height"] = _legend_height(fig)
         ctx.write_json(f"{DATA}/{key}.json", fig)
     ctx.write_json(f"{DATA}/{path.name}", doc)  # the raw numbers, for readers who want them
     others = []

@@ -27,6 +27,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from zoo.sitegen import pyodide_assets
+from zoo.sitegen.chart_style import COLORSCALE, template
 
 SEED = 0
 CARD = {"T": 8, "d": 8}
@@ -37,8 +38,6 @@ FIGS = "assets/data/figs"
 LIVE = "assets/data/live"
 PYTHON = f"{LIVE}/python.json"
 WORKER_PY = "assets/js/live/worker.py"  # under docs/
-# Blue (negative) - near white (0) - red (positive); the JS side (live/plots.js) carries the same stops.
-COLORSCALE = [[0.0, "#2b5c9e"], [0.25, "#8eb2dc"], [0.5, "#f2f2f2"], [0.75, "#e5988a"], [1.0, "#b1262e"]]
 SECTION_ORDER = 30  # on the model page: after the equations (10), before lineage (80)
 
 
@@ -129,10 +128,14 @@ def mixing_figure(model, run: Run, T: int, d: int, colorbar: bool = True) -> dic
             hovertemplate="output t=%{y}<br>source s=%{x}<br>A=%{z:.4g}<extra></extra>",
         ),
         layout=dict(
-            template="none",
-            title=dict(text=f"{model.short_name}: mixing matrix A{channel}, T={T}, d={d}, seed {SEED}"),
+            template=template(),
+            # short titles fit a phone-wide column; the intro above the figures gives T, d and the seed
+            title=dict(text=f"mixing matrix A{channel}"),
             xaxis=dict(title=dict(text="source step s"), constrain="domain"),
-            yaxis=dict(title=dict(text="output step t"), autorange="reversed", scaleanchor="x"),
+            # a square matrix at any column width: the plot area shrinks, the ranges stay 1..T
+            yaxis=dict(
+                title=dict(text="output step t"), autorange="reversed", scaleanchor="x", constrain="domain"
+            ),
             margin=dict(l=50, r=10, t=40, b=40),
         ),
     )
@@ -151,8 +154,8 @@ def norms_figure(model, run: Run, T: int, d: int) -> dict:
     fig = go.Figure(
         traces,
         layout=dict(
-            template="none",
-            title=dict(text=f"{model.short_name}: norms over time, T={T}, d={d}, seed {SEED}"),
+            template=template(),
+            title=dict(text="state and output norms"),
             xaxis=dict(title=dict(text="step t")),
             yaxis=dict(title=dict(text="norm"), rangemode="tozero"),
             legend=dict(orientation="h", y=-0.25),

@@ -1,17 +1,18 @@
-// Plotly figures made at build time (JSON) and rendered here, following the light/dark palette.
-// Plotly is loaded once, on the first figure that scrolls near the viewport, and kept on `window`.
+// Plotly figures made at build time (JSON) and rendered here, sized to their column and following the
+// light/dark palette. Plotly is loaded once, on the first figure that scrolls near the viewport, and kept
+// on `window`. Styling (fonts, grid, both palettes) comes from chart-style.js, written by the build from
+// zoo/sitegen/chart_style.py, the same values the build-time figures embed as their template.
+
+import { STYLE } from "./chart-style.js";
+import { siteURL } from "./site.js";
 
 export const name = "figures";
 
-function siteRoot() {
-  // Material's config script knows the relative path from this page to the site root.
-  const config = document.getElementById("__config");
-  const base = config ? JSON.parse(config.textContent).base : ".";
-  return new URL(base.endsWith("/") ? base : base + "/", document.baseURI);
-}
-
+// Figure JSON and the Plotly bundle are named relative to the site root, found from this module's own
+// address (site.js): Material's page config is not replaced by instant navigation, so its `base` would be
+// the first page's.
 export function assetURL(path) {
-  return new URL(path, siteRoot()).href;
+  return siteURL(path).href;
 }
 
 window.zooLoadPlotly ??= () => {
@@ -29,101 +30,165 @@ window.zooLoadPlotly ??= () => {
   return window.__zooPlotly;
 };
 
-export function isDark() {
-  return document.body.getAttribute("data-md-color-scheme") === "slate";
+// The chart palette of Material's current scheme ("default" or "slate").
+export function palette() {
+  const scheme = document.body.getAttribute("data-md-color-scheme");
+  return STYLE.palettes[STYLE.schemes[scheme] || "light"];
 }
 
-// The page's text colour.
-function ink() {
-  const fg = getComputedStyle(document.body).getPropertyValue("--md-default-fg-color").trim();
-  return fg || (isDark() ? "#e2e8f0" : "#1e293b");
-}
+const AXIS = /^[xy]axis\d*$/;
 
-// Colours follow Material's palette variables, so figures match the page in both schemes.
-export function themeLayout() {
-  const style = getComputedStyle(document.body);
-  const fg = ink();
-  const muted = style.getPropertyValue("--md-default-fg-color--lighter").trim() || "#94a3b8";
-  return {
-    paper_bgcolor: "rgba(0,0,0,0)",
-    plot_bgcolor: "rgba(0,0,0,0)",
-    font: { color: fg, family: "inherit" },
-    xaxis: { color: fg, gridcolor: muted, linecolor: muted },
-    yaxis: { color: fg, gridcolor: muted, linecolor: muted },
-    hoverlabel: { bgcolor: isDark() ? "#1e293b" : "#ffffff", bordercolor: muted, font: { color: fg } },
+// Layout keys that colour a figure in the current palette. Dotted keys and colours only: a relayout with
+// them leaves everything else about the axes (type, range and direction, titles, tick labels) as it was.
+function colourKeys(layout) {
+  const p = palette();
+  const keys = {
+    "font.color": p.ink,
+    "hoverlabel.bgcolor": p.hover_bg,
+    "hoverlabel.bordercolor": p.hover_border,
+    "hoverlabel.font.color": p.ink,
   };
+  const axes = new Set(["xaxis", "yaxis", ...Object.keys(layout).filter((k) => AXIS.test(k))]);
+  for (const ax of axes) {
+    keys[`${ax}.gridcolor`] = p.grid;
+    keys[`${ax}.linecolor`] = p.line;
+    keys[`${ax}.zerolinecolor`] = p.line;
+    keys[`${ax}.tickcolor`] = p.line;
+  }
+  return keys;
 }
 
-function merge(base, extra) {
-  const out = { ...base };
-  for (const [k, v] of Object.entries(extra)) {
-    out[k] = v && typeof v === "object" && !Array.isArray(v) && base[k] ? merge(base[k], v) : v;
+// A copy of `layout` with the dotted `keys` set, for the first draw (Plotly.react takes nested objects).
+function withKeys(layout, keys) {
+  const out = structuredClone(layout);
+  for (const [path, value] of Object.entries(keys)) {
+    const parts = path.split(".");
+    let node = out;
+    for (const part of parts.slice(0, -1)) node = node[part] ??= {};
+    node[parts.at(-1)] = value;
   }
   return out;
 }
 
-export async function plot(el, figure, config = {}) {
-  const Plotly = await window.zooLoadPlotly();
-  const layout = merge(figure.layout || {}, themeLayout());
-  await Plotly.react(el, figure.data, layout, { displayModeBar: false, responsive: true, ...config });
-  el.dataset.zooRendered = "true";
-  return el;
-}
-
-const rendered = new Set();
-
-// Re-colour every rendered figure when the reader flips the palette.
-const schemeWatcher = new MutationObserver(async () => {
-  if (!window.Plotly) return;
-  for (const el of rendered) {
-    if (!el.isConnected) {
-      rendered.delete(el);
-      continue;
-    }
-    window.Plotly.relayout(el, themeLayout());
-    const inkTraces = el.data.flatMap((t, i) => (t.meta === "ink" ? [i] : []));
-    if (inkTraces.length) window.Plotly.restyle(el, { "line.color": ink(), "marker.color": ink() }, inkTraces);
-  }
-});
-
-export function track(el) {
-  rendered.add(el);
-}
-
-// A trace whose meta is "ink" (the softmax baseline of the benchmark charts) takes the text colour: black on
+// A trace whose meta is "ink" (the softmax baseline of the benchmark charts) takes the text colour: dark on
 // the light palette, near-white on the dark one, where a fixed black line would vanish.
 function inked(data) {
-  const color = ink();
+  const color = palette().ink;
   return data.map((t) =>
     t.meta === "ink" ? { ...t, line: { ...t.line, color }, marker: { ...t.marker, color } } : t,
   );
 }
 
 // On a phone, a legend beside the plot leaves the plot a sliver: put it underneath, one entry per row at
-// most, and make the figure that much taller so the plot keeps its height.
+// most, and make the figure that much taller so the plot keeps its height. Re-decided when the width
+// crosses NARROW_PX (a rotated phone, a resized window). Heights are the element's CSS height, which
+// Plotly's autosize reads: a layout height would pin the width too.
 const NARROW_PX = 600;
 const LEGEND_ROW_PX = 19;
 
-function fitted(el, figure) {
-  const named = figure.data.filter((t) => t.showlegend !== false).length;
-  const layout = figure.layout || {};
-  if (el.clientWidth >= NARROW_PX || named < 2 || layout.legend?.orientation === "h") return figure;
-  return {
-    ...figure,
-    layout: {
-      ...layout,
-      height: (layout.height || 450) + named * LEGEND_ROW_PX,
-      legend: { ...layout.legend, orientation: "h", x: 0, xanchor: "left", y: -0.12, yanchor: "top" },
-    },
-  };
+function legendKeys(el, narrow) {
+  const { named, height, legend } = el.zooFit;
+  el.style.height = `${narrow ? height + named * LEGEND_ROW_PX : height}px`;
+  if (!narrow) {
+    return Object.fromEntries(["orientation", "x", "xanchor", "y", "yanchor", "yref"]
+      .map((key) => [`legend.${key}`, legend[key] ?? null]));
+  }
+  // At the foot of the figure (container coordinates): Plotly then widens the bottom margin to fit it,
+  // below the x axis's labels and title whatever their height.
+  return { "legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left", "legend.yref": "container",
+           "legend.y": 0, "legend.yanchor": "bottom" };
 }
+
+// A figure that follows its column's width: its height goes to the element, its legend below the plot
+// where the column is narrow.
+function fitted(el, layout, data) {
+  const { height, ...rest } = layout;
+  if (height) el.style.height = `${height}px`;
+  const named = data.filter((t) => t.showlegend !== false).length;
+  const legend = rest.legend || {};
+  // Only a vertical legend beside the plot needs moving.
+  el.zooFit = named >= 2 && legend.orientation !== "h" && rest.showlegend !== false
+    ? { named, height: height || el.clientHeight || 450, legend } : null;
+  el.zooNarrow = Boolean(el.zooFit) && el.clientWidth < NARROW_PX;
+  return el.zooNarrow ? withKeys(rest, legendKeys(el, true)) : rest;
+}
+
+// Plotly draws a box of width 0 at its default 700 px. Wait until the element has a width (CSS gives
+// every .zoo-fig its column's width; a figure in a hidden tab gets one when shown).
+function laidOut(el) {
+  if (el.clientWidth > 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const watch = new ResizeObserver(() => {
+      if (el.clientWidth > 0) {
+        watch.disconnect();
+        resolve();
+      }
+    });
+    watch.observe(el);
+  });
+}
+
+export async function plot(el, figure, config = {}) {
+  const Plotly = await window.zooLoadPlotly();
+  const source = figure.layout || {};
+  let layout = typeof source.template === "object" ? source : { ...source, template: STYLE.template };
+  layout = withKeys(layout, colourKeys(layout));
+  if (!layout.width) {
+    // a figure that names its width keeps it; every other one fits its column
+    await laidOut(el);
+    layout = fitted(el, layout, figure.data);
+  }
+  await Plotly.react(el, inked(figure.data), layout, { displayModeBar: false, responsive: false, ...config });
+  el.zooWidth = el.clientWidth;
+  el.dataset.zooRendered = "true";
+  return el;
+}
+
+// Follow the column's width: the window, a rotated phone, a grid that reflows. Figures with a fixed width
+// are left alone.
+const resizer = new ResizeObserver((entries) => {
+  for (const { target: el } of entries) {
+    const width = el.clientWidth;
+    if (!width || width === el.zooWidth || !window.Plotly || !el.isConnected) continue;
+    el.zooWidth = width;
+    const narrow = width < NARROW_PX;
+    if (el.zooFit && narrow !== el.zooNarrow) {
+      el.zooNarrow = narrow;
+      window.Plotly.relayout(el, legendKeys(el, narrow)).then(() => window.Plotly.Plots.resize(el));
+    } else {
+      window.Plotly.Plots.resize(el);
+    }
+  }
+});
+
+const rendered = new Set();
+
+export function track(el) {
+  rendered.add(el);
+  if (!el.layout?.width) resizer.observe(el);
+}
+
+// Re-colour every rendered figure when the reader flips the palette: colour keys only, never whole axes.
+const schemeWatcher = new MutationObserver(() => {
+  if (!window.Plotly) return;
+  const ink = palette().ink;
+  for (const el of rendered) {
+    if (!el.isConnected) {
+      rendered.delete(el);
+      resizer.unobserve(el);
+      continue;
+    }
+    window.Plotly.relayout(el, colourKeys(el.layout));
+    const inkTraces = el.data.flatMap((t, i) => (t.meta === "ink" ? [i] : []));
+    if (inkTraces.length) window.Plotly.restyle(el, { "line.color": ink, "marker.color": ink }, inkTraces);
+  }
+});
 
 async function renderFigure(el) {
   try {
     const response = await fetch(assetURL(el.dataset.zooFig));
     if (!response.ok) throw new Error(`${response.status} for ${el.dataset.zooFig}`);
-    const figure = fitted(el, await response.json());
-    await plot(el, { ...figure, data: inked(figure.data) });
+    await plot(el, await response.json());
     track(el);
   } catch (err) {
     el.textContent = "This figure could not be loaded.";

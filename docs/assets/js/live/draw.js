@@ -10,8 +10,11 @@
 //   bars(canvas, {y, title, xlabel, ylabel})
 // Each call sizes the canvas to its CSS box (times devicePixelRatio) and repaints it completely.
 
-// Blue (negative) - near white (0) - red (positive); the same stops as COLORSCALE in zoo/sitegen/live.py.
-export const COLORSCALE = [[0, "#2b5c9e"], [0.25, "#8eb2dc"], [0.5, "#f2f2f2"], [0.75, "#e5988a"], [1, "#b1262e"]];
+import { STYLE } from "../chart-style.js";
+import { palette } from "../figures.js";
+
+// Blue (negative) - near white (0) - red (positive): the build-time heatmaps' scale (zoo/sitegen/chart_style.py).
+export const COLORSCALE = STYLE.colorscale;
 
 // {shape, data: Float64Array} -> rows (views, no copy) of the slice `index` along the leading axes.
 // A slice with more than two axes keeps its last axis as columns and stacks the others as rows
@@ -34,7 +37,7 @@ export function maxAbs(z) {
   return m > 0 ? m : 1;
 }
 
-const SERIES = ["#4f46e5", "#d97706", "#059669"];
+const SERIES = STYLE.series;
 
 // 256-entry RGB lookup of COLORSCALE: one table read per cell instead of an interpolation.
 const LUT = (() => {
@@ -56,15 +59,10 @@ export function colourIndex(value, zmax) {
   return Math.round(((Math.max(-zmax, Math.min(zmax, value)) / zmax + 1) / 2) * 255);
 }
 
+// The chart palette of the current scheme, as the Plotly figures use it; a canvas needs a real font name.
 function theme() {
-  const style = getComputedStyle(document.body);
-  const v = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
-  return {
-    fg: v("--md-default-fg-color", "#1e293b"),
-    muted: v("--md-default-fg-color--light", "#64748b"),
-    grid: v("--md-default-fg-color--lightest", "#e2e8f0"),
-    font: style.fontFamily || "sans-serif",
-  };
+  const p = palette();
+  return { fg: p.ink, muted: p.muted, grid: p.grid, font: getComputedStyle(document.body).fontFamily || "sans-serif" };
 }
 
 // Size the backing store to the CSS box; returns a context in CSS pixels.

@@ -1,0 +1,131 @@
+"""What a reader sees of the Plotly charts, on a desktop and a 390 px phone: every figure fits its content
+column and none overlaps another; flipping the palette with Material's toggle recolours the charts but keeps
+every axis as it was (log stays log, titles, direction, tick labels); no page scrolls sideways on a phone.
+
+The sample covers every kind of Plotly chart: the build-time live figures and GPU curve of model pages, the
+Benchmarks page and the memory calculator on the Hybrids page. (The lineage graph is SVG and HTML coloured by
+CSS variables; tests/browser/test_lineage.py checks its years survive the toggle.)"""
+
+import pytest
+
+from tests.browser.conftest import open_page
+
+PAGES = ["models/mamba-2/", "models/transformer/", "models/deltanet/", "benchmarks/", "hybrids/"]
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+
+# Scroll through the page so every lazily drawn figure renders, then wait for all of them.
+RENDER_ALL = """async () => {
+  const step = innerHeight / 2;
+  for (let y = 0; y <= document.scrollingElement.scrollHeight; y += step) {
+    scrollTo(0, y);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  const pending = () => [...document.querySelectorAll('[data-zoo-fig]')]
+    .filter((el) => el.dataset.zooRendered !== 'true' && !el.classList.contains('zoo-fig--error'));
+  for (let i = 0; i < 200 && pending().length; i++) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 300));
+  scrollTo(0, 0);
+  return pending().length;
+}"""
+
+# Each drawn figure's box (its svg, or the scrolling box that holds it) against the content column.
+BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map((el) => {
+  const svg = el.querySelector('svg.main-svg');
+  let box = svg.getBoundingClientRect();
+  for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(p).overflowX);
+    if (scrolls) { box = p.getBoundingClientRect(); break; }
+  }
+  const col = el.closest('.md-content__inner').getBoundingClientRect();
+  const r = (b) => ({ left: b.left, right: b.right, top: b.top + scrollY, bottom: b.bottom + scrollY,
+                      width: b.width, height: b.height });
+  return { name: el.dataset.zooFig || el.className, box: r(box), col: r(col) };
+})"""
+
+
+def _open(browser, site_url, path, viewport, scheme="light"):
+    page, problems = open_page(browser, viewport=viewport, color_scheme=scheme)
+    page.goto(site_url + path)
+    assert page.evaluate(RENDER_ALL) == 0, "some figures never rendered"
+    return page, problems
+
+
+def _overlap(a, b) -> bool:
+    dx = min(a["right"], b["right"]) - max(a["left"], b["left"])
+    dy = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+    return dx > 2 and dy > 2
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("path", PAGES)
+def test_every_figure_fits_its_column_and_none_overlaps(browser, site_url, path, viewport):
+    page, problems = _open(browser, site_url, path, viewport)
+    figs = page.evaluate(BOXES)
+    page.context.close()
+    problems.check()
+    assert figs, f"/{path}: no Plotly figure drawn"
+    for f in figs:
+        box, col = f["box"], f["col"]
+        assert box["width"] >= min(240, col["width"] - 20), f"/{path}: {f['name']} collapsed to {box}"
+        assert box["left"] >= col["left"] - 1 and box["right"] <= col["right"] + 1, (
+            f"/{path}: {f['name']} spills out of its column: {box['left']:.0f}..{box['right']:.0f} "
+            f"in {col['left']:.0f}..{col['right']:.0f}"
+        )
+    for i, a in enumerate(figs):
+        for b in figs[i + 1 :]:
+            assert not _overlap(a["box"], b["box"]), f"/{path}: {a['name']} overlaps {b['name']}"
+
+
+def test_figures_follow_a_resized_window(browser, site_url):
+    page, problems = _open(browser, site_url, "models/mamba-2/", DESKTOP)
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(600)
+    figs = page.evaluate(BOXES)
+    page.context.close()
+    problems.check()
+    for f in figs:
+        assert f["box"]["right"] <= f["col"]["right"] + 1, f"{f['name']} kept its desktop width on a phone"
+
+
+# Everything about an axis that a recolouring must leave alone, per figure and axis.
+AXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map((el) => {
+  const out = {};
+  for (const [key, ax] of Object.entries(el._fullLayout)) {
+    if (!/^[xy]axis\\d*$/.test(key)) continue;
+    out[key] = {
+      type: ax.type, visible: ax.visible, title: ax.title && ax.title.text,
+      increasing: ax.range[0] < ax.range[1],
+      ticks: [...el.querySelectorAll(`.${key.replace('axis', '')}tick text`)].map((t) => t.textContent),
+    };
+  }
+  return { name: el.dataset.zooFig || el.className, axes: out, ink: el._fullLayout.font.color };
+})"""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_the_palette_toggle_recolours_charts_and_keeps_their_axes(browser, site_url, path):
+    page, problems = _open(browser, site_url, path, DESKTOP)
+    before = page.evaluate(AXES)
+    scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    page.locator("form[data-md-component='palette'] label:visible").first.click()
+    page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') !== {scheme!r}")
+    page.wait_for_timeout(800)
+    after = page.evaluate(AXES)
+    page.context.close()
+    problems.check()
+    assert len(after) == len(before) > 0
+    for b, a in zip(before, after, strict=True):
+        assert a["axes"] == b["axes"], f"/{path}: {b['name']} changed its axes when the palette flipped"
+        assert a["ink"] != b["ink"], f"/{path}: {b['name']} kept the old palette's text colour"
+    if path == "benchmarks/":
+        assert all(f["axes"]["xaxis"]["type"] == "log" for f in after)
+
+
+@pytest.mark.parametrize("path", ["", *PAGES, "models/gated-deltanet/", "compare/", "unified/"])
+def test_no_page_scrolls_sideways_on_a_phone(browser, site_url, path):
+    page, problems = _open(browser, site_url, path, PHONE)
+    wide = page.evaluate("document.scrollingElement.scrollWidth - innerWidth")
+    page.context.close()
+    problems.check()
+    assert wide <= 0, f"/{path} scrolls sideways by {wide} px on a 390 px phone"
