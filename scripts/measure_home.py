@@ -151,8 +151,11 @@ def main() -> int:
                 for view in views(page):
                     show_view(page, view)
                     h = height(page)
-                    shown = page.locator("[data-zoo-card]:not([hidden]), [data-zoo-row]:not([hidden])")
-                    rows.append((label, viewport, view or "page", h, shown.count()))
+                    shown = page.eval_on_selector_all(
+                        "[data-zoo-card], [data-zoo-row]",
+                        "els => els.filter(e => e.checkVisibility()).length",
+                    )
+                    rows.append((label, viewport, view or "page", h, shown))
                 context.close()
 
             context = browser.new_context(viewport=DESKTOP)

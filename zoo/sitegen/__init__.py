@@ -1,9 +1,9 @@
 """Page generators, run in this order by the build; each is a module with ``generate(ctx)``.
 
-Generators that add card slots or model-page sections run before ``pages``, which writes them out.
+Generators that add card slots or model-page sections run before ``pages`` and ``home``, which write them out.
 """
 
-from zoo.sitegen import benchmarks, facets, hybrids, lineage, live, pages, unified
+from zoo.sitegen import benchmarks, facets, home, hybrids, lineage, live, pages, unified
 
 GENERATORS = [
     facets,
@@ -12,5 +12,6 @@ GENERATORS = [
     hybrids,
     benchmarks,
     pages,
+    home,
     unified,
 ]

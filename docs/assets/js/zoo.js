@@ -4,10 +4,11 @@ import * as figures from "./figures.js";
 import * as filters from "./filters.js";
 import * as lineage from "./lineage.js";
 import * as tables from "./tables.js";
+import * as scroll from "./scroll.js";
 import * as live from "./live/index.js";
 import * as calculator from "./calculator.js";
 
-const MODULES = [figures, filters, lineage, live, calculator];
+const MODULES = [figures, filters, tables, scroll, lineage, live, calculator];
 
 function start() {
   for (const mod of MODULES) {
