@@ -20,8 +20,10 @@ process.stdin.on("end", () => {
     OutputJax: new SVG({ fontCache: "global" }),
   });
   const out = {};
+  let current = "";
   try {
     for (const { id, tex } of JSON.parse(Buffer.concat(chunks).toString("utf8"))) {
+      current = id;
       const node = doc.convert(tex, { display: false });
       const svg = adaptor.firstChild(node);
       out[id] = {
@@ -33,7 +35,7 @@ process.stdin.on("end", () => {
       };
     }
   } catch (err) {
-    process.stdout.write(JSON.stringify({ error: String(err.message || err) }));
+    process.stdout.write(JSON.stringify({ error: `${current}: ${err.message || err}` }));
     return;
   }
   const defs = adaptor.innerHTML(doc.outputJax.fontCache.getCache());

@@ -45,7 +45,7 @@ def render(root: Path, formulas: dict[str, str]) -> tuple[str, dict[str, Formula
         raise TexSvgError(f"MathJax failed: {proc.stderr.strip()[:500]}")
     reply = json.loads(proc.stdout)
     if "error" in reply:
-        raise TexSvgError(reply["error"])
+        raise TexSvgError(f"MathJax could not render {reply['error']}")
     out = {
         key: Formula(
             id=key,
