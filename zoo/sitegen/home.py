@@ -41,7 +41,7 @@ def generate(ctx) -> None:
             {
                 "m": m,
                 "order": order,
-                "first_author": m.paper.authors[0].split()[-1],
+                "first_author": surname(m.paper.authors[0]),
                 "search": search_text(m),
                 "eq_label": eq_label,
                 "eq": tex_svg.use(formulas[f"eq-{m.id}"], SPRITE, f"{eq_label}: {m.equations.state}"),
@@ -80,6 +80,11 @@ def generate(ctx) -> None:
         ),
     )
     ctx.add_nav("The zoo", "index.md")
+
+
+def surname(author: str) -> str:
+    """'Songlin Yang' -> 'Yang'; a group author ('Kimi Team') stays whole."""
+    return author if author.endswith((" Team", " team")) else author.split()[-1]
 
 
 def search_text(m) -> str:
