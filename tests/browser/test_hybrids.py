@@ -167,14 +167,16 @@ def test_block_diagram_descriptions_on_focus(page, dark_page, site_url, reg):
     element_shot(dsvg, "block-gdn-dark")
 
 
-def test_cards_carry_diagrams_on_a_phone(phone_page, site_url, reg):
+def test_block_diagrams_are_on_model_pages_not_on_cards(phone_page, site_url, reg):
     with_blocks = [m for m in reg.models if m.block]
     if not with_blocks:
         pytest.skip("no block specs merged yet")
     phone_page.goto(site_url)
-    phone_page.wait_for_selector("figure.zoo-block--card svg")
-    assert phone_page.locator("figure.zoo-block--card svg").count() == len(with_blocks)
-    # the card diagram fits the phone's width (scaled down, never overflowing)
-    box = phone_page.locator("figure.zoo-block--card svg").first.bounding_box()
-    assert box["width"] <= 390
-    element_shot(phone_page.locator("figure.zoo-block--card").first, "block-card-phone")
+    phone_page.wait_for_selector("[data-zoo-card]")
+    assert phone_page.locator("[data-zoo-card] .zoo-block").count() == 0  # compact cards
+    phone_page.goto(site_url + f"models/{with_blocks[0].id}/")
+    svg = phone_page.locator("figure.zoo-block--page svg")
+    svg.wait_for()
+    # the page diagram fits the phone's width (scaled down, never overflowing)
+    assert svg.bounding_box()["width"] <= 390
+    element_shot(phone_page.locator("figure.zoo-block--page"), "block-page-phone")

@@ -1,6 +1,6 @@
 """Page generators, run in this order by the build; each is a module with ``generate(ctx)``.
 
-Generators that add card slots or model-page sections run before ``pages``, which writes them out.
+Generators that add card slots or model-page sections run before ``pages`` and ``home``, which write them out.
 """
 
 from zoo.sitegen import (
@@ -8,6 +8,7 @@ from zoo.sitegen import (
     chart_style,
     compare,
     facets,
+    home,
     hybrids,
     identity,
     lineage,
@@ -26,5 +27,6 @@ GENERATORS = [
     compare,
     identity,
     pages,
+    home,
     unified,
 ]

@@ -18,6 +18,7 @@ from zoo.sitegen import GENERATORS, identity
 from zoo.sitegen.anywhere import relocate_404, write_page_list
 from zoo.sitegen.context import BuildContext
 from zoo.sitegen.tex import TexError, TexRenderer
+from zoo.sitegen.tex_svg import TexSvgError
 from zoo.sitegen.vendor import copy_vendor
 
 ROOT = registry_mod.ROOT
@@ -72,7 +73,10 @@ def build(
             ctx = BuildContext(registry=reg, root=root, docs=docs, tex=tex)
             check_tex(ctx, registry_path.name)
             for gen in GENERATORS:
-                gen.generate(ctx)
+                try:
+                    gen.generate(ctx)
+                except TexSvgError as err:
+                    raise BuildError(str(err)) from None
         config = write_mkdocs_config(ctx, work, site_url)
         run_mkdocs(config)
         site = work / "site"

@@ -1,6 +1,6 @@
-"""Architecture diagrams on cards and model pages, and the Hybrids page with its memory calculator.
+"""Architecture diagrams on model pages, and the Hybrids page with its memory calculator.
 
-Runs before ``pages`` (it fills card slots and model-page sections). Writes:
+Runs before ``pages`` (it fills model-page sections). Writes:
   hybrids.md                      every hybrid stack (render_stack_svg), its composition and memory table
   assets/data/hybrids.json        the calculator's inputs: each mixer's memory spec and each stack's sizes
 """
@@ -23,17 +23,13 @@ def generate(ctx) -> None:
     reg = ctx.registry
     blocks = blocks_of(reg)
     memory_of = {}
-    # The diagram <style> is global once on a page: the zoo page gets it with the first card only.
-    first_card = True
+    # The block diagram is drawn on the model page only; the home page's compact cards leave it out.
     for m in reg.models:
         if m.id not in blocks:
             continue
         block = resolve_block(m.id, blocks)
         if block.memory is not None:
             memory_of[m.id] = block.memory
-        card = render_block_svg(m, block, size="card", embed_style=first_card)
-        first_card = False
-        ctx.add_card_slot(m.id, Markup(ctx.render("hybrids_block_card.html.j2", m=m, svg=Markup(card))))
         page = render_block_svg(m, block, size="page")
         ctx.add_page_section(
             m.id,

@@ -1,4 +1,4 @@
-"""The Zoo page (cards, filters, graph slot) and one page per model."""
+"""One page per model (the home page with its cards is zoo/sitegen/home.py)."""
 
 import re
 
@@ -10,29 +10,6 @@ from zoo.registry import Model
 def generate(ctx) -> None:
     reg = ctx.registry
     models = list(reg.models)
-    tax = reg.taxonomy
-    counts = {
-        "readout": {k: sum(m.readout == k for m in models) for k in tax.readouts},
-        "decay": {k: sum(k in m.decay for m in models) for k in tax.decay},
-        "gates": {k: sum(m.gates == k for m in models) for k in tax.gates},
-    }
-    cards = {
-        m.id: Markup(ctx.render("card.html.j2", m=m, root="", slots=ctx.card_slots.get(m.id, [])))
-        for m in models
-    }
-    ctx.write(
-        "index.md",
-        ctx.render(
-            "zoo.md.j2",
-            models=models,
-            cards=cards,
-            counts=counts,
-            first_year=min(m.year for m in models),
-            last_year=max(m.year for m in models),
-        ),
-    )
-    ctx.add_nav("The zoo", "index.md")
-
     for m in models:
         sections = sorted(
             [

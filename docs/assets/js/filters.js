@@ -1,119 +1,170 @@
-// Card filters: readout (one of), decay components (a model must have every selected one), gates (one of)
-// and free text. The state lives in the URL (?readout=linear&decay=delta,scalar&gates=fixed&text=gla), so a
-// filtered view can be shared and survives reload and back/forward. Each option shows how many models it
-// would leave; options that would leave none are disabled, so no click leads to an empty grid.
+// The home page's filters, sort and view switch, wired to the DOM. The state and its rules (URL, matching,
+// counts) are in filter_state.js; sorting is tables.js, shared with the unified view.
+// Cards ([data-zoo-card]) and table rows ([data-zoo-row]) are the same models in two views: both follow the
+// filters and the sort, and only the chosen view is shown. The state lives in the URL, so a view can be
+// shared and survives reload and back/forward.
+
+import * as fs from "./filter_state.js";
+import { markSorted, sortElements } from "./tables.js";
 
 export const name = "filters";
 
-// URL keys; free text is `text`, because Material's own search already owns `q`.
-const URL_KEYS = ["readout", "decay", "gates", "text"];
+const KIND = { order: "number", year: "number", state: "number", name: "text" };
 
-export function readState(search = location.search) {
-  const params = new URLSearchParams(search);
+function record(el) {
+  const d = el.dataset;
   return {
-    readout: params.get("readout") || "",
-    decay: new Set((params.get("decay") || "").split(",").filter(Boolean)),
-    gates: params.get("gates") || "",
-    q: (params.get("text") || "").trim().toLowerCase(),
+    id: d.id, readout: d.readout, decay: d.decay.split(" "), gates: d.gates, search: d.search,
+    order: Number(d.order), year: d.year, name: d.name, state: d.state,
   };
 }
 
-function toSearch(state) {
-  const params = new URLSearchParams(location.search);
-  for (const key of URL_KEYS) params.delete(key);
-  if (state.readout) params.set("readout", state.readout);
-  if (state.decay.size) params.set("decay", [...state.decay].sort().join(","));
-  if (state.gates) params.set("gates", state.gates);
-  if (state.q) params.set("text", state.q);
-  const text = params.toString().replaceAll("%2C", ",");
-  return text ? `?${text}` : "";
-}
-
-export function matches(card, state) {
-  const decay = card.dataset.decay.split(" ");
-  return (
-    (!state.readout || card.dataset.readout === state.readout) &&
-    [...state.decay].every((d) => decay.includes(d)) &&
-    (!state.gates || card.dataset.gates === state.gates) &&
-    (!state.q || card.dataset.search.includes(state.q))
-  );
-}
-
-// The state a click on `button` would produce.
-function next(state, button) {
-  const { facet, value } = button.dataset;
-  const s = { ...state, decay: new Set(state.decay) };
-  if (facet === "decay") {
-    if (s.decay.has(value)) s.decay.delete(value);
-    else s.decay.add(value);
-  } else {
-    s[facet] = value;
-  }
-  return s;
-}
-
-function pressed(state, button) {
-  const { facet, value } = button.dataset;
-  return facet === "decay" ? state.decay.has(value) : state[facet] === value;
-}
-
-function apply(root, state) {
+// Everything the page needs, looked up once per page (the DOM does not change between clicks).
+function collect(root) {
+  const bar = root.querySelector("[data-zoo-filters]");
+  const chips = [...bar.querySelectorAll("button[data-facet]")].map((button) => ({
+    button,
+    facet: button.dataset.facet,
+    value: button.dataset.value,
+    label: button.dataset.label,
+    count: button.querySelector(".zoo-chip__count"),
+    help: button.title,
+  }));
   const cards = [...root.querySelectorAll("[data-zoo-card]")];
-  const shown = [];
-  for (const card of cards) {
-    const ok = matches(card, state);
-    card.hidden = !ok;
-    if (ok) shown.push(card.dataset.id);
-  }
-  for (const button of root.querySelectorAll("[data-zoo-filters] button[data-facet]")) {
-    const isOn = pressed(state, button);
-    const count = cards.filter((c) => matches(c, next(state, button))).length;
-    button.setAttribute("aria-pressed", String(isOn));
-    button.querySelector(".zoo-chip__count").textContent = count;
-    // A pressed option stays clickable (clicking it undoes it); others disable when they'd empty the grid.
-    button.disabled = !isOn && count === 0;
-    button.dataset.help ??= button.title;
-    button.title = button.disabled ? "No model matches this together with the current filters" : button.dataset.help;
-  }
-  const input = root.querySelector("[data-zoo-filters] input[data-facet=q]");
-  if (input && document.activeElement !== input) input.value = state.q;
-  const status = root.querySelector("[data-zoo-status]");
-  if (status) status.textContent = `${shown.length} of ${cards.length} models`;
-  const empty = root.querySelector("[data-zoo-empty]");
-  if (empty) empty.hidden = shown.length > 0;
-  const active = Boolean(state.readout || state.decay.size || state.gates || state.q);
-  document.dispatchEvent(new CustomEvent("zoo:filter", { detail: { shown, active } }));
+  const table = root.querySelector("[data-zoo-table]");
+  const rows = table ? [...table.querySelectorAll("[data-zoo-row]")] : [];
+  const rowOf = new Map(rows.map((row) => [row.dataset.id, row]));
+  const sorters = table ? [...table.querySelectorAll("th[data-sort-key]")] : [];
+  const select = root.querySelector("[data-zoo-sort]");
+  const known = {
+    readout: chips.filter((c) => c.facet === "readout" && c.value).map((c) => c.value),
+    decay: chips.filter((c) => c.facet === "decay").map((c) => c.value),
+    gates: chips.filter((c) => c.facet === "gates" && c.value).map((c) => c.value),
+    sort: [...new Set([
+      ...sorters.map((th) => th.dataset.sortKey),
+      ...(select ? [...select.options].map((o) => o.value.replace(/^-/, "")).filter(Boolean) : []),
+    ])],
+  };
+  return {
+    root, bar, chips, table, sorters, select, known,
+    models: cards.map((card) => ({ ...record(card), card, row: rowOf.get(card.dataset.id) })),
+    grid: root.querySelector("[data-zoo-grid]"),
+    input: bar.querySelector("input[data-facet=q]"),
+    status: root.querySelector("[data-zoo-status]"),
+    empty: root.querySelector("[data-zoo-empty]"),
+    views: [...root.querySelectorAll("[data-zoo-view] button[data-view]")],
+    tools: root.querySelector("[data-zoo-tools]"),
+    applied: { sort: null },
+  };
 }
 
-let current = null; // the wired filter bar (one per page), so popstate re-applies to the live DOM
+function plural(n) {
+  return `${n} model${n === 1 ? "" : "s"}`;
+}
+
+function apply(page, state) {
+  const shown = [];
+  for (const m of page.models) {
+    const ok = fs.matches(m, state);
+    if (m.card.hidden === ok) m.card.hidden = !ok;
+    if (m.row && m.row.hidden === ok) m.row.hidden = !ok;
+    if (ok) shown.push(m.id);
+  }
+  if (page.applied.sort !== state.sort) {
+    const { key, direction } = fs.sortSpec(state.sort);
+    const keyOf = (el) => page.byElement.get(el)[key];
+    const tie = (el) => page.byElement.get(el).order;
+    sortElements(page.grid, page.models.map((m) => m.card), keyOf, KIND[key], direction, tie);
+    if (page.table) {
+      const rows = page.models.map((m) => m.row).filter(Boolean);
+      sortElements(rows[0].parentElement, rows, keyOf, KIND[key], direction, tie);
+      markSorted(page.sorters, page.sorters.find((th) => th.dataset.sortKey === key), direction);
+    }
+    if (page.select) page.select.value = state.sort;
+    page.applied.sort = state.sort;
+  }
+  if (page.table) {
+    page.grid.hidden = state.view !== "cards";
+    page.table.hidden = state.view !== "table";
+  }
+  for (const b of page.views) b.setAttribute("aria-pressed", String(b.dataset.view === state.view));
+  for (const chip of page.chips) {
+    const on = fs.isOn(state, chip.facet, chip.value);
+    const n = fs.optionCount(page.models, state, chip.facet, chip.value);
+    if (chip.button.getAttribute("aria-pressed") !== String(on)) chip.button.setAttribute("aria-pressed", String(on));
+    if (chip.count.textContent !== String(n)) chip.count.textContent = n;
+    // "All" and pressed options stay usable whatever the count, so no state is a dead end.
+    const disabled = !on && n === 0 && chip.value !== "";
+    if (chip.button.disabled !== disabled) chip.button.disabled = disabled;
+    if (chip.shown !== n) {  // attribute writes cost style work on every click; skip the unchanged
+      chip.shown = n;
+      const meaning = `${plural(n)} shown with this on, the other filters as they are`;
+      chip.button.title = chip.help ? `${chip.help} (${meaning})` : meaning;
+      chip.button.setAttribute("aria-label", `${chip.label}: ${meaning}`);
+    }
+  }
+  if (document.activeElement !== page.input) page.input.value = state.q;
+  page.status.textContent = `${shown.length} of ${plural(page.models.length)}`;
+  page.empty.hidden = shown.length > 0;
+  // The lineage graph fades the others; let this frame paint the cards first.
+  const detail = { shown, active: fs.isFiltered(state) };
+  requestAnimationFrame(() => setTimeout(() => document.dispatchEvent(new CustomEvent("zoo:filter", { detail }))));
+}
+
+let current = null; // the wired page (one per document), so popstate re-applies to the live DOM
 
 function onPopState() {
-  if (current && current.isConnected) apply(current.closest("article") || document.body, readState());
+  if (current && current.bar.isConnected) current.go(fs.parse(location.search, current.known), null);
 }
 
 export function init(root) {
-  const bar = root.querySelector("[data-zoo-filters]");
-  if (!bar) return;
-  const scope = bar.closest("article") || root;
-  current = bar;
-  let state = readState();
-  const commit = (s, push = true) => {
-    state = s;
-    const url = location.pathname + toSearch(s) + location.hash;
-    if (push) history.pushState(null, "", url);
-    else history.replaceState(null, "", url);
-    apply(scope, s);
+  if (!root.querySelector("[data-zoo-filters]")) return;
+  const page = collect(root);
+  page.byElement = new Map();
+  for (const m of page.models) {
+    page.byElement.set(m.card, m);
+    if (m.row) page.byElement.set(m.row, m);
+  }
+  let state = fs.parse(location.search, page.known);
+  // history: "push" for a new view of the page, "replace" for typing, null when the URL is already right.
+  page.go = (next, history = "push") => {
+    state = next;
+    const url = location.pathname + fs.serialize(next, location.search) + location.hash;
+    if (history === "push") window.history.pushState(null, "", url);
+    else if (history === "replace") window.history.replaceState(null, "", url);
+    apply(page, next);
   };
-  bar.addEventListener("click", (event) => {
-    const button = event.target.closest("button");
-    if (!button || button.disabled) return;
-    if (button.dataset.facet) commit(next(state, button));
+  current = page;
+
+  page.bar.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-facet]");
+    if (button && !button.disabled) page.go(fs.toggle(state, button.dataset.facet, button.dataset.value));
   });
-  scope.querySelectorAll("[data-zoo-reset]").forEach((b) =>
-    b.addEventListener("click", () => commit(readState(""))));
-  const input = bar.querySelector("input[data-facet=q]");
-  input.addEventListener("input", () => commit({ ...state, q: input.value.trim().toLowerCase() }, false));
+  root.querySelectorAll("[data-zoo-reset]").forEach((b) =>
+    b.addEventListener("click", () => page.go(fs.clearFilters(state))));
+  page.input.addEventListener("input", () =>
+    page.go({ ...state, q: page.input.value.trim().toLowerCase() }, "replace"));
+  page.select?.addEventListener("change", () => page.go({ ...state, sort: page.select.value }));
+  for (const b of page.views) b.addEventListener("click", () => page.go({ ...state, view: b.dataset.view }));
+  for (const th of page.sorters) {
+    th.querySelector("button").addEventListener("click", () => {
+      const key = th.dataset.sortKey;
+      const again = fs.sortSpec(state.sort).key === key && !state.sort.startsWith("-");
+      page.go({ ...state, sort: again ? `-${key}` : key });
+    });
+  }
+  // Links that show a filtered view (the hero's readout x decay cells) apply it in place.
+  root.querySelectorAll("a[data-zoo-apply]").forEach((a) =>
+    a.addEventListener("click", (event) => {
+      event.preventDefault();
+      const picked = fs.parse(new URL(a.href).search, page.known);
+      page.go({ ...picked, sort: state.sort, view: state.view });
+      document.getElementById("models")?.scrollIntoView({ behavior: "smooth" });
+    }));
   window.removeEventListener("popstate", onPopState);
   window.addEventListener("popstate", onPopState);
-  apply(scope, state);
+  if (page.tools) page.tools.hidden = false;
+  // Unknown or repeated values were dropped: show the cleaned URL rather than the one typed.
+  const clean = fs.serialize(state, location.search);
+  page.go(state, clean === location.search ? null : "replace");
 }

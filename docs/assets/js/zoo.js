@@ -4,12 +4,13 @@ import * as figures from "./figures.js";
 import * as filters from "./filters.js";
 import * as lineage from "./lineage.js";
 import * as tables from "./tables.js";
+import * as scroll from "./scroll.js";
 import * as live from "./live/index.js";
 import * as calculator from "./calculator.js";
 import * as a11y from "./a11y.js";
 import "./navigation.js"; // once per tab: instant navigation at whatever address serves the site
 
-const MODULES = [figures, filters, lineage, live, calculator, a11y];
+const MODULES = [figures, filters, tables, scroll, lineage, live, calculator, a11y];
 
 function start() {
   for (const mod of MODULES) {

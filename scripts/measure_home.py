@@ -1,0 +1,188 @@
+"""Measure the home page as a reader's browser gets it, and print the figures the redesign is held to.
+
+    .venv/bin/python scripts/measure_home.py [--site DIR] [--repeats N]
+
+The site is served from a free port (not the build-time address) and opened in headless Chromium.
+  height     page height with every model shown, at 1400x1000 (desktop) and 390x844 (phone), in pixels
+             and in screens of that viewport; for each view (cards, table) the page offers
+  dom        element count of the page after start-up (document.getElementsByTagName('*'))
+  html       bytes of index.html as served
+  latency    input to next paint, median and p90: a filter-chip click, and a keystroke in the search
+             box. Measured in the page: a capturing listener notes the event's time stamp and, after the
+             next animation frame, the time once that frame has been painted (a task queued from rAF).
+Goals (issue 13): <= 6 desktop screens, <= 20 phone screens, <= 6,000 elements, latencies < 50 ms median.
+The site is built into a temporary folder unless --site points at a built one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402  (one definition of the browser setup)
+
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+
+# Installed before the page's own scripts, so this capturing listener runs before any handler.
+PROBE = """
+window.__paint = [];
+for (const type of ["click", "input"]) {
+  document.addEventListener(type, (event) => {
+    const start = event.timeStamp;
+    requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => window.__paint.push([type, performance.now() - start]);
+      channel.port2.postMessage(null);
+    });
+  }, true);
+}
+"""
+
+
+def settle(page) -> None:
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("document.fonts.status === 'loaded'")
+    page.wait_for_timeout(500)
+
+
+def height(page) -> int:
+    return page.evaluate("Math.ceil(document.documentElement.scrollHeight)")
+
+
+def views(page) -> list[str]:
+    """The view switch's values (cards, table), or [''] on a page without one."""
+    return page.eval_on_selector_all(
+        "[data-zoo-view] button[data-view]", "els => els.map(e => e.dataset.view)"
+    ) or [""]
+
+
+def show_view(page, view: str) -> None:
+    if view:
+        page.click(f"[data-zoo-view] button[data-view='{view}']")
+        page.wait_for_timeout(300)
+
+
+def chips(page) -> list[str]:
+    """Selectors of the enabled filter chips, in page order."""
+    return page.eval_on_selector_all(
+        "[data-zoo-filters] button[data-facet]",
+        "els => els.map(e => `[data-zoo-filters] button[data-facet='${e.dataset.facet}']"
+        "[data-value='${e.dataset.value}']`)",
+    )
+
+
+def take(page, kind: str) -> list[float]:
+    values = page.evaluate("kind => window.__paint.filter(([t]) => t === kind).map(([, ms]) => ms)", kind)
+    page.evaluate("window.__paint = []")
+    return values
+
+
+def measure_latency(page, repeats: int) -> tuple[list[float], list[float]]:
+    page.evaluate("window.__paint = []")
+    for _ in range(repeats):
+        for selector in chips(page):
+            button = page.locator(selector)
+            if button.is_disabled():
+                continue
+            button.click()
+            page.wait_for_timeout(60)  # let the frame paint and the probe report before the next click
+            if (
+                button.get_attribute("data-facet") == "decay"
+                and button.get_attribute("aria-pressed") == "true"
+            ):
+                button.click()  # decay chips add up: undo, so later chips stay enabled
+                page.wait_for_timeout(60)
+    clicks = take(page, "click")
+    box = page.locator("[data-zoo-filters] input[type=search]")
+    for _ in range(repeats):
+        box.click()
+        for word in ("delta", "mamba", "yang"):
+            for char in word:
+                page.keyboard.press(char)
+                page.wait_for_timeout(60)
+            for _ in word:
+                page.keyboard.press("Backspace")
+                page.wait_for_timeout(60)
+    keys = take(page, "input")
+    return clicks, keys
+
+
+def stats(values: list[float]) -> str:
+    if not values:
+        return "n/a"
+    ordered = sorted(values)
+    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    return f"median {statistics.median(ordered):6.1f} ms   p90 {p90:6.1f} ms   (n={len(ordered)})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--site", type=Path, default=None)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    site = args.site
+    if site is None:
+        from zoo.sitegen.build import build
+
+        site = Path(tempfile.mkdtemp()) / "site"
+        print(build(site).summary())
+    html = (site / "index.html").stat().st_size
+
+    from playwright.sync_api import sync_playwright
+
+    url, server = serve(site)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            rows = []
+            for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+                context = browser.new_context(viewport=viewport)
+                page = context.new_page()
+                page.goto(url)
+                settle(page)
+                for view in views(page):
+                    show_view(page, view)
+                    h = height(page)
+                    shown = page.eval_on_selector_all(
+                        "[data-zoo-card], [data-zoo-row]",
+                        "els => els.filter(e => e.checkVisibility()).length",
+                    )
+                    rows.append((label, viewport, view or "page", h, shown))
+                context.close()
+
+            context = browser.new_context(viewport=DESKTOP)
+            context.add_init_script(PROBE)
+            page = context.new_page()
+            page.goto(url)
+            settle(page)
+            dom = page.evaluate("document.getElementsByTagName('*').length")
+            clicks, keys = measure_latency(page, args.repeats)
+            context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+
+    print(f"home page served at {url} (built for another address)")
+    for label, viewport, view, h, shown in rows:
+        size = f"{viewport['width']}x{viewport['height']}"
+        screens = h / viewport["height"]
+        print(
+            f"height   {label:8} {size:9} {view:6} {h:6d} px = {screens:4.1f} screens ({shown} models shown)"
+        )
+    print(f"dom      {dom} elements")
+    print(f"html     {html:,} bytes ({html / 1e6:.2f} MB)")
+    print(f"click    {stats(clicks)}   filter chip click to next paint")
+    print(f"keys     {stats(keys)}   search keystroke to next paint")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""The home page as a reader uses it after the redesign: what each chip's count means, odd links, search
+by author, sorting, the cards/table switch, the page's size, and the sideways-scroll cue of wide equations
+(also on model pages). The filter basics (each option shows its models, URL round trip) are in
+test_zoo_page.py."""
+
+import pytest
+
+from zoo import registry
+
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def reg():
+    return registry.load()
+
+
+def visible_ids(page, selector="[data-zoo-card]") -> list[str]:
+    return page.eval_on_selector_all(
+        selector, "els => els.filter(e => e.checkVisibility()).map(e => e.dataset.id)"
+    )
+
+
+def open_home(page, site_url, query=""):
+    page.goto(site_url + query)
+    page.wait_for_function("document.querySelector('[data-zoo-status]').textContent.includes('of')")
+
+
+def chip(page, facet, value):
+    return page.locator(f"[data-zoo-filters] button[data-facet={facet}][data-value='{value}']")
+
+
+def count_of(button) -> int:
+    return int(button.locator(".zoo-chip__count").inner_text())
+
+
+def test_every_chip_count_is_what_it_shows_when_on(page, site_url, reg):
+    open_home(page, site_url)
+    chip(page, "readout", "linear").click()
+    chip(page, "decay", "delta").click()
+    shown = len(visible_ids(page))
+    want = [m for m in reg.models if m.readout == "linear" and "delta" in m.decay]
+    assert shown == len(want)
+    # pressed chips show what is on screen (not what un-pressing would give)
+    assert count_of(chip(page, "decay", "delta")) == shown
+    assert count_of(chip(page, "readout", "linear")) == shown
+    assert "shown with this on" in chip(page, "decay", "delta").get_attribute("aria-label")
+    # an unpressed chip's count is what pressing it shows
+    for facet, value in [("decay", "scalar"), ("gates", "input-dependent"), ("readout", "")]:
+        button = chip(page, facet, value)
+        promised = count_of(button)
+        button.click()
+        assert len(visible_ids(page)) == promised, (facet, value)
+        page.go_back()
+        page.wait_for_function(
+            f"document.querySelectorAll('[data-zoo-card]:not([hidden])').length === {shown}"
+        )
+
+
+@pytest.mark.parametrize(
+    "query", ["?readout=foo&decay=zzz", "?readout=foo&decay=zzz,,delta&gates=%3Cb%3E&sort=colour&view=grid"]
+)
+def test_unknown_url_values_are_ignored_and_the_url_cleaned(page, site_url, reg, query):
+    open_home(page, site_url, query)
+    assert "readout=" not in page.url and "zzz" not in page.url and "view=" not in page.url
+    if "delta" in query:
+        assert "decay=delta" in page.url
+        assert set(visible_ids(page)) == {m.id for m in reg.models if "delta" in m.decay}
+    else:
+        assert len(visible_ids(page)) == len(reg.models)
+    assert chip(page, "readout", "").is_enabled() and chip(page, "gates", "").is_enabled()
+    assert page.locator("[data-zoo-filters] button[data-facet]:not([disabled])").count() > 3
+
+
+def test_an_empty_combination_is_never_a_dead_end(page, site_url, reg):
+    pair = next(
+        (a, b)
+        for a in reg.taxonomy.decay
+        for b in reg.taxonomy.decay
+        if a < b and not any(a in m.decay and b in m.decay for m in reg.models)
+    )
+    open_home(page, site_url, f"?decay={pair[0]},{pair[1]}&readout=softmax")
+    assert visible_ids(page) == []
+    assert page.locator("[data-zoo-empty]").is_visible()
+    assert chip(page, "readout", "").is_enabled()
+    assert chip(page, "decay", pair[0]).is_enabled()  # pressed: can be undone
+    page.locator("[data-zoo-empty] [data-zoo-reset]").click()
+    assert len(visible_ids(page)) == len(reg.models)
+
+
+def test_search_finds_a_card_by_author_venue_and_year(page, site_url, reg):
+    open_home(page, site_url)
+    m = next(m for m in reg.models if len(m.paper.authors) > 2)
+    author = m.paper.authors[-1].split()[-1]
+    assert author.lower() not in (m.name + m.summary + m.paper.title).lower()
+    page.fill("#zoo-q", author)
+    assert m.id in visible_ids(page)
+    assert set(visible_ids(page)) == {
+        x.id
+        for x in reg.models
+        if any(author.lower() in a.lower() for a in x.paper.authors)
+        or author.lower() in (x.name + x.short_name + x.summary + x.paper.title).lower()
+    }
+    page.fill("#zoo-q", "2017")
+    assert set(visible_ids(page)) >= {x.id for x in reg.models if x.year == 2017}
+
+
+def test_sorting_cards_and_table_rows(page, site_url, reg):
+    open_home(page, site_url)
+    page.select_option("[data-zoo-sort]", "-year")
+    years = [reg.by_id[i].year for i in visible_ids(page)]
+    assert years == sorted(years, reverse=True)
+    assert "sort=-year" in page.url
+    page.locator("[data-zoo-view] button[data-view=table]").click()
+    cards_order = page.eval_on_selector_all("[data-zoo-card]", "els => els.map(e => e.dataset.id)")
+    assert visible_ids(page, "[data-zoo-row]") == cards_order  # one sort for both views
+    header = page.locator("[data-zoo-table] th[data-sort-key=name]")
+    header.locator("button").click()
+    names = [reg.by_id[i].name.lower() for i in visible_ids(page, "[data-zoo-row]")]
+    assert names == sorted(names)
+    assert header.get_attribute("aria-sort") == "ascending"
+    header.locator("button").focus()
+    page.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "descending"
+    names = [reg.by_id[i].name.lower() for i in visible_ids(page, "[data-zoo-row]")]
+    assert names == sorted(names, reverse=True)
+    state = page.locator("[data-zoo-table] th[data-sort-key=state] button")
+    state.click()
+    rows = visible_ids(page, "[data-zoo-row]")
+    sizes = [int(page.get_attribute(f"[data-zoo-card][data-id='{i}']", "data-state") or 10**12) for i in rows]
+    assert sizes == sorted(sizes)
+    assert reg.by_id[rows[0]].readout == "linear"  # a fixed state is smaller than a growing cache
+
+
+def test_view_switch_keeps_the_filters_and_survives_reload(page, site_url, reg):
+    open_home(page, site_url)
+    chip(page, "readout", "softmax").click()
+    page.locator("[data-zoo-view] button[data-view=table]").click()
+    want = {m.id for m in reg.models if m.readout == "softmax"}
+    assert set(visible_ids(page, "[data-zoo-row]")) == want
+    assert visible_ids(page) == []  # the cards are hidden in the table view
+    assert "view=table" in page.url and "readout=softmax" in page.url
+    page.reload()
+    page.wait_for_function("document.querySelector('[data-zoo-status]').textContent.includes('of')")
+    assert set(visible_ids(page, "[data-zoo-row]")) == want
+    page.locator("[data-zoo-view] button[data-view=cards]").click()
+    assert set(visible_ids(page)) == want
+    assert "view=" not in page.url
+
+
+def test_hero_grid_cell_filters_the_models(page, site_url, reg):
+    open_home(page, site_url)
+    cell = page.locator(".zoo-differ__table a[href*='readout=linear'][href*='decay=delta']")
+    n = int(cell.inner_text())
+    cell.click()
+    page.wait_for_function("location.search.includes('decay=delta')")
+    assert set(visible_ids(page)) == {
+        m.id for m in reg.models if m.readout == "linear" and "delta" in m.decay
+    }
+    assert len(visible_ids(page)) == n
+
+
+def test_unified_view_sorts_by_any_column(page, site_url, reg):
+    page.goto(site_url + "unified/")
+    ids = lambda: page.eval_on_selector_all(".zoo-unified tbody tr", "rs => rs.map(r => r.dataset.id)")  # noqa: E731
+    before = ids()
+    year = page.locator(".zoo-unified th", has_text="Year")
+    year.locator("button").click()
+    assert year.get_attribute("aria-sort") == "ascending"
+    years = [reg.by_id[i].year for i in ids()]
+    assert years == sorted(years) and ids() != before
+    year.locator("button").focus()
+    page.keyboard.press("Enter")
+    assert year.get_attribute("aria-sort") == "descending"
+    assert [reg.by_id[i].year for i in ids()] == sorted(years, reverse=True)
+    model = page.locator(".zoo-unified th", has_text="Model")
+    model.locator("button").click()
+    assert year.get_attribute("aria-sort") == "none"
+    names = [reg.by_id[i].name.lower() for i in ids()]
+    assert names == sorted(names)
+
+
+def wide_boxes(page):
+    return page.eval_on_selector_all(
+        "[data-zoo-scroll]",
+        "els => els.filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1).map(e => ({"
+        " cls: e.className, tab: e.getAttribute('tabindex'), role: e.getAttribute('role'),"
+        " label: e.getAttribute('aria-label'), mask: getComputedStyle(e).maskImage }))",
+    )
+
+
+@pytest.mark.parametrize("path", ["models/rwkv-7/", "models/mamba-2/", ""])
+def test_wide_equations_show_a_scroll_cue_and_scroll_from_the_keyboard(phone_page, site_url, path):
+    page = phone_page
+    page.goto(site_url + path)
+    page.wait_for_load_state("networkidle")
+    boxes = wide_boxes(page)
+    assert boxes, "expected at least one equation wider than a phone"
+    for box in boxes:
+        assert "zoo-scroll--right" in box["cls"] and box["mask"] not in ("", "none"), box
+        assert box["tab"] == "0" and box["role"] == "region" and "scrolls sideways" in box["label"], box
+    first = page.locator(".zoo-scroll--right").first
+    first.scroll_into_view_if_needed()
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.activeElement.scrollLeft > 0")
+    # scrolled: the start edge now hides content too, and gets its own fade
+    page.wait_for_function("document.activeElement.classList.contains('zoo-scroll--left')")
+    # boxes whose content fits are not tab stops
+    fits = page.eval_on_selector_all(
+        "[data-zoo-scroll]",
+        "els => els.filter(e => e.scrollWidth <= e.clientWidth && e.hasAttribute('tabindex')).length",
+    )
+    assert fits == 0
+
+
+def test_cards_never_wrap_an_equation(page, site_url):
+    open_home(page, site_url)
+    heights = page.eval_on_selector_all(
+        "[data-zoo-card] .zoo-card__eq svg", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert heights and max(heights) < 60  # one line each (a two-row matrix is ~45 px)
+
+
+def test_home_page_structure_within_budget(browser, site_url, reg):
+    from conftest import open_page
+
+    for viewport, screens in ((DESKTOP, 6), (PHONE, 20)):
+        page, problems = open_page(browser, viewport=viewport)
+        open_home(page, site_url)
+        page.wait_for_load_state("networkidle")
+        assert len(visible_ids(page)) == len(reg.models)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height <= screens * viewport["height"], (viewport, height)
+        dom = page.evaluate("document.getElementsByTagName('*').length")
+        assert dom <= 6000, dom
+        page.context.close()
+        problems.check()
+
+
+def test_every_model_is_in_the_html_without_javascript(browser, site_url, reg):
+    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(site_url)
+    assert sorted(visible_ids(page)) == sorted(m.id for m in reg.models)
+    # the card equations are drawn (SVG from the sprite), not left as TeX
+    assert page.locator("[data-zoo-card] .zoo-card__eq svg.zoo-math").count() == len(reg.models)
+    box = page.locator("[data-zoo-card] .zoo-card__eq svg.zoo-math").first.bounding_box()
+    assert box["width"] > 40 and box["height"] > 8
+    context.close()

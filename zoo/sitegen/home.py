@@ -1,0 +1,128 @@
+"""The home page: a hero that draws the one skeleton, the lineage graph's slot, the filters, and every model
+as a compact card and as a row of a sortable table (the reader switches views; both are in the HTML).
+
+Card and table formulas come from one SVG sprite (zoo/sitegen/tex_svg.py) so the page stays small: the full
+equations, block diagram and live run are on each model page.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from markupsafe import Markup
+
+from zoo.diagrams import blocks_of
+from zoo.diagrams.memory import layer_elements
+from zoo.diagrams.spec import MixerSizes, resolve_block
+from zoo.sitegen import tex_svg
+
+SPRITE = "assets/math/home.svg"
+# The reference point of the table's "state" column and of the state-size sort: one head after 4,096
+# tokens, head dimension 128, a sliding window of 1,024 (the formulas are in the model's block spec).
+REF_T, REF_D, REF_W = 4096, 128, 1024
+
+
+def generate(ctx) -> None:
+    reg = ctx.registry
+    models = list(reg.models)
+    tax = reg.taxonomy
+    defs, formulas = tex_svg.render(
+        ctx.root,
+        {
+            **{f"eq-{m.id}": m.equations.state for m in models},
+            **{f"st-{m.id}": m.cost.state for m in models},
+        },
+    )
+    ctx.write(SPRITE, tex_svg.sprite(defs, formulas))
+    numbers = state_numbers(reg)
+    rows = []
+    for order, m in enumerate(models):
+        eq_label = "Scores" if m.readout == "softmax" and "S_t" not in m.equations.state else "State update"
+        rows.append(
+            {
+                "m": m,
+                "order": order,
+                "first_author": surname(m.paper.authors[0]),
+                "search": search_text(m),
+                "eq_label": eq_label,
+                "eq": tex_svg.use(formulas[f"eq-{m.id}"], SPRITE, f"{eq_label}: {m.equations.state}"),
+                "state": tex_svg.use(formulas[f"st-{m.id}"], SPRITE, f"state per head: {m.cost.state}"),
+                "numbers": numbers.get(m.id),
+                "numbers_text": human(numbers[m.id]) if m.id in numbers else "—",
+            }
+        )
+    cards = {
+        r["m"].id: Markup(ctx.render("card.html.j2", r=r, m=r["m"], slots=ctx.card_slots.get(r["m"].id, [])))
+        for r in rows
+    }
+    counts = {
+        "readout": {k: sum(m.readout == k for m in models) for k in tax.readouts},
+        "decay": {k: sum(k in m.decay for m in models) for k in tax.decay},
+        "gates": {k: sum(m.gates == k for m in models) for k in tax.gates},
+    }
+    grid = {
+        (readout, decay): sum(m.readout == readout and decay in m.decay for m in models)
+        for readout in tax.readouts
+        for decay in tax.decay
+    }
+    ctx.write(
+        "index.md",
+        ctx.render(
+            "zoo.md.j2",
+            models=models,
+            rows=rows,
+            cards=cards,
+            counts=counts,
+            grid=grid,
+            memory=memory_picture(),
+            ref={"T": REF_T, "d": REF_D, "W": REF_W},
+            first_year=min(m.year for m in models),
+            last_year=max(m.year for m in models),
+        ),
+    )
+    ctx.add_nav("The zoo", "index.md")
+
+
+def surname(author: str) -> str:
+    """'Songlin Yang' -> 'Yang'; a group author ('Kimi Team') stays whole."""
+    return author if author.endswith((" Team", " team")) else author.split()[-1]
+
+
+def search_text(m) -> str:
+    """What the card search matches: names, summary, paper title, authors, venue and year."""
+    parts = [m.name, m.short_name, m.summary, m.paper.title, *m.paper.authors, m.venue or "preprint"]
+    return " ".join([*parts, str(m.year)]).lower()
+
+
+def state_numbers(reg) -> dict[str, int]:
+    """Numbers one head keeps at the reference point, from each model's block memory spec."""
+    blocks = blocks_of(reg)
+    sizes = MixerSizes(heads=1, head_dim=REF_D, d_inner=REF_D, window=REF_W)
+    out = {}
+    for m in reg.models:
+        if m.id not in blocks:
+            continue
+        memory = resolve_block(m.id, blocks).memory
+        if memory is not None:
+            per = layer_elements(memory, sizes, REF_T)
+            out[m.id] = per.kv + per.state
+    return out
+
+
+def human(n: int) -> str:
+    """16384 -> '16 K', 1048576 -> '1.0 M' (decimal prefixes: counts of numbers, not bytes)."""
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f} M"
+    if n >= 1_000:
+        return f"{n / 1e3:.0f} K"
+    return str(n)
+
+
+def memory_picture(size: int = 5, steps: int = 6, decay: float = 0.7, seed: int = 3) -> list[list[float]]:
+    """A small decayed sum of outer products S = sum_j decay^(t-j) v_j k_j^T for the hero figure, scaled
+    to [-1, 1]: a real memory, not a decorative pattern."""
+    rng = np.random.default_rng(seed)
+    k = rng.standard_normal((steps, size))
+    v = rng.standard_normal((steps, size))
+    weights = decay ** np.arange(steps)[::-1]
+    state = np.einsum("t,ti,tj->ij", weights, v, k)
+    return (state / np.abs(state).max()).round(3).tolist()
