@@ -1,6 +1,6 @@
 """GPU benchmark harness: every zoo model on its best public kernel, timed and checked on one CUDA device.
 
-    catalog.py   which kernel stands for which model (pure data; .scratch/gpu_kernels.yaml is made from it)
+    catalog.py   which kernel stands for which model, read from each model's gpu_kernel block in models.yaml
     refs.py      float64 numpy references of every kernel, checked against kernels_wasm in the tests
     wasm.py      maps a kernel's inputs to the site's kernels_wasm modules for a second reference
     adapters.py  torch side: draw inputs, call the kernel, set up one decoding step (worker only)

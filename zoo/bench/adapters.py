@@ -2,7 +2,8 @@
 
 An adapter knows how to draw the kernel's inputs at a shape, call the public kernel, compute the same
 thing with the float64 numpy reference in :mod:`zoo.bench.refs`, and (where the model decodes step by
-step) set up one decoding step. Adapters are keyed by the names in :mod:`zoo.bench.catalog`.
+step) set up one decoding step. Adapters are keyed by the name in each model's ``gpu_kernel.adapter``
+in models.yaml (read by :mod:`zoo.bench.catalog`): a new GPU kernel is one class and one ADAPTERS entry.
 
 Shape glossary: B batch, T time, H heads, D head width (d_k = d_v = D unless noted), C = H * D channels
 for the per-channel models (RWKV-4, Griffin, S4, Hyena). Inputs are drawn in their final form (log-space

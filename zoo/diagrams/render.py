@@ -33,7 +33,7 @@ from zoo.diagrams.layout import (
     text_width,
     wrap,
 )
-from zoo.diagrams.spec import INPUT, BlockSpec, ResolvedBlock, resolve_block
+from zoo.schema.blocks import INPUT, BlockSpec, ResolvedBlock, resolve_block
 
 # Used when a var() is not defined by the page (standalone SVG): the registry taxonomy's colours.
 DEFAULT_READOUT = {"softmax": "#d97706", "linear": "#4f46e5"}

@@ -17,7 +17,7 @@ from html import escape
 
 from zoo.diagrams.layout import FONT, FONT_SMALL, MARGIN, PAD_X, Box, Layout, find_overlaps, text_width
 from zoo.diagrams.render import DEFAULT_READOUT, SCALE, STYLE
-from zoo.diagrams.spec import HybridLayer, HybridSpec
+from zoo.schema.blocks import HybridLayer, HybridSpec
 
 ROW_H = 22.0
 ROW_GAP = 4.0

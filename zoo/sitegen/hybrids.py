@@ -12,7 +12,7 @@ from markupsafe import Markup
 from zoo.diagrams import blocks_of
 from zoo.diagrams.memory import DTYPE_BYTES, calculator_data, human_bytes, stack_bytes
 from zoo.diagrams.render import render_block_svg, render_stack_svg
-from zoo.diagrams.spec import resolve_block
+from zoo.schema.blocks import resolve_block
 
 PAGE = "hybrids.md"
 DATA = "assets/data/hybrids.json"
