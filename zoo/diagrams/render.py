@@ -1,10 +1,11 @@
 """Render layouts to SVG: real text, a <title> and aria-label in words, colours from CSS variables.
 
-Colours come from CSS custom properties so diagrams follow the site's light/dark palette; every var() has a
-fallback, so a standalone file (``zoo block <id>``) still looks right:
+Colours come from CSS custom properties so diagrams follow the site's light/dark palette. The readout and
+decay colours are the taxonomy's (Taxonomy.css_vars, defined for the site in facets.css); a standalone file
+(``zoo block <id>``) carries them in its own <style>:
 
-    --zoo-readout-<readout id>   mixer box fill/stroke (softmax, linear): the cards' readout colour
-    --zoo-decay-<decay id>       decay tags on the mixer box (none, scalar, diagonal, delta, rope, window)
+    --zoo-readout-<readout id>   mixer box fill/stroke: the cards' readout colour
+    --zoo-decay-<decay id>       decay tags on the mixer box, one per decay type of the taxonomy
     --zoo-diagram-proj | -conv | -act | -norm | -ffn    fills of the other op families
     --zoo-diagram-wire, --zoo-diagram-text              wires and text
 
@@ -35,16 +36,6 @@ from zoo.diagrams.layout import (
 )
 from zoo.schema.blocks import INPUT, BlockSpec, ResolvedBlock, resolve_block
 
-# Used when a var() is not defined by the page (standalone SVG): the registry taxonomy's colours.
-DEFAULT_READOUT = {"softmax": "#d97706", "linear": "#4f46e5"}
-DEFAULT_DECAY = {
-    "none": "#64748b",
-    "scalar": "#dc2626",
-    "diagonal": "#7c3aed",
-    "delta": "#059669",
-    "rope": "#b45309",
-    "window": "#0369a1",
-}
 FAMILY = {
     "linear": "proj",
     "gate": "proj",
@@ -193,13 +184,21 @@ def describe_block(model, block: ResolvedBlock) -> str:
 
 
 def render_block_svg(
-    model, spec, size: str = "card", standalone: bool = False, check: bool = True, embed_style: bool = True
+    model,
+    spec,
+    size: str = "card",
+    standalone: bool = False,
+    check: bool = True,
+    embed_style: bool = True,
+    taxonomy=None,
 ) -> str:
     """SVG of one model's block. ``spec``: the registry, a mapping id -> BlockSpec, or a ResolvedBlock.
 
     size 'card' fits a card column and a phone (scales down with max-width:100%); 'page' is 1.4x larger.
     With ``check``, a layout that fails the overlap audit raises (a bug in the layout, never silently drawn).
     ``embed_style=False`` leaves out the <style> element, for pages that already carry it once (it is global).
+    Colours are the taxonomy's CSS variables (the site defines them in facets.css); a standalone file gets
+    them from ``taxonomy`` in its own <style>.
     """
     if size not in SCALE:
         raise ValueError(f"size must be 'card' or 'page', got {size!r}")
@@ -217,7 +216,13 @@ def render_block_svg(
         extra_class=f"zb-block zb-{size}",
         data={"model": block.model_id},
         xml_header=standalone,
+        palette=palette_css(taxonomy) if standalone and taxonomy is not None else "",
     )
+
+
+def palette_css(taxonomy) -> str:
+    """The taxonomy's colour variables for an SVG that is opened on its own, outside the site."""
+    return ".zb{" + "".join(f"{var}:{colour};" for var, colour in taxonomy.css_vars().items()) + "}"
 
 
 def svg_document(
@@ -229,6 +234,7 @@ def svg_document(
     data: dict | None = None,
     hint: str = "Hover or focus a box to see what it does.",
     xml_header: bool = False,
+    palette: str = "",
 ) -> str:
     scale = SCALE[size]
     w, h = lay.width, lay.height
@@ -244,7 +250,7 @@ def svg_document(
     for k, v in (data or {}).items():
         attrs[f"data-{k}"] = v
     head = "<svg " + " ".join(f'{k}="{escape(str(v))}"' for k, v in attrs.items()) + ">"
-    out = [head, f"<title>{escape(label)}</title>"] + ([f"<style>{STYLE}</style>"] if style else [])
+    out = [head, f"<title>{escape(label)}</title>"] + ([f"<style>{palette}{STYLE}</style>"] if style else [])
     if xml_header:
         out.insert(0, '<?xml version="1.0" encoding="UTF-8"?>\n')
     out.append(
@@ -307,7 +313,7 @@ def _decay_tags(b: Box) -> str:
     y = b.y + b.h - TAG_H - 4
     out = []
     for d, t, w in zip(decays, labels, widths, strict=True):
-        col = f"var(--zoo-decay-{d},{DEFAULT_DECAY.get(d, '#64748b')})"
+        col = f"var(--zoo-decay-{d})"
         out.append(
             f'<rect class="zb-tag" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{TAG_H}" rx="6" '
             f'style="fill:{col};fill-opacity:.22;stroke:{col}" data-decay="{escape(d)}"/>'
@@ -348,7 +354,7 @@ def _box_svg(b: Box, lay: Layout) -> str:
         g.append(_text_lines(b))
     elif b.shape == "mixer":
         ro = b.extra.get("readout") or "linear"
-        col = f"var(--zoo-readout-{ro},{DEFAULT_READOUT.get(ro, '#4f46e5')})"
+        col = f"var(--zoo-readout-{ro})"
         g.append(
             f'<rect class="zb-box zb-readout-{escape(ro)}" x="{b.x:.1f}" y="{b.y:.1f}" '
             f'width="{b.w:.1f}" height="{b.h:.1f}" rx="6" '

@@ -34,6 +34,13 @@ class Taxonomy(Strict):
     decay: dict[str, Facet] = Field(description="components of how the memory fades or is edited")
     gates: dict[str, Facet] = Field(description="whether the decay/write gates are fixed or input-dependent")
 
+    def css_vars(self) -> dict[str, str]:
+        """One CSS variable per facet value (--zoo-decay-delta: #059669): the only source of these colours."""
+        facets = {"readout": self.readouts, "decay": self.decay, "gates": self.gates}
+        return {
+            f"--zoo-{kind}-{key}": f.colour for kind, values in facets.items() for key, f in values.items()
+        }
+
 
 class Paper(Strict):
     title: str = Field(min_length=3)

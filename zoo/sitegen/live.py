@@ -27,6 +27,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from zoo.sitegen import pyodide_assets
+from zoo.sitegen.heatmap import COLORSCALE
 
 SEED = 0
 CARD = {"T": 8, "d": 8}
@@ -36,8 +37,6 @@ RANGES = {"T": (4, 256, 4), "d": (2, 64, 2), "seed": (0, 99, 1)}
 FIGS = "assets/data/figs"
 LIVE = "assets/data/live"
 KERNELS = "assets/kernels_wasm"
-# Blue (negative) - near white (0) - red (positive); the JS side (live/plots.js) carries the same stops.
-COLORSCALE = [[0.0, "#2b5c9e"], [0.25, "#8eb2dc"], [0.5, "#f2f2f2"], [0.75, "#e5988a"], [1.0, "#b1262e"]]
 SECTION_ORDER = 30  # on the model page: after the equations (10), before lineage (80)
 
 
