@@ -16,7 +16,6 @@ from zoo.bench import catalog, results
 
 DATA = "assets/data/bench"
 PAGE = "benchmarks.md"
-SECTION_ORDER = 70  # on model pages: after the live run, before lineage (80)
 HEAD_DIM = 128
 MODE_TEXT = {"fwd": "forward", "fwdbwd": "forward + backward"}
 # 20 distinguishable colours: with more curves than Plotly's default 10, colours would repeat
@@ -600,7 +599,7 @@ def generate(ctx) -> None:
     loaded = every[0] if every else None
     ctx._bench_results = loaded or False
     for m in ctx.registry.models:
-        ctx.add_page_section(m.id, "GPU cost", model_section(ctx, m), order=SECTION_ORDER)
+        ctx.add_page_section(m.id, "GPU cost", model_section(ctx, m))
     if not loaded:
         ctx.write(PAGE, ctx.render("benchmarks.md.j2", doc=None, **{k: None for k in _PAGE_VARS}))
         ctx.add_nav("Benchmarks", PAGE)

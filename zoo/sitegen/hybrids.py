@@ -41,7 +41,6 @@ def generate(ctx) -> None:
             Markup(
                 ctx.render("hybrids_block_page.html.j2", m=m, block=block, svg=Markup(page), by_id=reg.by_id)
             ),
-            order=30,
         )
 
     hybrids = list(reg.hybrids)

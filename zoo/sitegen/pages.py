@@ -5,6 +5,7 @@ import re
 from markupsafe import Markup
 
 from zoo.registry import Model
+from zoo.sitegen.context import section_rank
 
 
 def generate(ctx) -> None:
@@ -34,21 +35,15 @@ def generate(ctx) -> None:
     ctx.add_nav("The zoo", "index.md")
 
     for m in models:
+        own = {
+            "Equations": ctx.render("model_equations.html.j2", m=m),
+            "Lineage": ctx.render(
+                "model_lineage.html.j2", parents=reg.parents(m), children=reg.children(m.id)
+            ),
+            "References": ctx.render("model_references.html.j2", m=m, bibtex=bibtex(m)),
+        }
         sections = sorted(
-            [
-                (10, "Equations", Markup(ctx.render("model_equations.html.j2", m=m))),
-                (
-                    80,
-                    "Lineage",
-                    Markup(
-                        ctx.render(
-                            "model_lineage.html.j2", parents=reg.parents(m), children=reg.children(m.id)
-                        )
-                    ),
-                ),
-                (90, "References", Markup(ctx.render("model_references.html.j2", m=m, bibtex=bibtex(m)))),
-                *ctx.page_sections.get(m.id, []),
-            ],
+            [(section_rank(t), t, Markup(html)) for t, html in own.items()] + ctx.page_sections.get(m.id, []),
             key=lambda s: s[0],
         )
         ctx.write(f"models/{m.id}.md", ctx.render("model.md.j2", m=m, sections=sections))
