@@ -127,3 +127,21 @@ def test_models_without_a_mapping_say_why():
 
 def test_rel_err_never_passes_nan():
     assert refs.rel_err(np.array([np.nan, 1.0]), np.array([1.0, 1.0])) == float("inf")
+
+
+def test_a_new_adapter_declares_its_mapping_beside_its_kernel(monkeypatch):
+    """Adding a GPU kernel touches only zoo/bench/adapters.py: an adapter's wasm_args is its reference."""
+    x = _cases(np.random.default_rng(4))["gla"]
+    want = ref("gla", x)
+    args_of, _ = wasm.MAPPINGS["gla"]
+    monkeypatch.delitem(wasm.MAPPINGS, "gla")
+
+    class NewAdapter:
+        wasm_layout = "bthv"
+
+        def wasm_args(self, x, b, h):
+            return args_of(x, b, h, self)
+
+    assert wasm.reference("gla", x, None, want.shape) is None
+    assert np.array_equal(wasm.reference("gla", x, NewAdapter(), want.shape), want)
+    assert wasm.describe("gla", NewAdapter()).startswith("kernels_wasm.gla.recurrent")

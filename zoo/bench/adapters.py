@@ -98,6 +98,12 @@ class Adapter:
     def run(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
         raise NotImplementedError
 
+    # A new adapter says how its inputs map onto the model's kernels_wasm module for one (batch b, head h)
+    # slice: kernels_wasm keyword arguments, (T, d) arrays in the zoo's conventions. wasm_layout is the
+    # layout of the kernel's output: "bthv", "bhtv", or per channel "btc" / "bct" (h is then None).
+    wasm_args = None  # def wasm_args(self, x, b, h) -> dict
+    wasm_layout = "bthv"
+
     def ref(self, x: dict[str, np.ndarray]) -> np.ndarray:
         """Only for kernels with no kernels_wasm mapping (zoo.bench.wasm.NO_MAPPING): the bare kernel."""
         raise NotImplementedError

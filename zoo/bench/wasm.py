@@ -217,12 +217,24 @@ def module_name(model_id: str) -> str:
     return model_id.replace("-", "_")
 
 
+def mapping_of(model_id: str, adapter):
+    """(args, layout) for a model: the table above, or the adapter's own ``wasm_args`` (a new adapter
+    declares its mapping beside its kernel call, so adding a GPU kernel touches one file)."""
+    if model_id in MAPPINGS:
+        return MAPPINGS[model_id]
+    own = getattr(adapter, "wasm_args", None)
+    if own is None:
+        return None
+    return (lambda x, b, h, a: own(x, b, h)), adapter.wasm_layout
+
+
 def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | None:
     """kernels_wasm's output for the whole input, in the kernel's output ``shape``; None without a mapping."""
-    if model_id not in MAPPINGS:
+    mapping = mapping_of(model_id, adapter)
+    if mapping is None:
         return None
     mod = importlib.import_module(f"kernels_wasm.{module_name(model_id)}")
-    args_of, layout = MAPPINGS[model_id]
+    args_of, layout = mapping
     out = np.empty(shape, dtype=np.float64)
     for b in range(shape[0]):
         if layout == "btc":
@@ -239,8 +251,9 @@ def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | Non
     return out
 
 
-def describe(model_id: str) -> str:
+def describe(model_id: str, adapter=None) -> str:
     """What the check compares against, for the result file."""
-    if model_id in MAPPINGS:
+    if mapping_of(model_id, adapter) is not None:
         return f"kernels_wasm.{module_name(model_id)}.recurrent (float64) on every batch row and head"
-    return f"zoo.bench.refs float64 formula of the bare kernel ({NO_MAPPING[model_id]})"
+    why = NO_MAPPING.get(model_id, "no kernels_wasm mapping")
+    return f"zoo.bench.refs float64 formula of the bare kernel ({why})"

@@ -142,7 +142,7 @@ class TorchBackend:
         if ref is None:
             ref = ad.ref(xn)
         res = {
-            "reference": wasm.describe(model_id),
+            "reference": wasm.describe(model_id, ad),
             "rel_err": refs.rel_err(on, ref),
             "shape": {n: list(t.shape) for n, t in x.items()},
         }
