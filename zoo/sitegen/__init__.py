@@ -3,13 +3,14 @@
 Generators that add card slots or model-page sections run before ``pages``, which writes them out.
 """
 
-from zoo.sitegen import benchmarks, facets, heatmap, hybrids, lineage, live, pages, unified
+from zoo.sitegen import benchmarks, blocks, facets, heatmap, hybrids, lineage, live, pages, unified
 
 GENERATORS = [
     facets,
     heatmap,
     lineage,
     live,
+    blocks,
     hybrids,
     benchmarks,
     pages,
