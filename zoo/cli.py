@@ -4,7 +4,7 @@ zoo validate            run every data rule CI runs (zoo/schema/checks.py)
 zoo new <id>            add a complete, commented model block to models.yaml
 zoo block <id> [-o F]   write a model's block diagram as SVG for a quick look
 zoo schema              regenerate schema/models.schema.json
-zoo build [--serve]     same as `python build.py`
+zoo build [--serve]     build the site; python build.py runs this (--drafts, --out DIR, --site-url URL)
 """
 
 import argparse
@@ -105,11 +105,12 @@ def main(argv=None) -> int:
     p.add_argument("id")
     p.add_argument("-o", "--out", type=Path, default=None)
     sub.add_parser("schema", help="regenerate schema/models.schema.json")
-    p = sub.add_parser("build", help="build the site (like python build.py)")
+    p = sub.add_parser("build", help="build the site (python build.py runs this)")
     p.add_argument("--out", type=Path, default=ROOT / "site")
-    p.add_argument("--serve", action="store_true")
+    p.add_argument("--serve", action="store_true", help="serve the built site on 127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--drafts", action="store_true")
+    p.add_argument("--drafts", action="store_true", help="include models with status: draft")
+    p.add_argument("--site-url", default=None, help="public URL of the site (default: the local server)")
     args = parser.parse_args(argv)
 
     if args.command == "validate":
@@ -122,7 +123,9 @@ def main(argv=None) -> int:
         return block_command(args.id, args.out)
     if args.command == "schema":
         return schema_command()
-    return build_command(args.out, serve=args.serve, port=args.port, drafts=args.drafts)
+    return build_command(
+        args.out, serve=args.serve, port=args.port, drafts=args.drafts, site_url=args.site_url
+    )
 
 
 def block_command(model_id: str, out: Path | None) -> int:
