@@ -8,17 +8,21 @@ a = 0 it is GLA.
 
 Glossary (paper symbol -> code):
     r_t             q (T, d_k)       receptance, the query
-    k~_t            k (T, d_k)       replacement key that is written
-    kappa^_t        kappa (T, d_k)   removal key, L2-normalised
+    k_t             (inputs only)    the key both keys below are made from
+    xi, alpha       (inputs only)    (d_k,) learned per-channel vectors (k_k and k_a in the official code)
+    k~_t            k (T, d_k)       replacement key that is written: k_t o lerp(1, a_t, alpha)
+    kappa^_t        kappa (T, d_k)   removal key: kappa_t = k_t o xi, L2-normalised
     v_t             v (T, d_v)
     w_t             w (T, d_k)       decay in (0, 1]: exp(-c sigmoid(.)); paper c = e^{-1/2}, ``decay``
     a_t             a (T, d_k)       in-context learning rate in [0, 1]
     wkv_t           S (d_v, d_k)     (the paper writes v^T k, the same d_v x d_k layout)
 
 Equations (as on the card):
-    S_t = S_{t-1} (Diag(w_t) - kappa_t (a_t o kappa_t)^T) + v_t k_t^T,   o_t = S_t r_t
-The paper's output adds a bonus (r_t . (rho o k~_t)) v_t after a group norm; it sits outside the state and is
-left out.
+    S_t = S_{t-1} (Diag(w_t) - kappa^_t (a_t o kappa^_t)^T) + v_t k~_t^T,   o_t = S_t r_t
+The recurrence takes k~ and kappa^ as given, so it does not depend on how they were built; inputs() builds
+them the paper's way (Sec. 4, and RWKV-v7/rwkv_v7_numpy.py in BlinkDL/RWKV-LM): kappa from k o xi, normalised,
+and k~ from the unnormalised k. The paper's output adds a bonus (r_t . (rho o k~_t)) v_t after a group norm;
+it sits outside the state and is left out.
 """
 
 import numpy as np
@@ -29,20 +33,22 @@ from ._linear import as_chunk_size, dplr_chunked, dplr_mixing, gate_around, l2no
 
 def inputs(T: int, d: int, rng: np.random.Generator, decay: float = 0.3, a: float = 0.5) -> dict:
     r = rng.standard_normal((T, d)) / np.sqrt(d)
-    k_raw = rng.standard_normal((T, d))
+    k = rng.standard_normal((T, d)) / np.sqrt(d)  # |k_t| ~ 1
     v = rng.standard_normal((T, d))
     z_w = rng.standard_normal((T, d))
     z_a = rng.standard_normal((T, d))
+    # xi and alpha are learned per channel; the official trainer starts them near 0.71 - 0.1 ramp and 1.02
+    xi = 0.71 - 0.1 * np.linspace(0.0, 1.0, d) + 0.1 * rng.standard_normal(d)
+    alpha = rng.uniform(0.5, 1.0, d)
     if decay < 0 or not 0 <= a <= 1:
         raise ValueError(f"need decay >= 0 and a in [0, 1], got decay={decay}, a={a}")
-    kappa = l2norm(k_raw)
     icl = gate_around(a, z_a)  # a_t = sigmoid(projection), centred on the slider value
     return {
         "q": r,
-        "k": kappa * icl,  # k~ = kappa o a: write along the direction that is removed
+        "k": k * (1.0 + (icl - 1.0) * alpha),  # k~ = k o lerp(1, a, alpha): the written key
         "v": v,
         "w": np.exp(-decay * sigmoid(z_w)),
-        "kappa": kappa,
+        "kappa": l2norm(k * xi),  # removal key: normalised k o xi
         "a": icl,
     }
 

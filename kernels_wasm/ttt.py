@@ -9,7 +9,7 @@ updates the base weight, which is linear attention with keys eta_t k_t.
 
 Glossary (paper symbol -> code):
     theta_K x_t, theta_V x_t, theta_Q x_t    k, v, q: (T, d_k), (T, d_v), (T, d_k); k, q L2-normalised here
-    eta                                      eta (T,)   learning rate per token, 2 eta_base sigmoid(.) / b
+    eta                                      eta (T,)   step size per token; inputs(): 2 eta sigmoid(.) / b
     b                                        batch      mini-batch size
     W_t                                      S (d_v, d_k), the fast weight after token t
     t'                                       the last token of the previous mini-batch
@@ -34,8 +34,11 @@ def inputs(T: int, d: int, rng: np.random.Generator, eta: float = 0.5, batch: fl
     z = rng.standard_normal(T)
     if eta < 0 or int(batch) < 1:
         raise ValueError(f"need eta >= 0 and batch >= 1, got eta={eta}, batch={batch}")
-    # the b gradients of a mini-batch are summed: dividing the rate by b keeps the summed step a contraction
-    # (sum_s eta_s <= 2 eta with unit keys), as the official code's 1/i token weights do
+    # This step size is the site's choice, not the paper's (eta_base sigmoid(theta_lr x), which the official
+    # code also divides by the head dimension). The b gradients of a mini-batch are summed: dividing the rate
+    # by b keeps the summed step a contraction (sum_s eta_s <= 2 eta with unit keys). The official code
+    # instead weights the partial sum at the i-th token of a mini-batch by 1/i (a running mean); the two agree
+    # only at the last token of a mini-batch (i = b), so outputs inside a mini-batch differ.
     return {"q": q, "k": k, "v": v, "eta": eta * 2.0 * sigmoid(z) / int(batch), "batch": int(batch)}
 
 

@@ -26,6 +26,25 @@ def test_every_model_has_a_page_and_a_card(site):
         assert f'id="card-{m.id}"' in index
 
 
+def test_every_model_page_states_its_conventions_after_the_equations(site):
+    reg = registry.load()
+    for m in reg.models:
+        page = (site / "models" / m.id / "index.html").read_text(encoding="utf-8")
+        eq, conv = page.find('id="equations"'), page.find('id="conventions"')
+        assert 0 <= eq < conv, m.id
+        section = page[conv : page.find("<h2", conv + 1)]
+        assert m.conventions.source, m.id
+        for f in m.conventions.source:
+            assert f'href="https://github.com/{f.repo}/blob/HEAD/{f.path}"' in section, (m.id, f.path)
+
+
+def test_code_spans_in_registry_prose_are_escaped():
+    from zoo.sitegen.context import _code_spans
+
+    html = str(_code_spans("call `f(x) < <b>1</b>` & <i>"))
+    assert html == "call <code>f(x) &lt; &lt;b&gt;1&lt;/b&gt;</code> &amp; &lt;i&gt;"
+
+
 def test_math_is_rendered_at_build_time(site):
     index = (site / "index.html").read_text(encoding="utf-8")
     assert index.count('class="katex"') > 20

@@ -82,8 +82,8 @@ def run(clone: Path, *args, env=None) -> subprocess.CompletedProcess:
 
 
 def fill_block(text: str) -> str:
-    """Fill the scaffolded block as CONTRIBUTING.md says: paper facts, summary, description, lineage note,
-    block differences, and publish it."""
+    """Fill the scaffolded block as CONTRIBUTING.md says: paper facts, summary, description, conventions,
+    lineage note, block differences, and publish it."""
     start = text.index(f"  - id: {MODEL}\n")
     ends = [text.find(marker, start + 1) for marker in ("\n  - id: ", "\nhybrids:")]
     end = min([e for e in ends if e != -1] or [len(text)])
@@ -98,6 +98,14 @@ def fill_block(text: str) -> str:
             "summary: 'Linear attention with one input-dependent scalar forget gate per step.'",
         ),
         (r"note: 'what changed, in one line'", "note: 'adds an input-dependent scalar forget gate'"),
+        (
+            r"      text: 'Say which form[^\n]*",
+            "      text: 'The equations are the form of the released code, with no scale or extra term.'",
+        ),
+        (
+            r"\{repo: owner/name, path: path/to/the/file.py\}",
+            "{repo: example/my-model, path: my_model/layer.py}",
+        ),
         (
             r"differences: '[^']*'",
             "differences: 'The same block with a small gate projection for the decay.'",
@@ -147,7 +155,10 @@ def test_a_new_model_needs_its_block_and_its_kernel_only(clone):
     registry_file = clone / "models.yaml"
     registry_file.write_text(fill_block(registry_file.read_text(encoding="utf-8")), encoding="utf-8")
     sources = clone / "references" / "sources.yaml"
-    sources.write_text(sources.read_text(encoding="utf-8") + SOURCE, encoding="utf-8")
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace("\nhybrids:", "\n" + SOURCE + "hybrids:"),
+        encoding="utf-8",
+    )
 
     done = run(clone, "-m", "zoo", "validate")
     assert done.returncode == 0, done.stderr

@@ -90,6 +90,33 @@ class Cost(Strict):
     decode: str = Field(description="per-token inference cost per head, TeX")
 
 
+class CodeFile(Strict):
+    repo: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="GitHub owner/name of the released code, e.g. 'fla-org/flash-linear-attention'",
+    )
+    path: str = Field(
+        pattern=r"^[^/\s][^\s]*$", description="file inside the repository, e.g. 'fla/ops/gla/naive.py'"
+    )
+
+    @property
+    def url(self) -> str:
+        return f"https://github.com/{self.repo}/blob/HEAD/{self.path}"
+
+
+class Conventions(Strict):
+    """Which form the page shows, and how the authors' released code differs from it."""
+
+    text: str = Field(
+        min_length=20,
+        description="which form the equations show and every way the released code differs (scales, gates, "
+        "initial values, parametrisation); say 'none' plainly if there is no difference",
+    )
+    source: list[CodeFile] = Field(
+        min_length=1, description="the released file(s) the comparison was made against"
+    )
+
+
 class Edge(Strict):
     parent: str = Field(pattern=ID_PATTERN)
     kind: Literal["direct", "influence"]
@@ -157,6 +184,9 @@ class Model(Strict):
     summary: str = Field(min_length=10, max_length=140)
     description: str = Field(min_length=1)
     equations: Equations
+    conventions: Conventions = Field(
+        description="paper form vs released code, with the exact file (shown after the equations)"
+    )
     unified: Unified
     cost: Cost
     lineage: list[Edge] = Field(default_factory=list)

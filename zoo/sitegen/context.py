@@ -12,7 +12,15 @@ from zoo.registry import Registry
 from zoo.sitegen.tex import TexRenderer
 
 # A model page, top to bottom: the one place that orders its sections (generators add them by title).
-MODEL_PAGE_SECTIONS = ("Equations", "Run it live", "Architecture block", "GPU cost", "Lineage", "References")
+MODEL_PAGE_SECTIONS = (
+    "Equations",
+    "Conventions",
+    "Run it live",
+    "Architecture block",
+    "GPU cost",
+    "Lineage",
+    "References",
+)
 
 
 @dataclass
@@ -43,9 +51,9 @@ class BuildContext:
         self.env.globals["registry"] = self.registry
 
     def prose(self, text: str) -> Markup:
-        """Registry prose: HTML-escaped text in which $...$ spans are rendered as inline math."""
+        """Registry prose: HTML-escaped text; $...$ spans are rendered as inline math, `...` spans as code."""
         parts = re.split(r"(?<!\\)\$(.+?)(?<!\\)\$", " ".join(text.split()))
-        out = [escape(p) if i % 2 == 0 else self.tex.render(p) for i, p in enumerate(parts)]
+        out = [_code_spans(p) if i % 2 == 0 else self.tex.render(p) for i, p in enumerate(parts)]
         return Markup("").join(out)
 
     def render(self, template: str, **variables) -> str:
@@ -82,3 +90,10 @@ def section_rank(title: str) -> int:
     if title not in MODEL_PAGE_SECTIONS:
         raise ValueError(f"model page section {title!r} is missing from MODEL_PAGE_SECTIONS in {__name__}")
     return MODEL_PAGE_SECTIONS.index(title)
+
+
+def _code_spans(text: str) -> Markup:
+    """Escape text, turning `...` spans into <code> (file names and identifiers from released code)."""
+    parts = re.split(r"`([^`]+)`", text)
+    code = Markup("<code>%s</code>")
+    return Markup("").join(escape(p) if i % 2 == 0 else code % p for i, p in enumerate(parts))

@@ -37,6 +37,7 @@ def generate(ctx) -> None:
     for m in models:
         own = {
             "Equations": ctx.render("model_equations.html.j2", m=m),
+            "Conventions": ctx.render("model_conventions.html.j2", m=m),
             "Lineage": ctx.render(
                 "model_lineage.html.j2", parents=reg.parents(m), children=reg.children(m.id)
             ),

@@ -1,0 +1,273 @@
+"""The equations a model page displays, evaluated as written, and the released code's conventions.
+
+Each model page shows a state update and readout (Equations) and says how the authors' released code differs
+(Conventions). Here the displayed closed forms are computed literally, independently of the kernels, and held
+to the kernels; where the released code is a reparametrisation of the page's form, its form is written out
+(from the cited file) and shown to agree with the kernel after the mapping the Conventions section states.
+"""
+
+import numpy as np
+import pytest
+
+from kernels_wasm import api
+
+TOL = 1e-10
+
+
+def load(name):
+    return api.load(name.replace("-", "_"))
+
+
+def draw(name, T, d, seed=0, **params):
+    return load(name).inputs(T, d, np.random.default_rng(seed), **params)
+
+
+def close(a, b, tol=TOL):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    err = np.max(np.abs(a - b)) / max(1.0, np.max(np.abs(b)))
+    assert err < tol, f"max relative difference {err:.3g} >= {tol}"
+
+
+def softmax(x):
+    e = np.exp(x - np.max(x))
+    return e / e.sum()
+
+
+# --- Sliding-window attention: the displayed ring-buffer readout --------------------------------------------
+
+
+def swa_displayed(q, k, v, W, mask_empty=True):
+    """S^k_t = (1 - e_t) o S^k_{t-1} + e_t k_t^T (same for S^v),
+    o_t = (S^v_t)^T softmax(S^k_t q_t / sqrt(d) + m_t), m_t = 0 on filled slots, -inf on empty ones."""
+    T, d = q.shape
+    Sk, Sv = np.zeros((W, d)), np.zeros((W, v.shape[1]))
+    filled = np.zeros(W, dtype=bool)
+    out = np.empty((T, v.shape[1]))
+    for t in range(T):
+        e = np.zeros(W)
+        e[t % W] = 1.0
+        Sk = (1 - e)[:, None] * Sk + np.outer(e, k[t])
+        Sv = (1 - e)[:, None] * Sv + np.outer(e, v[t])
+        filled |= e.astype(bool)
+        m = np.where(filled, 0.0, -np.inf) if mask_empty else np.zeros(W)
+        out[t] = Sv.T @ softmax(Sk @ q[t] / np.sqrt(d) + m)
+    return out
+
+
+@pytest.mark.parametrize("W", [1, 3, 5, 16])
+def test_swa_displayed_readout_over_filled_slots_is_the_kernel(W):
+    x = draw("swa", 12, 4, window=W)
+    close(swa_displayed(x["q"], x["k"], x["v"], W), load("swa").recurrent(**x))
+
+
+def test_swa_readout_over_all_slots_would_be_wrong_while_the_buffer_fills():
+    # The form the page showed before: empty slots (zero key, zero value) take weight e^0 while t < W.
+    x = draw("swa", 12, 4, window=8)
+    wrong = swa_displayed(x["q"], x["k"], x["v"], 8, mask_empty=False)
+    right = load("swa").recurrent(**x)
+    assert np.max(np.abs(wrong[:7] - right[:7])) > 0.05
+    close(wrong[8:], right[8:])  # once every slot is filled the two agree
+
+
+# --- RWKV-7: the paper's keys and the official numpy step ---------------------------------------------------
+
+
+def test_rwkv7_inputs_build_the_paper_keys():
+    # inputs() draws, in order: r, k, v, z_w, z_a, the xi jitter, alpha. Replaying the draws gives the paper's
+    # removal key normalise(k o xi) and replacement key k o lerp(1, a, alpha), from the same unnormalised k.
+    T, d = 9, 6
+    x = draw("rwkv-7", T, d, seed=3)
+    rng = np.random.default_rng(3)
+    rng.standard_normal((T, d))
+    k = rng.standard_normal((T, d)) / np.sqrt(d)
+    for _ in range(3):
+        rng.standard_normal((T, d))
+    xi = 0.71 - 0.1 * np.linspace(0.0, 1.0, d) + 0.1 * rng.standard_normal(d)
+    alpha = rng.uniform(0.5, 1.0, d)
+    kappa = k * xi
+    close(x["kappa"], kappa / np.linalg.norm(kappa, axis=1, keepdims=True))
+    close(x["k"], k * (1.0 + (x["a"] - 1.0) * alpha))  # lerp(1, a, alpha) = 1 + (a - 1) alpha
+    assert not np.allclose(x["k"], x["kappa"] * x["a"])  # the old simplification k~ = kappa^ o a
+
+
+def test_rwkv7_state_line_is_the_official_numpy_step():
+    # RWKV-v7/rwkv_v7_numpy.py: S = S * w^T - S @ kk * (kk * a)^T + v * k^T, y = S @ r (one head).
+    x = draw("rwkv-7", 10, 5, seed=1)
+    S = np.zeros((5, 5))
+    out = []
+    for t in range(10):
+        kk, a = x["kappa"][t][:, None], x["a"][t][:, None]
+        S = S * x["w"][t][None, :] - (S @ kk) * (kk * a).T + x["v"][t][:, None] * x["k"][t][None, :]
+        out.append(S @ x["q"][t])
+    close(np.array(out), load("rwkv-7").recurrent(**x))
+
+
+# --- TTT: the official code's 1/i token weights -------------------------------------------------------------
+
+
+def ttt_official(q, k, v, theta, b):
+    """ttt-lm-pytorch: token i of a mini-batch (i = 1..b) reads W_0 - (1/i) sum_{s<=i} theta_s grad_s."""
+    W = np.zeros((v.shape[1], k.shape[1]))
+    out = np.empty((q.shape[0], v.shape[1]))
+    for start in range(0, q.shape[0], b):
+        grad_sum = np.zeros_like(W)
+        for i, t in enumerate(range(start, min(start + b, q.shape[0])), start=1):
+            grad_sum += theta[t] * np.outer(W @ k[t] - v[t], k[t])
+            W_i = W - grad_sum / i
+            out[t] = W_i @ q[t]
+        W = W_i
+    return out
+
+
+def test_ttt_official_token_weights_agree_only_at_the_end_of_a_mini_batch():
+    T, b = 12, 4
+    x = draw("ttt", T, 4, seed=2, batch=b)
+    theta = x["eta"] * b  # the page's eta_t = theta_t / b
+    official = ttt_official(x["q"], x["k"], x["v"], theta, b)
+    ours = load("ttt").recurrent(**x)
+    ends = np.arange(b - 1, T, b)
+    close(official[ends], ours[ends])
+    inside = np.setdiff1d(np.arange(T), ends)
+    assert np.max(np.abs(official[inside] - ours[inside])) > 1e-3
+
+
+# --- Hyena: the displayed order-2 mixing matrix -------------------------------------------------------------
+
+
+def toeplitz(h):
+    T = len(h)
+    return np.array([[h[t - j] if j <= t else 0.0 for j in range(T)] for t in range(T)])
+
+
+def test_hyena_displayed_mixing_matrix_has_two_long_convolutions():
+    x = draw("hyena", 10, 3, seed=4)
+    y = load("hyena").parallel(**x)
+    for c in range(3):
+        A = (
+            np.diag(x["x2"][:, c])
+            @ toeplitz(x["h2"][:, c])
+            @ np.diag(x["x1"][:, c])
+            @ toeplitz(x["h1"][:, c])
+        )
+        close(A @ x["v"][:, c], y[:, c])
+
+
+# --- Reparametrisations stated in the Conventions sections --------------------------------------------------
+
+
+def householder_logits(q, k, w, beta):
+    """k_j^T H_{j+1} ... H_i q_i for j <= i, by explicit products (no UT transform)."""
+    T, d = q.shape
+    L = np.full((T, T), -np.inf)
+    for i in range(T):
+        P = np.eye(d)
+        for j in range(i, -1, -1):
+            L[i, j] = k[j] @ P @ q[i]
+            P = (np.eye(d) - beta[j] * np.outer(w[j], w[j])) @ P  # H_j joins for the next (earlier) key
+    return L
+
+
+def test_path_fox_released_gate_is_f_to_the_one_over_sqrt_d():
+    # fla/ops/path_attn/naive.py: softmax(scale * (A + g_cumsum[i] - g_cumsum[j])), gate sum inside the scale.
+    T, d = 9, 4
+    x = draw("path-fox", T, d, seed=5)
+    c = np.cumsum(np.log(x["f"]))
+    logits = (householder_logits(x["q"], x["k"], x["w"], x["beta"]) + c[:, None] - c[None, :]) / np.sqrt(d)
+    released = np.array([softmax(row) for row in logits]) @ x["v"]
+    mapped = dict(x, f=x["f"] ** (1 / np.sqrt(d)))
+    close(released, load("path-fox").parallel(**mapped))
+    close(released, load("path-fox").recurrent(**mapped))
+    assert np.max(np.abs(released - load("path-fox").parallel(**x))) > 1e-3  # the mapping matters
+
+
+def slot_memory_readout(q, k, v, keep, write, scale):
+    """fla's GSA / Raven recurrence: S^k = diag(keep) S^k + write k^T (same for S^v), softmax(scale S^k q)."""
+    m = keep.shape[1]
+    Sk, Sv = np.zeros((m, k.shape[1])), np.zeros((m, v.shape[1]))
+    out = np.empty((q.shape[0], v.shape[1]))
+    for t in range(q.shape[0]):
+        Sk = keep[t][:, None] * Sk + np.outer(write[t], k[t])
+        Sv = keep[t][:, None] * Sv + np.outer(write[t], v[t])
+        out[t] = Sv.T @ softmax(scale * (Sk @ q[t]))
+    return out
+
+
+def test_gsa_and_raven_released_scale_one_is_a_temperature():
+    # fla/layers/gsa.py and raven/layers/raven.py call the kernels with scale=1: no 1/sqrt(d_k) on the slot
+    # softmax, the page's model with q multiplied by sqrt(d_k).
+    d = 4
+    x = draw("gsa", 10, d, seed=6)
+    released = slot_memory_readout(x["q"], x["k"], x["v"], x["alpha"], 1 - x["alpha"], scale=1.0)
+    close(released, load("gsa").recurrent(**dict(x, q=x["q"] * np.sqrt(d))))
+    y = draw("raven", 10, d, seed=6)
+    gamma = np.exp(y["a"][:, None] * y["r"])
+    released = slot_memory_readout(y["q"], y["k"], y["v"], gamma, 1 - gamma, scale=1.0)
+    close(released, load("raven").recurrent(**dict(y, q=y["q"] * np.sqrt(d))))
+
+
+@pytest.mark.parametrize("name", ["deltanet", "gated-deltanet", "gla", "rwkv-6", "kda", "gdn-2"])
+def test_released_query_scale_is_a_fixed_factor_on_the_output(name):
+    # fla (and the official delta-rule, GLA and RWKV-6 kernels) read S (q / sqrt(d_k)); the page reads S q.
+    d = 5
+    x = draw(name, 11, d, seed=7)
+    mod = load(name)
+    close(mod.recurrent(**dict(x, q=x["q"] / np.sqrt(d))), mod.recurrent(**x) / np.sqrt(d))
+
+
+def test_alibi_released_bias_m_j_is_the_same_softmax():
+    # fairseq/models/transformer.py adds slope * j to every row (a row constant away from -m (i - j)).
+    T, d, m = 9, 4, 0.7
+    x = draw("alibi", T, d, seed=8, m=m)
+    j = np.arange(T)
+    rows = [softmax(x["k"][: i + 1] @ x["q"][i] / np.sqrt(d) + m * j[: i + 1]) for i in range(T)]
+    out = np.array([row @ x["v"][: len(row)] for row in rows])
+    close(out, load("alibi").recurrent(**x))
+
+
+def mlstm_official(q, k, v, i_pre, f_pre, eps):
+    """xlstm backends.recurrent_step_stabilized_simple from cell.step's initial state (zeros, m_0 = 0)."""
+    d = k.shape[1]
+    C, n, m = np.zeros((v.shape[1], d)), np.zeros(d), 0.0
+    out = np.empty((q.shape[0], v.shape[1]))
+    for t in range(q.shape[0]):
+        log_f = -np.logaddexp(0.0, -f_pre[t])
+        m_new = max(log_f + m, i_pre[t])
+        f_act, i_act = np.exp(log_f + m - m_new), np.exp(i_pre[t] - m_new)
+        ks = k[t] / np.sqrt(d)
+        C = f_act * C + i_act * np.outer(v[t], ks)
+        n = f_act * n + i_act * ks
+        out[t] = C @ q[t] / (max(abs(n @ q[t]), np.exp(-m_new)) + eps)
+        m = m_new
+    return out
+
+
+def test_mlstm_official_step_starting_at_zero_differs_only_by_its_epsilon():
+    x = draw("mlstm", 10, 4, seed=9)
+    close(mlstm_official(**x, eps=0.0), load("mlstm").recurrent(**x))
+    assert np.max(np.abs(mlstm_official(**x, eps=1e-6) - load("mlstm").recurrent(**x))) > 0
+
+
+def test_griffin_released_first_write_and_decay_parametrisation():
+    # recurrentgemma/torch/layers.py: log a_t = -8 r_t softplus(Lambda); the first write is not scaled.
+    x = draw("griffin", 10, 3, seed=10)
+    lam = -np.log(x["a"])  # softplus(Lambda) with a = sigmoid(-Lambda)
+    log_at = -8.0 * x["r"] * lam
+    at = np.exp(log_at)
+    mult = np.sqrt(1 - at**2)
+    mult[0] = 1.0
+    h, out = np.zeros(3), np.empty((10, 3))
+    for t in range(10):
+        h = at[t] * h + mult[t] * x["i"][t] * x["v"][t]
+        out[t] = h
+    v0 = x["v"].copy()
+    v0[0] = v0[0] / np.sqrt(1 - at[0] ** 2)
+    close(out, load("griffin").recurrent(**dict(x, v=v0)))
+
+
+def test_nope_released_t5_scores_have_no_scale():
+    # src/models/custom_t5_decoder_only.py scores with q . k (T5 style): the page's model with q * sqrt(d_k).
+    T, d = 9, 4
+    x = draw("nope", T, d, seed=11)
+    out = np.array([softmax(x["k"][: i + 1] @ x["q"][i]) @ x["v"][: i + 1] for i in range(T)])
+    close(out, load("nope").recurrent(**dict(x, q=x["q"] * np.sqrt(d))))
