@@ -20,15 +20,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
 from zoo import yamlsrc
 from zoo.schema.blocks import check_blocks, check_hybrid_mixers
 from zoo.schema.models import Model, RegistryFile
 from zoo.schema.problems import Problem
 
 KERNELS = "kernels_wasm"  # kernel modules live in this folder beside models.yaml
-SOURCES = Path("references") / "sources.yaml"  # where each paper's facts were checked, beside models.yaml
 ADAPTERS_FILE = Path(__file__).resolve().parents[1] / "bench" / "adapters.py"
 READOUT_ORDER = ("softmax", "linear")
 DESCRIPTION_WORDS = (60, 200)
@@ -44,6 +41,7 @@ PLACEHOLDERS = {
 }
 LINEAGE_PLACEHOLDER = "what changed, in one line"
 CONVENTIONS_PLACEHOLDER_REPO = "owner/name"
+PROVENANCE_PLACEHOLDER = "the page you read"
 # Models with no parent in the zoo. Each starts a line of work whose ancestors are not zoo models (S4 builds
 # on HiPPO and earlier state-space work); an edge invented to connect the graph would be false. A new root is
 # a deliberate change here, so a block that merely forgot its lineage is still caught.
@@ -376,50 +374,23 @@ def full_author_lists(ctx: Context):
                 )
 
 
-def load_sources(root: Path) -> dict[str, dict] | None:
-    path = root / SOURCES
-    if not path.is_file():
-        return None
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {s["id"]: s for s in data.get("sources", []) if isinstance(s, dict) and "id" in s}
-
-
-@check("paper-sources", "validate")
-def paper_sources(ctx: Context):
-    sources = load_sources(ctx.root)
+@check("paper-first-version", "validate")
+def paper_first_version(ctx: Context):
     for m in ctx.models:
-        src = (sources or {}).get(m.id)
-        if not src:
-            yield ctx.at(
-                m,
-                ("paper",),
-                f"no entry in {SOURCES.as_posix()}; expected one saying which pages were read to check "
-                "the title, authors and first arXiv version (see CONTRIBUTING.md)",
-            )
-            continue
-        if not src.get("checked"):
-            yield ctx.at(
-                m, ("paper",), f"{SOURCES.as_posix()} lists no page that was read; expected 'checked'"
-            )
-        if m.paper.title != src.get("arxiv_title"):
-            yield ctx.at(
-                m,
-                ("paper", "title"),
-                f"title differs from {SOURCES.as_posix()} ({src.get('arxiv_title')!r}); "
-                "expected the exact title as on the paper",
-            )
-        if list(m.paper.authors) != src.get("arxiv_authors"):
-            yield ctx.at(
-                m,
-                ("paper", "authors"),
-                f"authors differ from {SOURCES.as_posix()}; expected the same names in the same order",
-            )
-        if str(m.year) != str(src.get("first_version"))[:4]:
+        first = m.paper.checked.first_version
+        if str(m.year) != first[:4]:
             yield ctx.at(
                 m,
                 ("year",),
-                f"year {m.year} differs from the first version {src.get('first_version')} in "
-                f"{SOURCES.as_posix()}; expected the year of the first version",
+                f"year {m.year} differs from the first version {first} recorded in paper.checked; "
+                "expected the year of the first version",
+            )
+        if any(PROVENANCE_PLACEHOLDER in page for page in m.paper.checked.pages):
+            yield ctx.at(
+                m,
+                ("paper", "checked", "pages"),
+                "'paper.checked.pages' still holds the placeholder from `zoo new`; "
+                "expected the pages you read to check the title, authors and first version",
             )
 
 

@@ -42,6 +42,20 @@ class Taxonomy(Strict):
         }
 
 
+class Provenance(Strict):
+    """Where the paper facts of a block were read: reviewers and `zoo validate` hold the block to it."""
+
+    pages: list[str] = Field(
+        min_length=1, description="the pages read to check title, authors, first version and venue"
+    )
+    first_version: str = Field(
+        pattern=r"^\d{4}-\d{2}(-\d{2})?$",
+        description="date of the first version as read: YYYY-MM or YYYY-MM-DD",
+    )
+    venue: str | None = Field(default=None, description="where the venue was read")
+    notes: str | None = Field(default=None, description="anything a reviewer should know about these facts")
+
+
 class Paper(Strict):
     title: str = Field(min_length=3)
     authors: list[str] = Field(min_length=1)
@@ -49,6 +63,7 @@ class Paper(Strict):
     url: str | None = Field(
         default=None, pattern=r"^https://", description="required when there is no arXiv id"
     )
+    checked: Provenance = Field(description="where these facts were read")
 
     @model_validator(mode="after")
     def _has_a_link(self):
