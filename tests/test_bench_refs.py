@@ -145,3 +145,39 @@ def test_a_new_adapter_declares_its_mapping_beside_its_kernel(monkeypatch):
     assert wasm.reference("gla", x, None, want.shape) is None
     assert np.array_equal(wasm.reference("gla", x, NewAdapter(), want.shape), want)
     assert wasm.describe("gla", NewAdapter()).startswith("kernels_wasm.gla.recurrent")
+
+
+def test_per_channel_and_head_first_layouts_assemble_every_slice():
+    """mLSTM returns (B, H, T, V); RWKV-4 (B, T, C) and Hyena (B, C, T) map all channels in one call."""
+    rng = np.random.default_rng(5)
+    C = H * D
+    cases = {
+        "mlstm": (
+            {n: rng.standard_normal((B + 1, H, T, D)) for n in ("q", "k", "v")}
+            | {"i": rng.standard_normal((B + 1, H, T)), "f": rng.standard_normal((B + 1, H, T)) + 3},
+            (B + 1, H, T, D),
+        ),
+        "rwkv-4": (
+            {
+                "k": rng.standard_normal((2, T, C)),
+                "v": rng.standard_normal((2, T, C)),
+                "w": -rng.random(C),
+                "u": rng.standard_normal(C),
+            },
+            (2, T, C),
+        ),
+        "hyena": (
+            {n: rng.standard_normal((2, C, T)) for n in ("u", "x0", "x1")}
+            | {n: rng.standard_normal((C, T)) * 0.3 for n in ("h0", "h1")},
+            (2, C, T),
+        ),
+    }
+    for model, (x, shape) in cases.items():
+        out = wasm.reference(model, x, None, shape)
+        assert out.shape == shape and np.all(np.isfinite(out)), model
+        args_of, layout = wasm.MAPPINGS[model]
+        mod = api.load(wasm.module_name(model))
+        last = shape[0] - 1
+        want = mod.recurrent(**args_of(x, last, 1 if layout == "bhtv" else None, None))
+        got = {"bhtv": out[last, 1], "btc": out[last], "bct": out[last].T}[layout]
+        assert np.array_equal(got, want), model
