@@ -179,11 +179,6 @@ def diag_recurrent(q, k, v, w, strict: bool = False):
 # --------------------------------------------------------------------------------------------------------
 
 
-def dplr_step(S, w, a, b, v, k):
-    """One step of the DPLR recurrence, without forming the d_k x d_k transition."""
-    return S * w + np.outer(S @ a, b) + np.outer(v, k)
-
-
 def dplr_chunk(q, k, v, logw, a, b, S0):
     """Exact output and end state of one chunk of the DPLR recurrence (the WY / UT form).
 

@@ -93,10 +93,6 @@ def recurrent(q, k, v, beta, alpha):
     return _run(*_validate(q, k, v, beta, alpha))[0]
 
 
-def recurrent_with_states(q, k, v, beta, alpha):
-    """The literal recurrence run once, returning (o, states): a live run needs both."""
-    return _run(*_validate(q, k, v, beta, alpha))
-
 
 def _interleave(q, k, v, beta, alpha):
     """The T n_h sub-step sequence: gate alpha_t at a token's first sub-step, query at its last."""

@@ -89,10 +89,6 @@ def recurrent(q, k, v, alpha, b, w):
     return _run(*_validate(q, k, v, alpha, b, w))[0]
 
 
-def recurrent_with_states(q, k, v, alpha, b, w):
-    """The literal recurrence run once, returning (o, states): a live run needs both."""
-    return _run(*_validate(q, k, v, alpha, b, w))
-
 
 def mixing_matrix(q, k, v, alpha, b, w):
     """(d_v, T, T): the shared delta-rule matrix times each value channel's write gates.

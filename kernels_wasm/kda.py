@@ -76,10 +76,6 @@ def recurrent(q, k, v, alpha, beta):
     return _run(*_validate(q, k, v, alpha, beta))[0]
 
 
-def recurrent_with_states(q, k, v, alpha, beta):
-    """The literal recurrence run once, returning (o, states): a live run needs both."""
-    return _run(*_validate(q, k, v, alpha, beta))
-
 
 def mixing_matrix(q, k, v, alpha, beta):
     """A with o = A v, by the recurrence on one-hot values (cheaper than the parallel form)."""

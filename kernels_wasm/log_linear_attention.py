@@ -111,10 +111,6 @@ def recurrent(q, k, v, alpha, lam, beta=None):
     return _run(*_validate(q, k, v, alpha, lam, beta))[0]
 
 
-def recurrent_with_states(q, k, v, alpha, lam, beta=None):
-    """The literal recurrence run once, returning (o, states): a live run needs both."""
-    return _run(*_validate(q, k, v, alpha, lam, beta))
-
 
 def _hierarchical(lam_rows, levels):
     return np.take_along_axis(lam_rows, levels, axis=1)  # M^H[t, s] = lambda_t^(level(t, s))

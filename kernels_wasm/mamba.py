@@ -58,8 +58,8 @@ def _validate(q, k, v, dt, A, D):
     return q, k, v, dt, A, D
 
 
-def recurrent_with_states(q, k, v, dt, A, D):
-    """The literal recurrence run once, returning (o, states (T, d_v, N)): a live run needs both."""
+def _run(q, k, v, dt, A, D):
+    """The literal recurrence, returning (o, states (T, d_v, N))."""
     q, k, v, dt, A, D = _validate(q, k, v, dt, A, D)
     S = np.zeros(A.shape)  # (d_v, N)
     o = np.empty_like(v)
@@ -73,7 +73,7 @@ def recurrent_with_states(q, k, v, dt, A, D):
 
 
 def recurrent(q, k, v, dt, A, D):
-    return recurrent_with_states(q, k, v, dt, A, D)[0]
+    return _run(q, k, v, dt, A, D)[0]
 
 
 def scan(q, k, v, dt, A, D):

@@ -79,10 +79,6 @@ def recurrent(q, k, v, w, kappa, a):
     return _run(*_validate(q, k, v, w, kappa, a))[0]
 
 
-def recurrent_with_states(q, k, v, w, kappa, a):
-    """The literal recurrence run once, returning (o, states): a live run needs both."""
-    return _run(*_validate(q, k, v, w, kappa, a))
-
 
 def _dplr(w, kappa, a):
     return dict(logw=log_gate(w), a=-kappa, b=a * kappa)

@@ -72,10 +72,6 @@ def recurrent(q, k, v, eta, batch):
     return _run(*_validate(q, k, v, eta, batch))[0]
 
 
-def recurrent_with_states(q, k, v, eta, batch):
-    """The literal recurrence run once, returning (o, states): a live run needs both."""
-    return _run(*_validate(q, k, v, eta, batch))
-
 
 def _dual(q, k, v, eta, batch):
     T, d_k = q.shape

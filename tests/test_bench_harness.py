@@ -287,32 +287,16 @@ def test_a_worker_killed_in_the_backward_keeps_the_forward_it_timed(tmp_path):
     assert results.died_at(got) == [(8192, "fwdbwd", "timeout")]
 
 
-def test_every_zoo_model_has_a_catalogue_entry_and_a_reason_when_it_has_no_kernel():
+def test_the_catalogue_is_the_registry_gpu_binding():
+    """One source: catalog.KERNELS is read from each model's gpu_kernel block, in registry order."""
     from zoo import registry
 
-    ids = {m.id for m in registry.load().all_models}
-    assert ids <= set(catalog.KERNELS), sorted(ids - set(catalog.KERNELS))
-    for mid, k in catalog.KERNELS.items():
-        if k.adapter is None:
-            assert k.note and len(k.note) > 20, mid
-        else:
-            assert k.family in catalog.FAMILY_ORDER and k.op, mid
-
-
-def test_the_gpu_kernels_yaml_matches_the_catalogue(tmp_path):
-    import yaml
-
-    from zoo.bench.cli import main
-
-    out = tmp_path / "gpu_kernels.yaml"
-    assert main(["kernels-yaml", "--out", str(out)]) == 0
-    data = yaml.safe_load(out.read_text())
-    assert len(data) == 38 and data["gla"] == {
-        "adapter": "fla_gla",
-        "op": "fla.ops.gla.chunk_gla",
-        "note": None,
-    }
-    assert data["mamba"]["adapter"] is None and "CUDA" in data["mamba"]["note"]
+    models = registry.load().all_models
+    assert list(catalog.KERNELS) == [m.id for m in models]
+    for m in models:
+        k = catalog.KERNELS[m.id]
+        assert (k.adapter, k.op, k.note) == (m.gpu_kernel.adapter, m.gpu_kernel.op, m.gpu_kernel.note)
+    assert catalog.KERNELS["gla"].family == "fla-linear" and catalog.KERNELS["mamba"].adapter is None
 
 
 def test_the_harness_imports_no_gpu_package_at_module_level():

@@ -10,7 +10,8 @@ from zoo import registry as registry_mod
 from zoo.diagrams import blocks_of, write_block_svg
 from zoo.diagrams.layout import Box, Layout, Wire, find_overlaps
 from zoo.diagrams.render import block_layout, render_block_svg, render_stack_svg
-from zoo.diagrams.spec import BlockSpec, BlockSpecError, HybridSpec, check_blocks, resolve_block
+from zoo.schema import checks
+from zoo.schema.blocks import BlockSpec, BlockSpecError, HybridSpec, check_blocks, resolve_block
 
 SVG = "{http://www.w3.org/2000/svg}"
 REG = registry_mod.load()
@@ -18,9 +19,11 @@ BLOCKS = blocks_of(REG)
 MODEL_IDS = [m.id for m in REG.all_models]
 
 
-def test_every_model_has_a_block():
-    missing = [m.id for m in REG.all_models if m.block is None]
-    assert not missing, f"models without a block spec: {missing}"
+def test_every_model_has_a_block_that_draws_within_a_card():
+    """The same named checks `zoo validate` runs: a block per model, no overlaps, card width."""
+    ctx = checks.context(registry_mod.REGISTRY_PATH)
+    assert list(checks.named("block-present")(ctx)) == []
+    assert list(checks.named("block-draws")(ctx)) == []
 
 
 def test_blocks_resolve_without_problems():
@@ -51,16 +54,6 @@ def test_block_renders_as_clean_svg(model_id):
         assert f"--zoo-readout-{model.readout}" in ET.tostring(main, encoding="unicode")
         tags = {r.get("data-decay") for r in main.iter(f"{SVG}rect") if r.get("data-decay")}
         assert tags == set(model.decay)
-
-
-def test_card_diagrams_fit_a_card():
-    too_wide = {}
-    for mid in BLOCKS:
-        model = next(m for m in REG.all_models if m.id == mid)
-        lay, _ = block_layout(model, BLOCKS)
-        if lay.width > 480:
-            too_wide[mid] = lay.width
-    assert not too_wide, f"diagrams wider than 480 units (unreadable on a phone card): {too_wide}"
 
 
 def test_overlap_checker_finds_problems():

@@ -12,7 +12,7 @@ import pytest
 from zoo import registry as registry_mod
 from zoo.diagrams import blocks_of
 from zoo.diagrams.memory import DTYPE_BYTES, all_attention_bytes, calculator_data, stack_bytes
-from zoo.diagrams.spec import resolve_block
+from zoo.schema.blocks import resolve_block
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE = shutil.which("node")

@@ -80,9 +80,33 @@ def test_lineage_roots_are_the_transformer_and_s4(real):
     # S4 has no parent in the zoo: it builds on HiPPO and earlier state-space work, not on the Transformer.
     roots = [m.id for m in real.models if not m.lineage]
     assert roots == ["transformer", "s4"]
-    for m in real.models:
-        for e in m.lineage:
-            assert real.by_id[e.parent].year <= m.year
+
+
+def test_a_second_root_is_named_by_validate(tmp_path, data):
+    data["models"][3]["lineage"] = []
+    with pytest.raises(registry.RegistryError) as info:
+        registry.validate(write(tmp_path, data))
+    assert any("has no lineage edge" in p.message for p in info.value.problems)
+
+
+def test_every_check_has_a_unique_name_and_a_tier():
+    from zoo.schema import checks
+
+    names = [n for n, _, _ in checks.CHECKS]
+    assert len(names) == len(set(names))
+    assert {t for _, t, _ in checks.CHECKS} == {"load", "validate"}
+
+
+def test_gpu_adapter_must_exist(tmp_path, data):
+    data["models"][1]["gpu_kernel"] = {"adapter": "no_such_adapter", "op": "x.y"}
+    err, lines = rejected(tmp_path, data)
+    assert_points_at(err, lines, data["models"][1]["id"], "no_such_adapter", "not in zoo/bench/adapters.py")
+
+
+def test_a_model_without_a_gpu_kernel_says_why(tmp_path, data):
+    data["models"][1]["gpu_kernel"] = {"adapter": None}
+    err, _ = rejected(tmp_path, data)
+    assert any("needs a note" in p.message for p in err.problems), str(err)
 
 
 def test_unknown_key(tmp_path, data):

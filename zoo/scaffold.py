@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 
 from zoo import registry as registry_mod
-from zoo.lint import READOUT_ORDER
+from zoo.schema.checks import registry_order_key
 
 ROOT = registry_mod.ROOT
 
@@ -74,9 +74,9 @@ def _insert_line(reg, path: Path, readout: str, year: int, model_id: str) -> int
 
     src = yamlsrc.load(path.read_text(encoding="utf-8"))
     models = list(reg.all_models)
-    key = (READOUT_ORDER.index(readout), year, model_id)
+    key = registry_order_key(readout, year, model_id)
     for i, m in enumerate(models):
-        if (READOUT_ORDER.index(m.readout), m.year, m.id) > key:
+        if registry_order_key(m.readout, m.year, m.id) > key:
             return src.line_of(("models", i)) - 1
     last = src.line_of(("models", len(models) - 1))
     # After the last model block: the next top-level key (hybrids:) or the end of the file.

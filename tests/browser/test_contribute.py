@@ -2,6 +2,7 @@
 and find its card, graph node and page in the browser. Runs on a copy of the project in a temp folder."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,15 @@ def test_scaffold_fill_build_and_find_the_new_model(tmp_path, browser):
         "'Say in words what differs from the parent block (gates, norms, projections).'",
         "'The same block; only the mixer changes.'",
         1,
+    )
+    text = re.sub(
+        r"pages: \['the page you read[^\]]*\]", "pages: ['https://arxiv.org/abs/2601.99999']", text, count=1
+    )
+    text = re.sub(
+        r"text: 'Say which form[^\n]*", "text: 'The equations are the released code''s form.'", text, count=1
+    )
+    text = text.replace(
+        "{repo: owner/name, path: path/to/the/file.py}", "{repo: example/channel-delta, path: layer.py}"
     )
     (project / "models.yaml").write_text(text, encoding="utf-8")
     checked = run(["-m", "zoo", "validate"], project)

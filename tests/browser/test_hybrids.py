@@ -12,7 +12,7 @@ from conftest import OUTPUT
 from zoo import registry as registry_mod
 from zoo.diagrams import blocks_of
 from zoo.diagrams.memory import all_attention_bytes, stack_bytes
-from zoo.diagrams.spec import resolve_block
+from zoo.schema.blocks import resolve_block
 
 
 @pytest.fixture(scope="module")

@@ -61,10 +61,11 @@ def test_static_mixing_figures_are_the_kernels_output(built_site, T):
     reg = registry.load()
     d = live.CARD["d"] if T == live.CARD["T"] else live.PAGE["d"]
     for m in reg.models:
-        fig = json.loads((built_site / f"{live.FIGS}/{m.id}-mixing-t{T}.json").read_text())
         A = np.asarray(api.simulate(m.kernel.module, T=T, d=d, seed=live.SEED, **live.defaults(m))["A"])
         A = A[0] if A.ndim == 3 else A
-        np.testing.assert_allclose(fig["data"][0]["z"], A, rtol=1e-5, atol=1e-12, err_msg=m.id)
+        if T == live.PAGE["T"]:  # the card draws its small grid as SVG only
+            fig = json.loads((built_site / f"{live.FIGS}/{m.id}-mixing-t{T}.json").read_text())
+            np.testing.assert_allclose(fig["data"][0]["z"], A, rtol=1e-5, atol=1e-12, err_msg=m.id)
         svg = (built_site / f"{live.FIGS}/{m.id}-mixing-t{T}.svg").read_text()
         assert svg.startswith("<svg") and svg.count("<rect") == int(_drawn_cells(A).sum()), m.id
         config = json.loads((built_site / f"{live.LIVE}/{m.id}.json").read_text())

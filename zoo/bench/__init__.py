@@ -1,8 +1,8 @@
 """GPU benchmark harness: every zoo model on its best public kernel, timed and checked on one CUDA device.
 
-    catalog.py   which kernel stands for which model (pure data; .scratch/gpu_kernels.yaml is made from it)
-    refs.py      float64 numpy references of every kernel, checked against kernels_wasm in the tests
-    wasm.py      maps a kernel's inputs to the site's kernels_wasm modules for a second reference
+    catalog.py   which kernel stands for which model, read from each model's gpu_kernel block in models.yaml
+    wasm.py      the float64 reference: maps a kernel's inputs onto the site's kernels_wasm modules
+    refs.py      float64 formulas of the four bare kernels that do not map onto kernels_wasm
     adapters.py  torch side: draw inputs, call the kernel, set up one decoding step (worker only)
     measure.py   the measuring loop (check -> sweep -> decode) over an abstract backend
     worker.py    one subprocess per kernel family: the torch backend, calibration, provenance

@@ -5,7 +5,6 @@
     python -m zoo.bench merge part1.json part2.json --out benchmarks/h100-2026-11-23.json
     python -m zoo.bench validate benchmarks/*.json
     python -m zoo.bench summary benchmarks/h100-2026-11-23.json
-    python -m zoo.bench kernels-yaml --out .scratch/gpu_kernels.yaml
 
 Only `run` needs a CUDA machine (torch, triton and the kernel packages are imported inside its workers).
 """

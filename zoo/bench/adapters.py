@@ -1,8 +1,10 @@
 """Torch side of the harness: one adapter per GPU kernel (imported only inside a benchmark worker).
 
-An adapter knows how to draw the kernel's inputs at a shape, call the public kernel, compute the same
-thing with the float64 numpy reference in :mod:`zoo.bench.refs`, and (where the model decodes step by
-step) set up one decoding step. Adapters are keyed by the names in :mod:`zoo.bench.catalog`.
+An adapter knows how to draw the kernel's inputs at a shape, call the public kernel and (where the model
+decodes step by step) set up one decoding step. The float64 reference is the site's kernels_wasm module,
+through the argument mapping in :mod:`zoo.bench.wasm`; only the few kernels without one define ``ref``.
+Adapters are keyed by the name in each model's ``gpu_kernel.adapter`` in models.yaml (read by
+:mod:`zoo.bench.catalog`): a new GPU kernel is one class and one ADAPTERS entry.
 
 Shape glossary: B batch, T time, H heads, D head width (d_k = d_v = D unless noted), C = H * D channels
 for the per-channel models (RWKV-4, Griffin, S4, Hyena). Inputs are drawn in their final form (log-space
@@ -96,7 +98,14 @@ class Adapter:
     def run(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
         raise NotImplementedError
 
+    # A new adapter says how its inputs map onto the model's kernels_wasm module for one (batch b, head h)
+    # slice: kernels_wasm keyword arguments, (T, d) arrays in the zoo's conventions. wasm_layout is the
+    # layout of the kernel's output: "bthv", "bhtv", or per channel "btc" / "bct" (h is then None).
+    wasm_args = None  # def wasm_args(self, x, b, h) -> dict
+    wasm_layout = "bthv"
+
     def ref(self, x: dict[str, np.ndarray]) -> np.ndarray:
+        """Only for kernels with no kernels_wasm mapping (zoo.bench.wasm.NO_MAPPING): the bare kernel."""
         raise NotImplementedError
 
     def check_inputs(self, H: int, D: int) -> dict[str, torch.Tensor]:
@@ -138,10 +147,6 @@ class SDPA(Adapter):
 
     def run(self, x):
         return self._sdpa(x["q"], x["k"], x["v"]).transpose(1, 2)  # -> (B, T, H, D) to compare
-
-    def ref(self, x):
-        t = lambda a: a.transpose(0, 2, 1, 3)  # noqa: E731
-        return refs.softmax_attention(t(x["q"]), t(x["k"]), t(x["v"]))
 
     def decode(self, T, H, D):
         from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -189,9 +194,6 @@ class SDPARope(SDPA):
         k = rot(x["k"], x["cos"], x["sin"]).transpose(1, 2)
         return self._sdpa(q, k, x["v"].transpose(1, 2)).transpose(1, 2)
 
-    def ref(self, x):
-        return refs.rope_attention(x["q"], x["k"], x["v"], x["cos"], x["sin"])
-
 
 class FlaForgetting(Adapter):
     """FoX: fla's parallel_forgetting_attn with a data-dependent log forget gate g (B, T, H)."""
@@ -213,9 +215,6 @@ class FlaForgetting(Adapter):
     def run(self, x):
         fn = _imp(self.op)
         return _first(fn(x["q"], x["k"], x["v"], x["g"], window_size=self.window))
-
-    def ref(self, x):
-        return refs.gated_softmax_attention(x["q"], x["k"], x["v"], x["g"], window=self.window)
 
     def decode(self, T, H, D):
         fn = _imp("fla.ops.attn.decoding.attn_decoding_one_step")
@@ -259,9 +258,6 @@ class FlaSWA(Adapter):
         fn = _imp("fla.ops.attn.parallel_attn")
         return _first(fn(x["q"], x["k"], x["v"], window_size=self._window()))
 
-    def ref(self, x):
-        return refs.softmax_attention(x["q"], x["k"], x["v"], window=self._window())
-
     def decode(self, T, H, D):
         fn = _imp("fla.ops.attn.decoding.attn_decoding_one_step")
         W = min(T, self.window)  # the cache never holds more than W keys
@@ -296,9 +292,6 @@ class FlaPath(Adapter):
         fn = _imp(self.op)
         return _first(fn(x["q"], x["k"], x["v"], x["w"], x["beta"], g=x.get("g")))
 
-    def ref(self, x):
-        return refs.path_attention(x["q"], x["k"], x["v"], x["w"], x["beta"], x.get("g"))
-
 
 class FlaPathFox(FlaPath):
     grads = ("q", "k", "v", "w", "beta", "g")
@@ -321,15 +314,6 @@ class FlaWall(Adapter):
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["g"]))
 
-    def ref(self, x):
-        B, H = x["q"].shape[0], x["q"].shape[2]
-        out = np.zeros(x["v"].shape)
-        for b in range(B):  # per (b, h) keeps the (T, T, D) decay tensor small
-            for h in range(H):
-                sl = (slice(b, b + 1), slice(None), slice(h, h + 1))
-                out[sl] = refs.wall_attention(x["q"][sl], x["k"][sl], x["v"][sl], x["g"][sl])
-        return out
-
 
 class FlaStickBreaking(Adapter):
     """Stick-breaking attention: fla's kernel over the keys before each query; the stick left over goes to
@@ -344,9 +328,6 @@ class FlaStickBreaking(Adapter):
     def run(self, x):
         o, rem = _imp("fla.ops.stickbreaking_attn.parallel_stickbreaking_attn")(x["q"], x["k"], x["v"])
         return o + rem[..., None].to(o.dtype) * x["v"]
-
-    def ref(self, x):
-        return refs.stickbreaking_attention(x["q"], x["k"], x["v"], rest_to_current=True)
 
 
 class FlaGSA(Adapter):
@@ -369,10 +350,6 @@ class FlaGSA(Adapter):
     def run(self, x):
         g, s = self.gates(x["f"])
         return _first(_imp(self.op)(x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16)))
-
-    def ref(self, x):
-        g, s = self._np_gates(x)
-        return refs.slot_attention(x["q"], x["k"], x["v"], s, g)
 
     def _np_gates(self, x):
         g, s = self.gates(torch.from_numpy(x["f"]))
@@ -454,9 +431,6 @@ class FlaABC(Adapter):
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["s"]))
 
-    def ref(self, x):
-        return refs.abc_attention(x["q"], x["k"], x["v"], x["s"])
-
     def decode(self, T, H, D):
         return _gsa_step(self, H, D)
 
@@ -509,9 +483,6 @@ class FlaLinear(_Recurrent):
         fn = _imp("fla.ops.linear_attn.chunk_linear_attn")
         return _first(fn(x["q"], x["k"], x["v"], scale=1.0, normalize=False))
 
-    def ref(self, x):
-        return refs.linear_attention(x["q"], x["k"], x["v"], scale=1.0)
-
     def step_kwargs(self, x):
         return dict(q=x["q"], k=x["k"], v=x["v"], scale=1.0)
 
@@ -548,11 +519,6 @@ class FlaPerformer(_Recurrent):
         pk = self.features(x["k"].float(), x["W"], False).to(BF16)
         return _first(fn(pq, pk, x["v"], scale=1.0, normalize=True))
 
-    def ref(self, x):
-        pq = self.features(x["q"], x["W"], True)
-        pk = self.features(x["k"], x["W"], False)
-        return refs.linear_attention(pq, pk, x["v"], scale=1.0, normalize=True)
-
     def step_kwargs(self, x):
         return dict(q=x["q"], k=x["k"], v=x["v"])
 
@@ -566,10 +532,6 @@ class FlaRetention(_Recurrent):
 
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"]))
-
-    def ref(self, x):
-        H = x["q"].shape[2]
-        return refs.scalar_decay(x["q"], x["k"], x["v"], np.log(1 - 2.0 ** (-5.0 - np.arange(H))))
 
     def step_kwargs(self, x):
         return dict(q=x["q"], k=x["k"], v=x["v"])
@@ -587,9 +549,6 @@ class FlaGLA(_Recurrent):
 
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["g"]))
-
-    def ref(self, x):
-        return refs.diagonal_decay(x["q"], x["k"], x["v"], x["g"])
 
     def step_kwargs(self, x):
         return dict(q=x["q"], k=x["k"], v=x["v"], gk=x["g"])
@@ -609,10 +568,6 @@ class FlaHGRN2(FlaGLA):
     def run(self, x):
         k = (1 - x["g"].exp()).to(BF16)
         return _first(_imp("fla.ops.gla.chunk_gla")(x["q"], k, x["v"], x["g"]))
-
-    def ref(self, x):
-        k = np64((1 - torch.from_numpy(x["g"]).exp()).to(BF16))
-        return refs.diagonal_decay(x["q"], k, x["v"], x["g"])
 
     def step_kwargs(self, x):
         return dict(q=x["q"], k=(1 - x["g"].exp()).to(BF16), v=x["v"], gk=x["g"])
@@ -635,9 +590,6 @@ class FlaBased(Adapter):
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"]))
 
-    def ref(self, x):
-        return refs.based(x["q"], x["k"], x["v"])
-
 
 class FlaDelta(_Recurrent):
     op = "fla.ops.delta_rule.chunk_delta_rule"
@@ -651,9 +603,6 @@ class FlaDelta(_Recurrent):
 
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["beta"]))
-
-    def ref(self, x):
-        return refs.delta_rule(x["q"], x["k"], x["v"], x["beta"])
 
     def step_kwargs(self, x):
         return dict(q=x["q"], k=x["k"], v=x["v"], beta=x["beta"])
@@ -671,9 +620,6 @@ class FlaGDN(FlaDelta):
 
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["g"], x["beta"]))
-
-    def ref(self, x):
-        return refs.delta_rule(x["q"], x["k"], x["v"], x["beta"], x["g"])
 
     def step_kwargs(self, x):
         return dict(q=x["q"], k=x["k"], v=x["v"], g=x["g"], beta=x["beta"])
@@ -704,9 +650,6 @@ class FlaGDN2(_Recurrent):
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["g"], x["b"], x["w"]))
 
-    def ref(self, x):
-        return refs.gdn2(x["q"], x["k"], x["v"], x["g"], x["b"], x["w"])
-
     def step_kwargs(self, x):
         return dict(q=x["q"], k=x["k"], v=x["v"], g=x["g"], b=x["b"], w=x["w"])
 
@@ -729,9 +672,6 @@ class FlaDeltaProduct(_Recurrent):
     def run(self, x):
         fn = _imp("fla.ops.gated_delta_product.chunk_gated_delta_product")
         return _first(fn(x["q"], x["k"], x["v"], x["g"], x["beta"], num_householder=self.n))
-
-    def ref(self, x):
-        return refs.delta_product(x["q"], x["k"], x["v"], x["beta"], x["g"], self.n)
 
     def decode(self, T, H, D):
         fn = _imp("fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule")
@@ -758,9 +698,6 @@ class FlaRWKV6(_Recurrent):
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["w"], x["u"]))
 
-    def ref(self, x):
-        return refs.rwkv6(x["q"], x["k"], x["v"], x["w"], x["u"])
-
     def step_kwargs(self, x):
         return dict(r=x["q"], k=x["k"], v=x["v"], w=x["w"], u=x["u"])
 
@@ -785,9 +722,6 @@ class FlaRWKV7(_Recurrent):
     def run(self, x):
         fn = _imp(self.op)
         return _first(fn(x["q"], x["w"], x["k"], x["v"], x["a"], x["b"]))
-
-    def ref(self, x):
-        return refs.dplr(x["q"], x["k"], x["v"], x["a"], x["b"], x["w"], scale=1.0)
 
     def step_kwargs(self, x):
         return dict(r=x["q"], w=x["w"], k=x["k"], v=x["v"], a=x["a"], b=x["b"], scale=1.0)
@@ -818,9 +752,6 @@ class FlaRWKV4(Adapter):
     def run(self, x):
         B, _, C = x["k"].shape
         return _first(_imp(self.op)(x["w"], x["u"], x["k"], x["v"], self._state(B, C)))
-
-    def ref(self, x):
-        return refs.rwkv4(x["w"], x["u"], x["k"], x["v"])
 
     def decode(self, T, H, D):
         x = self.make(1, 1, H, D)
@@ -897,9 +828,6 @@ class FlaLogLinear(Adapter):
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["g"], x["level_scales"]))
 
-    def ref(self, x):
-        return refs.log_linear_attention(x["q"], x["k"], x["v"], x["g"], x["level_scales"])
-
 
 class Mamba2SSD(Adapter):
     """Mamba-2: mamba_ssm's Triton SSD (mamba_chunk_scan_combined, chunk 256); one B/C group (ngroups=1),
@@ -920,9 +848,6 @@ class Mamba2SSD(Adapter):
 
     def run(self, x):
         return _imp(self.op)(x["x"], x["dt"], x["A"], x["Bm"], x["Cm"], chunk_size=256)
-
-    def ref(self, x):
-        return refs.mamba2(x["x"], x["dt"], x["A"], x["Bm"], x["Cm"])
 
     def decode(self, T, H, D):
         fn = _imp(self.decode_op)
@@ -1020,9 +945,6 @@ class MLSTM(Adapter):
         fn = get_mlstm_kernel(self.variant["kernel"])
         return fn(x["q"], x["k"], x["v"], x["i"], x["f"], chunk_size=self.variant["chunk_size"])
 
-    def ref(self, x):
-        return refs.mlstm(x["q"], x["k"], x["v"], x["i"], x["f"])
-
     def decode(self, T, H, D):
         fn = _imp(self.decode_op)
         q, k, v = (self.randn(1, H, D) for _ in range(3))
@@ -1070,12 +992,8 @@ class FFTConv(Adapter):
                 z = z * x[f"x{n}"]
         return z.to(BF16)
 
-    def ref(self, x):
-        if self.order == 1:
-            return refs.causal_conv(x["u"], x["h0"])
-        return refs.hyena(
-            x["u"], [x[f"x{n}"] for n in range(self.order)], [x[f"h{n}"] for n in range(self.order)]
-        )
+    def ref(self, x):  # S4 only: Hyena is checked against kernels_wasm.hyena
+        return refs.causal_conv(x["u"], x["h0"])
 
 
 class Hyena(FFTConv):

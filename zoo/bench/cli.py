@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from . import catalog, results, runner
 
@@ -90,21 +89,6 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] == "summary":
         for p in argv[1:]:
             print(results.summary(results.load(p)))
-        return 0
-    if argv and argv[0] == "kernels-yaml":
-        ap = argparse.ArgumentParser(prog="python -m zoo.bench kernels-yaml")
-        ap.add_argument("--out", required=True)
-        a = ap.parse_args(argv[1:])
-        import yaml
-
-        head = (
-            "# GPU kernel of each model for the registry's gpu_kernel block (written by python -m zoo.bench "
-            "kernels-yaml;\n# source of truth: zoo/bench/catalog.py). adapter null = no public fused kernel."
-            "\n"
-        )
-        Path(a.out).write_text(
-            head + yaml.safe_dump(catalog.as_yaml_mapping(), sort_keys=False, width=110, allow_unicode=True)
-        )
         return 0
     args = run_parser().parse_args(argv)
     args.command = runner.command_line(argv)

@@ -1,12 +1,15 @@
-"""Second opinion from the site's own numpy kernels (kernels_wasm): the GPU output of one (batch, head)
-slice is compared with kernels_wasm.<module>.recurrent on the same numbers.
+"""The harness's float64 reference: the site's own numpy kernels (kernels_wasm) on every slice of the input.
 
+The mathematics is written once, in kernels_wasm/<module>.py (what the site shows and runs in the browser).
 kernels_wasm writes one head as (T, d) arrays in the zoo's conventions (gates as values in (0, 1], no
-1/sqrt(d) on linear readouts); the GPU kernels take log-space gates and their own scales. Each entry of
-MAPPINGS turns the adapter's inputs (numpy, float64, the kernel's layout) into kernels_wasm arguments for
-slice (b, h) and says which part of the kernel output to compare. Models whose kernels_wasm
-parametrisation differs from the kernel's (the Mamba-3 biases, Griffin's gates, TTT's LayerNorm, S4/H3's
-SSM parameters) have no mapping; the harness then relies on zoo.bench.refs alone and says so.
+1/sqrt(d) on linear readouts); the GPU kernels take log-space gates, their own scales and batched layouts.
+Each entry of MAPPINGS turns the adapter's inputs (numpy, float64, the kernel's layout) into kernels_wasm
+arguments for one slice and names the layout the kernel returns; :func:`reference` runs
+``kernels_wasm.<module>.recurrent`` on every slice and assembles the kernel-shaped output.
+
+Models whose kernels_wasm parametrisation differs from the kernel's (the Mamba-3 biases, Griffin's gates,
+TTT's LayerNorm, S4's SSM parameters) have no mapping: their adapters keep a float64 formula of the bare
+kernel (zoo/bench/refs.py), and NO_MAPPING says why.
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ from __future__ import annotations
 import importlib
 
 import numpy as np
-
-from .refs import rel_err
 
 
 def _head(x, b, h):
@@ -83,13 +84,9 @@ def _deltaproduct(x, b, h):
     }
 
 
-def _channels(a, b, D):
-    """(B, T, C) -> (T, D): the first head's worth of channels."""
-    return a[b, :, :D]
-
-
-# model id -> (args(x, b, h, adapter) -> kwargs, out(o, b, h) -> (T, d_v) slice)
-_HEAD = lambda o, b, h: o[b, :, h]  # noqa: E731
+# Output layouts: "bthv" (B, T, H, V) and "bhtv" (B, H, T, V) are sliced per batch row and head; the
+# per-channel models return "btc" (B, T, C) or "bct" (B, C, T), all C channels in one kernels_wasm call.
+_HEAD = "bthv"
 MAPPINGS = {
     "transformer": (lambda x, b, h, a: _sdpa(x, b, h), _HEAD),
     "nope": (lambda x, b, h, a: _sdpa(x, b, h), _HEAD),
@@ -160,13 +157,13 @@ MAPPINGS = {
     # RWKV-4 gates its output by sigmoid(r); r = +40 makes that gate 1 to double precision
     "rwkv-4": (
         lambda x, b, h, a: {
-            "q": np.full_like(_channels(x["k"], b, 8), 40.0),
-            "k": _channels(x["k"], b, 8),
-            "v": _channels(x["v"], b, 8),
-            "w": np.exp(x["w"][:8]),
-            "u": x["u"][:8],
+            "q": np.full_like(x["k"][b], 40.0),
+            "k": x["k"][b],
+            "v": x["v"][b],
+            "w": np.exp(x["w"]),
+            "u": x["u"],
         },
-        lambda o, b, h: o[b, :, :8],
+        "btc",
     ),
     "log-linear-attention": (
         lambda x, b, h, a: {
@@ -194,17 +191,17 @@ MAPPINGS = {
             "i_pre": _hf(x["i"], b, h),
             "f_pre": _hf(x["f"], b, h),
         },
-        lambda o, b, h: o[b, h],
+        "bhtv",
     ),
     "hyena": (
         lambda x, b, h, a: {
-            "v": x["u"][b, :8].T,
-            "x1": x["x0"][b, :8].T,
-            "x2": x["x1"][b, :8].T,
-            "h1": x["h0"][:8].T,
-            "h2": x["h1"][:8].T,
+            "v": x["u"][b].T,
+            "x1": x["x0"][b].T,
+            "x2": x["x1"][b].T,
+            "h1": x["h0"].T,
+            "h2": x["h1"].T,
         },
-        lambda o, b, h: o[b, :8].T,
+        "bct",
     ),
 }
 
@@ -220,26 +217,43 @@ def module_name(model_id: str) -> str:
     return model_id.replace("-", "_")
 
 
-def compare(model_id: str, x: dict, out: np.ndarray, adapter, heads=((0, 0), (1, 1))) -> dict:
-    """Relative error of the kernel output against kernels_wasm on a few (b, h) slices, or why not."""
-    if model_id not in MAPPINGS:
-        return {"skipped": NO_MAPPING.get(model_id, "no mapping to the kernels_wasm parametrisation")}
-    try:
-        mod = importlib.import_module(f"kernels_wasm.{module_name(model_id)}")
-    except Exception as exc:
-        return {"skipped": f"kernels_wasm.{module_name(model_id)} not importable: {type(exc).__name__}"}
-    args_of, out_of = MAPPINGS[model_id]
-    got, want = [], []
-    try:
-        for b, h in heads:
-            if b >= out.shape[0] or h >= (out.shape[2] if out.ndim == 4 else out.shape[1]):
-                continue
-            want.append(np.asarray(mod.recurrent(**args_of(x, b, h, adapter)), dtype=np.float64))
-            got.append(out_of(out, b, h))
-    except Exception as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
-    return {
-        "reference": f"kernels_wasm.{module_name(model_id)}.recurrent (float64)",
-        "rel_err": rel_err(np.stack(got), np.stack(want)),
-        "slices": len(got),
-    }
+def mapping_of(model_id: str, adapter):
+    """(args, layout) for a model: the table above, or the adapter's own ``wasm_args`` (a new adapter
+    declares its mapping beside its kernel call, so adding a GPU kernel touches one file)."""
+    if model_id in MAPPINGS:
+        return MAPPINGS[model_id]
+    own = getattr(adapter, "wasm_args", None)
+    if own is None:
+        return None
+    return (lambda x, b, h, a: own(x, b, h)), adapter.wasm_layout
+
+
+def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | None:
+    """kernels_wasm's output for the whole input, in the kernel's output ``shape``; None without a mapping."""
+    mapping = mapping_of(model_id, adapter)
+    if mapping is None:
+        return None
+    mod = importlib.import_module(f"kernels_wasm.{module_name(model_id)}")
+    args_of, layout = mapping
+    out = np.empty(shape, dtype=np.float64)
+    for b in range(shape[0]):
+        if layout == "btc":
+            out[b] = mod.recurrent(**args_of(x, b, None, adapter))
+        elif layout == "bct":
+            out[b] = mod.recurrent(**args_of(x, b, None, adapter)).T
+        else:
+            for h in range(shape[2] if layout == "bthv" else shape[1]):
+                o = mod.recurrent(**args_of(x, b, h, adapter))
+                if layout == "bthv":
+                    out[b, :, h] = o
+                else:
+                    out[b, h] = o
+    return out
+
+
+def describe(model_id: str, adapter=None) -> str:
+    """What the check compares against, for the result file."""
+    if mapping_of(model_id, adapter) is not None:
+        return f"kernels_wasm.{module_name(model_id)}.recurrent (float64) on every batch row and head"
+    why = NO_MAPPING.get(model_id, "no kernels_wasm mapping")
+    return f"zoo.bench.refs float64 formula of the bare kernel ({why})"

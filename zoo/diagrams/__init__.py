@@ -1,6 +1,7 @@
 """Architecture diagrams from data: block specs -> SVG, hybrid stacks, and per-sequence memory.
 
-spec.py    the spec language (BlockSpec, HybridSpec) the registry validates
+The spec language itself (BlockSpec, HybridSpec) is part of the registry schema: zoo/schema/blocks.py.
+
 layout.py  turns a resolved block into boxes and wires (computed, never hand-placed) + overlap checker
 render.py  boxes and wires -> SVG with real text, titles and CSS-variable colours
 memory.py  KV-cache and recurrent-state bytes per sequence for a layer stack
@@ -14,8 +15,8 @@ from pathlib import Path
 def write_block_svg(registry, model_id: str, out_path: str | Path, size: str = "page") -> Path:
     """Render one model's block to ``out_path`` as a standalone SVG (used by ``zoo block <id>``).
 
-    Raises KeyError for an unknown model id, and spec.BlockSpecError (model id + path in the spec)
-    when the block cannot be resolved.
+    Raises KeyError for an unknown model id, and zoo.schema.blocks.BlockSpecError (model id + path in
+    the spec) when the block cannot be resolved.
     """
     from zoo.diagrams.render import render_block_svg
 
@@ -23,7 +24,7 @@ def write_block_svg(registry, model_id: str, out_path: str | Path, size: str = "
     if model_id not in by_id:
         raise KeyError(f"no model '{model_id}' in the registry; known: {', '.join(sorted(by_id))}")
     model = by_id[model_id]
-    svg = render_block_svg(model, blocks_of(registry), size=size, standalone=True)
+    svg = render_block_svg(model, blocks_of(registry), size=size, standalone=True, taxonomy=registry.taxonomy)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(svg, encoding="utf-8")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from zoo.diagrams.spec import INPUT, Op
+from zoo.schema.blocks import INPUT, Op
 
 # Sizes in SVG user units (px at 100% zoom).
 FONT = 11.0  # box text

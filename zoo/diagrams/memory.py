@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from zoo.diagrams.spec import HybridSpec, MemorySpec, MixerSizes
+from zoo.schema.blocks import HybridSpec, MemorySpec, MixerSizes
 
 DTYPE_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1}
 GROWS = {"kv_cache", "kv_window", "long_conv"}  # memory that depends on T (reported as KV cache)

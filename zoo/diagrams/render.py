@@ -1,10 +1,11 @@
 """Render layouts to SVG: real text, a <title> and aria-label in words, colours from CSS variables.
 
-Colours come from CSS custom properties so diagrams follow the site's light/dark palette; every var() has a
-fallback, so a standalone file (``zoo block <id>``) still looks right:
+Colours come from CSS custom properties so diagrams follow the site's light/dark palette. The readout and
+decay colours are the taxonomy's (Taxonomy.css_vars, defined for the site in facets.css); a standalone file
+(``zoo block <id>``) carries them in its own <style>:
 
-    --zoo-readout-<readout id>   mixer box fill/stroke (softmax, linear): the cards' readout colour
-    --zoo-decay-<decay id>       decay tags on the mixer box (none, scalar, diagonal, delta, rope, window)
+    --zoo-readout-<readout id>   mixer box fill/stroke: the cards' readout colour
+    --zoo-decay-<decay id>       decay tags on the mixer box, one per decay type of the taxonomy
     --zoo-diagram-proj | -conv | -act | -norm | -ffn    fills of the other op families
     --zoo-diagram-wire, --zoo-diagram-text              wires and text
 
@@ -34,18 +35,8 @@ from zoo.diagrams.layout import (
     text_width,
     wrap,
 )
-from zoo.diagrams.spec import INPUT, BlockSpec, ResolvedBlock, resolve_block
+from zoo.schema.blocks import INPUT, BlockSpec, ResolvedBlock, resolve_block
 
-# Used when a var() is not defined by the page (standalone SVG): the registry taxonomy's colours.
-DEFAULT_READOUT = {"softmax": "#d97706", "linear": "#4f46e5"}
-DEFAULT_DECAY = {
-    "none": "#64748b",
-    "scalar": "#dc2626",
-    "diagonal": "#7c3aed",
-    "delta": "#059669",
-    "rope": "#b45309",
-    "window": "#0369a1",
-}
 FAMILY = {
     "linear": "proj",
     "gate": "proj",
@@ -194,13 +185,21 @@ def describe_block(model, block: ResolvedBlock) -> str:
 
 
 def render_block_svg(
-    model, spec, size: str = "card", standalone: bool = False, check: bool = True, embed_style: bool = True
+    model,
+    spec,
+    size: str = "card",
+    standalone: bool = False,
+    check: bool = True,
+    embed_style: bool = True,
+    taxonomy=None,
 ) -> str:
     """SVG of one model's block. ``spec``: the registry, a mapping id -> BlockSpec, or a ResolvedBlock.
 
     size 'card' fits a card column and a phone (scales down with max-width:100%); 'page' is 1.4x larger.
     With ``check``, a layout that fails the overlap audit raises (a bug in the layout, never silently drawn).
     ``embed_style=False`` leaves out the <style> element, for pages that already carry it once (it is global).
+    Colours are the taxonomy's CSS variables (the site defines them in facets.css); a standalone file gets
+    them from ``taxonomy`` in its own <style>.
     """
     if size not in SCALE:
         raise ValueError(f"size must be 'card' or 'page', got {size!r}")
@@ -221,11 +220,17 @@ def render_block_svg(
         hint=HINT if focusable else CARD_HINT,
         xml_header=standalone,
         focusable=focusable,
+        palette=palette_css(taxonomy) if standalone and taxonomy is not None else "",
     )
 
 
 HINT = "Hover, tap or focus a box to see what it does."
 CARD_HINT = "Hover a box to see what it does; the model page explains each one."
+
+
+def palette_css(taxonomy) -> str:
+    """The taxonomy's colour variables for an SVG that is opened on its own, outside the site."""
+    return ".zb{" + "".join(f"{var}:{colour};" for var, colour in taxonomy.css_vars().items()) + "}"
 
 
 def svg_document(
@@ -238,6 +243,7 @@ def svg_document(
     hint: str = HINT,
     xml_header: bool = False,
     focusable: bool = True,
+    palette: str = "",
 ) -> str:
     scale = SCALE[size]
     w, h = lay.width, lay.height
@@ -257,7 +263,7 @@ def svg_document(
     for k, v in (data or {}).items():
         attrs[f"data-{k}"] = v
     head = "<svg " + " ".join(f'{k}="{escape(str(v))}"' for k, v in attrs.items()) + ">"
-    out = [head, f"<title>{escape(label)}</title>"] + ([f"<style>{STYLE}</style>"] if style else [])
+    out = [head, f"<title>{escape(label)}</title>"] + ([f"<style>{palette}{STYLE}</style>"] if style else [])
     if xml_header:
         out.insert(0, '<?xml version="1.0" encoding="UTF-8"?>\n')
     out.append(
@@ -320,7 +326,7 @@ def _decay_tags(b: Box) -> str:
     y = b.y + b.h - TAG_H - 4
     out = []
     for d, t, w in zip(decays, labels, widths, strict=True):
-        col = f"var(--zoo-decay-{d},{DEFAULT_DECAY.get(d, '#64748b')})"
+        col = f"var(--zoo-decay-{d})"
         out.append(
             f'<rect class="zb-tag" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{TAG_H}" rx="6" '
             f'style="fill:{col};fill-opacity:.22;stroke:{col}" data-decay="{escape(d)}"/>'
@@ -362,7 +368,7 @@ def _box_svg(b: Box, lay: Layout, focusable: bool = True) -> str:
         g.append(_text_lines(b))
     elif b.shape == "mixer":
         ro = b.extra.get("readout") or "linear"
-        col = f"var(--zoo-readout-{ro},{DEFAULT_READOUT.get(ro, '#4f46e5')})"
+        col = f"var(--zoo-readout-{ro})"
         g.append(
             f'<rect class="zb-box zb-readout-{escape(ro)}" x="{b.x:.1f}" y="{b.y:.1f}" '
             f'width="{b.w:.1f}" height="{b.h:.1f}" rx="6" '

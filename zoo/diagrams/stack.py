@@ -16,8 +16,8 @@ from __future__ import annotations
 from html import escape
 
 from zoo.diagrams.layout import FONT, FONT_SMALL, MARGIN, PAD_X, Box, Layout, find_overlaps, text_width
-from zoo.diagrams.render import DEFAULT_READOUT, SCALE, STYLE
-from zoo.diagrams.spec import HybridLayer, HybridSpec
+from zoo.diagrams.render import SCALE, STYLE
+from zoo.schema.blocks import HybridLayer, HybridSpec
 
 ROW_H = 22.0
 ROW_GAP = 4.0
@@ -244,7 +244,7 @@ def _stack_box(b: Box, prefix: str) -> str:
     dash = ' stroke-dasharray="4 3"' if b.extra.get("shared") else ""
     if b.shape == "layer":
         ro = b.extra.get("readout") or "linear"
-        col = f"var(--zoo-readout-{ro},{DEFAULT_READOUT.get(ro, '#4f46e5')})"
+        col = f"var(--zoo-readout-{ro})"
         tip = f"{b.lines[0]}: {b.desc}"
         # Not an SVG <a>: Material's instant navigation rewrites link hrefs, which SVG anchors do not allow.
         # The page lists the same links as HTML under the stack; calculator.js makes the boxes clickable.

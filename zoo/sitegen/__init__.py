@@ -5,6 +5,7 @@ Generators that add card slots or model-page sections run before ``pages`` and `
 
 from zoo.sitegen import (
     benchmarks,
+    blocks,
     chart_style,
     compare,
     facets,
@@ -22,6 +23,7 @@ GENERATORS = [
     facets,
     lineage,
     live,
+    blocks,
     hybrids,
     benchmarks,
     compare,

@@ -19,7 +19,6 @@ from zoo.sitegen import chart_style
 
 DATA = "assets/data/bench"
 PAGE = "benchmarks.md"
-SECTION_ORDER = 70  # on model pages: after the live run, before lineage (80)
 HEAD_DIM = 128
 MODE_TEXT = {"fwd": "forward", "fwdbwd": "forward + backward"}
 # 35 curves on one chart: no palette of 35 distinct hues reads. Each family (how the memory is read, and
@@ -572,7 +571,7 @@ def model_section(ctx, model) -> Markup:
             )
         )
     doc, _ = loaded
-    entry = doc["models"].get(model.id)
+    entry = doc["models"].get(model.id) or _not_in_results(model)
     fig = None
     if entry is not None and entry.get("status") == "measured":
         style = getattr(ctx, "_bench_styles", None) or curve_styles(doc, ctx.registry)
@@ -603,6 +602,16 @@ def model_section(ctx, model) -> Markup:
             gpu=_gpu(doc),
         )
     )
+
+
+def _not_in_results(model) -> dict:
+    """A model newer than the committed run: its registry binding says why it has no timing yet."""
+    gk = model.gpu_kernel
+    note = gk.note
+    if gk.adapter is not None:
+        note = f"added after the committed run; its kernel ({gk.op}) is timed next"
+    entry = {"status": "no_kernel", "adapter": gk.adapter, "op": gk.op, "note": note}
+    return {**entry, "checks": [], "points": []}
 
 
 def _gpu(doc: dict) -> str:
@@ -638,7 +647,7 @@ def generate(ctx) -> None:
     ctx._bench_results = loaded or False
     ctx._bench_styles = curve_styles(loaded[0], ctx.registry) if loaded else {}
     for m in ctx.registry.models:
-        ctx.add_page_section(m.id, "GPU cost", model_section(ctx, m), order=SECTION_ORDER)
+        ctx.add_page_section(m.id, "GPU cost", model_section(ctx, m))
     if not loaded:
         ctx.write(PAGE, ctx.render("benchmarks.md.j2", doc=None, **{k: None for k in _PAGE_VARS}))
         ctx.add_nav("Benchmarks", PAGE)

@@ -11,6 +11,17 @@ from markupsafe import Markup, escape
 from zoo.registry import Registry
 from zoo.sitegen.tex import TexRenderer
 
+# A model page, top to bottom: the one place that orders its sections (generators add them by title).
+MODEL_PAGE_SECTIONS = (
+    "Equations",
+    "Conventions",
+    "Run it live",
+    "Architecture block",
+    "GPU cost",
+    "Lineage",
+    "References",
+)
+
 
 @dataclass
 class BuildContext:
@@ -19,7 +30,6 @@ class BuildContext:
     docs: Path  # the temporary docs folder mkdocs will build
     tex: TexRenderer
     nav: list[tuple[str, str]] = field(default_factory=list)  # (title, page path) in menu order
-    written: list[str] = field(default_factory=list)
     # Other generators enrich the cards and model pages before those are written (see GENERATORS order).
     card_slots: dict[str, list[Markup]] = field(default_factory=dict)
     page_sections: dict[str, list[tuple[int, str, Markup]]] = field(default_factory=dict)
@@ -53,7 +63,6 @@ class BuildContext:
         path = self.docs / rel_path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        self.written.append(rel_path)
 
     def write_json(self, rel_path: str, obj) -> None:
         self.write(rel_path, json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
@@ -62,9 +71,9 @@ class BuildContext:
         """Extra HTML shown on the model's card (diagram, small mixing matrix), in generator order."""
         self.card_slots.setdefault(model_id, []).append(Markup(html))
 
-    def add_page_section(self, model_id: str, title: str, html: Markup, order: int = 50) -> None:
-        """A titled section on the model page, sorted by ``order`` (equations are 10, lineage 80)."""
-        self.page_sections.setdefault(model_id, []).append((order, title, Markup(html)))
+    def add_page_section(self, model_id: str, title: str, html: Markup) -> None:
+        """A titled section on the model page, placed where MODEL_PAGE_SECTIONS puts its title."""
+        self.page_sections.setdefault(model_id, []).append((section_rank(title), title, Markup(html)))
 
     def add_nav(self, title: str, rel_md_path: str) -> None:
         self.nav.append((title, rel_md_path))
@@ -75,6 +84,12 @@ class BuildContext:
         page = PurePosixPath(rel_md_path)
         depth = len(page.parent.parts) + (0 if page.stem == "index" else 1)
         return "../" * depth
+
+
+def section_rank(title: str) -> int:
+    if title not in MODEL_PAGE_SECTIONS:
+        raise ValueError(f"model page section {title!r} is missing from MODEL_PAGE_SECTIONS in {__name__}")
+    return MODEL_PAGE_SECTIONS.index(title)
 
 
 def _code_spans(text: str) -> Markup:

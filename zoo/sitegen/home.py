@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from zoo.diagrams import blocks_of
 from zoo.diagrams.memory import layer_elements
-from zoo.diagrams.spec import MixerSizes, resolve_block
+from zoo.schema.blocks import MixerSizes, resolve_block
 from zoo.sitegen import tex_svg
 
 SPRITE = "assets/math/home.svg"

@@ -1,6 +1,4 @@
-"""Architecture diagrams on model pages, and the Hybrids page with its memory calculator.
-
-Runs before ``pages`` (it fills model-page sections). Writes:
+"""The Hybrids page: every hybrid stack of zoo mixers, and its memory calculator. Writes:
   hybrids.md                      every hybrid stack (render_stack_svg), its composition and memory table
   assets/data/hybrids.json        the calculator's inputs: each mixer's memory spec and each stack's sizes
 """
@@ -11,8 +9,8 @@ from markupsafe import Markup
 
 from zoo.diagrams import blocks_of
 from zoo.diagrams.memory import DTYPE_BYTES, calculator_data, human_bytes, stack_bytes
-from zoo.diagrams.render import render_block_svg, render_stack_svg
-from zoo.diagrams.spec import resolve_block
+from zoo.diagrams.render import render_stack_svg
+from zoo.schema.blocks import resolve_block
 
 PAGE = "hybrids.md"
 DATA = "assets/data/hybrids.json"
@@ -22,23 +20,12 @@ TABLE_CONTEXTS = [4096, 32768, 131072, 1048576]
 def generate(ctx) -> None:
     reg = ctx.registry
     blocks = blocks_of(reg)
-    memory_of = {}
-    # The block diagram is drawn on the model page only; the home page's compact cards leave it out.
+    memory_of = {}  # model id -> what one layer of its mixer keeps per sequence
     for m in reg.models:
-        if m.id not in blocks:
-            continue
-        block = resolve_block(m.id, blocks)
-        if block.memory is not None:
-            memory_of[m.id] = block.memory
-        page = render_block_svg(m, block, size="page")
-        ctx.add_page_section(
-            m.id,
-            "Architecture block",
-            Markup(
-                ctx.render("hybrids_block_page.html.j2", m=m, block=block, svg=Markup(page), by_id=reg.by_id)
-            ),
-            order=30,
-        )
+        if m.id in blocks:
+            memory = resolve_block(m.id, blocks).memory
+            if memory is not None:
+                memory_of[m.id] = memory
 
     hybrids = list(reg.hybrids)
     if not hybrids:

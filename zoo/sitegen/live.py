@@ -3,7 +3,7 @@
 At build time, for every model in the registry, ``kernels_wasm.api.simulate`` runs on a fixed seeded input
 and its results become static figures, correct by construction and readable without JavaScript:
 
-    assets/data/figs/<id>-mixing-t8.{json,svg}    A (o = A v) for T = 8: the card's small grid
+    assets/data/figs/<id>-mixing-t8.svg           A (o = A v) for T = 8: the card's small grid
     assets/data/figs/<id>-mixing-t32.{json,svg}   A for T = 32: the model page
     assets/data/figs/<id>-norms-t32.json          ||S_t||_F (state norm) and ||o_t|| over t, same run
 
@@ -38,7 +38,6 @@ FIGS = "assets/data/figs"
 LIVE = "assets/data/live"
 PYTHON = f"{LIVE}/python.json"
 WORKER_PY = "assets/js/live/worker.py"  # under docs/
-SECTION_ORDER = 30  # on the model page: after the equations (10), before lineage (80)
 
 
 def py_value(x: float) -> int | float:
@@ -109,7 +108,7 @@ def _zmax(A: np.ndarray) -> float:
     return m if m > 0 else 1.0
 
 
-def mixing_figure(model, run: Run, T: int, d: int, colorbar: bool = True) -> dict:
+def mixing_figure(model, run: Run, T: int, d: int) -> dict:
     import plotly.graph_objects as go
 
     A = run.A2
@@ -124,7 +123,7 @@ def mixing_figure(model, run: Run, T: int, d: int, colorbar: bool = True) -> dic
             zmin=-zmax,
             zmax=zmax,
             colorscale=COLORSCALE,
-            showscale=colorbar,
+            showscale=True,
             hovertemplate="output t=%{y}<br>source s=%{x}<br>A=%{z:.4g}<extra></extra>",
         ),
         layout=dict(
@@ -235,7 +234,6 @@ def generate(ctx) -> None:
     models = list(ctx.registry.models)
     for m in models:
         small = simulate(m, **CARD)
-        ctx.write_json(f"{FIGS}/{m.id}-mixing-t8.json", mixing_figure(m, small, **CARD, colorbar=False))
         ctx.write(f"{FIGS}/{m.id}-mixing-t8.svg", mixing_svg(m, small, **CARD))
         big = simulate(m, **PAGE)
         ctx.write_json(f"{FIGS}/{m.id}-mixing-t32.json", mixing_figure(m, big, **PAGE))
@@ -249,7 +247,6 @@ def generate(ctx) -> None:
             m.id,
             "Run it live",
             Markup(ctx.render("live_panel.html.j2", m=m, root=root, figs=FIGS, live=LIVE, seed=SEED, **PAGE)),
-            order=SECTION_ORDER,
         )
 
     ctx.write_json(

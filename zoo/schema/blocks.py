@@ -142,7 +142,7 @@ class Op(_Strict):
     """One node of the block graph."""
 
     id: str = Field(description="unique within the block; lower_snake_case; 'input' is the block input")
-    op: OpName = Field(description="which operation (see zoo.diagrams.spec.OPS)")
+    op: OpName = Field(description="which operation (see zoo.schema.blocks.OPS)")
     in_: list[str] | None = Field(
         default=None, alias="in", description="ids of the ops this one reads; default: the previous op"
     )

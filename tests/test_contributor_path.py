@@ -1,0 +1,210 @@
+"""The contributor path of CONTRIBUTING.md, end to end, in a copy of the repository:
+
+`zoo new my-model` -> fill the block (and the kernel) as the guide says -> `zoo validate` passes -> the site
+builds with the model's card, page and lineage node -> the registry-derived tests pass for it. The files the
+contributor touched are exactly the ones the guide names: models.yaml and kernels_wasm/my_model.py, plus
+zoo/bench/adapters.py for a model that brings a GPU kernel.
+"""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# What a clone holds that the path needs (node_modules is linked: the build copies vendored assets from it).
+COPY = [
+    "models.yaml",
+    "zoo",
+    "kernels_wasm",
+    "templates",
+    "references",
+    "schema",
+    "docs",
+    "benchmarks",
+    "tests",
+    "mkdocs.yml",
+    "build.py",
+    "pyproject.toml",
+    "CONTRIBUTING.md",
+    "README.md",
+]
+MODEL = "my-model"
+DESCRIPTION = (
+    "My Model keeps the scalar-gated linear recurrence of linear attention and adds one input-dependent "
+    "decay gate per step, so the memory forgets old associations at a rate the input chooses. Relative to "
+    "its parent it changes one term: the transition multiplying the previous state is a learned scalar in "
+    "(0, 1] instead of the identity. That buys recall on long inputs at no extra state, because stale keys "
+    "fade instead of piling up, and it keeps the chunked training algorithm of its parent unchanged."
+)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and "__pycache__" not in rel and not rel.startswith(("site/", ".pytest_cache/")):
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    return {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory) -> Path:
+    dst = tmp_path_factory.mktemp("clone")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dst / name, ignore=ignore)
+        else:
+            shutil.copy2(src, dst / name)
+    (dst / "node_modules").symlink_to((ROOT / "node_modules").resolve())
+    return dst
+
+
+def run(clone: Path, *args, env=None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "PYTHONPATH": str(clone), "OPENBLAS_NUM_THREADS": "1", **(env or {})}
+    full_env.pop("ZOO_REGISTRY_ROOT", None)
+    return subprocess.run(
+        [sys.executable, *args], cwd=clone, env=full_env, capture_output=True, text=True, timeout=900
+    )
+
+
+def fill_block(text: str) -> str:
+    """Fill the scaffolded block as CONTRIBUTING.md says: paper facts, summary, description, conventions,
+    lineage note, block differences, and publish it."""
+    start = text.index(f"  - id: {MODEL}\n")
+    ends = [text.find(marker, start + 1) for marker in ("\n  - id: ", "\nhybrids:")]
+    end = min([e for e in ends if e != -1] or [len(text)])
+    block = text[start:end]
+    edits = [
+        (r"status: draft", "status: published"),
+        (r"title: 'Exact title as on arXiv'", "title: 'My Model: Forgetting on Purpose'"),
+        (r"authors: \[First Author, Second Author\]", "authors: [Ada Example, Alan Sample]"),
+        (r"arxiv: '2601.00001'", "arxiv: '2603.04567'"),
+        (r"pages: \['the page you read[^\]]*\]", "pages: ['https://arxiv.org/abs/2603.04567']"),
+        (r"first_version: '2026-01'", "first_version: '2026-03'"),
+        (
+            r"summary: '[^']*'",
+            "summary: 'Linear attention with one input-dependent scalar forget gate per step.'",
+        ),
+        (r"note: 'what changed, in one line'", "note: 'adds an input-dependent scalar forget gate'"),
+        (
+            r"      text: 'Say which form[^\n]*",
+            "      text: 'The equations are the form of the released code, with no scale or extra term.'",
+        ),
+        (
+            r"\{repo: owner/name, path: path/to/the/file.py\}",
+            "{repo: example/my-model, path: my_model/layer.py}",
+        ),
+        (
+            r"differences: '[^']*'",
+            "differences: 'The same block with a small gate projection for the decay.'",
+        ),
+    ]
+    for pattern, new in edits:
+        block, n = re.subn(pattern, new, block)
+        assert n == 1, pattern
+    block = re.sub(
+        r"description: >-\n(      .*\n)+",
+        f"description: >-\n{textwrap.indent(textwrap.fill(DESCRIPTION, 100), '      ')}\n",
+        block,
+    )
+    return text[:start] + block + text[end:]
+
+
+ADAPTER_CLASS = '''class MyModelKernel(FlaGLA):
+    """My Model: GLA's chunk kernel with one scalar gate per head, broadcast over the key channels."""
+
+
+'''
+ADAPTERS_DICT = "ADAPTERS: dict[str, type[Adapter]] = {\n"
+
+
+def test_a_new_model_needs_its_block_and_its_kernel_only(clone):
+    before = snapshot(clone)
+
+    new = run(clone, "-m", "zoo", "new", MODEL, "--readout", "linear", "--year", "2026")
+    assert new.returncode == 0, new.stderr
+    assert changed(before, snapshot(clone)) == {"models.yaml", "kernels_wasm/my_model.py"}
+
+    # A fresh scaffold is a draft with prompts in it: validate says what is left, line by line.
+    first = run(clone, "-m", "zoo", "validate")
+    assert first.returncode == 1 and "Traceback" not in first.stderr
+    assert re.search(rf"models\.yaml:\d+: model '{MODEL}': .+ placeholder .+; expected", first.stderr)
+
+    registry_file = clone / "models.yaml"
+    registry_file.write_text(fill_block(registry_file.read_text(encoding="utf-8")), encoding="utf-8")
+
+    done = run(clone, "-m", "zoo", "validate")
+    assert done.returncode == 0, done.stderr
+    assert "all checks pass" in done.stdout
+
+    built = run(clone, "build.py", "--out", str(clone / "site"))
+    assert built.returncode == 0, built.stderr
+    site = clone / "site"
+    page = (site / "models" / MODEL / "index.html").read_text(encoding="utf-8")
+    assert "My Model" in page and "No GPU timing" in page
+    assert f"models/{MODEL}/" in (site / "index.html").read_text(encoding="utf-8")
+    assert MODEL in json.dumps(json.loads((site / "assets" / "data" / "figs" / "lineage.json").read_text()))
+
+    # The registry-derived tests pick the model up with no list edited (the data rules ran in validate).
+    tests = run(
+        clone,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        "-q",
+        "-rA",
+        "tests/kernels/test_every_kernel.py",
+        "tests/test_diagrams.py",
+        "tests/test_bench_page.py::test_every_model_page_gets_a_curve_or_a_reason",
+        "tests/test_bench_results.py",
+        "-k",
+        "my_model or my-model or every_model_page or committed_results_cover",
+        env={"ZOO_SITE": str(site)},
+    )
+    assert tests.returncode == 0, tests.stdout[-3000:]
+    ran = re.findall(r"^PASSED (\S+)", tests.stdout, re.M)
+    assert sum("my_model" in t for t in ran) >= 10 and any("my-model" in t for t in ran), ran
+
+    assert changed(before, snapshot(clone)) == {"models.yaml", "kernels_wasm/my_model.py"}
+
+
+def test_a_gpu_kernel_is_one_more_entry_in_the_adapters(clone):
+    text = (clone / "models.yaml").read_text(encoding="utf-8")
+    if f"id: {MODEL}\n" not in text:
+        pytest.skip("runs after the path above")
+    before = snapshot(clone)
+    old = re.search(r"gpu_kernel: \{adapter: null, [^}]*\}", text[text.index(f"id: {MODEL}\n") :]).group(0)
+    new = "gpu_kernel: {adapter: my_model_gla, op: fla.ops.gla.chunk_gla, family: fla-linear}"
+    (clone / "models.yaml").write_text(text.replace(old, new), encoding="utf-8")
+
+    missing = run(clone, "-m", "zoo", "validate")
+    assert missing.returncode == 1
+    assert "GPU adapter 'my_model_gla' is not in zoo/bench/adapters.py" in missing.stderr
+
+    adapters = clone / "zoo" / "bench" / "adapters.py"
+    code = adapters.read_text(encoding="utf-8")
+    assert ADAPTERS_DICT in code
+    entry = '    "my_model_gla": MyModelKernel,\n'
+    adapters.write_text(code.replace(ADAPTERS_DICT, ADAPTER_CLASS + ADAPTERS_DICT + entry), encoding="utf-8")
+    ok = run(clone, "-m", "zoo", "validate")
+    assert ok.returncode == 0, ok.stderr
+    families = run(clone, "-c", "from zoo.bench import catalog; print(catalog.families(['my-model']))")
+    assert families.stdout.strip() == "{'fla-linear': ['my-model']}", families.stderr
+    assert changed(before, snapshot(clone)) == {"models.yaml", "zoo/bench/adapters.py"}
