@@ -70,7 +70,8 @@ def first_model(built_site) -> str:
 def click_run_and_wait_for_failure(page, base, model_id):
     page.goto(f"{base}models/{model_id}/")
     page.click("[data-zoo-live] [data-zoo-live-start]")
-    page.wait_for_selector("[data-zoo-live][data-zoo-live-status=failed]", timeout=60_000)
+    # The failure is known once Pyodide has compiled (tens of seconds on a loaded 2-core machine).
+    page.wait_for_selector("[data-zoo-live][data-zoo-live-status=failed]", timeout=150_000)
     return page.query_selector("[data-zoo-live]")
 
 

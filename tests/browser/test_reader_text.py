@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 RAW = re.compile(
     r"OutOfMemory|out of memory\.|CUDA (?:out of|error)|Traceback|CompilationError|RuntimeError|\w+Error:"
-    r"|timeout|timed out|budget|\bsession|\bworker|time ran out|time limit|run's time|GPU time"
+    r"|timeout|timed out|budget|\bsession|\bworker|time ran out|time limit|run's time|minutes of GPU time"
     r"|pip install\b|--\w+-(?:budget|jobs|split)",
     re.IGNORECASE,
 )
