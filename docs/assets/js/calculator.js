@@ -1,6 +1,6 @@
 // Memory calculator on the Hybrids page: KV-cache and recurrent-state bytes per sequence for a layer stack,
 // against an all-attention stack of the same depth. Inputs come only from assets/data/hybrids.json, written
-// by the build from the registry; the math lives in memory.js (no DOM, tested against zoo/diagrams/memory.py).
+// by the build from the registry; the math lives in memory.js (no DOM, tested against zoo/memory.py).
 // This module reads and checks the form, writes the numbers and draws the chart; an invalid input is marked
 // with its allowed range and never drawn: the last valid result stays on screen.
 
