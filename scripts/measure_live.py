@@ -27,10 +27,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Not the build-time address: a free port and a sub-path, as the browser tests serve the site.
+SUB_PATH = "/zoo-sub/"
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402  (one definition of the browser setup)
+from zoo.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser setup the tests use)
+from zoo.serve import serve_in_thread  # noqa: E402  (the server the tests use)
 
 GOALS = {"cold": 2.0, "next": 0.5, "warm_p90_ms": 50.0}
 PANEL = "[data-zoo-live]"
@@ -184,7 +186,7 @@ def main(argv=None) -> int:
             from zoo.sitegen.build import build
 
             site = build(Path(tmp) / "site").out
-        url, server = serve(site)
+        url, server = serve_in_thread(site, sub_path=SUB_PATH)
         models = model_ids(args.model)
         try:
             with sync_playwright() as pw:

@@ -8,13 +8,16 @@ import json
 import time
 
 import pytest
-from conftest import QuietHandler, open_page, serve
+from conftest import serve
+
+from zoo.chromium import open_page
+from zoo.serve import SiteHandler
 
 WHEEL_SUFFIX = "_wasm32.whl"
 
 
-class BrokenSite(QuietHandler):
-    """QuietHandler with one fault, chosen by the class attribute ``fault``."""
+class BrokenSite(SiteHandler):
+    """The site server with one fault, chosen by the class attribute ``fault``."""
 
     fault = None
 
