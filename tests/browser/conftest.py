@@ -1,11 +1,11 @@
 """Fixtures for browser tests: a built site served on 127.0.0.1 (a random port, under a sub-path) and a
 Chromium page that fails the test on any console error or any request that leaves the local server.
 
-The site is built once per session into test-output/site (or taken from ZOO_SITE if set, e.g. by
-`make test`, which builds first). Screenshots go to test-output/screenshots/ for a person to look at.
+The site (``built_site``, tests/conftest.py) is built once per session into test-output/site, or taken
+from ZOO_SITE if set (`make test` builds first). Screenshots go to test-output/screenshots/ for a person
+to look at.
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -24,19 +24,6 @@ SUB_PATH = "/zoo-sub/"
 def serve(folder: Path, handler: type[SiteHandler] = SiteHandler):
     """Serve ``folder`` on a free loopback port under SUB_PATH in a thread; returns (base_url, server)."""
     return serve_in_thread(folder, sub_path=SUB_PATH, handler=handler)
-
-
-@pytest.fixture(scope="session")
-def built_site() -> Path:
-    if os.environ.get("ZOO_SITE"):
-        site = Path(os.environ["ZOO_SITE"])
-        assert (site / "index.html").is_file(), f"ZOO_SITE={site} holds no built site"
-        return site
-    from zoo.sitegen.build import build
-
-    site = OUTPUT / "site"
-    build(site)
-    return site
 
 
 @pytest.fixture(scope="session")
