@@ -23,10 +23,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Not the build-time address: a free port and a sub-path, as the browser tests serve the site.
+SUB_PATH = "/zoo-sub/"
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402  (one definition of the browser setup)
+from zoo.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser setup the tests use)
+from zoo.serve import serve_in_thread  # noqa: E402  (the server the tests use)
 
 DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
@@ -138,7 +140,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    url, server = serve(site)
+    url, server = serve_in_thread(site, sub_path=SUB_PATH)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -27,11 +27,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Not the build-time address: a free port and a sub-path, as the browser tests serve the site.
+SUB_PATH = "/zoo-sub/"
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402  (one definition of the browser setup)
+from zoo.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser setup the tests use)
+from zoo.serve import serve_in_thread  # noqa: E402  (the server the tests use)
 
+# A measure, not a test of the timeout: on a busy machine a start may take longer than the reader's limit
+# (docs/assets/js/live/runtime.js reads this once per tab).
+NO_TIMEOUT = "?zoo-live-timeout-ms=600000"
 GOALS = {"cold": 2.0, "next": 0.5, "warm_p90_ms": 50.0}
 PANEL = "[data-zoo-live]"
 START = f"{PANEL} [data-zoo-live-start]"
@@ -102,15 +107,13 @@ def first_result(page, model: str) -> tuple[float, float]:
 
 def new_context(browser):
     context = browser.new_context(viewport={"width": 1360, "height": 900})  # fresh: empty HTTP cache
-    # A measure, not a test of the timeout: on a busy machine a start may take longer than the reader's limit.
-    context.add_init_script("window.__zooLiveTimeoutMs = 600000")
     return context
 
 
 def cold(browser, url: str, model: str, read_first: float) -> tuple[float, float]:
     context = new_context(browser)
     page = context.new_page()
-    page.goto(f"{url}models/{model}/")
+    page.goto(f"{url}models/{model}/{NO_TIMEOUT}")
     page.wait_for_selector(START)
     if read_first:
         page.locator(START).scroll_into_view_if_needed()
@@ -127,7 +130,7 @@ def visit(browser, url: str, models: list[str], repeats: int, next_pages: int = 
     page = context.new_page()
     loads = []
     page.on("request", lambda r: r.url.endswith("/pyodide.asm.wasm") and loads.append(r.url))
-    page.goto(f"{url}models/{models[0]}/")
+    page.goto(f"{url}models/{models[0]}/{NO_TIMEOUT}")
     page.wait_for_selector(START)
     first_result(page, models[0])
     page.evaluate("window.__zooVisit = true")
@@ -184,7 +187,7 @@ def main(argv=None) -> int:
             from zoo.sitegen.build import build
 
             site = build(Path(tmp) / "site").out
-        url, server = serve(site)
+        url, server = serve_in_thread(site, sub_path=SUB_PATH)
         models = model_ids(args.model)
         try:
             with sync_playwright() as pw:

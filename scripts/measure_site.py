@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Not the build-time address: a free port and a sub-path, as the browser tests serve the site.
+SUB_PATH = "/zoo-sub/"
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 PAGES = ["", "models/gated-deltanet/", "models/transformer/", "unified/", "benchmarks/", "hybrids/"]
 
@@ -38,10 +39,12 @@ def main() -> int:
     total = sum(p.stat().st_size for p in files)
     print(f"site: {len(files)} files, {total / 1e6:.1f} MB on disk")
 
-    from conftest import CHROMIUM, CHROMIUM_ARGS, open_page, serve
     from playwright.sync_api import sync_playwright
 
-    url, server = serve(site)
+    from zoo.chromium import CHROMIUM, CHROMIUM_ARGS, open_page
+    from zoo.serve import serve_in_thread
+
+    url, server = serve_in_thread(site, sub_path=SUB_PATH)
     print(f"{'page':32} {'requests':>8} {'bytes':>10} {'gzip':>10}  largest")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

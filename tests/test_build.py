@@ -12,11 +12,18 @@ from zoo.sitegen.build import BuildError, build
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("build") / "site"
-    build(out)
-    return out
+@pytest.fixture
+def site(built_site) -> Path:
+    return built_site  # the session's one build (tests/conftest.py)
+
+
+@pytest.fixture
+def previous_site(tmp_path) -> Path:
+    """A site a failed build must leave as it was (any folder will do: the build never reads it)."""
+    site = tmp_path / "previous" / "site"
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("the previous site", encoding="utf-8")
+    return site
 
 
 def test_every_model_has_a_page_and_a_card(site):
@@ -82,7 +89,8 @@ def test_registry_text_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
 
 
-def test_failed_build_leaves_the_previous_site(site, tmp_path):
+def test_failed_build_leaves_the_previous_site(previous_site, tmp_path):
+    site = previous_site
     marker = site / "index.html"
     before = marker.read_text(encoding="utf-8")
     data = yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
@@ -95,7 +103,8 @@ def test_failed_build_leaves_the_previous_site(site, tmp_path):
     assert not list(site.parent.glob(".zoo-build-*")), "temporary build folder left behind"
 
 
-def test_bad_tex_names_the_model_and_leaves_the_site(site, tmp_path):
+def test_bad_tex_names_the_model_and_leaves_the_site(previous_site, tmp_path):
+    site = previous_site
     data = yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
     model_id = data["models"][1]["id"]
     data["models"][1]["equations"]["readout"] = r"o_t = \frac{S_t q_t"

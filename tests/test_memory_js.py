@@ -1,4 +1,4 @@
-"""The browser calculator's math (docs/assets/js/memory.js) gives the same bytes as zoo/diagrams/memory.py:
+"""The browser calculator's math (docs/assets/js/memory.js) gives the same bytes as zoo/memory.py:
 both run on the same inputs (the build's calculator data) for every published stack, context and data type,
 and the JavaScript unit tests (tests/js/) pass under node --test."""
 
@@ -11,7 +11,7 @@ import pytest
 
 from zoo import registry as registry_mod
 from zoo.diagrams import blocks_of
-from zoo.diagrams.memory import DTYPE_BYTES, all_attention_bytes, calculator_data, stack_bytes
+from zoo.memory import DTYPE_BYTES, all_attention_bytes, calculator_data, stack_bytes
 from zoo.schema.blocks import resolve_block
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,6 @@ zoo build [--serve]     build the site; python build.py runs this (--drafts, --o
 """
 
 import argparse
-import functools
-import http.server
 import json
 import sys
 from pathlib import Path
@@ -53,33 +51,13 @@ def build_command(
         return _fail([str(err), "build stopped; the previous site was left untouched."])
     print(report.summary())
     if serve:
-        serve_folder(report.out, port)
+        from urllib.parse import urlsplit
+
+        from zoo.serve import serve_forever
+
+        # Served under the deployment's path (if one was given), so the build is seen as it will be.
+        serve_forever(report.out, port=port, sub_path=urlsplit(site_url or "").path or "/")
     return 0
-
-
-class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    # Pyodide needs WebAssembly served with its own type to stream-compile it.
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".wasm": "application/wasm",
-        ".mjs": "text/javascript",
-        ".js": "text/javascript",
-        ".json": "application/json",
-        ".whl": "application/octet-stream",
-    }
-
-    def log_message(self, *args):  # keep the terminal for the URL and errors
-        pass
-
-
-def serve_folder(folder: Path, port: int) -> None:
-    handler = functools.partial(SiteHandler, directory=str(folder))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
-        print(f"serving {folder} on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
 
 
 def schema_command() -> int:

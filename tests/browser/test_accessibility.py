@@ -5,7 +5,9 @@ violation fails the test and names the rule, the page and the first offending el
 """
 
 import pytest
-from conftest import ROOT, open_page
+from conftest import ROOT
+
+from zoo.chromium import open_page
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 

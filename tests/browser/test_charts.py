@@ -8,7 +8,7 @@ CSS variables; tests/browser/test_lineage.py checks its years survive the toggle
 
 import pytest
 
-from tests.browser.conftest import open_page
+from zoo.chromium import open_page
 
 PAGES = ["models/mamba-2/", "models/transformer/", "models/deltanet/", "benchmarks/", "hybrids/"]
 DESKTOP = {"width": 1400, "height": 1000}

@@ -87,7 +87,7 @@ def test_scaffold_fill_build_and_find_the_new_model(tmp_path, browser):
 
     url, server = serve(tmp_path / "preview")
     try:
-        from conftest import open_page
+        from zoo.chromium import open_page
 
         page, problems = open_page(browser)
         page.goto(url + "?text=channel")

@@ -224,7 +224,7 @@ def test_cards_never_wrap_an_equation(page, site_url):
 
 
 def test_home_page_structure_within_budget(browser, site_url, reg):
-    from conftest import open_page
+    from zoo.chromium import open_page
 
     for viewport, screens in ((DESKTOP, 6), (PHONE, 20)):
         page, problems = open_page(browser, viewport=viewport)

@@ -1,5 +1,5 @@
 """Hybrids page and block diagrams in a real browser: stacks and diagrams in light and dark mode, the memory
-calculator's numbers against zoo.diagrams.memory, and focus/hover descriptions on a model page.
+calculator's numbers against zoo.memory, and focus/hover descriptions on a model page.
 
 Screenshots (test-output/screenshots/hybrids-*.png, block-*.png) are meant to be looked at.
 """
@@ -11,7 +11,7 @@ from conftest import OUTPUT
 
 from zoo import registry as registry_mod
 from zoo.diagrams import blocks_of
-from zoo.diagrams.memory import all_attention_bytes, stack_bytes
+from zoo.memory import all_attention_bytes, stack_bytes
 from zoo.schema.blocks import resolve_block
 
 

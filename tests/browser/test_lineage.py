@@ -68,7 +68,7 @@ def test_ticks_are_real_years_before_and_after_the_palette_toggle(page, site_url
 
 @pytest.mark.parametrize("width", [1360, 390])
 def test_labels_are_readable_and_never_overlap(browser, site_url, reg, width):
-    from conftest import open_page
+    from zoo.chromium import open_page
 
     page, problems = open_page(browser, viewport={"width": width, "height": 900})
     open_graph(page, site_url)
@@ -162,7 +162,7 @@ def test_hover_previews_and_lights_edges_and_a_click_opens(page, site_url, reg):
 
 
 def test_on_touch_a_tap_previews_and_a_second_tap_opens(browser, site_url, reg):
-    from conftest import open_page
+    from zoo.chromium import open_page
 
     phone = {"width": 390, "height": 844}
     page, problems = open_page(browser, viewport=phone, has_touch=True, is_mobile=True)

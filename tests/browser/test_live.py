@@ -11,9 +11,10 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import OUTPUT, open_page
+from conftest import OUTPUT
 
 from zoo import registry
+from zoo.chromium import open_page
 
 # One model per family (the first one the registry has): plain softmax, gated softmax, linear attention,
 # the delta rule, a selective SSM with per-channel mixing (Mamba-1: A is d_v x T x T), scalar-gated SSD,

@@ -8,13 +8,16 @@ import json
 import time
 
 import pytest
-from conftest import QuietHandler, open_page, serve
+from conftest import serve
+
+from zoo.chromium import open_page
+from zoo.serve import SiteHandler
 
 WHEEL_SUFFIX = "_wasm32.whl"
 
 
-class BrokenSite(QuietHandler):
-    """QuietHandler with one fault, chosen by the class attribute ``fault``."""
+class BrokenSite(SiteHandler):
+    """The site server with one fault, chosen by the class attribute ``fault``."""
 
     fault = None
 
@@ -67,8 +70,8 @@ def first_model(built_site) -> str:
     return json.loads((built_site / "assets/data/live/compare.json").read_text())["models"][0]["id"]
 
 
-def click_run_and_wait_for_failure(page, base, model_id):
-    page.goto(f"{base}models/{model_id}/")
+def click_run_and_wait_for_failure(page, base, model_id, query=""):
+    page.goto(f"{base}models/{model_id}/{query}")
     page.click("[data-zoo-live] [data-zoo-live-start]")
     # The failure is known once Pyodide has compiled (tens of seconds on a loaded 2-core machine).
     page.wait_for_selector("[data-zoo-live][data-zoo-live-status=failed]", timeout=150_000)
@@ -126,8 +129,9 @@ def test_no_webassembly_is_reported(broken, built_site):
 
 
 def test_timeout_is_reported_and_can_be_retried(broken, built_site):
-    page, base, problems = broken("slow", init_script="window.__zooLiveTimeoutMs = 1500")
-    panel = click_run_and_wait_for_failure(page, base, first_model(built_site))
+    page, base, problems = broken("slow")
+    # The page address shortens the limit (read once per tab by live/runtime.js) from 30 s to 1.5 s.
+    panel = click_run_and_wait_for_failure(page, base, first_model(built_site), "?zoo-live-timeout-ms=1500")
     assert panel.get_attribute("data-zoo-error-kind") == "timeout"
     # 1.5 s while a download hangs; four times that while nothing is downloading (CPU-bound start).
     assert "Pyodide did not start: nothing happened for" in page.inner_text(".zoo-live__error")

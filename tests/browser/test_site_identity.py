@@ -4,7 +4,7 @@ designed 404 whose links work, and no left sidebar that would list a single page
 
 import json
 
-from conftest import open_page
+from zoo.chromium import open_page
 
 STOCK_INDIGO = "rgb(64, 81, 181)"
 

@@ -1,5 +1,5 @@
 // The calculator's pure math (docs/assets/js/memory.js), without a browser: `node --test tests/js/`.
-// tests/test_memory_js.py checks the same functions against zoo/diagrams/memory.py on every published stack.
+// tests/test_memory_js.py checks the same functions against zoo/memory.py on every published stack.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 

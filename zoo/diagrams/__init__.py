@@ -1,10 +1,12 @@
-"""Architecture diagrams from data: block specs -> SVG, hybrid stacks, and per-sequence memory.
+"""Architecture diagrams from data: block specs -> SVG and hybrid stacks.
 
 The spec language itself (BlockSpec, HybridSpec) is part of the registry schema: zoo/schema/blocks.py.
 
 layout.py  turns a resolved block into boxes and wires (computed, never hand-placed) + overlap checker
 render.py  boxes and wires -> SVG with real text, titles and CSS-variable colours
-memory.py  KV-cache and recurrent-state bytes per sequence for a layer stack
+stack.py   a hybrid's layer stack -> SVG
+
+The memory calculator's math (bytes per sequence for a stack) is zoo/memory.py.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ residual   ``x + f(x)``: adds the output of ``skip`` (default: the block input) 
 extends    reuse another model's block; ``differences`` says in words what changes, and ``override`` /
            ``add`` / ``remove`` edit the inherited op list by id.
 memory     what one layer of this mixer keeps per sequence at inference time (KV cache or recurrent
-           state); zoo.diagrams.memory turns it into bytes for the hybrid memory calculator.
+           state); zoo.memory turns it into bytes for the hybrid memory calculator.
 
 The graph is validated here (pydantic v2, unknown keys rejected); errors carry a location path
 (``ops[3].in[0]``) that the registry maps to a YAML line. Cross-model checks (``extends`` targets,

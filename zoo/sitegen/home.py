@@ -11,7 +11,7 @@ import numpy as np
 from markupsafe import Markup
 
 from zoo.diagrams import blocks_of
-from zoo.diagrams.memory import layer_elements
+from zoo.memory import layer_elements
 from zoo.schema.blocks import MixerSizes, resolve_block
 from zoo.sitegen import tex_svg
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from zoo.diagrams import blocks_of
-from zoo.diagrams.memory import DTYPE_BYTES, calculator_data, human_bytes, stack_bytes
 from zoo.diagrams.render import render_stack_svg
+from zoo.memory import DTYPE_BYTES, calculator_data, human_bytes, stack_bytes
 from zoo.schema.blocks import resolve_block
 
 PAGE = "hybrids.md"

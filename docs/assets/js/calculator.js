@@ -1,9 +1,10 @@
 // Memory calculator on the Hybrids page: KV-cache and recurrent-state bytes per sequence for a layer stack,
 // against an all-attention stack of the same depth. Inputs come only from assets/data/hybrids.json, written
-// by the build from the registry; the math lives in memory.js (no DOM, tested against zoo/diagrams/memory.py).
+// by the build from the registry; the math lives in memory.js (no DOM, tested against zoo/memory.py).
 // This module reads and checks the form, writes the numbers and draws the chart; an invalid input is marked
 // with its allowed range and never drawn: the last valid result stays on screen.
 
+import { plot, track } from "./figures.js";
 import { allAttentionBytes, attentionSizes, humanBytes, saving, stackBytes, wholeNumber } from "./memory.js";
 
 export const name = "calculator";
@@ -147,7 +148,6 @@ function update(el, data) {
 
 async function drawChart(el, data, { layers, sizes, attention }, dtype, T) {
   const target = field(el, "chart");
-  if (!window.zooLoadPlotly) return;
   const rows = CONTEXTS.map((t) => stackBytes(data, layers, sizes, t, dtype));
   const gib = (b) => b / 1024 ** 3;
   const trace = (label, ys, dash) => ({
@@ -176,7 +176,6 @@ async function drawChart(el, data, { layers, sizes, attention }, dtype, T) {
     },
   };
   try {
-    const { plot, track } = await import("./figures.js");
     await plot(target, figure);
     track(target);
   } catch (err) {

@@ -1,6 +1,6 @@
 // Plotly figures made at build time (JSON) and rendered here, sized to their column and following the
-// light/dark palette. Plotly is loaded once, on the first figure that scrolls near the viewport, and kept
-// on `window`. Styling (fonts, grid, both palettes) comes from chart-style.js, written by the build from
+// light/dark palette. Plotly is loaded once, on the first figure that scrolls near the viewport (the
+// bundle sets window.Plotly itself). Styling (fonts, grid, both palettes) comes from chart-style.js, written by the build from
 // zoo/sitegen/chart_style.py, the same values the build-time figures embed as their template.
 
 import { STYLE } from "./chart-style.js";
@@ -15,20 +15,23 @@ export function assetURL(path) {
   return siteURL(path).href;
 }
 
-window.zooLoadPlotly ??= () => {
-  window.__zooPlotly ??= new Promise((resolve, reject) => {
+// One load per tab: instant navigation keeps the module graph, so this promise outlives page swaps. A failed
+// load is forgotten, so the next figure tries again.
+let plotlyLoad;
+export function loadPlotly() {
+  plotlyLoad ??= new Promise((resolve, reject) => {
     if (window.Plotly) return resolve(window.Plotly);
     const script = document.createElement("script");
     script.src = assetURL("assets/vendor/plotly/plotly-cartesian.min.js");
     script.onload = () => resolve(window.Plotly);
     script.onerror = () => {
-      window.__zooPlotly = undefined;
+      plotlyLoad = undefined;
       reject(new Error("could not load the Plotly bundle"));
     };
     document.head.appendChild(script);
   });
-  return window.__zooPlotly;
-};
+  return plotlyLoad;
+}
 
 // The chart palette of Material's current scheme ("default" or "slate").
 export function palette() {
@@ -129,7 +132,7 @@ function laidOut(el) {
 }
 
 export async function plot(el, figure, config = {}) {
-  const Plotly = await window.zooLoadPlotly();
+  const Plotly = await loadPlotly();
   const source = figure.layout || {};
   let layout = typeof source.template === "object" ? source : { ...source, template: STYLE.template };
   layout = withKeys(layout, colourKeys(layout));

@@ -1,5 +1,5 @@
 // Inference memory per sequence, the pure part of the Hybrids page calculator (no DOM: `node --test` runs
-// it, see tests/js/). The formulas and names mirror zoo/diagrams/memory.py; tests/test_memory_js.py runs
+// it, see tests/js/). The formulas and names mirror zoo/memory.py; tests/test_memory_js.py runs
 // both on the same inputs (the build's assets/data/hybrids.json) and compares the bytes.
 
 const KIB = 1024;

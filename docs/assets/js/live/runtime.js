@@ -1,7 +1,7 @@
 // The page side of live runs: one worker for the whole tab. Material's instant navigation swaps the page body
 // but keeps this module and window, so the worker started on one model page serves every later page of the
-// visit. Its one handle is window.__zooLive (the only state the site's modules keep on window; browser tests and
-// scripts/measure_live.py read it): whichever copy of this module runs first creates it, every later one reuses it.
+// visit. Its one handle is window.__zooLive, the only state the site's modules keep on window (README, "What
+// runs where"): browser tests and scripts/measure_live.py read its state from outside the module graph.
 //
 //   const rt = liveRuntime();
 //   rt.subscribe(listener)        listener(state): {status, loaded, total, phase, message, ms}
@@ -14,9 +14,10 @@ import { siteURL } from "../site.js";
 
 const PYODIDE_URL = siteURL("assets/vendor/pyodide/").href;
 const PYTHON_URL = siteURL("assets/data/live/python.json").href; // zoo/sitegen/live.py writes it
-// The longest wait with no progress during a start, and for any single run. Tests shorten it (window.__zooLiveTimeoutMs) to check the message
-// without waiting half a minute.
-const timeoutMs = () => window.__zooLiveTimeoutMs || 30000;
+// The longest wait with no progress during a start, and for any single run: 30 s. The page address can set it
+// (?zoo-live-timeout-ms=N): tests shorten it to check the message without waiting half a minute, and
+// scripts/measure_live.py lengthens it. Read once, when the tab first loads this module.
+const TIMEOUT_MS = Number(new URLSearchParams(window.location.search).get("zoo-live-timeout-ms")) || 30000;
 
 export class LiveError extends Error {
   constructor(kind, message) {
@@ -90,7 +91,7 @@ class Runtime {
       let fetching = 1;
       const watch = () => {
         clearTimeout(timer);
-        const wait = timeoutMs() * (fetching ? 1 : 4);
+        const wait = TIMEOUT_MS * (fetching ? 1 : 4);
         timer = setTimeout(() => {
           reject(this.fail("timeout", `Pyodide did not start: nothing happened for ${wait / 1000} s. `
             + "The network or this device may be slow; try again, the figures above stay as they are."));
@@ -155,9 +156,9 @@ class Runtime {
       // A run that hangs would block every later one (the worker is single-threaded): give the tab back.
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(this.fail("timeout", `The run took longer than ${timeoutMs() / 1000} s and was stopped; `
+        reject(this.fail("timeout", `The run took longer than ${TIMEOUT_MS / 1000} s and was stopped; `
           + "try a smaller T or d."));
-      }, timeoutMs());
+      }, TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
       this.worker.postMessage({ type: "run", id, args });
     });

@@ -8,7 +8,7 @@ sizes        MixerSizes of that mixer inside one hybrid: heads h, KV heads h_kv,
              channels d_inner, state size N, window W, short-conv width c and the channels it caches
 elements     numbers stored; bytes = elements * bytes per element (2 for bf16/fp16, 4 for fp32, 1 for fp8)
 
-Per layer (see spec.MemorySpec for the same table):
+Per layer (see zoo.schema.blocks.MemorySpec for the same table):
     kv_cache    T * per_token               per_token = cache_per_token or 2 * h_kv * d_k
     kv_window   min(T, W) * per_token
     slots       2 * m * h * d_k             (m = N, the number of slots)

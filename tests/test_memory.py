@@ -5,7 +5,7 @@ import pytest
 
 from zoo import registry as registry_mod
 from zoo.diagrams import blocks_of
-from zoo.diagrams.memory import calculator_data, human_bytes, layer_elements, stack_bytes
+from zoo.memory import calculator_data, human_bytes, layer_elements, stack_bytes
 from zoo.schema.blocks import MemorySpec, MixerSizes, resolve_block
 
 REG = registry_mod.load()
