@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from kernel_helpers import apply_mixing, close
 
 from kernels_wasm import api
 from zoo import registry
@@ -21,7 +22,6 @@ from zoo import registry
 ROOT = Path(os.environ.get("ZOO_REGISTRY_ROOT", Path(__file__).resolve().parents[2]))
 REG = registry.load(ROOT / "models.yaml", include_drafts=True)
 KERNELS = {m.kernel.module: m for m in REG.all_models}  # module -> the first model that binds it
-TOL = 1e-10
 SIZES = [(1, 1), (5, 2), (17, 3), (40, 8)]
 CHUNKS = (1, 3, 16)
 # The form names kernels_wasm/README.md documents; a module has recurrent and at least one other.
@@ -46,21 +46,6 @@ def outputs(mod, x) -> dict:
             out[name] = fn(**x)
     return out
 
-
-def apply_mixing(A, v):
-    """o = A v for the shapes of A: (T, T); per channel (d_v, T, T); several sub-steps per token (T, T n)."""
-    v = np.asarray(v, dtype=np.float64)
-    if A.ndim == 3:
-        return np.einsum("cts,sc->tc", A, v)
-    return A @ v.reshape(A.shape[1], -1)
-
-
-def close(a, b, tol=TOL):
-    a, b = np.asarray(a), np.asarray(b)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    scale = max(1.0, float(np.max(np.abs(b)))) if b.size else 1.0
-    err = float(np.max(np.abs(a - b))) if a.size else 0.0
-    assert err <= tol * scale, f"max |difference| {err:.3e} > {tol:.0e} x {scale:.3g}"
 
 
 def draw(module, T, d, seed=0, **params):

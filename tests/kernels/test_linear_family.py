@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from kernel_helpers import close, draw, load
 
 from kernels_wasm import (
-    api,
     deltanet,
     deltaproduct,
     gated_deltanet,
@@ -32,7 +32,6 @@ from kernels_wasm import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-TOL = 1e-10
 
 # name -> (extra forms beyond recurrent/parallel/chunked, chunk sizes or None, strong-decay params)
 MODELS = {
@@ -56,30 +55,6 @@ MODELS = {
     "rwkv_6": ((), (1, 3, 16), {"decay": 50.0}),
     "rwkv_7": ((), (1, 3, 16), {"decay": 20.0, "a": 1.0}),
 }
-
-
-def load(name):
-    return api.load(name)
-
-
-def draw(name, T, d, seed=0, **params):
-    return load(name).inputs(T, d, np.random.default_rng(seed), **params)
-
-
-def apply_mixing(A, v):
-    """o = A v for the three shapes of A: (T, T); per channel (d_v, T, T); DeltaProduct's (T, T n_h)."""
-    v = np.asarray(v, dtype=np.float64)
-    if A.ndim == 3:
-        return np.einsum("cts,sc->tc", A, v)
-    return A @ v.reshape(A.shape[1], -1)
-
-
-def close(a, b, tol=TOL):
-    a, b = np.asarray(a), np.asarray(b)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    scale = max(1.0, float(np.max(np.abs(b)))) if b.size else 1.0
-    err = float(np.max(np.abs(a - b))) if a.size else 0.0
-    assert err <= tol * scale, f"max |difference| {err:.3e} > {tol:.0e} x {scale:.3g}"
 
 
 def all_forms(name, x):
