@@ -1,5 +1,6 @@
 """The build produces a complete site, and a failed build leaves the previous site untouched."""
 
+import html
 import re
 from pathlib import Path
 
@@ -32,6 +33,21 @@ def test_every_model_has_a_page_and_a_card(site):
     for m in reg.models:
         assert (site / "models" / m.id / "index.html").is_file(), m.id
         assert f'id="card-{m.id}"' in index
+
+
+def test_every_model_page_carries_its_title_paper_bibtex_and_parents(site):
+    """What every model page shows, read from the built HTML (one browser test opens a page as a reader)."""
+    reg = registry.load()
+    for m in reg.models:
+        page = (site / "models" / m.id / "index.html").read_text(encoding="utf-8")
+        h1 = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)
+        assert h1 and html.unescape(re.sub(r"<[^>]+>", "", h1.group(1))).strip().startswith(m.name), m.id
+        assert m.paper.title in html.unescape(page), m.id
+        bib = re.search(r'class="zoo-bibtex"[^>]*>(.*?)</', page, re.S)
+        assert bib and "@" in bib.group(1), m.id
+        lineage = page[page.find("zoo-lineage-list") :]
+        for parent, _edge in reg.parents(m):
+            assert f'href="../{parent.id}/"' in lineage, (m.id, parent.id)
 
 
 def test_every_model_page_states_its_conventions_after_the_equations(site):

@@ -144,16 +144,15 @@ def test_filter_buttons_work_from_the_keyboard(page, site_url, reg):
     assert visible_ids(page) == expected(reg, readout="softmax")
 
 
-def test_every_model_page_opens_with_its_content(page, site_url, reg, shot):
-    for m in reg.models:
-        page.goto(f"{site_url}models/{m.id}/", wait_until="domcontentloaded")
-        assert page.locator("h1").inner_text().startswith(m.name)
-        text = page.locator("article.md-content__inner").inner_text()
-        assert m.paper.title in text
-        assert "@" in page.locator(".zoo-bibtex").inner_text()
-        for parent, _edge in reg.parents(m):
-            assert page.locator(f".zoo-lineage-list a[href$='/models/{parent.id}/']").count() >= 1
-    page.goto(f"{site_url}models/{reg.models[-1].id}/")
+def test_a_model_page_opens_with_its_content(page, site_url, reg, shot):
+    # Every page is checked in the built HTML (tests/test_build.py); here one opens as a reader sees it.
+    m = reg.by_id["gated-deltanet"]
+    page.goto(f"{site_url}models/{m.id}/")
+    assert page.locator("h1").inner_text().startswith(m.name)
+    assert m.paper.title in page.locator("article.md-content__inner").inner_text()
+    assert "@" in page.locator(".zoo-bibtex").inner_text()
+    for parent, _edge in reg.parents(m):
+        assert page.locator(f".zoo-lineage-list a[href$='/models/{parent.id}/']").count() >= 1
     shot(page, "model-page")
 
 
