@@ -8,25 +8,7 @@ to the kernels; where the released code is a reparametrisation of the page's for
 
 import numpy as np
 import pytest
-
-from kernels_wasm import api
-
-TOL = 1e-10
-
-
-def load(name):
-    return api.load(name.replace("-", "_"))
-
-
-def draw(name, T, d, seed=0, **params):
-    return load(name).inputs(T, d, np.random.default_rng(seed), **params)
-
-
-def close(a, b, tol=TOL):
-    a, b = np.asarray(a), np.asarray(b)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    err = np.max(np.abs(a - b)) / max(1.0, np.max(np.abs(b)))
-    assert err < tol, f"max relative difference {err:.3g} >= {tol}"
+from kernel_helpers import close, draw, load
 
 
 def softmax(x):

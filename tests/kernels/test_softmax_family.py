@@ -6,10 +6,9 @@ decay stay finite, bad inputs are ValueErrors, and the reductions the lineage cl
 Transformer, ...) hold. MODULES and STRONG hold per-model settings.
 """
 
-import importlib
-
 import numpy as np
 import pytest
+from kernel_helpers import draw, load
 
 # Softmax readout (including the slot models), then the convolutional and gated recurrent models.
 SOFTMAX = [
@@ -30,14 +29,6 @@ SOFTMAX = [
 MODULES = SOFTMAX + ["s4", "h3", "hyena", "mlstm", "griffin", "based"]
 PER_CHANNEL = {"s4", "hyena", "griffin"}  # one T x T mixing matrix per channel: A has shape (d, T, T)
 SHAPES = [(1, 3), (5, 4), (37, 6), (64, 8)]
-
-
-def load(name):
-    return importlib.import_module(f"kernels_wasm.{name}")
-
-
-def draw(name, T, d, seed=0, **params):
-    return load(name).inputs(T, d, np.random.default_rng(seed), **params)
 
 
 def assert_close(a, b, tol=1e-10):
