@@ -23,7 +23,7 @@ RENDER_ALL = """async () => {
   }
   const pending = () => [...document.querySelectorAll('[data-zoo-fig]')]
     .filter((el) => el.dataset.zooRendered !== 'true' && !el.classList.contains('zoo-fig--error'));
-  for (let i = 0; i < 200 && pending().length; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 800 && pending().length; i++) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 300));
   scrollTo(0, 0);
   return pending().length;
