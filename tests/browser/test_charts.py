@@ -14,17 +14,20 @@ PAGES = ["models/mamba-2/", "models/transformer/", "models/deltanet/", "benchmar
 DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
 
-# Scroll through the page so every lazily drawn figure renders, then wait for all of them.
+# Bring each figure not yet drawn into view, as a reader scrolling to it would, and wait for it to draw. (A
+# single sweep down the page is not enough on a loaded machine: a scroll step can pass a figure between two
+# frames, so its IntersectionObserver never sees it.)
 RENDER_ALL = """async () => {
-  const step = innerHeight / 2;
-  for (let y = 0; y <= document.scrollingElement.scrollHeight; y += step) {
-    scrollTo(0, y);
-    await new Promise((r) => setTimeout(r, 60));
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+  const done = (el) => el.dataset.zooRendered === 'true' || el.classList.contains('zoo-fig--error');
+  const pending = () => [...document.querySelectorAll('[data-zoo-fig]')].filter((el) => !done(el));
+  for (let round = 0; round < 3 && pending().length; round++) {
+    for (const el of pending()) {
+      el.scrollIntoView({ block: 'center' });
+      for (let i = 0; i < 400 && !done(el); i++) await wait(50);
+    }
   }
-  const pending = () => [...document.querySelectorAll('[data-zoo-fig]')]
-    .filter((el) => el.dataset.zooRendered !== 'true' && !el.classList.contains('zoo-fig--error'));
-  for (let i = 0; i < 800 && pending().length; i++) await new Promise((r) => setTimeout(r, 50));
-  await new Promise((r) => setTimeout(r, 300));
+  await wait(300);
   scrollTo(0, 0);
   return pending().length;
 }"""
