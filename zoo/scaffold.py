@@ -53,6 +53,7 @@ def new_command(
         readouts=" | ".join(tax.readouts),
         decays=", ".join(tax.decay),
         gates=" | ".join(tax.gates),
+        layouts=" | ".join(tax.layout),
     )
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)

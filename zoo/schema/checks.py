@@ -133,6 +133,10 @@ def taxonomy_terms(ctx: Context):
             yield ctx.at(
                 i, ("gates",), f"unknown gates value '{m.gates}'; expected one of: {', '.join(tax.gates)}"
             )
+        if m.layout not in tax.layout:
+            yield ctx.at(
+                i, ("layout",), f"unknown layout '{m.layout}'; expected one of: {', '.join(tax.layout)}"
+            )
 
 
 @check("kernel-binding")
@@ -239,6 +243,41 @@ def find_cycle(models: list[Model]) -> list[str] | None:
 def blocks_resolve(ctx: Context):
     for err in check_blocks({m.id: m.block for m in ctx.models if m.block}):
         yield ctx.at(ctx.index[err.model_id], ("block", *err.path), f"block: {err.message}")
+
+
+# The memory kinds a block may draw for each layout facet value: the facet and the block's memory spec are
+# two views of one fact, so they must agree.
+LAYOUT_MEMORY = {
+    "full": {"kv_cache", "long_conv"},
+    "grouped": {"kv_cache"},
+    "latent": {"kv_cache"},
+    "window": {"kv_window"},
+    "sparse": {"kv_cache"},
+    "compressed": {"log_matrix"},
+    "state": {"matrix", "diag_ssm", "ssd", "slots", "vector"},
+    "weights": {"matrix"},
+}
+
+
+@check("layout-matches-block")
+def layout_matches_block(ctx: Context):
+    from zoo.schema.blocks import BlockSpecError, resolve_block
+
+    blocks = {m.id: m.block for m in ctx.models if m.block}
+    for i, m in enumerate(ctx.models):
+        if m.block is None or m.layout not in LAYOUT_MEMORY:
+            continue  # no block: block-present; unknown layout: taxonomy-terms
+        try:
+            memory = resolve_block(m.id, blocks).memory
+        except BlockSpecError:
+            continue  # reported by blocks-resolve
+        if memory is not None and memory.kind not in LAYOUT_MEMORY[m.layout]:
+            yield ctx.at(
+                i,
+                ("layout",),
+                f"layout '{m.layout}' does not match the block's memory kind '{memory.kind}'; expected a "
+                f"memory kind among {', '.join(sorted(LAYOUT_MEMORY[m.layout]))}, or another layout",
+            )
 
 
 @check("hybrid-mixers")

@@ -33,13 +33,19 @@ class Taxonomy(Strict):
     readouts: dict[str, Facet] = Field(description="how the memory is read: softmax or linear")
     decay: dict[str, Facet] = Field(description="components of how the memory fades or is edited")
     gates: dict[str, Facet] = Field(description="whether the decay/write gates are fixed or input-dependent")
+    layout: dict[str, Facet] = Field(
+        description="what decoding keeps in memory: every token, grouped or latent heads, a window, a sparse "
+        "selection, compressed blocks, a fixed-size state, network weights"
+    )
+
+    def facets(self) -> dict[str, dict[str, Facet]]:
+        """Every facet by the name its badges, chips and URL parameters use."""
+        return {"readout": self.readouts, "decay": self.decay, "gates": self.gates, "layout": self.layout}
 
     def css_vars(self) -> dict[str, str]:
         """One CSS variable per facet value (--zoo-decay-delta: #059669): the only source of these colours."""
-        facets = {"readout": self.readouts, "decay": self.decay, "gates": self.gates}
-        return {
-            f"--zoo-{kind}-{key}": f.colour for kind, values in facets.items() for key, f in values.items()
-        }
+        facets = self.facets()
+        return {f"--zoo-{kind}-{key}": f.colour for kind, vals in facets.items() for key, f in vals.items()}
 
 
 class Provenance(Strict):
@@ -196,6 +202,13 @@ class Model(Strict):
     readout: str
     decay: list[str] = Field(min_length=1)
     gates: str
+    layout: str = Field(description="what decoding keeps: a key of the taxonomy's layout facet")
+    outside_skeleton: str | None = Field(
+        default=None,
+        min_length=20,
+        description="why this model does not fit the skeleton (a memory written each step, read by a query); "
+        "such models are listed under 'Related, outside the skeleton' and left out of the filters",
+    )
     summary: str = Field(min_length=10, max_length=140)
     description: str = Field(min_length=1)
     equations: Equations

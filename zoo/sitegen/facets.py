@@ -61,7 +61,7 @@ def _tint(hex_colour: str, amount: float = 0.45) -> str:
 
 
 def stylesheet(taxonomy) -> str:
-    facets = {"readout": taxonomy.readouts, "decay": taxonomy.decay, "gates": taxonomy.gates}
+    facets = taxonomy.facets()
     light, dark, rules = [], [], []
     for kind, values in facets.items():
         for key, facet in values.items():
