@@ -253,3 +253,66 @@ def test_nope_released_t5_scores_have_no_scale():
     x = draw("nope", T, d, seed=11)
     out = np.array([softmax(x["k"][: i + 1] @ x["q"][i]) @ x["v"][: i + 1] for i in range(T)])
     close(out, load("nope").recurrent(**dict(x, q=x["q"] * np.sqrt(d))))
+
+
+# --- Sparse selection: the released selection rules, written out -------------------------------------------
+
+
+def moba_official_blocks(q, k, B, top_k):
+    """moba/moba_naive.py: gate = q . mean(k over block) (no 1/sqrt(d)), -inf for blocks that have not ended
+    before the query's block, +inf for the query's own block, topk over the blocks (own block included)."""
+    T = len(q)
+    n = -(-T // B)
+    gate = q @ np.array([k[i * B : (i + 1) * B].mean(axis=0) for i in range(n)]).T  # (T, n)
+    for i in range(n):
+        gate[: (i + 1) * B, i] = -np.inf
+        gate[i * B : (i + 1) * B, i] = np.inf
+    chosen = np.zeros((T, T), dtype=bool)
+    for t in range(T):
+        for i in np.argsort(-gate[t], kind="stable")[: min(top_k, n)]:
+            chosen[t, i * B : (i + 1) * B] = True  # future blocks may be picked when too few are left...
+    return chosen & np.tri(T, dtype=bool)  # ...and the causal mask removes them
+
+
+@pytest.mark.parametrize("B, top_k", [(1, 3), (3, 2), (4, 4), (5, 1)])
+def test_moba_official_unscaled_gate_selects_the_kernel_blocks(B, top_k):
+    x = draw("moba", 23, 4, seed=B + top_k, block=B, top_k=top_k)
+    kernel = load("moba").selection(x["q"], x["k"], B, top_k)
+    assert np.array_equal(moba_official_blocks(x["q"], x["k"], B, top_k), kernel)
+
+
+def test_dsa_released_weight_scales_do_not_change_the_selection():
+    # inference/model.py: weights = weights_proj(x) * n_heads^-1/2 * softmax_scale * q_scale. q_scale undoes
+    # the FP8 quantisation of q^I; the rest is one positive factor, and a positive factor per query token
+    # leaves the ranking of its index scores, hence the selection and the output, unchanged.
+    mod = load("dsa")
+    x = draw("dsa", 21, 4, seed=3, top_k=5, heads=4)
+    H, d_i = x["w"].shape[1], x["ki"].shape[1]
+    scaled = x["w"] * H**-0.5 * d_i**-0.5 * np.exp(np.random.default_rng(0).standard_normal((21, 1)))
+    base = mod.selection(**x)
+    assert np.array_equal(mod.selection(**dict(x, w=scaled)), base)
+    close(mod.recurrent(**dict(x, w=scaled)), mod.recurrent(**x))
+
+
+# --- Compressed memories: the released code compresses inputs, the page compresses keys and values ---------
+
+
+def test_compressive_mean_pooling_commutes_with_the_key_and_value_maps():
+    # The paper stores layer inputs h and computes k = h W_k when reading; mean pooling (the page's f_c) is
+    # linear along the sequence and acts on each channel alike, so f_c(h) W_k = f_c(h W_k).
+    from kernels_wasm._sparse import block_means
+
+    rng = np.random.default_rng(4)
+    h, W = rng.standard_normal((12, 5)), rng.standard_normal((5, 4))
+    for c in (1, 2, 3, 4):
+        close(block_means(h, c) @ W, block_means(h @ W, c))
+
+
+def test_linformer_released_order_projects_inputs_first():
+    # multihead_linear_attention.py: k = k_proj(compress_k(x)); the page: K~ = E (x W_k). Equal without the
+    # bias; with it they differ by (E 1) b^T.
+    rng = np.random.default_rng(5)
+    E, x = rng.standard_normal((3, 8)), rng.standard_normal((8, 5))
+    W, b = rng.standard_normal((5, 4)), rng.standard_normal(4)
+    close((E @ x) @ W, E @ (x @ W))
+    close(((E @ x) @ W + b) - E @ (x @ W + b), np.outer(1 - E.sum(axis=1), b))

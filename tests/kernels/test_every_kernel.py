@@ -76,6 +76,9 @@ def test_mixing_matrix_reproduces_the_output_and_is_causal(module):
     if A.ndim == 2 and A.shape[1] != A.shape[0]:  # sub-step columns: fold them onto their token
         A = A.reshape(9, 9, -1).sum(axis=2)
     slices = A if A.ndim == 3 else A[None]
+    if not getattr(mod, "CAUSAL", True):  # a kernel may declare itself non-causal only outside the skeleton
+        assert KERNELS[module].outside_skeleton, "a non-causal kernel needs an outside_skeleton reason"
+        return
     assert np.all(np.triu(np.abs(slices), 1) == 0), "a token must not read the future"
 
 

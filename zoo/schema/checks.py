@@ -253,7 +253,8 @@ LAYOUT_MEMORY = {
     "latent": {"kv_cache"},
     "window": {"kv_window"},
     "sparse": {"kv_cache"},
-    "compressed": {"log_matrix"},
+    # kv_window: a bounded memory of raw and compressed entries (Compressive Transformer), W = all its entries
+    "compressed": {"log_matrix", "kv_window"},
     "state": {"matrix", "diag_ssm", "ssd", "slots", "vector"},
     "weights": {"matrix"},
 }
