@@ -209,17 +209,12 @@ class Op(_Strict):
 class MemorySpec(_Strict):
     """What one layer of this mixer stores per sequence during decoding (for the memory calculator).
 
-    kind        formula (elements, per layer; h heads, d head dim, T tokens, N state size, W window):
-    kv_cache    2 * T * h_kv * d                       (softmax attention: keys and values of all tokens)
-    kv_window   2 * min(T, W) * h_kv * d               (sliding window)
-    slots       2 * m * h * d                          (bounded memory: m key/value slots)
-    matrix      h * d_k * d_v                          (linear attention family: one d_v x d_k matrix/head)
-    log_matrix  h * d_k * d_v * (floor(log2 T) + 1)    (log-linear attention: one matrix per Fenwick level)
-    diag_ssm    d_inner * N                            (Mamba-1 / S4D: N state entries per channel)
-    ssd         h * d * N                              (Mamba-2 SSD: heads x head dim x state size)
-    vector      d_inner                                (diagonal RNN such as RG-LRU / HGRN: one vector)
-    long_conv   T * d_inner                            (implicit long convolution: keeps the inputs)
-    plus, when ``conv`` is set, a short-conv cache of (conv - 1) * conv_channels elements.
+    ``kind`` names how that memory scales: kv_cache (softmax attention: keys and values of every token),
+    kv_window (sliding window), slots (bounded memory of m key/value slots), matrix (one d_v x d_k matrix
+    per head), log_matrix (one matrix per Fenwick level), diag_ssm (Mamba-1 / S4D: N entries per channel),
+    ssd (Mamba-2: heads x head dim x N), vector (diagonal RNN), long_conv (implicit long convolution: keeps
+    the inputs); plus, when ``conv`` is set, a short-conv cache. The formulas, in elements per layer, are
+    written once, in zoo.memory.
     """
 
     kind: MemoryKind
@@ -503,13 +498,31 @@ class MixerSizes(_Strict):
     window: int | None = Field(default=None, ge=1, description="sliding-window length W")
     conv: int | None = Field(default=None, ge=2, description="short-conv kernel width")
     conv_channels: int | None = Field(default=None, ge=1, description="channels the short conv caches")
-    cache_per_token: int | None = Field(
-        default=None,
-        ge=1,
-        description="KV-cache elements per token per layer when not "
-        "2*kv_heads*head_dim (e.g. MLA's compressed latent)",
+    # The attention variants that change what a softmax layer keeps or reads (see zoo.memory):
+    latent_dim: int | None = Field(
+        default=None, ge=1, description="MLA: the compressed KV latent d_c cached per token, not K and V"
+    )
+    rope_dim: int | None = Field(
+        default=None, ge=1, description="MLA: the decoupled RoPE key d_R cached per token beside the latent"
+    )
+    sink_tokens: int | None = Field(
+        default=None, ge=1, description="attention sinks: first tokens kept beside the window (StreamingLLM)"
+    )
+    selected_tokens: int | None = Field(
+        default=None, ge=1, description="sparse selection: tokens each query attends to (top-k); cache kept"
+    )
+    indexer_dim: int | None = Field(
+        default=None, ge=1, description="sparse selection: per-token key the selector keeps and scans (DSA)"
     )
     note: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _pairs(self) -> MixerSizes:
+        if self.rope_dim is not None and self.latent_dim is None:
+            _raise_at(("rope_dim",), "rope_dim is the RoPE key kept beside an MLA latent: give latent_dim")
+        if self.sink_tokens is not None and self.window is None:
+            _raise_at(("sink_tokens",), "sink tokens are kept beside a sliding window: give window too")
+        return self
 
 
 class HybridLayer(_Strict):

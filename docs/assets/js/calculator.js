@@ -53,17 +53,31 @@ const CUSTOM = [
   ["heads", "Heads"],
   ["kv-heads", "KV heads"],
   ["head-dim", "Head dim"],
+  ["window", "Window"],
+  ["sinks", "Sink tokens"],
+  ["selected", "Selected tokens"],
+  ["latent", "Latent dim"],
+  ["rope", "RoPE key dim"],
+];
+
+// Fields that only mean something beside another one: [field, needs, message].
+const NEEDS = [
+  ["sinks", "window", "Sink tokens are kept beside a window: set Window above 0, or Sink tokens to 0."],
+  ["rope", "latent", "The RoPE key is cached beside a latent: set Latent dim above 0, or RoPE key dim to 0."],
 ];
 
 // Every custom-stack field as a whole number inside its input's min/max (the template is the one place the
-// ranges are written); KV heads are also capped by heads. Marks each field valid or not, with its message.
+// ranges are written); KV heads are also capped by heads, and sinks and the RoPE key need their partner.
+// Marks each field valid or not, with its message.
 function readCustom(el) {
   const values = {};
   let ok = true;
   for (const [key, label] of CUSTOM) {
     const input = field(el, key);
     const max = key === "kv-heads" && Number.isInteger(values.heads) ? Math.min(values.heads, +input.max) : +input.max;
-    const { value, error } = wholeNumber(input.value, +input.min, max, label);
+    const { value, error: range } = wholeNumber(input.value, +input.min, max, label);
+    const need = NEEDS.find(([k]) => k === key);
+    const error = range || (need && value > 0 && values[need[1]] === 0 ? need[2] : undefined);
     const message = field(el, `${key}-error`);
     input.setAttribute("aria-invalid", String(Boolean(error)));
     message.textContent = error || "";
@@ -74,18 +88,25 @@ function readCustom(el) {
   return ok ? values : null;
 }
 
+// The custom stack: attention layers sized by the form (a window makes them sliding-window layers), the rest
+// of the layers the chosen recurrent mixer with the same heads and head dim.
 function customStack(el, data, v) {
   const L = v.layers;
   const attn = Math.round((L * v["attn-pct"]) / 100);
   const mixer = field(el, "mixer").value;
   const model = data.models.find((m) => m.id === mixer);
-  const attnId = "transformer";
-  const attention = { heads: v.heads, kv_heads: v["kv-heads"], head_dim: v["head-dim"] };
-  const layers = [];
+  const attnId = v.window > 0 ? "swa" : "transformer";
   const sizes = {};
+  const attention = { heads: v.heads, head_dim: v["head-dim"] };
+  const optional = {
+    kv_heads: v["kv-heads"], window: v.window, sink_tokens: v.sinks, selected_tokens: v.selected,
+    latent_dim: v.latent, rope_dim: v.rope,
+  };
+  const own = { ...attention, ...Object.fromEntries(Object.entries(optional).filter(([, x]) => x > 0)) };
+  const layers = [];
   if (attn > 0) {
     layers.push({ mixer: attnId, count: attn });
-    sizes[attnId] = attention;
+    sizes[attnId] = own;
   }
   if (L - attn > 0 && model) {
     layers.push({ mixer, count: L - attn });
@@ -131,16 +152,19 @@ function update(el, data) {
   el.dataset.valid = String(Boolean(stack));
   if (!stack) return; // keep the last valid numbers and chart
   const { layers, sizes, attention } = stack;
-  const { kv, state } = stackBytes(data, layers, sizes, T, dtype);
+  const { kv, state, read } = stackBytes(data, layers, sizes, T, dtype);
   const baseline = attention ? allAttentionBytes(data, layers, attention, T, dtype) : null;
-  for (const [key, value] of [["kv", kv], ["state", state], ["total", kv + state], ["baseline", baseline]]) {
+  const outputs = [["kv", kv], ["state", state], ["total", kv + state], ["baseline", baseline], ["read", read]];
+  for (const [key, value] of outputs) {
     const out = field(el, key);
     out.textContent = value == null ? "–" : humanBytes(value);
     out.dataset.bytes = value == null ? "" : String(value);
   }
   const times = baseline && saving(kv + state, baseline);
+  const fewer = baseline && saving(read, baseline);
   field(el, "saving").textContent = times
-    ? `${times} smaller than all-attention at ${T.toLocaleString("en-US")} tokens`
+    ? `${times} smaller than all-attention at ${T.toLocaleString("en-US")} tokens` +
+      (fewer ? `; each new token reads ${fewer} less.` : ".")
     : "";
   el.dataset.context = String(T);
   drawChart(el, data, stack, dtype, T);
