@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from zoo.diagrams import blocks_of
 from zoo.diagrams.render import render_stack_svg
-from zoo.memory import DTYPE_BYTES, calculator_data, human_bytes, stack_bytes
+from zoo.memory import DTYPE_BYTES, all_attention_bytes, calculator_data, human_bytes, stack_bytes
 from zoo.schema.blocks import resolve_block
 
 PAGE = "hybrids.md"
@@ -46,13 +46,17 @@ def generate(ctx) -> None:
         if usable:
             for T in TABLE_CONTEXTS:
                 mem = stack_bytes(h, memory_of, T, "bf16")
+                base = all_attention_bytes(h, memory_of, T, "bf16")
                 table.append(
                     {
                         "T": T,
+                        "T_short": f"{T // 1024**2}M" if T >= 1024**2 else f"{T // 1024}K",
                         "kv": human_bytes(mem["kv"]),
                         "state": human_bytes(mem["state"]),
+                        "base": human_bytes(base),
                         "kv_bytes": mem["kv"],
                         "state_bytes": mem["state"],
+                        "base_bytes": base,
                     }
                 )
         rows.append(
@@ -61,6 +65,8 @@ def generate(ctx) -> None:
                 "paper": paper,
                 "link": link,
                 "table": table,
+                # an all-attention stack keeps no recurrent state: its column would be all zeros
+                "has_state": any(t["state_bytes"] for t in table),
                 "svg": Markup(render_stack_svg(h, reg, size="page", link_prefix=root, embed_style=not rows)),
                 "composition": composition(h, reg.by_id),
                 "mixers": [
@@ -87,17 +93,27 @@ def generate(ctx) -> None:
 
 
 def composition(h, by_id) -> list[dict]:
-    """Share of sublayers per kind (mixers by zoo id, MLP, MoE), for the proportion bar."""
+    """Share of sublayers per kind (mixers by zoo id, MLP, MoE), for the proportion bar. A mixer is named by
+    the stack's own label for it when all its layers carry the same one (gpt-oss's 'Full GQA + sinks' says
+    more than the zoo mixer drawn for it)."""
     counts: dict[str, int] = {}
+    labels: dict[str, set] = {}
     for lay in h.layers():
         for key in (lay.mixer, lay.ffn):
             if key:
                 counts[key] = counts.get(key, 0) + 1
+        if lay.mixer:
+            labels.setdefault(lay.mixer, set()).add(lay.label)
     total = sum(counts.values())
     out = []
     for key, c in counts.items():
         m = by_id.get(key)
-        label = m.name if m else {"moe": "MoE", "mlp": "MLP"}.get(key, key)
+        own = labels.get(key, set())
+        label = (
+            next(iter(own))
+            if len(own) == 1 and None not in own
+            else (m.name if m else {"moe": "MoE", "mlp": "MLP"}.get(key, key))
+        )
         out.append(
             {
                 "key": key,

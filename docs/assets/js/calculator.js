@@ -182,6 +182,7 @@ async function drawChart(el, data, { layers, sizes, attention }, dtype, T) {
     trace("KV cache", rows.map((r) => r.kv), "solid"),
     trace("Recurrent state", rows.map((r) => r.state), "dot"),
     trace("Total", rows.map((r) => r.kv + r.state), "dash"),
+    trace("Read per new token", rows.map((r) => r.read), "dashdot"),
   ];
   if (attention) {
     const all = CONTEXTS.map((t) => allAttentionBytes(data, layers, attention, t, dtype));
@@ -191,12 +192,12 @@ async function drawChart(el, data, { layers, sizes, attention }, dtype, T) {
   const figure = {
     data: traces,
     layout: {
-      margin: { l: 60, r: 10, t: 10, b: 45 },
+      margin: { l: 60, r: 10, t: 30, b: 45 },
       xaxis: { type: "log", title: { text: "context length (tokens)" }, tickvals: CONTEXTS.filter((_, i) => i % 2 === 0),
                ticktext: ["1K", "4K", "16K", "64K", "256K", "1M"] },
-      yaxis: { type: "log", dtick: 1, title: { text: "GiB per sequence" } },
+      yaxis: { type: "log", dtick: 1, title: { text: "GiB (kept, or read per token)" } },
       shapes: [{ type: "line", x0: T, x1: T, yref: "paper", y0: 0, y1: 1, line: { width: 1, dash: "dot" } }],
-      legend: { orientation: "h", y: 1.12 },
+      legend: { orientation: "h", y: 1.16 },
     },
   };
   try {
