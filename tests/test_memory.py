@@ -6,7 +6,7 @@ import pytest
 from zoo import registry as registry_mod
 from zoo.diagrams import blocks_of
 from zoo.memory import all_attention_bytes, calculator_data, human_bytes, layer_elements, stack_bytes
-from zoo.schema.blocks import MemorySpec, MixerSizes, resolve_block
+from zoo.schema.blocks import HybridLayer, MemorySpec, MixerSizes, resolve_block
 
 REG = registry_mod.load()
 BLOCKS = blocks_of(REG)
@@ -95,6 +95,21 @@ def test_nemotron_h_hybrid_by_hand():
     assert got["state"] == 24 * (8192 * 128 + 3 * 10240) * 2 == 51_806_208
     assert got["read"] == got["kv"] + got["state"]
     assert all_attention_bytes(h, MEMORY, T) == 28 * T * 32 * 256 * 2 == 3.5 * GiB
+
+
+def test_falcon_h1_parallel_layers_keep_both_memories_and_count_once():
+    """Falcon-H1-34B: each of the 72 layers runs GQA (4 KV heads of 128) beside Mamba-2 (4096 channels x
+    state 256, conv cache over the 4096 SSM channels); the baseline is 72 layers deep, not 144."""
+    need("falcon-h1-34b", "rope", "mamba-2")
+    h = HYBRIDS["falcon-h1-34b"]
+    T = 262144
+    got = stack_bytes(h, MEMORY, T, "bf16")
+    assert got["kv"] == 72 * T * 4 * 256 * 2 == 36 * GiB
+    assert got["state"] == 72 * (4096 * 256 + 3 * 4096) * 2
+    assert got["by_mixer"]["rope"]["layers"] == got["by_mixer"]["mamba-2"]["layers"] == 72
+    assert all_attention_bytes(h, MEMORY, T) == 72 * T * 20 * 256 * 2 == 180 * GiB
+    with pytest.raises(ValueError, match="run beside this layer's 'mixer'"):
+        HybridLayer(ffn="mlp", parallel="mamba-2")
 
 
 def test_formulas_on_their_own():

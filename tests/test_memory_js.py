@@ -27,7 +27,7 @@ const out = {};
 for (const h of data.hybrids) for (const dtype of Object.keys(data.dtypes)) for (const T of contexts) {
   const { kv, state, read } = stackBytes(data, h.layers, h.sizes, T, dtype);
   const attention = attentionSizes(data, h.layers, h.sizes);
-  const baseline = attention && allAttentionBytes(data, h.layers, attention, T, dtype);
+  const baseline = attention && allAttentionBytes(data, h.depth, attention, T, dtype);
   out[`${h.id} ${dtype} ${T}`] = [kv, state, read, baseline];
 }
 console.log(JSON.stringify(out));

@@ -31,6 +31,8 @@ Per recurrent layer (the state is read in full at every step, read = state):
     long_conv   T * d_inner                 (kept inputs: counted as KV cache, read in full)
 plus (c - 1) * conv_channels for a short-conv cache, counted as recurrent state.
 
+A layer with two mixers side by side (``parallel``, Falcon-H1) keeps and reads what both keep and read.
+
 The all-attention baseline of a stack: the same number of mixer layers, each full multi-head attention with
 the stack's own attention heads and head dims (no grouping, latent, window or selection), caching
 T * h * (d_k + d_v) elements.
@@ -127,15 +129,13 @@ def stack_bytes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dt
     width = DTYPE_BYTES[dtype]
     by_mixer: dict[str, dict] = {}
     for lay in hybrid.layers():
-        if lay.mixer is None:
-            continue
-        mem = memory_of[lay.mixer]
-        per = layer_elements(mem, hybrid.sizes[lay.mixer], T)
-        row = by_mixer.setdefault(lay.mixer, {"layers": 0, "kv": 0, "state": 0, "read": 0})
-        row["layers"] += 1
-        row["kv"] += per.kv * width
-        row["state"] += per.state * width
-        row["read"] += per.read * width
+        for mixer in lay.mixer_ids():  # a parallel layer keeps the memory of both its mixers
+            per = layer_elements(memory_of[mixer], hybrid.sizes[mixer], T)
+            row = by_mixer.setdefault(mixer, {"layers": 0, "kv": 0, "state": 0, "read": 0})
+            row["layers"] += 1
+            row["kv"] += per.kv * width
+            row["state"] += per.state * width
+            row["read"] += per.read * width
     return {key: sum(r[key] for r in by_mixer.values()) for key in ("kv", "state", "read")} | {
         "by_mixer": by_mixer
     }
@@ -144,11 +144,16 @@ def stack_bytes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dt
 def attention_sizes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec]) -> MixerSizes | None:
     """Heads and head dims of the stack's first softmax layer, as full multi-head attention (every head
     keeps its K and V; no grouping, latent, window, sinks or selection); None without a softmax layer."""
-    for lay in hybrid.layers():
-        if lay.mixer is not None and memory_of[lay.mixer].kind in ATTENTION:
-            s = hybrid.sizes[lay.mixer]
+    for mixer in (m for lay in hybrid.layers() for m in lay.mixer_ids()):
+        if memory_of[mixer].kind in ATTENTION:
+            s = hybrid.sizes[mixer]
             return MixerSizes(heads=s.heads, head_dim=s.head_dim, head_dim_v=s.head_dim_v)
     return None
+
+
+def depth(hybrid: HybridSpec) -> int:
+    """Mixer layers, bottom to top; a layer with two mixers side by side counts once."""
+    return sum(1 for lay in hybrid.layers() if lay.mixer is not None)
 
 
 def all_attention_bytes(
@@ -160,8 +165,7 @@ def all_attention_bytes(
     sizes = attention_sizes(hybrid, memory_of)
     if sizes is None:
         raise ValueError(f"{hybrid.id} has no softmax layer to size an all-attention baseline")
-    layers = sum(1 for lay in hybrid.layers() if lay.mixer is not None)
-    return layers * T * per_token_elements(sizes) * DTYPE_BYTES[dtype]
+    return depth(hybrid) * T * per_token_elements(sizes) * DTYPE_BYTES[dtype]
 
 
 def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
@@ -192,6 +196,7 @@ def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
                 "ratio": h.ratio,
                 "sizes": {k: v.model_dump(exclude_none=True, exclude={"note"}) for k, v in h.sizes.items()},
                 "layers": _mixer_layer_counts(h),
+                "depth": depth(h),
             }
             for h in hybrids
         ],
@@ -201,8 +206,8 @@ def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
 def _mixer_layer_counts(h: HybridSpec) -> list[dict]:
     counts: dict[str, int] = {}
     for lay in h.layers():
-        if lay.mixer is not None:
-            counts[lay.mixer] = counts.get(lay.mixer, 0) + 1
+        for mixer in lay.mixer_ids():
+            counts[mixer] = counts.get(mixer, 0) + 1
     return [{"mixer": m, "count": c} for m, c in counts.items()]
 
 

@@ -47,10 +47,10 @@ test("the all-attention baseline: the stack's depth, full multi-head attention w
   const attention = attentionSizes(data, layers, sizes);
   assert.deepEqual(attention, { heads: 4, head_dim: 64 });
   const T = 4096;
-  assert.equal(allAttentionBytes(data, layers, attention, T, "bf16"), 8 * T * 4 * (64 + 64) * 2);
+  assert.equal(allAttentionBytes(data, 8, attention, T, "bf16"), 8 * T * 4 * (64 + 64) * 2);
   const stack = stackBytes(data, layers, sizes, T, "bf16");
   assert.equal(stack.kv, 2 * 128 * 2 * 64 * 2);
-  assert.ok(stack.kv + stack.state < allAttentionBytes(data, layers, attention, T, "bf16"));
+  assert.ok(stack.kv + stack.state < allAttentionBytes(data, 8, attention, T, "bf16"));
   assert.equal(attentionSizes(data, [{ mixer: "mamba", count: 3 }], sizes), null);
 });
 
@@ -66,7 +66,7 @@ test("DeepSeek-V3.2-Exp (MLA + DSA): latent, RoPE key and indexer key per token;
   const got = stackBytes(published, layers, sizes, T128K, "bf16");
   assert.equal(got.kv, 61 * T128K * 704 * 2);
   assert.equal(got.read, 61 * (2048 * 576 + T128K * 128) * 2);
-  const baseline = allAttentionBytes(published, layers, attentionSizes(published, layers, sizes), T128K, "bf16");
+  const baseline = allAttentionBytes(published, 61, attentionSizes(published, layers, sizes), T128K, "bf16");
   assert.equal(humanBytes(baseline), "488.0 GiB");
   assert.equal(saving(got.kv, baseline), "47×");
 });
@@ -78,7 +78,7 @@ test("gpt-oss-120b (GQA, sliding 128 on every other layer): 4.5 GiB at 128K agai
   const got = stackBytes(published, layers, sizes, T128K, "bf16");
   assert.equal(got.kv, 18 * T128K * 1024 * 2 + 18 * 128 * 1024 * 2);
   assert.equal(humanBytes(got.kv), "4.5 GiB");
-  assert.equal(allAttentionBytes(published, layers, attentionSizes(published, layers, sizes), T128K, "bf16"), 72 * GiB);
+  assert.equal(allAttentionBytes(published, 36, attentionSizes(published, layers, sizes), T128K, "bf16"), 72 * GiB);
 });
 
 test("Nemotron-H-8B (Mamba-2 + GQA): 128 MiB of KV cache and 49.4 MiB of state at 8K tokens", () => {
@@ -92,7 +92,7 @@ test("Nemotron-H-8B (Mamba-2 + GQA): 128 MiB of KV cache and 49.4 MiB of state a
   assert.equal(got.kv, 128 * 1024 ** 2);
   assert.equal(got.state, 24 * (8192 * 128 + 3 * 10240) * 2);
   assert.equal(humanBytes(got.state), "49.4 MiB");
-  assert.equal(allAttentionBytes(published, layers, attentionSizes(published, layers, sizes), 8192, "bf16"), 3.5 * GiB);
+  assert.equal(allAttentionBytes(published, 28, attentionSizes(published, layers, sizes), 8192, "bf16"), 3.5 * GiB);
 });
 
 test("form values must be whole numbers in range, with a message that names the range", () => {

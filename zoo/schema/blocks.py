@@ -533,6 +533,16 @@ class HybridLayer(_Strict):
     ffn: Literal["mlp", "moe"] | None = None
     count: int = Field(default=1, ge=1, description="consecutive copies")
     shared: bool = Field(default=False, description="weights shared between all copies (Zamba)")
+    parallel: str | None = Field(
+        default=None,
+        description="zoo model id of a second mixer that runs beside 'mixer' in the same layer, on the "
+        "same input, their outputs combined (Falcon-H1's attention and SSM heads); the layer counts once",
+    )
+    parallel_label: str | None = Field(default=None, max_length=24, description="its name in the paper")
+
+    def mixer_ids(self) -> list[str]:
+        """The zoo mixers of this layer: its mixer, and the one beside it if any."""
+        return [m for m in (self.mixer, self.parallel) if m]
 
     @model_validator(mode="after")
     def _something(self) -> HybridLayer:
@@ -540,6 +550,10 @@ class HybridLayer(_Strict):
             _raise_at(("mixer",), "a layer needs a 'mixer' (zoo id), an 'ffn' (mlp | moe), or both")
         if self.mixer is not None and not _ZOO_ID.match(self.mixer):
             _raise_at(("mixer",), f"mixer must be a zoo model id (kebab-case), got {self.mixer!r}")
+        if self.parallel is not None and (self.mixer is None or not _ZOO_ID.match(self.parallel)):
+            _raise_at(("parallel",), "'parallel' is a zoo model id run beside this layer's 'mixer'")
+        if self.parallel_label is not None and self.parallel is None:
+            _raise_at(("parallel_label",), "'parallel_label' names the 'parallel' mixer: give 'parallel'")
         return self
 
 
@@ -621,7 +635,7 @@ class HybridSpec(_Strict):
             n = sum((lay.mixer is not None) + (lay.ffn is not None) for lay in lays)
         if n != self.n_layers:
             _raise_at(("stack",), f"the stack has {n} {self.layer_unit}s but n_layers says {self.n_layers}")
-        used = {lay.mixer for lay in self.layers() if lay.mixer}
+        used = {m for lay in self.layers() for m in lay.mixer_ids()}
         for m in sorted(used - set(self.sizes)):
             _raise_at(("sizes",), f"mixer '{m}' is used in the stack but has no entry in 'sizes'")
         for m in self.sizes:
@@ -633,28 +647,23 @@ class HybridSpec(_Strict):
 def check_hybrid_mixers(hybrids: list[HybridSpec], model_ids: set[str]) -> list[tuple[tuple, str]]:
     """Cross-check: every mixer id in every stack is a zoo model. Returns (path, message) pairs."""
     problems = []
+
+    def check(path: tuple, hyb: HybridSpec, lay: HybridLayer) -> None:
+        for key in ("mixer", "parallel"):
+            mid = getattr(lay, key)
+            if mid is not None and mid not in model_ids:
+                problems.append(((*path, key), f"hybrid '{hyb.id}': {key} '{mid}' is not a zoo model id"))
+
     for h, hyb in enumerate(hybrids):
         for ch, lay in hyb.legend.items():
-            if lay.mixer is not None and lay.mixer not in model_ids:
-                problems.append(
-                    (
-                        (h, "legend", ch, "mixer"),
-                        f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a zoo model id",
-                    )
-                )
+            check((h, "legend", ch), hyb, lay)
         if hyb.paper_from is not None and hyb.paper_from not in model_ids:
             problems.append(
                 ((h, "paper_from"), f"hybrid '{hyb.id}': paper_from '{hyb.paper_from}' is not a zoo model id")
             )
         for g, grp in enumerate(hyb.stack or []):
             for j, lay in enumerate(grp.layers):
-                if lay.mixer is not None and lay.mixer not in model_ids:
-                    problems.append(
-                        (
-                            (h, "stack", g, "layers", j, "mixer"),
-                            f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a zoo model id",
-                        )
-                    )
+                check((h, "stack", g, "layers", j), hyb, lay)
     return problems
 
 

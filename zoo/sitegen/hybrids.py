@@ -1,6 +1,6 @@
 """The Hybrids page: every hybrid stack of zoo mixers, and its memory calculator. Writes:
-  hybrids.md                      every hybrid stack (render_stack_svg), its composition and memory table
-  assets/data/hybrids.json        the calculator's inputs: each mixer's memory spec and each stack's sizes
+hybrids.md                      every hybrid stack (render_stack_svg), its composition and memory table
+assets/data/hybrids.json        the calculator's inputs: each mixer's memory spec and each stack's sizes
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def generate(ctx) -> None:
         link = None
         if paper is not None:
             link = f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else paper.url
-        usable = all(lay.mixer in memory_of for lay in h.layers() if lay.mixer)
+        usable = all(m in memory_of for lay in h.layers() for m in lay.mixer_ids())
         table = []
         if usable:
             for T in TABLE_CONTEXTS:
@@ -71,7 +71,7 @@ def generate(ctx) -> None:
                 "composition": composition(h, reg.by_id),
                 "mixers": [
                     reg.by_id[mid]
-                    for mid in dict.fromkeys(lay.mixer for lay in h.layers() if lay.mixer)
+                    for mid in dict.fromkeys(m for lay in h.layers() for m in lay.mixer_ids())
                     if mid in reg.by_id
                 ],
             }
@@ -99,11 +99,13 @@ def composition(h, by_id) -> list[dict]:
     counts: dict[str, int] = {}
     labels: dict[str, set] = {}
     for lay in h.layers():
-        for key in (lay.mixer, lay.ffn):
+        for key in (*lay.mixer_ids(), lay.ffn):
             if key:
                 counts[key] = counts.get(key, 0) + 1
         if lay.mixer:
             labels.setdefault(lay.mixer, set()).add(lay.label)
+        if lay.parallel:
+            labels.setdefault(lay.parallel, set()).add(lay.parallel_label)
     total = sum(counts.values())
     out = []
     for key, c in counts.items():

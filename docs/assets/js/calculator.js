@@ -112,7 +112,7 @@ function customStack(el, data, v) {
     layers.push({ mixer, count: L - attn });
     sizes[mixer] = { heads: v.heads, head_dim: v["head-dim"], d_inner: v.heads * v["head-dim"] };
   }
-  return { layers, sizes, attention };
+  return { layers, sizes, attention, depth: L };
 }
 
 // The chosen stack, or null while a custom field is invalid.
@@ -123,7 +123,7 @@ function currentStack(el, data) {
     return values && customStack(el, data, values);
   }
   const h = data.hybrids.find((x) => x.id === id);
-  return { layers: h.layers, sizes: h.sizes, attention: attentionSizes(data, h.layers, h.sizes) };
+  return { layers: h.layers, sizes: h.sizes, attention: attentionSizes(data, h.layers, h.sizes), depth: h.depth };
 }
 
 function wire(el, data) {
@@ -151,9 +151,9 @@ function update(el, data) {
   field(el, "invalid").hidden = Boolean(stack);
   el.dataset.valid = String(Boolean(stack));
   if (!stack) return; // keep the last valid numbers and chart
-  const { layers, sizes, attention } = stack;
+  const { layers, sizes, attention, depth } = stack;
   const { kv, state, read } = stackBytes(data, layers, sizes, T, dtype);
-  const baseline = attention ? allAttentionBytes(data, layers, attention, T, dtype) : null;
+  const baseline = attention ? allAttentionBytes(data, depth, attention, T, dtype) : null;
   const outputs = [["kv", kv], ["state", state], ["total", kv + state], ["baseline", baseline], ["read", read]];
   for (const [key, value] of outputs) {
     const out = field(el, key);
@@ -170,7 +170,7 @@ function update(el, data) {
   drawChart(el, data, stack, dtype, T);
 }
 
-async function drawChart(el, data, { layers, sizes, attention }, dtype, T) {
+async function drawChart(el, data, { layers, sizes, attention, depth }, dtype, T) {
   const target = field(el, "chart");
   const rows = CONTEXTS.map((t) => stackBytes(data, layers, sizes, t, dtype));
   const gib = (b) => b / 1024 ** 3;
@@ -185,7 +185,7 @@ async function drawChart(el, data, { layers, sizes, attention }, dtype, T) {
     trace("Read per new token", rows.map((r) => r.read), "dashdot"),
   ];
   if (attention) {
-    const all = CONTEXTS.map((t) => allAttentionBytes(data, layers, attention, t, dtype));
+    const all = CONTEXTS.map((t) => allAttentionBytes(data, depth, attention, t, dtype));
     const grey = "#64748b"; // a neutral reference line, legible on both palettes
     traces.push({ ...trace("All attention", all, "longdash"), line: { dash: "longdash", color: grey } });
   }

@@ -92,11 +92,11 @@ export function attentionSizes(data, layers, sizes) {
     Object.entries({ heads, head_dim: headDim, head_dim_v: headDimV }).filter(([, v]) => v != null));
 }
 
-// The baseline: the same number of mixer layers, every one full multi-head softmax attention with a KV cache
-// of T tokens, sized like `attention` (see attentionSizes). A decoding step reads all of it.
-export function allAttentionBytes(data, layers, attention, T, dtype) {
-  const count = layers.reduce((acc, l) => acc + l.count, 0);
-  return count * T * perTokenElements(attention) * data.dtypes[dtype];
+// The baseline: `depth` mixer layers (a layer with two mixers side by side counts once), every one full
+// multi-head softmax attention with a KV cache of T tokens, sized like `attention` (see attentionSizes).
+// A decoding step reads all of it.
+export function allAttentionBytes(data, depth, attention, T, dtype) {
+  return depth * T * perTokenElements(attention) * data.dtypes[dtype];
 }
 
 export function humanBytes(n) {
