@@ -1,6 +1,8 @@
 """Per-sequence memory of hybrid stacks, checked against numbers worked out by hand from the published
 configurations (and, for Jamba, against the paper's own figure: 4 GB of KV cache at 256K tokens in 16 bit)."""
 
+import warnings
+
 import pytest
 
 from zoo import registry as registry_mod
@@ -157,3 +159,17 @@ def test_calculator_data_carries_every_input():
             assert row["mixer"] in kinds, f"{h['id']}: no memory spec for {row['mixer']}"
             assert row["mixer"] in h["sizes"]
     assert data["dtypes"]["bf16"] == 2
+
+
+def test_stand_ins_name_another_mixer_and_say_when_to_switch():
+    """A layer drawn with the closest mixer the zoo has names the model it stands in for. Once that model is
+    in the registry, the stack should point at it: the warning says which stack and which ids."""
+    ready = set()
+    for h in REG.hybrids:
+        for lay in h.layers():
+            if lay.stand_in_for:
+                assert lay.stand_in_for != lay.mixer, h.id
+                if lay.stand_in_for in REG.by_id:
+                    ready.add(f"{h.id}: mixer '{lay.mixer}' -> '{lay.stand_in_for}' (and its sizes key)")
+    if ready:
+        warnings.warn("stand-ins ready to switch: " + "; ".join(sorted(ready)), stacklevel=1)

@@ -539,6 +539,11 @@ class HybridLayer(_Strict):
         "same input, their outputs combined (Falcon-H1's attention and SSM heads); the layer counts once",
     )
     parallel_label: str | None = Field(default=None, max_length=24, description="its name in the paper")
+    stand_in_for: str | None = Field(
+        default=None,
+        description="zoo model id the stack's mixer really is, while the zoo draws it with the closest mixer "
+        "it has ('mixer'); switch 'mixer' (and its 'sizes' key) once that model exists",
+    )
 
     def mixer_ids(self) -> list[str]:
         """The zoo mixers of this layer: its mixer, and the one beside it if any."""
@@ -552,6 +557,8 @@ class HybridLayer(_Strict):
             _raise_at(("mixer",), f"mixer must be a zoo model id (kebab-case), got {self.mixer!r}")
         if self.parallel is not None and (self.mixer is None or not _ZOO_ID.match(self.parallel)):
             _raise_at(("parallel",), "'parallel' is a zoo model id run beside this layer's 'mixer'")
+        if self.stand_in_for is not None and (self.mixer is None or not _ZOO_ID.match(self.stand_in_for)):
+            _raise_at(("stand_in_for",), "'stand_in_for' is the zoo id this layer's 'mixer' stands in for")
         if self.parallel_label is not None and self.parallel is None:
             _raise_at(("parallel_label",), "'parallel_label' names the 'parallel' mixer: give 'parallel'")
         return self
