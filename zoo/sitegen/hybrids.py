@@ -70,7 +70,7 @@ def generate(ctx) -> None:
                 "svg": Markup(render_stack_svg(h, reg, size="page", link_prefix=root, embed_style=not rows)),
                 "composition": composition(h, reg.by_id),
                 "mixers": [
-                    reg.by_id[mid]
+                    {"model": reg.by_id[mid], "stands_for": stand_ins(h, mid)}
                     for mid in dict.fromkeys(m for lay in h.layers() for m in lay.mixer_ids())
                     if mid in reg.by_id
                 ],
@@ -90,6 +90,15 @@ def generate(ctx) -> None:
         ),
     )
     ctx.add_nav("Hybrids", PAGE)
+
+
+def stand_ins(h, mixer: str) -> list[str]:
+    """The stack's names for the layers a zoo mixer draws as the closest one the zoo has (stand_in_for)."""
+    return list(
+        dict.fromkeys(
+            lay.label or lay.stand_in_for for lay in h.layers() if lay.mixer == mixer and lay.stand_in_for
+        )
+    )
 
 
 def composition(h, by_id) -> list[dict]:
