@@ -20,7 +20,8 @@ PHONE = {"width": 390, "height": 844}
 RENDER_ALL = """async () => {
   const wait = (ms) => new Promise((r) => setTimeout(r, ms));
   const done = (el) => el.dataset.zooRendered === 'true' || el.classList.contains('zoo-fig--error');
-  const pending = () => [...document.querySelectorAll('[data-zoo-fig]')].filter((el) => !done(el));
+  // the Hybrids calculator draws its chart once its data has loaded, outside the lazy figure loader
+  const pending = () => [...document.querySelectorAll('[data-zoo-fig], [data-calc="chart"]')].filter((el) => !done(el));
   for (let round = 0; round < 3 && pending().length; round++) {
     for (const el of pending()) {
       el.scrollIntoView({ block: 'center' });
