@@ -192,12 +192,12 @@ async function drawChart(el, data, { layers, sizes, attention, depth }, dtype, T
   const figure = {
     data: traces,
     layout: {
-      margin: { l: 60, r: 10, t: 30, b: 45 },
+      margin: { l: 60, r: 10, t: 10, b: 45 },
       xaxis: { type: "log", title: { text: "context length (tokens)" }, tickvals: CONTEXTS.filter((_, i) => i % 2 === 0),
                ticktext: ["1K", "4K", "16K", "64K", "256K", "1M"] },
       yaxis: { type: "log", dtick: 1, title: { text: "GiB (kept, or read per token)" } },
       shapes: [{ type: "line", x0: T, x1: T, yref: "paper", y0: 0, y1: 1, line: { width: 1, dash: "dot" } }],
-      legend: { orientation: "h", y: 1.16 },
+      // beside the plot (Plotly's default); on a phone figures.js moves it underneath and adds the height
     },
   };
   try {
