@@ -70,6 +70,26 @@ def _raven(x, b, h, adapter):
     return {**_qkv(x, b, h), "r": multihot.numpy()[b, :, h], "a": _head(x["a"], b, h)}
 
 
+def _mamba3(x, b, h):
+    """mamba_ssm's SISO inputs as kernels_wasm.mamba_3 arguments. The kernel's q/k biases are added to C
+    and B; its trapezoid gate Trap is lambda_t = sigmoid(Trap); ADT = A dt (A from their ratio); its angle
+    rates are squashed to pi tanh(Angles) per unit step, on the first R channel pairs (the rest stay unrotated)."""
+    G, H = x["Q"].shape[2], x["V"].shape[2]
+    g = h // (H // G)
+    dt = x["DT"][b, h]
+    theta = np.pi * np.tanh(x["Angles"][b, :, h])
+    d_k = x["Q"].shape[-1]
+    return {
+        "q": x["Q"][b, :, g] + x["Q_bias"][h],
+        "k": x["K"][b, :, g] + x["K_bias"][h],
+        "v": _head(x["V"], b, h),
+        "dt": dt,
+        "A": float(np.mean(x["ADT"][b, h] / dt)),
+        "lam": 1.0 / (1.0 + np.exp(-x["Trap"][b, h])),
+        "theta": np.pad(theta, ((0, 0), (0, d_k // 2 - theta.shape[1]))),
+    }
+
+
 def _deltaproduct(x, b, h):
     n = x["k"].shape[1] // x["q"].shape[1]
     T = x["q"].shape[1]
@@ -193,6 +213,20 @@ MAPPINGS = {
         },
         "bhtv",
     ),
+    "mamba-3": (lambda x, b, h, a: _mamba3(x, b, h), _HEAD),
+    # the bare scans and the mini-batch form below use the named kernels_wasm function (FUNCTIONS)
+    "griffin": (lambda x, b, h, a: {"b": x["x"][b], "log_a": x["g"][b]}, "btc"),
+    "ttt": (
+        lambda x, b, h, a: {
+            **_qkv(x, b, h),
+            "eta": x["eta"][b, :, h, 0],
+            "ln_w": x["w"][h],
+            "ln_b": x["b"][h],
+            "batch": 16,
+        },
+        _HEAD,
+    ),
+    "s4": (lambda x, b, h, a: {"v": x["u"][b].T, "h": x["h0"].T}, "bct"),
     "hyena": (
         lambda x, b, h, a: {
             "v": x["u"][b].T,
@@ -204,6 +238,11 @@ MAPPINGS = {
         "bct",
     ),
 }
+
+# The kernels_wasm function each mapping calls, where it is not the model's recurrent form: the GPU kernel
+# runs a documented part of the model (Griffin's bare scan after its gates, S4's convolution with a given
+# kernel) or the paper's full inner model (TTT with its LayerNorm).
+FUNCTIONS = {"griffin": "diagonal_scan", "s4": "convolve", "ttt": "layernorm_minibatch"}
 
 NO_MAPPING = {
     "mamba-3": "kernels_wasm parametrises Mamba-3 without the kernel's q/k biases and shifted trapezoid term",
@@ -234,16 +273,17 @@ def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | Non
     if mapping is None:
         return None
     mod = importlib.import_module(f"kernels_wasm.{module_name(model_id)}")
+    fn = getattr(mod, FUNCTIONS.get(model_id, "recurrent"))
     args_of, layout = mapping
     out = np.empty(shape, dtype=np.float64)
     for b in range(shape[0]):
         if layout == "btc":
-            out[b] = mod.recurrent(**args_of(x, b, None, adapter))
+            out[b] = fn(**args_of(x, b, None, adapter))
         elif layout == "bct":
-            out[b] = mod.recurrent(**args_of(x, b, None, adapter)).T
+            out[b] = fn(**args_of(x, b, None, adapter)).T
         else:
             for h in range(shape[2] if layout == "bthv" else shape[1]):
-                o = mod.recurrent(**args_of(x, b, h, adapter))
+                o = fn(**args_of(x, b, h, adapter))
                 if layout == "bthv":
                     out[b, :, h] = o
                 else:
@@ -254,6 +294,7 @@ def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | Non
 def describe(model_id: str, adapter=None) -> str:
     """What the check compares against, for the result file."""
     if mapping_of(model_id, adapter) is not None:
-        return f"kernels_wasm.{module_name(model_id)}.recurrent (float64) on every batch row and head"
+        fn = FUNCTIONS.get(model_id, "recurrent")
+        return f"kernels_wasm.{module_name(model_id)}.{fn} (float64) on every batch row and head"
     why = NO_MAPPING.get(model_id, "no kernels_wasm mapping")
     return f"zoo.bench.refs float64 formula of the bare kernel ({why})"
