@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from zoo.bench import catalog, results
+from zoo.bench import catalog, flops, results
 from zoo.sitegen import chart_style
 
 DATA = "assets/data/bench"
@@ -273,6 +273,167 @@ def decode_figure(doc: dict, names: dict, style: dict) -> dict:
         ),
     )
     return fig.to_plotly_json()
+
+
+RATE_T = (8192, 32768)  # the lengths of the achieved-rate table and the roofline figure
+ALGORITHM_TEXT = {
+    "attention": "attention",
+    "linear": "chunked linear",
+    "delta": "chunked delta rule",
+    "slots": "two passes over slots",
+    "ttt": "mini-batch TTT",
+    "scan": "per-channel scan",
+    "fft": "FFT convolution",
+}
+
+
+def limits(doc: dict) -> dict[str | None, tuple[float | None, float | None]]:
+    """{run id: (bf16 matmul TFLOP/s, copy TB/s)} as measured in each run; key None: the medians over runs,
+    for points whose run recorded none."""
+    out = {}
+    for r in doc.get("runs", []):
+        cal = r.get("calibration") or {}
+        out[r["id"]] = (cal.get("matmul_bf16_tflops"), cal.get("copy_tb_per_s"))
+    medians = []
+    for i in (0, 1):
+        vals = sorted(v[i] for v in out.values() if v[i])
+        medians.append(vals[len(vals) // 2] if vals else None)
+    out[None] = tuple(medians)
+    return out
+
+
+def achieved(doc: dict, mid: str, point: dict, lims: dict) -> dict | None:
+    """A forward point's achieved TFLOP/s against the roofline of the run that measured it: {'tflops',
+    'intensity' (FLOP per byte), 'ceiling' (min of the matmul rate and intensity x copy bandwidth, TFLOP/s),
+    'of_ceiling', 'of_matmul', 'bound': 'compute' | 'memory'}; None without a count or a time."""
+    heads = doc.get("config", {}).get("heads", 16)
+    B, T, D = point["B"], point["T"], point["head_dim"]
+    f, b = flops.forward_flops(mid, B, T, heads, D), flops.forward_bytes(mid, B, T, heads, D)
+    ms = point.get("fwd_ms")
+    if not (f and b and ms):
+        return None
+    mm, bw = lims.get(point.get("run")) or lims[None]
+    mm, bw = mm or lims[None][0], bw or lims[None][1]
+    tflops, ai = f / (ms * 1e-3) / 1e12, f / b
+    out = {"tflops": tflops, "intensity": ai, "ceiling": None, "of_ceiling": None, "of_matmul": None}
+    out["bound"] = None
+    if mm and bw:
+        ceiling = min(mm, ai * bw)  # TB/s x FLOP/byte = TFLOP/s
+        out.update(ceiling=ceiling, of_ceiling=tflops / ceiling, of_matmul=tflops / mm)
+        out["bound"] = "compute" if ai * bw >= mm else "memory"
+    return out
+
+
+def _fwd_point(entry: dict, T: int, D: int = HEAD_DIM) -> dict | None:
+    return next(
+        (
+            p
+            for p in entry.get("points", [])
+            if p.get("T") == T and p.get("head_dim") == D and p.get("status") == "ok" and p.get("fwd_ms")
+        ),
+        None,
+    )
+
+
+def decode_rate(doc: dict, mid: str, lims: dict, T: int = RATE_T[-1]) -> dict | None:
+    """One decoding step's achieved bandwidth: bytes it must move (KV cache at context T, or the matrix
+    state) over its time, against the copy bandwidth; None where no step was timed or nothing is counted."""
+    dec = doc["models"][mid].get("decode") or {}
+    heads = doc.get("config", {}).get("heads", 16)
+    if dec.get("kind") == "kv_cache":
+        p = next((p for p in dec.get("points", []) if p.get("T") == T and p.get("ms")), None)
+        ms, run = (p["ms"], p.get("run") or dec.get("run")) if p else (None, None)
+    else:
+        ms, run = dec.get("ms"), dec.get("run")
+    nbytes = flops.decode_bytes(mid, dec.get("kind"), T, heads, HEAD_DIM)
+    if not (ms and nbytes):
+        return None
+    bw = (lims.get(run) or lims[None])[1] or lims[None][1]
+    gbs = nbytes / (ms * 1e-3) / 1e9
+    return {"gb_s": gbs, "of_copy": gbs / (bw * 1e3) if bw else None, "T": T, "kind": dec["kind"]}
+
+
+def rate_rows(doc: dict, names: dict) -> list[dict]:
+    """How close each measured kernel gets to the machine's limits at the RATE_T lengths (head dim 128)."""
+    lims = limits(doc)
+    rows = []
+    for mid in _measured(doc):
+        cost = flops.COSTS.get(mid)
+        if cost is None:
+            continue
+        entry = doc["models"][mid]
+        at = {}
+        for T in RATE_T:
+            p = _fwd_point(entry, T)
+            at[T] = achieved(doc, mid, p, lims) if p else None
+        if not any(at.values()):
+            continue
+        last = next(a for a in reversed(list(at.values())) if a)
+        rows.append(
+            {
+                "id": mid,
+                "name": _name(names, mid),
+                "algorithm": ALGORITHM_TEXT[cost.kind],
+                "intensity": last["intensity"],
+                "bound": last["bound"],
+                "at": at,
+                "decode": decode_rate(doc, mid, lims),
+            }
+        )
+    return rows
+
+
+def headroom(rows: list[dict], T: int = RATE_T[-1]) -> tuple[list[dict], list[dict]]:
+    """(the three kernels furthest from their roofline ceiling, the three closest) at length T."""
+    ranked = sorted(
+        (r for r in rows if (r["at"].get(T) or {}).get("of_ceiling")), key=lambda r: r["at"][T]["of_ceiling"]
+    )
+    return ranked[:3], ranked[::-1][:3]
+
+
+def roofline_figure(doc: dict, names: dict, style: dict) -> dict:
+    """Achieved forward TFLOP/s against arithmetic intensity, one marker per model and length (RATE_T), under
+    the roof drawn from the matmul rate and copy bandwidth measured in the same runs."""
+    import plotly.graph_objects as go
+
+    lims = limits(doc)
+    mm, bw = lims[None]
+    traces = []
+    xs_all = []
+    for r in rate_rows(doc, names):
+        pts = [(T, a) for T, a in r["at"].items() if a]
+        xs_all += [a["intensity"] for _, a in pts]
+        traces.append(
+            go.Scatter(
+                x=[round(a["intensity"], 2) for _, a in pts],
+                y=[round(a["tflops"], 3) for _, a in pts],
+                customdata=[_klen(T) for T, _ in pts],
+                name=r["name"],
+                mode="lines+markers",
+                **style[r["id"]],
+                hovertemplate=f"{r['name']}<br>T=%{{customdata}}<br>%{{x:.0f}} FLOP/byte, %{{y:.1f}} TFLOP/s"
+                "<extra></extra>",
+            )
+        )
+    if mm and bw and xs_all:
+        lo, hi = min(xs_all) / 2, max(xs_all) * 2
+        ridge = mm / bw
+        xs = [x for x in (lo, ridge, hi) if lo <= x <= hi]
+        traces.insert(
+            0,
+            go.Scatter(
+                x=[round(x, 3) for x in xs],
+                y=[round(min(mm, x * bw), 3) for x in xs],
+                name=f"limit: {mm:.0f} TFLOP/s, {bw:.2f} TB/s",
+                mode="lines",
+                line=dict(width=2, dash="dot"),
+                meta="ink",
+                hoverinfo="skip",
+            ),
+        )
+    layout = _layout("achieved forward rate under the roofline", "", "TFLOP/s")
+    layout["xaxis"] = dict(title=dict(text="arithmetic intensity (FLOP per byte moved)"), type="log")
+    return go.Figure(traces, layout=layout).to_plotly_json()
 
 
 def model_figure(doc: dict, mid: str, name: str, style: dict) -> dict | None:
@@ -637,6 +798,9 @@ _PAGE_VARS = (
     "others",
     "head_dims",
     "compare_T",
+    "rates",
+    "rate_T",
+    "limit",
 )
 
 
@@ -660,6 +824,7 @@ def generate(ctx) -> None:
         "throughput": throughput_figure(doc, names, style),
         "memory": memory_figure(doc, names, style),
         "decode": decode_figure(doc, names, style),
+        "roofline": roofline_figure(doc, names, style),
     }
     for key, fig in figs.items():
         fig["layout"]["height"] = _legend_height(fig)
@@ -696,6 +861,9 @@ def generate(ctx) -> None:
             others=others,
             head_dims=head_dim_rows(doc, names),
             compare_T=COMPARE_T,
+            rates=rate_rows(doc, names),
+            rate_T=[{"T": T, "text": _klen(T)} for T in RATE_T],
+            limit=limits(doc)[None],
         ),
     )
     ctx.add_nav("Benchmarks", PAGE)
