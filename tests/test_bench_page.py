@@ -246,7 +246,10 @@ def test_a_second_head_dim_gets_its_own_table_and_only_then(reg, tmp_path):
         "<td>1.50</td><td>2.00</td><td>0.75 ×</td><td>4.50</td><td>6.00</td><td>0.75 ×</td>" in table
     )
     assert table.count("<th>d = 64</th><th>d = 128</th><th>ratio</th>") == 2
+    table, missing = table.split("Not timed with head dimension 64 on the GPU-B yet: ")
     assert "models/transformer/" not in table
+    # a measured model without the smaller head is named under the table
+    assert missing.startswith('<a href="../models/transformer/">Transformer</a>.')
 
 
 def test_each_model_keeps_one_distinct_line_style_across_figures(committed):
@@ -404,3 +407,37 @@ def test_every_gpu_kernel_has_a_flop_count_and_attention_matches_the_softmax_cou
     per_token = [flops.forward_flops("gla", 131072 // T, T, 16, 128) for T in (2048, 131072)]
     assert per_token[0] == per_token[1]
     assert flops.forward_flops("deltanet", 1, 4096, 16, 128) > flops.forward_flops("gla", 1, 4096, 16, 128)
+
+
+def test_the_gpu_comparison_names_each_kernels_bound_and_the_bandwidth_ratio(reg, tmp_path):
+    """Newer GPU with slower memory: a bandwidth-bound kernel could at best take copy_new / copy_old of its
+    time on the older GPU; the table says which kernels are bandwidth- or compute-bound. A model measured
+    only on the other GPU says so where its numbers are missing."""
+    root = _root_with(tmp_path, None)
+    newer = _with_limits(
+        _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 40.0, "gla": 2.0}), 750, 3.0
+    )
+    newer["models"]["wall"] = {
+        **results.catalog_fields("wall"),
+        "status": "not_run",
+        "points": [],
+        "checks": [],
+    }
+    older = _with_limits(
+        _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", {"transformer": 40.0, "gla": 1.5, "wall": 80.0}),
+        750,
+        4.2,
+    )
+    (root / "benchmarks" / "b.json").write_text(json.dumps(newer))
+    (root / "benchmarks" / "a.json").write_text(json.dumps(older))
+    ctx = _ctx(reg, root, tmp_path)
+    benchmarks.generate(ctx)
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    section = page.split("## The same kernels on the GPU-A")[1].split("## Methodology")[0]
+    assert "4.20 TB/s on the GPU-A" in section and "3.00 TB/s on the GPU-B" in section
+    assert "can at best take 0.71 × its" in section
+    assert 'models/gla/">Gated Linear Attention</a></td><td>bandwidth</td>' in section
+    assert 'models/transformer/">Transformer</a></td><td>compute</td>' in section
+    status = page.split("## Every model")[1]
+    wall = status.split('href="../models/wall/"')[1].split("</tr>")[0]
+    assert "not measured on the GPU-B yet; the GPU-A results on the Benchmarks page have it" in wall

@@ -538,7 +538,12 @@ def tflops_rows(doc: dict) -> list[dict]:
     return [{**r, "T_text": _klen(r["T"])} for r in results.softmax_tflops(doc) if r["head_dim"] == HEAD_DIM]
 
 
-def status_rows(doc: dict, names: dict, registry_ids: list[str]) -> list[dict]:
+def measured_elsewhere(mid: str, others: list[dict]) -> str | None:
+    """The GPU of the newest other result file that measured this model, or None."""
+    return next((_gpu(o) for o in others if o["models"].get(mid, {}).get("status") == "measured"), None)
+
+
+def status_rows(doc: dict, names: dict, registry_ids: list[str], others: list[dict] = ()) -> list[dict]:
     """One row per model of the registry (and any extra id in the results), with why it has no numbers."""
     ids = list(registry_ids) + [m for m in doc["models"] if m not in registry_ids]
     rows = []
@@ -566,16 +571,16 @@ def status_rows(doc: dict, names: dict, registry_ids: list[str]) -> list[dict]:
                 "text": STATUS_TEXT.get(e["status"], e["status"]),
                 "op": e.get("op"),
                 "err": err,
-                "reason": why_not(e),
+                "reason": why_not(e, measured_elsewhere(mid, others), _gpu(doc)),
             }
         )
     return rows
 
 
-def why_not(e: dict) -> str | None:
+def why_not(e: dict, elsewhere: str | None = None, here: str = "GPU") -> str | None:
     """One sentence for a reader on what is missing for this model, or None when fully measured. Recorded
     tool errors are translated (reader_error), never shown raw: they are in the result file for those who
-    want them."""
+    want them. `elsewhere`: another GPU whose results have the model, for one not measured on `here`."""
     status = e.get("status")
     if status == "no_kernel":
         return e.get("note") or "no public fused kernel"
@@ -586,6 +591,8 @@ def why_not(e: dict) -> str | None:
             f"(tolerance {c.get('tolerance', 0):.0e}), so it was not timed"
         )
     if status in ("timeout", "not_run"):
+        if elsewhere:
+            return f"not measured on the {here} yet; the {elsewhere} results on the Benchmarks page have it"
         return "not measured yet"
     if status in ("error", "crashed"):
         msg = (e.get("errors") or [""])[0] or next(
@@ -664,12 +671,16 @@ def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict
     """The models measured in both result files, side by side at one length: how the same kernels fare on
     another GPU (memory-bound kernels gain more from a faster memory than compute-bound ones)."""
     rows = []
+    lims, other_lims = limits(main), limits(other)
     for mid in _measured(main):
         if other["models"].get(mid, {}).get("status") != "measured":
             continue
+        p = _fwd_point(main["models"][mid], T)
+        rate = achieved(main, mid, p, lims) if p else None
         row = {
             "id": mid,
             "name": _name(names, mid),
+            "bound": (rate or {}).get("bound"),
             **_side_by_side((other["models"][mid], HEAD_DIM), (main["models"][mid], HEAD_DIM), T),
         }
         if row["fwd"][2] or row["fwdbwd"][2]:
@@ -686,6 +697,10 @@ def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict
         "T": T,
         "rows": rows,
         "median_fwd_ratio": ratios[len(ratios) // 2] if ratios else None,
+        # the measured limits of both GPUs: main / other is the time ratio a purely bandwidth-bound (copy)
+        # or compute-bound (matmul) kernel would show
+        "copy_tb": (other_lims[None][1], lims[None][1]),
+        "matmul_tflops": (other_lims[None][0], lims[None][0]),
         "softmax_top": tops,
     }
 
@@ -703,6 +718,15 @@ def head_dim_rows(doc: dict, names: dict, T: int = COMPARE_T) -> list[dict]:
             if row["fwd"][0] or row["fwdbwd"][0]:
                 rows.append(row)
     return rows
+
+
+def _lengthwise_missing(doc: dict, names: dict, D: int = 64) -> list[dict]:
+    """Measured models with no point at head dimension D (named under the head-dimension table)."""
+    return [
+        {"id": m, "name": _name(names, m)}
+        for m in _measured(doc)
+        if not any(p.get("head_dim") == D and p.get("status") == "ok" for p in doc["models"][m]["points"])
+    ]
 
 
 # ------------------------------------------------------------------------------------------ output
@@ -754,7 +778,9 @@ def model_section(ctx, model) -> Markup:
             m=model,
             entry=entry,
             fig=fig,
-            reason=None if entry is None else why_not(entry),
+            reason=None
+            if entry is None
+            else why_not(entry, measured_elsewhere(model.id, _others(ctx)), _gpu(doc)),
             root=root,
             page=PAGE,
             doc=doc,
@@ -763,6 +789,13 @@ def model_section(ctx, model) -> Markup:
             gpu=_gpu(doc),
         )
     )
+
+
+def _others(ctx) -> list[dict]:
+    """The result files after the newest one (other GPUs or older runs), loaded once per build."""
+    if getattr(ctx, "_bench_others", None) is None:
+        ctx._bench_others = [doc for doc, _ in load_all(ctx.root)[1:]]
+    return ctx._bench_others
 
 
 def _not_in_results(model) -> dict:
@@ -800,6 +833,7 @@ _PAGE_VARS = (
     "compare_T",
     "rates",
     "rate_T",
+    "no_64",
     "limit",
 )
 
@@ -850,7 +884,8 @@ def generate(ctx) -> None:
             source=f"benchmarks/{path.name}",
             crossovers=crossover_rows(doc, names),
             tflops=tflops_rows(doc),
-            statuses=status_rows(doc, names, [m.id for m in ctx.registry.models]),
+            statuses=status_rows(doc, names, [m.id for m in ctx.registry.models], _others(ctx)),
+            no_64=_lengthwise_missing(doc, names),
             runs=doc["runs"],
             config=doc["config"],
             gpu=_gpu(doc),
