@@ -28,6 +28,7 @@ from kernels_wasm import (
     rwkv_4,
     rwkv_6,
     rwkv_7,
+    titans,
     ttt,
 )
 
@@ -49,6 +50,7 @@ MODELS = {
     "deltaproduct": ((), (1, 3, 16), {"a": 20.0, "householder": 3}),
     "longhorn": (("scan",), (1, 3, 16), {"beta": 1.0}),
     "ttt": ((), None, {"eta": 1.0, "batch": 16}),
+    "titans": ((), None, {"theta": 1.0, "eta": 0.9, "alpha": 1.0, "batch": 4}),
     "log_linear_attention": ((), (1, 2, 16), {"a": 20.0, "delta": 1}),
     "hgrn2": ((), (1, 3, 16), {"lower_bound": 0.0}),
     "rwkv_4": (("recurrent_stable",), (), {"w": 20.0}),
@@ -529,6 +531,20 @@ def test_ttt_reductions(base):
     close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
     o = ttt.chunked(b["qn"], b["k"], b["v"], eta=b["beta"], batch=T)
     close(o, linear_attention.recurrent(b["qn"], b["beta"][:, None] * b["k"], b["v"], normalise=False))
+
+
+def test_titans_reductions(base):
+    """Without momentum or weight decay Titans is TTT-Linear (any mini-batch), so per token it is DeltaNet;
+    with momentum the memory is no longer the delta rule."""
+    b = base
+    zero = np.zeros(b["T"])
+    for batch in (1, 4, b["T"]):
+        o = titans.recurrent(b["qn"], b["k"], b["v"], theta=b["beta"], eta=zero, alpha=zero, batch=batch)
+        close(o, ttt.recurrent(b["qn"], b["k"], b["v"], eta=b["beta"], batch=batch))
+    o = titans.recurrent(b["qn"], b["k"], b["v"], theta=b["beta"], eta=zero, alpha=zero, batch=1)
+    close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
+    o = titans.recurrent(b["qn"], b["k"], b["v"], theta=b["beta"], eta=b["alpha"], alpha=zero, batch=1)
+    assert np.max(np.abs(o - deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))) > 0.1
 
 
 def test_longhorn_with_one_key_channel_is_the_delta_rule(base):
