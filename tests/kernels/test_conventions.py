@@ -253,3 +253,52 @@ def test_nope_released_t5_scores_have_no_scale():
     x = draw("nope", T, d, seed=11)
     out = np.array([softmax(x["k"][: i + 1] @ x["q"][i]) @ x["v"][: i + 1] for i in range(T)])
     close(out, load("nope").recurrent(**dict(x, q=x["q"] * np.sqrt(d))))
+
+
+# --- MesaNet: the displayed regression, and conjugate gradient as the released kernels run it ------------
+
+
+def test_mesanet_output_is_the_displayed_regression_minimiser_applied_to_the_query():
+    # argmin_S 1/2 sum_s zeta_ts beta_s |v_s - S k_s|^2 + 1/2 Tr(S Lambda S^T), solved as a stacked
+    # least-squares problem (weighted rows, plus sqrt(Lambda) rows with target 0), without the kernel's G, H.
+    x = draw("mesanet", 14, 4, seed=5, lam=0.3, gamma=0.8)
+    q, k, v, gamma, beta, lam = (x[n] for n in ("q", "k", "v", "gamma", "beta", "lam"))
+    out = np.empty_like(v)
+    for t in range(len(q)):
+        w = np.array([np.prod(gamma[s + 1 : t + 1]) * beta[s] for s in range(t + 1)])
+        rows = np.vstack([np.sqrt(w)[:, None] * k[: t + 1], np.diag(np.sqrt(lam))])
+        targets = np.vstack([np.sqrt(w)[:, None] * v[: t + 1], np.zeros((len(lam), v.shape[1]))])
+        S_T = np.linalg.lstsq(rows, targets, rcond=None)[0]  # (d_k, d_v): S^T
+        out[t] = S_T.T @ q[t]
+    close(out, load("mesanet").recurrent(**x))
+
+
+def conjugate_gradient(A, b, steps, eps=1e-5):
+    """The released decoding step's solver: Jacobi start, `steps` CG iterations, eps in both denominators."""
+    x = b / (np.diag(A))
+    r = b - A @ x
+    p, delta = r.copy(), r @ r
+    for _ in range(steps):
+        Ap = A @ p
+        alpha = delta / (p @ Ap + eps)
+        x, r = x + alpha * p, r - alpha * Ap
+        delta, delta_old = r @ r, delta
+        p = r + delta / (delta_old + eps) * p
+    return x
+
+
+def test_mesanet_conjugate_gradient_with_enough_steps_is_the_exact_solve():
+    x = draw("mesanet", 24, 16, seed=2)
+    q, k, v, gamma, beta, lam = (x[n] for n in ("q", "k", "v", "gamma", "beta", "lam"))
+    G, H = np.zeros((16, 16)), np.zeros((16, 16))
+    err = {}
+    for t in range(24):
+        G = gamma[t] * G + beta[t] * np.outer(v[t], k[t])
+        H = gamma[t] * H + beta[t] * np.outer(k[t], k[t])
+        exact = G @ np.linalg.solve(H + np.diag(lam), q[t])
+        for steps, eps in ((1, 1e-5), (30, 1e-5), (30, 0.0)):
+            approx = G @ conjugate_gradient(H + np.diag(lam), q[t], steps, eps)
+            err[steps, eps] = max(err.get((steps, eps), 0.0), float(np.max(np.abs(approx - exact))))
+    close(load("mesanet").recurrent(**x)[-1], exact)
+    # one step is far off; 30 steps agree to about 1e-4 (the eps terms bias them), and to 1e-8 without eps
+    assert err[1, 1e-5] > 1e-2 and err[30, 1e-5] < 1e-3 and err[30, 0.0] < 1e-8, err
