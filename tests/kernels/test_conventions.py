@@ -302,3 +302,18 @@ def test_mesanet_conjugate_gradient_with_enough_steps_is_the_exact_solve():
     close(load("mesanet").recurrent(**x)[-1], exact)
     # one step is far off; 30 steps agree to about 1e-4 (the eps terms bias them), and to 1e-8 without eps
     assert err[1, 1e-5] > 1e-2 and err[30, 1e-5] < 1e-3 and err[30, 0.0] < 1e-8, err
+
+
+# --- Comba: the displayed parallel form -----------------------------------------------------------------
+
+
+def test_comba_displayed_parallel_form_is_the_kernel():
+    # O = ((Q - dK) K^T o Gamma)(I + tril(diag(beta)(K K^T o Gamma^-), -1))^{-1} diag(beta) V
+    x = draw("comba", 15, 4, seed=3, a=0.5, corr=0.7)
+    q, k, v, alpha, beta, d = (x[n] for n in ("q", "k", "v", "alpha", "beta", "d"))
+    T = len(q)
+    gamma = np.array([[np.prod(alpha[s + 1 : t + 1]) if s <= t else 0.0 for s in range(T)] for t in range(T)])
+    gamma_prev = np.array([[np.prod(alpha[s + 1 : t]) if s < t else 0.0 for s in range(T)] for t in range(T)])
+    inner = np.eye(T) + np.tril(np.diag(beta) @ ((k @ k.T) * gamma_prev), -1)
+    O = (((q - d * k) @ k.T) * gamma) @ np.linalg.solve(inner, np.diag(beta) @ v)
+    close(O, load("comba").recurrent(**x))

@@ -10,6 +10,7 @@ import pytest
 from kernel_helpers import close, draw, load
 
 from kernels_wasm import (
+    comba,
     deltanet,
     deltaproduct,
     gated_deltanet,
@@ -45,6 +46,7 @@ MODELS = {
     "mamba_3": ((), (1, 3, 16), {"a": 50.0, "rot": 1.0}),
     "deltanet": ((), (1, 3, 16), {"beta": 1.0}),
     "gated_deltanet": ((), (1, 3, 16), {"a": 20.0, "beta": 1.0}),
+    "comba": ((), (1, 3, 16), {"a": 20.0, "beta": 1.0, "corr": 1.0}),
     "kda": ((), (1, 3, 16), {"a": 20.0, "beta": 1.0}),
     "gdn_2": ((), (1, 3, 16), {"a": 20.0, "erase": 1.0}),
     "deltaproduct": ((), (1, 3, 16), {"a": 20.0, "householder": 3}),
@@ -121,6 +123,9 @@ def _readouts():
     def mamba_skip(x, S):
         return plain(x, S) + x["D"] * x["v"]
 
+    def comba_corrected(x, S):
+        return np.einsum("tij,tj->ti", S, x["q"] - x["d"] * x["k"])
+
     special = {
         "log_linear_attention": log_linear,
         "rwkv_6": rwkv6,
@@ -128,6 +133,7 @@ def _readouts():
         "linear_attention": la,
         "performer": perf,
         "mamba": mamba_skip,
+        "comba": comba_corrected,
     }
     return {name: special.get(name, plain) for name in MODELS}
 
@@ -259,6 +265,18 @@ def test_gated_deltanet_with_alpha_one_is_deltanet(base):
     b = base
     o = gated_deltanet.recurrent(b["qn"], b["k"], b["v"], alpha=np.ones(b["T"]), beta=b["beta"])
     close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
+
+
+def test_comba_reductions(base):
+    """Without decay or output correction Comba is DeltaNet; with decay it is not Gated DeltaNet, whose decay
+    also scales the erase term."""
+    b = base
+    one = np.ones(b["T"])
+    o = comba.recurrent(b["qn"], b["k"], b["v"], alpha=one, beta=b["beta"], d=0.0)
+    close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
+    o = comba.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"], d=0.0)
+    gdn = gated_deltanet.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"])
+    assert np.max(np.abs(o - gdn)) > 1e-3
 
 
 def test_gla_with_gates_one_is_linear_attention(base):
