@@ -317,3 +317,25 @@ def test_comba_displayed_parallel_form_is_the_kernel():
     inner = np.eye(T) + np.tril(np.diag(beta) @ ((k @ k.T) * gamma_prev), -1)
     O = (((q - d * k) @ k.T) * gamma) @ np.linalg.solve(inner, np.diag(beta) @ v)
     close(O, load("comba").recurrent(**x))
+
+
+# --- Preconditioned DeltaNet: the released recurrence, step for step ---------------------------------------
+
+
+def test_preconditioned_deltanet_is_the_released_step_order():
+    # fla/ops/precond_gated_delta_rule/naive.py, one head, scale 1: A = A e^{g_atk} + beta_atk k^2;
+    # r = log(A + eps) - centre; M = exp(-log(x) r / (1 + |r|));
+    # S = S e^g; v' = beta (v - S k); S += v' (M k)^T.
+    x = draw("preconditioned-deltanet", 12, 5, seed=4, x=1.8, c=-1.0)
+    q, k, v = x["q"], x["k"], x["v"]
+    S, A = np.zeros((5, 5)), np.zeros(5)
+    out = []
+    for t in range(12):
+        A = A * x["gamma"][t] + x["eta"][t] * k[t] ** 2
+        r = np.log(A + 1e-6) - x["c"]
+        M = np.exp(-np.log(x["x"]) * r / (1.0 + np.abs(r)))
+        S = S * x["alpha"][t]
+        u = x["beta"][t] * (v[t] - S @ k[t])
+        S = S + np.outer(u, M * k[t])
+        out.append(S @ q[t])
+    close(np.array(out), load("preconditioned-deltanet").recurrent(**x))

@@ -25,6 +25,7 @@ from kernels_wasm import (
     mamba_2,
     mamba_3,
     performer,
+    preconditioned_deltanet,
     retnet,
     rwkv_4,
     rwkv_6,
@@ -47,6 +48,7 @@ MODELS = {
     "deltanet": ((), (1, 3, 16), {"beta": 1.0}),
     "gated_deltanet": ((), (1, 3, 16), {"a": 20.0, "beta": 1.0}),
     "comba": ((), (1, 3, 16), {"a": 20.0, "beta": 1.0, "corr": 1.0}),
+    "preconditioned_deltanet": ((), (1, 3, 16), {"a": 20.0, "beta": 1.0, "x": 2.0, "c": -3.0}),
     "kda": ((), (1, 3, 16), {"a": 20.0, "beta": 1.0}),
     "gdn_2": ((), (1, 3, 16), {"a": 20.0, "erase": 1.0}),
     "deltaproduct": ((), (1, 3, 16), {"a": 20.0, "householder": 3}),
@@ -275,6 +277,20 @@ def test_comba_reductions(base):
     o = comba.recurrent(b["qn"], b["k"], b["v"], alpha=one, beta=b["beta"], d=0.0)
     close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
     o = comba.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"], d=0.0)
+    gdn = gated_deltanet.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"])
+    assert np.max(np.abs(o - gdn)) > 1e-3
+
+
+def test_preconditioned_deltanet_reductions(base):
+    """x = 1 switches the preconditioner off: Gated DeltaNet, and DeltaNet with alpha = 1 as well."""
+    b = base
+    T = b["T"]
+    curvature = {"gamma": np.full(T, 0.9), "eta": np.full(T, 0.5), "c": -0.2}
+    o = preconditioned_deltanet.recurrent(b["qn"], b["k"], b["v"], b["alpha"], b["beta"], x=1.0, **curvature)
+    close(o, gated_deltanet.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"]))
+    o = preconditioned_deltanet.recurrent(b["qn"], b["k"], b["v"], np.ones(T), b["beta"], x=1.0, **curvature)
+    close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
+    o = preconditioned_deltanet.recurrent(b["qn"], b["k"], b["v"], b["alpha"], b["beta"], x=1.5, **curvature)
     gdn = gated_deltanet.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"])
     assert np.max(np.abs(o - gdn)) > 1e-3
 
