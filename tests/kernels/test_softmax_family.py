@@ -26,6 +26,7 @@ SOFTMAX = [
     "gsa",
     "raven",
     "deltaformer",
+    "mega",
 ]
 MODULES = SOFTMAX + ["s4", "h3", "hyena", "mlstm", "griffin", "based"]
 # DeltaFormer's erase subtracts earlier values, so its softmax readout mixes with weights of either sign.
@@ -99,6 +100,7 @@ STRONG = {
     "gsa": {"tau": 0.2},
     "raven": {"strength": 20.0, "top_k": 1},
     "deltaformer": {"beta": 1.0, "sigma": 4.0},
+    "mega": {"alpha": 1.0, "delta": 0.0},
     "s4": {"dt_max": 1.0},
     "h3": {"dt": 1.0},
     "hyena": {"decay": 0.02},
