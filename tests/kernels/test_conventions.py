@@ -339,3 +339,19 @@ def test_preconditioned_deltanet_is_the_released_step_order():
         S = S + np.outer(u, M * k[t])
         out.append(S @ q[t])
     close(np.array(out), load("preconditioned-deltanet").recurrent(**x))
+
+
+# --- sLSTM: why it sits outside the skeleton ----------------------------------------------------------------
+
+
+def test_slstm_weights_depend_on_the_values_only_through_memory_mixing():
+    # Without memory mixing (R = 0) the gates see only the input, so the weights A do not change when the cell
+    # inputs do; with R != 0 the previous output steers the gates and A changes with the values themselves.
+    mod = load("slstm")
+    for mixing, changes in ((0.0, False), (1.0, True)):
+        x = draw("slstm", 10, 3, seed=6, mixing=mixing)
+        other = {**x, "xz": x["xz"] + 1.0}
+        moved = np.max(np.abs(mod.mixing_matrix(**other) - mod.mixing_matrix(**x)))
+        assert (moved > 1e-3) == changes, (mixing, moved)
+        close(np.einsum("cts,sc->tc", mod.mixing_matrix(**other), mod.mixed_values(**other)),
+              mod.recurrent(**other))
