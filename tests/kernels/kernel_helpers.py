@@ -24,6 +24,12 @@ def apply_mixing(A, v):
     return A @ v.reshape(A.shape[1], -1)
 
 
+def mixed_values(mod, x):
+    """What the mixing matrix multiplies: the inputs' v, or, for a recurrence that is nonlinear in its past
+    (sLSTM), the values that trajectory actually wrote, which the module returns from mixed_values()."""
+    return mod.mixed_values(**x) if hasattr(mod, "mixed_values") else x["v"]
+
+
 def close(a, b, tol=TOL):
     """a equals b to ``tol`` times the larger of 1 and b's largest entry."""
     a, b = np.asarray(a), np.asarray(b)

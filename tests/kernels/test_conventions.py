@@ -316,3 +316,105 @@ def test_linformer_released_order_projects_inputs_first():
     W, b = rng.standard_normal((5, 4)), rng.standard_normal(4)
     close((E @ x) @ W, E @ (x @ W))
     close(((E @ x) @ W + b) - E @ (x @ W + b), np.outer(1 - E.sum(axis=1), b))
+
+
+# --- MesaNet: the displayed regression, and conjugate gradient as the released kernels run it ------------
+
+
+def test_mesanet_output_is_the_displayed_regression_minimiser_applied_to_the_query():
+    # argmin_S 1/2 sum_s zeta_ts beta_s |v_s - S k_s|^2 + 1/2 Tr(S Lambda S^T), solved as a stacked
+    # least-squares problem (weighted rows, plus sqrt(Lambda) rows with target 0), without the kernel's G, H.
+    x = draw("mesanet", 14, 4, seed=5, lam=0.3, gamma=0.8)
+    q, k, v, gamma, beta, lam = (x[n] for n in ("q", "k", "v", "gamma", "beta", "lam"))
+    out = np.empty_like(v)
+    for t in range(len(q)):
+        w = np.array([np.prod(gamma[s + 1 : t + 1]) * beta[s] for s in range(t + 1)])
+        rows = np.vstack([np.sqrt(w)[:, None] * k[: t + 1], np.diag(np.sqrt(lam))])
+        targets = np.vstack([np.sqrt(w)[:, None] * v[: t + 1], np.zeros((len(lam), v.shape[1]))])
+        S_T = np.linalg.lstsq(rows, targets, rcond=None)[0]  # (d_k, d_v): S^T
+        out[t] = S_T.T @ q[t]
+    close(out, load("mesanet").recurrent(**x))
+
+
+def conjugate_gradient(A, b, steps, eps=1e-5):
+    """The released decoding step's solver: Jacobi start, `steps` CG iterations, eps in both denominators."""
+    x = b / (np.diag(A))
+    r = b - A @ x
+    p, delta = r.copy(), r @ r
+    for _ in range(steps):
+        Ap = A @ p
+        alpha = delta / (p @ Ap + eps)
+        x, r = x + alpha * p, r - alpha * Ap
+        delta, delta_old = r @ r, delta
+        p = r + delta / (delta_old + eps) * p
+    return x
+
+
+def test_mesanet_conjugate_gradient_with_enough_steps_is_the_exact_solve():
+    x = draw("mesanet", 24, 16, seed=2)
+    q, k, v, gamma, beta, lam = (x[n] for n in ("q", "k", "v", "gamma", "beta", "lam"))
+    G, H = np.zeros((16, 16)), np.zeros((16, 16))
+    err = {}
+    for t in range(24):
+        G = gamma[t] * G + beta[t] * np.outer(v[t], k[t])
+        H = gamma[t] * H + beta[t] * np.outer(k[t], k[t])
+        exact = G @ np.linalg.solve(H + np.diag(lam), q[t])
+        for steps, eps in ((1, 1e-5), (30, 1e-5), (30, 0.0)):
+            approx = G @ conjugate_gradient(H + np.diag(lam), q[t], steps, eps)
+            err[steps, eps] = max(err.get((steps, eps), 0.0), float(np.max(np.abs(approx - exact))))
+    close(load("mesanet").recurrent(**x)[-1], exact)
+    # one step is far off; 30 steps agree to about 1e-4 (the eps terms bias them), and to 1e-8 without eps
+    assert err[1, 1e-5] > 1e-2 and err[30, 1e-5] < 1e-3 and err[30, 0.0] < 1e-8, err
+
+
+# --- Comba: the displayed parallel form -----------------------------------------------------------------
+
+
+def test_comba_displayed_parallel_form_is_the_kernel():
+    # O = ((Q - dK) K^T o Gamma)(I + tril(diag(beta)(K K^T o Gamma^-), -1))^{-1} diag(beta) V
+    x = draw("comba", 15, 4, seed=3, a=0.5, corr=0.7)
+    q, k, v, alpha, beta, d = (x[n] for n in ("q", "k", "v", "alpha", "beta", "d"))
+    T = len(q)
+    gamma = np.array([[np.prod(alpha[s + 1 : t + 1]) if s <= t else 0.0 for s in range(T)] for t in range(T)])
+    gamma_prev = np.array([[np.prod(alpha[s + 1 : t]) if s < t else 0.0 for s in range(T)] for t in range(T)])
+    inner = np.eye(T) + np.tril(np.diag(beta) @ ((k @ k.T) * gamma_prev), -1)
+    O = (((q - d * k) @ k.T) * gamma) @ np.linalg.solve(inner, np.diag(beta) @ v)
+    close(O, load("comba").recurrent(**x))
+
+
+# --- Preconditioned DeltaNet: the released recurrence, step for step ---------------------------------------
+
+
+def test_preconditioned_deltanet_is_the_released_step_order():
+    # fla/ops/precond_gated_delta_rule/naive.py, one head, scale 1: A = A e^{g_atk} + beta_atk k^2;
+    # r = log(A + eps) - centre; M = exp(-log(x) r / (1 + |r|));
+    # S = S e^g; v' = beta (v - S k); S += v' (M k)^T.
+    x = draw("preconditioned-deltanet", 12, 5, seed=4, x=1.8, c=-1.0)
+    q, k, v = x["q"], x["k"], x["v"]
+    S, A = np.zeros((5, 5)), np.zeros(5)
+    out = []
+    for t in range(12):
+        A = A * x["gamma"][t] + x["eta"][t] * k[t] ** 2
+        r = np.log(A + 1e-6) - x["c"]
+        M = np.exp(-np.log(x["x"]) * r / (1.0 + np.abs(r)))
+        S = S * x["alpha"][t]
+        u = x["beta"][t] * (v[t] - S @ k[t])
+        S = S + np.outer(u, M * k[t])
+        out.append(S @ q[t])
+    close(np.array(out), load("preconditioned-deltanet").recurrent(**x))
+
+
+# --- sLSTM: why it sits outside the skeleton ----------------------------------------------------------------
+
+
+def test_slstm_weights_depend_on_the_values_only_through_memory_mixing():
+    # Without memory mixing (R = 0) the gates see only the input, so the weights A do not change when the cell
+    # inputs do; with R != 0 the previous output steers the gates and A changes with the values themselves.
+    mod = load("slstm")
+    for mixing, changes in ((0.0, False), (1.0, True)):
+        x = draw("slstm", 10, 3, seed=6, mixing=mixing)
+        other = {**x, "xz": x["xz"] + 1.0}
+        moved = np.max(np.abs(mod.mixing_matrix(**other) - mod.mixing_matrix(**x)))
+        assert (moved > 1e-3) == changes, (mixing, moved)
+        close(np.einsum("cts,sc->tc", mod.mixing_matrix(**other), mod.mixed_values(**other)),
+              mod.recurrent(**other))
