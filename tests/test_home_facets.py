@@ -55,6 +55,7 @@ def test_a_filter_group_per_facet_with_the_taxonomy_values_and_counts(reg, index
     groups = re.findall(r'<div class="zoo-filters__group" role="group" aria-label="([^"]*)"', index)
     assert len(groups) == len(reg.taxonomy.facets())
     assert "Memory layout: what decoding keeps" in groups
+    assert re.search(r'data-facet="layout" data-value=""', index)
     for facet in reg.taxonomy.facets():
         assert facet in FACET_TEXT, f"the filter bar has no label for facet {facet!r}"
         found = chips(index, facet)
@@ -169,7 +170,7 @@ def test_a_facet_without_a_label_is_labelled_by_its_key():
             return {"readout": {}, "colour": {}}
 
     groups = filter_groups(Tax(), [])
-    assert [(g["label"], g["aria"], g["multi"]) for g in groups] == [
-        ("Readout", "Readout", False),
-        ("Colour", "Colour", False),
+    assert [(g["key"], g["label"], g["aria"], g["multi"]) for g in groups] == [
+        ("readout", "Readout", "Readout", False),
+        ("colour", "Colour", "Colour", False),
     ]

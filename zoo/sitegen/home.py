@@ -26,13 +26,14 @@ SPRITE = "assets/math/home.svg"
 # The reference point of the table's "state" column and of the state-size sort: one head after 4,096
 # tokens, head dimension 128, a sliding window of 1,024 (the formulas are in the model's block spec).
 REF_T, REF_D, REF_W = 4096, 128, 1024
-# How the filter bar names each taxonomy facet: (label, a short hint after it). A facet missing here is
-# labelled by its key, so a new facet shows up without an edit.
+# How the filter bar shows each taxonomy facet: (label, a short hint after it, the group's name for screen
+# readers), in the bar's order: gates last, so its short row leaves room for the search box beside it. A
+# facet missing here comes after these, labelled by its key, so a new facet shows up without an edit.
 FACET_TEXT = {
-    "readout": ("Readout", ""),
-    "decay": ("Decay", "has all"),
-    "gates": ("Gates", ""),
-    "layout": ("Memory layout", "what decoding keeps"),
+    "readout": ("Readout", "", "Readout"),
+    "decay": ("Decay", "has all", "Decay components (a model must have every selected one)"),
+    "layout": ("Decoding keeps", "", "Memory layout: what decoding keeps"),
+    "gates": ("Gates", "", "Gates"),
 }
 
 
@@ -108,21 +109,20 @@ def values_of(m: Model, facet: str) -> list[str]:
 
 def filter_groups(tax, models: list[Model]) -> list[dict]:
     """One filter group per taxonomy facet: its values, and how many of ``models`` have each."""
+    facets = tax.facets()
+    order = [k for k in FACET_TEXT if k in facets] + [k for k in facets if k not in FACET_TEXT]
     groups = []
-    for key, values in tax.facets().items():
-        label, hint = FACET_TEXT.get(key, (key.capitalize(), ""))
-        multi = is_multi(key)
+    for key in order:
+        label, hint, name = FACET_TEXT.get(key, (key.capitalize(), "", key.capitalize()))
         groups.append(
             {
                 "key": key,
                 "label": label,
                 "hint": hint,
-                "multi": multi,
-                "aria": f"{label} (a model must have every selected one)"
-                if multi
-                else f"{label}: {hint}" if hint else label,
-                "values": values,
-                "counts": {v: sum(v in values_of(m, key) for m in models) for v in values},
+                "aria": name,
+                "multi": is_multi(key),
+                "values": facets[key],
+                "counts": {v: sum(v in values_of(m, key) for m in models) for v in facets[key]},
             }
         )
     return groups
