@@ -97,6 +97,8 @@ def test_layout_chips_filter_count_and_keep_the_url_state(page, site_url, reg):
 
 def test_models_outside_the_skeleton_stay_apart_from_the_filters(browser, variant_site):
     """On a registry copy with one model outside the skeleton (tests/conftest.py variant_site)."""
+    from test_accessibility import serious_violations
+
     from zoo.chromium import open_page
     from zoo.serve import serve_in_thread
 
@@ -126,6 +128,11 @@ def test_models_outside_the_skeleton_stay_apart_from_the_filters(browser, varian
         assert page.locator(f".zoo-table__related tr[data-id='{related}']").is_visible()
         # the lineage graph keeps its node
         assert page.locator(f"[data-zoo-lineage] .zoo-lineage__node[data-id='{related}']").count() == 1
+        # the new pieces (a fourth chip group, layout badges, the related rows) pass the audit in the table
+        # view, and the related cards in the cards view
+        assert not serious_violations(page)
+        page.locator("[data-zoo-view] button[data-view=cards]").click()
+        assert section.is_visible() and not serious_violations(page)
         problems.check()
     finally:
         page.context.close()
