@@ -225,6 +225,7 @@ class Compare {
     const rows = [
       ["State update", (f) => f.state_eq, true],
       ["Readout", (f) => f.readout_eq, true],
+      ["What decoding keeps", (f) => f.layout, true],
       ["State size (per head)", (f) => f.state, true],
       ["Training cost", (f) => f.train, true],
       ["Decoding cost per token", (f) => f.decode, true],
