@@ -253,3 +253,31 @@ def test_nope_released_t5_scores_have_no_scale():
     x = draw("nope", T, d, seed=11)
     out = np.array([softmax(x["k"][: i + 1] @ x["q"][i]) @ x["v"][: i + 1] for i in range(T)])
     close(out, load("nope").recurrent(**dict(x, q=x["q"] * np.sqrt(d))))
+
+
+def test_hippo_released_legs_matrix_is_minus_the_page_matrix_and_the_same_bilinear_step():
+    # hippo-code model/op.py transition("legs"): A = T M T^-1, M = -(tril(2q + 1) - diag(q)),
+    # T = diag(sqrt(2q + 1)); model/memory.py LSICell: A_t = solve(I - A/2t, I + A/2t),
+    # B_t = solve(I - A/2t, B/t) for steps t >= 1.
+    hippo = load("hippo")
+    n = 6
+    q = np.arange(n, dtype=np.float64)
+    M = -(np.where(q[:, None] >= q[None, :], 2 * q[None, :] + 1, 0.0) - np.diag(q))  # r indexed by column
+    Tm = np.diag(np.sqrt(2 * q + 1))
+    A_code, B_code = Tm @ M @ np.linalg.inv(Tm), np.sqrt(2 * q + 1)
+    A_page, B_page = hippo.legs(n)
+    close(A_code, -A_page)
+    close(B_code, B_page)
+    x = draw("hippo", 9, 2, seed=12, n=n, theta=0.3)
+    c, out = np.zeros((2, n)), np.empty((9, 2))
+    for k in range(9):
+        if k == 0:
+            c = np.outer(x["v"][0], np.eye(n)[0])  # init_t = 0: the first value as a constant
+        else:
+            left = np.eye(n) - A_code / (2 * k)
+            Ak = np.linalg.solve(left, np.eye(n) + A_code / (2 * k))
+            Bk = np.linalg.solve(left, B_code / k)
+            c = c @ Ak.T + np.outer(x["v"][k], Bk)
+        out[k] = c @ hippo.legendre_weights(n, 0.3)
+    close(out, hippo.recurrent(**x))
+
