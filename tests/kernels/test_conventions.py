@@ -281,3 +281,15 @@ def test_hippo_released_legs_matrix_is_minus_the_page_matrix_and_the_same_biline
         out[k] = c @ hippo.legendre_weights(n, 0.3)
     close(out, hippo.recurrent(**x))
 
+
+def test_hgrn_released_log_space_bound_and_tied_input_are_the_page_gates():
+    # fla/layers/hgrn.py: g = logaddexp(log lb, log1p(-lb) + logsigmoid(f)), x = swiglu(i, 1 - exp(g)),
+    # h_t = exp(g_t) h_{t-1} + x_t (fla/ops/hgrn): lambda_t = exp(g_t), c_t = silu(i_t).
+    x = draw("hgrn", 10, 3, seed=13, gamma=0.7)
+    logsig = np.log(x["mu"])  # mu = sigmoid(f)
+    g = np.logaddexp(np.log(x["gamma"]), np.log1p(-x["gamma"]) + logsig)
+    h, out = np.zeros(3), np.empty((10, 3))
+    for t in range(10):
+        h = np.exp(g[t]) * h + x["v"][t] * (1 - np.exp(g[t]))
+        out[t] = h
+    close(out, load("hgrn").recurrent(**x))
