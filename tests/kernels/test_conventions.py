@@ -293,3 +293,23 @@ def test_hgrn_released_log_space_bound_and_tied_input_are_the_page_gates():
         h = np.exp(g[t]) * h + x["v"][t] * (1 - np.exp(g[t]))
         out[t] = h
     close(out, load("hgrn").recurrent(**x))
+
+
+def test_lightning_released_block_algorithm_is_the_kernel():
+    # transformers models/minimax MiniMaxLightningAttention.forward, per block: intra (Q K^T * diag. decay) V,
+    # inter (Q * query_decay) KV, then KV <- KV * block_decay + (K * key_decay)^T V, with KV = K^T V.
+    x = draw("lightning-attention", 11, 3, seed=14, slope=0.3)
+    q, k, v, s, B = x["q"], x["k"], x["v"], x["slope"], 4
+    r = np.arange(B) + 1.0
+    query_decay, key_decay = np.exp(-s * r)[:, None], np.exp(-s * (B - r))[:, None]
+    lag = r[:, None] - r[None, :]
+    diagonal_decay = np.where(lag >= 0, np.exp(-s * np.maximum(lag, 0)), 0.0)
+    KV, out = np.zeros((3, 3)), []
+    for i in range(0, 11, B):
+        qb, kb, vb = q[i : i + B], k[i : i + B], v[i : i + B]
+        n = len(qb)
+        intra = ((qb @ kb.T) * diagonal_decay[:n, :n]) @ vb
+        inter = (qb * query_decay[:n]) @ KV
+        out.append(intra + inter)
+        KV = KV * np.exp(-s * n) + (kb * key_decay[-n:]).T @ vb
+    close(np.concatenate(out), load("lightning-attention").recurrent(**x))
