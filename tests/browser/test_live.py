@@ -18,7 +18,8 @@ from zoo.chromium import open_page
 
 # One model per family (the first one the registry has): plain softmax, gated softmax, linear attention,
 # the delta rule, a selective SSM with per-channel mixing (Mamba-1: A is d_v x T x T), scalar-gated SSD,
-# a convolutional SSM, an RWKV. Families the registry does not have yet are skipped.
+# a convolutional SSM, an RWKV, a multi-input SSM whose output channels read every input channel (S5: A is
+# d_v x T x T d_v). Families the registry does not have yet are skipped.
 FAMILIES = [
     ["transformer"],
     ["fox", "path", "alibi"],
@@ -28,6 +29,7 @@ FAMILIES = [
     ["mamba-2", "gla", "retnet"],
     ["hyena", "h3", "s4"],
     ["rwkv-7", "rwkv-6", "rwkv-4"],
+    ["s5", "lru"],
 ]
 
 

@@ -17,8 +17,11 @@ def draw(name, T, d, seed=0, **params):
 
 
 def apply_mixing(A, v):
-    """o = A v for the shapes of A: (T, T); per channel (d_v, T, T); several sub-steps per token (T, T n)."""
+    """o = A v for the shapes of A: (T, T); per channel (d_v, T, T); several sub-steps per token (T, T n);
+    per output channel reading every input channel (d_v, T, T d_v), multi-input SSMs such as S5."""
     v = np.asarray(v, dtype=np.float64)
+    if A.ndim == 3 and A.shape[2] != v.shape[0]:
+        return np.einsum("ctj,j->tc", A, v.reshape(-1))  # column j = s d_v + h reads v[s, h]
     if A.ndim == 3:
         return np.einsum("cts,sc->tc", A, v)
     return A @ v.reshape(A.shape[1], -1)

@@ -418,3 +418,63 @@ def test_slstm_weights_depend_on_the_values_only_through_memory_mixing():
         assert (moved > 1e-3) == changes, (mixing, moved)
         close(np.einsum("cts,sc->tc", mod.mixing_matrix(**other), mod.mixed_values(**other)),
               mod.recurrent(**other))
+
+
+def test_hippo_released_legs_matrix_is_minus_the_page_matrix_and_the_same_bilinear_step():
+    # hippo-code model/op.py transition("legs"): A = T M T^-1, M = -(tril(2q + 1) - diag(q)),
+    # T = diag(sqrt(2q + 1)); model/memory.py LSICell: A_t = solve(I - A/2t, I + A/2t),
+    # B_t = solve(I - A/2t, B/t) for steps t >= 1.
+    hippo = load("hippo")
+    n = 6
+    q = np.arange(n, dtype=np.float64)
+    M = -(np.where(q[:, None] >= q[None, :], 2 * q[None, :] + 1, 0.0) - np.diag(q))  # r indexed by column
+    Tm = np.diag(np.sqrt(2 * q + 1))
+    A_code, B_code = Tm @ M @ np.linalg.inv(Tm), np.sqrt(2 * q + 1)
+    A_page, B_page = hippo.legs(n)
+    close(A_code, -A_page)
+    close(B_code, B_page)
+    x = draw("hippo", 9, 2, seed=12, n=n, theta=0.3)
+    c, out = np.zeros((2, n)), np.empty((9, 2))
+    for k in range(9):
+        if k == 0:
+            c = np.outer(x["v"][0], np.eye(n)[0])  # init_t = 0: the first value as a constant
+        else:
+            left = np.eye(n) - A_code / (2 * k)
+            Ak = np.linalg.solve(left, np.eye(n) + A_code / (2 * k))
+            Bk = np.linalg.solve(left, B_code / k)
+            c = c @ Ak.T + np.outer(x["v"][k], Bk)
+        out[k] = c @ hippo.legendre_weights(n, 0.3)
+    close(out, hippo.recurrent(**x))
+
+
+def test_hgrn_released_log_space_bound_and_tied_input_are_the_page_gates():
+    # fla/layers/hgrn.py: g = logaddexp(log lb, log1p(-lb) + logsigmoid(f)), x = swiglu(i, 1 - exp(g)),
+    # h_t = exp(g_t) h_{t-1} + x_t (fla/ops/hgrn): lambda_t = exp(g_t), c_t = silu(i_t).
+    x = draw("hgrn", 10, 3, seed=13, gamma=0.7)
+    logsig = np.log(x["mu"])  # mu = sigmoid(f)
+    g = np.logaddexp(np.log(x["gamma"]), np.log1p(-x["gamma"]) + logsig)
+    h, out = np.zeros(3), np.empty((10, 3))
+    for t in range(10):
+        h = np.exp(g[t]) * h + x["v"][t] * (1 - np.exp(g[t]))
+        out[t] = h
+    close(out, load("hgrn").recurrent(**x))
+
+
+def test_lightning_released_block_algorithm_is_the_kernel():
+    # transformers models/minimax MiniMaxLightningAttention.forward, per block: intra (Q K^T * diag. decay) V,
+    # inter (Q * query_decay) KV, then KV <- KV * block_decay + (K * key_decay)^T V, with KV = K^T V.
+    x = draw("lightning-attention", 11, 3, seed=14, slope=0.3)
+    q, k, v, s, B = x["q"], x["k"], x["v"], x["slope"], 4
+    r = np.arange(B) + 1.0
+    query_decay, key_decay = np.exp(-s * r)[:, None], np.exp(-s * (B - r))[:, None]
+    lag = r[:, None] - r[None, :]
+    diagonal_decay = np.where(lag >= 0, np.exp(-s * np.maximum(lag, 0)), 0.0)
+    KV, out = np.zeros((3, 3)), []
+    for i in range(0, 11, B):
+        qb, kb, vb = q[i : i + B], k[i : i + B], v[i : i + B]
+        n = len(qb)
+        intra = ((qb @ kb.T) * diagonal_decay[:n, :n]) @ vb
+        inter = (qb * query_decay[:n]) @ KV
+        out.append(intra + inter)
+        KV = KV * np.exp(-s * n) + (kb * key_decay[-n:]).T @ vb
+    close(np.concatenate(out), load("lightning-attention").recurrent(**x))

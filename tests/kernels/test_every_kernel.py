@@ -73,8 +73,8 @@ def test_mixing_matrix_reproduces_the_output_and_is_causal(module):
     A = mod.mixing_matrix(**x)
     assert np.all(np.isfinite(A))
     close(apply_mixing(A, mixed_values(mod, x)), mod.recurrent(**x))
-    if A.ndim == 2 and A.shape[1] != A.shape[0]:  # sub-step columns: fold them onto their token
-        A = A.reshape(9, 9, -1).sum(axis=2)
+    if A.shape[-1] != A.shape[-2]:  # sub-step (or input-channel) columns: fold them onto their token
+        A = np.abs(A).reshape(*A.shape[:-1], 9, -1).sum(axis=-1)
     slices = A if A.ndim == 3 else A[None]
     if not getattr(mod, "CAUSAL", True):  # a kernel may declare itself non-causal only outside the skeleton
         assert KERNELS[module].outside_skeleton, "a non-causal kernel needs an outside_skeleton reason"

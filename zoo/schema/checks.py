@@ -42,10 +42,11 @@ PLACEHOLDERS = {
 LINEAGE_PLACEHOLDER = "what changed, in one line"
 CONVENTIONS_PLACEHOLDER_REPO = "owner/name"
 PROVENANCE_PLACEHOLDER = "the page you read"
-# Models with no parent in the zoo. Each starts a line of work whose ancestors are not zoo models (S4 builds
-# on HiPPO and earlier state-space work); an edge invented to connect the graph would be false. A new root is
-# a deliberate change here, so a block that merely forgot its lineage is still caught.
-ROOTS = ("transformer", "s4")
+# Models with no parent in the zoo. Each starts a line of work whose ancestors are not zoo models (HiPPO, the
+# root of the state-space line, builds on the Legendre Memory Unit); an edge invented to connect the graph
+# would be false. A new root is a deliberate change here, so a block that merely forgot its lineage is still
+# caught.
+ROOTS = ("transformer", "hippo")
 
 
 @dataclass

@@ -57,7 +57,7 @@ def defaults(model) -> dict[str, int | float]:
 class Run:
     """One simulate() call: the arrays the figures show, in plain numpy."""
 
-    A: np.ndarray  # (T, T), or (d_v, T, T) for per-channel models (Mamba-1)
+    A: np.ndarray  # (T, T); (d_v, T, T) per channel (Mamba-1); (d_v, T, T d_v) for multi-input SSMs (S5)
     o: np.ndarray  # (T, d_v)
     state_norm: np.ndarray | None  # (T,) Frobenius norm of S_t; None for softmax (KV cache) models
     checksum: float
@@ -83,14 +83,15 @@ def simulate(model, T: int, d: int, seed: int = SEED) -> Run:
     except Exception as err:  # name the model: a kernel bug otherwise surfaces as a bare numpy trace
         raise BuildError(f"{where} failed: {type(err).__name__}: {err}") from err
     A = np.asarray(r["A"], dtype=np.float64)
-    # (T, T); (d_v, T, T) for per-channel models; (T, T n) when each step writes n values (DeltaProduct).
-    shape_ok = (A.ndim == 3 and A.shape[1:] == (T, T)) or (
+    # (T, T); (d_v, T, T) for per-channel models; (T, T n) when each step writes n values (DeltaProduct);
+    # (d_v, T, T d_v) when every output channel reads every input channel (S5, LRU): a sub-step per channel.
+    shape_ok = (A.ndim == 3 and A.shape[1] == T and A.shape[2] % T == 0 and A.shape[2] > 0) or (
         A.ndim == 2 and A.shape[0] == T and A.shape[1] % T == 0 and A.shape[1] > 0
     )
     if not shape_ok or not np.all(np.isfinite(A)):
         raise BuildError(
             f"{where}: the mixing matrix has shape {A.shape} or non-finite entries; expected a finite "
-            f"({T}, {T}), (d_v, {T}, {T}) or ({T}, {T} n) array"
+            f"({T}, {T}), (d_v, {T}, {T} n) or ({T}, {T} n) array"
         )
     norm = r.get("state_norm")
     return Run(
