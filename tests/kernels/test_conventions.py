@@ -253,3 +253,18 @@ def test_nope_released_t5_scores_have_no_scale():
     x = draw("nope", T, d, seed=11)
     out = np.array([softmax(x["k"][: i + 1] @ x["q"][i]) @ x["v"][: i + 1] for i in range(T)])
     close(out, load("nope").recurrent(**dict(x, q=x["q"] * np.sqrt(d))))
+
+
+# --- Multi-query attention: Mesh TensorFlow scores without 1/sqrt(d_k) --------------------------------------
+
+
+def test_mqa_mesh_tensorflow_unscaled_logits_are_the_page_form_with_q_rescaled():
+    # mesh_tensorflow/transformer/attention.py: logits = einsum(q, k) over key_dim, softmax over
+    # memory_length, with one key-value head (num_memory_heads=1) read by every query head.
+    x = draw("mqa", 11, 5, seed=2, heads=3)
+    q, k, v = x["q"], x["k"][:, 0], x["v"][:, 0]
+    T = len(q)
+    mesh = np.stack(
+        [np.stack([softmax(k[: t + 1] @ q[t, h]) @ v[: t + 1] for h in range(3)]) for t in range(T)]
+    ).reshape(T, -1)
+    close(mesh, load("mqa").recurrent(**dict(x, q=x["q"] * np.sqrt(5))))

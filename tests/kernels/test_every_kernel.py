@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from kernel_helpers import apply_mixing, close
+from kernel_helpers import apply_mixing, close, values
 
 from kernels_wasm import api
 from zoo import registry
@@ -72,7 +72,7 @@ def test_mixing_matrix_reproduces_the_output_and_is_causal(module):
     mod, x = api.load(module), draw(module, 9, 3, seed=7)
     A = mod.mixing_matrix(**x)
     assert np.all(np.isfinite(A))
-    close(apply_mixing(A, x["v"]), mod.recurrent(**x))
+    close(apply_mixing(A, values(mod, x)), mod.recurrent(**x))
     if A.ndim == 2 and A.shape[1] != A.shape[0]:  # sub-step columns: fold them onto their token
         A = A.reshape(9, 9, -1).sum(axis=2)
     slices = A if A.ndim == 3 else A[None]
@@ -123,7 +123,7 @@ def test_simulate_is_deterministic(module):
     r2 = api.simulate(module, T=12, d=6, seed=3)
     assert r1["o"].shape[0] == 12
     assert r1["checksum"] == r2["checksum"] and np.isfinite(r1["checksum"])
-    close(apply_mixing(r1["A"], r1["inputs"]["v"]), r1["o"])
+    close(apply_mixing(r1["A"], values(api.load(module), r1["inputs"])), r1["o"])
     if r1["state_norm"] is not None:
         assert r1["state_norm"].shape == (12,) and np.all(np.isfinite(r1["state_norm"]))
     assert api.simulate(module, T=12, d=6, seed=4)["checksum"] != r1["checksum"]
