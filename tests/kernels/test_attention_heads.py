@@ -1,11 +1,33 @@
 """Attention variants whose point is the cache layout: several query heads reading fewer key-value heads.
 
-Beyond the contract every kernel keeps (test_every_kernel.py): multi-query attention's heads share one
-cache but each has its own softmax.
+Beyond the contract every kernel keeps (test_every_kernel.py): grouped-query attention with one query head per
+key-value head is multi-head attention (H independent Transformer heads), with one key-value head it is
+multi-query attention, and the heads of a group read exactly their own group's values.
 """
 
 import numpy as np
-from kernel_helpers import draw, load
+import pytest
+from kernel_helpers import close, draw, load
+
+
+def transformer_heads(q, k, v):
+    """Multi-head attention from the single-head Transformer kernel, head by head, heads side by side."""
+    heads = [load("transformer").recurrent(q[:, h], k[:, h], v[:, h]) for h in range(q.shape[1])]
+    return np.concatenate(heads, axis=1)
+
+
+@pytest.mark.parametrize("G", [1, 2, 4])
+def test_gqa_with_one_query_head_per_kv_head_is_multi_head_attention(G):
+    x = draw("gqa", 13, 3, seed=G, kv_heads=G, group=1)
+    assert x["q"].shape[1] == x["k"].shape[1] == G
+    close(load("gqa").recurrent(**x), transformer_heads(x["q"], x["k"], x["v"]))
+
+
+@pytest.mark.parametrize("H", [1, 3, 8])
+def test_gqa_with_one_kv_head_is_multi_query_attention(H):
+    x = draw("gqa", 13, 4, seed=H, kv_heads=1, group=H)
+    close(load("gqa").recurrent(**x), load("mqa").recurrent(**x))
+    close(load("mqa").mixing_matrix(**x), load("gqa").mixing_matrix(**x))
 
 
 def test_mqa_heads_share_one_cache_but_not_one_softmax():
@@ -13,3 +35,23 @@ def test_mqa_heads_share_one_cache_but_not_one_softmax():
     A = load("mqa").mixing_matrix(**x)
     assert A.shape == (3, 10, 10)
     assert np.max(np.abs(A[0] - A[1])) > 0.05  # each head has its own queries, so its own weights
+
+
+def test_gqa_heads_read_only_their_groups_values():
+    # 2 groups of 3 query heads: changing the values of key-value head 1 moves heads 3..5 and nothing else.
+    gqa = load("gqa")
+    x = draw("gqa", 9, 2, seed=5, kv_heads=2, group=3)
+    v = x["v"].copy()
+    v[:, 1] += 1.0
+    before = gqa.recurrent(**x).reshape(9, 6, 2)
+    after = gqa.recurrent(**dict(x, v=v)).reshape(9, 6, 2)
+    close(after[:, :3], before[:, :3])
+    assert np.all(np.abs(after[:, 3:] - before[:, 3:]) > 0.5)  # softmax weights sum to 1: shifted by 1.0
+
+
+def test_grouped_kernels_reject_a_kv_head_count_that_does_not_divide_the_query_heads():
+    x = draw("gqa", 5, 2, kv_heads=2, group=2)
+    with pytest.raises(ValueError, match="divide"):
+        load("gqa").recurrent(q=x["q"][:, :3], k=x["k"], v=x["v"])
+    with pytest.raises(ValueError, match="one key-value head"):
+        load("mqa").recurrent(**x)
