@@ -1,8 +1,10 @@
-"""Attention variants whose point is the cache layout: several query heads reading fewer key-value heads.
+"""Attention variants whose point is the cache layout: query heads over fewer key-value heads, or a latent.
 
 Beyond the contract every kernel keeps (test_every_kernel.py): grouped-query attention with one query head per
 key-value head is multi-head attention (H independent Transformer heads), with one key-value head it is
-multi-query attention, and the heads of a group read exactly their own group's values.
+multi-query attention, and the heads of a group read exactly their own group's values. Multi-head latent
+attention's absorbed decode (latent cache only) equals its naive form, without its RoPE part it is multi-head
+attention on up-projected latents, and its cache has the paper's proportions.
 """
 
 import numpy as np
@@ -55,3 +57,36 @@ def test_grouped_kernels_reject_a_kv_head_count_that_does_not_divide_the_query_h
         load("gqa").recurrent(q=x["q"][:, :3], k=x["k"], v=x["v"])
     with pytest.raises(ValueError, match="one key-value head"):
         load("mqa").recurrent(**x)
+
+
+# --- Multi-head Latent Attention ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("H", [1, 4])
+def test_mla_absorbed_decode_equals_the_naive_form(H):
+    mla = load("mla")
+    x = draw("mla", 21, 6, seed=H, heads=H)
+    close(mla.recurrent(**x), mla.parallel(**x))  # latent cache only vs per-head keys and values rebuilt
+
+
+def test_mla_without_its_rope_part_is_multi_head_attention_on_up_projected_latents():
+    # W^{KR} = W^{QR} = 0: the logit is q^C . W^{UK} c_j, scaled by 1 / sqrt(d_h + d_h^R) (the width of the
+    # concatenated key, RoPE part included), and the values are W^{UV} c_j.
+    d = 8
+    x = draw("mla", 15, d, seed=4, heads=3)
+    x = dict(x, W_kr=0 * x["W_kr"], W_qr=0 * x["W_qr"])
+    c, c_q = x["h"] @ x["W_dkv"].T, x["h"] @ x["W_dq"].T
+    q = np.einsum("hdc,tc->thd", x["W_uq"], c_q)
+    k = np.einsum("hdc,tc->thd", x["W_uk"], c)
+    v = np.einsum("hdc,tc->thd", x["W_uv"], c)
+    d_R = x["W_kr"].shape[0]
+    close(load("mla").recurrent(**x), transformer_heads(q * np.sqrt(d / (d + d_R)), k, v))
+
+
+@pytest.mark.parametrize("d", [4, 16, 32])
+def test_mla_cache_has_the_papers_proportions(d):
+    # DeepSeek-V2: d_c = 4 d_h and d_h^R = d_h / 2, so a token costs 4.5 d_h numbers for all heads together.
+    x = draw("mla", 3, d, heads=8)
+    d_c, d_R = x["W_dkv"].shape[0], x["W_kr"].shape[0]
+    assert (d_c, d_R) == (4 * d, d // 2)
+    assert d_c + d_R == 4.5 * d < 2 * 8 * d  # multi-head attention with 8 heads: 2 H d_h
