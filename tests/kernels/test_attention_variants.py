@@ -1,0 +1,47 @@
+"""Softmax variants that change what a head may output: an output gate, sinks, a difference of two maps.
+
+Beyond the contract every kernel keeps (test_every_kernel.py): the reductions and properties their pages
+state.
+"""
+
+import numpy as np
+import pytest
+from kernel_helpers import close, draw, load
+
+# --- Gated attention ----------------------------------------------------------------------------------------
+
+
+def test_gated_attention_with_open_gates_is_the_transformer():
+    x = draw("gated-attention", 14, 4, seed=1)
+    close(
+        load("gated-attention").recurrent(**dict(x, z=np.full_like(x["z"], 1e3))),
+        load("transformer").recurrent(x["q"], x["k"], x["v"]),
+    )
+
+
+def test_gated_attention_headwise_gate_is_one_elementwise_gate_for_all_channels():
+    ga = load("gated-attention")
+    x = draw("gated-attention", 10, 3, seed=2)
+    z = x["z"][:, 0]
+    close(ga.recurrent(**dict(x, z=z)), ga.recurrent(**dict(x, z=np.repeat(z[:, None], 3, axis=1))))
+    assert ga.mixing_matrix(**dict(x, z=z)).shape == (10, 10)
+
+
+def test_gated_attention_gate_belongs_to_the_query_token():
+    # Changing token j's gate logits changes output j only: the gate is query-dependent, not key-dependent.
+    ga = load("gated-attention")
+    x = draw("gated-attention", 8, 3, seed=3)
+    z = x["z"].copy()
+    z[4] -= 5.0
+    before, after = ga.recurrent(**x), ga.recurrent(**dict(x, z=z))
+    changed = np.any(np.abs(after - before) > 1e-12, axis=1)
+    assert changed.tolist() == [t == 4 for t in range(8)]
+
+
+@pytest.mark.parametrize("bias", [-6.0, 6.0])
+def test_gated_attention_bias_closes_or_opens_the_gates(bias):
+    x = draw("gated-attention", 16, 4, seed=4, bias=bias)
+    ratio = np.linalg.norm(load("gated-attention").recurrent(**x)) / np.linalg.norm(
+        load("transformer").recurrent(x["q"], x["k"], x["v"])
+    )
+    assert (ratio < 0.05) if bias < 0 else (ratio > 0.95)
