@@ -45,3 +45,27 @@ def test_gated_attention_bias_closes_or_opens_the_gates(bias):
         load("transformer").recurrent(x["q"], x["k"], x["v"])
     )
     assert (ratio < 0.05) if bias < 0 else (ratio > 0.95)
+
+
+# --- StreamingLLM: a window plus the first tokens ---------------------------------------------------------
+
+
+def test_streamingllm_without_sinks_is_the_sliding_window():
+    x = draw("streamingllm", 20, 3, seed=1, window=5, sinks=0)
+    close(load("streamingllm").recurrent(**x), load("swa").recurrent(x["q"], x["k"], x["v"], window=5))
+
+
+def test_streamingllm_with_a_window_covering_the_sequence_is_the_transformer():
+    x = draw("streamingllm", 12, 3, seed=2, window=12, sinks=4)
+    close(load("streamingllm").recurrent(**x), load("transformer").recurrent(x["q"], x["k"], x["v"]))
+
+
+def test_streamingllm_reads_the_sinks_forever_and_nothing_between_them_and_the_window():
+    T, W, n_s = 30, 6, 4
+    x = draw("streamingllm", T, 4, seed=3, window=W, sinks=n_s)
+    A = load("streamingllm").mixing_matrix(**x)
+    assert np.all(A[:, :n_s][np.tril(np.ones((T, n_s), dtype=bool))] > 0)  # sinks: visible to every query
+    for t in range(n_s + W, T):
+        assert np.all(A[t, n_s : t - W + 1] == 0) and np.all(A[t, t - W + 1 : t + 1] > 0)
+    S = load("streamingllm").states(**x)
+    assert S.shape == (T, n_s + W, 8)  # a fixed-size cache: n_s sink slots and W window slots
