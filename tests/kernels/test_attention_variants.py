@@ -69,3 +69,26 @@ def test_streamingllm_reads_the_sinks_forever_and_nothing_between_them_and_the_w
         assert np.all(A[t, n_s : t - W + 1] == 0) and np.all(A[t, t - W + 1 : t + 1] > 0)
     S = load("streamingllm").states(**x)
     assert S.shape == (T, n_s + W, 8)  # a fixed-size cache: n_s sink slots and W window slots
+
+
+# --- gpt-oss: a learned sink logit ------------------------------------------------------------------------
+
+
+def test_sink_logit_at_minus_infinity_is_the_transformer_or_the_window():
+    sl = load("sink-logit")
+    x = draw("sink-logit", 15, 3, seed=4, sink=-1e3)
+    close(sl.recurrent(**x), load("transformer").recurrent(x["q"], x["k"], x["v"]))
+    close(sl.recurrent(**dict(x, window=4)), load("swa").recurrent(x["q"], x["k"], x["v"], window=4))
+
+
+@pytest.mark.parametrize("window", [0, 5])
+def test_sink_logit_rows_sum_to_one_minus_the_sinks_share(window):
+    x = draw("sink-logit", 16, 3, seed=5, sink=1.5, window=window)
+    A = load("sink-logit").mixing_matrix(**x)
+    T = 16
+    t, j = np.arange(T)[:, None], np.arange(T)[None, :]
+    seen = (j <= t) & ((t - j < window) if window else True)
+    e = np.where(seen, np.exp(x["q"] @ x["k"].T / np.sqrt(3)), 0.0)
+    sink = np.exp(1.5) / (np.exp(1.5) + e.sum(axis=1))
+    close(A.sum(axis=1), 1 - sink)
+    assert np.all(A.sum(axis=1) < 1)

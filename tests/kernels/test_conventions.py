@@ -268,3 +268,20 @@ def test_mqa_mesh_tensorflow_unscaled_logits_are_the_page_form_with_q_rescaled()
         [np.stack([softmax(k[: t + 1] @ q[t, h]) @ v[: t + 1] for h in range(3)]) for t in range(T)]
     ).reshape(T, -1)
     close(mesh, load("mqa").recurrent(**dict(x, q=x["q"] * np.sqrt(5))))
+
+
+# --- gpt-oss: the released sdpa appends the sinks as a last column -----------------------------------------
+
+
+@pytest.mark.parametrize("window", [0, 4])
+def test_sink_logit_is_the_released_sdpa_with_a_sink_column(window):
+    # gpt_oss/torch/model.py sdpa(): QK *= sm_scale; QK += mask (triu -inf above the diagonal, and tril -inf
+    # at diagonal -sliding_window when banded); QK = cat([QK, S]); W = softmax(QK)[..., :-1]; attn = W V.
+    x = draw("sink-logit", 13, 4, seed=8, sink=0.7, window=window)
+    T = 13
+    mask = np.triu(np.full((T, T), -np.inf), 1)
+    if window:
+        mask += np.tril(np.full((T, T), -np.inf), -window)
+    scores = x["q"] @ x["k"].T / np.sqrt(4) + mask
+    weights = np.stack([softmax(row) for row in np.concatenate([scores, np.full((T, 1), 0.7)], axis=1)])
+    close(weights[:, :-1] @ x["v"], load("sink-logit").recurrent(**x))
