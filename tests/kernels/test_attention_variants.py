@@ -92,3 +92,40 @@ def test_sink_logit_rows_sum_to_one_minus_the_sinks_share(window):
     sink = np.exp(1.5) / (np.exp(1.5) + e.sum(axis=1))
     close(A.sum(axis=1), 1 - sink)
     assert np.all(A.sum(axis=1) < 1)
+
+
+# --- Differential attention ---------------------------------------------------------------------------------
+
+
+def zero_lambda(x):
+    """lambda = exp(0) - exp(0) + 0 = 0: zero vectors and lambda_init = 0."""
+    z = np.zeros_like(x["lambda_q1"])
+    return dict(x, lambda_q1=z, lambda_k1=z, lambda_q2=z, lambda_k2=z, lambda_init=0.0)
+
+
+def test_diff_transformer_with_lambda_zero_is_the_transformer_on_the_first_map():
+    x = zero_lambda(draw("diff-transformer", 14, 3, seed=1))
+    close(load("diff-transformer").recurrent(**x), load("transformer").recurrent(x["q1"], x["k1"], x["v"]))
+
+
+def test_diff_transformer_rows_sum_to_one_minus_lambda_and_may_be_negative():
+    x = draw("diff-transformer", 20, 4, seed=2, layer=12)
+    lam = np.exp(x["lambda_q1"] @ x["lambda_k1"]) - np.exp(x["lambda_q2"] @ x["lambda_k2"]) + x["lambda_init"]
+    A = load("diff-transformer").mixing_matrix(**x)
+    close(A.sum(axis=1), np.full(20, 1 - lam))
+    assert A.min() < 0
+
+
+def test_diff_transformer_cancels_weight_both_maps_share():
+    # Identical maps (Q_2 = Q_1, K_2 = K_1) give (1 - lambda) times one softmax map: the common mode cancels.
+    x = draw("diff-transformer", 12, 3, seed=3)
+    same = dict(x, q2=x["q1"], k2=x["k1"])
+    lam = np.exp(x["lambda_q1"] @ x["lambda_k1"]) - np.exp(x["lambda_q2"] @ x["lambda_k2"]) + x["lambda_init"]
+    one_map = load("transformer").recurrent(x["q1"], x["k1"], x["v"])
+    close(load("diff-transformer").recurrent(**same), (1 - lam) * one_map)
+
+
+@pytest.mark.parametrize("layer", [1, 2, 24])
+def test_diff_transformer_lambda_init_follows_the_papers_schedule(layer):
+    x = draw("diff-transformer", 3, 2, layer=layer)
+    assert x["lambda_init"] == pytest.approx(0.8 - 0.6 * np.exp(-0.3 * (layer - 1)))

@@ -285,3 +285,13 @@ def test_sink_logit_is_the_released_sdpa_with_a_sink_column(window):
     scores = x["q"] @ x["k"].T / np.sqrt(4) + mask
     weights = np.stack([softmax(row) for row in np.concatenate([scores, np.full((T, 1), 0.7)], axis=1)])
     close(weights[:, :-1] @ x["v"], load("sink-logit").recurrent(**x))
+
+
+# --- Differential Transformer: the released lambda_init counts layers from 0 -------------------------------
+
+
+@pytest.mark.parametrize("depth", [0, 1, 5, 23])
+def test_diff_transformer_released_lambda_init_uses_the_zero_based_layer_index(depth):
+    # Diff-Transformer/multihead_diffattn.py: lambda_init_fn(depth) = 0.8 - 0.6 * math.exp(-0.3 * depth).
+    released = 0.8 - 0.6 * np.exp(-0.3 * depth)
+    assert load("diff-transformer").lambda_init(depth + 1) == pytest.approx(released, abs=1e-15)
