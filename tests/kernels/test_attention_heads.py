@@ -4,7 +4,9 @@ Beyond the contract every kernel keeps (test_every_kernel.py): grouped-query att
 key-value head is multi-head attention (H independent Transformer heads), with one key-value head it is
 multi-query attention, and the heads of a group read exactly their own group's values. Multi-head latent
 attention's absorbed decode (latent cache only) equals its naive form, without its RoPE part it is multi-head
-attention on up-projected latents, and its cache has the paper's proportions.
+attention on up-projected latents, and its cache has the paper's proportions. Tensor product attention's
+factor-space decode is attention on the heads its equations assemble, with one shared head factor it is
+multi-query attention, and its factor cache is smaller than the multi-head one.
 """
 
 import numpy as np
@@ -90,3 +92,46 @@ def test_mla_cache_has_the_papers_proportions(d):
     d_c, d_R = x["W_dkv"].shape[0], x["W_kr"].shape[0]
     assert (d_c, d_R) == (4 * d, d // 2)
     assert d_c + d_R == 4.5 * d < 2 * 8 * d  # multi-head attention with 8 heads: 2 H d_h
+
+
+# --- Tensor Product Attention -------------------------------------------------------------------------------
+
+
+def tpa_heads(x, W_a, W_b, rope):
+    """The page's (1/R) sum_r a_r(x_t) b_r(x_t)^T, computed literally per token: (T, H, d)."""
+    T, R = len(x["x"]), W_a.shape[0]
+    out = np.zeros((T, W_a.shape[1], W_b.shape[1]))
+    for t in range(T):
+        for r in range(R):
+            a = W_a[r] @ x["x"][t]
+            b = W_b[r] @ x["x"][t]
+            if rope:
+                b = load("rope").rotate(b[None], np.array([float(t)]), x["theta"])[0]
+            out[t] += np.outer(a, b) / R
+    return out
+
+
+def test_tpa_factor_space_decode_is_attention_on_the_assembled_heads():
+    x = draw("tpa", 11, 4, seed=1, heads=3, rank=2)
+    q = tpa_heads(x, x["W_aq"], x["W_bq"], rope=True)
+    k = tpa_heads(x, x["W_ak"], x["W_bk"], rope=True)
+    v = tpa_heads(x, x["W_av"], x["W_bv"], rope=False)
+    close(load("tpa").recurrent(**x), transformer_heads(q, k, v))
+
+
+def test_tpa_with_the_same_head_factor_for_every_head_is_multi_query_attention():
+    # Rank 1 and one head vector shared by the heads: every head's key is a_t b_t, the same for all heads.
+    x = draw("tpa", 12, 4, seed=2, heads=3, rank=1)
+    for name in ("W_ak", "W_av"):
+        x[name] = np.repeat(x[name][:, :1], 3, axis=1)
+    q = tpa_heads(x, x["W_aq"], x["W_bq"], rope=True)
+    k = tpa_heads(x, x["W_ak"], x["W_bk"], rope=True)[:, :1]
+    v = tpa_heads(x, x["W_av"], x["W_bv"], rope=False)[:, :1]
+    close(load("tpa").recurrent(**x), load("mqa").recurrent(q, k, v))
+
+
+@pytest.mark.parametrize("H,d,R", [(4, 16, 2), (8, 32, 2), (8, 32, 4)])
+def test_tpa_factor_cache_is_smaller_than_the_multi_head_cache(H, d, R):
+    x = draw("tpa", 3, d, heads=H, rank=R)
+    per_token = sum(x[n].shape[0] * (x[n].shape[1]) for n in ("W_ak", "W_bk", "W_av", "W_bv"))
+    assert per_token == 2 * R * (H + d) < 2 * H * d
