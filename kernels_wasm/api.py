@@ -54,4 +54,6 @@ def simulate(module: str, T: int = 8, d: int = 8, seed: int = 0, **params) -> di
         "states": S,
         "state_norm": state_norm,
         "checksum": checksum(o) + checksum(A),
+        # what the leading axis of a 3-D A indexes: a value channel (Mamba-1, S4) or a query head (GQA, MLA)
+        "slices": getattr(mod, "MIXING_SLICES", "channel") if np.ndim(A) == 3 else None,
     }

@@ -13,7 +13,7 @@ This is not the zoo's skeleton (a memory written each step and read by a query):
 written values z_t are themselves outputs of the recurrence. Along one trajectory the output is still a
 weighted sum of the cell inputs, h_t = sum_{s <= t} A_ts z_s per channel, with
 A_ts = o_t (prod_{l=s+1}^t f_l) i_s / n_t, but A and z both depend on the input: mixing_matrix returns that
-trajectory's A and mixed_values its z.
+trajectory's A and values its z.
 
 exp(i~) can overflow, so the released cell carries a stabiliser m_t = max(log f_t + m_{t-1}, i~_t)
 (m_1 = i~_1) and the rescaled gates exp(i~_t - m_t), exp(log f_t + m_{t-1} - m_t); c and n are then
@@ -104,7 +104,7 @@ def recurrent_stable(xi, xf, xz, xo, R) -> np.ndarray:
     return _stable(*_check(xi, xf, xz, xo, R))["h"]
 
 
-def mixed_values(xi, xf, xz, xo, R) -> np.ndarray:
+def values(xi, xf, xz, xo, R) -> np.ndarray:
     """The cell inputs z_t of this trajectory: what mixing_matrix mixes (they depend on the past outputs)."""
     return _stable(*_check(xi, xf, xz, xo, R))["z"]
 

@@ -50,6 +50,17 @@ def test_every_model_page_carries_its_title_paper_bibtex_and_parents(site):
             assert f'href="../{parent.id}/"' in lineage, (m.id, parent.id)
 
 
+def test_every_author_is_on_the_page_and_long_lists_are_shortened_in_the_header(site):
+    reg = registry.load()
+    for m in reg.models:
+        page = html.unescape((site / "models" / m.id / "index.html").read_text(encoding="utf-8"))
+        head = page[page.find("zoo-model-head__paper") : page.find("zoo-model-head__summary")]
+        refs = page[page.find('id="references"') :]
+        assert m.paper.authors[0] in head and all(a in refs for a in m.paper.authors), m.id
+        n = len(m.paper.authors)
+        assert (f"and {n - 12} more" in head) == (n > 15) and (m.paper.authors[-1] in head) == (n <= 15), m.id
+
+
 def test_every_model_page_states_its_conventions_after_the_equations(site):
     reg = registry.load()
     for m in reg.models:

@@ -416,7 +416,7 @@ def test_slstm_weights_depend_on_the_values_only_through_memory_mixing():
         other = {**x, "xz": x["xz"] + 1.0}
         moved = np.max(np.abs(mod.mixing_matrix(**other) - mod.mixing_matrix(**x)))
         assert (moved > 1e-3) == changes, (mixing, moved)
-        close(np.einsum("cts,sc->tc", mod.mixing_matrix(**other), mod.mixed_values(**other)),
+        close(np.einsum("cts,sc->tc", mod.mixing_matrix(**other), mod.values(**other)),
               mod.recurrent(**other))
 
 
@@ -478,3 +478,45 @@ def test_lightning_released_block_algorithm_is_the_kernel():
         out.append(intra + inter)
         KV = KV * np.exp(-s * n) + (kb * key_decay[-n:]).T @ vb
     close(np.concatenate(out), load("lightning-attention").recurrent(**x))
+
+
+# --- Multi-query attention: Mesh TensorFlow scores without 1/sqrt(d_k) --------------------------------------
+
+
+def test_mqa_mesh_tensorflow_unscaled_logits_are_the_page_form_with_q_rescaled():
+    # mesh_tensorflow/transformer/attention.py: logits = einsum(q, k) over key_dim, softmax over
+    # memory_length, with one key-value head (num_memory_heads=1) read by every query head.
+    x = draw("mqa", 11, 5, seed=2, heads=3)
+    q, k, v = x["q"], x["k"][:, 0], x["v"][:, 0]
+    T = len(q)
+    mesh = np.stack(
+        [np.stack([softmax(k[: t + 1] @ q[t, h]) @ v[: t + 1] for h in range(3)]) for t in range(T)]
+    ).reshape(T, -1)
+    close(mesh, load("mqa").recurrent(**dict(x, q=x["q"] * np.sqrt(5))))
+
+
+# --- gpt-oss: the released sdpa appends the sinks as a last column -----------------------------------------
+
+
+@pytest.mark.parametrize("window", [0, 4])
+def test_sink_logit_is_the_released_sdpa_with_a_sink_column(window):
+    # gpt_oss/torch/model.py sdpa(): QK *= sm_scale; QK += mask (triu -inf above the diagonal, and tril -inf
+    # at diagonal -sliding_window when banded); QK = cat([QK, S]); W = softmax(QK)[..., :-1]; attn = W V.
+    x = draw("sink-logit", 13, 4, seed=8, sink=0.7, window=window)
+    T = 13
+    mask = np.triu(np.full((T, T), -np.inf), 1)
+    if window:
+        mask += np.tril(np.full((T, T), -np.inf), -window)
+    scores = x["q"] @ x["k"].T / np.sqrt(4) + mask
+    weights = np.stack([softmax(row) for row in np.concatenate([scores, np.full((T, 1), 0.7)], axis=1)])
+    close(weights[:, :-1] @ x["v"], load("sink-logit").recurrent(**x))
+
+
+# --- Differential Transformer: the released lambda_init counts layers from 0 -------------------------------
+
+
+@pytest.mark.parametrize("depth", [0, 1, 5, 23])
+def test_diff_transformer_released_lambda_init_uses_the_zero_based_layer_index(depth):
+    # Diff-Transformer/multihead_diffattn.py: lambda_init_fn(depth) = 0.8 - 0.6 * math.exp(-0.3 * depth).
+    released = 0.8 - 0.6 * np.exp(-0.3 * depth)
+    assert load("diff-transformer").lambda_init(depth + 1) == pytest.approx(released, abs=1e-15)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from kernel_helpers import apply_mixing, close, mixed_values
+from kernel_helpers import apply_mixing, close, values
 
 from kernels_wasm import api
 from zoo import registry
@@ -72,7 +72,7 @@ def test_mixing_matrix_reproduces_the_output_and_is_causal(module):
     mod, x = api.load(module), draw(module, 9, 3, seed=7)
     A = mod.mixing_matrix(**x)
     assert np.all(np.isfinite(A))
-    close(apply_mixing(A, mixed_values(mod, x)), mod.recurrent(**x))
+    close(apply_mixing(A, values(mod, x)), mod.recurrent(**x))
     if A.shape[-1] != A.shape[-2]:  # sub-step (or input-channel) columns: fold them onto their token
         A = np.abs(A).reshape(*A.shape[:-1], 9, -1).sum(axis=-1)
     slices = A if A.ndim == 3 else A[None]
@@ -126,7 +126,7 @@ def test_simulate_is_deterministic(module):
     r2 = api.simulate(module, T=12, d=6, seed=3)
     assert r1["o"].shape[0] == 12
     assert r1["checksum"] == r2["checksum"] and np.isfinite(r1["checksum"])
-    close(apply_mixing(r1["A"], mixed_values(api.load(module), r1["inputs"])), r1["o"])
+    close(apply_mixing(r1["A"], values(api.load(module), r1["inputs"])), r1["o"])
     if r1["state_norm"] is not None:
         assert r1["state_norm"].shape == (12,) and np.all(np.isfinite(r1["state_norm"]))
     assert api.simulate(module, T=12, d=6, seed=4)["checksum"] != r1["checksum"]

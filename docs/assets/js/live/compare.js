@@ -291,7 +291,7 @@ class Compare {
       for (const { canvas, p, m } of cells) {
         // Shared: one zmax for all, so colours compare across panels; own: each panel uses its full range.
         const zmax = this.state.shared ? shared : maxAbs(p.z);
-        heatmap(canvas, { z: p.z, zmax, title: `${m.short_name}${p.perChannel ? " (channel 1)" : ""}`,
+        heatmap(canvas, { z: p.z, zmax, title: `${m.short_name}${p.perChannel ? ` (${m.slices || "channel"} 1)` : ""}`,
           xlabel: "source step s", ylabel: "output step t", hover: { row: "t", col: "s", value: "A" }, causal: true,
           perStep: p.z[0].length / p.z.length });
       }
