@@ -35,7 +35,7 @@ def test_jamba_matches_the_paper():
 
 
 def test_qwen3_next_by_hand():
-    need("qwen3-next", "gated-deltanet", "rope")
+    need("qwen3-next", "gated-deltanet", "gated-attention")
     T = 262144
     got = stack_bytes(HYBRIDS["qwen3-next"], MEMORY, T, "bf16")
     # 12 gated-attention layers x 2 x 2 KV heads x 256 dims x T x 2 bytes = 6 GiB
@@ -45,7 +45,7 @@ def test_qwen3_next_by_hand():
 
 
 def test_kimi_linear_mla_cache_by_hand():
-    need("kimi-linear", "kda", "nope")
+    need("kimi-linear", "kda", "mla")
     got = stack_bytes(HYBRIDS["kimi-linear"], MEMORY, 1_048_576, "bf16")
     # 7 MLA layers x (latent 512 + RoPE key 64) cached numbers per token x 1M tokens x 2 bytes
     assert got["kv"] == 7 * (512 + 64) * 1_048_576 * 2
@@ -59,7 +59,7 @@ def test_deepseek_v3_2_mla_with_sparse_selection_by_hand():
     """MLA + DSA (released config_671B_v3.2.json): every one of the 61 layers caches a 512-dim latent, a
     64-dim RoPE key and a 128-dim indexer key per token; a new token attends to 2048 tokens and its indexer
     scans all keys."""
-    need("deepseek-v3-2-exp", "rope")
+    need("deepseek-v3-2-exp", "dsa")
     got = stack_bytes(HYBRIDS["deepseek-v3-2-exp"], MEMORY, T128K, "bf16")
     assert got["kv"] == 61 * T128K * (512 + 64 + 128) * 2 == 11_257_511_936
     assert got["state"] == 0
@@ -89,7 +89,7 @@ def test_gpt_oss_grouped_window_by_hand():
 def test_nemotron_h_hybrid_by_hand():
     """Mamba-2 + GQA hybrid (Nemotron-H-8B): 4 attention layers (8 KV heads of 128) and 24 Mamba-2 layers
     (8192 channels x state 128, plus a conv cache of 3 inputs of 8192 + 2 x 8 x 128 = 10240 channels)."""
-    need("nemotron-h-8b", "mamba-2", "transformer")
+    need("nemotron-h-8b", "mamba-2", "gqa")
     h = HYBRIDS["nemotron-h-8b"]
     T = 8192
     got = stack_bytes(h, MEMORY, T, "bf16")
@@ -102,13 +102,13 @@ def test_nemotron_h_hybrid_by_hand():
 def test_falcon_h1_parallel_layers_keep_both_memories_and_count_once():
     """Falcon-H1-34B: each of the 72 layers runs GQA (4 KV heads of 128) beside Mamba-2 (4096 channels x
     state 256, conv cache over the 4096 SSM channels); the baseline is 72 layers deep, not 144."""
-    need("falcon-h1-34b", "rope", "mamba-2")
+    need("falcon-h1-34b", "gqa", "mamba-2")
     h = HYBRIDS["falcon-h1-34b"]
     T = 262144
     got = stack_bytes(h, MEMORY, T, "bf16")
     assert got["kv"] == 72 * T * 4 * 256 * 2 == 36 * GiB
     assert got["state"] == 72 * (4096 * 256 + 3 * 4096) * 2
-    assert got["by_mixer"]["rope"]["layers"] == got["by_mixer"]["mamba-2"]["layers"] == 72
+    assert got["by_mixer"]["gqa"]["layers"] == got["by_mixer"]["mamba-2"]["layers"] == 72
     assert all_attention_bytes(h, MEMORY, T) == 72 * T * 20 * 256 * 2 == 180 * GiB
     with pytest.raises(ValueError, match="run beside this layer's 'mixer'"):
         HybridLayer(ffn="mlp", parallel="mamba-2")
