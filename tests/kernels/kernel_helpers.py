@@ -3,6 +3,7 @@
 import numpy as np
 
 from kernels_wasm import api
+from kernels_wasm.api import apply_mixing  # noqa: F401  (o = A v; the tests import it from here)
 
 TOL = 1e-10
 
@@ -14,14 +15,6 @@ def load(name):
 
 def draw(name, T, d, seed=0, **params):
     return load(name).inputs(T, d, np.random.default_rng(seed), **params)
-
-
-def apply_mixing(A, v):
-    """o = A v for the shapes of A: (T, T); per channel (d_v, T, T); several sub-steps per token (T, T n)."""
-    v = np.asarray(v, dtype=np.float64)
-    if A.ndim == 3:
-        return np.einsum("cts,sc->tc", A, v)
-    return A @ v.reshape(A.shape[1], -1)
 
 
 def close(a, b, tol=TOL):
