@@ -1,6 +1,8 @@
 """What the build writes for live runs (no browser): Pyodide + the verified numpy wheel, and static figures
 that are exactly what the kernels compute."""
 
+import base64
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -25,6 +27,9 @@ def test_install_serves_the_core_and_the_verified_wheel_with_a_matching_lock(tmp
     assert pyodide_assets.sha256(wheel) == lock["packages"]["numpy"]["sha256"]
     manifest = json.loads((out / "zoo-live.json").read_text())
     assert manifest["available"] is True
+    # The worker fetches the wheel itself and checks it against this Subresource Integrity string.
+    digest = base64.b64encode(hashlib.sha256(wheel.read_bytes()).digest()).decode()
+    assert manifest["wheel"] == {"file": wheel.name, "integrity": f"sha256-{digest}"}
     assert manifest["total_bytes"] == sum(
         p.stat().st_size for p in out.iterdir() if p.name != "zoo-live.json"
     )
@@ -71,6 +76,30 @@ def test_static_mixing_figures_are_the_kernels_output(built_site, T):
         config = json.loads((built_site / f"{live.LIVE}/{m.id}.json").read_text())
         assert config["module"] == m.kernel.module
         assert [p["name"] for p in config["params"]] == [p.name for p in m.kernel.params]
+
+
+def test_build_time_run_is_the_kernels_output_at_the_defaults(built_site):
+    """assets/data/live/<id>-run.bin, drawn by the panel while Pyodide starts, is api.simulate at the
+    panel's defaults (in float32), and the panel's settings describe its layout."""
+    from kernels_wasm import api
+
+    for m in registry.load().models:
+        config = json.loads((built_site / f"{live.LIVE}/{m.id}.json").read_text())
+        assert config["defaults"] == {**live.PAGE, "seed": live.SEED}
+        want = api.simulate(m.kernel.module, **live.PAGE, seed=live.SEED, **live.defaults(m))
+        floats = np.frombuffer((built_site / config["build_run"]["file"]).read_bytes(), dtype="<f4")
+        offset = 0
+        for name, shape in config["build_run"]["shapes"].items():
+            if want[name] is None:
+                assert shape is None, (m.id, name)
+                continue
+            expected = np.asarray(want[name], dtype=np.float64)
+            assert shape == list(expected.shape), (m.id, name)
+            got = floats[offset : offset + expected.size].reshape(expected.shape)
+            offset += expected.size
+            scale = max(1.0, float(np.max(np.abs(expected))))
+            np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6 * scale, err_msg=f"{m.id} {name}")
+        assert offset == floats.size, m.id
 
 
 def _drawn_cells(A: np.ndarray) -> np.ndarray:

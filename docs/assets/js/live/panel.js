@@ -8,7 +8,11 @@
 //   data-zoo-live-status  idle | loading | ready | failed (then data-zoo-error-kind says why)
 //   data-zoo-run          the exact arguments of the run (JSON)
 //   data-zoo-checksum     api.simulate's checksum of that run (browser tests compare it with CPython's)
-//   data-zoo-redraw-ms    input event to redrawn figures; data-zoo-python-ms, -round-trip-ms, -draw-ms split it
+//   data-zoo-redraw-ms    input event to redrawn figures; data-zoo-python-ms, -worker-ms, -round-trip-ms,
+//                         -draw-ms split it
+// and, when Run was pressed before Pyodide was ready, data-zoo-build-shown (ms from the click) once it has
+// drawn the build-time run of the same defaults (assets/data/live/<id>-run.bin), labelled as such, while
+// Pyodide starts; the live run replaces it.
 
 import { siteURL } from "../site.js";
 import { bars, heatmap, hoverable, lines, rows } from "./draw.js";
@@ -110,6 +114,7 @@ class Panel {
     this.dirty = false;
     this.inputAt = 0;
     this.runs = 0;
+    this.buildRun = null; // promise of the build-time run's arrays, fetched on intent
   }
 
   async setup() {
@@ -228,14 +233,61 @@ class Panel {
   prepare() {
     if (!this.el.isConnected || this.runtime.state.status !== "idle") return;
     if (navigator.connection?.saveData) return; // the reader asked for less data: wait for the click
+    this.loadBuildRun();
     this.runtime.start().catch(() => {});
+  }
+
+  // The build-time run at the defaults, float32 arrays one after the other (zoo/sitegen/live.py run_binary).
+  loadBuildRun() {
+    const { file, shapes } = this.cfg.build_run;
+    this.buildRun ??= fetch(siteURL(file))
+      .then((response) => (response.ok ? response.arrayBuffer() : Promise.reject(new Error(`HTTP ${response.status}`))))
+      .then((buffer) => {
+        const floats = new Float32Array(buffer);
+        const arrays = {};
+        let offset = 0;
+        for (const [name, shape] of Object.entries(shapes)) {
+          if (!shape) {
+            arrays[name] = null;
+            continue;
+          }
+          const size = shape.reduce((a, b) => a * b, 1);
+          arrays[name] = { shape, data: floats.subarray(offset, offset + size) };
+          offset += size;
+        }
+        return arrays;
+      });
+    return this.buildRun;
   }
 
   start() {
     this.button.hidden = true;
     this.hint.textContent = "Change any value to run again.";
     this.inputAt = performance.now();
+    if (this.runtime.state.status !== "ready") this.showBuildRun(this.inputAt);
     this.changed();
+  }
+
+  // Pressed before Pyodide is ready, at the defaults: draw what the build computed for exactly these inputs
+  // at once, saying so, and let the live run replace it. Anything else waits for the live run.
+  async showBuildRun(clickedAt) {
+    const args = structuredClone(this.args);
+    let arrays;
+    try {
+      arrays = await this.loadBuildRun();
+    } catch {
+      return; // the live run still comes; nothing to show meanwhile
+    }
+    const waiting = this.button.hidden && this.runtime.state.status !== "failed";
+    if (!this.el.isConnected || this.runs || !waiting || !this.isDefault(args) || !this.isDefault(this.args)) return;
+    this.result = { args, arrays, checksum: this.cfg.static_checksum, build: true };
+    this.draw({ fresh: true });
+    await new Promise(requestAnimationFrame);
+    if (this.runs || !this.el.isConnected) return;
+    this.el.dataset.zooBuildShown = (performance.now() - clickedAt).toFixed(1);
+    this.timing.textContent = "Computed when this site was built, with the same code and these inputs; "
+      + "Python is starting in your browser to run it live, and its result will replace this one.";
+    this.el.dispatchEvent(new CustomEvent("zoo-live-build-shown", { bubbles: true }));
   }
 
   // A value changed (or Run was pressed): run, but never queue more than one run behind the one in flight.
@@ -265,6 +317,7 @@ class Panel {
           result = await this.runtime.run(args);
         } catch (err) {
           if (err.kind === "python") this.timing.textContent = `The kernel raised: ${err.message}`;
+          else this.dropBuildRun();
           this.button.hidden = err.kind === "python";
           if (!this.button.hidden) this.hint.textContent = "";
           return;
@@ -276,6 +329,7 @@ class Panel {
         await new Promise(requestAnimationFrame); // count the paint, not just the canvas calls
         // Where the time goes: Python inside the worker, the round trip around it, and Plotly.
         this.el.dataset.zooPythonMs = result.ms.toFixed(1);
+        this.el.dataset.zooWorkerMs = result.workerMs.toFixed(1);
         this.el.dataset.zooRoundTripMs = (drawStart - startedAt).toFixed(1);
         this.el.dataset.zooDrawMs = (performance.now() - drawStart).toFixed(1);
         this.el.dataset.zooRun = JSON.stringify(args);
@@ -294,11 +348,24 @@ class Panel {
     }
   }
 
-  matchesBuild(args, result) {
+  // Pyodide did not start: the build-time figures above the panel already show that run, so put them back.
+  dropBuildRun() {
+    if (!this.result?.build) return;
+    this.result = null;
+    this.live.hidden = true;
+    for (const el of this.el.querySelectorAll("[data-zoo-live-static]")) el.hidden = false;
+    delete this.el.dataset.zooBuildShown;
+  }
+
+  isDefault(args) {
     const d = this.cfg.defaults;
-    const defaults = args.T === d.T && args.d === d.d && args.seed === d.seed
+    return args.T === d.T && args.d === d.d && args.seed === d.seed
       && this.cfg.params.every((p) => args.params[p.name] === p.default);
-    return defaults && Math.abs(result.checksum - this.cfg.static_checksum) <= 1e-6 * (1 + Math.abs(result.checksum));
+  }
+
+  matchesBuild(args, result) {
+    return this.isDefault(args)
+      && Math.abs(result.checksum - this.cfg.static_checksum) <= 1e-6 * (1 + Math.abs(result.checksum));
   }
 
   // A run whose output is zero at every step draws blank figures: say why, in the reader's terms.
@@ -369,6 +436,13 @@ class Panel {
   }
 
   showCode(r) {
+    if (r.build) {
+      this.code.replaceChildren(
+        h("p", { text: "The call whose result the figures show, computed when this site was built:" }),
+        h("pre", { "data-zoo-live-call": true }, h("code", { class: "language-python", text: callSource(r.args, r.checksum) })),
+        h("p", { text: "Once Python has started in your browser, the same call runs here, with every file it executes." }));
+      return;
+    }
     const select = h("select", { "aria-label": "source file" });
     for (const name of r.files) select.append(h("option", { value: name, text: `kernels_wasm/${name}` }));
     select.value = `${r.args.module}.py`;

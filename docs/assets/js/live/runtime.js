@@ -107,7 +107,7 @@ class Runtime {
         } else if (m.type === "ready") {
           clearTimeout(timer);
           this.set({ status: "ready", loaded: this.state.total, ms: performance.now() - t0, python: m.python,
-            numpy: m.numpy });
+            numpy: m.numpy, marks: m.marks });
           resolve(this);
         } else if (m.type === "failed") {
           clearTimeout(timer);
@@ -124,7 +124,8 @@ class Runtime {
         clearTimeout(timer);
         reject(this.fail("start", `The live-run worker failed to start (${event.message || "script error"}).`));
       };
-      worker.postMessage({ type: "init", indexURL: PYODIDE_URL, pythonURL: PYTHON_URL, sizes: manifest.files });
+      worker.postMessage({ type: "init", indexURL: PYODIDE_URL, pythonURL: PYTHON_URL, sizes: manifest.files,
+        wheel: manifest.wheel });
     });
   }
 
