@@ -53,7 +53,8 @@ SET_AND_WAIT = """async ([name, value]) => {
   input.dispatchEvent(new Event("input", { bubbles: true }));
   await drawn;
   const ds = panel.dataset;
-  return [Number(ds.zooRedrawMs), Number(ds.zooPythonMs), Number(ds.zooRoundTripMs), Number(ds.zooDrawMs)];
+  return [Number(ds.zooRedrawMs), Number(ds.zooPythonMs), Number(ds.zooRoundTripMs), Number(ds.zooDrawMs),
+    Number(ds.zooWorkerMs)];
 }"""
 
 

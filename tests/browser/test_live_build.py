@@ -127,9 +127,23 @@ def test_the_workers_python_ships_in_one_file_and_runs_in_cpython(built_site):
     worker = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(worker)
     args = {"module": "gated_deltanet", "T": 12, "d": 4, "seed": 3, "params": {"beta": 0.25, "a": 0.1}}
-    arrays, checksum, ms, files = worker.run(json.dumps(args))
+    arrays, checksum, ms, files, shape = worker.run(json.dumps(args), 1, 12)
     want = api.simulate("gated_deltanet", T=12, d=4, seed=3, beta=0.25, a=0.1)
     assert checksum == want["checksum"] and ms >= 0
     np.testing.assert_array_equal(arrays["A"], want["A"])
     assert arrays["A"].dtype == np.float64 and arrays["A"].flags.c_contiguous
+    assert shape == {"channels": 0, "steps": 12, "state_shape": [4, 4]}
+    np.testing.assert_array_equal(arrays["state"], want["states"][-1])  # a new run shows its last step
+    np.testing.assert_array_equal(arrays["o"], want["o"])
+    np.testing.assert_array_equal(arrays["state_norm"], want["state_norm"])
     assert files[:2] == ["api.py", "gated_deltanet.py"] and all((kernels / f).is_file() for f in files)
+    np.testing.assert_array_equal(worker.view(1, 5)["state"], want["states"][4])  # the step slider
+
+    # Per-channel A (Mamba-1): only the channel shown is sent; the channel slider asks for another.
+    args = {"module": "mamba", "T": 8, "d": 4, "seed": 1, "params": {}}
+    arrays, checksum, _, _, shape = worker.run(json.dumps(args), 2, 8)
+    want = api.simulate("mamba", T=8, d=4, seed=1)
+    assert checksum == want["checksum"] and shape["channels"] == 4
+    np.testing.assert_array_equal(arrays["A"], want["A"][1])
+    np.testing.assert_array_equal(worker.view(4, 3)["A"], want["A"][3])
+    np.testing.assert_array_equal(worker.view(4, 3)["state"], want["states"][2])

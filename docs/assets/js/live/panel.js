@@ -115,6 +115,7 @@ class Panel {
     this.inputAt = 0;
     this.runs = 0;
     this.buildRun = null; // promise of the build-time run's arrays, fetched on intent
+    this.viewTicket = 0; // the latest step/channel change; an older answer is dropped
   }
 
   async setup() {
@@ -160,9 +161,9 @@ class Panel {
       role: "img" });
     this.canvases = { mixing: canvas("mixing"), state: canvas("state"), norms: canvas("norms") };
     this.t = slider({ name: "t", label: "step t", min: 1, max: this.args.T, step: 1, value: this.args.T,
-      help: "which step's state to show" }, () => this.draw());
+      help: "which step's state to show" }, () => this.reslice());
     this.channel = slider({ name: "channel", label: "channel", min: 1, max: this.args.d, step: 1, value: 1,
-      help: "this model mixes each value channel with its own matrix" }, () => this.draw());
+      help: "this model mixes each value channel with its own matrix" }, () => this.reslice());
     this.channel.row.hidden = true;
     const cell = (c, ...extra) => h("div", { class: "zoo-live__cell" }, c, ...extra);
     const figures = h("div", { class: "zoo-live__figures", role: "tabpanel" },
@@ -280,7 +281,11 @@ class Panel {
     }
     const waiting = this.button.hidden && this.runtime.state.status !== "failed";
     if (!this.el.isConnected || this.runs || !waiting || !this.isDefault(args) || !this.isDefault(this.args)) return;
-    this.result = { args, arrays, checksum: this.cfg.static_checksum, build: true };
+    const view = { channel: this.shownChannel(), t: args.T };
+    const shape = { channels: arrays.A.shape.length === 3 ? arrays.A.shape[0] : 0, steps: args.T,
+      state_shape: arrays.states ? arrays.states.shape.slice(1) : null };
+    this.result = { args, full: arrays, arrays: slices(arrays, view), shape, view, checksum: this.cfg.static_checksum,
+      build: true };
     this.draw({ fresh: true });
     await new Promise(requestAnimationFrame);
     if (this.runs || !this.el.isConnected) return;
@@ -312,9 +317,10 @@ class Panel {
         this.dirty = false;
         const args = structuredClone(this.args);
         const startedAt = this.inputAt;
+        const view = { channel: this.shownChannel(), t: args.T }; // a new run shows its last step
         let result;
         try {
-          result = await this.runtime.run(args);
+          result = await this.runtime.run(args, view);
         } catch (err) {
           if (err.kind === "python") this.timing.textContent = `The kernel raised: ${err.message}`;
           else this.dropBuildRun();
@@ -323,7 +329,7 @@ class Panel {
           return;
         }
         if (!this.el.isConnected) return;
-        this.result = { args, ...result };
+        this.result = { args, view, ...result };
         const drawStart = performance.now();
         this.draw({ fresh: true });
         await new Promise(requestAnimationFrame); // count the paint, not just the canvas calls
@@ -342,6 +348,8 @@ class Panel {
         this.timing.textContent = `Computed in your browser: the model ran in ${result.ms.toFixed(1)} ms; ${took}.`
           + (this.matchesBuild(args, result) ? " Same numbers as the precomputed figures." : "");
         this.el.dispatchEvent(new CustomEvent("zoo-live-drawn", { bubbles: true }));
+        // The step or channel slider moved while this run was on its way: fetch the slices now shown.
+        if (!this.dirty && (Number(this.t.input.value) !== view.t || this.shownChannel() !== view.channel)) this.reslice();
       } while (this.dirty);
     } finally {
       this.busy = false;
@@ -366,6 +374,33 @@ class Panel {
   matchesBuild(args, result) {
     return this.isDefault(args)
       && Math.abs(result.checksum - this.cfg.static_checksum) <= 1e-6 * (1 + Math.abs(result.checksum));
+  }
+
+  shownChannel() {
+    return Number(this.channel.input.value);
+  }
+
+  // The step or channel slider moved: draw other slices of the same run. The build-time run has every slice
+  // here; a live run's stay in the worker, which sends the ones asked for (a few KB, no new run).
+  async reslice() {
+    const r = this.result;
+    if (!r) return;
+    const view = { channel: this.shownChannel(), t: Number(this.t.input.value) };
+    const ticket = ++this.viewTicket;
+    let arrays;
+    if (r.full) {
+      arrays = slices(r.full, view);
+    } else {
+      if (this.busy) return; // a run is on its way; the loop asks again once it is drawn
+      try {
+        ({ arrays } = await this.runtime.view(view));
+      } catch {
+        return; // the runtime says what went wrong in the status line
+      }
+    }
+    if (ticket !== this.viewTicket || this.result !== r || !this.el.isConnected) return;
+    Object.assign(r, { arrays, view });
+    this.draw();
   }
 
   // A run whose output is zero at every step draws blank figures: say why, in the reader's terms.
@@ -394,31 +429,30 @@ class Panel {
       this.explainZero(r);
     }
     const { T, d, seed } = r.args;
-    const A = r.arrays.A;
-    const perChannel = A.shape.length === 3;
+    const { channels, state_shape: shape } = r.shape;
+    const perChannel = channels > 0;
+    const c = Math.min(r.view.channel, perChannel ? channels : 1) - 1;
+    const t = Math.min(r.view.t, T) - 1;
     this.channel.row.hidden = !perChannel;
-    this.channel.input.max = perChannel ? A.shape[0] : 1;
-    const c = Math.min(Number(this.channel.input.value), perChannel ? A.shape[0] : 1) - 1;
+    this.channel.input.max = String(perChannel ? channels : 1);
+    this.channel.input.value = String(c + 1);
     this.channel.out.max = this.channel.input.max;
     this.channel.out.value = String(c + 1);
-    this.t.input.max = T;
-    if (fresh || Number(this.t.input.value) > T) this.t.input.value = T; // a new run shows its last step
+    this.t.input.max = String(T);
+    this.t.input.value = String(t + 1);
     this.t.out.max = String(T);
     this.t.out.value = this.t.input.value;
-    const t = Number(this.t.input.value) - 1;
 
-    const mixing = rows(A, perChannel ? [c] : []);
+    const mixing = rows(r.arrays.A);
     heatmap(this.canvases.mixing, {
       z: mixing, xlabel: "source step s", ylabel: "output step t", hover: { row: "t", col: "s", value: "A" }, causal: true,
       perStep: mixing[0].length / T,
       title: `${this.cfg.short_name}: mixing matrix A${perChannel ? ` (channel ${c + 1})` : ""}, T=${T}, d=${d}, seed ${seed}`,
     });
-    const S = r.arrays.states;
-    if (S) {
-      const shape = S.shape.slice(1);
+    if (shape) {
       const two = shape.length === 2;
       heatmap(this.canvases.state, {
-        z: rows(S, [t]), title: `state S_t at t=${t + 1} (${shape.join(" × ")})`,
+        z: rows(r.arrays.state), title: `state S_t at t=${t + 1} (${shape.join(" × ")})`,
         xlabel: two ? "k index" : "state index", ylabel: two ? "v index" : "", hover: { row: "row", col: "col", value: "S" },
       });
     } else {
@@ -456,6 +490,20 @@ class Panel {
       h("p", {}, "Every file it executed (", select, "), exactly as sent to Pyodide:"),
       h("pre", { "data-zoo-live-source": true }, source));
   }
+}
+
+// Entry i along the leading axis of {shape, data}: a view, no copy.
+function at(array, i) {
+  const shape = array.shape.slice(1);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return { shape, data: array.data.subarray(i * size, (i + 1) * size) };
+}
+
+// The slices of a whole run (the build-time one) that the worker would send for `view` (worker.py _slices).
+function slices(full, { channel, t }) {
+  const A = full.A.shape.length === 3 ? at(full.A, Math.min(Math.max(channel, 1), full.A.shape[0]) - 1) : full.A;
+  const state = full.states ? at(full.states, Math.min(Math.max(t, 1), full.states.shape[0]) - 1) : null;
+  return { A, state, o: full.o, state_norm: full.state_norm };
 }
 
 export function init(root) {

@@ -7,9 +7,12 @@
 //                                                         downloads still in flight
 //   out {type: "ready", ms, python, numpy, marks}         marks: ms since init at each step of the start
 //   out {type: "failed", kind, message}                   kind: "wheel" | "kernels" | "start"
-//   in  {type: "run", id, args: {module, T, d, seed, params}}
-//   out {type: "result", id, checksum, ms, workerMs, arrays: {A, o, states, state_norm}, files: [...], sources}
-//                                                         ms: Python's simulate; workerMs: the whole run here
+//   in  {type: "run", id, args: {module, T, d, seed, params}, view: {channel, t}}
+//   out {type: "result", id, checksum, ms, workerMs, arrays: {A, state, o, state_norm}, shape, files: [...],
+//        sources}                                         ms: Python's simulate; workerMs: the whole run here;
+//                                                         arrays: the slices drawn (worker.py ARRAYS)
+//   in  {type: "view", id, view: {channel, t}}            other slices of the last run, no new run
+//   out {type: "view", id, arrays}
 //   out {type: "error", id, message}                      the kernel raised (bad parameters, ...)
 // Arrays travel as {shape, data: Float64Array} with their buffers transferred, not copied.
 //
@@ -95,7 +98,8 @@ async function fetchWheel(indexURL, { file, integrity }) {
 }
 
 let pyodide = null;
-let runner = null; // worker.py's run(), a PyProxy kept for the worker's lifetime
+let runner = null; // worker.py's run() and view(), PyProxies kept for the worker's lifetime
+let viewer = null;
 let sources = {}; // kernels_wasm file name -> source text, exactly as written into the file system
 
 // Not counted in the progress bar's bytes (the manifest's total covers Pyodide and numpy): it is small.
@@ -165,7 +169,7 @@ async function start({ indexURL, pythonURL, sizes: served, wheel: numpyWheel }) 
     postMessage({ type: "failed", kind: "kernels", message: `The kernel sources could not be loaded (${err.message}).` });
     return;
   }
-  runner = pyodide.runPython(`import sys\nsys.path.insert(0, "${HOME}")\nfrom zoo_live_worker import run\nrun`);
+  [runner, viewer] = pyodide.runPython(`import sys\nsys.path.insert(0, "${HOME}")\nfrom zoo_live_worker import run, view\n(run, view)`);
   mark("imported numpy");
   const versions = pyodide.runPython("import sys, numpy; f'{sys.version.split()[0]} {numpy.__version__}'");
   const [pythonVersion, numpyVersion] = versions.split(" ");
@@ -184,31 +188,54 @@ function toArray(proxy) {
   }
 }
 
-function run({ id, args }) {
+// worker.py's dict of arrays (PyProxy) -> {name: {shape, data} or null}, and the buffers to transfer.
+function takeArrays(proxy) {
+  const arrays = {};
+  for (const key of ["A", "state", "o", "state_norm"]) arrays[key] = toArray(proxy.get(key));
+  proxy.destroy();
+  return [arrays, Object.values(arrays).filter(Boolean).map((a) => a.data.buffer)];
+}
+
+// A Python exception: keep the last line (e.g. "ValueError: ..."), that is what a reader can act on.
+function pythonError(id, err) {
+  const lines = String(err.message || err).trim().split("\n");
+  postMessage({ type: "error", id, message: lines[lines.length - 1] });
+}
+
+function run({ id, args, view }) {
   const t0 = performance.now();
   let out;
   try {
-    out = runner(JSON.stringify(args));
+    out = runner(JSON.stringify(args), view.channel, view.t);
   } catch (err) {
-    // A Python exception: keep the last line (e.g. "ValueError: ..."), that is what a reader can act on.
-    const lines = String(err.message || err).trim().split("\n");
-    postMessage({ type: "error", id, message: lines[lines.length - 1] });
+    pythonError(id, err);
     return;
   }
   try {
-    const [arraysProxy, checksum, ms, filesProxy] = out;
-    const arrays = {};
-    for (const key of ["A", "o", "states", "state_norm"]) arrays[key] = toArray(arraysProxy.get(key));
-    arraysProxy.destroy();
+    const [arraysProxy, checksum, ms, filesProxy, shapeProxy] = out;
+    const [arrays, transfer] = takeArrays(arraysProxy);
     const files = filesProxy.toJs();
     filesProxy.destroy();
+    const shape = shapeProxy.toJs({ dict_converter: Object.fromEntries });
+    shapeProxy.destroy();
     const fileSources = Object.fromEntries(files.map((name) => [name, sources[name] ?? ""]));
-    const transfer = Object.values(arrays).filter(Boolean).map((a) => a.data.buffer);
     const workerMs = performance.now() - t0;
-    postMessage({ type: "result", id, checksum, ms, workerMs, arrays, files, sources: fileSources }, transfer);
+    postMessage({ type: "result", id, checksum, ms, workerMs, arrays, shape, files, sources: fileSources }, transfer);
   } finally {
     out.destroy();
   }
+}
+
+function view({ id, view: { channel, t } }) {
+  let out;
+  try {
+    out = viewer(channel, t);
+  } catch (err) {
+    pythonError(id, err);
+    return;
+  }
+  const [arrays, transfer] = takeArrays(out);
+  postMessage({ type: "view", id, arrays }, transfer);
 }
 
 self.onmessage = (event) => {
@@ -219,5 +246,7 @@ self.onmessage = (event) => {
     });
   } else if (message.type === "run") {
     run(message);
+  } else if (message.type === "view") {
+    view(message);
   }
 };
