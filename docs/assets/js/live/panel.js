@@ -292,7 +292,6 @@ class Panel {
     this.el.dataset.zooBuildShown = (performance.now() - clickedAt).toFixed(1);
     this.timing.textContent = "Computed when this site was built, with the same code and these inputs; "
       + "Python is starting in your browser to run it live, and its result will replace this one.";
-    this.el.dispatchEvent(new CustomEvent("zoo-live-build-shown", { bubbles: true }));
   }
 
   // A value changed (or Run was pressed): run, but never queue more than one run behind the one in flight.
@@ -303,6 +302,10 @@ class Panel {
       return;
     }
     this.inputAt = performance.now();
+    if (this.result?.build && !this.isDefault(this.args)) {
+      this.timing.textContent = "These figures are the build-time run at the default values; yours run as soon as "
+        + "Python has started in your browser.";
+    }
     if (this.busy) {
       this.dirty = true;
       return;

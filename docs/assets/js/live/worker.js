@@ -88,7 +88,7 @@ self.fetch = (input, init) => {
 // not by fetch's integrity option, which turns a 404 into a bare "Failed to fetch".
 async function fetchWheel(indexURL, { file, integrity }) {
   const response = await counted(new URL(file, indexURL).href);
-  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText} for ${file}`.replace("  ", " "));
+  if (!response.ok) throw new Error(`HTTP ${[response.status, response.statusText].filter(Boolean).join(" ")} for ${file}`);
   const bytes = await response.arrayBuffer();
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   if (`sha256-${btoa(String.fromCharCode(...digest))}` !== integrity) {
