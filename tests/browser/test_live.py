@@ -234,7 +234,7 @@ def test_sliders_rerun_with_the_readers_inputs(live_page, site_url, family_model
     }""")
     # (The worker sends step 3's state of the run it keeps: a short round trip, then the redraw.)
     page.wait_for_function(
-        "document.querySelector('[data-zoo-live-plot=state]').getAttribute('aria-label') === 'state at step 3'"
+        "document.querySelector('[data-zoo-live-plot=state]').ariaLabel === 'state at step 3'"
     )
     assert panel.get_attribute("data-zoo-checksum") == checksum
 
