@@ -67,10 +67,15 @@ def cache_readout(logits: np.ndarray, values: np.ndarray) -> np.ndarray:
     return (p / np.sum(p)) @ values
 
 
-def online_softmax(tile, v: np.ndarray, block: int = 16, window: int | None = None) -> np.ndarray:
+def online_softmax(
+    tile, v: np.ndarray, block: int = 16, window: int | None = None, sink: float | None = None
+) -> np.ndarray:
     """FlashAttention's forward pass: visit key tiles left to right keeping, per query row, the running max m,
     the running denominator l and the unnormalised output acc; rescale both by exp(m_old - m_new) whenever the
     max grows. Only tiles that the causal (and window) mask can reach are visited.
+
+    ``sink``: an extra logit in every row's denominator that carries no value (gpt-oss): the running max
+    starts at it, and its exp(sink - m) joins l at the end, as in gpt-oss's Triton attention kernel.
     """
     T, d_v = v.shape
     if block < 1:
@@ -79,7 +84,7 @@ def online_softmax(tile, v: np.ndarray, block: int = 16, window: int | None = No
     for i0 in range(0, T, block):
         i1 = min(i0 + block, T)
         rows = slice(i0, i1)
-        m = np.full(i1 - i0, -np.inf)  # running max per query row
+        m = np.full(i1 - i0, -np.inf if sink is None else float(sink))  # running max per query row
         l = np.zeros(i1 - i0)  # running sum of exp(s - m)
         acc = np.zeros((i1 - i0, d_v))  # running sum of exp(s - m) v
         first = 0 if window is None else max(0, i0 - window + 1) // block * block
@@ -94,6 +99,8 @@ def online_softmax(tile, v: np.ndarray, block: int = 16, window: int | None = No
             l = l * rescale + np.sum(p, axis=1)
             acc = acc * rescale[:, None] + p @ v[cols]
             m = m_new
+        if sink is not None:
+            l = l + np.exp(sink - m)  # the sink's share of the denominator; it adds nothing to acc
         o[rows] = acc / l[:, None]
     return o
 

@@ -29,9 +29,22 @@ def checksum(arr) -> float:
     return round(float(np.dot(flat, np.arange(1, flat.size + 1, dtype=np.float64))) / max(flat.size, 1), 9)
 
 
+def values(mod, x: dict):
+    """The values A mixes: the input v, or what the module computes (MLA up-projects them from the cached
+    latent, so its v is not an input; sLSTM's written values are outputs of its own nonlinear recurrence)."""
+    return mod.values(**x) if hasattr(mod, "values") else x["v"]
+
+
 def apply_mixing(A, v) -> np.ndarray:
-    """o = A v for the shapes of A: (T, T); per channel (d_v, T, T); several sub-steps per token (T, T n)."""
+    """o = A v for the shapes of A: (T, T); per channel (d_v, T, T); several sub-steps per token (T, T n);
+    per output channel reading every input channel (d_v, T, T d_v), multi-input SSMs such as S5; per query
+    head (H, T, T) with v (T, G, d_v) of G key-value heads, heads side by side (see _heads.py)."""
     v = np.asarray(v, dtype=np.float64)
+    if A.ndim == 3 and v.ndim == 3:
+        g = np.arange(A.shape[0]) // (A.shape[0] // v.shape[1])  # query head h reads KV head g(h)
+        return np.einsum("hts,shc->thc", A, v[:, g]).reshape(A.shape[1], -1)
+    if A.ndim == 3 and A.shape[2] != v.shape[0]:
+        return np.einsum("ctj,j->tc", A, v.reshape(-1))  # column j = s d_v + h reads v[s, h]
     if A.ndim == 3:  # o[t, c] = sum_s A[c, t, s] v[s, c], as one stacked matrix-vector product
         return np.matmul(A, v.T[:, :, None])[:, :, 0].T
     return A @ v.reshape(A.shape[1], -1)
@@ -49,7 +62,7 @@ def simulate(module: str, T: int = 8, d: int = 8, seed: int = 0, **params) -> di
     # 1e-10) and this function's o to the literal recurrence, so the output is the recurrence's output
     # without running the sequence a second time.
     A = mod.mixing_matrix(**x)
-    o = apply_mixing(A, x["v"])
+    o = apply_mixing(A, values(mod, x))
     S = mod.states(**x) if hasattr(mod, "states") else None
     state_norm = None
     if S is not None:
@@ -63,4 +76,6 @@ def simulate(module: str, T: int = 8, d: int = 8, seed: int = 0, **params) -> di
         "states": S,
         "state_norm": state_norm,
         "checksum": checksum(o) + checksum(A),
+        # what the leading axis of a 3-D A indexes: a value channel (Mamba-1, S4) or a query head (GQA, MLA)
+        "slices": getattr(mod, "MIXING_SLICES", "channel") if np.ndim(A) == 3 else None,
     }

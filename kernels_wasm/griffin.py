@@ -21,7 +21,7 @@ Glossary (paper -> code)
     A                   A           (d, T, T): A[c, t, j] = prod_{l=j+1}^{t} a_l sqrt(1 - a_j^2) i_j  (j <= t)
 
 Forms
-    recurrent   the scan above
+    recurrent   the scan above (diagonal_scan once the gates have made a_t and the write b_t)
     parallel    h_t = sum_{j <= t} exp(L_t - L_j) b_j with L = cumsum(log a_t), b_j = sqrt(1 - a_j^2) i_j x_j,
                 materialised channel by channel from the cumulative log gates
     chunked     the same within chunks, with h carried across chunk boundaries
@@ -64,13 +64,24 @@ def _check(v, r, i, a):
     return v, log_at, np.sqrt(-np.expm1(2.0 * log_at)) * i  # sqrt(1 - a_t^2), exact even near a_t = 1
 
 
-def recurrent(v, r, i, a) -> np.ndarray:
-    v, log_at, w = _check(v, r, i, a)
-    h, out = np.zeros(v.shape[1]), np.empty(v.shape)
-    for t in range(v.shape[0]):
-        h = np.exp(log_at[t]) * h + w[t] * v[t]  # a_t * h_{t-1} + sqrt(1 - a_t^2) * (i_t * x_t)
+def diagonal_scan(b, log_a) -> np.ndarray:
+    """The bare RG-LRU recurrence h_t = a_t * h_{t-1} + b_t per channel, from h_0 = 0, with a_t given as
+    log a_t <= 0; b, log_a (T, d). recurrent() is this scan with b_t = sqrt(1 - a_t^2) (i_t * x_t); a GPU
+    scan kernel (fla's chunk_hgrn) takes exactly these two arrays."""
+    b = as_matrix("b", b)
+    log_a = as_matrix("log_a", log_a, *b.shape)
+    if np.any(~(log_a <= 0)):
+        raise ValueError("log_a: decays a_t = exp(log_a) must lie in (0, 1], so log_a <= 0")
+    h, out = np.zeros(b.shape[1]), np.empty(b.shape)
+    for t in range(b.shape[0]):
+        h = np.exp(log_a[t]) * h + b[t]
         out[t] = h
     return out
+
+
+def recurrent(v, r, i, a) -> np.ndarray:
+    v, log_at, w = _check(v, r, i, a)
+    return diagonal_scan(w * v, log_at)  # a_t * h_{t-1} + sqrt(1 - a_t^2) * (i_t * x_t)
 
 
 def _decay(L, ch, causal):

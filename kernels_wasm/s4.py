@@ -26,7 +26,7 @@ Glossary (paper -> code)
 
 Forms
     recurrent   the scan x_t = A_bar x_{t-1} + B_bar u_t
-    parallel    the FFT convolution y = h * u + D u
+    parallel    the FFT convolution y = h * u + D u (convolve with the kernel h, D folded in at lag 0)
 """
 
 import numpy as np
@@ -76,9 +76,15 @@ def recurrent(v, dt, A_re, A_im, C_re, C_im, D) -> np.ndarray:
     return y
 
 
+def convolve(v, h) -> np.ndarray:
+    """S4's convolution mode with a given kernel: y_t = sum_{l <= t} h_l v_{t-l} per channel; v, h (T, d).
+    parallel() runs it on the kernel built from the SSM parameters; a GPU FFT convolution takes h as given."""
+    v = as_matrix("v", v)
+    return causal_conv(v, as_matrix("h", h, *v.shape))
+
+
 def parallel(v, dt, A_re, A_im, C_re, C_im, D) -> np.ndarray:
-    h = kernel(v, dt, A_re, A_im, C_re, C_im, D)
-    return causal_conv(as_matrix("v", v), h)
+    return convolve(v, kernel(v, dt, A_re, A_im, C_re, C_im, D))
 
 
 def mixing_matrix(v, dt, A_re, A_im, C_re, C_im, D) -> np.ndarray:

@@ -19,6 +19,7 @@ Equations (as on the card):
 Dual form of a mini-batch (the chunked form; the chunk is the mini-batch):
     O = Q S_{t'}^T - tril(Q K^T) diag(eta) (K S_{t'}^T - V)
 The paper's f adds LayerNorm and a residual inside the inner model; without them o is linear in v, as here.
+layernorm_minibatch() is that full inner model, as fla's chunk_ttt_linear (the GPU kernel) computes it.
 """
 
 import numpy as np
@@ -102,3 +103,42 @@ def mixing_matrix(q, k, v, eta, batch):
 
 def states(q, k, v, eta, batch):
     return _run(*_validate(q, k, v, eta, batch))[1]
+
+
+def _layernorm(x, eps):
+    """(x - mean) / std over the last axis, and the std (population variance, as the paper's LN)."""
+    std = np.sqrt(x.var(-1, keepdims=True) + eps)
+    return (x - x.mean(-1, keepdims=True)) / std, std
+
+
+def layernorm_minibatch(q, k, v, eta, ln_w, ln_b, batch=16, eps=1e-6):
+    """TTT-Linear with the paper's LayerNorm and residual, in mini-batches of b tokens, as fla's
+    chunk_ttt_linear computes it. q, k, v (T, d); eta (T,); ln_w, ln_b (d,) the LayerNorm's scale and shift.
+
+    The inner model is f(x) = x + LN(x W + c) (a bias c beside W); each token's self-supervised loss is
+    l_s = 1/2 |f(k_s) - v_s|^2 = 1/2 |LN(k_s W + c) - (v_s - k_s)|^2. Per mini-batch, from its base (W, c):
+        G_s = dl_s / d(k_s W + c)                          (back through the LayerNorm)
+        Z   = Q W + c - diag(eta) [tril(Q K^T) + tril(1 1^T)] G   (row t reads with its own rate eta_t)
+        o_t = Z_t + LN(Z_t)                                (the kernel's residual is on the inner output)
+        W  <- W - eta_b K^T G,   c <- c - eta_b sum_s G_s  (eta_b: the mini-batch's last rate)
+    Queries are scaled by d^-1/2; T must be a multiple of b."""
+    q, k, v = qkv(q, k, v)
+    T, d = q.shape
+    eta = as_gate("eta", eta, T)
+    ln_w, ln_b = (np.broadcast_to(np.asarray(p, dtype=np.float64), (d,)) for p in (ln_w, ln_b))
+    if eta.ndim != 1 or T % batch:
+        raise ValueError(f"need eta of shape ({T},) and T a multiple of the mini-batch {batch}")
+    q = q * d**-0.5
+    W, c = np.zeros((d, d)), np.zeros(d)  # x W + c: keys are rows, as in the kernel
+    o = np.empty((T, d))
+    for b0 in range(0, T, batch):
+        s = slice(b0, b0 + batch)
+        Q, K, V, e = q[s], k[s], v[s], eta[s, None]
+        x_hat, std = _layernorm(K @ W + c, eps)
+        g = (ln_w * x_hat + ln_b - (V - K)) * ln_w  # dl/dLN(.), through LN's scale
+        G = (d * g - g.sum(-1, keepdims=True) - x_hat * (g * x_hat).sum(-1, keepdims=True)) / (std * d)
+        Z = Q @ W + c - (e * np.tril(Q @ K.T)) @ G - np.tril(np.broadcast_to(e, (len(e), len(e)))) @ G
+        W = W - (e[-1] * K).T @ G
+        c = c - e[-1] * G.sum(0)
+        o[s] = Z + _layernorm(Z, eps)[0] * ln_w + ln_b
+    return o

@@ -2,6 +2,7 @@
 suite (no Chromium, no served site). One build of the site serves the whole session (``built_site``)."""
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,50 @@ def built_site() -> Path:
     site = OUTPUT / "site"
     build(site)
     return site
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A site built from a changed copy of the registry (what ``variant_site`` changed, for the tests)."""
+
+    site: Path
+    registry: Path
+    script_summary: str  # the model whose summary holds a <script> tag
+    related: str  # the model marked outside the skeleton
+    reason: str
+    new_layout: str  # a layout value added to the taxonomy, and the model that uses it
+    new_layout_model: str
+
+
+@pytest.fixture(scope="session")
+def variant_site(tmp_path_factory) -> Variant:
+    """One build, shared by several tests, of a registry copy with: registry text that must be escaped, a
+    model outside the skeleton (one with lineage edges both ways), and a new layout value no code names."""
+    import yaml
+
+    from zoo.sitegen.build import build
+
+    root = Path(__file__).resolve().parents[1]
+    tmp = tmp_path_factory.mktemp("variant")
+    data = yaml.safe_load((root / "models.yaml").read_text(encoding="utf-8"))
+    models = data["models"]
+    models[1]["summary"] = "A <script>alert(1)</script> summary that is long enough."
+    parents = {e["parent"] for m in models for e in m.get("lineage") or []}
+    related = next(m for m in models[2:] if m["id"] in parents and m.get("lineage"))
+    reason = "Its memory is <b>not</b> written each step & read by a query"
+    related["outside_skeleton"] = reason
+    data["taxonomy"]["layout"]["paged"] = {
+        "label": "Paged <cache>",
+        "colour": "#0f766e",
+        "description": "Made up for a test: a <i>paged</i> cache.",
+    }
+    newcomer = next(m for m in models[2:] if m is not related and m["readout"] == "softmax")
+    newcomer["layout"] = "paged"
+    path = tmp / "models.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    site = OUTPUT / "variant-site"
+    build(site, registry_path=path)
+    return Variant(site, path, models[1]["id"], related["id"], reason, "paged", newcomer["id"])
 
 
 def pytest_collection_modifyitems(items):

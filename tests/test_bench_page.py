@@ -246,7 +246,10 @@ def test_a_second_head_dim_gets_its_own_table_and_only_then(reg, tmp_path):
         "<td>1.50</td><td>2.00</td><td>0.75 ×</td><td>4.50</td><td>6.00</td><td>0.75 ×</td>" in table
     )
     assert table.count("<th>d = 64</th><th>d = 128</th><th>ratio</th>") == 2
+    table, missing = table.split("Not timed with head dimension 64 on the GPU-B yet: ")
     assert "models/transformer/" not in table
+    # a measured model without the smaller head is named under the table
+    assert missing.startswith('<a href="../models/transformer/">Transformer</a>.')
 
 
 def test_each_model_keeps_one_distinct_line_style_across_figures(committed):
@@ -343,3 +346,99 @@ def test_no_recorded_error_reaches_the_page_raw(committed):
         for mid, e in doc["models"].items():
             text = benchmarks.why_not(e) or ""
             assert not RAW_ERROR.search(text), (mid, text)
+
+
+def _with_limits(doc: dict, matmul: float, copy: float) -> dict:
+    doc["runs"][0]["calibration"] = {"matmul_bf16_tflops": matmul, "copy_tb_per_s": copy}
+    for e in doc["models"].values():
+        for p in e.get("points", []):
+            p["run"] = doc["runs"][0]["id"]
+    return doc
+
+
+def test_achieved_rates_are_read_against_the_limits_of_the_same_run(reg, tmp_path):
+    """Softmax attention at T = 32K is far above the ridge (compute-bound), GLA's chunked form below it
+    (bandwidth-bound); each share is the achieved rate over the lower ceiling, and the roofline figure
+    draws the roof from the same two limits with one trace per measured model."""
+    doc = _with_limits(
+        _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 40.0, "gla": 2.0}), 800, 4.0
+    )
+    lims = benchmarks.limits(doc)
+    soft = benchmarks.achieved(doc, "transformer", doc["models"]["transformer"]["points"][0], lims)
+    want = results.attention_flops(4, 32768, 16, 128, "fwd") / 40e-3 / 1e12
+    assert soft["tflops"] == pytest.approx(want) and soft["bound"] == "compute"
+    assert soft["of_ceiling"] == pytest.approx(want / 800)
+    gla = benchmarks.achieved(doc, "gla", doc["models"]["gla"]["points"][0], lims)
+    assert gla["bound"] == "memory" and gla["ceiling"] == pytest.approx(gla["intensity"] * 4.0)
+    root = _root_with(tmp_path, doc)
+    ctx = _ctx(reg, root, tmp_path)
+    benchmarks.generate(ctx)
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    table = page.split("## How close each kernel gets to the hardware")[1].split("## Throughput")[0]
+    assert "800 TFLOP/s" in table and "4.00 TB/s" in table and "below 200 FLOP per byte" in table
+    row = table.split('href="../models/gla/"')[1].split("</tr>")[0]
+    # not measured at 8K: dashes; at 32K the rate and its share of the bandwidth ceiling
+    assert "<td>bandwidth</td><td>–</td><td>–</td>" in row
+    shown = f"{gla['tflops']:.0f}" if gla["tflops"] >= 100 else f"{gla['tflops']:.1f}"
+    assert gla["tflops"] >= 10 and f"<td>{shown}</td><td>{gla['of_ceiling'] * 100:.0f}%</td>" in row
+    fig = json.loads((ctx.docs / benchmarks.DATA / "roofline.json").read_text())
+    roof, *points = fig["data"]
+    assert max(roof["y"]) == 800 and roof["x"][1] == pytest.approx(200, rel=1e-3)
+    assert sorted(t["name"] for t in points) == ["Gated Linear Attention", "Transformer"]
+
+
+def test_every_gpu_kernel_has_a_flop_count_and_attention_matches_the_softmax_count():
+    from zoo.bench import catalog, flops
+
+    with_kernel = {m for m, k in catalog.KERNELS.items() if k.adapter}
+    assert with_kernel == set(flops.COSTS)
+    for T, B in ((2048, 64), (32768, 4)):
+        assert flops.forward_flops("transformer", B, T, 16, 128) == results.attention_flops(
+            B, T, 16, 128, "fwd"
+        )
+    # a window caps the keys each query reads; below the window it changes nothing
+    assert flops.forward_flops("swa", 1, 2048, 16, 128) == flops.forward_flops(
+        "transformer", 1, 2048, 16, 128
+    )
+    assert (
+        flops.forward_flops("swa", 1, 65536, 16, 128)
+        < flops.forward_flops("transformer", 1, 65536, 16, 128) / 8
+    )
+    # chunked forms do the same work per token at every length; the delta rule more than plain linear
+    per_token = [flops.forward_flops("gla", 131072 // T, T, 16, 128) for T in (2048, 131072)]
+    assert per_token[0] == per_token[1]
+    assert flops.forward_flops("deltanet", 1, 4096, 16, 128) > flops.forward_flops("gla", 1, 4096, 16, 128)
+
+
+def test_the_gpu_comparison_names_each_kernels_bound_and_the_bandwidth_ratio(reg, tmp_path):
+    """Newer GPU with slower memory: a bandwidth-bound kernel could at best take copy_new / copy_old of its
+    time on the older GPU; the table says which kernels are bandwidth- or compute-bound. A model measured
+    only on the other GPU says so where its numbers are missing."""
+    root = _root_with(tmp_path, None)
+    newer = _with_limits(
+        _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 40.0, "gla": 2.0}), 750, 3.0
+    )
+    newer["models"]["wall"] = {
+        **results.catalog_fields("wall"),
+        "status": "not_run",
+        "points": [],
+        "checks": [],
+    }
+    older = _with_limits(
+        _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", {"transformer": 40.0, "gla": 1.5, "wall": 80.0}),
+        750,
+        4.2,
+    )
+    (root / "benchmarks" / "b.json").write_text(json.dumps(newer))
+    (root / "benchmarks" / "a.json").write_text(json.dumps(older))
+    ctx = _ctx(reg, root, tmp_path)
+    benchmarks.generate(ctx)
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    section = page.split("## The same kernels on the GPU-A")[1].split("## Methodology")[0]
+    assert "4.20 TB/s on the GPU-A" in section and "3.00 TB/s on the GPU-B" in section
+    assert "can at best take 0.71 × its" in section
+    assert 'models/gla/">Gated Linear Attention</a></td><td>bandwidth</td>' in section
+    assert 'models/transformer/">Transformer</a></td><td>compute</td>' in section
+    status = page.split("## Every model")[1]
+    wall = status.split('href="../models/wall/"')[1].split("</tr>")[0]
+    assert "not measured on the GPU-B yet; the GPU-A results on the Benchmarks page have it" in wall

@@ -8,7 +8,7 @@ import pytest
 
 from kernels_wasm import api
 from zoo import registry
-from zoo.bench import refs, wasm
+from zoo.bench import wasm
 
 B, T, H, D = 1, 24, 2, 8
 
@@ -101,32 +101,54 @@ REDUCTIONS = [
 @pytest.mark.parametrize("child,edit,parent,to_parent", REDUCTIONS, ids=[r[0] for r in REDUCTIONS])
 def test_mappings_agree_along_the_lineage(child, edit, parent, to_parent):
     x = edit(_cases(np.random.default_rng(3))[child])
-    assert refs.rel_err(ref(child, x), ref(parent, to_parent(x))) < 1e-10
+    assert wasm.rel_err(ref(child, x), ref(parent, to_parent(x))) < 1e-10
 
 
 def test_a_wrong_output_is_caught():
     x = _cases(np.random.default_rng(2))["gla"]
     wrong = ref("gla", {**x, "g": x["g"] * 0.5})  # half the decay: a different model
-    assert refs.rel_err(wrong, ref("gla", x)) > 1e-3
+    assert wasm.rel_err(wrong, ref("gla", x)) > 1e-3
 
 
-def test_every_gpu_kernel_has_a_reference_or_says_why():
+def test_every_gpu_kernel_is_checked_against_its_kernels_wasm_module():
     for m in registry.load().all_models:
-        if m.gpu_kernel.adapter is None:
+        if m.gpu_kernel.adapter is None or m.id not in wasm.MAPPINGS:
             continue
-        if m.id in wasm.MAPPINGS:
-            assert wasm.module_name(m.id) == m.kernel.module, m.id
-        else:
-            assert len(wasm.NO_MAPPING.get(m.id, "")) > 20, f"{m.id}: no kernels_wasm mapping and no reason"
+        assert wasm.module_name(m.id) == m.kernel.module, m.id
+        fn = wasm.FUNCTIONS.get(m.id, "recurrent")
+        assert callable(getattr(api.load(m.kernel.module), fn, None)), f"{m.id}: kernels_wasm has no {fn}"
+    # (a kernel without a table entry declares its mapping on its adapter, checked where torch runs)
+    assert set(wasm.FUNCTIONS) <= set(wasm.MAPPINGS)
 
 
-def test_models_without_a_mapping_say_why():
-    assert wasm.reference("ttt", {}, None, (1, 1, 1, 1)) is None
-    assert "LayerNorm" in wasm.describe("ttt")
+def test_a_kernel_without_a_mapping_has_no_reference():
+    assert wasm.reference("no-such-model", {}, None, (1, 1, 1, 1)) is None
+    assert wasm.describe("no-such-model") == "no kernels_wasm mapping"
+
+
+def test_mamba3_mapping_reduces_to_mamba2():
+    """Mamba-3 with lambda = 1 (Trap large), no rotation and no biases is Mamba-2's Euler step: this pins the
+    SISO kernel's conventions (ADT = A dt, lambda = sigmoid(Trap), angles, biases) to the Mamba-2 mapping."""
+    x2 = _cases(np.random.default_rng(6))["mamba-2"]
+    x3 = {
+        "Q": x2["Cm"],
+        "K": x2["Bm"],
+        "V": x2["x"],
+        "ADT": (x2["A"][None, None, :] * x2["dt"]).transpose(0, 2, 1),
+        "DT": x2["dt"].transpose(0, 2, 1),
+        "Trap": np.full((B, H, T), 60.0),
+        "Q_bias": np.zeros((H, D)),
+        "K_bias": np.zeros((H, D)),
+        "Angles": np.zeros((B, T, H, D // 4)),
+    }
+    shape = x2["x"].shape
+    assert wasm.rel_err(wasm.reference("mamba-3", x3, None, shape), ref("mamba-2", x2)) < 1e-12
+    x3["Angles"] = np.ones((B, T, H, D // 4))  # rotation on: a different model
+    assert wasm.rel_err(wasm.reference("mamba-3", x3, None, shape), ref("mamba-2", x2)) > 1e-3
 
 
 def test_rel_err_never_passes_nan():
-    assert refs.rel_err(np.array([np.nan, 1.0]), np.array([1.0, 1.0])) == float("inf")
+    assert wasm.rel_err(np.array([np.nan, 1.0]), np.array([1.0, 1.0])) == float("inf")
 
 
 def test_a_new_adapter_declares_its_mapping_beside_its_kernel(monkeypatch):

@@ -146,6 +146,21 @@ def test_merge_combines_partial_files_and_the_later_run_wins():
     assert results.validate(merged) == []
 
 
+def test_a_model_measured_later_drops_the_earlier_not_attempted_note():
+    """A merged file lists a model no run attempted as not attempted; once a later run measures it, that
+    note is stale and must not stay beside its numbers."""
+    first = results.merge([_doc(models={"transformer": _entry("transformer", [_point(512, 1.0)])})])
+    assert first["models"]["gla"]["errors"] == [results.NOT_ATTEMPTED]
+    r2 = "run-20260102T000000Z"
+    later = _doc(
+        run_id=r2,
+        date="2026-01-02T00:00:00+00:00",
+        models={"gla": _entry("gla", [_point(512, 2.0, run=r2)], run=r2)},
+    )
+    merged = results.merge([first, later])["models"]["gla"]
+    assert merged["status"] == "measured" and results.NOT_ATTEMPTED not in merged["errors"]
+
+
 def test_a_later_failure_does_not_erase_earlier_measurements():
     a = _doc(models={"kda": _entry("kda", [_point(512, 2.0)])})
     b = _doc(

@@ -50,6 +50,17 @@ def test_every_model_page_carries_its_title_paper_bibtex_and_parents(site):
             assert f'href="../{parent.id}/"' in lineage, (m.id, parent.id)
 
 
+def test_every_author_is_on_the_page_and_long_lists_are_shortened_in_the_header(site):
+    reg = registry.load()
+    for m in reg.models:
+        page = html.unescape((site / "models" / m.id / "index.html").read_text(encoding="utf-8"))
+        head = page[page.find("zoo-model-head__paper") : page.find("zoo-model-head__summary")]
+        refs = page[page.find('id="references"') :]
+        assert m.paper.authors[0] in head and all(a in refs for a in m.paper.authors), m.id
+        n = len(m.paper.authors)
+        assert (f"and {n - 12} more" in head) == (n > 15) and (m.paper.authors[-1] in head) == (n <= 15), m.id
+
+
 def test_every_model_page_states_its_conventions_after_the_equations(site):
     reg = registry.load()
     for m in reg.models:
@@ -93,14 +104,9 @@ def test_vendored_assets_are_served_locally(site):
             assert needle not in text, f"{page}: {needle}"
 
 
-def test_registry_text_is_escaped(tmp_path):
-    data = yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
-    data["models"][1]["summary"] = "A <script>alert(1)</script> summary that is long enough."
-    path = tmp_path / "models.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    out = tmp_path / "site"
-    build(out, registry_path=path)
-    index = (out / "index.html").read_text(encoding="utf-8")
+def test_registry_text_is_escaped(variant_site):
+    # the registry copy's summary holds a <script> tag (tests/conftest.py variant_site)
+    index = (variant_site.site / "index.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in index
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
 

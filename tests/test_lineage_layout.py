@@ -51,13 +51,13 @@ def test_the_ordering_reduces_crossings_and_edges_through_models(models, graph):
 
 
 def test_several_roots_and_disconnected_families(models):
-    # S4 without its (false) edge to the Transformer, and a second family unconnected to the first.
+    # S4 cut off from its parent HiPPO, and a second family unconnected to the first.
     by_id = {m.id: m for m in models}
     edited = [m.model_copy(update={"lineage": []}) if m.id == "s4" else m for m in models]
     lone = by_id["mamba"].model_copy(update={"id": "lone", "short_name": "Lone", "lineage": [], "year": 2019})
     g = lineage.layout([*edited, lone])
     roots = {n.model.id for n in g.nodes if n.root}
-    assert roots == {"transformer", "s4", "lone"}
+    assert roots == {"transformer", "hippo", "s4", "lone"}
     assert all(e.child != "s4" for e in g.edges)
     assert 2019 in [y for y, *_ in g.years]  # a root's year gets its band even with nothing before it
     assert lineage.crossings(g) >= 0 and len(g.nodes) == len(models) + 1

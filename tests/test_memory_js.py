@@ -25,10 +25,10 @@ const data = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const contexts = JSON.parse(process.argv[3]);
 const out = {};
 for (const h of data.hybrids) for (const dtype of Object.keys(data.dtypes)) for (const T of contexts) {
-  const { kv, state } = stackBytes(data, h.layers, h.sizes, T, dtype);
+  const { kv, state, read } = stackBytes(data, h.layers, h.sizes, T, dtype);
   const attention = attentionSizes(data, h.layers, h.sizes);
-  const baseline = attention && allAttentionBytes(data, h.layers, attention, T, dtype);
-  out[`${h.id} ${dtype} ${T}`] = [kv, state, baseline];
+  const baseline = attention && allAttentionBytes(data, h.depth, attention, T, dtype);
+  out[`${h.id} ${dtype} ${T}`] = [kv, state, read, baseline];
 }
 console.log(JSON.stringify(out));
 """
@@ -66,7 +66,8 @@ def test_javascript_and_python_give_the_same_bytes(python_side, tmp_path):
             for T in CONTEXTS:
                 want = stack_bytes(h, memory, T, dtype)
                 baseline = all_attention_bytes(h, memory, T, dtype)
-                assert got[f"{h.id} {dtype} {T}"] == [want["kv"], want["state"], baseline], (h.id, dtype, T)
+                row = [want["kv"], want["state"], want["read"], baseline]
+                assert got[f"{h.id} {dtype} {T}"] == row, (h.id, dtype, T)
                 if T >= 4096:  # the saving the page shows: each published stack is below all-attention
                     assert want["kv"] + want["state"] < baseline, (h.id, T)
 

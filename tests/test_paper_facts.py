@@ -68,3 +68,13 @@ def test_no_author_list_is_abbreviated(tmp_path):
         m["paper"]["authors"].append("et al.")
 
     assert [p.model for p in run(_broken(tmp_path, edit), "full-author-lists")] == ["gla"]
+
+
+@pytest.mark.parametrize("first_version,flagged", [("2023-12-31", []), ("2023-11-30", ["gla"])])
+def test_a_january_id_may_have_a_first_version_of_the_december_before(tmp_path, first_version, flagged):
+    # arXiv numbers an id by the month it is announced in: a paper submitted on 31 December gets a January id.
+    def edit(m):
+        m["paper"]["arxiv"], m["year"] = "2401.00663", 2023
+        m["paper"]["checked"]["first_version"] = first_version
+
+    assert [p.model for p in run(_broken(tmp_path, edit), "paper-year")] == flagged

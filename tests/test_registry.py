@@ -89,10 +89,11 @@ def test_taxonomy_has_the_documented_facets(real):
     assert set(real.taxonomy.gates) == {"none", "fixed", "input-dependent"}
 
 
-def test_lineage_roots_are_the_transformer_and_s4(real):
-    # S4 has no parent in the zoo: it builds on HiPPO and earlier state-space work, not on the Transformer.
+def test_lineage_roots_are_the_transformer_and_hippo(real):
+    # HiPPO starts the state-space line (S4 is its child), which does not descend from the Transformer.
     roots = [m.id for m in real.models if not m.lineage]
-    assert roots == ["transformer", "s4"]
+    assert roots == ["transformer", "hippo"]
+    assert "hippo" in {e.parent for e in next(m for m in real.models if m.id == "s4").lineage}
 
 
 def test_a_second_root_is_named_by_validate(tmp_path, data):

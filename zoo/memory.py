@@ -1,29 +1,45 @@
-"""Inference memory per sequence: KV cache (grows with context) and recurrent state (fixed), in bytes.
+"""Inference memory per sequence: KV cache (grows with context) and recurrent state (fixed), in bytes, and
+what one decoding step reads of them.
 
 Glossary
 --------
 T            context length in tokens
 kind         a mixer's MemorySpec.kind (from its block spec): how its per-layer memory scales
 sizes        MixerSizes of that mixer inside one hybrid: heads h, KV heads h_kv, head dims d_k / d_v,
-             channels d_inner, state size N, window W, short-conv width c and the channels it caches
+             channels d_inner, state size N, window W, short-conv width c and the channels it caches,
+             and the attention variants: MLA latent d_c + RoPE key d_R, sink tokens S, selected tokens k,
+             selector key d_I
 elements     numbers stored; bytes = elements * bytes per element (2 for bf16/fp16, 4 for fp32, 1 for fp8)
 
-Per layer (see zoo.schema.blocks.MemorySpec for the same table):
-    kv_cache    T * per_token               per_token = cache_per_token or 2 * h_kv * d_k
-    kv_window   min(T, W) * per_token
+Per softmax layer (kind kv_cache or kv_window):
+    per_token   d_c + d_R                   MLA: one latent and one RoPE key, shared by all heads
+                h_kv * (d_k + d_v)          otherwise: K and V of every KV head (GQA/MQA: h_kv < h)
+                + d_I                       a sparse-selection layer also keeps its selector's key
+    kept        T                           kv_cache
+                min(T, W + S)               kv_window: the window, plus S sink tokens kept from the start
+    kv          kept * per_token
+    read        min(kept, k) * (per_token - d_I) + kept * d_I
+                                            a decoding step attends to the k selected tokens only (all of
+                                            them without selection) and its selector scans every key
+Per recurrent layer (the state is read in full at every step, read = state):
     slots       2 * m * h * d_k             (m = N, the number of slots)
     matrix      h * d_k * d_v
     log_matrix  h * d_k * d_v * (floor(log2 T) + 1)
     diag_ssm    d_inner * N
     ssd         d_inner * N                 (heads x head dim = d_inner)
     vector      d_inner
-    long_conv   T * d_inner
-plus (c - 1) * conv_channels for a short-conv cache. KV-like memory (first, second and last rows) counts as
-"KV cache"; everything else as "recurrent state".
+    long_conv   T * d_inner                 (kept inputs: counted as KV cache, read in full)
+plus (c - 1) * conv_channels for a short-conv cache, counted as recurrent state.
+
+A layer with two mixers side by side (``parallel``, Falcon-H1) keeps and reads what both keep and read.
+
+The all-attention baseline of a stack: the same number of mixer layers, each full multi-head attention with
+the stack's own attention heads and head dims (no grouping, latent, window or selection), caching
+T * h * (d_k + d_v) elements.
 
 The browser calculator's math (docs/assets/js/memory.js) implements the same formulas, and the same
-all-attention baseline, on the same inputs, which the build writes to assets/data/hybrids.json with
-``calculator_data``; tests/test_memory_js.py runs both and compares the bytes.
+baseline, on the same inputs, which the build writes to assets/data/hybrids.json with ``calculator_data``;
+tests/test_memory_js.py runs both and compares the bytes.
 """
 
 from __future__ import annotations
@@ -42,21 +58,27 @@ ATTENTION = ("kv_cache", "kv_window")  # memory kinds of softmax layers
 class LayerMemory:
     kv: int  # elements that scale with the context (KV cache, window, stored inputs)
     state: int  # fixed-size recurrent state elements (including short-conv caches)
+    read: int  # elements one decoding step reads from kv and state
 
 
 def layer_elements(mem: MemorySpec, sizes: MixerSizes, T: int) -> LayerMemory:
-    """Elements one layer of a mixer keeps for one sequence after T tokens."""
+    """Elements one layer of a mixer keeps for one sequence after T tokens, and reads for the next one."""
     h = sizes.heads or 1
     dk = sizes.head_dim or 0
     dv = sizes.head_dim_v or dk
     n = sizes.state_size or mem.state_size or 0
     d_inner = sizes.d_inner or (h * (sizes.head_dim or 0))
+    conv = _conv(mem, sizes, h, dk, dv, d_inner)
     kind = mem.kind
     if kind in ATTENTION:
-        tokens = T if kind == "kv_cache" else min(T, sizes.window or T)
-        return LayerMemory(kv=tokens * _per_token(sizes), state=_conv(mem, sizes, h, dk, dv, d_inner))
+        kept = T if kind == "kv_cache" else min(T, (sizes.window or T) + (sizes.sink_tokens or 0))
+        per_token = per_token_elements(sizes)
+        index = sizes.indexer_dim or 0
+        attended = min(kept, sizes.selected_tokens or kept)
+        read = attended * (per_token - index) + kept * index + conv
+        return LayerMemory(kv=kept * per_token, state=conv, read=read)
     if kind == "long_conv":
-        return LayerMemory(kv=T * d_inner, state=_conv(mem, sizes, h, dk, dv, d_inner))
+        return LayerMemory(kv=T * d_inner, state=conv, read=T * d_inner + conv)
     if kind == "slots":
         core = 2 * n * h * dk
     elif kind == "matrix":
@@ -69,12 +91,18 @@ def layer_elements(mem: MemorySpec, sizes: MixerSizes, T: int) -> LayerMemory:
         core = d_inner
     else:  # pragma: no cover - MemoryKind is a closed Literal
         raise ValueError(f"unknown memory kind {kind!r}")
-    return LayerMemory(kv=0, state=core + _conv(mem, sizes, h, dk, dv, d_inner))
+    return LayerMemory(kv=0, state=core + conv, read=core + conv)
 
 
-def _per_token(sizes: MixerSizes) -> int:
-    """Numbers cached per token by one softmax layer: K and V of every KV head, or a published figure."""
-    return sizes.cache_per_token or 2 * (sizes.kv_heads or sizes.heads or 1) * (sizes.head_dim or 0)
+def per_token_elements(sizes: MixerSizes) -> int:
+    """Numbers one softmax layer caches per token: an MLA latent and RoPE key, or K and V of every KV head;
+    plus the selector's key of a sparse-selection layer."""
+    if sizes.latent_dim:
+        cache = sizes.latent_dim + (sizes.rope_dim or 0)
+    else:
+        dk = sizes.head_dim or 0
+        cache = (sizes.kv_heads or sizes.heads or 1) * (dk + (sizes.head_dim_v or dk))
+    return cache + (sizes.indexer_dim or 0)
 
 
 def _conv(mem: MemorySpec, sizes: MixerSizes, h: int, dk: int, dv: int, d_inner: int) -> int:
@@ -95,44 +123,49 @@ def stack_bytes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dt
     """KV-cache and recurrent-state bytes for one sequence of T tokens through the whole stack.
 
     ``memory_of`` maps zoo mixer ids to their MemorySpec (from the resolved block specs).
-    Returns {'kv': bytes, 'state': bytes, 'by_mixer': {id: {'layers', 'kv', 'state'}}}.
+    Returns {'kv', 'state', 'read': bytes, 'by_mixer': {id: {'layers', 'kv', 'state', 'read'}}}; 'read' is
+    what one decoding step reads of the cache and the state.
     """
     width = DTYPE_BYTES[dtype]
     by_mixer: dict[str, dict] = {}
     for lay in hybrid.layers():
-        if lay.mixer is None:
-            continue
-        mem = memory_of[lay.mixer]
-        per = layer_elements(mem, hybrid.sizes[lay.mixer], T)
-        row = by_mixer.setdefault(lay.mixer, {"layers": 0, "kv": 0, "state": 0})
-        row["layers"] += 1
-        row["kv"] += per.kv * width
-        row["state"] += per.state * width
-    return {
-        "kv": sum(r["kv"] for r in by_mixer.values()),
-        "state": sum(r["state"] for r in by_mixer.values()),
-        "by_mixer": by_mixer,
+        for mixer in lay.mixer_ids():  # a parallel layer keeps the memory of both its mixers
+            per = layer_elements(memory_of[mixer], hybrid.sizes[mixer], T)
+            row = by_mixer.setdefault(mixer, {"layers": 0, "kv": 0, "state": 0, "read": 0})
+            row["layers"] += 1
+            row["kv"] += per.kv * width
+            row["state"] += per.state * width
+            row["read"] += per.read * width
+    return {key: sum(r[key] for r in by_mixer.values()) for key in ("kv", "state", "read")} | {
+        "by_mixer": by_mixer
     }
 
 
 def attention_sizes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec]) -> MixerSizes | None:
-    """The sizes of the stack's first softmax layer, its window dropped; None when it has no softmax layer."""
-    for lay in hybrid.layers():
-        if lay.mixer is not None and memory_of[lay.mixer].kind in ATTENTION:
-            return hybrid.sizes[lay.mixer].model_copy(update={"window": None})
+    """Heads and head dims of the stack's first softmax layer, as full multi-head attention (every head
+    keeps its K and V; no grouping, latent, window, sinks or selection); None without a softmax layer."""
+    for mixer in (m for lay in hybrid.layers() for m in lay.mixer_ids()):
+        if memory_of[mixer].kind in ATTENTION:
+            s = hybrid.sizes[mixer]
+            return MixerSizes(heads=s.heads, head_dim=s.head_dim, head_dim_v=s.head_dim_v)
     return None
+
+
+def depth(hybrid: HybridSpec) -> int:
+    """Mixer layers, bottom to top; a layer with two mixers side by side counts once."""
+    return sum(1 for lay in hybrid.layers() if lay.mixer is not None)
 
 
 def all_attention_bytes(
     hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dtype: str = "bf16"
 ) -> int:
-    """The baseline: the same number of mixer layers, every one full softmax attention with a KV cache of T
-    tokens, sized like the stack's own softmax layers (see attention_sizes)."""
+    """The baseline: the same number of mixer layers, every one full multi-head softmax attention with a KV
+    cache of T tokens, with the heads and head dims of the stack's own softmax layers (attention_sizes).
+    A decoding step reads all of it, so this is also the baseline's read per token."""
     sizes = attention_sizes(hybrid, memory_of)
     if sizes is None:
         raise ValueError(f"{hybrid.id} has no softmax layer to size an all-attention baseline")
-    layers = sum(1 for lay in hybrid.layers() if lay.mixer is not None)
-    return layers * T * _per_token(sizes) * DTYPE_BYTES[dtype]
+    return depth(hybrid) * T * per_token_elements(sizes) * DTYPE_BYTES[dtype]
 
 
 def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
@@ -163,6 +196,7 @@ def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
                 "ratio": h.ratio,
                 "sizes": {k: v.model_dump(exclude_none=True, exclude={"note"}) for k, v in h.sizes.items()},
                 "layers": _mixer_layer_counts(h),
+                "depth": depth(h),
             }
             for h in hybrids
         ],
@@ -172,8 +206,8 @@ def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
 def _mixer_layer_counts(h: HybridSpec) -> list[dict]:
     counts: dict[str, int] = {}
     for lay in h.layers():
-        if lay.mixer is not None:
-            counts[lay.mixer] = counts.get(lay.mixer, 0) + 1
+        for mixer in lay.mixer_ids():
+            counts[mixer] = counts.get(mixer, 0) + 1
     return [{"mixer": m, "count": c} for m, c in counts.items()]
 
 

@@ -53,6 +53,16 @@ class Registry:
         return tuple(m for m in self.all_models if self.include_drafts or m.status == "published")
 
     @cached_property
+    def skeleton(self) -> tuple[Model, ...]:
+        """The shown models that fit the skeleton: what the home page's filters count and its grid shows."""
+        return tuple(m for m in self.models if not m.outside_skeleton)
+
+    @cached_property
+    def related(self) -> tuple[Model, ...]:
+        """The shown models outside the skeleton, listed apart with their reason (``outside_skeleton``)."""
+        return tuple(m for m in self.models if m.outside_skeleton)
+
+    @cached_property
     def by_id(self) -> dict[str, Model]:
         return {m.id: m for m in self.models}
 

@@ -54,6 +54,8 @@ def new_command(
         decays=", ".join(tax.decay),
         gates=" | ".join(tax.gates),
         layouts=" | ".join(tax.layout),
+        # the block extends the parent, so the layout must match its memory: a KV cache, or a state
+        layout="full" if readout == "softmax" else "state",
     )
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)

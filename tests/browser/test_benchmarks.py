@@ -25,7 +25,7 @@ def _render_all(page) -> int:
 def test_every_benchmark_figure_renders_one_curve_per_measured_model(page, site_url, shot):
     measured = _measured()
     page.goto(site_url + "benchmarks/")
-    assert _render_all(page) == 5  # fwd, fwd+bwd, throughput, memory, decode
+    assert _render_all(page) == 6  # fwd, fwd+bwd, throughput, memory, decode, roofline
     fwd = "[data-zoo-fig$='/fwd.json']"
     names = page.evaluate(f'() => document.querySelector("{fwd}").data.map(t => t.name)')
     assert len(names) == len(measured)
@@ -40,6 +40,15 @@ def test_every_benchmark_figure_renders_one_curve_per_measured_model(page, site_
     )
     hover = page.locator(f"{fwd} .hoverlayer").text_content()
     assert "T=512" in hover and "ms" in hover
+    # the roofline: the measured limit first, then one trace per model with a rate at 8K or 32K
+    doc, _ = benchmarks.load_results(ROOT)
+    roof = "[data-zoo-fig$='/roofline.json']"
+    traces = page.evaluate(f'() => document.querySelector("{roof}").data.map(t => [t.name, t.x.length])')
+    assert traces[0][0].startswith("limit: ") and len(traces) == len(benchmarks.rate_rows(doc, {})) + 1
+    assert all(1 <= n <= len(benchmarks.RATE_T) for _, n in traces[1:])
+    first_model = "[{curveNumber: 1, pointNumber: 0}]"
+    page.evaluate(f'() => window.Plotly.Fx.hover(document.querySelector("{roof}"), {first_model})')
+    assert "FLOP/byte" in page.locator(f"{roof} .hoverlayer").text_content()
     rows = page.locator("tr[data-zoo-bench-status='measured']")
     assert rows.count() == len(measured)
     shot(page, "benchmarks")

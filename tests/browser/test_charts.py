@@ -14,13 +14,15 @@ PAGES = ["models/mamba-2/", "models/transformer/", "models/deltanet/", "benchmar
 DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
 
-# Bring each figure not yet drawn into view, as a reader scrolling to it would, and wait for it to draw. (A
-# single sweep down the page is not enough on a loaded machine: a scroll step can pass a figure between two
-# frames, so its IntersectionObserver never sees it.)
+# Bring each figure not yet drawn (build-time figures and the memory calculator's chart) into view, as a
+# reader scrolling to it would, and wait for it to draw. (A single sweep down the page is not enough on a
+# loaded machine: a scroll step can pass a figure between two frames, so its IntersectionObserver never
+# sees it.)
 RENDER_ALL = """async () => {
   const wait = (ms) => new Promise((r) => setTimeout(r, ms));
   const done = (el) => el.dataset.zooRendered === 'true' || el.classList.contains('zoo-fig--error');
-  const pending = () => [...document.querySelectorAll('[data-zoo-fig]')].filter((el) => !done(el));
+  const pending = () => [...document.querySelectorAll('[data-zoo-fig], [data-calc="chart"]')]
+    .filter((el) => !done(el));
   for (let round = 0; round < 3 && pending().length; round++) {
     for (const el of pending()) {
       el.scrollIntoView({ block: 'center' });

@@ -40,7 +40,7 @@ def test_every_chip_count_is_what_it_shows_when_on(page, site_url, reg):
     chip(page, "readout", "linear").click()
     chip(page, "decay", "delta").click()
     shown = len(visible_ids(page))
-    want = [m for m in reg.models if m.readout == "linear" and "delta" in m.decay]
+    want = [m for m in reg.skeleton if m.readout == "linear" and "delta" in m.decay]
     assert shown == len(want)
     # pressed chips show what is on screen (not what un-pressing would give)
     assert count_of(chip(page, "decay", "delta")) == shown
@@ -58,18 +58,108 @@ def test_every_chip_count_is_what_it_shows_when_on(page, site_url, reg):
         )
 
 
+def test_layout_chips_filter_count_and_keep_the_url_state(page, site_url, reg):
+    def models_with(readout="", layout=""):
+        keep = lambda m: (not readout or m.readout == readout) and (not layout or m.layout == layout)  # noqa: E731
+        return {m.id for m in reg.skeleton if keep(m)}
+
+    # the two layouts most models have, so both chips have something to show
+    common = sorted(reg.taxonomy.layout, key=lambda k: -len(models_with(layout=k)))[:2]
+    first, second = common
+    open_home(page, site_url, f"?layout={first}&readout=softmax")
+    want = models_with("softmax", first)
+    assert want and set(visible_ids(page)) == want
+    assert chip(page, "layout", first).get_attribute("aria-pressed") == "true"
+    assert chip(page, "layout", "").get_attribute("aria-pressed") == "false"
+    assert count_of(chip(page, "layout", first)) == len(want)  # a pressed chip: what is on screen
+    for key in reg.taxonomy.layout:  # the others: what pressing them would show, and 0 means disabled
+        n = len(models_with("softmax", key))
+        assert count_of(chip(page, "layout", key)) == n, key
+        assert chip(page, "layout", key).is_disabled() == (n == 0 and key != first), key
+    assert count_of(chip(page, "readout", "linear")) == len(models_with("linear", first))
+    chip(page, "readout", "").click()
+    assert set(visible_ids(page)) == models_with(layout=first)
+    chip(page, "layout", second).click()  # one value at a time: it replaces the first
+    assert set(visible_ids(page)) == models_with(layout=second)
+    assert f"layout={second}" in page.url and f"layout={first}" not in page.url
+    assert chip(page, "layout", first).get_attribute("aria-pressed") == "false"
+    page.go_back()
+    page.wait_for_function(f"location.search.includes('layout={first}')")
+    n_first = len(models_with(layout=first))
+    page.wait_for_function(f"document.querySelectorAll('[data-zoo-card]:not([hidden])').length === {n_first}")
+    assert chip(page, "layout", first).get_attribute("aria-pressed") == "true"
+    page.go_forward()
+    page.wait_for_function(f"location.search.includes('layout={second}')")
+    assert set(visible_ids(page)) == models_with(layout=second)
+    chip(page, "layout", "").click()
+    assert "layout=" not in page.url and set(visible_ids(page)) == models_with()
+
+
+def test_models_outside_the_skeleton_stay_apart_from_the_filters(browser, variant_site):
+    """On a registry copy with one model outside the skeleton (tests/conftest.py variant_site)."""
+    from test_accessibility import serious_violations
+
+    from zoo.chromium import open_page
+    from zoo.serve import serve_in_thread
+
+    reg = registry.load(variant_site.registry, kernels_dir=registry.ROOT / registry.KERNELS)
+    related = variant_site.related
+    url, server = serve_in_thread(variant_site.site, sub_path="/zoo-sub/")
+    page, problems = open_page(browser, viewport=DESKTOP)
+    try:
+        open_home(page, url)
+        section = page.locator("[data-zoo-related]")
+        assert section.is_visible() and "Related, outside the skeleton" in section.inner_text()
+        outside = {m.id for m in reg.related}
+        assert related in outside and set(visible_ids(page, "[data-zoo-related-card]")) == outside
+        assert "Outside the skeleton:" in page.locator(f"#card-{related}").inner_text()
+        n = len(reg.skeleton)
+        assert page.locator("[data-zoo-status]").inner_text() == f"{n} of {n} models"
+        assert count_of(chip(page, "readout", "")) == n
+        # filters and search leave it alone; it is never among the counted cards
+        m = reg.by_id[related]
+        other = next(k for k in reg.taxonomy.readouts if k != m.readout)
+        chip(page, "readout", other).click()
+        assert related not in visible_ids(page)
+        assert set(visible_ids(page, "[data-zoo-related-card]")) == outside
+        # the table lists it after the filtered rows, in its own body; the cards' section hides
+        page.locator("[data-zoo-view] button[data-view=table]").click()
+        assert not section.is_visible()
+        rows = visible_ids(page, "[data-zoo-table] tbody tr[data-id]")
+        assert set(rows[-len(outside) :]) == outside and not outside & set(rows[: -len(outside)])
+        assert page.locator(f".zoo-table__related tr[data-id='{related}']").is_visible()
+        # the lineage graph keeps its node
+        assert page.locator(f"[data-zoo-lineage] .zoo-lineage__node[data-id='{related}']").count() == 1
+        # the new pieces (a fourth chip group, layout badges, the related rows) pass the audit in the table
+        # view, and the related cards in the cards view
+        assert not serious_violations(page)
+        page.locator("[data-zoo-view] button[data-view=cards]").click()
+        assert section.is_visible() and not serious_violations(page)
+        problems.check()
+    finally:
+        page.context.close()
+        server.shutdown()
+
+
 @pytest.mark.parametrize(
-    "query", ["?readout=foo&decay=zzz", "?readout=foo&decay=zzz,,delta&gates=%3Cb%3E&sort=colour&view=grid"]
+    "query",
+    [
+        "?readout=foo&decay=zzz&layout=full,state",
+        "?readout=foo&decay=zzz,,delta&gates=%3Cb%3E&layout=%3Cb%3E&sort=colour&view=grid",
+    ],
 )
 def test_unknown_url_values_are_ignored_and_the_url_cleaned(page, site_url, reg, query):
     open_home(page, site_url, query)
     assert "readout=" not in page.url and "zzz" not in page.url and "view=" not in page.url
+    assert "layout=" not in page.url
     if "delta" in query:
         assert "decay=delta" in page.url
-        assert set(visible_ids(page)) == {m.id for m in reg.models if "delta" in m.decay}
+        assert set(visible_ids(page)) == {m.id for m in reg.skeleton if "delta" in m.decay}
     else:
-        assert len(visible_ids(page)) == len(reg.models)
-    assert chip(page, "readout", "").is_enabled() and chip(page, "gates", "").is_enabled()
+        assert len(visible_ids(page)) == len(reg.skeleton)
+    for facet in ("readout", "gates", "layout"):
+        all_chip = chip(page, facet, "")
+        assert all_chip.is_enabled() and all_chip.get_attribute("aria-pressed") == "true", facet
     assert page.locator("[data-zoo-filters] button[data-facet]:not([disabled])").count() > 3
 
 
@@ -78,7 +168,7 @@ def test_an_empty_combination_is_never_a_dead_end(page, site_url, reg):
         (a, b)
         for a in reg.taxonomy.decay
         for b in reg.taxonomy.decay
-        if a < b and not any(a in m.decay and b in m.decay for m in reg.models)
+        if a < b and not any(a in m.decay and b in m.decay for m in reg.skeleton)
     )
     open_home(page, site_url, f"?decay={pair[0]},{pair[1]}&readout=softmax")
     assert visible_ids(page) == []
@@ -86,24 +176,24 @@ def test_an_empty_combination_is_never_a_dead_end(page, site_url, reg):
     assert chip(page, "readout", "").is_enabled()
     assert chip(page, "decay", pair[0]).is_enabled()  # pressed: can be undone
     page.locator("[data-zoo-empty] [data-zoo-reset]").click()
-    assert len(visible_ids(page)) == len(reg.models)
+    assert len(visible_ids(page)) == len(reg.skeleton)
 
 
 def test_search_finds_a_card_by_author_venue_and_year(page, site_url, reg):
     open_home(page, site_url)
-    m = next(m for m in reg.models if len(m.paper.authors) > 2)
+    m = next(m for m in reg.skeleton if len(m.paper.authors) > 2)
     author = m.paper.authors[-1].split()[-1]
     assert author.lower() not in (m.name + m.summary + m.paper.title).lower()
     page.fill("#zoo-q", author)
     assert m.id in visible_ids(page)
     assert set(visible_ids(page)) == {
         x.id
-        for x in reg.models
+        for x in reg.skeleton
         if any(author.lower() in a.lower() for a in x.paper.authors)
         or author.lower() in (x.name + x.short_name + x.summary + x.paper.title).lower()
     }
     page.fill("#zoo-q", "2017")
-    assert set(visible_ids(page)) >= {x.id for x in reg.models if x.year == 2017}
+    assert set(visible_ids(page)) >= {x.id for x in reg.skeleton if x.year == 2017}
 
 
 def test_sorting_cards_and_table_rows(page, site_url, reg):
@@ -137,7 +227,7 @@ def test_view_switch_keeps_the_filters_and_survives_reload(page, site_url, reg):
     open_home(page, site_url)
     chip(page, "readout", "softmax").click()
     page.locator("[data-zoo-view] button[data-view=table]").click()
-    want = {m.id for m in reg.models if m.readout == "softmax"}
+    want = {m.id for m in reg.skeleton if m.readout == "softmax"}
     assert set(visible_ids(page, "[data-zoo-row]")) == want
     assert visible_ids(page) == []  # the cards are hidden in the table view
     assert "view=table" in page.url and "readout=softmax" in page.url
@@ -156,7 +246,7 @@ def test_hero_grid_cell_filters_the_models(page, site_url, reg):
     cell.click()
     page.wait_for_function("location.search.includes('decay=delta')")
     assert set(visible_ids(page)) == {
-        m.id for m in reg.models if m.readout == "linear" and "delta" in m.decay
+        m.id for m in reg.skeleton if m.readout == "linear" and "delta" in m.decay
     }
     assert len(visible_ids(page)) == n
 
@@ -181,9 +271,9 @@ def test_unified_view_sorts_by_any_column(page, site_url, reg):
     assert names == sorted(names)
 
 
-def wide_boxes(page):
+def wide_boxes(page, selector="[data-zoo-scroll]:not([data-zoo-scroll-keys=inside])"):
     return page.eval_on_selector_all(
-        "[data-zoo-scroll]",
+        selector,
         "els => els.filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1).map(e => ({"
         " cls: e.className, tab: e.getAttribute('tabindex'), role: e.getAttribute('role'),"
         " label: e.getAttribute('aria-label'), mask: getComputedStyle(e).maskImage }))",
@@ -200,7 +290,13 @@ def test_wide_equations_show_a_scroll_cue_and_scroll_from_the_keyboard(phone_pag
     for box in boxes:
         assert "zoo-scroll--right" in box["cls"] and box["mask"] not in ("", "none"), box
         assert box["tab"] == "0" and box["role"] == "region" and "scrolls sideways" in box["label"], box
-    first = page.locator(".zoo-scroll--right").first
+    if path == "":
+        # the filter chips: one row per facet that scrolls, with the cue; the chips are the tab stops
+        rows = wide_boxes(page, "[data-zoo-filters] [data-zoo-scroll-keys=inside]")
+        assert len(rows) >= 2, rows
+        for row in rows:
+            assert "zoo-scroll--right" in row["cls"] and row["tab"] is None, row
+    first = page.locator(".zoo-scroll--right:not([data-zoo-scroll-keys])").first
     first.scroll_into_view_if_needed()
     first.focus()
     page.keyboard.press("ArrowRight")
@@ -230,7 +326,7 @@ def test_home_page_structure_within_budget(browser, site_url, reg):
         page, problems = open_page(browser, viewport=viewport)
         open_home(page, site_url)
         page.wait_for_load_state("networkidle")
-        assert len(visible_ids(page)) == len(reg.models)
+        assert len(visible_ids(page)) == len(reg.skeleton)
         height = page.evaluate("document.documentElement.scrollHeight")
         assert height <= screens * viewport["height"], (viewport, height)
         dom = page.evaluate("document.getElementsByTagName('*').length")
@@ -243,9 +339,10 @@ def test_every_model_is_in_the_html_without_javascript(browser, site_url, reg):
     context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
     page = context.new_page()
     page.goto(site_url)
-    assert sorted(visible_ids(page)) == sorted(m.id for m in reg.models)
+    cards = "[data-zoo-card], [data-zoo-related-card]"  # the related ones too
+    assert sorted(visible_ids(page, cards)) == sorted(m.id for m in reg.models)
     # the card equations are drawn (SVG from the sprite), not left as TeX
-    assert page.locator("[data-zoo-card] .zoo-card__eq svg.zoo-math").count() == len(reg.models)
+    assert page.locator("article.zoo-card .zoo-card__eq svg.zoo-math").count() == len(reg.models)
     box = page.locator("[data-zoo-card] .zoo-card__eq svg.zoo-math").first.bounding_box()
     assert box["width"] > 40 and box["height"] > 8
     context.close()

@@ -23,11 +23,17 @@ def open_graph(page, site_url):
 
 
 def years_and_placement(page) -> tuple[list[str], list[tuple[str, str]]]:
-    """Tick texts left to right, and (model year, year of the tick nearest the node) for every node."""
+    """Tick texts left to right, and (model year, year of the band the node is drawn in) for every node.
+
+    A busy year is a band several columns wide, so a node in its outer column can be as near the next
+    year's tick as its own; the band is read off the separator lines the reader sees between years."""
     ticks = page.eval_on_selector_all(
         ".zoo-lineage__year",
         "els => els.map(e => { const r = e.getBoundingClientRect();"
         " return [e.textContent, r.x + r.width / 2]; })",
+    )
+    separators = page.eval_on_selector_all(
+        ".zoo-lineage__band", "els => els.map(e => e.getBoundingClientRect().x)"
     )
     nodes = page.eval_on_selector_all(
         ".zoo-lineage__node .zoo-lineage__dot",
@@ -35,8 +41,9 @@ def years_and_placement(page) -> tuple[list[str], list[tuple[str, str]]]:
         " return [e.closest('a').dataset.year, r.x + r.width / 2]; })",
     )
     ticks.sort(key=lambda t: t[1])
-    nearest = [(year, min(ticks, key=lambda t: abs(t[1] - x))[0]) for year, x in nodes]
-    return [t[0] for t in ticks], nearest
+    assert len(separators) == len(ticks) - 1  # one line between each pair of neighbouring years
+    drawn_in = [(year, ticks[sum(sep < x for sep in separators)][0]) for year, x in nodes]
+    return [t[0] for t in ticks], drawn_in
 
 
 def toggle_palette(page):
@@ -52,7 +59,7 @@ def test_ticks_are_real_years_before_and_after_the_palette_toggle(page, site_url
         assert all(re.fullmatch(r"\d{4}", t) for t in ticks), ticks
         assert [int(t) for t in ticks] == sorted({m.year for m in reg.models})
         for model_year, tick in nearest:
-            assert model_year == tick  # every node sits over its own year's tick
+            assert model_year == tick  # every node sits in its own year's band
         # Years without a model are collapsed and said so, not silently dropped.
         gaps = page.eval_on_selector_all(".zoo-lineage__gap", "els => els.map(e => e.textContent)")
         missing = sorted(set(range(min(map(int, ticks)), max(map(int, ticks)) + 1)) - set(map(int, ticks)))

@@ -18,7 +18,9 @@ from zoo.chromium import open_page
 
 # One model per family (the first one the registry has): plain softmax, gated softmax, linear attention,
 # the delta rule, a selective SSM with per-channel mixing (Mamba-1: A is d_v x T x T), scalar-gated SSD,
-# a convolutional SSM, an RWKV. Families the registry does not have yet are skipped.
+# a convolutional SSM, an RWKV, a multi-input SSM whose output channels read every input channel (S5: A is
+# d_v x T x T d_v), several query heads over fewer key-value heads (A is H x T x T). Families the registry
+# does not have yet are skipped.
 FAMILIES = [
     ["transformer"],
     ["fox", "path", "alibi"],
@@ -28,6 +30,8 @@ FAMILIES = [
     ["mamba-2", "gla", "retnet"],
     ["hyena", "h3", "s4"],
     ["rwkv-7", "rwkv-6", "rwkv-4"],
+    ["s5", "lru"],
+    ["gqa", "mqa"],
 ]
 
 
@@ -191,6 +195,15 @@ def test_every_family_matches_cpython_through_instant_navigation(live_page, site
                 return px.some(x => x !== 0);
             }}""")
             assert painted, f"{model_id}: the {kind} view is blank"
+        # A 3-D mixing matrix gets a picker over its slices, named for what they are (channel or query head).
+        from kernels_wasm import api
+
+        args = {"T": run["T"], "d": run["d"], "seed": run["seed"], **run["params"]}
+        slices = api.simulate(run["module"], **args)["slices"]
+        picker = page.locator('[data-zoo-live] .zoo-live__figures input[type=number]').first
+        assert picker.is_visible() == (slices is not None), model_id
+        if slices:
+            assert picker.get_attribute("aria-label") == f"{slices}, typed"
     live_workers = [w for w in page.workers if w.url.endswith("/assets/js/live/worker.js")]
     assert len(live_workers) == 1, "one Pyodide worker serves every page of the visit"
     assert len(page.pyodide_loads) == 1, f"Pyodide started {len(page.pyodide_loads)} times in one visit"

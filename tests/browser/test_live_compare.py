@@ -6,6 +6,8 @@ import math
 
 from conftest import OUTPUT
 
+from zoo import registry
+
 
 def drawn(page) -> list[str]:
     return page.eval_on_selector_all(".zoo-compare__plot", "els => els.map(e => e.dataset.zooModel)")
@@ -143,10 +145,20 @@ def test_equations_costs_and_gpu_times_stand_side_by_side(page, site_url):
         assert any(r.startswith(want) for r in rows), f"no {want} row in {rows}"
     # Equations and costs are typeset (KaTeX HTML from the build), in every model's column.
     assert table.locator("tbody tr").first.locator("td .katex").count() == 2
+    # What decoding keeps: each model's layout badge, as its card shows it.
+    reg = registry.load()
+    layout_row = table.locator("tbody tr", has=page.locator("th", has_text="What decoding keeps"))
+    for i, model_id in enumerate(ids):
+        layout = reg.by_id[model_id].layout
+        badge = layout_row.locator("td").nth(i).locator(f".zoo-badge--layout-{layout}")
+        assert badge.inner_text().endswith(reg.taxonomy.layout[layout].label), model_id
     # The GPU row shows the committed result: forward ms at 2K for the measured model.
     ms = results.series(doc["models"][ids[1]], "fwd", benchmarks.HEAD_DIM)[compare.LENGTHS[0]]
     gpu_row = table.locator("tbody tr", has=page.locator("th", has_text="GPU forward, ms"))
     cell = gpu_row.locator("td").nth(1).inner_text()
     assert f"2K: {ms:.2f}" in cell or f"2K: {ms:.1f}" in cell or f"2K: {ms:.0f}" in cell, cell
-    # Nothing sticks out sideways on a desktop.
+    # Nothing sticks out sideways on a desktop, nor on a phone (the table scrolls inside its own box).
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 0

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  allAttentionBytes, attentionSizes, humanBytes, layerElements, saving, stackBytes, wholeNumber,
+  allAttentionBytes, attentionSizes, humanBytes, layerElements, perTokenElements, saving, stackBytes, wholeNumber,
 } from "../../docs/assets/js/memory.js";
 
 const data = {
@@ -17,33 +17,82 @@ const data = {
   ],
 };
 
-test("a softmax layer caches K and V of every KV head for every token", () => {
+test("a softmax layer caches K and V of every KV head for every token, and reads all of it", () => {
   assert.deepEqual(layerElements({ kind: "kv_cache" }, { heads: 8, kv_heads: 2, head_dim: 64 }, 1000),
-    { kv: 1000 * 2 * 2 * 64, state: 0 });
-  // a window caps the tokens kept; a published per-token figure (MLA) replaces 2 * h_kv * d_k
+    { kv: 1000 * 2 * 2 * 64, state: 0, read: 1000 * 2 * 2 * 64 });
+  // a window caps the tokens kept; sink tokens are kept beside it
   assert.equal(layerElements({ kind: "kv_window" }, { heads: 4, head_dim: 32, window: 256 }, 4096).kv, 256 * 2 * 4 * 32);
-  assert.equal(layerElements({ kind: "kv_cache" }, { cache_per_token: 576 }, 10).kv, 5760);
+  const sinks = { heads: 1, head_dim: 8, window: 1024, sink_tokens: 4 };
+  assert.equal(layerElements({ kind: "kv_window" }, sinks, 10000).kv, 1028 * 16);
+  assert.equal(layerElements({ kind: "kv_window" }, sinks, 1026).kv, 1026 * 16);
+  // MLA: a latent and a RoPE key per token replace K and V of every head
+  assert.equal(perTokenElements({ heads: 128, head_dim: 128, latent_dim: 512, rope_dim: 64 }), 576);
+  // sparse selection keeps the cache, but a step reads only the selected tokens (and scans the selector keys)
+  const dsa = layerElements({ kind: "kv_cache" }, { heads: 1, head_dim: 4, selected_tokens: 16, indexer_dim: 2 }, 1000);
+  assert.deepEqual(dsa, { kv: 1000 * 10, state: 0, read: 16 * 8 + 1000 * 2 });
 });
 
-test("recurrent layers keep a fixed state plus the short-convolution cache", () => {
+test("recurrent layers keep a fixed state plus the short-convolution cache, read in full", () => {
   const gdn = layerElements(data.models[2].memory, { heads: 2, head_dim: 8 }, 1 << 20);
-  assert.deepEqual(gdn, { kv: 0, state: 2 * 8 * 8 + 3 * (16 + 16 + 16) });
+  const state = 2 * 8 * 8 + 3 * (16 + 16 + 16);
+  assert.deepEqual(gdn, { kv: 0, state, read: state });
   const mamba = layerElements(data.models[3].memory, { d_inner: 100 }, 5);
-  assert.deepEqual(mamba, { kv: 0, state: 100 * 16 + 3 * 100 });
+  assert.deepEqual(mamba, { kv: 0, state: 100 * 16 + 3 * 100, read: 100 * 16 + 3 * 100 });
   assert.throws(() => layerElements({ kind: "nope" }, {}, 1), /unknown memory kind/);
 });
 
-test("the all-attention baseline has the stack's depth and its attention layers' sizes, window dropped", () => {
+test("the all-attention baseline: the stack's depth, full multi-head attention with its heads and head dims", () => {
   const layers = [{ mixer: "swa", count: 2 }, { mixer: "mamba", count: 6 }];
   const sizes = { swa: { heads: 4, kv_heads: 1, head_dim: 64, window: 128 }, mamba: { d_inner: 256 } };
   const attention = attentionSizes(data, layers, sizes);
-  assert.deepEqual(attention, { heads: 4, kv_heads: 1, head_dim: 64 });
+  assert.deepEqual(attention, { heads: 4, head_dim: 64 });
   const T = 4096;
-  assert.equal(allAttentionBytes(data, layers, attention, T, "bf16"), 8 * T * 2 * 1 * 64 * 2);
+  assert.equal(allAttentionBytes(data, 8, attention, T, "bf16"), 8 * T * 4 * (64 + 64) * 2);
   const stack = stackBytes(data, layers, sizes, T, "bf16");
   assert.equal(stack.kv, 2 * 128 * 2 * 64 * 2);
-  assert.ok(stack.kv + stack.state < allAttentionBytes(data, layers, attention, T, "bf16"));
+  assert.ok(stack.kv + stack.state < allAttentionBytes(data, 8, attention, T, "bf16"));
   assert.equal(attentionSizes(data, [{ mixer: "mamba", count: 3 }], sizes), null);
+});
+
+// Three published stacks, worked out by hand from their released configurations (the same sizes as in
+// models.yaml; tests/test_memory_js.py also checks this module against zoo/memory.py on every stack).
+const T128K = 131072;
+const GiB = 1024 ** 3;
+
+test("DeepSeek-V3.2-Exp (MLA + DSA): latent, RoPE key and indexer key per token; reads capped at 2048", () => {
+  const published = { ...data, models: [...data.models, { id: "mla", memory: { kind: "kv_cache" } }] };
+  const layers = [{ mixer: "mla", count: 61 }];
+  const sizes = { mla: { heads: 128, head_dim: 128, latent_dim: 512, rope_dim: 64, selected_tokens: 2048, indexer_dim: 128 } };
+  const got = stackBytes(published, layers, sizes, T128K, "bf16");
+  assert.equal(got.kv, 61 * T128K * 704 * 2);
+  assert.equal(got.read, 61 * (2048 * 576 + T128K * 128) * 2);
+  const baseline = allAttentionBytes(published, 61, attentionSizes(published, layers, sizes), T128K, "bf16");
+  assert.equal(humanBytes(baseline), "488.0 GiB");
+  assert.equal(saving(got.kv, baseline), "47×");
+});
+
+test("gpt-oss-120b (GQA, sliding 128 on every other layer): 4.5 GiB at 128K against 72 GiB", () => {
+  const published = { ...data, models: [...data.models, { id: "rope", memory: { kind: "kv_cache" } }] };
+  const layers = [{ mixer: "swa", count: 18 }, { mixer: "rope", count: 18 }];
+  const sizes = { swa: { heads: 64, kv_heads: 8, head_dim: 64, window: 128 }, rope: { heads: 64, kv_heads: 8, head_dim: 64 } };
+  const got = stackBytes(published, layers, sizes, T128K, "bf16");
+  assert.equal(got.kv, 18 * T128K * 1024 * 2 + 18 * 128 * 1024 * 2);
+  assert.equal(humanBytes(got.kv), "4.5 GiB");
+  assert.equal(allAttentionBytes(published, 36, attentionSizes(published, layers, sizes), T128K, "bf16"), 72 * GiB);
+});
+
+test("Nemotron-H-8B (Mamba-2 + GQA): 128 MiB of KV cache and 49.4 MiB of state at 8K tokens", () => {
+  const published = { ...data, models: [...data.models, { id: "mamba-2", memory: { kind: "ssd", state_size: 128, conv: 4 } }] };
+  const layers = [{ mixer: "mamba-2", count: 24 }, { mixer: "transformer", count: 4 }];
+  const sizes = {
+    "mamba-2": { d_inner: 8192, head_dim: 64, state_size: 128, conv: 4, conv_channels: 10240 },
+    transformer: { heads: 32, kv_heads: 8, head_dim: 128 },
+  };
+  const got = stackBytes(published, layers, sizes, 8192, "bf16");
+  assert.equal(got.kv, 128 * 1024 ** 2);
+  assert.equal(got.state, 24 * (8192 * 128 + 3 * 10240) * 2);
+  assert.equal(humanBytes(got.state), "49.4 MiB");
+  assert.equal(allAttentionBytes(published, 28, attentionSizes(published, layers, sizes), 8192, "bf16"), 3.5 * GiB);
 });
 
 test("form values must be whole numbers in range, with a message that names the range", () => {

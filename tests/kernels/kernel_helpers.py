@@ -3,7 +3,7 @@
 import numpy as np
 
 from kernels_wasm import api
-from kernels_wasm.api import apply_mixing  # noqa: F401  (o = A v; the tests import it from here)
+from kernels_wasm.api import apply_mixing, values  # noqa: F401  (o = A v; the tests import them from here)
 
 TOL = 1e-10
 

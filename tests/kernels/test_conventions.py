@@ -253,3 +253,270 @@ def test_nope_released_t5_scores_have_no_scale():
     x = draw("nope", T, d, seed=11)
     out = np.array([softmax(x["k"][: i + 1] @ x["q"][i]) @ x["v"][: i + 1] for i in range(T)])
     close(out, load("nope").recurrent(**dict(x, q=x["q"] * np.sqrt(d))))
+
+
+# --- Sparse selection: the released selection rules, written out -------------------------------------------
+
+
+def moba_official_blocks(q, k, B, top_k):
+    """moba/moba_naive.py: gate = q . mean(k over block) (no 1/sqrt(d)), -inf for blocks that have not ended
+    before the query's block, +inf for the query's own block, topk over the blocks (own block included)."""
+    T = len(q)
+    n = -(-T // B)
+    gate = q @ np.array([k[i * B : (i + 1) * B].mean(axis=0) for i in range(n)]).T  # (T, n)
+    for i in range(n):
+        gate[: (i + 1) * B, i] = -np.inf
+        gate[i * B : (i + 1) * B, i] = np.inf
+    chosen = np.zeros((T, T), dtype=bool)
+    for t in range(T):
+        for i in np.argsort(-gate[t], kind="stable")[: min(top_k, n)]:
+            chosen[t, i * B : (i + 1) * B] = True  # future blocks may be picked when too few are left...
+    return chosen & np.tri(T, dtype=bool)  # ...and the causal mask removes them
+
+
+@pytest.mark.parametrize("B, top_k", [(1, 3), (3, 2), (4, 4), (5, 1)])
+def test_moba_official_unscaled_gate_selects_the_kernel_blocks(B, top_k):
+    x = draw("moba", 23, 4, seed=B + top_k, block=B, top_k=top_k)
+    kernel = load("moba").selection(x["q"], x["k"], B, top_k)
+    assert np.array_equal(moba_official_blocks(x["q"], x["k"], B, top_k), kernel)
+
+
+def test_dsa_released_weight_scales_do_not_change_the_selection():
+    # inference/model.py: weights = weights_proj(x) * n_heads^-1/2 * softmax_scale * q_scale. q_scale undoes
+    # the FP8 quantisation of q^I; the rest is one positive factor, and a positive factor per query token
+    # leaves the ranking of its index scores, hence the selection and the output, unchanged.
+    mod = load("dsa")
+    x = draw("dsa", 21, 4, seed=3, top_k=5, heads=4)
+    H, d_i = x["w"].shape[1], x["ki"].shape[1]
+    scaled = x["w"] * H**-0.5 * d_i**-0.5 * np.exp(np.random.default_rng(0).standard_normal((21, 1)))
+    base = mod.selection(**x)
+    assert np.array_equal(mod.selection(**dict(x, w=scaled)), base)
+    close(mod.recurrent(**dict(x, w=scaled)), mod.recurrent(**x))
+
+
+# --- Compressed memories: the released code compresses inputs, the page compresses keys and values ---------
+
+
+def test_compressive_mean_pooling_commutes_with_the_key_and_value_maps():
+    # The paper stores layer inputs h and computes k = h W_k when reading; mean pooling (the page's f_c) is
+    # linear along the sequence and acts on each channel alike, so f_c(h) W_k = f_c(h W_k).
+    from kernels_wasm._sparse import block_means
+
+    rng = np.random.default_rng(4)
+    h, W = rng.standard_normal((12, 5)), rng.standard_normal((5, 4))
+    for c in (1, 2, 3, 4):
+        close(block_means(h, c) @ W, block_means(h @ W, c))
+
+
+def test_linformer_released_order_projects_inputs_first():
+    # multihead_linear_attention.py: k = k_proj(compress_k(x)); the page: K~ = E (x W_k). Equal without the
+    # bias; with it they differ by (E 1) b^T.
+    rng = np.random.default_rng(5)
+    E, x = rng.standard_normal((3, 8)), rng.standard_normal((8, 5))
+    W, b = rng.standard_normal((5, 4)), rng.standard_normal(4)
+    close((E @ x) @ W, E @ (x @ W))
+    close(((E @ x) @ W + b) - E @ (x @ W + b), np.outer(1 - E.sum(axis=1), b))
+
+
+# --- MesaNet: the displayed regression, and conjugate gradient as the released kernels run it ------------
+
+
+def test_mesanet_output_is_the_displayed_regression_minimiser_applied_to_the_query():
+    # argmin_S 1/2 sum_s zeta_ts beta_s |v_s - S k_s|^2 + 1/2 Tr(S Lambda S^T), solved as a stacked
+    # least-squares problem (weighted rows, plus sqrt(Lambda) rows with target 0), without the kernel's G, H.
+    x = draw("mesanet", 14, 4, seed=5, lam=0.3, gamma=0.8)
+    q, k, v, gamma, beta, lam = (x[n] for n in ("q", "k", "v", "gamma", "beta", "lam"))
+    out = np.empty_like(v)
+    for t in range(len(q)):
+        w = np.array([np.prod(gamma[s + 1 : t + 1]) * beta[s] for s in range(t + 1)])
+        rows = np.vstack([np.sqrt(w)[:, None] * k[: t + 1], np.diag(np.sqrt(lam))])
+        targets = np.vstack([np.sqrt(w)[:, None] * v[: t + 1], np.zeros((len(lam), v.shape[1]))])
+        S_T = np.linalg.lstsq(rows, targets, rcond=None)[0]  # (d_k, d_v): S^T
+        out[t] = S_T.T @ q[t]
+    close(out, load("mesanet").recurrent(**x))
+
+
+def conjugate_gradient(A, b, steps, eps=1e-5):
+    """The released decoding step's solver: Jacobi start, `steps` CG iterations, eps in both denominators."""
+    x = b / (np.diag(A))
+    r = b - A @ x
+    p, delta = r.copy(), r @ r
+    for _ in range(steps):
+        Ap = A @ p
+        alpha = delta / (p @ Ap + eps)
+        x, r = x + alpha * p, r - alpha * Ap
+        delta, delta_old = r @ r, delta
+        p = r + delta / (delta_old + eps) * p
+    return x
+
+
+def test_mesanet_conjugate_gradient_with_enough_steps_is_the_exact_solve():
+    x = draw("mesanet", 24, 16, seed=2)
+    q, k, v, gamma, beta, lam = (x[n] for n in ("q", "k", "v", "gamma", "beta", "lam"))
+    G, H = np.zeros((16, 16)), np.zeros((16, 16))
+    err = {}
+    for t in range(24):
+        G = gamma[t] * G + beta[t] * np.outer(v[t], k[t])
+        H = gamma[t] * H + beta[t] * np.outer(k[t], k[t])
+        exact = G @ np.linalg.solve(H + np.diag(lam), q[t])
+        for steps, eps in ((1, 1e-5), (30, 1e-5), (30, 0.0)):
+            approx = G @ conjugate_gradient(H + np.diag(lam), q[t], steps, eps)
+            err[steps, eps] = max(err.get((steps, eps), 0.0), float(np.max(np.abs(approx - exact))))
+    close(load("mesanet").recurrent(**x)[-1], exact)
+    # one step is far off; 30 steps agree to about 1e-4 (the eps terms bias them), and to 1e-8 without eps
+    assert err[1, 1e-5] > 1e-2 and err[30, 1e-5] < 1e-3 and err[30, 0.0] < 1e-8, err
+
+
+# --- Comba: the displayed parallel form -----------------------------------------------------------------
+
+
+def test_comba_displayed_parallel_form_is_the_kernel():
+    # O = ((Q - dK) K^T o Gamma)(I + tril(diag(beta)(K K^T o Gamma^-), -1))^{-1} diag(beta) V
+    x = draw("comba", 15, 4, seed=3, a=0.5, corr=0.7)
+    q, k, v, alpha, beta, d = (x[n] for n in ("q", "k", "v", "alpha", "beta", "d"))
+    T = len(q)
+    gamma = np.array([[np.prod(alpha[s + 1 : t + 1]) if s <= t else 0.0 for s in range(T)] for t in range(T)])
+    gamma_prev = np.array([[np.prod(alpha[s + 1 : t]) if s < t else 0.0 for s in range(T)] for t in range(T)])
+    inner = np.eye(T) + np.tril(np.diag(beta) @ ((k @ k.T) * gamma_prev), -1)
+    O = (((q - d * k) @ k.T) * gamma) @ np.linalg.solve(inner, np.diag(beta) @ v)
+    close(O, load("comba").recurrent(**x))
+
+
+# --- Preconditioned DeltaNet: the released recurrence, step for step ---------------------------------------
+
+
+def test_preconditioned_deltanet_is_the_released_step_order():
+    # fla/ops/precond_gated_delta_rule/naive.py, one head, scale 1: A = A e^{g_atk} + beta_atk k^2;
+    # r = log(A + eps) - centre; M = exp(-log(x) r / (1 + |r|));
+    # S = S e^g; v' = beta (v - S k); S += v' (M k)^T.
+    x = draw("preconditioned-deltanet", 12, 5, seed=4, x=1.8, c=-1.0)
+    q, k, v = x["q"], x["k"], x["v"]
+    S, A = np.zeros((5, 5)), np.zeros(5)
+    out = []
+    for t in range(12):
+        A = A * x["gamma"][t] + x["eta"][t] * k[t] ** 2
+        r = np.log(A + 1e-6) - x["c"]
+        M = np.exp(-np.log(x["x"]) * r / (1.0 + np.abs(r)))
+        S = S * x["alpha"][t]
+        u = x["beta"][t] * (v[t] - S @ k[t])
+        S = S + np.outer(u, M * k[t])
+        out.append(S @ q[t])
+    close(np.array(out), load("preconditioned-deltanet").recurrent(**x))
+
+
+# --- sLSTM: why it sits outside the skeleton ----------------------------------------------------------------
+
+
+def test_slstm_weights_depend_on_the_values_only_through_memory_mixing():
+    # Without memory mixing (R = 0) the gates see only the input, so the weights A do not change when the cell
+    # inputs do; with R != 0 the previous output steers the gates and A changes with the values themselves.
+    mod = load("slstm")
+    for mixing, changes in ((0.0, False), (1.0, True)):
+        x = draw("slstm", 10, 3, seed=6, mixing=mixing)
+        other = {**x, "xz": x["xz"] + 1.0}
+        moved = np.max(np.abs(mod.mixing_matrix(**other) - mod.mixing_matrix(**x)))
+        assert (moved > 1e-3) == changes, (mixing, moved)
+        close(np.einsum("cts,sc->tc", mod.mixing_matrix(**other), mod.values(**other)),
+              mod.recurrent(**other))
+
+
+def test_hippo_released_legs_matrix_is_minus_the_page_matrix_and_the_same_bilinear_step():
+    # hippo-code model/op.py transition("legs"): A = T M T^-1, M = -(tril(2q + 1) - diag(q)),
+    # T = diag(sqrt(2q + 1)); model/memory.py LSICell: A_t = solve(I - A/2t, I + A/2t),
+    # B_t = solve(I - A/2t, B/t) for steps t >= 1.
+    hippo = load("hippo")
+    n = 6
+    q = np.arange(n, dtype=np.float64)
+    M = -(np.where(q[:, None] >= q[None, :], 2 * q[None, :] + 1, 0.0) - np.diag(q))  # r indexed by column
+    Tm = np.diag(np.sqrt(2 * q + 1))
+    A_code, B_code = Tm @ M @ np.linalg.inv(Tm), np.sqrt(2 * q + 1)
+    A_page, B_page = hippo.legs(n)
+    close(A_code, -A_page)
+    close(B_code, B_page)
+    x = draw("hippo", 9, 2, seed=12, n=n, theta=0.3)
+    c, out = np.zeros((2, n)), np.empty((9, 2))
+    for k in range(9):
+        if k == 0:
+            c = np.outer(x["v"][0], np.eye(n)[0])  # init_t = 0: the first value as a constant
+        else:
+            left = np.eye(n) - A_code / (2 * k)
+            Ak = np.linalg.solve(left, np.eye(n) + A_code / (2 * k))
+            Bk = np.linalg.solve(left, B_code / k)
+            c = c @ Ak.T + np.outer(x["v"][k], Bk)
+        out[k] = c @ hippo.legendre_weights(n, 0.3)
+    close(out, hippo.recurrent(**x))
+
+
+def test_hgrn_released_log_space_bound_and_tied_input_are_the_page_gates():
+    # fla/layers/hgrn.py: g = logaddexp(log lb, log1p(-lb) + logsigmoid(f)), x = swiglu(i, 1 - exp(g)),
+    # h_t = exp(g_t) h_{t-1} + x_t (fla/ops/hgrn): lambda_t = exp(g_t), c_t = silu(i_t).
+    x = draw("hgrn", 10, 3, seed=13, gamma=0.7)
+    logsig = np.log(x["mu"])  # mu = sigmoid(f)
+    g = np.logaddexp(np.log(x["gamma"]), np.log1p(-x["gamma"]) + logsig)
+    h, out = np.zeros(3), np.empty((10, 3))
+    for t in range(10):
+        h = np.exp(g[t]) * h + x["v"][t] * (1 - np.exp(g[t]))
+        out[t] = h
+    close(out, load("hgrn").recurrent(**x))
+
+
+def test_lightning_released_block_algorithm_is_the_kernel():
+    # transformers models/minimax MiniMaxLightningAttention.forward, per block: intra (Q K^T * diag. decay) V,
+    # inter (Q * query_decay) KV, then KV <- KV * block_decay + (K * key_decay)^T V, with KV = K^T V.
+    x = draw("lightning-attention", 11, 3, seed=14, slope=0.3)
+    q, k, v, s, B = x["q"], x["k"], x["v"], x["slope"], 4
+    r = np.arange(B) + 1.0
+    query_decay, key_decay = np.exp(-s * r)[:, None], np.exp(-s * (B - r))[:, None]
+    lag = r[:, None] - r[None, :]
+    diagonal_decay = np.where(lag >= 0, np.exp(-s * np.maximum(lag, 0)), 0.0)
+    KV, out = np.zeros((3, 3)), []
+    for i in range(0, 11, B):
+        qb, kb, vb = q[i : i + B], k[i : i + B], v[i : i + B]
+        n = len(qb)
+        intra = ((qb @ kb.T) * diagonal_decay[:n, :n]) @ vb
+        inter = (qb * query_decay[:n]) @ KV
+        out.append(intra + inter)
+        KV = KV * np.exp(-s * n) + (kb * key_decay[-n:]).T @ vb
+    close(np.concatenate(out), load("lightning-attention").recurrent(**x))
+
+
+# --- Multi-query attention: Mesh TensorFlow scores without 1/sqrt(d_k) --------------------------------------
+
+
+def test_mqa_mesh_tensorflow_unscaled_logits_are_the_page_form_with_q_rescaled():
+    # mesh_tensorflow/transformer/attention.py: logits = einsum(q, k) over key_dim, softmax over
+    # memory_length, with one key-value head (num_memory_heads=1) read by every query head.
+    x = draw("mqa", 11, 5, seed=2, heads=3)
+    q, k, v = x["q"], x["k"][:, 0], x["v"][:, 0]
+    T = len(q)
+    mesh = np.stack(
+        [np.stack([softmax(k[: t + 1] @ q[t, h]) @ v[: t + 1] for h in range(3)]) for t in range(T)]
+    ).reshape(T, -1)
+    close(mesh, load("mqa").recurrent(**dict(x, q=x["q"] * np.sqrt(5))))
+
+
+# --- gpt-oss: the released sdpa appends the sinks as a last column -----------------------------------------
+
+
+@pytest.mark.parametrize("window", [0, 4])
+def test_sink_logit_is_the_released_sdpa_with_a_sink_column(window):
+    # gpt_oss/torch/model.py sdpa(): QK *= sm_scale; QK += mask (triu -inf above the diagonal, and tril -inf
+    # at diagonal -sliding_window when banded); QK = cat([QK, S]); W = softmax(QK)[..., :-1]; attn = W V.
+    x = draw("sink-logit", 13, 4, seed=8, sink=0.7, window=window)
+    T = 13
+    mask = np.triu(np.full((T, T), -np.inf), 1)
+    if window:
+        mask += np.tril(np.full((T, T), -np.inf), -window)
+    scores = x["q"] @ x["k"].T / np.sqrt(4) + mask
+    weights = np.stack([softmax(row) for row in np.concatenate([scores, np.full((T, 1), 0.7)], axis=1)])
+    close(weights[:, :-1] @ x["v"], load("sink-logit").recurrent(**x))
+
+
+# --- Differential Transformer: the released lambda_init counts layers from 0 -------------------------------
+
+
+@pytest.mark.parametrize("depth", [0, 1, 5, 23])
+def test_diff_transformer_released_lambda_init_uses_the_zero_based_layer_index(depth):
+    # Diff-Transformer/multihead_diffattn.py: lambda_init_fn(depth) = 0.8 - 0.6 * math.exp(-0.3 * depth).
+    released = 0.8 - 0.6 * np.exp(-0.3 * depth)
+    assert load("diff-transformer").lambda_init(depth + 1) == pytest.approx(released, abs=1e-15)

@@ -10,6 +10,7 @@ import pytest
 from kernel_helpers import close, draw, load
 
 from kernels_wasm import (
+    comba,
     deltanet,
     deltaproduct,
     gated_deltanet,
@@ -24,10 +25,12 @@ from kernels_wasm import (
     mamba_2,
     mamba_3,
     performer,
+    preconditioned_deltanet,
     retnet,
     rwkv_4,
     rwkv_6,
     rwkv_7,
+    titans,
     ttt,
 )
 
@@ -44,11 +47,14 @@ MODELS = {
     "mamba_3": ((), (1, 3, 16), {"a": 50.0, "rot": 1.0}),
     "deltanet": ((), (1, 3, 16), {"beta": 1.0}),
     "gated_deltanet": ((), (1, 3, 16), {"a": 20.0, "beta": 1.0}),
+    "comba": ((), (1, 3, 16), {"a": 20.0, "beta": 1.0, "corr": 1.0}),
+    "preconditioned_deltanet": ((), (1, 3, 16), {"a": 20.0, "beta": 1.0, "x": 2.0, "c": -3.0}),
     "kda": ((), (1, 3, 16), {"a": 20.0, "beta": 1.0}),
     "gdn_2": ((), (1, 3, 16), {"a": 20.0, "erase": 1.0}),
     "deltaproduct": ((), (1, 3, 16), {"a": 20.0, "householder": 3}),
     "longhorn": (("scan",), (1, 3, 16), {"beta": 1.0}),
     "ttt": ((), None, {"eta": 1.0, "batch": 16}),
+    "titans": ((), None, {"theta": 1.0, "eta": 0.9, "alpha": 1.0, "batch": 4}),
     "log_linear_attention": ((), (1, 2, 16), {"a": 20.0, "delta": 1}),
     "hgrn2": ((), (1, 3, 16), {"lower_bound": 0.0}),
     "rwkv_4": (("recurrent_stable",), (), {"w": 20.0}),
@@ -119,6 +125,9 @@ def _readouts():
     def mamba_skip(x, S):
         return plain(x, S) + x["D"] * x["v"]
 
+    def comba_corrected(x, S):
+        return np.einsum("tij,tj->ti", S, x["q"] - x["d"] * x["k"])
+
     special = {
         "log_linear_attention": log_linear,
         "rwkv_6": rwkv6,
@@ -126,6 +135,7 @@ def _readouts():
         "linear_attention": la,
         "performer": perf,
         "mamba": mamba_skip,
+        "comba": comba_corrected,
     }
     return {name: special.get(name, plain) for name in MODELS}
 
@@ -257,6 +267,32 @@ def test_gated_deltanet_with_alpha_one_is_deltanet(base):
     b = base
     o = gated_deltanet.recurrent(b["qn"], b["k"], b["v"], alpha=np.ones(b["T"]), beta=b["beta"])
     close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
+
+
+def test_comba_reductions(base):
+    """Without decay or output correction Comba is DeltaNet; with decay it is not Gated DeltaNet, whose decay
+    also scales the erase term."""
+    b = base
+    one = np.ones(b["T"])
+    o = comba.recurrent(b["qn"], b["k"], b["v"], alpha=one, beta=b["beta"], d=0.0)
+    close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
+    o = comba.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"], d=0.0)
+    gdn = gated_deltanet.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"])
+    assert np.max(np.abs(o - gdn)) > 1e-3
+
+
+def test_preconditioned_deltanet_reductions(base):
+    """x = 1 switches the preconditioner off: Gated DeltaNet, and DeltaNet with alpha = 1 as well."""
+    b = base
+    T = b["T"]
+    curvature = {"gamma": np.full(T, 0.9), "eta": np.full(T, 0.5), "c": -0.2}
+    o = preconditioned_deltanet.recurrent(b["qn"], b["k"], b["v"], b["alpha"], b["beta"], x=1.0, **curvature)
+    close(o, gated_deltanet.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"]))
+    o = preconditioned_deltanet.recurrent(b["qn"], b["k"], b["v"], np.ones(T), b["beta"], x=1.0, **curvature)
+    close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
+    o = preconditioned_deltanet.recurrent(b["qn"], b["k"], b["v"], b["alpha"], b["beta"], x=1.5, **curvature)
+    gdn = gated_deltanet.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"])
+    assert np.max(np.abs(o - gdn)) > 1e-3
 
 
 def test_gla_with_gates_one_is_linear_attention(base):
@@ -529,6 +565,20 @@ def test_ttt_reductions(base):
     close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
     o = ttt.chunked(b["qn"], b["k"], b["v"], eta=b["beta"], batch=T)
     close(o, linear_attention.recurrent(b["qn"], b["beta"][:, None] * b["k"], b["v"], normalise=False))
+
+
+def test_titans_reductions(base):
+    """Without momentum or weight decay Titans is TTT-Linear (any mini-batch), so per token it is DeltaNet;
+    with momentum the memory is no longer the delta rule."""
+    b = base
+    zero = np.zeros(b["T"])
+    for batch in (1, 4, b["T"]):
+        o = titans.recurrent(b["qn"], b["k"], b["v"], theta=b["beta"], eta=zero, alpha=zero, batch=batch)
+        close(o, ttt.recurrent(b["qn"], b["k"], b["v"], eta=b["beta"], batch=batch))
+    o = titans.recurrent(b["qn"], b["k"], b["v"], theta=b["beta"], eta=zero, alpha=zero, batch=1)
+    close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
+    o = titans.recurrent(b["qn"], b["k"], b["v"], theta=b["beta"], eta=b["alpha"], alpha=zero, batch=1)
+    assert np.max(np.abs(o - deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))) > 0.1
 
 
 def test_longhorn_with_one_key_channel_is_the_delta_rule(base):

@@ -25,8 +25,12 @@ SOFTMAX = [
     "abc",
     "gsa",
     "raven",
+    "deltaformer",
+    "mega",
 ]
 MODULES = SOFTMAX + ["s4", "h3", "hyena", "mlstm", "griffin", "based"]
+# DeltaFormer's erase subtracts earlier values, so its softmax readout mixes with weights of either sign.
+CONVEX = set(SOFTMAX) - {"deltaformer"}
 PER_CHANNEL = {"s4", "hyena", "griffin"}  # one T x T mixing matrix per channel: A has shape (d, T, T)
 SHAPES = [(1, 3), (5, 4), (37, 6), (64, 8)]
 
@@ -54,7 +58,7 @@ def test_mixing_matrix_gives_the_output(name):
     assert A.shape == ((5, 23, 23) if name in PER_CHANNEL else (23, 23))
     assert_close(mod.recurrent(**x), apply(A, x["v"]))
     assert np.all(np.triu(A, 1) == 0.0), "a token must not read the future"
-    if name in SOFTMAX:  # convex (or sub-convex, for slot memories) weights
+    if name in CONVEX:  # convex (or sub-convex, for slot memories) weights
         assert np.all(A >= 0) and np.all(A.sum(axis=-1) <= 1 + 1e-12)
 
 
@@ -95,6 +99,8 @@ STRONG = {
     "abc": {"spread": 6.0},
     "gsa": {"tau": 0.2},
     "raven": {"strength": 20.0, "top_k": 1},
+    "deltaformer": {"beta": 1.0, "sigma": 4.0},
+    "mega": {"alpha": 1.0, "delta": 0.0},
     "s4": {"dt_max": 1.0},
     "h3": {"dt": 1.0},
     "hyena": {"decay": 0.02},
@@ -116,7 +122,7 @@ def test_long_sequence_strong_decay_is_finite(name):
     form = next((f for f, names in FASTEST.items() if name in names), "recurrent")
     o = mod.chunked(**x, chunk_size=256) if form == "chunked" else getattr(mod, form)(**x)
     assert o.shape == (4096, 4) and np.all(np.isfinite(o))
-    if name in SOFTMAX:  # softmax weights are convex: o stays inside the range of v
+    if name in CONVEX:  # softmax weights are convex: o stays inside the range of v
         assert np.max(np.abs(o)) <= np.max(np.abs(x["v"])) + 1e-9
 
 
@@ -450,3 +456,12 @@ def test_based_feature_map_is_the_taylor_kernel():
     x = draw("based", 5, 4, seed=1, feature_dim=3)
     s = x["q"] @ x["k"].T / np.sqrt(3)
     assert_close(based.taylor(x["q"]) @ based.taylor(x["k"]).T, 1 + s + s * s / 2)
+
+
+def test_deltaformer_without_erasing_is_the_transformer():
+    x, ref = plain()
+    zero = np.zeros(29)
+    for o in (*both_forms("deltaformer", **x, beta=zero), load("deltaformer").chunked(**x, beta=zero)):
+        assert_close(o, ref)
+    assert not np.allclose(load("deltaformer").parallel(**x, beta=np.ones(29)), ref), "erasing must change o"
+

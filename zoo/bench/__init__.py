@@ -2,7 +2,6 @@
 
     catalog.py   which kernel stands for which model, read from each model's gpu_kernel block in models.yaml
     wasm.py      the float64 reference: maps a kernel's inputs onto the site's kernels_wasm modules
-    refs.py      float64 formulas of the four bare kernels that do not map onto kernels_wasm
     adapters.py  torch side: draw inputs, call the kernel, set up one decoding step (worker only)
     measure.py   the measuring loop (check -> sweep -> decode) over an abstract backend
     worker.py    one subprocess per kernel family: the torch backend, calibration, provenance

@@ -25,8 +25,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import refs
-
 BF16 = torch.bfloat16
 F32 = torch.float32
 DEV = os.environ.get("ZOO_BENCH_DEVICE", "cuda")  # "cpu" lets the CPU tests draw inputs
@@ -103,10 +101,6 @@ class Adapter:
     # layout of the kernel's output: "bthv", "bhtv", or per channel "btc" / "bct" (h is then None).
     wasm_args = None  # def wasm_args(self, x, b, h) -> dict
     wasm_layout = "bthv"
-
-    def ref(self, x: dict[str, np.ndarray]) -> np.ndarray:
-        """Only for kernels with no kernels_wasm mapping (zoo.bench.wasm.NO_MAPPING): the bare kernel."""
-        raise NotImplementedError
 
     def check_inputs(self, H: int, D: int) -> dict[str, torch.Tensor]:
         return self.make(2, self.check_T, H, D)
@@ -777,9 +771,6 @@ class FlaGriffin(Adapter):
     def run(self, x):
         return _first(_imp(self.op)(x["x"], x["g"]))
 
-    def ref(self, x):
-        return refs.diagonal_scan(x["x"], x["g"])
-
     def decode(self, T, H, D):
         x = self.make(1, 1, H, D)
         h0 = torch.zeros(1, H * D, device=DEV, dtype=F32)
@@ -804,10 +795,6 @@ class FlaTTT(Adapter):
 
     def run(self, x):
         return _first(_imp(self.op)(x["q"], x["k"], x["v"], x["w"], x["b"], x["eta"], chunk_size=16))
-
-    def ref(self, x):
-        hf = lambda a: a.transpose(0, 2, 1, 3)  # noqa: E731
-        return hf(refs.ttt_linear(hf(x["q"]), hf(x["k"]), hf(x["v"]), x["w"], x["b"], hf(x["eta"])))
 
 
 class FlaLogLinear(Adapter):
@@ -888,9 +875,6 @@ class Mamba3SISO(Adapter):
     def run(self, x):
         fn = _imp(self.op)
         return fn(x["Q"], x["K"], x["V"], x["ADT"], x["DT"], x["Trap"], x["Q_bias"], x["K_bias"], x["Angles"])
-
-    def ref(self, x):
-        return refs.mamba3_siso(*(x[n] for n in self.grads))
 
     def decode(self, T, H, D):
         fn = _imp(self.decode_op)
@@ -991,9 +975,6 @@ class FFTConv(Adapter):
             if self.order > 1:
                 z = z * x[f"x{n}"]
         return z.to(BF16)
-
-    def ref(self, x):  # S4 only: Hyena is checked against kernels_wasm.hyena
-        return refs.causal_conv(x["u"], x["h0"])
 
 
 class Hyena(FFTConv):

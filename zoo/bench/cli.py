@@ -24,7 +24,7 @@ def run_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="python -m zoo.bench", description="GPU benchmark sweep over the zoo's kernels"
     )
-    ap.add_argument("--out", required=True, help="result JSON, e.g. benchmarks/h100-2026-11-23.json")
+    ap.add_argument("--out", required=True, help="result JSON, e.g. benchmarks/h100-2026-12-06.json")
     ap.add_argument("--models", type=_models, default=None, help="comma-separated model ids (default: all)")
     ap.add_argument("--lengths", type=_ints, default=runner.DEFAULT_LENGTHS)
     ap.add_argument("--head-dims", type=_ints, default=[128])

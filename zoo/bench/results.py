@@ -103,9 +103,10 @@ def merge(docs: list[dict]) -> dict:
                 },
                 run_id,
             )
+    stale = (*BUDGET_NOTES, NOT_ATTEMPTED)  # notes from runs that did not get to a model measured since
     for entry in out["models"].values():
-        if entry.get("status") == "measured":  # budget notes from runs that did not get to it are stale now
-            entry["errors"] = [e for e in entry.get("errors", []) if not any(b in e for b in BUDGET_NOTES)]
+        if entry.get("status") == "measured":
+            entry["errors"] = [e for e in entry.get("errors", []) if not any(b in e for b in stale)]
     return out
 
 

@@ -7,9 +7,9 @@ Each entry of MAPPINGS turns the adapter's inputs (numpy, float64, the kernel's 
 arguments for one slice and names the layout the kernel returns; :func:`reference` runs
 ``kernels_wasm.<module>.recurrent`` on every slice and assembles the kernel-shaped output.
 
-Models whose kernels_wasm parametrisation differs from the kernel's (the Mamba-3 biases, Griffin's gates,
-TTT's LayerNorm, S4's SSM parameters) have no mapping: their adapters keep a float64 formula of the bare
-kernel (zoo/bench/refs.py), and NO_MAPPING says why.
+Where the GPU kernel runs a documented part of the model rather than its recurrent form (Griffin's bare scan,
+S4's convolution with a given kernel) or the paper's full inner model (TTT with its LayerNorm), FUNCTIONS
+names the kernels_wasm function the mapping calls.
 """
 
 from __future__ import annotations
@@ -68,6 +68,27 @@ def _raven(x, b, h, adapter):
 
     _, _, multihot = adapter.route(torch.from_numpy(x["a"]), torch.from_numpy(x["r"]))
     return {**_qkv(x, b, h), "r": multihot.numpy()[b, :, h], "a": _head(x["a"], b, h)}
+
+
+def _mamba3(x, b, h):
+    """mamba_ssm's SISO inputs as kernels_wasm.mamba_3 arguments. The kernel's q/k biases are added to C
+    and B; its trapezoid gate Trap is lambda_t = sigmoid(Trap); ADT = A dt (A from their ratio); its angle
+    rates are squashed to pi tanh(Angles) per unit step, on the first R channel pairs (the rest stay
+    unrotated)."""
+    G, H = x["Q"].shape[2], x["V"].shape[2]
+    g = h // (H // G)
+    dt = x["DT"][b, h]
+    theta = np.pi * np.tanh(x["Angles"][b, :, h])
+    d_k = x["Q"].shape[-1]
+    return {
+        "q": x["Q"][b, :, g] + x["Q_bias"][h],
+        "k": x["K"][b, :, g] + x["K_bias"][h],
+        "v": _head(x["V"], b, h),
+        "dt": dt,
+        "A": float(np.mean(x["ADT"][b, h] / dt)),
+        "lam": 1.0 / (1.0 + np.exp(-x["Trap"][b, h])),
+        "theta": np.pad(theta, ((0, 0), (0, d_k // 2 - theta.shape[1]))),
+    }
 
 
 def _deltaproduct(x, b, h):
@@ -193,6 +214,20 @@ MAPPINGS = {
         },
         "bhtv",
     ),
+    "mamba-3": (lambda x, b, h, a: _mamba3(x, b, h), _HEAD),
+    # the bare scans and the mini-batch form below use the named kernels_wasm function (FUNCTIONS)
+    "griffin": (lambda x, b, h, a: {"b": x["x"][b], "log_a": x["g"][b]}, "btc"),
+    "ttt": (
+        lambda x, b, h, a: {
+            **_qkv(x, b, h),
+            "eta": x["eta"][b, :, h, 0],
+            "ln_w": x["w"][h],
+            "ln_b": x["b"][h],
+            "batch": 16,
+        },
+        _HEAD,
+    ),
+    "s4": (lambda x, b, h, a: {"v": x["u"][b].T, "h": x["h0"].T}, "bct"),
     "hyena": (
         lambda x, b, h, a: {
             "v": x["u"][b].T,
@@ -205,12 +240,22 @@ MAPPINGS = {
     ),
 }
 
-NO_MAPPING = {
-    "mamba-3": "kernels_wasm parametrises Mamba-3 without the kernel's q/k biases and shifted trapezoid term",
-    "griffin": "kernels_wasm runs the full RG-LRU gating; the adapter times the bare scan",
-    "ttt": "kernels_wasm's TTT drops the inner LayerNorm that fla's kernel applies",
-    "s4": "kernels_wasm builds the S4 kernel from SSM parameters; the adapter convolves a given kernel",
-}
+# The kernels_wasm function each mapping calls, where it is not the model's recurrent form: the GPU kernel
+# runs a documented part of the model (Griffin's bare scan after its gates, S4's convolution with a given
+# kernel) or the paper's full inner model (TTT with its LayerNorm).
+FUNCTIONS = {"griffin": "diagonal_scan", "s4": "convolve", "ttt": "layernorm_minibatch"}
+
+
+def rel_err(out, ref) -> float:
+    """||out - ref|| / ||ref|| in float64; NaN anywhere gives inf (never a pass)."""
+    out = np.asarray(out, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if out.shape != ref.shape:
+        raise ValueError(f"shape mismatch: kernel {out.shape} vs reference {ref.shape}")
+    if not np.all(np.isfinite(out)):
+        return float("inf")
+    den = np.linalg.norm(ref)
+    return float(np.linalg.norm(out - ref) / (den if den > 0 else 1.0))
 
 
 def module_name(model_id: str) -> str:
@@ -234,16 +279,17 @@ def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | Non
     if mapping is None:
         return None
     mod = importlib.import_module(f"kernels_wasm.{module_name(model_id)}")
+    fn = getattr(mod, FUNCTIONS.get(model_id, "recurrent"))
     args_of, layout = mapping
     out = np.empty(shape, dtype=np.float64)
     for b in range(shape[0]):
         if layout == "btc":
-            out[b] = mod.recurrent(**args_of(x, b, None, adapter))
+            out[b] = fn(**args_of(x, b, None, adapter))
         elif layout == "bct":
-            out[b] = mod.recurrent(**args_of(x, b, None, adapter)).T
+            out[b] = fn(**args_of(x, b, None, adapter)).T
         else:
             for h in range(shape[2] if layout == "bthv" else shape[1]):
-                o = mod.recurrent(**args_of(x, b, h, adapter))
+                o = fn(**args_of(x, b, h, adapter))
                 if layout == "bthv":
                     out[b, :, h] = o
                 else:
@@ -253,7 +299,7 @@ def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | Non
 
 def describe(model_id: str, adapter=None) -> str:
     """What the check compares against, for the result file."""
-    if mapping_of(model_id, adapter) is not None:
-        return f"kernels_wasm.{module_name(model_id)}.recurrent (float64) on every batch row and head"
-    why = NO_MAPPING.get(model_id, "no kernels_wasm mapping")
-    return f"zoo.bench.refs float64 formula of the bare kernel ({why})"
+    if mapping_of(model_id, adapter) is None:
+        return "no kernels_wasm mapping"
+    fn = FUNCTIONS.get(model_id, "recurrent")
+    return f"kernels_wasm.{module_name(model_id)}.{fn} (float64) on every batch row and head"

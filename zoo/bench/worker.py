@@ -126,7 +126,7 @@ class TorchBackend:
         }
 
     def check(self, model_id, D):
-        from . import adapters, refs, wasm
+        from . import adapters, wasm
 
         torch = self.torch
         ad = self.ads[model_id]
@@ -137,13 +137,13 @@ class TorchBackend:
             torch.cuda.synchronize()
         xn = {n: adapters.np64(t) for n, t in x.items()}
         on = adapters.np64(out)
-        # one reference: the site's kernels_wasm on every slice, or the adapter's bare-kernel formula
+        # the reference: the site's kernels_wasm on every slice
         ref = wasm.reference(model_id, xn, ad, on.shape)
         if ref is None:
-            ref = ad.ref(xn)
+            raise LookupError(f"{model_id}: no kernels_wasm mapping (zoo/bench/wasm.py) to check against")
         res = {
             "reference": wasm.describe(model_id, ad),
-            "rel_err": refs.rel_err(on, ref),
+            "rel_err": wasm.rel_err(on, ref),
             "shape": {n: list(t.shape) for n, t in x.items()},
         }
         ad.after_check()

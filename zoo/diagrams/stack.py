@@ -68,11 +68,34 @@ def _pair_sublayers(layers: list[HybridLayer]) -> list[HybridLayer]:
     return out
 
 
-def _mixer_text(lay: HybridLayer, models: dict) -> str:
-    if lay.label:
-        return lay.label
-    m = models.get(lay.mixer)
-    return getattr(m, "short_name", None) or lay.mixer
+def _mixer_text(lay: HybridLayer, models: dict, parallel: bool = False) -> str:
+    """The box text of a layer's mixer (or of the mixer beside it): the stack's label, else the short name."""
+    label, mixer = (lay.parallel_label, lay.parallel) if parallel else (lay.label, lay.mixer)
+    if label:
+        return label
+    m = models.get(mixer)
+    return getattr(m, "short_name", None) or mixer
+
+
+def _mixer_box(box_id: str, lay: HybridLayer, models: dict, width: float, parallel: bool = False) -> Box:
+    mixer = lay.parallel if parallel else lay.mixer
+    m = models.get(mixer)
+    name = getattr(m, "name", mixer)
+    shared = " (weights shared between its applications)" if lay.shared else ""
+    beside = " beside the other mixer of this layer, on the same input" if lay.parallel else ""
+    b = Box(
+        box_id,
+        "mixer",
+        "layer",
+        [_mixer_text(lay, models, parallel)],
+        f"{name} layer{shared}{beside}",
+        width,
+        ROW_H,
+        sizes=[FONT],
+    )
+    readout = getattr(m, "readout", None)
+    b.extra = {"readout": readout, "href": f"models/{mixer}/", "mixer": mixer, "shared": lay.shared}
+    return b
 
 
 def _terminal(box_id: str, label: str, note: str, x: float, y: float) -> Box:
@@ -96,6 +119,9 @@ def stack_layout(hybrid: HybridSpec, models: dict) -> Layout:
     groups = _rows(hybrid)
     texts = [_mixer_text(lay, models) for _, rows in groups for lay, _ in rows if lay.mixer]
     mixer_w = max([text_width(t) + 2 * PAD_X for t in texts] + [96.0])
+    # a second column of mixer boxes for layers that run two mixers side by side (Falcon-H1)
+    beside = [_mixer_text(lay, models, True) for _, rows in groups for lay, _ in rows if lay.parallel]
+    par_w = max([text_width(t) + 2 * PAD_X for t in beside], default=0.0)
     any_bracket = any(rep > 1 for rep, _ in groups)
     x0 = MARGIN + (BRACKET_W if any_bracket else 0)
     boxes: list[Box] = []
@@ -108,28 +134,16 @@ def stack_layout(hybrid: HybridSpec, models: dict) -> Layout:
             rid = f"g{gi}r{ri}"
             x = x0
             if lay.mixer:
-                m = models.get(lay.mixer)
-                name = getattr(m, "name", lay.mixer)
-                shared = " (weights shared between its applications)" if lay.shared else ""
-                b = Box(
-                    rid + "m",
-                    "mixer",
-                    "layer",
-                    [_mixer_text(lay, models)],
-                    f"{name} layer{shared}",
-                    mixer_w,
-                    ROW_H,
-                    sizes=[FONT],
-                )
-                b.extra = {
-                    "readout": getattr(m, "readout", None),
-                    "href": f"models/{lay.mixer}/",
-                    "mixer": lay.mixer,
-                    "shared": lay.shared,
-                }
+                b = _mixer_box(rid + "m", lay, models, mixer_w)
                 b.x, b.y = x, y
                 boxes.append(b)
             x += mixer_w + 6
+            if par_w:
+                if lay.parallel:
+                    b = _mixer_box(rid + "p", lay, models, par_w, parallel=True)
+                    b.x, b.y = x, y
+                    boxes.append(b)
+                x += par_w + 6
             if lay.ffn:
                 label = "MoE" if lay.ffn == "moe" else "MLP"
                 what = "Mixture-of-experts feed-forward" if lay.ffn == "moe" else "Feed-forward MLP"
@@ -178,18 +192,16 @@ def describe_stack(hybrid: HybridSpec, models: dict) -> str:
     for repeat, rows in _rows(hybrid):
         items = []
         for lay, count in rows:
-            what = " + ".join(
-                x
-                for x in (_mixer_text(lay, models) if lay.mixer else None, (lay.ffn or "").upper() or None)
-                if x
-            )
+            sides = [False, True] if lay.parallel else [False]
+            mixers = " ∥ ".join(_mixer_text(lay, models, side) for side in sides) if lay.mixer else ""
+            what = " + ".join(x for x in (mixers or None, (lay.ffn or "").upper() or None) if x)
             items.append(f"{count} × {what}" if count > 1 else what)
         text = ", ".join(items)
         parts.append(f"{repeat} times: [{text}]" if repeat > 1 else text)
     counts = {}
     for lay in hybrid.layers():
-        if lay.mixer:
-            counts[lay.mixer] = counts.get(lay.mixer, 0) + 1
+        for mixer in lay.mixer_ids():
+            counts[mixer] = counts.get(mixer, 0) + 1
     total = ", ".join(f"{c} {getattr(models.get(m), 'name', m)}" for m, c in counts.items())
     return f"Layer stack of {hybrid.name}, top to bottom: " + "; ".join(parts) + f". Mixer layers: {total}."
 

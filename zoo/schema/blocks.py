@@ -209,17 +209,12 @@ class Op(_Strict):
 class MemorySpec(_Strict):
     """What one layer of this mixer stores per sequence during decoding (for the memory calculator).
 
-    kind        formula (elements, per layer; h heads, d head dim, T tokens, N state size, W window):
-    kv_cache    2 * T * h_kv * d                       (softmax attention: keys and values of all tokens)
-    kv_window   2 * min(T, W) * h_kv * d               (sliding window)
-    slots       2 * m * h * d                          (bounded memory: m key/value slots)
-    matrix      h * d_k * d_v                          (linear attention family: one d_v x d_k matrix/head)
-    log_matrix  h * d_k * d_v * (floor(log2 T) + 1)    (log-linear attention: one matrix per Fenwick level)
-    diag_ssm    d_inner * N                            (Mamba-1 / S4D: N state entries per channel)
-    ssd         h * d * N                              (Mamba-2 SSD: heads x head dim x state size)
-    vector      d_inner                                (diagonal RNN such as RG-LRU / HGRN: one vector)
-    long_conv   T * d_inner                            (implicit long convolution: keeps the inputs)
-    plus, when ``conv`` is set, a short-conv cache of (conv - 1) * conv_channels elements.
+    ``kind`` names how that memory scales: kv_cache (softmax attention: keys and values of every token),
+    kv_window (sliding window), slots (bounded memory of m key/value slots), matrix (one d_v x d_k matrix
+    per head), log_matrix (one matrix per Fenwick level), diag_ssm (Mamba-1 / S4D: N entries per channel),
+    ssd (Mamba-2: heads x head dim x N), vector (diagonal RNN), long_conv (implicit long convolution: keeps
+    the inputs); plus, when ``conv`` is set, a short-conv cache. The formulas, in elements per layer, are
+    written once, in zoo.memory.
     """
 
     kind: MemoryKind
@@ -503,13 +498,31 @@ class MixerSizes(_Strict):
     window: int | None = Field(default=None, ge=1, description="sliding-window length W")
     conv: int | None = Field(default=None, ge=2, description="short-conv kernel width")
     conv_channels: int | None = Field(default=None, ge=1, description="channels the short conv caches")
-    cache_per_token: int | None = Field(
-        default=None,
-        ge=1,
-        description="KV-cache elements per token per layer when not "
-        "2*kv_heads*head_dim (e.g. MLA's compressed latent)",
+    # The attention variants that change what a softmax layer keeps or reads (see zoo.memory):
+    latent_dim: int | None = Field(
+        default=None, ge=1, description="MLA: the compressed KV latent d_c cached per token, not K and V"
+    )
+    rope_dim: int | None = Field(
+        default=None, ge=1, description="MLA: the decoupled RoPE key d_R cached per token beside the latent"
+    )
+    sink_tokens: int | None = Field(
+        default=None, ge=1, description="attention sinks: first tokens kept beside the window (StreamingLLM)"
+    )
+    selected_tokens: int | None = Field(
+        default=None, ge=1, description="sparse selection: tokens each query attends to (top-k); cache kept"
+    )
+    indexer_dim: int | None = Field(
+        default=None, ge=1, description="sparse selection: per-token key the selector keeps and scans (DSA)"
     )
     note: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _pairs(self) -> MixerSizes:
+        if self.rope_dim is not None and self.latent_dim is None:
+            _raise_at(("rope_dim",), "rope_dim is the RoPE key kept beside an MLA latent: give latent_dim")
+        if self.sink_tokens is not None and self.window is None:
+            _raise_at(("sink_tokens",), "sink tokens are kept beside a sliding window: give window too")
+        return self
 
 
 class HybridLayer(_Strict):
@@ -520,6 +533,21 @@ class HybridLayer(_Strict):
     ffn: Literal["mlp", "moe"] | None = None
     count: int = Field(default=1, ge=1, description="consecutive copies")
     shared: bool = Field(default=False, description="weights shared between all copies (Zamba)")
+    parallel: str | None = Field(
+        default=None,
+        description="zoo model id of a second mixer that runs beside 'mixer' in the same layer, on the "
+        "same input, their outputs combined (Falcon-H1's attention and SSM heads); the layer counts once",
+    )
+    parallel_label: str | None = Field(default=None, max_length=24, description="its name in the paper")
+    stand_in_for: str | None = Field(
+        default=None,
+        description="zoo model id the stack's mixer really is, while the zoo draws it with the closest mixer "
+        "it has ('mixer'); switch 'mixer' (and its 'sizes' key) once that model exists",
+    )
+
+    def mixer_ids(self) -> list[str]:
+        """The zoo mixers of this layer: its mixer, and the one beside it if any."""
+        return [m for m in (self.mixer, self.parallel) if m]
 
     @model_validator(mode="after")
     def _something(self) -> HybridLayer:
@@ -527,6 +555,12 @@ class HybridLayer(_Strict):
             _raise_at(("mixer",), "a layer needs a 'mixer' (zoo id), an 'ffn' (mlp | moe), or both")
         if self.mixer is not None and not _ZOO_ID.match(self.mixer):
             _raise_at(("mixer",), f"mixer must be a zoo model id (kebab-case), got {self.mixer!r}")
+        if self.parallel is not None and (self.mixer is None or not _ZOO_ID.match(self.parallel)):
+            _raise_at(("parallel",), "'parallel' is a zoo model id run beside this layer's 'mixer'")
+        if self.stand_in_for is not None and (self.mixer is None or not _ZOO_ID.match(self.stand_in_for)):
+            _raise_at(("stand_in_for",), "'stand_in_for' is the zoo id this layer's 'mixer' stands in for")
+        if self.parallel_label is not None and self.parallel is None:
+            _raise_at(("parallel_label",), "'parallel_label' names the 'parallel' mixer: give 'parallel'")
         return self
 
 
@@ -608,7 +642,7 @@ class HybridSpec(_Strict):
             n = sum((lay.mixer is not None) + (lay.ffn is not None) for lay in lays)
         if n != self.n_layers:
             _raise_at(("stack",), f"the stack has {n} {self.layer_unit}s but n_layers says {self.n_layers}")
-        used = {lay.mixer for lay in self.layers() if lay.mixer}
+        used = {m for lay in self.layers() for m in lay.mixer_ids()}
         for m in sorted(used - set(self.sizes)):
             _raise_at(("sizes",), f"mixer '{m}' is used in the stack but has no entry in 'sizes'")
         for m in self.sizes:
@@ -620,28 +654,23 @@ class HybridSpec(_Strict):
 def check_hybrid_mixers(hybrids: list[HybridSpec], model_ids: set[str]) -> list[tuple[tuple, str]]:
     """Cross-check: every mixer id in every stack is a zoo model. Returns (path, message) pairs."""
     problems = []
+
+    def check(path: tuple, hyb: HybridSpec, lay: HybridLayer) -> None:
+        for key in ("mixer", "parallel"):
+            mid = getattr(lay, key)
+            if mid is not None and mid not in model_ids:
+                problems.append(((*path, key), f"hybrid '{hyb.id}': {key} '{mid}' is not a zoo model id"))
+
     for h, hyb in enumerate(hybrids):
         for ch, lay in hyb.legend.items():
-            if lay.mixer is not None and lay.mixer not in model_ids:
-                problems.append(
-                    (
-                        (h, "legend", ch, "mixer"),
-                        f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a zoo model id",
-                    )
-                )
+            check((h, "legend", ch), hyb, lay)
         if hyb.paper_from is not None and hyb.paper_from not in model_ids:
             problems.append(
                 ((h, "paper_from"), f"hybrid '{hyb.id}': paper_from '{hyb.paper_from}' is not a zoo model id")
             )
         for g, grp in enumerate(hyb.stack or []):
             for j, lay in enumerate(grp.layers):
-                if lay.mixer is not None and lay.mixer not in model_ids:
-                    problems.append(
-                        (
-                            (h, "stack", g, "layers", j, "mixer"),
-                            f"hybrid '{hyb.id}': mixer '{lay.mixer}' is not a zoo model id",
-                        )
-                    )
+                check((h, "stack", g, "layers", j), hyb, lay)
     return problems
 
 

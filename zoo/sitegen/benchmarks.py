@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from zoo.bench import catalog, results
+from zoo.bench import catalog, flops, results
 from zoo.sitegen import chart_style
 
 DATA = "assets/data/bench"
@@ -275,6 +275,167 @@ def decode_figure(doc: dict, names: dict, style: dict) -> dict:
     return fig.to_plotly_json()
 
 
+RATE_T = (8192, 32768)  # the lengths of the achieved-rate table and the roofline figure
+ALGORITHM_TEXT = {
+    "attention": "attention",
+    "linear": "chunked linear",
+    "delta": "chunked delta rule",
+    "slots": "two passes over slots",
+    "ttt": "mini-batch TTT",
+    "scan": "per-channel scan",
+    "fft": "FFT convolution",
+}
+
+
+def limits(doc: dict) -> dict[str | None, tuple[float | None, float | None]]:
+    """{run id: (bf16 matmul TFLOP/s, copy TB/s)} as measured in each run; key None: the medians over runs,
+    for points whose run recorded none."""
+    out = {}
+    for r in doc.get("runs", []):
+        cal = r.get("calibration") or {}
+        out[r["id"]] = (cal.get("matmul_bf16_tflops"), cal.get("copy_tb_per_s"))
+    medians = []
+    for i in (0, 1):
+        vals = sorted(v[i] for v in out.values() if v[i])
+        medians.append(vals[len(vals) // 2] if vals else None)
+    out[None] = tuple(medians)
+    return out
+
+
+def achieved(doc: dict, mid: str, point: dict, lims: dict) -> dict | None:
+    """A forward point's achieved TFLOP/s against the roofline of the run that measured it: {'tflops',
+    'intensity' (FLOP per byte), 'ceiling' (min of the matmul rate and intensity x copy bandwidth, TFLOP/s),
+    'of_ceiling', 'of_matmul', 'bound': 'compute' | 'memory'}; None without a count or a time."""
+    heads = doc.get("config", {}).get("heads", 16)
+    B, T, D = point["B"], point["T"], point["head_dim"]
+    f, b = flops.forward_flops(mid, B, T, heads, D), flops.forward_bytes(mid, B, T, heads, D)
+    ms = point.get("fwd_ms")
+    if not (f and b and ms):
+        return None
+    mm, bw = lims.get(point.get("run")) or lims[None]
+    mm, bw = mm or lims[None][0], bw or lims[None][1]
+    tflops, ai = f / (ms * 1e-3) / 1e12, f / b
+    out = {"tflops": tflops, "intensity": ai, "ceiling": None, "of_ceiling": None, "of_matmul": None}
+    out["bound"] = None
+    if mm and bw:
+        ceiling = min(mm, ai * bw)  # TB/s x FLOP/byte = TFLOP/s
+        out.update(ceiling=ceiling, of_ceiling=tflops / ceiling, of_matmul=tflops / mm)
+        out["bound"] = "compute" if ai * bw >= mm else "memory"
+    return out
+
+
+def _fwd_point(entry: dict, T: int, D: int = HEAD_DIM) -> dict | None:
+    return next(
+        (
+            p
+            for p in entry.get("points", [])
+            if p.get("T") == T and p.get("head_dim") == D and p.get("status") == "ok" and p.get("fwd_ms")
+        ),
+        None,
+    )
+
+
+def decode_rate(doc: dict, mid: str, lims: dict, T: int = RATE_T[-1]) -> dict | None:
+    """One decoding step's achieved bandwidth: bytes it must move (KV cache at context T, or the matrix
+    state) over its time, against the copy bandwidth; None where no step was timed or nothing is counted."""
+    dec = doc["models"][mid].get("decode") or {}
+    heads = doc.get("config", {}).get("heads", 16)
+    if dec.get("kind") == "kv_cache":
+        p = next((p for p in dec.get("points", []) if p.get("T") == T and p.get("ms")), None)
+        ms, run = (p["ms"], p.get("run") or dec.get("run")) if p else (None, None)
+    else:
+        ms, run = dec.get("ms"), dec.get("run")
+    nbytes = flops.decode_bytes(mid, dec.get("kind"), T, heads, HEAD_DIM)
+    if not (ms and nbytes):
+        return None
+    bw = (lims.get(run) or lims[None])[1] or lims[None][1]
+    gbs = nbytes / (ms * 1e-3) / 1e9
+    return {"gb_s": gbs, "of_copy": gbs / (bw * 1e3) if bw else None, "T": T, "kind": dec["kind"]}
+
+
+def rate_rows(doc: dict, names: dict) -> list[dict]:
+    """How close each measured kernel gets to the machine's limits at the RATE_T lengths (head dim 128)."""
+    lims = limits(doc)
+    rows = []
+    for mid in _measured(doc):
+        cost = flops.COSTS.get(mid)
+        if cost is None:
+            continue
+        entry = doc["models"][mid]
+        at = {}
+        for T in RATE_T:
+            p = _fwd_point(entry, T)
+            at[T] = achieved(doc, mid, p, lims) if p else None
+        if not any(at.values()):
+            continue
+        last = next(a for a in reversed(list(at.values())) if a)
+        rows.append(
+            {
+                "id": mid,
+                "name": _name(names, mid),
+                "algorithm": ALGORITHM_TEXT[cost.kind],
+                "intensity": last["intensity"],
+                "bound": last["bound"],
+                "at": at,
+                "decode": decode_rate(doc, mid, lims),
+            }
+        )
+    return rows
+
+
+def headroom(rows: list[dict], T: int = RATE_T[-1]) -> tuple[list[dict], list[dict]]:
+    """(the three kernels furthest from their roofline ceiling, the three closest) at length T."""
+    ranked = sorted(
+        (r for r in rows if (r["at"].get(T) or {}).get("of_ceiling")), key=lambda r: r["at"][T]["of_ceiling"]
+    )
+    return ranked[:3], ranked[::-1][:3]
+
+
+def roofline_figure(doc: dict, names: dict, style: dict) -> dict:
+    """Achieved forward TFLOP/s against arithmetic intensity, one marker per model and length (RATE_T), under
+    the roof drawn from the matmul rate and copy bandwidth measured in the same runs."""
+    import plotly.graph_objects as go
+
+    lims = limits(doc)
+    mm, bw = lims[None]
+    traces = []
+    xs_all = []
+    for r in rate_rows(doc, names):
+        pts = [(T, a) for T, a in r["at"].items() if a]
+        xs_all += [a["intensity"] for _, a in pts]
+        traces.append(
+            go.Scatter(
+                x=[round(a["intensity"], 2) for _, a in pts],
+                y=[round(a["tflops"], 3) for _, a in pts],
+                customdata=[_klen(T) for T, _ in pts],
+                name=r["name"],
+                mode="lines+markers",
+                **style[r["id"]],
+                hovertemplate=f"{r['name']}<br>T=%{{customdata}}<br>%{{x:.0f}} FLOP/byte, %{{y:.1f}} TFLOP/s"
+                "<extra></extra>",
+            )
+        )
+    if mm and bw and xs_all:
+        lo, hi = min(xs_all) / 2, max(xs_all) * 2
+        ridge = mm / bw
+        xs = [x for x in (lo, ridge, hi) if lo <= x <= hi]
+        traces.insert(
+            0,
+            go.Scatter(
+                x=[round(x, 3) for x in xs],
+                y=[round(min(mm, x * bw), 3) for x in xs],
+                name=f"limit: {mm:.0f} TFLOP/s, {bw:.2f} TB/s",
+                mode="lines",
+                line=dict(width=2, dash="dot"),
+                meta="ink",
+                hoverinfo="skip",
+            ),
+        )
+    layout = _layout("achieved forward rate under the roofline", "", "TFLOP/s")
+    layout["xaxis"] = dict(title=dict(text="arithmetic intensity (FLOP per byte moved)"), type="log")
+    return go.Figure(traces, layout=layout).to_plotly_json()
+
+
 def model_figure(doc: dict, mid: str, name: str, style: dict) -> dict | None:
     """The model's fwd and fwd+bwd curves beside the softmax baseline's, or None without points. The model
     keeps its colour and marker from the Benchmarks page; the baseline is drawn in the text colour."""
@@ -377,7 +538,12 @@ def tflops_rows(doc: dict) -> list[dict]:
     return [{**r, "T_text": _klen(r["T"])} for r in results.softmax_tflops(doc) if r["head_dim"] == HEAD_DIM]
 
 
-def status_rows(doc: dict, names: dict, registry_ids: list[str]) -> list[dict]:
+def measured_elsewhere(mid: str, others: list[dict]) -> str | None:
+    """The GPU of the newest other result file that measured this model, or None."""
+    return next((_gpu(o) for o in others if o["models"].get(mid, {}).get("status") == "measured"), None)
+
+
+def status_rows(doc: dict, names: dict, registry_ids: list[str], others: list[dict] = ()) -> list[dict]:
     """One row per model of the registry (and any extra id in the results), with why it has no numbers."""
     ids = list(registry_ids) + [m for m in doc["models"] if m not in registry_ids]
     rows = []
@@ -405,16 +571,16 @@ def status_rows(doc: dict, names: dict, registry_ids: list[str]) -> list[dict]:
                 "text": STATUS_TEXT.get(e["status"], e["status"]),
                 "op": e.get("op"),
                 "err": err,
-                "reason": why_not(e),
+                "reason": why_not(e, measured_elsewhere(mid, others), _gpu(doc)),
             }
         )
     return rows
 
 
-def why_not(e: dict) -> str | None:
+def why_not(e: dict, elsewhere: str | None = None, here: str = "GPU") -> str | None:
     """One sentence for a reader on what is missing for this model, or None when fully measured. Recorded
     tool errors are translated (reader_error), never shown raw: they are in the result file for those who
-    want them."""
+    want them. `elsewhere`: another GPU whose results have the model, for one not measured on `here`."""
     status = e.get("status")
     if status == "no_kernel":
         return e.get("note") or "no public fused kernel"
@@ -425,6 +591,8 @@ def why_not(e: dict) -> str | None:
             f"(tolerance {c.get('tolerance', 0):.0e}), so it was not timed"
         )
     if status in ("timeout", "not_run"):
+        if elsewhere:
+            return f"not measured on the {here} yet; the {elsewhere} results on the Benchmarks page have it"
         return "not measured yet"
     if status in ("error", "crashed"):
         msg = (e.get("errors") or [""])[0] or next(
@@ -503,12 +671,16 @@ def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict
     """The models measured in both result files, side by side at one length: how the same kernels fare on
     another GPU (memory-bound kernels gain more from a faster memory than compute-bound ones)."""
     rows = []
+    lims, other_lims = limits(main), limits(other)
     for mid in _measured(main):
         if other["models"].get(mid, {}).get("status") != "measured":
             continue
+        p = _fwd_point(main["models"][mid], T)
+        rate = achieved(main, mid, p, lims) if p else None
         row = {
             "id": mid,
             "name": _name(names, mid),
+            "bound": (rate or {}).get("bound"),
             **_side_by_side((other["models"][mid], HEAD_DIM), (main["models"][mid], HEAD_DIM), T),
         }
         if row["fwd"][2] or row["fwdbwd"][2]:
@@ -525,6 +697,10 @@ def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict
         "T": T,
         "rows": rows,
         "median_fwd_ratio": ratios[len(ratios) // 2] if ratios else None,
+        # the measured limits of both GPUs: main / other is the time ratio a purely bandwidth-bound (copy)
+        # or compute-bound (matmul) kernel would show
+        "copy_tb": (other_lims[None][1], lims[None][1]),
+        "matmul_tflops": (other_lims[None][0], lims[None][0]),
         "softmax_top": tops,
     }
 
@@ -542,6 +718,15 @@ def head_dim_rows(doc: dict, names: dict, T: int = COMPARE_T) -> list[dict]:
             if row["fwd"][0] or row["fwdbwd"][0]:
                 rows.append(row)
     return rows
+
+
+def _lengthwise_missing(doc: dict, names: dict, D: int = 64) -> list[dict]:
+    """Measured models with no point at head dimension D (named under the head-dimension table)."""
+    return [
+        {"id": m, "name": _name(names, m)}
+        for m in _measured(doc)
+        if not any(p.get("head_dim") == D and p.get("status") == "ok" for p in doc["models"][m]["points"])
+    ]
 
 
 # ------------------------------------------------------------------------------------------ output
@@ -593,7 +778,9 @@ def model_section(ctx, model) -> Markup:
             m=model,
             entry=entry,
             fig=fig,
-            reason=None if entry is None else why_not(entry),
+            reason=None
+            if entry is None
+            else why_not(entry, measured_elsewhere(model.id, _others(ctx)), _gpu(doc)),
             root=root,
             page=PAGE,
             doc=doc,
@@ -602,6 +789,13 @@ def model_section(ctx, model) -> Markup:
             gpu=_gpu(doc),
         )
     )
+
+
+def _others(ctx) -> list[dict]:
+    """The result files after the newest one (other GPUs or older runs), loaded once per build."""
+    if getattr(ctx, "_bench_others", None) is None:
+        ctx._bench_others = [doc for doc, _ in load_all(ctx.root)[1:]]
+    return ctx._bench_others
 
 
 def _not_in_results(model) -> dict:
@@ -637,6 +831,10 @@ _PAGE_VARS = (
     "others",
     "head_dims",
     "compare_T",
+    "rates",
+    "rate_T",
+    "no_64",
+    "limit",
 )
 
 
@@ -660,6 +858,7 @@ def generate(ctx) -> None:
         "throughput": throughput_figure(doc, names, style),
         "memory": memory_figure(doc, names, style),
         "decode": decode_figure(doc, names, style),
+        "roofline": roofline_figure(doc, names, style),
     }
     for key, fig in figs.items():
         fig["layout"]["height"] = _legend_height(fig)
@@ -685,7 +884,8 @@ def generate(ctx) -> None:
             source=f"benchmarks/{path.name}",
             crossovers=crossover_rows(doc, names),
             tflops=tflops_rows(doc),
-            statuses=status_rows(doc, names, [m.id for m in ctx.registry.models]),
+            statuses=status_rows(doc, names, [m.id for m in ctx.registry.models], _others(ctx)),
+            no_64=_lengthwise_missing(doc, names),
             runs=doc["runs"],
             config=doc["config"],
             gpu=_gpu(doc),
@@ -696,6 +896,9 @@ def generate(ctx) -> None:
             others=others,
             head_dims=head_dim_rows(doc, names),
             compare_T=COMPARE_T,
+            rates=rate_rows(doc, names),
+            rate_T=[{"T": T, "text": _klen(T)} for T in RATE_T],
+            limit=limits(doc)[None],
         ),
     )
     ctx.add_nav("Benchmarks", PAGE)

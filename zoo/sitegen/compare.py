@@ -1,5 +1,6 @@
-"""What the compare page shows beside the mixing matrices: each model's equations, state size, cost row and
-GPU numbers, from the registry and the newest committed benchmark results, rendered at build time.
+"""What the compare page shows beside the mixing matrices: each model's equations, memory layout (what
+decoding keeps, the badge the cards show), state size, cost row and GPU numbers, from the registry and the
+newest committed benchmark results, rendered at build time.
 
     assets/data/compare/<id>.json    {"gpu": "...", "head_dim": 128, "lengths": [...], "facts": {...}}
 
@@ -41,7 +42,9 @@ def gpu_facts(doc: dict | None, model_id: str) -> dict:
 def model_facts(ctx, m, doc) -> dict:
     tex = ctx.tex.render
     eq = m.equations
+    badge = ctx.env.get_template("_macros.html.j2").module.badge  # the badge cards and model pages show
     return {
+        "layout": str(badge("layout", m.layout, ctx.registry.taxonomy.layout[m.layout])),
         "state_eq": tex(eq.state, display=False),
         "readout_eq": tex(eq.readout, display=False),
         "state": tex(m.cost.state, display=False),

@@ -1,11 +1,17 @@
 """The home page: a hero that draws the one skeleton, the lineage graph's slot, the filters, and every model
 as a compact card and as a row of a sortable table (the reader switches views; both are in the HTML).
 
+The filters have one chip group per taxonomy facet (Taxonomy.facets()), with values and counts from the
+registry. Models outside the skeleton (``outside_skeleton``) are left out of the filters, their counts and the
+grid; they follow the grid (and the table's rows) in a group of their own, each with its reason.
+
 Card and table formulas come from one SVG sprite (zoo/sitegen/tex_svg.py) so the page stays small: the full
 equations, block diagram and live run are on each model page.
 """
 
 from __future__ import annotations
+
+import typing
 
 import numpy as np
 from markupsafe import Markup
@@ -13,29 +19,39 @@ from markupsafe import Markup
 from zoo.diagrams import blocks_of
 from zoo.memory import layer_elements
 from zoo.schema.blocks import MixerSizes, resolve_block
+from zoo.schema.models import Model
 from zoo.sitegen import tex_svg
 
 SPRITE = "assets/math/home.svg"
 # The reference point of the table's "state" column and of the state-size sort: one head after 4,096
 # tokens, head dimension 128, a sliding window of 1,024 (the formulas are in the model's block spec).
 REF_T, REF_D, REF_W = 4096, 128, 1024
+# How the filter bar shows each taxonomy facet: (label, a short hint after it, the group's name for screen
+# readers), in the bar's order: gates last, so its short row leaves room for the search box beside it. A
+# facet missing here comes after these, labelled by its key, so a new facet shows up without an edit.
+FACET_TEXT = {
+    "readout": ("Readout", "", "Readout"),
+    "decay": ("Decay", "has all", "Decay components (a model must have every selected one)"),
+    "layout": ("Decoding keeps", "", "Memory layout: what decoding keeps"),
+    "gates": ("Gates", "", "Gates"),
+}
 
 
 def generate(ctx) -> None:
     reg = ctx.registry
-    models = list(reg.models)
+    models, related = list(reg.skeleton), list(reg.related)
     tax = reg.taxonomy
     defs, formulas = tex_svg.render(
         ctx.root,
         {
-            **{f"eq-{m.id}": m.equations.state for m in models},
-            **{f"st-{m.id}": m.cost.state for m in models},
+            **{f"eq-{m.id}": m.equations.state for m in reg.models},
+            **{f"st-{m.id}": m.cost.state for m in reg.models},
         },
     )
     ctx.write(SPRITE, tex_svg.sprite(defs, formulas))
     numbers = state_numbers(reg)
     rows = []
-    for order, m in enumerate(models):
+    for order, m in enumerate(reg.models):
         eq_label = "Scores" if m.readout == "softmax" and "S_t" not in m.equations.state else "State update"
         rows.append(
             {
@@ -54,24 +70,22 @@ def generate(ctx) -> None:
         r["m"].id: Markup(ctx.render("card.html.j2", r=r, m=r["m"], slots=ctx.card_slots.get(r["m"].id, [])))
         for r in rows
     }
-    counts = {
-        "readout": {k: sum(m.readout == k for m in models) for k in tax.readouts},
-        "decay": {k: sum(k in m.decay for m in models) for k in tax.decay},
-        "gates": {k: sum(m.gates == k for m in models) for k in tax.gates},
-    }
     grid = {
         (readout, decay): sum(m.readout == readout and decay in m.decay for m in models)
         for readout in tax.readouts
         for decay in tax.decay
     }
+    skeleton_ids = {m.id for m in models}
     ctx.write(
         "index.md",
         ctx.render(
             "zoo.md.j2",
             models=models,
-            rows=rows,
+            related=related,
+            rows=[r for r in rows if r["m"].id in skeleton_ids],
+            related_rows=[r for r in rows if r["m"].id not in skeleton_ids],
             cards=cards,
-            counts=counts,
+            filters=filter_groups(tax, models),
             grid=grid,
             memory=memory_picture(),
             ref={"T": REF_T, "d": REF_D, "W": REF_W},
@@ -80,6 +94,38 @@ def generate(ctx) -> None:
         ),
     )
     ctx.add_nav("The zoo", "index.md")
+
+
+def is_multi(facet: str) -> bool:
+    """Whether a model may have several values of this facet (its field is a list, as decay is)."""
+    field = Model.model_fields.get(facet)
+    return field is not None and typing.get_origin(field.annotation) is list
+
+
+def values_of(m: Model, facet: str) -> list[str]:
+    value = getattr(m, facet)
+    return list(value) if is_multi(facet) else [value]
+
+
+def filter_groups(tax, models: list[Model]) -> list[dict]:
+    """One filter group per taxonomy facet: its values, and how many of ``models`` have each."""
+    facets = tax.facets()
+    order = [k for k in FACET_TEXT if k in facets] + [k for k in facets if k not in FACET_TEXT]
+    groups = []
+    for key in order:
+        label, hint, name = FACET_TEXT.get(key, (key.capitalize(), "", key.capitalize()))
+        groups.append(
+            {
+                "key": key,
+                "label": label,
+                "hint": hint,
+                "aria": name,
+                "multi": is_multi(key),
+                "values": facets[key],
+                "counts": {v: sum(v in values_of(m, key) for m in models) for v in facets[key]},
+            }
+        )
+    return groups
 
 
 def surname(author: str) -> str:

@@ -1,6 +1,6 @@
 """The Hybrids page: every hybrid stack of zoo mixers, and its memory calculator. Writes:
-  hybrids.md                      every hybrid stack (render_stack_svg), its composition and memory table
-  assets/data/hybrids.json        the calculator's inputs: each mixer's memory spec and each stack's sizes
+hybrids.md                      every hybrid stack (render_stack_svg), its composition and memory table
+assets/data/hybrids.json        the calculator's inputs: each mixer's memory spec and each stack's sizes
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from zoo.diagrams import blocks_of
 from zoo.diagrams.render import render_stack_svg
-from zoo.memory import DTYPE_BYTES, calculator_data, human_bytes, stack_bytes
+from zoo.memory import DTYPE_BYTES, all_attention_bytes, calculator_data, human_bytes, stack_bytes
 from zoo.schema.blocks import resolve_block
 
 PAGE = "hybrids.md"
@@ -41,18 +41,22 @@ def generate(ctx) -> None:
         link = None
         if paper is not None:
             link = f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else paper.url
-        usable = all(lay.mixer in memory_of for lay in h.layers() if lay.mixer)
+        usable = all(m in memory_of for lay in h.layers() for m in lay.mixer_ids())
         table = []
         if usable:
             for T in TABLE_CONTEXTS:
                 mem = stack_bytes(h, memory_of, T, "bf16")
+                base = all_attention_bytes(h, memory_of, T, "bf16")
                 table.append(
                     {
                         "T": T,
+                        "T_short": f"{T // 1024**2}M" if T >= 1024**2 else f"{T // 1024}K",
                         "kv": human_bytes(mem["kv"]),
                         "state": human_bytes(mem["state"]),
+                        "base": human_bytes(base),
                         "kv_bytes": mem["kv"],
                         "state_bytes": mem["state"],
+                        "base_bytes": base,
                     }
                 )
         rows.append(
@@ -61,11 +65,13 @@ def generate(ctx) -> None:
                 "paper": paper,
                 "link": link,
                 "table": table,
+                # an all-attention stack keeps no recurrent state: its column would be all zeros
+                "has_state": any(t["state_bytes"] for t in table),
                 "svg": Markup(render_stack_svg(h, reg, size="page", link_prefix=root, embed_style=not rows)),
                 "composition": composition(h, reg.by_id),
                 "mixers": [
-                    reg.by_id[mid]
-                    for mid in dict.fromkeys(lay.mixer for lay in h.layers() if lay.mixer)
+                    {"model": reg.by_id[mid], "stands_for": stand_ins(h, mid)}
+                    for mid in dict.fromkeys(m for lay in h.layers() for m in lay.mixer_ids())
                     if mid in reg.by_id
                 ],
             }
@@ -86,18 +92,39 @@ def generate(ctx) -> None:
     ctx.add_nav("Hybrids", PAGE)
 
 
+def stand_ins(h, mixer: str) -> list[str]:
+    """The stack's names for the layers a zoo mixer draws as the closest one the zoo has (stand_in_for)."""
+    return list(
+        dict.fromkeys(
+            lay.label or lay.stand_in_for for lay in h.layers() if lay.mixer == mixer and lay.stand_in_for
+        )
+    )
+
+
 def composition(h, by_id) -> list[dict]:
-    """Share of sublayers per kind (mixers by zoo id, MLP, MoE), for the proportion bar."""
+    """Share of sublayers per kind (mixers by zoo id, MLP, MoE), for the proportion bar. A mixer is named by
+    the stack's own label for it when all its layers carry the same one (gpt-oss's 'Full GQA + sinks' says
+    more than the zoo mixer drawn for it)."""
     counts: dict[str, int] = {}
+    labels: dict[str, set] = {}
     for lay in h.layers():
-        for key in (lay.mixer, lay.ffn):
+        for key in (*lay.mixer_ids(), lay.ffn):
             if key:
                 counts[key] = counts.get(key, 0) + 1
+        if lay.mixer:
+            labels.setdefault(lay.mixer, set()).add(lay.label)
+        if lay.parallel:
+            labels.setdefault(lay.parallel, set()).add(lay.parallel_label)
     total = sum(counts.values())
     out = []
     for key, c in counts.items():
         m = by_id.get(key)
-        label = m.name if m else {"moe": "MoE", "mlp": "MLP"}.get(key, key)
+        own = labels.get(key, set())
+        label = (
+            next(iter(own))
+            if len(own) == 1 and None not in own
+            else (m.name if m else {"moe": "MoE", "mlp": "MLP"}.get(key, key))
+        )
         out.append(
             {
                 "key": key,

@@ -62,15 +62,17 @@ def defaults(model) -> dict[str, int | float]:
 class Run:
     """One simulate() call: the arrays the figures show, in plain numpy."""
 
-    A: np.ndarray  # (T, T), or (d_v, T, T) for per-channel models (Mamba-1)
-    o: np.ndarray  # (T, d_v)
+    A: np.ndarray  # (T, T); (d_v, T, T) per channel (Mamba-1) or (H, T, T) per query head (GQA);
+    #                (d_v, T, T d_v) for multi-input SSMs (S5)
+    o: np.ndarray  # (T, d_v); (T, H d_v) with the heads side by side
     state_norm: np.ndarray | None  # (T,) Frobenius norm of S_t; None for softmax (KV cache) models
     checksum: float
     states: np.ndarray | None = None  # (T, ...) the state after each step; None for softmax models
+    slices: str | None = None  # what the first axis of a 3-D A indexes: "channel" or "query head"
 
     @property
     def A2(self) -> np.ndarray:
-        """The (T, T n) matrix to draw: per-channel models show their first channel."""
+        """The (T, T n) matrix to draw: per-channel (per-head) models show their first channel (head)."""
         return self.A[0] if self.A.ndim == 3 else self.A
 
     @property
@@ -89,14 +91,16 @@ def simulate(model, T: int, d: int, seed: int = SEED) -> Run:
     except Exception as err:  # name the model: a kernel bug otherwise surfaces as a bare numpy trace
         raise BuildError(f"{where} failed: {type(err).__name__}: {err}") from err
     A = np.asarray(r["A"], dtype=np.float64)
-    # (T, T); (d_v, T, T) for per-channel models; (T, T n) when each step writes n values (DeltaProduct).
-    shape_ok = (A.ndim == 3 and A.shape[1:] == (T, T)) or (
+    # (T, T); (d_v, T, T) per channel or (H, T, T) per query head; (T, T n) when each step writes n
+    # values (DeltaProduct); (d_v, T, T d_v) when every output channel reads every input channel (S5, LRU):
+    # a sub-step per channel.
+    shape_ok = (A.ndim == 3 and A.shape[1] == T and A.shape[2] % T == 0 and A.shape[2] > 0) or (
         A.ndim == 2 and A.shape[0] == T and A.shape[1] % T == 0 and A.shape[1] > 0
     )
     if not shape_ok or not np.all(np.isfinite(A)):
         raise BuildError(
             f"{where}: the mixing matrix has shape {A.shape} or non-finite entries; expected a finite "
-            f"({T}, {T}), (d_v, {T}, {T}) or ({T}, {T} n) array"
+            f"({T}, {T}), (d_v, {T}, {T} n) or ({T}, {T} n) array"
         )
     norm, S = r.get("state_norm"), r.get("states")
     return Run(
@@ -105,6 +109,7 @@ def simulate(model, T: int, d: int, seed: int = SEED) -> Run:
         None if norm is None else np.asarray(norm),
         r["checksum"],
         None if S is None else np.asarray(S, dtype=np.float64),
+        r.get("slices"),
     )
 
 
@@ -142,7 +147,7 @@ def mixing_figure(model, run: Run, T: int, d: int) -> dict:
 
     A = run.A2
     zmax = _zmax(A)
-    channel = " (channel 1)" if run.A.ndim == 3 else ""
+    channel = f" ({run.slices} 1)" if run.A.ndim == 3 else ""
     n = run.per_step  # sub-step j of step s sits at x = s + j / n, so steps stay unit squares
     fig = go.Figure(
         go.Heatmap(
@@ -244,7 +249,7 @@ def write_python(ctx) -> list[str]:
     return files
 
 
-def panel_config(model, checksum: float, build_run: dict) -> dict:
+def panel_config(model, checksum: float, build_run: dict, slices: str | None = None) -> dict:
     return {
         "id": model.id,
         "name": model.name,
@@ -255,6 +260,7 @@ def panel_config(model, checksum: float, build_run: dict) -> dict:
         "params": [{**p.model_dump(), "default": py_value(p.default)} for p in model.kernel.params],
         "static_checksum": checksum,  # api.simulate at the defaults, for a quick "matches the build" check
         "build_run": build_run,  # {"file", "shapes"}: the same run's arrays, drawn while Pyodide starts
+        "slices": slices,  # what the slider over a 3-D mixing matrix picks: "channel", "query head" or None
     }
 
 
@@ -262,6 +268,7 @@ def generate(ctx) -> None:
     pyodide_assets.install(ctx.docs, ctx.root)  # whether live runs are available is in its manifest
     write_python(ctx)
     models = list(ctx.registry.models)
+    slices = {}
     for m in models:
         small = simulate(m, **CARD)
         ctx.write(f"{FIGS}/{m.id}-mixing-t8.svg", mixing_svg(m, small, **CARD))
@@ -274,7 +281,8 @@ def generate(ctx) -> None:
         binary.parent.mkdir(parents=True, exist_ok=True)
         binary.write_bytes(data)
         build_run = {"file": f"{LIVE}/{m.id}-run.bin", "shapes": shapes}
-        ctx.write_json(f"{LIVE}/{m.id}.json", panel_config(m, big.checksum, build_run))
+        ctx.write_json(f"{LIVE}/{m.id}.json", panel_config(m, big.checksum, build_run, big.slices))
+        slices[m.id] = big.slices
 
         ctx.add_card_slot(m.id, Markup(ctx.render("live_card.html.j2", m=m, root="", figs=FIGS, **CARD)))
         root = ctx.root_from(f"models/{m.id}.md")
@@ -297,6 +305,7 @@ def generate(ctx) -> None:
                     "readout": m.readout,
                     "module": m.kernel.module,
                     "params": defaults(m),
+                    "slices": slices[m.id],
                 }
                 for m in models
             ],

@@ -53,17 +53,31 @@ const CUSTOM = [
   ["heads", "Heads"],
   ["kv-heads", "KV heads"],
   ["head-dim", "Head dim"],
+  ["window", "Window"],
+  ["sinks", "Sink tokens"],
+  ["selected", "Selected tokens"],
+  ["latent", "Latent dim"],
+  ["rope", "RoPE key dim"],
+];
+
+// Fields that only mean something beside another one: [field, needs, message].
+const NEEDS = [
+  ["sinks", "window", "Sink tokens are kept beside a window: set Window above 0, or Sink tokens to 0."],
+  ["rope", "latent", "The RoPE key is cached beside a latent: set Latent dim above 0, or RoPE key dim to 0."],
 ];
 
 // Every custom-stack field as a whole number inside its input's min/max (the template is the one place the
-// ranges are written); KV heads are also capped by heads. Marks each field valid or not, with its message.
+// ranges are written); KV heads are also capped by heads, and sinks and the RoPE key need their partner.
+// Marks each field valid or not, with its message.
 function readCustom(el) {
   const values = {};
   let ok = true;
   for (const [key, label] of CUSTOM) {
     const input = field(el, key);
     const max = key === "kv-heads" && Number.isInteger(values.heads) ? Math.min(values.heads, +input.max) : +input.max;
-    const { value, error } = wholeNumber(input.value, +input.min, max, label);
+    const { value, error: range } = wholeNumber(input.value, +input.min, max, label);
+    const need = NEEDS.find(([k]) => k === key);
+    const error = range || (need && value > 0 && values[need[1]] === 0 ? need[2] : undefined);
     const message = field(el, `${key}-error`);
     input.setAttribute("aria-invalid", String(Boolean(error)));
     message.textContent = error || "";
@@ -74,24 +88,31 @@ function readCustom(el) {
   return ok ? values : null;
 }
 
+// The custom stack: attention layers sized by the form (a window makes them sliding-window layers), the rest
+// of the layers the chosen recurrent mixer with the same heads and head dim.
 function customStack(el, data, v) {
   const L = v.layers;
   const attn = Math.round((L * v["attn-pct"]) / 100);
   const mixer = field(el, "mixer").value;
   const model = data.models.find((m) => m.id === mixer);
-  const attnId = "transformer";
-  const attention = { heads: v.heads, kv_heads: v["kv-heads"], head_dim: v["head-dim"] };
-  const layers = [];
+  const attnId = v.window > 0 ? "swa" : "transformer";
   const sizes = {};
+  const attention = { heads: v.heads, head_dim: v["head-dim"] };
+  const optional = {
+    kv_heads: v["kv-heads"], window: v.window, sink_tokens: v.sinks, selected_tokens: v.selected,
+    latent_dim: v.latent, rope_dim: v.rope,
+  };
+  const own = { ...attention, ...Object.fromEntries(Object.entries(optional).filter(([, x]) => x > 0)) };
+  const layers = [];
   if (attn > 0) {
     layers.push({ mixer: attnId, count: attn });
-    sizes[attnId] = attention;
+    sizes[attnId] = own;
   }
   if (L - attn > 0 && model) {
     layers.push({ mixer, count: L - attn });
     sizes[mixer] = { heads: v.heads, head_dim: v["head-dim"], d_inner: v.heads * v["head-dim"] };
   }
-  return { layers, sizes, attention };
+  return { layers, sizes, attention, depth: L };
 }
 
 // The chosen stack, or null while a custom field is invalid.
@@ -102,7 +123,7 @@ function currentStack(el, data) {
     return values && customStack(el, data, values);
   }
   const h = data.hybrids.find((x) => x.id === id);
-  return { layers: h.layers, sizes: h.sizes, attention: attentionSizes(data, h.layers, h.sizes) };
+  return { layers: h.layers, sizes: h.sizes, attention: attentionSizes(data, h.layers, h.sizes), depth: h.depth };
 }
 
 function wire(el, data) {
@@ -130,23 +151,26 @@ function update(el, data) {
   field(el, "invalid").hidden = Boolean(stack);
   el.dataset.valid = String(Boolean(stack));
   if (!stack) return; // keep the last valid numbers and chart
-  const { layers, sizes, attention } = stack;
-  const { kv, state } = stackBytes(data, layers, sizes, T, dtype);
-  const baseline = attention ? allAttentionBytes(data, layers, attention, T, dtype) : null;
-  for (const [key, value] of [["kv", kv], ["state", state], ["total", kv + state], ["baseline", baseline]]) {
+  const { layers, sizes, attention, depth } = stack;
+  const { kv, state, read } = stackBytes(data, layers, sizes, T, dtype);
+  const baseline = attention ? allAttentionBytes(data, depth, attention, T, dtype) : null;
+  const outputs = [["kv", kv], ["state", state], ["total", kv + state], ["baseline", baseline], ["read", read]];
+  for (const [key, value] of outputs) {
     const out = field(el, key);
     out.textContent = value == null ? "–" : humanBytes(value);
     out.dataset.bytes = value == null ? "" : String(value);
   }
   const times = baseline && saving(kv + state, baseline);
+  const fewer = baseline && saving(read, baseline);
   field(el, "saving").textContent = times
-    ? `${times} smaller than all-attention at ${T.toLocaleString("en-US")} tokens`
+    ? `${times} smaller than all-attention at ${T.toLocaleString("en-US")} tokens` +
+      (fewer ? `; each new token reads ${fewer} less.` : ".")
     : "";
   el.dataset.context = String(T);
   drawChart(el, data, stack, dtype, T);
 }
 
-async function drawChart(el, data, { layers, sizes, attention }, dtype, T) {
+async function drawChart(el, data, { layers, sizes, attention, depth }, dtype, T) {
   const target = field(el, "chart");
   const rows = CONTEXTS.map((t) => stackBytes(data, layers, sizes, t, dtype));
   const gib = (b) => b / 1024 ** 3;
@@ -158,9 +182,10 @@ async function drawChart(el, data, { layers, sizes, attention }, dtype, T) {
     trace("KV cache", rows.map((r) => r.kv), "solid"),
     trace("Recurrent state", rows.map((r) => r.state), "dot"),
     trace("Total", rows.map((r) => r.kv + r.state), "dash"),
+    trace("Read per new token", rows.map((r) => r.read), "dashdot"),
   ];
   if (attention) {
-    const all = CONTEXTS.map((t) => allAttentionBytes(data, layers, attention, t, dtype));
+    const all = CONTEXTS.map((t) => allAttentionBytes(data, depth, attention, t, dtype));
     const grey = "#64748b"; // a neutral reference line, legible on both palettes
     traces.push({ ...trace("All attention", all, "longdash"), line: { dash: "longdash", color: grey } });
   }
@@ -170,9 +195,9 @@ async function drawChart(el, data, { layers, sizes, attention }, dtype, T) {
       margin: { l: 60, r: 10, t: 10, b: 45 },
       xaxis: { type: "log", title: { text: "context length (tokens)" }, tickvals: CONTEXTS.filter((_, i) => i % 2 === 0),
                ticktext: ["1K", "4K", "16K", "64K", "256K", "1M"] },
-      yaxis: { type: "log", dtick: 1, title: { text: "GiB per sequence" } },
+      yaxis: { type: "log", dtick: 1, title: { text: "GiB (kept, or read per token)" } },
       shapes: [{ type: "line", x0: T, x1: T, yref: "paper", y0: 0, y1: 1, line: { width: 1, dash: "dot" } }],
-      legend: { orientation: "h", y: 1.12 },
+      // beside the plot (Plotly's default); on a phone figures.js moves it underneath and adds the height
     },
   };
   try {

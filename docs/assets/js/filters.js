@@ -11,12 +11,15 @@ export const name = "filters";
 
 const KIND = { order: "number", year: "number", state: "number", name: "text" };
 
-function record(el) {
+// A card as the filter rules see it: its facet values (known.facets names them; a multi facet's values are
+// space-separated), search text and sort keys.
+function record(el, known) {
   const d = el.dataset;
-  return {
-    id: d.id, readout: d.readout, decay: d.decay.split(" "), gates: d.gates, search: d.search,
-    order: Number(d.order), year: d.year, name: d.name, state: d.state,
-  };
+  const m = { id: d.id, search: d.search, order: Number(d.order), year: d.year, name: d.name, state: d.state };
+  for (const facet of Object.keys(known.facets)) {
+    m[facet] = known.multi.includes(facet) ? d[facet].split(" ") : d[facet];
+  }
+  return m;
 }
 
 // Everything the page needs, looked up once per page (the DOM does not change between clicks).
@@ -36,10 +39,15 @@ function collect(root) {
   const rowOf = new Map(rows.map((row) => [row.dataset.id, row]));
   const sorters = table ? [...table.querySelectorAll("th[data-sort-key]")] : [];
   const select = root.querySelector("[data-zoo-sort]");
+  // The facets and their values are the chips the page was built with (one group per taxonomy facet).
+  const facets = {};
+  for (const c of chips) {
+    facets[c.facet] ??= [];
+    if (c.value) facets[c.facet].push(c.value);
+  }
   const known = {
-    readout: chips.filter((c) => c.facet === "readout" && c.value).map((c) => c.value),
-    decay: chips.filter((c) => c.facet === "decay").map((c) => c.value),
-    gates: chips.filter((c) => c.facet === "gates" && c.value).map((c) => c.value),
+    facets,
+    multi: [...bar.querySelectorAll("[data-zoo-multi]")].map((g) => g.dataset.zooMulti),
     sort: [...new Set([
       ...sorters.map((th) => th.dataset.sortKey),
       ...(select ? [...select.options].map((o) => o.value.replace(/^-/, "")).filter(Boolean) : []),
@@ -47,8 +55,9 @@ function collect(root) {
   };
   return {
     root, bar, chips, table, sorters, select, known,
-    models: cards.map((card) => ({ ...record(card), card, row: rowOf.get(card.dataset.id) })),
+    models: cards.map((card) => ({ ...record(card, known), card, row: rowOf.get(card.dataset.id) })),
     grid: root.querySelector("[data-zoo-grid]"),
+    related: root.querySelector("[data-zoo-related]"), // models outside the skeleton: never filtered
     input: bar.querySelector("input[data-facet=q]"),
     status: root.querySelector("[data-zoo-status]"),
     empty: root.querySelector("[data-zoo-empty]"),
@@ -86,6 +95,7 @@ function apply(page, state) {
   if (page.table) {
     page.grid.hidden = state.view !== "cards";
     page.table.hidden = state.view !== "table";
+    if (page.related) page.related.hidden = state.view !== "cards"; // the table lists them itself
   }
   for (const b of page.views) b.setAttribute("aria-pressed", String(b.dataset.view === state.view));
   for (const chip of page.chips) {

@@ -5,7 +5,8 @@
 const KIB = 1024;
 const ATTENTION = ["kv_cache", "kv_window"]; // memory kinds of softmax layers
 
-// Elements one layer keeps after T tokens: {kv, state}. `mem` is the mixer's memory spec, `sz` its sizes.
+// Elements one layer keeps after T tokens, and reads for the next one: {kv, state, read}. `mem` is the
+// mixer's memory spec, `sz` its sizes (see zoo/memory.py for the table of formulas).
 export function layerElements(mem, sz, T) {
   const h = sz.heads || 1;
   const dk = sz.head_dim || 0;
@@ -13,33 +14,42 @@ export function layerElements(mem, sz, T) {
   const n = sz.state_size || mem.state_size || 0;
   const dInner = sz.d_inner || h * (sz.head_dim || 0);
   const conv = convElements(mem, sz, h, dk, dv, dInner);
+  const fixed = (core) => ({ kv: 0, state: core + conv, read: core + conv });
   switch (mem.kind) {
     case "kv_cache":
     case "kv_window": {
-      const tokens = mem.kind === "kv_cache" ? T : Math.min(T, sz.window || T);
-      return { kv: tokens * perToken(sz), state: conv };
+      const kept = mem.kind === "kv_cache" ? T : Math.min(T, (sz.window || T) + (sz.sink_tokens || 0));
+      const perToken = perTokenElements(sz);
+      const index = sz.indexer_dim || 0;
+      const attended = Math.min(kept, sz.selected_tokens || kept);
+      return { kv: kept * perToken, state: conv, read: attended * (perToken - index) + kept * index + conv };
     }
     case "long_conv":
-      return { kv: T * dInner, state: conv };
+      return { kv: T * dInner, state: conv, read: T * dInner + conv };
     case "slots":
-      return { kv: 0, state: 2 * n * h * dk + conv };
+      return fixed(2 * n * h * dk);
     case "matrix":
-      return { kv: 0, state: h * dk * dv + conv };
+      return fixed(h * dk * dv);
     case "log_matrix":
-      return { kv: 0, state: h * dk * dv * (Math.floor(Math.log2(Math.max(T, 1))) + 1) + conv };
+      return fixed(h * dk * dv * (Math.floor(Math.log2(Math.max(T, 1))) + 1));
     case "diag_ssm":
     case "ssd":
-      return { kv: 0, state: dInner * n + conv };
+      return fixed(dInner * n);
     case "vector":
-      return { kv: 0, state: dInner + conv };
+      return fixed(dInner);
     default:
       throw new Error(`unknown memory kind ${mem.kind}`);
   }
 }
 
-// Cached numbers per token of one softmax layer: keys and values of every KV head (or a published figure).
-function perToken(sz) {
-  return sz.cache_per_token || 2 * (sz.kv_heads || sz.heads || 1) * (sz.head_dim || 0);
+// Numbers one softmax layer caches per token: an MLA latent and RoPE key, or K and V of every KV head; plus
+// the selector's key of a sparse-selection layer.
+export function perTokenElements(sz) {
+  const dk = sz.head_dim || 0;
+  const cache = sz.latent_dim
+    ? sz.latent_dim + (sz.rope_dim || 0)
+    : (sz.kv_heads || sz.heads || 1) * (dk + (sz.head_dim_v || dk));
+  return cache + (sz.indexer_dim || 0);
 }
 
 function convElements(mem, sz, h, dk, dv, dInner) {
@@ -58,35 +68,35 @@ function memoryOf(data) {
   return Object.fromEntries(data.models.map((m) => [m.id, m.memory]));
 }
 
-// Bytes for a whole stack: layers = [{mixer, count}], sizes = {mixer: sizes}.
+// Bytes for a whole stack: layers = [{mixer, count}], sizes = {mixer: sizes}. `read` is what one decoding
+// step reads of the cache and the state.
 export function stackBytes(data, layers, sizes, T, dtype) {
   const width = data.dtypes[dtype];
   const memOf = memoryOf(data);
-  let kv = 0;
-  let state = 0;
+  const total = { kv: 0, state: 0, read: 0 };
   for (const { mixer, count } of layers) {
     const per = layerElements(memOf[mixer], sizes[mixer] || {}, T);
-    kv += per.kv * count * width;
-    state += per.state * count * width;
+    for (const key of Object.keys(total)) total[key] += per[key] * count * width;
   }
-  return { kv, state };
+  return total;
 }
 
-// The sizes of the stack's first softmax layer (its window dropped), or null when it has none.
+// Heads and head dims of the stack's first softmax layer, as full multi-head attention (no grouping, latent,
+// window, sinks or selection), or null when the stack has no softmax layer.
 export function attentionSizes(data, layers, sizes) {
   const memOf = memoryOf(data);
   const attn = layers.find(({ mixer }) => ATTENTION.includes(memOf[mixer].kind));
   if (!attn) return null;
-  const full = { ...(sizes[attn.mixer] || {}) };
-  delete full.window;
-  return full;
+  const { heads, head_dim: headDim, head_dim_v: headDimV } = sizes[attn.mixer] || {};
+  return Object.fromEntries(
+    Object.entries({ heads, head_dim: headDim, head_dim_v: headDimV }).filter(([, v]) => v != null));
 }
 
-// The baseline: the same number of mixer layers, every one full softmax attention with a KV cache of T
-// tokens, sized like `attention` (the stack's own softmax layers, see attentionSizes).
-export function allAttentionBytes(data, layers, attention, T, dtype) {
-  const count = layers.reduce((acc, l) => acc + l.count, 0);
-  return count * T * perToken(attention) * data.dtypes[dtype];
+// The baseline: `depth` mixer layers (a layer with two mixers side by side counts once), every one full
+// multi-head softmax attention with a KV cache of T tokens, sized like `attention` (see attentionSizes).
+// A decoding step reads all of it.
+export function allAttentionBytes(data, depth, attention, T, dtype) {
+  return depth * T * perTokenElements(attention) * data.dtypes[dtype];
 }
 
 export function humanBytes(n) {

@@ -225,6 +225,7 @@ class Compare {
     const rows = [
       ["State update", (f) => f.state_eq, true],
       ["Readout", (f) => f.readout_eq, true],
+      ["What decoding keeps", (f) => f.layout, true],
       ["State size (per head)", (f) => f.state, true],
       ["Training cost", (f) => f.train, true],
       ["Decoding cost per token", (f) => f.decode, true],
@@ -289,7 +290,7 @@ class Compare {
       for (const { canvas, p, m } of cells) {
         // Shared: one zmax for all, so colours compare across panels; own: each panel uses its full range.
         const zmax = this.state.shared ? shared : maxAbs(p.z);
-        heatmap(canvas, { z: p.z, zmax, title: `${m.short_name}${p.perChannel ? " (channel 1)" : ""}`,
+        heatmap(canvas, { z: p.z, zmax, title: `${m.short_name}${p.perChannel ? ` (${m.slices || "channel"} 1)` : ""}`,
           xlabel: "source step s", ylabel: "output step t", hover: { row: "t", col: "s", value: "A" }, causal: true,
           perStep: p.z[0].length / p.z.length });
       }

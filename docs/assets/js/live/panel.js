@@ -162,8 +162,12 @@ class Panel {
     this.canvases = { mixing: canvas("mixing"), state: canvas("state"), norms: canvas("norms") };
     this.t = slider({ name: "t", label: "step t", min: 1, max: this.args.T, step: 1, value: this.args.T,
       help: "which step's state to show" }, () => this.reslice());
-    this.channel = slider({ name: "channel", label: "channel", min: 1, max: this.args.d, step: 1, value: 1,
-      help: "this model mixes each value channel with its own matrix" }, () => this.reslice());
+    // A 3-D mixing matrix has one slice per value channel (Mamba-1) or per query head (GQA, MLA).
+    this.slices = cfg.slices || "channel";
+    const perHead = this.slices !== "channel";
+    this.channel = slider({ name: "channel", label: this.slices, min: 1, max: this.args.d, step: 1, value: 1,
+      help: perHead ? "each query head has its own attention matrix; heads of a group read the same values"
+        : "this model mixes each value channel with its own matrix" }, () => this.reslice());
     this.channel.row.hidden = true;
     const cell = (c, ...extra) => h("div", { class: "zoo-live__cell" }, c, ...extra);
     const figures = h("div", { class: "zoo-live__figures", role: "tabpanel" },
@@ -450,7 +454,7 @@ class Panel {
     heatmap(this.canvases.mixing, {
       z: mixing, xlabel: "source step s", ylabel: "output step t", hover: { row: "t", col: "s", value: "A" }, causal: true,
       perStep: mixing[0].length / T,
-      title: `${this.cfg.short_name}: mixing matrix A${perChannel ? ` (channel ${c + 1})` : ""}, T=${T}, d=${d}, seed ${seed}`,
+      title: `${this.cfg.short_name}: mixing matrix A${perChannel ? ` (${this.slices} ${c + 1})` : ""}, T=${T}, d=${d}, seed ${seed}`,
     });
     if (shape) {
       const two = shape.length === 2;
