@@ -34,6 +34,11 @@ _TINY = 1e-300
 # Above this many float64 entries the (T, T, d_k) decay tensor is built in row blocks (about 16 MB each).
 _BLOCK_ENTRIES = 1 << 21
 
+# Mixing matrices of long sequences are built chunk by chunk (the chunkwise form run on one-hot values,
+# V = I): a (T, T, d_k) decay tensor costs T^2 d_k exponentials, a chunked pass only C T d_k. It is what
+# keeps a live run at T = 128 quick in the browser. Same numbers to rounding (the forms are tested equal).
+_MIXING_CHUNK = 16
+
 
 # --------------------------------------------------------------------------------------------------------
 # Input helpers (drawing seeded gates, validating shapes)
@@ -121,6 +126,8 @@ def diag_mixing(q, k, logw, strict: bool = False) -> np.ndarray:
     strict=True:  o_t = S_{t-1} q_t (RWKV reads before writing): exponent G_{t-1} - G_s, s < t.
     """
     T = q.shape[0]
+    if logw.ndim == 2 and T > _MIXING_CHUNK:  # per-channel gates: chunk by chunk, O = A I
+        return diag_chunked(q, k, np.eye(T), logw, _MIXING_CHUNK, strict)[0]
     G = np.cumsum(logw, axis=0)  # G_t = sum_{l <= t} log w_l
     Gr = G - logw if strict else G  # the row's end point: G_{t-1} or G_t
     mask = _causal_mask(T, strict)
@@ -240,11 +247,11 @@ def delta_mixing_onehot(q, k, alpha, erase, write) -> np.ndarray:
 
 
 def dplr_mixing(q, k, logw, a, b) -> np.ndarray:
-    """Parallel form of the DPLR recurrence: A = Q_k + Q_b (I - P_ab)^{-1} P_ak, the whole sequence as one
-    chunk with one-hot values (V = I), so O = A V."""
+    """Parallel form of the DPLR recurrence: A = Q_k + Q_b (I - P_ab)^{-1} P_ak within a chunk, with one-hot
+    values (V = I), so O = A V; a long sequence goes chunk by chunk (dplr_chunked), passing the
+    (T x d_k) one-hot state on."""
     T = q.shape[0]
-    A, _ = dplr_chunk(q, k, np.eye(T), _full_logw(logw, T, k.shape[1]), a, b, np.zeros((T, k.shape[1])))
-    return A
+    return dplr_chunked(q, k, np.eye(T), logw, a, b, min(T, _MIXING_CHUNK))[0]
 
 
 def dplr_chunked(q, k, v, logw, a, b, chunk_size: int):
@@ -286,14 +293,24 @@ def per_channel_mixing_onehot(q, k, W, gain) -> np.ndarray:
     Every source token s gets its own copy of the state (X[c, s] is what token s left in channel c), so one
     pass over t fills row t of every channel's matrix: T^2 N d_v multiply-adds but only T N d_v exponentials.
     W: (T, d_v, N) per-step decays (not logs); gain: (T, d_v).
+
+    Chunk by chunk: the tokens of the current chunk step one at a time; the tokens before it are read for the
+    whole chunk in one batched product, their state at the chunk start times P_t = W_{c0} o ... o W_t:
+        A[c, t, s] = sum_n X_{c0-1}[c, s, n] P_t[c, n] q_t[n]      (s < c0 <= t).
     """
     T, d_v = gain.shape
     X = np.zeros((d_v, T, k.shape[1]))  # (channel, source token, state)
     out = np.zeros((d_v, T, T))  # causal: entries above the diagonal stay zero
-    for t in range(T):
-        X[:, : t + 1] *= W[t][:, None, :]  # rows of later tokens are still zero, so skip them
-        X[:, t] = gain[t][:, None] * k[t][None, :]
-        out[:, t, : t + 1] = X[:, : t + 1] @ q[t]
+    for c0 in range(0, T, _MIXING_CHUNK):
+        c1 = min(T, c0 + _MIXING_CHUNK)
+        P = np.cumprod(W[c0:c1], axis=0)  # (C, d_v, N): decay from the chunk start through step t
+        if c0:  # earlier tokens, all rows of the chunk at once: (d_v, C, N) @ (d_v, N, c0)
+            out[:, c0:c1, :c0] = (P * q[c0:c1, None, :]).transpose(1, 0, 2) @ X[:, :c0].transpose(0, 2, 1)
+        for t in range(c0, c1):  # the chunk's own tokens, the literal one-hot recurrence
+            X[:, c0:t] *= W[t][:, None, :]
+            X[:, t] = gain[t][:, None] * k[t][None, :]
+            out[:, t, c0 : t + 1] = X[:, c0 : t + 1] @ q[t]
+        X[:, :c0] *= P[-1][:, None, :]  # carry the earlier tokens to the chunk end
     return out
 
 

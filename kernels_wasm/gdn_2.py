@@ -79,7 +79,7 @@ def _run(q, k, v, alpha, b, w):
     states = np.empty((T, v.shape[1], d_k))
     for t in range(T):
         erase = I - np.outer(b[t] * k[t], k[t])
-        S = S @ np.diag(alpha[t]) @ erase + np.outer(w[t] * v[t], k[t])
+        S = (S * alpha[t]) @ erase + np.outer(w[t] * v[t], k[t])  # S Diag(alpha_t): scale S's columns
         o[t] = S @ q[t]
         states[t] = S
     return o, states

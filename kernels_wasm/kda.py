@@ -66,7 +66,8 @@ def _run(q, k, v, alpha, beta):
     o = np.empty((T, v.shape[1]))
     states = np.empty((T, v.shape[1], d_k))
     for t in range(T):
-        S = S @ np.diag(alpha[t]) @ (I - beta[t] * np.outer(k[t], k[t])) + beta[t] * np.outer(v[t], k[t])
+        # S_{t-1} Diag(alpha_t): scaling S's columns is the same product without a d_k x d_k matrix
+        S = (S * alpha[t]) @ (I - beta[t] * np.outer(k[t], k[t])) + beta[t] * np.outer(v[t], k[t])
         o[t] = S @ q[t]
         states[t] = S
     return o, states

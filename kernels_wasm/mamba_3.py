@@ -72,9 +72,10 @@ def _validate(q, k, v, dt, A, lam, theta):
 def rotation(angles, d_k):
     """R (d_k, d_k): 2 x 2 blocks [[cos, -sin], [sin, cos]] on channel pairs (2i, 2i+1)."""
     R = np.eye(d_k)
-    for i, phi in enumerate(angles):
-        c, s = np.cos(phi), np.sin(phi)
-        R[2 * i : 2 * i + 2, 2 * i : 2 * i + 2] = [[c, -s], [s, c]]
+    i = 2 * np.arange(len(angles))  # the first channel of each pair
+    c, s = np.cos(angles), np.sin(angles)
+    R[i, i], R[i, i + 1] = c, -s
+    R[i + 1, i], R[i + 1, i + 1] = s, c
     return R
 
 

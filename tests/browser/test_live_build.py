@@ -1,6 +1,8 @@
 """What the build writes for live runs (no browser): Pyodide + the verified numpy wheel, and static figures
 that are exactly what the kernels compute."""
 
+import base64
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -25,6 +27,9 @@ def test_install_serves_the_core_and_the_verified_wheel_with_a_matching_lock(tmp
     assert pyodide_assets.sha256(wheel) == lock["packages"]["numpy"]["sha256"]
     manifest = json.loads((out / "zoo-live.json").read_text())
     assert manifest["available"] is True
+    # The worker fetches the wheel itself and checks it against this Subresource Integrity string.
+    digest = base64.b64encode(hashlib.sha256(wheel.read_bytes()).digest()).decode()
+    assert manifest["wheel"] == {"file": wheel.name, "integrity": f"sha256-{digest}"}
     assert manifest["total_bytes"] == sum(
         p.stat().st_size for p in out.iterdir() if p.name != "zoo-live.json"
     )
@@ -73,6 +78,30 @@ def test_static_mixing_figures_are_the_kernels_output(built_site, T):
         assert [p["name"] for p in config["params"]] == [p.name for p in m.kernel.params]
 
 
+def test_build_time_run_is_the_kernels_output_at_the_defaults(built_site):
+    """assets/data/live/<id>-run.bin, drawn by the panel while Pyodide starts, is api.simulate at the
+    panel's defaults (in float32), and the panel's settings describe its layout."""
+    from kernels_wasm import api
+
+    for m in registry.load().models:
+        config = json.loads((built_site / f"{live.LIVE}/{m.id}.json").read_text())
+        assert config["defaults"] == {**live.PAGE, "seed": live.SEED}
+        want = api.simulate(m.kernel.module, **live.PAGE, seed=live.SEED, **live.defaults(m))
+        floats = np.frombuffer((built_site / config["build_run"]["file"]).read_bytes(), dtype="<f4")
+        offset = 0
+        for name, shape in config["build_run"]["shapes"].items():
+            if want[name] is None:
+                assert shape is None, (m.id, name)
+                continue
+            expected = np.asarray(want[name], dtype=np.float64)
+            assert shape == list(expected.shape), (m.id, name)
+            got = floats[offset : offset + expected.size].reshape(expected.shape)
+            offset += expected.size
+            scale = max(1.0, float(np.max(np.abs(expected))))
+            np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6 * scale, err_msg=f"{m.id} {name}")
+        assert offset == floats.size, m.id
+
+
 def _drawn_cells(A: np.ndarray) -> np.ndarray:
     """Cells the SVG draws: everything except exact zeros above the (step) diagonal."""
     T = A.shape[0]
@@ -98,9 +127,23 @@ def test_the_workers_python_ships_in_one_file_and_runs_in_cpython(built_site):
     worker = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(worker)
     args = {"module": "gated_deltanet", "T": 12, "d": 4, "seed": 3, "params": {"beta": 0.25, "a": 0.1}}
-    arrays, checksum, ms, files = worker.run(json.dumps(args))
+    arrays, checksum, ms, files, shape = worker.run(json.dumps(args), 1, 12)
     want = api.simulate("gated_deltanet", T=12, d=4, seed=3, beta=0.25, a=0.1)
     assert checksum == want["checksum"] and ms >= 0
     np.testing.assert_array_equal(arrays["A"], want["A"])
     assert arrays["A"].dtype == np.float64 and arrays["A"].flags.c_contiguous
+    assert shape == {"channels": 0, "steps": 12, "state_shape": [4, 4]}
+    np.testing.assert_array_equal(arrays["state"], want["states"][-1])  # a new run shows its last step
+    np.testing.assert_array_equal(arrays["o"], want["o"])
+    np.testing.assert_array_equal(arrays["state_norm"], want["state_norm"])
     assert files[:2] == ["api.py", "gated_deltanet.py"] and all((kernels / f).is_file() for f in files)
+    np.testing.assert_array_equal(worker.view(1, 5)["state"], want["states"][4])  # the step slider
+
+    # Per-channel A (Mamba-1): only the channel shown is sent; the channel slider asks for another.
+    args = {"module": "mamba", "T": 8, "d": 4, "seed": 1, "params": {}}
+    arrays, checksum, _, _, shape = worker.run(json.dumps(args), 2, 8)
+    want = api.simulate("mamba", T=8, d=4, seed=1)
+    assert checksum == want["checksum"] and shape["channels"] == 4
+    np.testing.assert_array_equal(arrays["A"], want["A"][1])
+    np.testing.assert_array_equal(worker.view(4, 3)["A"], want["A"][3])
+    np.testing.assert_array_equal(worker.view(4, 3)["state"], want["states"][2])

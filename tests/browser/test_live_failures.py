@@ -86,11 +86,6 @@ def assert_static_figures_stay(page):
     assert page.locator(".zoo-live__results").is_hidden()
 
 
-@pytest.mark.xfail(
-    reason="known open bug: with the numpy wheel missing, loadPyodide sometimes never settles, so the "
-    "start ends on the stall timer ('timeout') instead of the wheel message; once in three fresh-clone runs",
-    strict=False,
-)
 def test_missing_wheel_is_reported_and_static_figures_stay(broken, built_site):
     page, base, problems = broken("no-wheel")
     panel = click_run_and_wait_for_failure(page, base, first_model(built_site))

@@ -11,7 +11,12 @@ The same files then run in the reader's browser, in one download with the worker
 
     assets/data/live/python.json                  {"kernels_wasm": {file name: source}, "worker": source of
                                                   docs/assets/js/live/worker.py}
-    assets/data/live/<id>.json                    the panel's settings: module, sliders, defaults
+    assets/data/live/<id>.json                    the panel's settings: module, sliders, defaults, and the
+                                                  layout of the next file
+    assets/data/live/<id>-run.bin                 the build-time run at the defaults (float32 A, o, states,
+                                                  state norms): the panel draws it the moment Run is
+                                                  pressed, labelled as computed at build time, while
+                                                  Pyodide starts; the live run then replaces it
     assets/data/live/compare.json                 the models the compare page offers
     compare.md                                    the compare page
 
@@ -62,6 +67,7 @@ class Run:
     o: np.ndarray  # (T, d_v); (T, H d_v) with the heads side by side
     state_norm: np.ndarray | None  # (T,) Frobenius norm of S_t; None for softmax (KV cache) models
     checksum: float
+    states: np.ndarray | None = None  # (T, ...) the state after each step; None for softmax models
     slices: str | None = None  # what the first axis of a 3-D A indexes: "channel" or "query head"
 
     @property
@@ -96,14 +102,34 @@ def simulate(model, T: int, d: int, seed: int = SEED) -> Run:
             f"{where}: the mixing matrix has shape {A.shape} or non-finite entries; expected a finite "
             f"({T}, {T}), (d_v, {T}, {T} n) or ({T}, {T} n) array"
         )
-    norm = r.get("state_norm")
+    norm, S = r.get("state_norm"), r.get("states")
     return Run(
         A,
         np.asarray(r["o"], dtype=np.float64),
         None if norm is None else np.asarray(norm),
         r["checksum"],
+        None if S is None else np.asarray(S, dtype=np.float64),
         r.get("slices"),
     )
+
+
+# The arrays a live run sends the panel (docs/assets/js/live/worker.py ARRAYS), in the .bin's order.
+RUN_ARRAYS = ("A", "o", "states", "state_norm")
+
+
+def run_binary(run: Run) -> tuple[bytes, dict]:
+    """The build-time run as the panel draws it: float32, little-endian, arrays one after the other.
+
+    Float32 halves the download and is far finer than a heatmap's colours or a tooltip's 3 digits; the
+    checksum the panel compares with stays the float64 one. Returns (bytes, {name: shape or None}).
+    """
+    parts, shapes = [], {}
+    for name in RUN_ARRAYS:
+        a = getattr(run, name)
+        shapes[name] = None if a is None else list(a.shape)
+        if a is not None:
+            parts.append(np.ascontiguousarray(a, dtype="<f4").tobytes())
+    return b"".join(parts), shapes
 
 
 def _round(a: np.ndarray) -> list:
@@ -223,7 +249,7 @@ def write_python(ctx) -> list[str]:
     return files
 
 
-def panel_config(model, checksum: float, slices: str | None = None) -> dict:
+def panel_config(model, checksum: float, build_run: dict, slices: str | None = None) -> dict:
     return {
         "id": model.id,
         "name": model.name,
@@ -233,6 +259,7 @@ def panel_config(model, checksum: float, slices: str | None = None) -> dict:
         "ranges": RANGES,
         "params": [{**p.model_dump(), "default": py_value(p.default)} for p in model.kernel.params],
         "static_checksum": checksum,  # api.simulate at the defaults, for a quick "matches the build" check
+        "build_run": build_run,  # {"file", "shapes"}: the same run's arrays, drawn while Pyodide starts
         "slices": slices,  # what the slider over a 3-D mixing matrix picks: "channel", "query head" or None
     }
 
@@ -249,7 +276,12 @@ def generate(ctx) -> None:
         ctx.write_json(f"{FIGS}/{m.id}-mixing-t32.json", mixing_figure(m, big, **PAGE))
         ctx.write(f"{FIGS}/{m.id}-mixing-t32.svg", mixing_svg(m, big, **PAGE))
         ctx.write_json(f"{FIGS}/{m.id}-norms-t32.json", norms_figure(m, big, **PAGE))
-        ctx.write_json(f"{LIVE}/{m.id}.json", panel_config(m, big.checksum, big.slices))
+        data, shapes = run_binary(big)
+        binary = ctx.docs / LIVE / f"{m.id}-run.bin"
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        binary.write_bytes(data)
+        build_run = {"file": f"{LIVE}/{m.id}-run.bin", "shapes": shapes}
+        ctx.write_json(f"{LIVE}/{m.id}.json", panel_config(m, big.checksum, build_run, big.slices))
         slices[m.id] = big.slices
 
         ctx.add_card_slot(m.id, Markup(ctx.render("live_card.html.j2", m=m, root="", figs=FIGS, **CARD)))

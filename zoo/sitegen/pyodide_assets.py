@@ -18,6 +18,7 @@ the manifest says ``available: false`` with the reason and the live panels tell 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -47,6 +48,9 @@ class LiveAssets:
     available: bool
     reason: str | None = None
     files: dict[str, int] = field(default_factory=dict)  # served file name -> size in bytes
+    # The wheel's file name and its Subresource Integrity string ("sha256-<base64>", from the lock's sha256):
+    # the worker fetches it itself, before Pyodide asks for it, and the browser checks it on arrival.
+    wheel: dict[str, str] | None = None
 
     def manifest(self) -> dict:
         return {
@@ -54,6 +58,7 @@ class LiveAssets:
             "available": self.available,
             "reason": self.reason,
             "files": self.files,
+            "wheel": self.wheel,
             # The progress bar divides by this: every byte the worker fetches for a cold start.
             "total_bytes": sum(self.files.values()),
         }
@@ -162,7 +167,8 @@ def _install(out: Path, root: Path, log) -> LiveAssets:
         return LiveAssets(False, reason, files)
     shutil.copyfile(wheel, out / NUMPY_WHEEL)
     files[NUMPY_WHEEL] = (out / NUMPY_WHEEL).stat().st_size
-    return LiveAssets(True, None, files)
+    integrity = "sha256-" + base64.b64encode(bytes.fromhex(entry["sha256"])).decode("ascii")
+    return LiveAssets(True, None, files, {"file": NUMPY_WHEEL, "integrity": integrity})
 
 
 if __name__ == "__main__":

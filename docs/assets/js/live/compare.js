@@ -263,9 +263,8 @@ class Compare {
     const out = [];
     for (const id of this.state.models) { // one worker, one run at a time anyway
       const m = this.byId[id];
-      const r = await this.runtime.run({ module: m.module, T, d, seed, params: m.params });
-      const A = r.arrays.A;
-      out.push({ id, z: rows(A, A.shape.length === 3 ? [0] : []), checksum: r.checksum, perChannel: A.shape.length === 3,
+      const r = await this.runtime.run({ module: m.module, T, d, seed, params: m.params }); // A of channel 1
+      out.push({ id, z: rows(r.arrays.A), checksum: r.checksum, perChannel: r.shape.channels > 0,
         args: { module: m.module, T, d, seed, params: m.params } });
     }
     return out;

@@ -110,8 +110,21 @@ function text(ctx, th, s, x, y, { align = "center", base = "middle", colour = th
   ctx.restore();
 }
 
+// Centred over the plot, but kept inside the canvas: on a narrow column a long title shrinks (not below
+// 10 px), then ends in an ellipsis, instead of running off the left edge.
 function title(ctx, th, s, x, w) {
-  text(ctx, th, s, x + w / 2, 10, { size: 12, base: "middle" });
+  const width = ctx.canvas.width / (window.devicePixelRatio || 1);
+  let size = 12;
+  const measure = (str) => {
+    ctx.font = `${size}px ${th.font}`;
+    return ctx.measureText(str).width;
+  };
+  while (size > 10 && measure(s) > width - 4) size -= 1;
+  let shown = s;
+  while (shown.length > 1 && measure(shown) > width - 4) shown = `${shown.slice(0, -2)}…`;
+  const half = measure(shown) / 2;
+  const centre = Math.max(half + 2, Math.min(x + w / 2, width - half - 2));
+  text(ctx, th, shown, centre, 10, { size, base: "middle" });
 }
 
 // hover: names for the tooltip, e.g. {row: "output t", col: "source s", value: "A"}.

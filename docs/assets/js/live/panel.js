@@ -8,7 +8,11 @@
 //   data-zoo-live-status  idle | loading | ready | failed (then data-zoo-error-kind says why)
 //   data-zoo-run          the exact arguments of the run (JSON)
 //   data-zoo-checksum     api.simulate's checksum of that run (browser tests compare it with CPython's)
-//   data-zoo-redraw-ms    input event to redrawn figures; data-zoo-python-ms, -round-trip-ms, -draw-ms split it
+//   data-zoo-redraw-ms    input event to redrawn figures; data-zoo-python-ms, -worker-ms, -round-trip-ms,
+//                         -draw-ms split it
+// and, when Run was pressed before Pyodide was ready, data-zoo-build-shown (ms from the click) once it has
+// drawn the build-time run of the same defaults (assets/data/live/<id>-run.bin), labelled as such, while
+// Pyodide starts; the live run replaces it.
 
 import { siteURL } from "../site.js";
 import { bars, heatmap, hoverable, lines, rows } from "./draw.js";
@@ -110,6 +114,8 @@ class Panel {
     this.dirty = false;
     this.inputAt = 0;
     this.runs = 0;
+    this.buildRun = null; // promise of the build-time run's arrays, fetched on intent
+    this.viewTicket = 0; // the latest step/channel change; an older answer is dropped
   }
 
   async setup() {
@@ -155,13 +161,13 @@ class Panel {
       role: "img" });
     this.canvases = { mixing: canvas("mixing"), state: canvas("state"), norms: canvas("norms") };
     this.t = slider({ name: "t", label: "step t", min: 1, max: this.args.T, step: 1, value: this.args.T,
-      help: "which step's state to show" }, () => this.draw());
+      help: "which step's state to show" }, () => this.reslice());
     // A 3-D mixing matrix has one slice per value channel (Mamba-1) or per query head (GQA, MLA).
     this.slices = cfg.slices || "channel";
     const perHead = this.slices !== "channel";
     this.channel = slider({ name: "channel", label: this.slices, min: 1, max: this.args.d, step: 1, value: 1,
       help: perHead ? "each query head has its own attention matrix; heads of a group read the same values"
-        : "this model mixes each value channel with its own matrix" }, () => this.draw());
+        : "this model mixes each value channel with its own matrix" }, () => this.reslice());
     this.channel.row.hidden = true;
     const cell = (c, ...extra) => h("div", { class: "zoo-live__cell" }, c, ...extra);
     const figures = h("div", { class: "zoo-live__figures", role: "tabpanel" },
@@ -232,14 +238,64 @@ class Panel {
   prepare() {
     if (!this.el.isConnected || this.runtime.state.status !== "idle") return;
     if (navigator.connection?.saveData) return; // the reader asked for less data: wait for the click
+    this.loadBuildRun();
     this.runtime.start().catch(() => {});
+  }
+
+  // The build-time run at the defaults, float32 arrays one after the other (zoo/sitegen/live.py run_binary).
+  loadBuildRun() {
+    const { file, shapes } = this.cfg.build_run;
+    this.buildRun ??= fetch(siteURL(file))
+      .then((response) => (response.ok ? response.arrayBuffer() : Promise.reject(new Error(`HTTP ${response.status}`))))
+      .then((buffer) => {
+        const floats = new Float32Array(buffer);
+        const arrays = {};
+        let offset = 0;
+        for (const [name, shape] of Object.entries(shapes)) {
+          if (!shape) {
+            arrays[name] = null;
+            continue;
+          }
+          const size = shape.reduce((a, b) => a * b, 1);
+          arrays[name] = { shape, data: floats.subarray(offset, offset + size) };
+          offset += size;
+        }
+        return arrays;
+      });
+    return this.buildRun;
   }
 
   start() {
     this.button.hidden = true;
     this.hint.textContent = "Change any value to run again.";
     this.inputAt = performance.now();
+    if (this.runtime.state.status !== "ready") this.showBuildRun(this.inputAt);
     this.changed();
+  }
+
+  // Pressed before Pyodide is ready, at the defaults: draw what the build computed for exactly these inputs
+  // at once, saying so, and let the live run replace it. Anything else waits for the live run.
+  async showBuildRun(clickedAt) {
+    const args = structuredClone(this.args);
+    let arrays;
+    try {
+      arrays = await this.loadBuildRun();
+    } catch {
+      return; // the live run still comes; nothing to show meanwhile
+    }
+    const waiting = this.button.hidden && this.runtime.state.status !== "failed";
+    if (!this.el.isConnected || this.runs || !waiting || !this.isDefault(args) || !this.isDefault(this.args)) return;
+    const view = { channel: this.shownChannel(), t: args.T };
+    const shape = { channels: arrays.A.shape.length === 3 ? arrays.A.shape[0] : 0, steps: args.T,
+      state_shape: arrays.states ? arrays.states.shape.slice(1) : null };
+    this.result = { args, full: arrays, arrays: slices(arrays, view), shape, view, checksum: this.cfg.static_checksum,
+      build: true };
+    this.draw({ fresh: true });
+    await new Promise(requestAnimationFrame);
+    if (this.runs || !this.el.isConnected) return;
+    this.el.dataset.zooBuildShown = (performance.now() - clickedAt).toFixed(1);
+    this.timing.textContent = "Computed when this site was built, with the same code and these inputs; "
+      + "Python is starting in your browser to run it live, and its result will replace this one.";
   }
 
   // A value changed (or Run was pressed): run, but never queue more than one run behind the one in flight.
@@ -250,6 +306,10 @@ class Panel {
       return;
     }
     this.inputAt = performance.now();
+    if (this.result?.build && !this.isDefault(this.args)) {
+      this.timing.textContent = "These figures are the build-time run at the default values; yours run as soon as "
+        + "Python has started in your browser.";
+    }
     if (this.busy) {
       this.dirty = true;
       return;
@@ -264,22 +324,25 @@ class Panel {
         this.dirty = false;
         const args = structuredClone(this.args);
         const startedAt = this.inputAt;
+        const view = { channel: this.shownChannel(), t: args.T }; // a new run shows its last step
         let result;
         try {
-          result = await this.runtime.run(args);
+          result = await this.runtime.run(args, view);
         } catch (err) {
           if (err.kind === "python") this.timing.textContent = `The kernel raised: ${err.message}`;
+          else this.dropBuildRun();
           this.button.hidden = err.kind === "python";
           if (!this.button.hidden) this.hint.textContent = "";
           return;
         }
         if (!this.el.isConnected) return;
-        this.result = { args, ...result };
+        this.result = { args, view, ...result };
         const drawStart = performance.now();
         this.draw({ fresh: true });
         await new Promise(requestAnimationFrame); // count the paint, not just the canvas calls
         // Where the time goes: Python inside the worker, the round trip around it, and Plotly.
         this.el.dataset.zooPythonMs = result.ms.toFixed(1);
+        this.el.dataset.zooWorkerMs = result.workerMs.toFixed(1);
         this.el.dataset.zooRoundTripMs = (drawStart - startedAt).toFixed(1);
         this.el.dataset.zooDrawMs = (performance.now() - drawStart).toFixed(1);
         this.el.dataset.zooRun = JSON.stringify(args);
@@ -292,17 +355,59 @@ class Panel {
         this.timing.textContent = `Computed in your browser: the model ran in ${result.ms.toFixed(1)} ms; ${took}.`
           + (this.matchesBuild(args, result) ? " Same numbers as the precomputed figures." : "");
         this.el.dispatchEvent(new CustomEvent("zoo-live-drawn", { bubbles: true }));
+        // The step or channel slider moved while this run was on its way: fetch the slices now shown.
+        if (!this.dirty && (Number(this.t.input.value) !== view.t || this.shownChannel() !== view.channel)) this.reslice();
       } while (this.dirty);
     } finally {
       this.busy = false;
     }
   }
 
-  matchesBuild(args, result) {
+  // Pyodide did not start: the build-time figures above the panel already show that run, so put them back.
+  dropBuildRun() {
+    if (!this.result?.build) return;
+    this.result = null;
+    this.live.hidden = true;
+    for (const el of this.el.querySelectorAll("[data-zoo-live-static]")) el.hidden = false;
+    delete this.el.dataset.zooBuildShown;
+  }
+
+  isDefault(args) {
     const d = this.cfg.defaults;
-    const defaults = args.T === d.T && args.d === d.d && args.seed === d.seed
+    return args.T === d.T && args.d === d.d && args.seed === d.seed
       && this.cfg.params.every((p) => args.params[p.name] === p.default);
-    return defaults && Math.abs(result.checksum - this.cfg.static_checksum) <= 1e-6 * (1 + Math.abs(result.checksum));
+  }
+
+  matchesBuild(args, result) {
+    return this.isDefault(args)
+      && Math.abs(result.checksum - this.cfg.static_checksum) <= 1e-6 * (1 + Math.abs(result.checksum));
+  }
+
+  shownChannel() {
+    return Number(this.channel.input.value);
+  }
+
+  // The step or channel slider moved: draw other slices of the same run. The build-time run has every slice
+  // here; a live run's stay in the worker, which sends the ones asked for (a few KB, no new run).
+  async reslice() {
+    const r = this.result;
+    if (!r) return;
+    const view = { channel: this.shownChannel(), t: Number(this.t.input.value) };
+    const ticket = ++this.viewTicket;
+    let arrays;
+    if (r.full) {
+      arrays = slices(r.full, view);
+    } else {
+      if (this.busy) return; // a run is on its way; the loop asks again once it is drawn
+      try {
+        ({ arrays } = await this.runtime.view(view));
+      } catch {
+        return; // the runtime says what went wrong in the status line
+      }
+    }
+    if (ticket !== this.viewTicket || this.result !== r || !this.el.isConnected) return;
+    Object.assign(r, { arrays, view });
+    this.draw();
   }
 
   // A run whose output is zero at every step draws blank figures: say why, in the reader's terms.
@@ -331,31 +436,30 @@ class Panel {
       this.explainZero(r);
     }
     const { T, d, seed } = r.args;
-    const A = r.arrays.A;
-    const perChannel = A.shape.length === 3;
+    const { channels, state_shape: shape } = r.shape;
+    const perChannel = channels > 0;
+    const c = Math.min(r.view.channel, perChannel ? channels : 1) - 1;
+    const t = Math.min(r.view.t, T) - 1;
     this.channel.row.hidden = !perChannel;
-    this.channel.input.max = perChannel ? A.shape[0] : 1;
-    const c = Math.min(Number(this.channel.input.value), perChannel ? A.shape[0] : 1) - 1;
+    this.channel.input.max = String(perChannel ? channels : 1);
+    this.channel.input.value = String(c + 1);
     this.channel.out.max = this.channel.input.max;
     this.channel.out.value = String(c + 1);
-    this.t.input.max = T;
-    if (fresh || Number(this.t.input.value) > T) this.t.input.value = T; // a new run shows its last step
+    this.t.input.max = String(T);
+    this.t.input.value = String(t + 1);
     this.t.out.max = String(T);
     this.t.out.value = this.t.input.value;
-    const t = Number(this.t.input.value) - 1;
 
-    const mixing = rows(A, perChannel ? [c] : []);
+    const mixing = rows(r.arrays.A);
     heatmap(this.canvases.mixing, {
       z: mixing, xlabel: "source step s", ylabel: "output step t", hover: { row: "t", col: "s", value: "A" }, causal: true,
       perStep: mixing[0].length / T,
       title: `${this.cfg.short_name}: mixing matrix A${perChannel ? ` (${this.slices} ${c + 1})` : ""}, T=${T}, d=${d}, seed ${seed}`,
     });
-    const S = r.arrays.states;
-    if (S) {
-      const shape = S.shape.slice(1);
+    if (shape) {
       const two = shape.length === 2;
       heatmap(this.canvases.state, {
-        z: rows(S, [t]), title: `state S_t at t=${t + 1} (${shape.join(" × ")})`,
+        z: rows(r.arrays.state), title: `state S_t at t=${t + 1} (${shape.join(" × ")})`,
         xlabel: two ? "k index" : "state index", ylabel: two ? "v index" : "", hover: { row: "row", col: "col", value: "S" },
       });
     } else {
@@ -373,6 +477,13 @@ class Panel {
   }
 
   showCode(r) {
+    if (r.build) {
+      this.code.replaceChildren(
+        h("p", { text: "The call whose result the figures show, computed when this site was built:" }),
+        h("pre", { "data-zoo-live-call": true }, h("code", { class: "language-python", text: callSource(r.args, r.checksum) })),
+        h("p", { text: "Once Python has started in your browser, the same call runs here, with every file it executes." }));
+      return;
+    }
     const select = h("select", { "aria-label": "source file" });
     for (const name of r.files) select.append(h("option", { value: name, text: `kernels_wasm/${name}` }));
     select.value = `${r.args.module}.py`;
@@ -386,6 +497,20 @@ class Panel {
       h("p", {}, "Every file it executed (", select, "), exactly as sent to Pyodide:"),
       h("pre", { "data-zoo-live-source": true }, source));
   }
+}
+
+// Entry i along the leading axis of {shape, data}: a view, no copy.
+function at(array, i) {
+  const shape = array.shape.slice(1);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return { shape, data: array.data.subarray(i * size, (i + 1) * size) };
+}
+
+// The slices of a whole run (the build-time one) that the worker would send for `view` (worker.py _slices).
+function slices(full, { channel, t }) {
+  const A = full.A.shape.length === 3 ? at(full.A, Math.min(Math.max(channel, 1), full.A.shape[0]) - 1) : full.A;
+  const state = full.states ? at(full.states, Math.min(Math.max(t, 1), full.states.shape[0]) - 1) : null;
+  return { A, state, o: full.o, state_norm: full.state_norm };
 }
 
 export function init(root) {

@@ -8,7 +8,9 @@
 //   await rt.start()              resolves when Pyodide, numpy and kernels_wasm are ready; rejects on failure.
 //                                 Called on intent (the panel scrolls into view, the pointer or focus reaches
 //                                 Run) as well as on a click, so the runtime is often ready before it is needed
-//   await rt.run(args)            {checksum, ms, arrays, files, sources}; args: {module, T, d, seed, params}
+//   await rt.run(args, view)      {checksum, ms, arrays, shape, files, sources}; args: {module, T, d, seed,
+//                                 params}; view: {channel, t}, the slices of the run to send (worker.js)
+//   await rt.view(view)           {arrays}: other slices of the last run
 
 import { siteURL } from "../site.js";
 
@@ -107,7 +109,7 @@ class Runtime {
         } else if (m.type === "ready") {
           clearTimeout(timer);
           this.set({ status: "ready", loaded: this.state.total, ms: performance.now() - t0, python: m.python,
-            numpy: m.numpy });
+            numpy: m.numpy, marks: m.marks });
           resolve(this);
         } else if (m.type === "failed") {
           clearTimeout(timer);
@@ -124,7 +126,8 @@ class Runtime {
         clearTimeout(timer);
         reject(this.fail("start", `The live-run worker failed to start (${event.message || "script error"}).`));
       };
-      worker.postMessage({ type: "init", indexURL: PYODIDE_URL, pythonURL: PYTHON_URL, sizes: manifest.files });
+      worker.postMessage({ type: "init", indexURL: PYODIDE_URL, pythonURL: PYTHON_URL, sizes: manifest.files,
+        wheel: manifest.wheel });
     });
   }
 
@@ -145,11 +148,19 @@ class Runtime {
     if (!entry) return;
     this.pending.delete(m.id);
     clearTimeout(entry.timer);
-    if (m.type === "result") entry.resolve(m);
+    if (m.type === "result" || m.type === "view") entry.resolve(m);
     else entry.reject(new LiveError("python", m.message));
   }
 
-  async run(args) {
+  run(args, view = { channel: 1, t: args.T }) {
+    return this.request({ type: "run", args, view });
+  }
+
+  view(view) {
+    return this.request({ type: "view", view });
+  }
+
+  async request(message) {
     await this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -160,7 +171,7 @@ class Runtime {
           + "try a smaller T or d."));
       }, TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
-      this.worker.postMessage({ type: "run", id, args });
+      this.worker.postMessage({ ...message, id });
     });
   }
 }
