@@ -172,3 +172,7 @@ def test_equations_costs_and_gpu_times_stand_side_by_side(page, site_url):
                 .getBoundingClientRect(); return [r.left - b.left, b.right - r.right]; }"""
         )
         assert min(edges) >= -1, (left, edges)
+        # the far edge fades while more of the table lies beyond it (a scroll-driven cue), not at the end
+        page.wait_for_timeout(100)
+        cue = box.evaluate("e => parseFloat(getComputedStyle(e).getPropertyValue('--zoo-facts-cue'))")
+        assert (cue > 10) if left == 0 else (cue < 1), (left, cue)
