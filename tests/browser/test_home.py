@@ -129,6 +129,11 @@ def test_models_outside_the_skeleton_stay_apart_from_the_filters(browser, varian
         assert visible_ids(page, "[data-zoo-related-card]") == [related]
         assert "and 1 related outside the skeleton" in page.locator("[data-zoo-status]").inner_text()
         assert not page.locator("[data-zoo-empty]").is_visible()
+        # found, so its lineage node stays lit while the others fade
+        page.wait_for_function(
+            f"""() => document.querySelector('[data-zoo-lineage-canvas]').dataset.zooFaded > 0 &&
+                  !document.querySelector(".zoo-lineage__node[data-id='{related}']").classList.contains('is-faded')"""
+        )
         search.fill("no model is called this")
         assert not section.is_visible() and page.locator("[data-zoo-empty]").is_visible()
         search.fill("")

@@ -101,11 +101,13 @@ function apply(page, state) {
     page.applied.sort = state.sort;
   }
   let outside = 0;
+  const found = [];
   for (const m of page.outside) {
     const ok = fs.matchesText(m, state);
     if (m.card.hidden === ok) m.card.hidden = !ok;
     if (m.row && m.row.hidden === ok) m.row.hidden = !ok;
     if (ok) outside += 1;
+    if (ok && state.q) found.push(m.card.dataset.id); // a search that finds it keeps its lineage node lit
   }
   if (page.outsideHead) page.outsideHead.hidden = outside === 0;
   if (page.table) {
@@ -131,11 +133,11 @@ function apply(page, state) {
     }
   }
   if (document.activeElement !== page.input) page.input.value = state.q;
-  const found = state.q && outside ? `, and ${outside} related outside the skeleton` : "";
-  page.status.textContent = `${shown.length} of ${plural(page.models.length)}${found}`;
+  const also = found.length ? `, and ${found.length} related outside the skeleton` : "";
+  page.status.textContent = `${shown.length} of ${plural(page.models.length)}${also}`;
   page.empty.hidden = shown.length > 0 || Boolean(state.q && outside);
   // The lineage graph fades the others; let this frame paint the cards first.
-  const detail = { shown, active: fs.isFiltered(state) };
+  const detail = { shown: [...shown, ...found], active: fs.isFiltered(state) };
   requestAnimationFrame(() => setTimeout(() => document.dispatchEvent(new CustomEvent("zoo:filter", { detail }))));
 }
 
