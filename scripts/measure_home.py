@@ -1,6 +1,6 @@
 """Measure the home page as a reader's browser gets it, and print the figures the redesign is held to.
 
-    .venv/bin/python scripts/measure_home.py [--site DIR] [--repeats N]
+    .venv/bin/python scripts/measure_home.py [--site DIR] [--repeats N] [--models N]
 
 The site is served from a free port (not the build-time address) and opened in headless Chromium.
   height     page height with every model shown, at 1400x1000 (desktop) and 390x844 (phone), in pixels
@@ -11,7 +11,8 @@ The site is served from a free port (not the build-time address) and opened in h
              box. Measured in the page: a capturing listener notes the event's time stamp and, after the
              next animation frame, the time once that frame has been painted (a task queued from rAF).
 Goals (issue 13): <= 6 desktop screens, <= 20 phone screens, <= 6,000 elements, latencies < 50 ms median.
-The site is built into a temporary folder unless --site points at a built one.
+The site is built into a temporary folder unless --site points at a built one. --models N builds it from a
+registry copy padded to N models with copies of existing ones (new ids), to see the page as it will be.
 """
 
 from __future__ import annotations
@@ -123,17 +124,38 @@ def stats(values: list[float]) -> str:
     return f"median {statistics.median(ordered):6.1f} ms   p90 {p90:6.1f} ms   (n={len(ordered)})"
 
 
+def padded_registry(n: int, folder: Path) -> Path:
+    """A copy of models.yaml with copies of its models (ids and names made unique) up to ``n`` models."""
+    import copy
+
+    import yaml
+
+    data = yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
+    models = data["models"]
+    pool = [m for m in models if not m.get("outside_skeleton")]
+    for i in range(max(0, n - len(models))):
+        twin = copy.deepcopy(pool[i % len(pool)])
+        twin["id"], twin["name"] = f"{twin['id']}-copy{i + 1}", f"{twin['name']} copy {i + 1}"
+        models.append(twin)
+    path = folder / "models.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--site", type=Path, default=None)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--models", type=int, default=None, help="pad the registry to this many models")
     args = parser.parse_args()
     site = args.site
     if site is None:
         from zoo.sitegen.build import build
 
-        site = Path(tempfile.mkdtemp()) / "site"
-        print(build(site).summary())
+        folder = Path(tempfile.mkdtemp())
+        registry = padded_registry(args.models, folder) if args.models else None
+        site = folder / "site"
+        print(build(site, registry_path=registry).summary())
     html = (site / "index.html").stat().st_size
 
     from playwright.sync_api import sync_playwright

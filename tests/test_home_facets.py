@@ -77,16 +77,36 @@ def test_every_card_row_and_model_page_shows_its_layout_badge(reg, index, built_
         badge = f"zoo-badge zoo-badge--layout zoo-badge--layout-{m.layout}"
         assert badge in card, m.id
         label = html.escape(reg.taxonomy.layout[m.layout].label)
-        hidden = '<span class="zoo-visually-hidden">Decoding keeps: </span>'
-        assert re.search(rf'{badge}"[^>]*>{hidden}{label}<', card), m.id
+        # the card shows it short (its key), the label in words for screen readers and in the tooltip
+        short = f'{badge} zoo-badge--short" title="Decoding keeps: {label}: '
+        words = f'<span class="zoo-visually-hidden">Decoding keeps: {label}</span>'
+        assert re.search(rf'{short}[^>]*><span aria-hidden="true">{m.layout}</span>{words}', card), m.id
         row = element(index, "tr", f'data-id="{m.id}">')  # a related model's row is not filtered
-        assert badge in row, m.id
+        hidden = '<span class="zoo-visually-hidden">Decoding keeps: </span>'
+        assert re.search(rf'{badge}"[^>]*>{hidden}{label}<', row), m.id
         page = (built_site / "models" / m.id / "index.html").read_text(encoding="utf-8")
         head = element(page, "div", 'class="zoo-model-head"')
         assert badge in head, m.id
         for facet in ("readout", "decay", "gates"):
             for value in values_of(m, facet):
                 assert f"zoo-badge--{facet}-{value}" in head, (m.id, facet, value)
+
+
+def test_cards_show_gates_as_marks_that_the_gate_chips_explain(reg, index):
+    from zoo.sitegen.home import GATE_MARKS
+
+    for m in reg.models:
+        card = element(index, "article", f'id="card-{m.id}"')
+        facet = reg.taxonomy.gates[m.gates]
+        mark = re.escape(html.escape(GATE_MARKS.get(m.gates, m.gates)))
+        assert re.search(
+            rf'zoo-badge--gates-{m.gates} zoo-badge--short"[^>]*><span aria-hidden="true">{mark}</span>'
+            rf'<span class="zoo-visually-hidden">Gates: {re.escape(html.escape(facet.label))}</span>',
+            card,
+        ), m.id
+    for value in reg.taxonomy.gates:
+        chip = element(index, "button", f'data-facet="gates" data-value="{value}"')
+        assert f'data-mark="{html.escape(GATE_MARKS.get(value, value))}"' in chip, value
 
 
 def test_compare_facts_carry_the_layout_badge(reg, built_site):

@@ -116,12 +116,29 @@ def test_models_outside_the_skeleton_stay_apart_from_the_filters(browser, varian
         n = len(reg.skeleton)
         assert page.locator("[data-zoo-status]").inner_text() == f"{n} of {n} models"
         assert count_of(chip(page, "readout", "")) == n
-        # filters and search leave it alone; it is never among the counted cards
+        # the facet filters leave it alone; it is never among the counted cards
         m = reg.by_id[related]
         other = next(k for k in reg.taxonomy.readouts if k != m.readout)
         chip(page, "readout", other).click()
         assert related not in visible_ids(page)
         assert set(visible_ids(page, "[data-zoo-related-card]")) == outside
+        # the search finds it as it finds the others, and hides the related that do not match
+        page.locator("[data-zoo-reset]").first.click()
+        search = page.locator("[data-zoo-filters] input[type=search]")
+        search.fill(m.name.lower())
+        assert visible_ids(page, "[data-zoo-related-card]") == [related]
+        assert "and 1 related outside the skeleton" in page.locator("[data-zoo-status]").inner_text()
+        assert not page.locator("[data-zoo-empty]").is_visible()
+        # found, so its lineage node stays lit while the others fade
+        page.wait_for_function(
+            f"""() => document.querySelector('[data-zoo-lineage-canvas]').dataset.zooFaded > 0 &&
+                  !document.querySelector(".zoo-lineage__node[data-id='{related}']").classList.contains('is-faded')"""
+        )
+        search.fill("no model is called this")
+        assert not section.is_visible() and page.locator("[data-zoo-empty]").is_visible()
+        search.fill("")
+        assert set(visible_ids(page, "[data-zoo-related-card]")) == outside
+        chip(page, "readout", other).click()
         # the table lists it after the filtered rows, in its own body; the cards' section hides
         page.locator("[data-zoo-view] button[data-view=table]").click()
         assert not section.is_visible()
@@ -313,10 +330,38 @@ def test_wide_equations_show_a_scroll_cue_and_scroll_from_the_keyboard(phone_pag
 
 def test_cards_never_wrap_an_equation(page, site_url):
     open_home(page, site_url)
-    heights = page.eval_on_selector_all(
-        "[data-zoo-card] .zoo-card__eq svg", "els => els.map(e => e.getBoundingClientRect().height)"
+    boxes = page.eval_on_selector_all(
+        "[data-zoo-card] .zoo-card__eq",
+        """els => els.map(e => {
+          const svgs = e.querySelectorAll('svg'), style = getComputedStyle(e);
+          const inner = e.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+          const svg = svgs[0].getBoundingClientRect().height;
+          return [e.closest('[data-id]').dataset.id, svgs.length, svg, inner];
+        })""",
     )
-    assert heights and max(heights) < 60  # one line each (a two-row matrix is ~45 px)
+    assert boxes
+    for model, count, svg, inner in boxes:
+        # one drawn formula on one line: the area is no taller than it (nothing wrapped below)
+        assert count == 1 and inner <= svg + 4, (model, svg, inner)
+        # the card's scale keeps even a two-row matrix with super- and subscripts (DSA) short
+        assert svg < 60, (model, svg)
+
+
+def test_card_badges_fit_one_line_on_a_phone(browser, site_url):
+    from zoo.chromium import open_page
+
+    page, problems = open_page(browser, viewport=PHONE)
+    open_home(page, site_url)
+    rows = page.eval_on_selector_all(
+        "[data-zoo-card] .zoo-badges, [data-zoo-related-card] .zoo-badges",
+        """els => els.map(e => [e.closest('[data-id]').dataset.id, e.getBoundingClientRect().height,
+            Math.max(...[...e.children].map(b => b.getBoundingClientRect().height))])""",
+    )
+    assert rows
+    for model, row, badge in rows:
+        assert row < 1.5 * badge, (model, row, badge)  # readout, decay, gates and layout on one line
+    page.context.close()
+    problems.check()
 
 
 def test_home_page_structure_within_budget(browser, site_url, reg):

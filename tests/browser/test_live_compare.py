@@ -162,3 +162,17 @@ def test_equations_costs_and_gpu_times_stand_side_by_side(page, site_url):
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(300)
     assert page.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 0
+    # The caption under the table wraps within the scroll box and stays in view while the table scrolls.
+    box = page.locator(".zoo-compare__facts-scroll")
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth"), "the table scrolls inside its box on a phone"
+    for left in (0, 10_000):
+        box.evaluate("(e, x) => { e.scrollLeft = x; }", left)
+        edges = page.locator(".zoo-compare__facts caption").evaluate(
+            """c => { const r = c.getBoundingClientRect(), b = c.closest('.zoo-compare__facts-scroll')
+                .getBoundingClientRect(); return [r.left - b.left, b.right - r.right]; }"""
+        )
+        assert min(edges) >= -1, (left, edges)
+        # the far edge fades while more of the table lies beyond it (a scroll-driven cue), not at the end
+        page.wait_for_timeout(100)
+        cue = box.evaluate("e => parseFloat(getComputedStyle(e).getPropertyValue('--zoo-facts-cue'))")
+        assert (cue > 10) if left == 0 else (cue < 1), (left, cue)

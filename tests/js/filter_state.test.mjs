@@ -134,6 +134,15 @@ test("search matches authors, venue and year", () => {
   assert.deepEqual(q("2020"), ["swa"]);
 });
 
+test("the search alone ignores the facets (models outside the skeleton)", () => {
+  const s = { ...fs.toggle(empty(), "readout", "linear"), q: "vaswani" };
+  const transformer = MODELS.find((m) => m.id === "transformer");
+  assert.equal(fs.matches(transformer, s), false);
+  assert.equal(fs.matchesText(transformer, s), true);
+  assert.equal(fs.matchesText(transformer, { ...s, q: "nobody" }), false);
+  assert.equal(fs.matchesText(transformer, { ...s, q: "" }), true);
+});
+
 test("clearing filters keeps the sort and the view", () => {
   const s = { ...fs.toggle(empty(), "readout", "linear"), sort: "year", view: "table", q: "x" };
   const c = fs.clearFilters(s);

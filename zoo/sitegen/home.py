@@ -36,6 +36,23 @@ FACET_TEXT = {
     "gates": ("Gates", "", "Gates"),
 }
 
+# Marks for the facets a card shows in short (templates/_macros.html.j2 card_badges), so its badges fit one
+# line of a phone-wide card. Gates get a symbol: none, a fixed gate, a gate computed from the input; the
+# filter bar's gate chips show the same symbols, as their legend. Layout values show their key ("state",
+# "window"), which says it in one word; a value missing here shows its key too, so a new one needs no edit.
+GATE_MARKS = {"none": "∅", "fixed": "γ", "input-dependent": "γ(x)"}
+SHORT_FACETS = ("gates", "layout")
+
+
+def short_marks(tax) -> dict[tuple[str, str], str]:
+    """(facet, value) -> the mark a card shows instead of the value's label."""
+    facets = tax.facets()
+    marks = {}
+    for facet in SHORT_FACETS:
+        for value in facets.get(facet, {}):
+            marks[(facet, value)] = GATE_MARKS.get(value, value) if facet == "gates" else value
+    return marks
+
 
 def generate(ctx) -> None:
     reg = ctx.registry
@@ -50,6 +67,7 @@ def generate(ctx) -> None:
     )
     ctx.write(SPRITE, tex_svg.sprite(defs, formulas))
     numbers = state_numbers(reg)
+    short = short_marks(tax)
     rows = []
     for order, m in enumerate(reg.models):
         eq_label = "Scores" if m.readout == "softmax" and "S_t" not in m.equations.state else "State update"
@@ -63,6 +81,7 @@ def generate(ctx) -> None:
                 "eq": tex_svg.use(formulas[f"eq-{m.id}"], SPRITE, f"{eq_label}: {m.equations.state}"),
                 "state": tex_svg.use(formulas[f"st-{m.id}"], SPRITE, f"state per head: {m.cost.state}"),
                 "numbers": numbers.get(m.id),
+                "short": short,
                 "numbers_text": human(numbers[m.id]) if m.id in numbers else "—",
             }
         )
@@ -123,6 +142,8 @@ def filter_groups(tax, models: list[Model]) -> list[dict]:
                 "multi": is_multi(key),
                 "values": facets[key],
                 "counts": {v: sum(v in values_of(m, key) for m in models) for v in facets[key]},
+                # the gate chips show the cards' gate marks: the legend of those marks
+                "marks": {v: GATE_MARKS.get(v, v) for v in facets[key]} if key == "gates" else {},
             }
         )
     return groups

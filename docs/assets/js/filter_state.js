@@ -71,6 +71,11 @@ export function matches(model, state) {
       for (const v of want) if (!model[facet].includes(v)) return false;
     } else if (want && model[facet] !== want) return false;
   }
+  return matchesText(model, state);
+}
+
+// The search alone: what models outside the skeleton answer to (the facet filters leave them out).
+export function matchesText(model, state) {
   return !state.q || model.search.includes(state.q);
 }
 

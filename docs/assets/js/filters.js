@@ -57,7 +57,15 @@ function collect(root) {
     root, bar, chips, table, sorters, select, known,
     models: cards.map((card) => ({ ...record(card, known), card, row: rowOf.get(card.dataset.id) })),
     grid: root.querySelector("[data-zoo-grid]"),
-    related: root.querySelector("[data-zoo-related]"), // models outside the skeleton: never filtered
+    related: root.querySelector("[data-zoo-related]"),
+    // Models outside the skeleton: the search finds them as it finds the rest; the facet filters, which
+    // classify the skeleton, leave them alone. Their table rows have no data-zoo-row (never sorted).
+    outside: [...root.querySelectorAll("[data-zoo-related-card]")].map((card) => ({
+      card,
+      search: card.dataset.search,
+      row: table?.querySelector(`.zoo-table__related tr[data-id="${card.dataset.id}"]`),
+    })),
+    outsideHead: table?.querySelector(".zoo-table__related tr:not([data-id])"),
     input: bar.querySelector("input[data-facet=q]"),
     status: root.querySelector("[data-zoo-status]"),
     empty: root.querySelector("[data-zoo-empty]"),
@@ -92,11 +100,22 @@ function apply(page, state) {
     if (page.select) page.select.value = state.sort;
     page.applied.sort = state.sort;
   }
+  let outside = 0;
+  const found = [];
+  for (const m of page.outside) {
+    const ok = fs.matchesText(m, state);
+    if (m.card.hidden === ok) m.card.hidden = !ok;
+    if (m.row && m.row.hidden === ok) m.row.hidden = !ok;
+    if (ok) outside += 1;
+    if (ok && state.q) found.push(m.card.dataset.id); // a search that finds it keeps its lineage node lit
+  }
+  if (page.outsideHead) page.outsideHead.hidden = outside === 0;
   if (page.table) {
     page.grid.hidden = state.view !== "cards";
     page.table.hidden = state.view !== "table";
-    if (page.related) page.related.hidden = state.view !== "cards"; // the table lists them itself
   }
+  // the table lists them itself; a search that finds none of them hides their section
+  if (page.related) page.related.hidden = state.view !== "cards" || outside === 0;
   for (const b of page.views) b.setAttribute("aria-pressed", String(b.dataset.view === state.view));
   for (const chip of page.chips) {
     const on = fs.isOn(state, chip.facet, chip.value);
@@ -114,10 +133,11 @@ function apply(page, state) {
     }
   }
   if (document.activeElement !== page.input) page.input.value = state.q;
-  page.status.textContent = `${shown.length} of ${plural(page.models.length)}`;
-  page.empty.hidden = shown.length > 0;
+  const also = found.length ? `, and ${found.length} related outside the skeleton` : "";
+  page.status.textContent = `${shown.length} of ${plural(page.models.length)}${also}`;
+  page.empty.hidden = shown.length > 0 || Boolean(state.q && outside);
   // The lineage graph fades the others; let this frame paint the cards first.
-  const detail = { shown, active: fs.isFiltered(state) };
+  const detail = { shown: [...shown, ...found], active: fs.isFiltered(state) };
   requestAnimationFrame(() => setTimeout(() => document.dispatchEvent(new CustomEvent("zoo:filter", { detail }))));
 }
 
