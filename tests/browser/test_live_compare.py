@@ -176,3 +176,14 @@ def test_equations_costs_and_gpu_times_stand_side_by_side(page, site_url):
         page.wait_for_timeout(100)
         cue = box.evaluate("e => parseFloat(getComputedStyle(e).getPropertyValue('--zoo-facts-cue'))")
         assert (cue > 10) if left == 0 else (cue < 1), (left, cue)
+
+
+def test_the_default_pair_differs_in_the_readout_alone(page, site_url, built_site):
+    # The first model and the first one with the other readout and the same decay components: a reader who
+    # opens the page without choosing sees softmax attention beside its linear counterpart.
+    models = json.loads((built_site / "assets/data/live/compare.json").read_text())["models"]
+    first = models[0]
+    other = next(m for m in models if m["readout"] != first["readout"] and m["decay"] == first["decay"])
+    page.goto(f"{site_url}compare/")
+    page.wait_for_selector(f'[data-zoo-compare][data-zoo-drawn="{first["id"]},{other["id"]}"]')
+    assert drawn(page) == [first["id"], other["id"]]

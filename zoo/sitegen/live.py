@@ -303,6 +303,7 @@ def generate(ctx) -> None:
                     "name": m.name,
                     "short_name": m.short_name,
                     "readout": m.readout,
+                    "decay": list(m.decay),
                     "module": m.kernel.module,
                     "params": defaults(m),
                     "slices": slices[m.id],

@@ -106,9 +106,12 @@ class Compare {
     };
     const wanted = (q.get("models") || "").split(",").filter((id) => id in this.byId);
     const models = [...new Set(wanted)].slice(0, MAX);
-    // Default: the first model and the first one with the other readout (softmax vs linear, say).
+    // Default: the first model and the first one with the other readout, preferring one with the same decay
+    // components, so the pair differs in the readout alone (softmax attention vs linear attention, say).
     const first = this.cfg.models[0];
-    const other = this.cfg.models.find((m) => m.readout !== first.readout) || this.cfg.models[1];
+    const sameDecay = (m) => String(m.decay) === String(first.decay);
+    const otherReadout = this.cfg.models.filter((m) => m.readout !== first.readout);
+    const other = otherReadout.find(sameDecay) || otherReadout[0] || this.cfg.models[1];
     this.state = {
       models: models.length ? models : [first, other].filter(Boolean).map((m) => m.id),
       T: int("T", d.T), d: int("d", d.d), seed: int("seed", d.seed),
