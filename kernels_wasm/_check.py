@@ -33,6 +33,14 @@ def as_gate(name: str, x, T: int, d: int | None = None) -> np.ndarray:
     return arr.astype(np.float64, copy=False)
 
 
+def step_gate(name: str, x, T: int) -> np.ndarray:
+    """A gate with one scalar per step, shape (T,): the write strength of the delta rule, say."""
+    arr = as_gate(name, x, T)
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected one value per token, shape ({T},), got {arr.shape}")
+    return arr
+
+
 def qkv(q, k, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate the usual triple: q, k (T, d_k) and v (T, d_v)."""
     q = as_matrix("q", q)

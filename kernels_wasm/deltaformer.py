@@ -26,7 +26,7 @@ Forms
 
 import numpy as np
 
-from ._check import as_gate, qkv
+from ._check import qkv, step_gate
 from ._linear import as_chunk_size, gate_around
 from ._softmax import attention_matrix, cache_readout, full_logits, online_softmax, softmax_rows
 
@@ -40,10 +40,7 @@ def inputs(T: int, d: int, rng: np.random.Generator, beta: float = 0.5, sigma: f
 
 def _validate(q, k, v, beta):
     q, k, v = qkv(q, k, v)
-    beta = as_gate("beta", beta, q.shape[0])
-    if beta.ndim != 1:
-        raise ValueError(f"beta: expected one value per token, shape ({q.shape[0]},)")
-    return q, k, v, beta
+    return q, k, v, step_gate("beta", beta, q.shape[0])
 
 
 def _tile(q, k):

@@ -18,7 +18,7 @@ Chunked: the same inside chunks of C tokens, the d_v x d_k state passed between 
 
 import numpy as np
 
-from ._check import as_gate, qkv
+from ._check import qkv, step_gate
 from ._linear import as_chunk_size, dplr_chunked, dplr_mixing, gate_around, l2norm
 
 
@@ -32,10 +32,7 @@ def inputs(T: int, d: int, rng: np.random.Generator, beta: float = 0.5) -> dict:
 
 def _validate(q, k, v, beta):
     q, k, v = qkv(q, k, v)
-    beta = as_gate("beta", beta, q.shape[0])
-    if beta.ndim != 1:
-        raise ValueError(f"beta: expected one value per token, shape ({q.shape[0]},), got {beta.shape}")
-    return q, k, v, beta
+    return q, k, v, step_gate("beta", beta, q.shape[0])
 
 
 def _dplr(q, k, beta):

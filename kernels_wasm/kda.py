@@ -17,7 +17,7 @@ Parallel / chunked: diagonal-plus-low-rank WY form, the channel-wise decay kept 
 
 import numpy as np
 
-from ._check import as_gate, qkv
+from ._check import as_gate, qkv, step_gate
 from ._linear import (
     as_chunk_size,
     delta_mixing_onehot,
@@ -48,10 +48,7 @@ def _validate(q, k, v, alpha, beta):
     alpha = as_gate("alpha", alpha, T, d_k)
     if alpha.ndim == 1:
         alpha = np.repeat(alpha[:, None], d_k, axis=1)  # a scalar gate is the special case GDN
-    beta = as_gate("beta", beta, T)
-    if beta.ndim != 1:
-        raise ValueError(f"beta: expected one value per token, shape ({T},), got {beta.shape}")
-    return q, k, v, alpha, beta
+    return q, k, v, alpha, step_gate("beta", beta, T)
 
 
 def _dplr(k, alpha, beta):
