@@ -1,14 +1,23 @@
 """Per-sequence memory of hybrid stacks, checked against numbers worked out by hand from the published
 configurations (and, for Jamba, against the paper's own figure: 4 GB of KV cache at 256K tokens in 16 bit)."""
 
-import warnings
+import re
 
 import pytest
 
 from zoo import registry as registry_mod
 from zoo.diagrams import blocks_of
-from zoo.memory import all_attention_bytes, calculator_data, human_bytes, layer_elements, stack_bytes
-from zoo.schema.blocks import HybridLayer, MemorySpec, MixerSizes, resolve_block
+from zoo.formula import FormulaError, evaluate, parse
+from zoo.memory import (
+    all_attention_bytes,
+    calculator_data,
+    human_bytes,
+    layer_elements,
+    stack_bytes,
+    state_formula,
+    state_terms,
+)
+from zoo.schema.blocks import HybridLayer, HybridSpec, MemorySpec, MixerSizes, resolve_block
 
 REG = registry_mod.load()
 BLOCKS = blocks_of(REG)
@@ -73,10 +82,14 @@ def test_deepseek_v3_2_mla_with_sparse_selection_by_hand():
 
 
 def test_gpt_oss_grouped_window_by_hand():
-    """GQA + sliding window (openai/gpt-oss reference code): 18 full and 18 sliding-128 layers, 8 KV heads of
-    64 dims; the learned sink logits keep no tokens."""
-    need("gpt-oss-120b", "swa", "rope")
+    """GQA + sliding window (openai/gpt-oss reference code, gpt_oss/torch/model.py): one mixer (attention with
+    a learned sink logit per head, which keeps no tokens) in 36 layers, 8 KV heads of 64 dims; the 18 layers
+    with an even index see only the last 128 tokens."""
+    need("gpt-oss-120b", "sink-logit")
     h = HYBRIDS["gpt-oss-120b"]
+    assert {m for lay in h.layers() for m in lay.mixer_ids()} == {"sink-logit"}
+    windows = [h.sizes_of(lay, lay.mixer).window for lay in h.layers()]
+    assert windows == [128, None] * 18  # layer_idx % 2 == 0 -> sliding_window = 128
     got = stack_bytes(h, MEMORY, T128K, "bf16")
     per_token = 8 * (64 + 64)
     assert got["kv"] == 18 * T128K * per_token * 2 + 18 * 128 * per_token * 2 == 4_836_556_800
@@ -84,6 +97,37 @@ def test_gpt_oss_grouped_window_by_hand():
     assert all_attention_bytes(h, MEMORY, T128K) == 36 * T128K * 64 * 128 * 2 == 72 * GiB
     # a context shorter than the window: every layer keeps every token
     assert stack_bytes(h, MEMORY, 100, "bf16")["kv"] == 36 * 100 * per_token * 2
+    # gpt-oss-20b: the same layers, 24 deep (12 sliding, 12 full)
+    small = stack_bytes(HYBRIDS["gpt-oss-20b"], MEMORY, T128K, "bf16")
+    assert small["kv"] == 12 * T128K * per_token * 2 + 12 * 128 * per_token * 2
+
+
+def test_layer_sizes_go_on_top_of_the_stack_sizes_and_are_checked():
+    base = {
+        "id": "toy",
+        "name": "Toy",
+        "year": 2025,
+        "n_layers": 2,
+        "d_model": 8,
+        "ratio": "1 : 1",
+        "summary": "x",
+        "paper": {"title": "T", "authors": ["A"], "arxiv": "2501.00001"},
+        "sizes": {"swa": {"heads": 4, "kv_heads": 2, "head_dim": 8, "window": 16}},
+    }
+    stack = [{"layers": [{"mixer": "swa", "sizes": {"window": 4, "sink_tokens": 2}}, {"mixer": "swa"}]}]
+    h = HybridSpec.model_validate(base | {"stack": stack})
+    first, second = h.layers()
+    assert h.sizes_of(first, "swa") == MixerSizes(heads=4, kv_heads=2, head_dim=8, window=4, sink_tokens=2)
+    assert h.sizes_of(second, "swa") == h.sizes["swa"]
+    mem = {"swa": MemorySpec(kind="kv_window")}
+    assert stack_bytes(h, mem, 100, "fp32")["kv"] == (6 + 16) * 2 * 2 * 8 * 4
+    # sink tokens on a layer need a window, from the layer or from the stack
+    no_window = base | {"sizes": {"swa": {"heads": 4, "head_dim": 8}}}
+    bad = [{"layers": [{"mixer": "swa", "sizes": {"sink_tokens": 2}}, {"mixer": "swa"}]}]
+    with pytest.raises(ValueError, match="give window too"):
+        HybridSpec.model_validate(no_window | {"stack": bad})
+    with pytest.raises(ValueError, match="settings of this layer's 'mixer'"):
+        HybridLayer(ffn="mlp", sizes={"window": 4})
 
 
 def test_nemotron_h_hybrid_by_hand():
@@ -153,23 +197,136 @@ def test_calculator_data_carries_every_input():
         pytest.skip("no hybrids or blocks in the registry yet")
     models = [(m.id, m.name, m.short_name, m.readout) for m in REG.models]
     data = calculator_data(REG.hybrids, {k: v for k, v in MEMORY.items() if v}, models)
-    kinds = {m["id"]: m["memory"]["kind"] for m in data["models"]}
+    memory = {m["id"]: m["memory"] for m in data["models"]}
     for h in data["hybrids"]:
+        assert sum(row["count"] for row in h["layers"]) >= h["depth"]
         for row in h["layers"]:
-            assert row["mixer"] in kinds, f"{h['id']}: no memory spec for {row['mixer']}"
-            assert row["mixer"] in h["sizes"]
+            assert row["mixer"] in memory, f"{h['id']}: no memory spec for {row['mixer']}"
+            assert (
+                row["sizes"]
+                == HYBRIDS[h["id"]].sizes[row["mixer"]].model_dump(exclude_none=True, exclude={"note"})
+                | row["sizes"]
+            )
+    # gpt-oss: one mixer in two groups, with and without the window
+    rows = next(h["layers"] for h in data["hybrids"] if h["id"] == "gpt-oss-120b")
+    assert [(r["mixer"], r["count"], r["sizes"].get("window")) for r in rows] == [
+        ("sink-logit", 18, 128),
+        ("sink-logit", 18, None),
+    ]
+    # recurrent mixers carry their state formula as the polynomial the browser evaluates
+    assert memory["titans"]["state_terms"] == [[2, {"d_k": 1, "d_v": 1, "h": 1}]]
+    assert "state_terms" not in memory["transformer"]
     assert data["dtypes"]["bf16"] == 2
 
 
-def test_stand_ins_name_another_mixer_and_say_when_to_switch():
-    """A layer drawn with the closest mixer the zoo has names the model it stands in for. Once that model is
-    in the registry, the stack should point at it: the warning says which stack and which ids."""
-    ready = set()
-    for h in REG.hybrids:
-        for lay in h.layers():
-            if lay.stand_in_for:
-                assert lay.stand_in_for != lay.mixer, h.id
-                if lay.stand_in_for in REG.by_id:
-                    ready.add(f"{h.id}: mixer '{lay.mixer}' -> '{lay.stand_in_for}' (and its sizes key)")
-    if ready:
-        warnings.warn("stand-ins ready to switch: " + "; ".join(sorted(ready)), stacklevel=1)
+def test_state_formulas_by_hand():
+    """What one layer keeps between steps, from each block's state formula, checked against the kernels'
+    states at h = 2 heads, d_k = 8, d_v = 4 (d = 16 channels for the channel-wise cells)."""
+    need(
+        "titans",
+        "mesanet",
+        "slstm",
+        "mlstm",
+        "preconditioned-deltanet",
+        "hedgehog",
+        "based",
+        "gated-deltanet",
+    )
+    sizes = MixerSizes(heads=2, head_dim=8, head_dim_v=4, d_inner=16)
+
+    def state(mid):
+        return layer_elements(MEMORY[mid], sizes, 1000).state
+
+    # Titans: the memory S and the momentum U, each d_v x d_k per head; no conv counted
+    assert state("titans") == 2 * (4 * 8 + 4 * 8) == 128
+    # MesaNet: G (d_v x d_k) and the key covariance H (d_k x d_k) per head, plus 3 inputs of q, k, v
+    assert state("mesanet") == 2 * (4 * 8 + 8 * 8) + 3 * (16 + 16 + 8) == 312
+    # sLSTM: c, n, m and h, one number per channel each, plus 3 inputs of x (the 16 channels)
+    assert state("slstm") == 4 * 16 + 3 * 16 == 112
+    # mLSTM: C (d_v x d_k), n (d_k) and the stabiliser m per head, plus 3 inputs of x
+    assert state("mlstm") == 2 * (4 * 8 + 8 + 1) + 3 * 16 == 130
+    # Preconditioned DeltaNet: S and the curvature estimate a (d_k) per head, plus the q, k, v conv cache
+    assert state("preconditioned-deltanet") == 2 * (4 * 8 + 8) + 3 * (16 + 16 + 8) == 200
+    # Hedgehog: 2 d_k features per key; Based: 1 + 16 + 256 Taylor features of the 16-dim key
+    assert state("hedgehog") == 2 * 4 * 16 == 128
+    assert state("based") == 2 * 4 * 273 == 2184
+    # a block without a formula keeps its kind's default: Gated DeltaNet's d_v x d_k per head (+ conv)
+    assert state_formula(MEMORY["gated-deltanet"]) == "h d_k d_v"
+    assert state("gated-deltanet") == 2 * 4 * 8 + 3 * (16 + 16 + 8)
+
+
+def test_formula_parser():
+    assert parse("h (d_k d_v + d_k^2)") == [[1, {"d_k": 1, "d_v": 1, "h": 1}], [1, {"d_k": 2, "h": 1}]]
+    assert evaluate(parse("2 (N + 1)^2 * D"), {"N": 3, "D": 5}) == 2 * 16 * 5
+    assert parse("h d_v (1 + 16 + 16^2)") == [[273, {"d_v": 1, "h": 1}]]
+    for bad, why in [
+        ("h +", "ends too early"),
+        ("x", "cannot read 'x'"),
+        ("(h", "not closed"),
+        ("h)", "')'"),
+    ]:
+        with pytest.raises(FormulaError, match=re.escape(why)):
+            parse(bad)
+    with pytest.raises(ValueError, match="cannot read"):
+        MemorySpec(kind="matrix", state="d_k d_q")
+    with pytest.raises(ValueError, match="fixed-size state of a recurrent layer"):
+        MemorySpec(kind="kv_cache", state="h d_k")
+
+
+# The card's formula (cost.state, per head, in the paper's letters) and its number (from the block's state
+# formula) must be the same count. The card's letters, as the state formulas name them: d is the head width
+# (one head: the channels D); an SSM's key side is its state size N (Mamba-2's d_k x d_v state is N x P);
+# a slot memory's m (or Linformer's k) slots are N. Cards whose formula uses other letters of the model's own
+# (P, \\tilde d, N_s, ...) or grows with the context are not compared here.
+_WORD = r"(?<![A-Za-z_\\]){}(?![A-Za-z_])"
+_CARD_LETTERS = {
+    "any": [(r"\\[,;!]", " "), (r"\\cdot", "*"), (_WORD.format("d"), "D")],
+    "diag_ssm": [(_WORD.format("d_k"), "N"), (_WORD.format("d_v"), "D")],
+    "ssd": [(_WORD.format("d_k"), "N"), (_WORD.format("d_v"), "D")],
+    "slots": [(_WORD.format("[mk]"), "N"), (_WORD.format("D"), "d_k")],
+}
+
+
+def _card_terms(text, kind):
+    for pattern, repl in _CARD_LETTERS["any"] + _CARD_LETTERS.get(kind, []):
+        text = re.sub(pattern, repl, text)
+    try:
+        return parse(text)
+    except FormulaError:
+        return None
+
+
+# Cards whose letter is a size the paper chooses per task, with no one value to count: the count stands in
+# with the channels d (the block's note says so).
+UNSIZED = {"lru": "N complex modes", "s5": "P complex modes"}
+
+
+def test_card_formula_and_count_agree():
+    checked = []
+    for m in REG.models:
+        mem = MEMORY.get(m.id)
+        if mem is None or mem.kind in ("kv_cache", "kv_window", "long_conv") or m.id in UNSIZED:
+            continue
+        card = _card_terms(m.cost.state, mem.kind)
+        if card is None:
+            continue
+        for dk, dv in ((8, 8), (16, 16)):  # the card writes one head with d_k = d_v = d
+            env = {"h": 1, "d_k": dk, "d_v": dv, "D": dk, "N": mem.state_size or 3, "L": 5}
+            assert evaluate(card, env) == evaluate(state_terms(mem), env), (
+                m.id,
+                m.cost.state,
+                state_formula(mem),
+            )
+        checked.append(m.id)
+    named = {
+        "titans",
+        "mesanet",
+        "slstm",
+        "mlstm",
+        "preconditioned-deltanet",
+        "hedgehog",
+        "mamba-2",
+        "abc",
+        "rwkv-4",
+    }
+    assert named <= set(checked), named - set(checked)

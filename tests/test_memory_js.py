@@ -25,8 +25,8 @@ const data = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const contexts = JSON.parse(process.argv[3]);
 const out = {};
 for (const h of data.hybrids) for (const dtype of Object.keys(data.dtypes)) for (const T of contexts) {
-  const { kv, state, read } = stackBytes(data, h.layers, h.sizes, T, dtype);
-  const attention = attentionSizes(data, h.layers, h.sizes);
+  const { kv, state, read } = stackBytes(data, h.layers, T, dtype);
+  const attention = attentionSizes(data, h.layers);
   const baseline = attention && allAttentionBytes(data, h.depth, attention, T, dtype);
   out[`${h.id} ${dtype} ${T}`] = [kv, state, read, baseline];
 }

@@ -15,23 +15,27 @@ Per softmax layer (kind kv_cache or kv_window):
     per_token   d_c + d_R                   MLA: one latent and one RoPE key, shared by all heads
                 h_kv * (d_k + d_v)          otherwise: K and V of every KV head (GQA/MQA: h_kv < h)
                 + d_I                       a sparse-selection layer also keeps its selector's key
-    kept        T                           kv_cache
-                min(T, W + S)               kv_window: the window, plus S sink tokens kept from the start
+    kept        T                           without a window
+                min(T, W + S)               with a window W (kv_window, or a window set for the layer):
+                                            the window, plus S sink tokens kept from the start
     kv          kept * per_token
     read        min(kept, k) * (per_token - d_I) + kept * d_I
                                             a decoding step attends to the k selected tokens only (all of
                                             them without selection) and its selector scans every key
-Per recurrent layer (the state is read in full at every step, read = state):
-    slots       2 * m * h * d_k             (m = N, the number of slots)
-    matrix      h * d_k * d_v
-    log_matrix  h * d_k * d_v * (floor(log2 T) + 1)
-    diag_ssm    d_inner * N
-    ssd         d_inner * N                 (heads x head dim = d_inner)
-    vector      d_inner
-    long_conv   T * d_inner                 (kept inputs: counted as KV cache, read in full)
+Per recurrent layer, the block's ``memory.state`` formula (zoo/formula.py), or its kind's default
+(KIND_STATE), read in full at every step:
+    slots       2 N h d_k                   (N = m, the number of slots: a key and a value each)
+    matrix      h d_k d_v
+    log_matrix  h d_k d_v L                 (L = floor(log2 T) + 1 levels)
+    diag_ssm    D N
+    ssd         D N                         (heads x head dim = D)
+    vector      D
+    long_conv   T * D                       (kept inputs: counted as KV cache, read in full)
 plus (c - 1) * conv_channels for a short-conv cache, counted as recurrent state.
 
-A layer with two mixers side by side (``parallel``, Falcon-H1) keeps and reads what both keep and read.
+A layer with two mixers side by side (``parallel``, Falcon-H1) keeps and reads what both keep and read. Layers
+of one mixer may differ in some settings (gpt-oss: a window on every other layer): each layer is sized by
+HybridSpec.sizes_of, the stack's sizes for its mixer with the layer's own on top.
 
 The all-attention baseline of a stack: the same number of mixer layers, each full multi-head attention with
 the stack's own attention heads and head dims (no grouping, latent, window or selection), caching
@@ -47,11 +51,22 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from zoo.formula import evaluate
+from zoo.formula import parse as parse_formula
 from zoo.schema.blocks import HybridSpec, MemorySpec, MixerSizes
 
 DTYPE_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1}
 GROWS = {"kv_cache", "kv_window", "long_conv"}  # memory that depends on T (reported as KV cache)
 ATTENTION = ("kv_cache", "kv_window")  # memory kinds of softmax layers
+# What a recurrent layer of each kind keeps unless its block writes out more (MemorySpec.state).
+KIND_STATE = {
+    "slots": "2 N h d_k",
+    "matrix": "h d_k d_v",
+    "log_matrix": "h d_k d_v L",
+    "diag_ssm": "D N",
+    "ssd": "D N",
+    "vector": "D",
+}
 
 
 @dataclass(frozen=True)
@@ -71,7 +86,8 @@ def layer_elements(mem: MemorySpec, sizes: MixerSizes, T: int) -> LayerMemory:
     conv = _conv(mem, sizes, h, dk, dv, d_inner)
     kind = mem.kind
     if kind in ATTENTION:
-        kept = T if kind == "kv_cache" else min(T, (sizes.window or T) + (sizes.sink_tokens or 0))
+        window = sizes.window  # a kv_window mixer without one sees everything, as a full cache does
+        kept = min(T, window + (sizes.sink_tokens or 0)) if window else T
         per_token = per_token_elements(sizes)
         index = sizes.indexer_dim or 0
         attended = min(kept, sizes.selected_tokens or kept)
@@ -79,19 +95,19 @@ def layer_elements(mem: MemorySpec, sizes: MixerSizes, T: int) -> LayerMemory:
         return LayerMemory(kv=kept * per_token, state=conv, read=read)
     if kind == "long_conv":
         return LayerMemory(kv=T * d_inner, state=conv, read=T * d_inner + conv)
-    if kind == "slots":
-        core = 2 * n * h * dk
-    elif kind == "matrix":
-        core = h * dk * dv
-    elif kind == "log_matrix":
-        core = h * dk * dv * (int(math.floor(math.log2(max(T, 1)))) + 1)
-    elif kind in ("diag_ssm", "ssd"):
-        core = d_inner * n
-    elif kind == "vector":
-        core = d_inner
-    else:  # pragma: no cover - MemoryKind is a closed Literal
-        raise ValueError(f"unknown memory kind {kind!r}")
+    env = {"h": h, "d_k": dk, "d_v": dv, "D": d_inner, "N": n, "L": int(math.floor(math.log2(max(T, 1)))) + 1}
+    core = evaluate(state_terms(mem), env)
     return LayerMemory(kv=0, state=core + conv, read=core + conv)
+
+
+def state_formula(mem: MemorySpec) -> str:
+    """The formula of what one recurrent layer keeps: the block's own, or its kind's default."""
+    return mem.state or KIND_STATE[mem.kind]
+
+
+def state_terms(mem: MemorySpec) -> list[list]:
+    """state_formula as a polynomial (zoo.formula), the form the browser calculator evaluates."""
+    return parse_formula(state_formula(mem))
 
 
 def per_token_elements(sizes: MixerSizes) -> int:
@@ -130,7 +146,7 @@ def stack_bytes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dt
     by_mixer: dict[str, dict] = {}
     for lay in hybrid.layers():
         for mixer in lay.mixer_ids():  # a parallel layer keeps the memory of both its mixers
-            per = layer_elements(memory_of[mixer], hybrid.sizes[mixer], T)
+            per = layer_elements(memory_of[mixer], hybrid.sizes_of(lay, mixer), T)
             row = by_mixer.setdefault(mixer, {"layers": 0, "kv": 0, "state": 0, "read": 0})
             row["layers"] += 1
             row["kv"] += per.kv * width
@@ -144,10 +160,11 @@ def stack_bytes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dt
 def attention_sizes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec]) -> MixerSizes | None:
     """Heads and head dims of the stack's first softmax layer, as full multi-head attention (every head
     keeps its K and V; no grouping, latent, window, sinks or selection); None without a softmax layer."""
-    for mixer in (m for lay in hybrid.layers() for m in lay.mixer_ids()):
-        if memory_of[mixer].kind in ATTENTION:
-            s = hybrid.sizes[mixer]
-            return MixerSizes(heads=s.heads, head_dim=s.head_dim, head_dim_v=s.head_dim_v)
+    for lay in hybrid.layers():
+        for mixer in lay.mixer_ids():
+            if memory_of[mixer].kind in ATTENTION:
+                s = hybrid.sizes_of(lay, mixer)
+                return MixerSizes(heads=s.heads, head_dim=s.head_dim, head_dim_v=s.head_dim_v)
     return None
 
 
@@ -171,7 +188,8 @@ def all_attention_bytes(
 def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
     """Everything the browser calculator needs, written once by the build (nothing typed twice in JS).
 
-    ``models``: (id, name, short_name, readout) for every model that has a memory spec.
+    ``models``: (id, name, short_name, readout) for every model that has a memory spec. A recurrent mixer's
+    memory carries its state formula as a polynomial (state_terms), so the browser evaluates the same one.
     """
     return {
         "dtypes": DTYPE_BYTES,
@@ -182,7 +200,7 @@ def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
                 "name": name,
                 "short_name": short,
                 "readout": readout,
-                "memory": memory_of[mid].model_dump(exclude_none=True, exclude={"note"}),
+                "memory": _memory_json(memory_of[mid]),
             }
             for mid, name, short, readout in models
             if mid in memory_of
@@ -194,8 +212,7 @@ def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
                 "context": h.context,
                 "params": h.params,
                 "ratio": h.ratio,
-                "sizes": {k: v.model_dump(exclude_none=True, exclude={"note"}) for k, v in h.sizes.items()},
-                "layers": _mixer_layer_counts(h),
+                "layers": _layer_groups(h),
                 "depth": depth(h),
             }
             for h in hybrids
@@ -203,12 +220,22 @@ def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
     }
 
 
-def _mixer_layer_counts(h: HybridSpec) -> list[dict]:
-    counts: dict[str, int] = {}
+def _memory_json(mem: MemorySpec) -> dict:
+    out = mem.model_dump(exclude_none=True, exclude={"note", "state"})
+    if mem.kind not in GROWS:
+        out["state_terms"] = state_terms(mem)
+    return out
+
+
+def _layer_groups(h: HybridSpec) -> list[dict]:
+    """How many layers of each (mixer, sizes) the stack has: [{mixer, count, sizes}], bottom-most first."""
+    groups: dict[tuple, dict] = {}
     for lay in h.layers():
         for mixer in lay.mixer_ids():
-            counts[mixer] = counts.get(mixer, 0) + 1
-    return [{"mixer": m, "count": c} for m, c in counts.items()]
+            sizes = h.sizes_of(lay, mixer).model_dump(exclude_none=True, exclude={"note"})
+            key = (mixer, tuple(sorted(sizes.items())))
+            groups.setdefault(key, {"mixer": mixer, "count": 0, "sizes": sizes})["count"] += 1
+    return list(groups.values())
 
 
 def human_bytes(n: float) -> str:

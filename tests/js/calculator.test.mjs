@@ -4,16 +4,20 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  allAttentionBytes, attentionSizes, humanBytes, layerElements, perTokenElements, saving, stackBytes, wholeNumber,
+  allAttentionBytes, attentionSizes, evaluate, humanBytes, layerElements, perTokenElements, saving, stackBytes, wholeNumber,
 } from "../../docs/assets/js/memory.js";
+
+// State formulas as the build writes them (zoo/formula.py parse): [[coefficient, {symbol: power}], ...].
+const MATRIX = [[1, { d_k: 1, d_v: 1, h: 1 }]]; // h d_k d_v
+const CHANNELS_X_N = [[1, { D: 1, N: 1 }]]; // D N
 
 const data = {
   dtypes: { fp32: 4, bf16: 2, fp8: 1 },
   models: [
     { id: "transformer", memory: { kind: "kv_cache" } },
     { id: "swa", memory: { kind: "kv_window" } },
-    { id: "gdn", memory: { kind: "matrix", conv: 4, conv_streams: ["q", "k", "v"] } },
-    { id: "mamba", memory: { kind: "diag_ssm", state_size: 16, conv: 4 } },
+    { id: "gdn", memory: { kind: "matrix", conv: 4, conv_streams: ["q", "k", "v"], state_terms: MATRIX } },
+    { id: "mamba", memory: { kind: "diag_ssm", state_size: 16, conv: 4, state_terms: CHANNELS_X_N } },
   ],
 };
 
@@ -38,20 +42,36 @@ test("recurrent layers keep a fixed state plus the short-convolution cache, read
   assert.deepEqual(gdn, { kv: 0, state, read: state });
   const mamba = layerElements(data.models[3].memory, { d_inner: 100 }, 5);
   assert.deepEqual(mamba, { kv: 0, state: 100 * 16 + 3 * 100, read: 100 * 16 + 3 * 100 });
-  assert.throws(() => layerElements({ kind: "nope" }, {}, 1), /unknown memory kind/);
+  assert.throws(() => layerElements({ kind: "nope" }, {}, 1), /no state formula/);
+});
+
+test("a block's own state formula sets what a recurrent layer keeps (Titans, MesaNet, sLSTM)", () => {
+  const sz = { heads: 2, head_dim: 8, head_dim_v: 4, d_inner: 16 };
+  // Titans: the memory and its momentum, 2 h d_k d_v
+  assert.equal(layerElements({ kind: "matrix", state_terms: [[2, { d_k: 1, d_v: 1, h: 1 }]] }, sz, 9).state, 2 * 2 * 8 * 4);
+  // MesaNet: h (d_k d_v + d_k^2), plus a conv cache over q, k, v of 3 inputs
+  const mesa = { kind: "matrix", conv: 4, conv_streams: ["q", "k", "v"],
+    state_terms: [[1, { d_k: 1, d_v: 1, h: 1 }], [1, { d_k: 2, h: 1 }]] };
+  assert.equal(layerElements(mesa, sz, 9).state, 2 * (8 * 4 + 8 * 8) + 3 * (16 + 16 + 8));
+  // sLSTM: 4 D (cell, normaliser, stabiliser, output), the same at any context length
+  const slstm = { kind: "vector", state_terms: [[4, { D: 1 }]] };
+  assert.deepEqual(layerElements(slstm, sz, 1 << 20), { kv: 0, state: 64, read: 64 });
+  assert.equal(evaluate([[3, {}], [1, { L: 1, h: 2 }]], { h: 3, L: 5 }), 3 + 45);
 });
 
 test("the all-attention baseline: the stack's depth, full multi-head attention with its heads and head dims", () => {
-  const layers = [{ mixer: "swa", count: 2 }, { mixer: "mamba", count: 6 }];
-  const sizes = { swa: { heads: 4, kv_heads: 1, head_dim: 64, window: 128 }, mamba: { d_inner: 256 } };
-  const attention = attentionSizes(data, layers, sizes);
+  const layers = [
+    { mixer: "swa", count: 2, sizes: { heads: 4, kv_heads: 1, head_dim: 64, window: 128 } },
+    { mixer: "mamba", count: 6, sizes: { d_inner: 256 } },
+  ];
+  const attention = attentionSizes(data, layers);
   assert.deepEqual(attention, { heads: 4, head_dim: 64 });
   const T = 4096;
   assert.equal(allAttentionBytes(data, 8, attention, T, "bf16"), 8 * T * 4 * (64 + 64) * 2);
-  const stack = stackBytes(data, layers, sizes, T, "bf16");
+  const stack = stackBytes(data, layers, T, "bf16");
   assert.equal(stack.kv, 2 * 128 * 2 * 64 * 2);
   assert.ok(stack.kv + stack.state < allAttentionBytes(data, 8, attention, T, "bf16"));
-  assert.equal(attentionSizes(data, [{ mixer: "mamba", count: 3 }], sizes), null);
+  assert.equal(attentionSizes(data, [{ mixer: "mamba", count: 3, sizes: { d_inner: 256 } }]), null);
 });
 
 // Three published stacks, worked out by hand from their released configurations (the same sizes as in
@@ -61,38 +81,41 @@ const GiB = 1024 ** 3;
 
 test("DeepSeek-V3.2-Exp (MLA + DSA): latent, RoPE key and indexer key per token; reads capped at 2048", () => {
   const published = { ...data, models: [...data.models, { id: "mla", memory: { kind: "kv_cache" } }] };
-  const layers = [{ mixer: "mla", count: 61 }];
-  const sizes = { mla: { heads: 128, head_dim: 128, latent_dim: 512, rope_dim: 64, selected_tokens: 2048, indexer_dim: 128 } };
-  const got = stackBytes(published, layers, sizes, T128K, "bf16");
+  const sizes = { heads: 128, head_dim: 128, latent_dim: 512, rope_dim: 64, selected_tokens: 2048, indexer_dim: 128 };
+  const layers = [{ mixer: "mla", count: 61, sizes }];
+  const got = stackBytes(published, layers, T128K, "bf16");
   assert.equal(got.kv, 61 * T128K * 704 * 2);
   assert.equal(got.read, 61 * (2048 * 576 + T128K * 128) * 2);
-  const baseline = allAttentionBytes(published, 61, attentionSizes(published, layers, sizes), T128K, "bf16");
+  const baseline = allAttentionBytes(published, 61, attentionSizes(published, layers), T128K, "bf16");
   assert.equal(humanBytes(baseline), "488.0 GiB");
   assert.equal(saving(got.kv, baseline), "47×");
 });
 
-test("gpt-oss-120b (GQA, sliding 128 on every other layer): 4.5 GiB at 128K against 72 GiB", () => {
-  const published = { ...data, models: [...data.models, { id: "rope", memory: { kind: "kv_cache" } }] };
-  const layers = [{ mixer: "swa", count: 18 }, { mixer: "rope", count: 18 }];
-  const sizes = { swa: { heads: 64, kv_heads: 8, head_dim: 64, window: 128 }, rope: { heads: 64, kv_heads: 8, head_dim: 64 } };
-  const got = stackBytes(published, layers, sizes, T128K, "bf16");
+test("gpt-oss-120b (one mixer, GQA with sinks; a 128 window on every other layer): 4.5 GiB at 128K against 72 GiB", () => {
+  const published = { ...data, models: [...data.models, { id: "sink-logit", memory: { kind: "kv_cache" } }] };
+  const gqa = { heads: 64, kv_heads: 8, head_dim: 64 };
+  const layers = [
+    { mixer: "sink-logit", count: 18, sizes: { ...gqa, window: 128 } },
+    { mixer: "sink-logit", count: 18, sizes: gqa },
+  ];
+  const got = stackBytes(published, layers, T128K, "bf16");
   assert.equal(got.kv, 18 * T128K * 1024 * 2 + 18 * 128 * 1024 * 2);
   assert.equal(humanBytes(got.kv), "4.5 GiB");
-  assert.equal(allAttentionBytes(published, 36, attentionSizes(published, layers, sizes), T128K, "bf16"), 72 * GiB);
+  assert.equal(allAttentionBytes(published, 36, attentionSizes(published, layers), T128K, "bf16"), 72 * GiB);
 });
 
 test("Nemotron-H-8B (Mamba-2 + GQA): 128 MiB of KV cache and 49.4 MiB of state at 8K tokens", () => {
-  const published = { ...data, models: [...data.models, { id: "mamba-2", memory: { kind: "ssd", state_size: 128, conv: 4 } }] };
-  const layers = [{ mixer: "mamba-2", count: 24 }, { mixer: "transformer", count: 4 }];
-  const sizes = {
-    "mamba-2": { d_inner: 8192, head_dim: 64, state_size: 128, conv: 4, conv_channels: 10240 },
-    transformer: { heads: 32, kv_heads: 8, head_dim: 128 },
-  };
-  const got = stackBytes(published, layers, sizes, 8192, "bf16");
+  const ssd = { kind: "ssd", state_size: 128, conv: 4, state_terms: CHANNELS_X_N };
+  const published = { ...data, models: [...data.models, { id: "mamba-2", memory: ssd }] };
+  const layers = [
+    { mixer: "mamba-2", count: 24, sizes: { d_inner: 8192, head_dim: 64, state_size: 128, conv: 4, conv_channels: 10240 } },
+    { mixer: "transformer", count: 4, sizes: { heads: 32, kv_heads: 8, head_dim: 128 } },
+  ];
+  const got = stackBytes(published, layers, 8192, "bf16");
   assert.equal(got.kv, 128 * 1024 ** 2);
   assert.equal(got.state, 24 * (8192 * 128 + 3 * 10240) * 2);
   assert.equal(humanBytes(got.state), "49.4 MiB");
-  assert.equal(allAttentionBytes(published, 28, attentionSizes(published, layers, sizes), 8192, "bf16"), 3.5 * GiB);
+  assert.equal(allAttentionBytes(published, 28, attentionSizes(published, layers), 8192, "bf16"), 3.5 * GiB);
 });
 
 test("form values must be whole numbers in range, with a message that names the range", () => {

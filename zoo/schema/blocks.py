@@ -33,6 +33,8 @@ import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from zoo.formula import parse as parse_formula
+
 # One entry per operation a block may use: op name -> (default label, what it does, shown on hover).
 OPS: dict[str, tuple[str, str]] = {
     "linear": ("Linear", "Linear projection: a learned matrix applied to each token independently."),
@@ -213,8 +215,9 @@ class MemorySpec(_Strict):
     kv_window (sliding window), slots (bounded memory of m key/value slots), matrix (one d_v x d_k matrix
     per head), log_matrix (one matrix per Fenwick level), diag_ssm (Mamba-1 / S4D: N entries per channel),
     ssd (Mamba-2: heads x head dim x N), vector (diagonal RNN), long_conv (implicit long convolution: keeps
-    the inputs); plus, when ``conv`` is set, a short-conv cache. The formulas, in elements per layer, are
-    written once, in zoo.memory.
+    the inputs); plus, when ``conv`` is set, a short-conv cache. ``state`` writes out the numbers a layer
+    with a fixed-size state keeps when they are more than its kind's default (zoo.memory.KIND_STATE), e.g.
+    a second matrix; the formulas, in elements per layer, are evaluated in zoo.memory.
     """
 
     kind: MemoryKind
@@ -223,7 +226,29 @@ class MemorySpec(_Strict):
     conv_streams: list[str] = Field(
         default_factory=list, description="streams the short conv caches (e.g. [q, k, v]); default x"
     )
+    state: str | None = Field(
+        default=None,
+        description="numbers one layer's fixed-size state keeps, e.g. 'h (d_k d_v + d_k^2)' (symbols in "
+        "zoo/formula.py: h, d_k, d_v, D channels, N state size); default from the kind",
+    )
     note: str | None = Field(default=None, max_length=240)
+
+    @field_validator("state")
+    @classmethod
+    def _formula(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_formula(v)  # a FormulaError (a ValueError) says what cannot be read
+        return v
+
+    @model_validator(mode="after")
+    def _state_is_fixed(self) -> MemorySpec:
+        if self.state is not None and self.kind in ("kv_cache", "kv_window", "long_conv"):
+            _raise_at(
+                ("state",),
+                f"'state' is the fixed-size state of a recurrent layer; a {self.kind} "
+                "layer's cache is sized by the stack's heads and head dims",
+            )
+        return self
 
 
 class BlockSpec(_Strict):
@@ -539,10 +564,10 @@ class HybridLayer(_Strict):
         "same input, their outputs combined (Falcon-H1's attention and SSM heads); the layer counts once",
     )
     parallel_label: str | None = Field(default=None, max_length=24, description="its name in the paper")
-    stand_in_for: str | None = Field(
+    sizes: MixerSizes | None = Field(
         default=None,
-        description="zoo model id the stack's mixer really is, while the zoo draws it with the closest mixer "
-        "it has ('mixer'); switch 'mixer' (and its 'sizes' key) once that model exists",
+        description="settings of these layers' mixer that differ from the stack's 'sizes' for it, e.g. "
+        "{window: 128} for the sliding layers of a stack whose other layers of that mixer see everything",
     )
 
     def mixer_ids(self) -> list[str]:
@@ -557,8 +582,8 @@ class HybridLayer(_Strict):
             _raise_at(("mixer",), f"mixer must be a zoo model id (kebab-case), got {self.mixer!r}")
         if self.parallel is not None and (self.mixer is None or not _ZOO_ID.match(self.parallel)):
             _raise_at(("parallel",), "'parallel' is a zoo model id run beside this layer's 'mixer'")
-        if self.stand_in_for is not None and (self.mixer is None or not _ZOO_ID.match(self.stand_in_for)):
-            _raise_at(("stand_in_for",), "'stand_in_for' is the zoo id this layer's 'mixer' stands in for")
+        if self.sizes is not None and self.mixer is None:
+            _raise_at(("sizes",), "'sizes' are settings of this layer's 'mixer': give 'mixer'")
         if self.parallel_label is not None and self.parallel is None:
             _raise_at(("parallel_label",), "'parallel_label' names the 'parallel' mixer: give 'parallel'")
         return self
@@ -617,6 +642,17 @@ class HybridSpec(_Strict):
                     out.extend(lay.model_copy(update={"count": 1}) for _ in range(lay.count))
         return out
 
+    def sizes_of(self, lay: HybridLayer, mixer: str) -> MixerSizes:
+        """The sizes of ``mixer`` in layer ``lay``: the stack's sizes for it, with the layer's own settings
+        (``lay.sizes``, for its main mixer) on top. One fact, one place: what all layers of a mixer share is
+        in ``sizes``, what only some have is on those layers."""
+        base = self.sizes[mixer]
+        if mixer != lay.mixer or lay.sizes is None:
+            return base
+        return MixerSizes.model_validate(
+            base.model_dump(exclude_none=True) | lay.sizes.model_dump(exclude_none=True, exclude={"note"})
+        )
+
     def mixer_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for lay in self.layers():
@@ -648,6 +684,15 @@ class HybridSpec(_Strict):
         for m in self.sizes:
             if m not in used:
                 _raise_at(("sizes", m), f"sizes given for '{m}', which the stack does not use")
+        for lay in self.layers():
+            if lay.sizes is not None:
+                try:
+                    self.sizes_of(lay, lay.mixer)
+                except pydantic_core.ValidationError as err:
+                    _raise_at(
+                        ("stack",),
+                        f"layer sizes of '{lay.mixer}' on top of the stack's: {err.errors()[0]['msg']}",
+                    )
         return self
 
 

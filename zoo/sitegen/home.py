@@ -163,14 +163,15 @@ def search_text(m) -> str:
 def state_numbers(reg) -> dict[str, int]:
     """Numbers one head keeps at the reference point, from each model's block memory spec."""
     blocks = blocks_of(reg)
-    sizes = MixerSizes(heads=1, head_dim=REF_D, d_inner=REF_D, window=REF_W)
+    sizes = MixerSizes(heads=1, head_dim=REF_D, d_inner=REF_D)
+    windowed = sizes.model_copy(update={"window": REF_W})  # only a sliding-window mixer has one
     out = {}
     for m in reg.models:
         if m.id not in blocks:
             continue
         memory = resolve_block(m.id, blocks).memory
         if memory is not None:
-            per = layer_elements(memory, sizes, REF_T)
+            per = layer_elements(memory, windowed if memory.kind == "kv_window" else sizes, REF_T)
             out[m.id] = per.kv + per.state
     return out
 

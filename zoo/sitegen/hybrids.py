@@ -70,7 +70,7 @@ def generate(ctx) -> None:
                 "svg": Markup(render_stack_svg(h, reg, size="page", link_prefix=root, embed_style=not rows)),
                 "composition": composition(h, reg.by_id),
                 "mixers": [
-                    {"model": reg.by_id[mid], "stands_for": stand_ins(h, mid)}
+                    reg.by_id[mid]
                     for mid in dict.fromkeys(m for lay in h.layers() for m in lay.mixer_ids())
                     if mid in reg.by_id
                 ],
@@ -92,39 +92,20 @@ def generate(ctx) -> None:
     ctx.add_nav("Hybrids", PAGE)
 
 
-def stand_ins(h, mixer: str) -> list[str]:
-    """The stack's names for the layers a zoo mixer draws as the closest one the zoo has (stand_in_for)."""
-    return list(
-        dict.fromkeys(
-            lay.label or lay.stand_in_for for lay in h.layers() if lay.mixer == mixer and lay.stand_in_for
-        )
-    )
-
-
 def composition(h, by_id) -> list[dict]:
-    """Share of sublayers per kind (mixers by zoo id, MLP, MoE), for the proportion bar. A mixer is named by
-    the stack's own label for it when all its layers carry the same one (gpt-oss's 'Full GQA + sinks' says
-    more than the zoo mixer drawn for it)."""
-    counts: dict[str, int] = {}
-    labels: dict[str, set] = {}
+    """Share of sublayers per kind, for the proportion bar: mixers by zoo id and the stack's own label for
+    them (gpt-oss's 'Sliding-128 GQA + sinks' and 'Full GQA + sinks' are one zoo mixer in two settings), then
+    MLP and MoE. A mixer without a label is named by its zoo name."""
+    counts: dict[tuple, int] = {}
     for lay in h.layers():
-        for key in (*lay.mixer_ids(), lay.ffn):
-            if key:
+        for key in ((lay.mixer, lay.label), (lay.parallel, lay.parallel_label), (lay.ffn, None)):
+            if key[0]:
                 counts[key] = counts.get(key, 0) + 1
-        if lay.mixer:
-            labels.setdefault(lay.mixer, set()).add(lay.label)
-        if lay.parallel:
-            labels.setdefault(lay.parallel, set()).add(lay.parallel_label)
     total = sum(counts.values())
     out = []
-    for key, c in counts.items():
+    for (key, own), c in counts.items():
         m = by_id.get(key)
-        own = labels.get(key, set())
-        label = (
-            next(iter(own))
-            if len(own) == 1 and None not in own
-            else (m.name if m else {"moe": "MoE", "mlp": "MLP"}.get(key, key))
-        )
+        label = own or (m.name if m else {"moe": "MoE", "mlp": "MLP"}.get(key, key))
         out.append(
             {
                 "key": key,

@@ -96,7 +96,6 @@ function customStack(el, data, v) {
   const mixer = field(el, "mixer").value;
   const model = data.models.find((m) => m.id === mixer);
   const attnId = v.window > 0 ? "swa" : "transformer";
-  const sizes = {};
   const attention = { heads: v.heads, head_dim: v["head-dim"] };
   const optional = {
     kv_heads: v["kv-heads"], window: v.window, sink_tokens: v.sinks, selected_tokens: v.selected,
@@ -104,15 +103,12 @@ function customStack(el, data, v) {
   };
   const own = { ...attention, ...Object.fromEntries(Object.entries(optional).filter(([, x]) => x > 0)) };
   const layers = [];
-  if (attn > 0) {
-    layers.push({ mixer: attnId, count: attn });
-    sizes[attnId] = own;
-  }
+  if (attn > 0) layers.push({ mixer: attnId, count: attn, sizes: own });
   if (L - attn > 0 && model) {
-    layers.push({ mixer, count: L - attn });
-    sizes[mixer] = { heads: v.heads, head_dim: v["head-dim"], d_inner: v.heads * v["head-dim"] };
+    const sizes = { heads: v.heads, head_dim: v["head-dim"], d_inner: v.heads * v["head-dim"] };
+    layers.push({ mixer, count: L - attn, sizes });
   }
-  return { layers, sizes, attention, depth: L };
+  return { layers, attention, depth: L };
 }
 
 // The chosen stack, or null while a custom field is invalid.
@@ -123,7 +119,7 @@ function currentStack(el, data) {
     return values && customStack(el, data, values);
   }
   const h = data.hybrids.find((x) => x.id === id);
-  return { layers: h.layers, sizes: h.sizes, attention: attentionSizes(data, h.layers, h.sizes), depth: h.depth };
+  return { layers: h.layers, attention: attentionSizes(data, h.layers), depth: h.depth };
 }
 
 function wire(el, data) {
@@ -151,8 +147,8 @@ function update(el, data) {
   field(el, "invalid").hidden = Boolean(stack);
   el.dataset.valid = String(Boolean(stack));
   if (!stack) return; // keep the last valid numbers and chart
-  const { layers, sizes, attention, depth } = stack;
-  const { kv, state, read } = stackBytes(data, layers, sizes, T, dtype);
+  const { layers, attention, depth } = stack;
+  const { kv, state, read } = stackBytes(data, layers, T, dtype);
   const baseline = attention ? allAttentionBytes(data, depth, attention, T, dtype) : null;
   const outputs = [["kv", kv], ["state", state], ["total", kv + state], ["baseline", baseline], ["read", read]];
   for (const [key, value] of outputs) {
@@ -170,9 +166,9 @@ function update(el, data) {
   drawChart(el, data, stack, dtype, T);
 }
 
-async function drawChart(el, data, { layers, sizes, attention, depth }, dtype, T) {
+async function drawChart(el, data, { layers, attention, depth }, dtype, T) {
   const target = field(el, "chart");
-  const rows = CONTEXTS.map((t) => stackBytes(data, layers, sizes, t, dtype));
+  const rows = CONTEXTS.map((t) => stackBytes(data, layers, t, dtype));
   const gib = (b) => b / 1024 ** 3;
   const trace = (label, ys, dash) => ({
     x: CONTEXTS, y: ys.map(gib), name: label, mode: "lines+markers", line: { dash },

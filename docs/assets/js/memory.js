@@ -6,7 +6,8 @@ const KIB = 1024;
 const ATTENTION = ["kv_cache", "kv_window"]; // memory kinds of softmax layers
 
 // Elements one layer keeps after T tokens, and reads for the next one: {kv, state, read}. `mem` is the
-// mixer's memory spec, `sz` its sizes (see zoo/memory.py for the table of formulas).
+// mixer's memory spec, `sz` its sizes (see zoo/memory.py for the table of formulas). A recurrent layer's
+// state is its block's formula, which the build writes as a polynomial (mem.state_terms, zoo/formula.py).
 export function layerElements(mem, sz, T) {
   const h = sz.heads || 1;
   const dk = sz.head_dim || 0;
@@ -14,32 +15,25 @@ export function layerElements(mem, sz, T) {
   const n = sz.state_size || mem.state_size || 0;
   const dInner = sz.d_inner || h * (sz.head_dim || 0);
   const conv = convElements(mem, sz, h, dk, dv, dInner);
-  const fixed = (core) => ({ kv: 0, state: core + conv, read: core + conv });
-  switch (mem.kind) {
-    case "kv_cache":
-    case "kv_window": {
-      const kept = mem.kind === "kv_cache" ? T : Math.min(T, (sz.window || T) + (sz.sink_tokens || 0));
-      const perToken = perTokenElements(sz);
-      const index = sz.indexer_dim || 0;
-      const attended = Math.min(kept, sz.selected_tokens || kept);
-      return { kv: kept * perToken, state: conv, read: attended * (perToken - index) + kept * index + conv };
-    }
-    case "long_conv":
-      return { kv: T * dInner, state: conv, read: T * dInner + conv };
-    case "slots":
-      return fixed(2 * n * h * dk);
-    case "matrix":
-      return fixed(h * dk * dv);
-    case "log_matrix":
-      return fixed(h * dk * dv * (Math.floor(Math.log2(Math.max(T, 1))) + 1));
-    case "diag_ssm":
-    case "ssd":
-      return fixed(dInner * n);
-    case "vector":
-      return fixed(dInner);
-    default:
-      throw new Error(`unknown memory kind ${mem.kind}`);
+  if (ATTENTION.includes(mem.kind)) {
+    // a window set for the layer caps what it keeps; a kv_window mixer without one sees everything
+    const kept = sz.window ? Math.min(T, sz.window + (sz.sink_tokens || 0)) : T;
+    const perToken = perTokenElements(sz);
+    const index = sz.indexer_dim || 0;
+    const attended = Math.min(kept, sz.selected_tokens || kept);
+    return { kv: kept * perToken, state: conv, read: attended * (perToken - index) + kept * index + conv };
   }
+  if (mem.kind === "long_conv") return { kv: T * dInner, state: conv, read: T * dInner + conv };
+  if (!mem.state_terms) throw new Error(`no state formula for memory kind ${mem.kind}`);
+  const env = { h, d_k: dk, d_v: dv, D: dInner, N: n, L: Math.floor(Math.log2(Math.max(T, 1))) + 1 };
+  const core = evaluate(mem.state_terms, env);
+  return { kv: 0, state: core + conv, read: core + conv };
+}
+
+// A polynomial [[coefficient, {symbol: power}], ...] at the sizes in `env` (zoo/formula.py evaluate).
+export function evaluate(terms, env) {
+  return terms.reduce((total, [coef, powers]) =>
+    total + Object.entries(powers).reduce((value, [sym, p]) => value * env[sym] ** p, coef), 0);
 }
 
 // Numbers one softmax layer caches per token: an MLA latent and RoPE key, or K and V of every KV head; plus
@@ -68,14 +62,14 @@ function memoryOf(data) {
   return Object.fromEntries(data.models.map((m) => [m.id, m.memory]));
 }
 
-// Bytes for a whole stack: layers = [{mixer, count}], sizes = {mixer: sizes}. `read` is what one decoding
-// step reads of the cache and the state.
-export function stackBytes(data, layers, sizes, T, dtype) {
+// Bytes for a whole stack: layers = [{mixer, count, sizes}], each group with its own sizes. `read` is what
+// one decoding step reads of the cache and the state.
+export function stackBytes(data, layers, T, dtype) {
   const width = data.dtypes[dtype];
   const memOf = memoryOf(data);
   const total = { kv: 0, state: 0, read: 0 };
-  for (const { mixer, count } of layers) {
-    const per = layerElements(memOf[mixer], sizes[mixer] || {}, T);
+  for (const { mixer, count, sizes } of layers) {
+    const per = layerElements(memOf[mixer], sizes || {}, T);
     for (const key of Object.keys(total)) total[key] += per[key] * count * width;
   }
   return total;
@@ -83,11 +77,11 @@ export function stackBytes(data, layers, sizes, T, dtype) {
 
 // Heads and head dims of the stack's first softmax layer, as full multi-head attention (no grouping, latent,
 // window, sinks or selection), or null when the stack has no softmax layer.
-export function attentionSizes(data, layers, sizes) {
+export function attentionSizes(data, layers) {
   const memOf = memoryOf(data);
   const attn = layers.find(({ mixer }) => ATTENTION.includes(memOf[mixer].kind));
   if (!attn) return null;
-  const { heads, head_dim: headDim, head_dim_v: headDimV } = sizes[attn.mixer] || {};
+  const { heads, head_dim: headDim, head_dim_v: headDimV } = attn.sizes || {};
   return Object.fromEntries(
     Object.entries({ heads, head_dim: headDim, head_dim_v: headDimV }).filter(([, v]) => v != null));
 }
