@@ -330,3 +330,30 @@ def test_card_formula_and_count_agree():
         "rwkv-4",
     }
     assert named <= set(checked), named - set(checked)
+
+
+def test_zamba2_shared_blocks_by_hand():
+    """Zamba2-2.7B (released config): 54 Mamba-2 layers (5120 channels x state 64, conv cache over
+    5120 + 2 x 64 channels) and 9 applications of two shared attention blocks, each with its own cache of
+    32 KV heads of 160."""
+    need("zamba2-2-7b", "mamba-2", "transformer")
+    h = HYBRIDS["zamba2-2-7b"]
+    labels = [lay.label for lay in h.layers() if lay.shared]
+    assert labels == ["Shared attention A", "Shared attention B"] * 4 + ["Shared attention A"]
+    got = stack_bytes(h, MEMORY, 4096, "bf16")
+    assert got["kv"] == 9 * 4096 * 32 * (160 + 160) * 2 == 720 * 1024**2
+    assert got["state"] == 54 * (5120 * 64 + 3 * 5248) * 2 == 37_089_792
+    # the baseline runs full attention in every one of the 63 mixer layers the stack runs
+    assert all_attention_bytes(h, MEMORY, 4096) == 63 * 4096 * 32 * 320 * 2
+
+
+def test_granite_4_h_micro_by_hand():
+    """Granite 4.0-H-Micro (released config): 4 GQA layers (8 KV heads of 64) and 36 Mamba-2 layers (4096
+    channels x state 128, conv cache over 4096 + 2 x 128 channels)."""
+    need("granite-4-0-h-micro", "mamba-2", "gqa")
+    h = HYBRIDS["granite-4-0-h-micro"]
+    assert [i for i, lay in enumerate(h.layers()) if lay.mixer == "gqa"] == [5, 15, 25, 35]
+    got = stack_bytes(h, MEMORY, T128K, "bf16")
+    assert got["kv"] == 4 * T128K * 8 * 128 * 2 == 1 * GiB
+    assert got["state"] == 36 * (4096 * 128 + 3 * 4352) * 2 == 38_688_768
+    assert all_attention_bytes(h, MEMORY, T128K) == 40 * T128K * 32 * 128 * 2 == 40 * GiB
