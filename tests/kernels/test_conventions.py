@@ -430,16 +430,39 @@ def test_mesanet_conjugate_gradient_with_enough_steps_is_the_exact_solve():
 # --- Comba: the displayed parallel form -----------------------------------------------------------------
 
 
-def test_comba_displayed_parallel_form_is_the_kernel():
-    # O = ((Q - dK) K^T o Gamma)(I + tril(diag(beta)(K K^T o Gamma^-), -1))^{-1} diag(beta) V
-    x = draw("comba", 15, 4, seed=3, a=0.5, corr=0.7)
+@pytest.mark.parametrize("fb", [1.0, 0.6])
+def test_comba_displayed_parallel_form_is_the_kernel(fb):
+    # O = ((Q - dK) K^T o Gamma)(I + tril(diag(beta~)(K K^T o Gamma^-), -1))^{-1} diag(beta) V
+    x = draw("comba", 15, 4, seed=3, a=0.5, corr=0.7, fb=fb)
     q, k, v, alpha, beta, d = (x[n] for n in ("q", "k", "v", "alpha", "beta", "d"))
     T = len(q)
     gamma = np.array([[np.prod(alpha[s + 1 : t + 1]) if s <= t else 0.0 for s in range(T)] for t in range(T)])
     gamma_prev = np.array([[np.prod(alpha[s + 1 : t]) if s < t else 0.0 for s in range(T)] for t in range(T)])
-    inner = np.eye(T) + np.tril(np.diag(beta) @ ((k @ k.T) * gamma_prev), -1)
+    inner = np.eye(T) + np.tril(np.diag(x["beta_tilde"]) @ ((k @ k.T) * gamma_prev), -1)
     O = (((q - d * k) @ k.T) * gamma) @ np.linalg.solve(inner, np.diag(beta) @ v)
     close(O, load("comba").recurrent(**x))
+
+
+def test_comba_paper_state_line_and_the_authors_first_release():
+    # The paper's Eq. 5, S_t = S_{t-1} (alpha_t I - beta~_t k_t k_t^T) + beta_t v_t k_t^T and
+    # o_t = S_t (q_t - d k_t), is the step of the authors' first kernel (AwesomeSeq/Comba-triton,
+    # comba_dplr/fused_recurrent.py, scale 1, given the corrected query q - d k): v -= S p (S before this
+    # step's decay); S *= exp(g); S += k (beta v)^T; o = S q. Its feedback key p_t = sigmoid(c) k_t is left
+    # unnormalised while k_t is normalised, so beta~_t = sigmoid(c) |k_t| beta_t.
+    T, d = 10, 4
+    x = draw("comba", T, d, seed=8, a=0.4, corr=0.3)
+    raw = 1.7 * x["k"] * np.linspace(0.5, 1.5, T)[:, None]  # the key before normalisation, norms 0.85 to 2.55
+    fb = 1.0 / (1.0 + np.exp(-1.0))  # sigmoid(c) at the released initialisation c = 1
+    S, out = np.zeros((d, d)), np.empty((T, d))
+    for t in range(T):
+        p = fb * raw[t]
+        u = x["v"][t] - S @ p
+        S = x["alpha"][t] * S + x["beta"][t] * np.outer(u, x["k"][t])
+        out[t] = S @ (x["q"][t] - x["d"] * x["k"][t])
+    tilde = fb * np.linalg.norm(raw, axis=1) * x["beta"]
+    close(out, load("comba").recurrent(**dict(x, beta_tilde=tilde)))
+    # fla's normalised p (beta~ = beta) gives other outputs
+    assert np.max(np.abs(out - load("comba").recurrent(**x))) > 1e-3
 
 
 # --- Preconditioned DeltaNet: the released recurrence, step for step ---------------------------------------
