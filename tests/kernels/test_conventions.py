@@ -114,6 +114,28 @@ def test_ttt_official_token_weights_agree_only_at_the_end_of_a_mini_batch():
     assert np.max(np.abs(official[inside] - ours[inside])) > 1e-3
 
 
+def test_ttt_displayed_mini_batch_step_and_dual_form_are_the_kernel():
+    # State line: S_t = S_{t'} - sum_{s=t'+1}^{t} eta_s (S_{t'} k_s - v_s) k_s^T, o_t = S_t q_t (t' the last
+    # token of the previous mini-batch);
+    # dual form: O_b = Q_b S_{t'}^T - tril(Q_b K_b^T) diag(eta_b) (K_b S_{t'}^T - V_b).
+    T, d, b = 11, 4, 3
+    x = draw("ttt", T, d, seed=5, batch=b)
+    q, k, v, eta = x["q"], x["k"], x["v"], x["eta"]
+    line, dual = np.empty((T, d)), np.empty((T, d))
+    base = np.zeros((d, d))
+    for start in range(0, T, b):
+        rows = slice(start, min(start + b, T))
+        for t in range(rows.start, rows.stop):
+            S_t = base - sum(eta[s] * np.outer(base @ k[s] - v[s], k[s]) for s in range(start, t + 1))
+            line[t] = S_t @ q[t]
+        Qb, Kb, Vb = q[rows], k[rows], v[rows]
+        dual[rows] = Qb @ base.T - np.tril(Qb @ Kb.T) @ np.diag(eta[rows]) @ (Kb @ base.T - Vb)
+        base = S_t  # the last token of this mini-batch starts the next one
+    ours = load("ttt").recurrent(**x)
+    close(line, ours)
+    close(dual, ours)
+
+
 # --- Hyena: the displayed order-2 mixing matrix -------------------------------------------------------------
 
 
@@ -133,6 +155,44 @@ def test_hyena_displayed_mixing_matrix_has_two_long_convolutions():
             @ toeplitz(x["h1"][:, c])
         )
         close(A @ x["v"][:, c], y[:, c])
+
+
+# --- S4: the page is S4D-Lin, the authors' s4d.py -----------------------------------------------------------
+
+
+def test_s4_kernel_is_the_released_s4d_lin_vandermonde_kernel():
+    # state-spaces/s4 models/s4/s4d.py: A = -exp(log_A_real) + i A_imag with log_A_real = log 0.5 and
+    # A_imag = pi n; K = 2 Re(sum_n C_n (exp(dt A_n) - 1) / A_n exp(l dt A_n)); y = K * u + D u.
+    T, d, n = 12, 3, 5
+    x = draw("s4", T, d, seed=6, n=n)
+    A = x["A_re"] + 1j * x["A_im"]
+    close(A, np.tile(-0.5 + 1j * np.pi * np.arange(n), (d, 1)))
+    C = (x["C_re"] + 1j * x["C_im"]) * (np.exp(x["dt"][:, None] * A) - 1.0) / A
+    K = 2 * np.real(np.einsum("hn,hnl->lh", C, np.exp(x["dt"][:, None, None] * A[:, :, None] * np.arange(T))))
+    conv = np.array([[K[: t + 1, h][::-1] @ x["v"][: t + 1, h] for h in range(d)] for t in range(T)])
+    y = conv + x["D"] * x["v"]
+    close(y, load("s4").parallel(**x))
+    close(y, load("s4").recurrent(**x))
+
+
+# --- Log-linear attention: the released WEAK level rule -----------------------------------------------------
+
+
+def weak_level(t, s):
+    """hattention/base.py get_level_index_weak (base 2), for s < t: strip the leading power of two the pair
+    shares; the level is one more than the exponent of the first power of two that separates them."""
+    while True:
+        top = 1 << (t.bit_length() - 1)
+        if s < top:
+            return t.bit_length()
+        t, s = t - top, s - top
+
+
+def test_log_linear_levels_are_the_released_weak_rule():
+    T = 40
+    lev = load("log-linear-attention").level_matrix(T)
+    released = np.array([[weak_level(t, s) if s < t else 0 for s in range(T)] for t in range(T)])
+    assert np.array_equal(np.tril(lev), released)
 
 
 # --- Reparametrisations stated in the Conventions sections --------------------------------------------------
@@ -370,16 +430,39 @@ def test_mesanet_conjugate_gradient_with_enough_steps_is_the_exact_solve():
 # --- Comba: the displayed parallel form -----------------------------------------------------------------
 
 
-def test_comba_displayed_parallel_form_is_the_kernel():
-    # O = ((Q - dK) K^T o Gamma)(I + tril(diag(beta)(K K^T o Gamma^-), -1))^{-1} diag(beta) V
-    x = draw("comba", 15, 4, seed=3, a=0.5, corr=0.7)
+@pytest.mark.parametrize("fb", [1.0, 0.6])
+def test_comba_displayed_parallel_form_is_the_kernel(fb):
+    # O = ((Q - dK) K^T o Gamma)(I + tril(diag(beta~)(K K^T o Gamma^-), -1))^{-1} diag(beta) V
+    x = draw("comba", 15, 4, seed=3, a=0.5, corr=0.7, fb=fb)
     q, k, v, alpha, beta, d = (x[n] for n in ("q", "k", "v", "alpha", "beta", "d"))
     T = len(q)
     gamma = np.array([[np.prod(alpha[s + 1 : t + 1]) if s <= t else 0.0 for s in range(T)] for t in range(T)])
     gamma_prev = np.array([[np.prod(alpha[s + 1 : t]) if s < t else 0.0 for s in range(T)] for t in range(T)])
-    inner = np.eye(T) + np.tril(np.diag(beta) @ ((k @ k.T) * gamma_prev), -1)
+    inner = np.eye(T) + np.tril(np.diag(x["beta_tilde"]) @ ((k @ k.T) * gamma_prev), -1)
     O = (((q - d * k) @ k.T) * gamma) @ np.linalg.solve(inner, np.diag(beta) @ v)
     close(O, load("comba").recurrent(**x))
+
+
+def test_comba_paper_state_line_and_the_authors_first_release():
+    # The paper's Eq. 5, S_t = S_{t-1} (alpha_t I - beta~_t k_t k_t^T) + beta_t v_t k_t^T and
+    # o_t = S_t (q_t - d k_t), is the step of the authors' first kernel (AwesomeSeq/Comba-triton,
+    # comba_dplr/fused_recurrent.py, scale 1, given the corrected query q - d k): v -= S p (S before this
+    # step's decay); S *= exp(g); S += k (beta v)^T; o = S q. Its feedback key p_t = sigmoid(c) k_t is left
+    # unnormalised while k_t is normalised, so beta~_t = sigmoid(c) |k_t| beta_t.
+    T, d = 10, 4
+    x = draw("comba", T, d, seed=8, a=0.4, corr=0.3)
+    raw = 1.7 * x["k"] * np.linspace(0.5, 1.5, T)[:, None]  # the key before normalisation, norms 0.85 to 2.55
+    fb = 1.0 / (1.0 + np.exp(-1.0))  # sigmoid(c) at the released initialisation c = 1
+    S, out = np.zeros((d, d)), np.empty((T, d))
+    for t in range(T):
+        p = fb * raw[t]
+        u = x["v"][t] - S @ p
+        S = x["alpha"][t] * S + x["beta"][t] * np.outer(u, x["k"][t])
+        out[t] = S @ (x["q"][t] - x["d"] * x["k"][t])
+    tilde = fb * np.linalg.norm(raw, axis=1) * x["beta"]
+    close(out, load("comba").recurrent(**dict(x, beta_tilde=tilde)))
+    # fla's normalised p (beta~ = beta) gives other outputs
+    assert np.max(np.abs(out - load("comba").recurrent(**x))) > 1e-3
 
 
 # --- Preconditioned DeltaNet: the released recurrence, step for step ---------------------------------------

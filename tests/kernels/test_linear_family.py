@@ -271,14 +271,18 @@ def test_gated_deltanet_with_alpha_one_is_deltanet(base):
 
 def test_comba_reductions(base):
     """Without decay or output correction Comba is DeltaNet; with decay it is not Gated DeltaNet, whose decay
-    also scales the erase term."""
+    also scales the erase term, unless the feedback strength carries that decay: beta~ = alpha beta (the
+    gated delta rule's row of the paper's Table 3, v_new = v - alpha S k)."""
     b = base
     one = np.ones(b["T"])
-    o = comba.recurrent(b["qn"], b["k"], b["v"], alpha=one, beta=b["beta"], d=0.0)
+    o = comba.recurrent(b["qn"], b["k"], b["v"], alpha=one, beta=b["beta"], beta_tilde=b["beta"], d=0.0)
     close(o, deltanet.recurrent(b["qn"], b["k"], b["v"], beta=b["beta"]))
-    o = comba.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"], d=0.0)
+    o = comba.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"], beta_tilde=b["beta"], d=0)
     gdn = gated_deltanet.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"])
     assert np.max(np.abs(o - gdn)) > 1e-3
+    tilde = b["alpha"] * b["beta"]
+    o = comba.recurrent(b["qn"], b["k"], b["v"], alpha=b["alpha"], beta=b["beta"], beta_tilde=tilde, d=0.0)
+    close(o, gdn)
 
 
 def test_preconditioned_deltanet_reductions(base):
