@@ -983,6 +983,423 @@ class Hyena(FFTConv):
     order = 2
 
 
+# ================================================================================================
+# softmax readout: grouped and latent caches, gates, sinks, masks
+
+
+def _backend_variants(*names):
+    return tuple({"backend": n} for n in names)
+
+
+class SDPAGrouped(SDPA):
+    """GQA: G key-value heads shared by groups of R = H / G query heads, through SDPA's enable_gqa (no copy of
+    the keys and values). Variants try SDPA's backends in order until one accepts grouped heads; the last
+    repeats the key-value heads (repeat_interleave) for a torch without enable_gqa. G = H / 4 (as in
+    Llama-3's 32 / 8); the check's 4 heads use G = 2, so groups of two heads are exercised."""
+
+    variants = (
+        {"backend": "CUDNN_ATTENTION"},
+        {"backend": "FLASH_ATTENTION"},
+        {"backend": "EFFICIENT_ATTENTION"},
+        {"backend": "CUDNN_ATTENTION", "repeat": True},
+    )
+    decode_note = "one step reads a cache of G = H / 4 key-value heads: a quarter of multi-head attention's"
+
+    @property
+    def op(self):
+        how = "repeat_interleave" if self.variant.get("repeat") else "enable_gqa=True"
+        return f"torch.nn.functional.scaled_dot_product_attention({how})[{self.variant['backend'].lower()}]"
+
+    @property
+    def decode_op(self):
+        return self.op + " (q_len=1 over a grouped KV cache)"
+
+    def kv_heads(self, H):
+        return max(2, H // 4) if H >= 4 else 1
+
+    def make(self, B, T, H, D):
+        G = self.kv_heads(H)
+        return {"q": self.randn(B, H, T, D), "k": self.randn(B, G, T, D), "v": self.randn(B, G, T, D)}
+
+    def _sdpa(self, q, k, v, causal=True):
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+
+        with sdpa_kernel([getattr(SDPBackend, self.variant["backend"])]):
+            if self.variant.get("repeat"):
+                R = q.shape[1] // k.shape[1]
+                k, v = k.repeat_interleave(R, dim=1), v.repeat_interleave(R, dim=1)
+                return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+            return F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
+
+    def decode(self, T, H, D):
+        G = self.kv_heads(H)
+        q = self.randn(1, H, 1, D)
+        k, v = self.randn(1, G, T, D), self.randn(1, G, T, D)
+        return lambda: self._sdpa(q, k, v, causal=False)
+
+
+class SDPAMultiQuery(SDPAGrouped):
+    """MQA: one key-value head for all query heads (GQA with G = 1)."""
+
+    decode_note = "one step reads a cache of one key-value head, H times smaller than multi-head attention's"
+
+    def kv_heads(self, H):
+        return 1
+
+
+class SDPAGated(SDPA):
+    """Gated attention: cuDNN SDPA, then each head's output times sigmoid(z), z the elementwise gate logits
+    (B, H, T, D) computed from the token's input (outside the timed region, like the projections)."""
+
+    op = "torch SDPA[cudnn] * sigmoid(z) (elementwise output gate)"
+    grads = ("q", "k", "v", "z")
+    decode_op = "torch SDPA (q_len=1 over a KV cache) * sigmoid(z)"
+
+    def make(self, B, T, H, D):
+        x = super().make(B, T, H, D)
+        x["z"] = self.randn(B, H, T, D)
+        return x
+
+    def run(self, x):
+        return (torch.sigmoid(x["z"]) * self._sdpa(x["q"], x["k"], x["v"])).transpose(1, 2)
+
+    def decode(self, T, H, D):
+        step = super().decode(T, H, D)
+        if step is None:
+            return None
+        z = self.randn(1, H, 1, D)
+
+        def gated():
+            return torch.sigmoid(z) * step()
+
+        gated.backend = step.backend
+        return gated
+
+
+class SDPADiff(SDPA):
+    """Differential attention: two cuDNN SDPA passes over the same values, the second times lambda_h (from the
+    paper's four lambda vectors per head and lambda_init of layer 4), subtracted. Query and key halves have
+    the head width D, as do the values (the paper's per-head RMSNorm sits outside the mixer)."""
+
+    op = "torch SDPA[cudnn] x 2: softmax(Q1 K1^T) V - lambda softmax(Q2 K2^T) V"
+    grads = ("q1", "q2", "k1", "k2", "v")
+    decode_op = "torch SDPA x 2 (q_len=1 over a cache of both key halves)"
+    layer = 4
+
+    def lambda_init(self):
+        return 0.8 - 0.6 * math.exp(-0.3 * (self.layer - 1))
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, H, T, D) for n in ("q1", "q2", "k1", "k2", "v")}
+        for n in ("lq1", "lk1", "lq2", "lk2"):
+            x[n] = self.randn(H, D, dtype=F32, scale=0.1)
+        return x
+
+    def lam(self, x):
+        dot = lambda a, b: (x[a] * x[b]).sum(-1)  # noqa: E731
+        return (dot("lq1", "lk1").exp() - dot("lq2", "lk2").exp() + self.lambda_init())[:, None, None]
+
+    def run(self, x):
+        o1 = self._sdpa(x["q1"], x["k1"], x["v"])
+        o2 = self._sdpa(x["q2"], x["k2"], x["v"])
+        return (o1 - self.lam(x).to(o1.dtype) * o2).transpose(1, 2)
+
+    def decode(self, T, H, D):
+        step = super().decode(T, H, D)  # one SDPA step; the second half reads the same cache
+        if step is None:
+            return None
+
+        def both():
+            return step() - 0.5 * step()
+
+        both.backend = step.backend
+        return both
+
+
+class FlaSinkLogit(Adapter):
+    """A learned sink logit per head (gpt-oss): fla's parallel_attn with sink_bias (H,), which adds exp(b_h)
+    to each softmax denominator (fla scales it to base 2 inside); full causal attention."""
+
+    op = "fla.ops.attn.parallel_attn(sink_bias=b)"
+    grads = ("q", "k", "v", "sink")
+    decode_op = "fla.ops.attn.decoding.attn_decoding_one_step(sink_bias=b)"
+    decode_kind = "kv_cache"
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["sink"] = self.randn(H, dtype=F32, scale=2.0)
+        return x
+
+    def run(self, x):
+        fn = _imp("fla.ops.attn.parallel_attn")
+        return _first(fn(x["q"], x["k"], x["v"], sink_bias=x["sink"]))
+
+    def decode(self, T, H, D):
+        fn = _imp("fla.ops.attn.decoding.attn_decoding_one_step")
+        q = self.randn(1, 1, H, D)
+        k, v = self.randn(1, T, H, D), self.randn(1, T, H, D)
+        sink = self.randn(H, dtype=F32)
+        cu = torch.tensor([0, T], device=DEV, dtype=torch.long)
+        return lambda: fn(q, k, v, cu_seqlens=cu, sink_bias=sink)
+
+
+class FlexStreaming(SDPA):
+    """StreamingLLM: FlexAttention (torch.compile'd) with the mask 'causal and (j < n_s or t - j < W)',
+    n_s = 4 sink tokens and W = 4096 (64 in the check, so the window is exercised). The block mask is built
+    once per length, outside the timed region (first call)."""
+
+    op = "torch.nn.attention.flex_attention (compiled; mask: 4 sinks + window 4096)"
+    decode_op = "torch SDPA (q_len=1 over the n_s + W cached entries)"
+    window, sinks = 4096, 4
+
+    def __init__(self):
+        super().__init__()
+        self._w = None
+        self._masks = {}
+
+    def check_inputs(self, H, D):
+        self._w = 64
+        return self.make(2, self.check_T, H, D)
+
+    def after_check(self):
+        self._w = None
+        self._masks.clear()
+
+    def _window(self):
+        return self._w or self.window
+
+    def mask_mod(self):
+        W, n_s = self._window(), self.sinks
+
+        def mask(b, h, q, kv):
+            return (kv <= q) & ((kv < n_s) | (q - kv < W))
+
+        return mask
+
+    def run(self, x):
+        flex, block_mask = _flex(self, x["q"].shape[2])
+        return flex(x["q"], x["k"], x["v"], block_mask=block_mask).transpose(1, 2)
+
+    def decode(self, T, H, D):
+        return SDPA.decode(self, min(T, self.window + self.sinks), H, D)
+
+
+_FLEX = {}
+
+
+def _flex(ad, T):
+    """(compiled flex_attention, the adapter's block mask at length T), both built on first use."""
+    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+
+    if "fn" not in _FLEX:
+        _FLEX["fn"] = torch.compile(flex_attention, dynamic=False)
+    key = (T, ad._window())
+    if key not in ad._masks:
+        ad._masks.clear()
+        ad._masks[key] = create_block_mask(ad.mask_mod(), None, None, T, T, device=DEV)
+    return _FLEX["fn"], ad._masks[key]
+
+
+class SDPALatent(Adapter):
+    """MLA: the forward runs the paper's naive form (per-head keys [W_UK c; k_R] of width d_h + d_R and values
+    W_UV c, rebuilt from the latent, through SDPA), as prefill and training do; one decoding step runs the
+    absorbed form over the latent cache (c, k_R): queries W_UK^T q_C scored against the cached latents
+    directly, W_UV applied once to the weighted latent. Sizes in DeepSeek-V2's ratios: d_c = 4 d_h,
+    d_R = d_h / 2, query latent d'_c = d_c, model width H d_h; RoPE on adjacent pairs, base 10000."""
+
+    grads = ("h",)
+    decode_kind = "kv_cache"
+    decode_op = "absorbed MLA step: torch bf16 matmuls over the latent cache (c, k_R), W_UV after the read"
+    variants = _backend_variants("CUDNN_ATTENTION", "EFFICIENT_ATTENTION", "MATH")
+    names = ("W_dkv", "W_uk", "W_uv", "W_kr", "W_dq", "W_uq", "W_qr")
+
+    @property
+    def op(self):
+        backend = self.variant["backend"].lower()
+        return f"MLA projections (torch) + SDPA[{backend}] (d_qk = d_h + d_R, d_v = d_h)"
+
+    def make(self, B, T, H, D):
+        d_c, d_R, Dm = 4 * D, D // 2, H * D
+        shapes = {
+            "W_dkv": (d_c, Dm),
+            "W_uk": (H, D, d_c),
+            "W_uv": (H, D, d_c),
+            "W_kr": (d_R, Dm),
+            "W_dq": (d_c, Dm),
+            "W_uq": (H, D, d_c),
+            "W_qr": (H, d_R, d_c),
+        }
+        x = {n: self.randn(*s, scale=s[-1] ** -0.5) for n, s in shapes.items()}
+        x["h"] = self.randn(B, T, Dm)
+        x["theta"] = 10000.0 ** (-2.0 * torch.arange(d_R // 2, device=DEV, dtype=F32) / d_R)
+        return x
+
+    @staticmethod
+    def rope(x, theta, pos):
+        """RoPE on adjacent pairs (2p, 2p + 1) of the last axis; x (..., T, [H,] d_R), pos (T,)."""
+        ang = pos[:, None] * theta[None]  # (T, d_R / 2)
+        if x.dim() == 4:  # (B, T, H, d_R)
+            ang = ang[:, None]
+        c, s = ang.cos(), ang.sin()
+        xf = x.float()
+        ev, od = xf[..., 0::2], xf[..., 1::2]
+        return torch.stack([c * ev - s * od, s * ev + c * od], dim=-1).flatten(-2).to(x.dtype)
+
+    def project(self, x):
+        """(q_C, q_R, c, k_R) in float32 then bf16, every token; (B, T, H, d), (B, T, H, d_R), (B, T, d_c),
+        (B, T, d_R)."""
+        h = x["h"].float()
+        W = {n: x[n].float() for n in self.names}
+        pos = torch.arange(h.shape[1], device=h.device, dtype=F32)
+        c = h @ W["W_dkv"].T
+        c_q = h @ W["W_dq"].T
+        q_C = torch.einsum("hdc,btc->bthd", W["W_uq"], c_q)
+        q_R = self.rope(torch.einsum("hrc,btc->bthr", W["W_qr"], c_q), x["theta"], pos)
+        k_R = self.rope(h @ W["W_kr"].T, x["theta"], pos)
+        return q_C, q_R, c, k_R, W
+
+    def run(self, x):
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+
+        q_C, q_R, c, k_R, W = self.project(x)
+        H = q_C.shape[2]
+        k_C = torch.einsum("hdc,btc->bthd", W["W_uk"], c)
+        v = torch.einsum("hdc,btc->bthd", W["W_uv"], c)
+        q = torch.cat([q_C, q_R], -1).transpose(1, 2).to(BF16)
+        k = torch.cat([k_C, k_R[:, :, None].expand(-1, -1, H, -1)], -1).transpose(1, 2).to(BF16)
+        with sdpa_kernel([getattr(SDPBackend, self.variant["backend"])]):
+            o = F.scaled_dot_product_attention(q, k, v.transpose(1, 2).to(BF16), is_causal=True)
+        return o.transpose(1, 2)
+
+    def decode(self, T, H, D):
+        d_c, d_R = 4 * D, D // 2
+        cache = self.randn(T, d_c + d_R)  # (c_j, k_R_j) per token: no head axis
+        q = self.randn(H, d_c + d_R)  # [W_UK^T q_C; q_R] per head, this step's absorbed query
+        W_uv = self.randn(H, D, d_c, scale=d_c**-0.5)
+        scale = (D + d_R) ** -0.5
+
+        def step():
+            a = torch.softmax((q @ cache.T).float() * scale, -1).to(BF16)  # (H, T)
+            read = a @ cache[:, :d_c]  # (H, d_c): each head's weighted latent
+            return torch.einsum("hdc,hc->hd", W_uv, read)
+
+        return step
+
+
+# ================================================================================================
+# linear readout: new models
+
+
+class FlaLightning(_Recurrent):
+    """Lightning attention: fla's chunk_lightning_attn (chunk_simple_gla with one decay per head), scale 1 as
+    in the paper; fla's slope for head h of layer l in L: s_h = 8 h / H (1 - l / L), here l = 12, L = 24.
+    q, k, v are drawn after their SiLU (not timed)."""
+
+    op = "fla.ops.lightning_attn.chunk_lightning_attn(layer_idx=12, num_layers=24, scale=1)"
+    decode_op = "fla.ops.lightning_attn.fused_recurrent_lightning_attn"
+    layer, layers = 12, 24
+
+    def make(self, B, T, H, D):
+        return {n: F.silu(self.randn(B, T, H, D, dtype=F32)).to(BF16) for n in ("q", "k", "v")}
+
+    def run(self, x):
+        fn = _imp("fla.ops.lightning_attn.chunk_lightning_attn")
+        return _first(fn(x["q"], x["k"], x["v"], self.layer, self.layers, scale=1.0))
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"], layer_idx=self.layer, num_layers=self.layers, scale=1.0)
+
+    def slope(self, h, H):
+        return 8.0 / H * (1 - self.layer / self.layers) * h
+
+
+class FlaHGRN(FlaGriffin):
+    """HGRN's HRU through fla's chunk_hgrn, as fla's HGRN layer calls it: lambda = gamma + (1 - gamma) mu
+    (lower bound gamma = 0.5), g = log lambda, input (1 - lambda) c; gates precomputed (not timed)."""
+
+    gamma = 0.5
+
+    def make(self, B, T, H, D):
+        C = H * D
+        lam = self.gamma + (1 - self.gamma) * torch.sigmoid(self.randn(B, T, C, dtype=F32, shift=1.0))
+        return {"x": ((1 - lam) * self.randn(B, T, C, dtype=F32)).to(BF16), "g": lam.log()}
+
+
+class FlaMesa(_Recurrent):
+    """MesaNet: fla's chunk_mesa_net (conjugate gradient, at most 30 steps, per chunk); unit q and k, gates in
+    float32, regulariser lambda = softplus(.) + 0.25 per head and key channel (fla's recommended bound)."""
+
+    op = "fla.ops.mesa_net.chunk_mesa_net(max_CG_iteration=30)"
+    grads = ("q", "k", "v", "g", "beta", "lamb")
+    decode_op = "fla.ops.mesa_net.mesa_net_decoding_one_step"
+
+    def make(self, B, T, H, D):
+        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T, H, D), "v": self.randn(B, T, H, D)}
+        x["g"] = self.logsig(B, T, H, shift=3.0)
+        x["beta"] = torch.sigmoid(self.randn(B, T, H, dtype=F32))
+        x["lamb"] = F.softplus(self.rand(H, D)) + 0.25
+        return x
+
+    def run(self, x):
+        fn = _imp("fla.ops.mesa_net.chunk_mesa_net")
+        return _first(fn(x["q"], x["k"], x["v"], x["g"], x["beta"], x["lamb"]))
+
+    def decode(self, T, H, D):
+        fn = _imp(self.decode_op)
+        x = self.make(1, 1, H, D)
+        S = [torch.zeros(1, H, D, D, device=DEV, dtype=F32) for _ in range(2)]
+        q, k, v = (x[n][:, 0] for n in ("q", "k", "v"))
+        return lambda: fn(q, k, v, x["g"][:, 0], x["lamb"], x["beta"][:, 0], S[0], S[1])
+
+
+class FlaComba(_Recurrent):
+    """Comba: fla's chunk_comba. Its Triton kernels erase with an auxiliary key p against the state before the
+    decay, S_t = a_t S_{t-1} + beta_t (v_t - S_{t-1} p_t) k_t^T, which is the paper's
+    S_{t-1} (a_t I - beta_t k_t k_t^T) + beta_t v_t k_t^T with p = k (fla's naive_recurrent_comba decays
+    first, its chunk and fused kernels do not). The output correction q - d k is folded into the query,
+    drawn directly (not timed)."""
+
+    op = "fla.ops.comba.chunk_comba (p = k)"
+    grads = ("q", "k", "v", "p", "g", "beta")
+    decode_op = "fla.ops.comba.fused_recurrent_comba"
+
+    def make(self, B, T, H, D):
+        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T, H, D), "v": self.randn(B, T, H, D)}
+        x["g"] = self.logsig(B, T, H, shift=3.0)
+        x["p"] = x["k"].clone()
+        x["beta"] = torch.sigmoid(self.randn(B, T, H, dtype=F32)).to(BF16)
+        return x
+
+    def run(self, x):
+        fn = _imp("fla.ops.comba.chunk_comba")
+        return _first(fn(x["q"], x["k"], x["v"], x["p"], x["g"], x["beta"]))
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"], p=x["p"], g=x["g"], beta=x["beta"])
+
+
+class FlaDeltaFormer(SDPA):
+    """DeltaFormer: fla's Triton kernel for the written values u (ParallelDeltaformerFunction, chunk 512; the
+    erase softmax over earlier keys), then the read softmax(Q K^T) U through cuDNN SDPA (fla's own wrapper
+    calls FlashAttention, which is not installed here)."""
+
+    op = "fla.ops.deltaformer ParallelDeltaformerFunction (u) + torch SDPA[cudnn] (read)"
+    grads = ("q", "k", "v", "beta")
+    decode_op = None
+    decode_note = "one step is two softmax reads over the cache of keys and written values; not measured"
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x["beta"] = torch.sigmoid(self.randn(B, T, H, dtype=F32)).to(BF16)
+        return x
+
+    def run(self, x):
+        fn = _imp("fla.ops.deltaformer.parallel.ParallelDeltaformerFunction").apply
+        u = fn(x["q"], x["k"], x["v"], x["beta"], 512, None)
+        t = lambda a: a.transpose(1, 2)  # noqa: E731
+        return self._sdpa(t(x["q"]), t(x["k"]), t(u)).transpose(1, 2)
+
+
 ADAPTERS: dict[str, type[Adapter]] = {
     "sdpa_cudnn": SDPA,
     "sdpa_cudnn_rope": SDPARope,
@@ -1018,4 +1435,16 @@ ADAPTERS: dict[str, type[Adapter]] = {
     "mlstm_kernels_tfla": MLSTM,
     "fft_conv_s4": FFTConv,
     "fft_conv_hyena": Hyena,
+    "sdpa_gqa": SDPAGrouped,
+    "sdpa_mqa": SDPAMultiQuery,
+    "sdpa_latent_mla": SDPALatent,
+    "sdpa_gated": SDPAGated,
+    "sdpa_diff": SDPADiff,
+    "fla_attn_sink_bias": FlaSinkLogit,
+    "flex_streamingllm": FlexStreaming,
+    "fla_lightning_attn": FlaLightning,
+    "fla_hgrn": FlaHGRN,
+    "fla_mesa_net": FlaMesa,
+    "fla_comba": FlaComba,
+    "fla_deltaformer": FlaDeltaFormer,
 }

@@ -49,6 +49,9 @@ class Cost:
     levels: bool = False  # log-linear: one more state read per level of the Fenwick tree (log2 of the chunks)
     scan_flops: int = 2  # scan: FLOPs per channel and token
     streams: int = 2  # scan, fft: bf16 tensors of one value per channel and token read or written
+    passes: int = 1  # attention: softmax passes over the keys (Differential attention, DeltaFormer: 2)
+    key_ratio: float = 1.0  # K / D when the key width follows the head width (MLA: d_h + d_R = 1.5 D)
+    cache: float = 1.0  # decode: KV cache size relative to multi-head attention's (GQA: G / H)
     note: str = ""
 
 
@@ -89,15 +92,34 @@ COSTS: dict[str, Cost] = {
     "rwkv-4": Cost("scan", scan_flops=12, streams=3),
     "s4": Cost("fft"),
     "hyena": Cost("fft", order=2, streams=4),
+    "gqa": Cost("attention", cache=4 / 16),
+    "mqa": Cost("attention", cache=1 / 16),
+    "mla": Cost(
+        "attention",
+        key_ratio=1.5,
+        cache=4.5 / 32,
+        note="the prefill form: keys d_h + d_R wide; the latent up- and down-projections are not counted",
+    ),
+    "gated-attention": Cost("attention", gates=0.5),
+    "diff-transformer": Cost("attention", passes=2),
+    "sink-logit": Cost("attention", gates=1 / 128),
+    "streamingllm": Cost("attention", window=4096),
+    "deltaformer": Cost(
+        "attention", passes=2, note="the chunked solve for the written values is not counted"
+    ),
+    "lightning-attention": Cost("linear"),
+    "hgrn": Cost("scan", scan_flops=2, gates=1.0),
+    "mesanet": Cost("delta", gates=3 / 128, note="the conjugate-gradient steps are not counted"),
+    "comba": Cost("delta", gates=2 / 128),
 }
 
 
 def _per_head_token(c: Cost, T: int, D: int) -> float:
     """Forward FLOPs per head and token (per channel and token for scans and convolutions, times D)."""
-    K, V, C = c.key or D, D, c.chunk
+    K, V, C = c.key or D * c.key_ratio, D, c.chunk
     if c.kind == "attention":
         keys = T / 2 if c.window is None or c.window >= T else c.window - c.window**2 / (2 * T)
-        return 2 * keys * (K + V)
+        return 2 * keys * (K + V) * c.passes
     if c.kind in ("linear", "delta"):
         flops = 2 * C * (K + V) + 4 * K * V
         if c.kind == "delta":
@@ -144,8 +166,8 @@ def decode_bytes(model_id: str, kind: str, T: int, H: int, D: int) -> float | No
     c = COSTS.get(model_id)
     if c is None:
         return None
-    if kind == "kv_cache":
-        return 2 * T * H * D * BF16
+    if kind == "kv_cache":  # a window caps the cache; grouped and latent caches are smaller per token
+        return 2 * min(T, c.window or T) * H * D * BF16 * c.cache
     if c.kind in ("linear", "delta"):
         return 2 * H * (c.key or D) * D * F32
     return None

@@ -105,8 +105,46 @@ def _deltaproduct(x, b, h):
     }
 
 
+def _heads_last(x, b, names):
+    """(B, heads, T, d) -> (T, heads, d) for one batch row: kernels_wasm's grouped and latent modules take
+    every head of a token together."""
+    return {n: x[n][b].transpose(1, 0, 2) for n in names}
+
+
+def _diff(x, b, h, a):
+    """Differential attention: both halves and the four lambda vectors of head h; lambda_init of the
+    adapter's layer (0.8 - 0.6 exp(-0.3 (l - 1)))."""
+    names = {"lq1": "lambda_q1", "lk1": "lambda_k1", "lq2": "lambda_q2", "lk2": "lambda_k2"}
+    return {
+        **{n: _hf(x[n], b, h) for n in ("q1", "q2", "k1", "k2", "v")},
+        **{names[n]: x[n][h] for n in names},
+        "lambda_init": 0.8 - 0.6 * np.exp(-0.3 * (a.layer - 1)),
+    }
+
+
+def _hgrn(x, b, a):
+    """chunk_hgrn's inputs (x = (1 - lambda) c, g = log lambda) read back as HGRN's c and mu for the
+    adapter's lower bound gamma: lambda = exp(g), mu = (lambda - gamma) / (1 - gamma)."""
+    lam = np.exp(x["g"][b])
+    mu = np.clip((lam - a.gamma) / (1 - a.gamma), 0.0, 1.0)
+    return {"v": x["x"][b] / (1 - lam), "mu": mu, "gamma": a.gamma}
+
+
+def _comba(x, b, h):
+    """chunk_comba's Triton kernels compute S_t = a_t S_{t-1} + beta_t (v_t - S_{t-1} p_t) k_t^T, Comba's
+    recurrence when the auxiliary key p is k (the adapter passes k itself); q is scaled by 1/sqrt(K)."""
+    if not np.array_equal(x["p"], x["k"]):
+        raise ValueError("comba: the mapping holds for p = k only")
+    args = {**_qkv(x, b, h, _isqrt(x)), "alpha": np.exp(_head(x["g"], b, h))}
+    return {**args, "beta": _head(x["beta"], b, h), "d": 0.0}
+
+
+MLA_WEIGHTS = ("W_dkv", "W_uk", "W_uv", "W_kr", "W_dq", "W_uq", "W_qr")
+
+
 # Output layouts: "bthv" (B, T, H, V) and "bhtv" (B, H, T, V) are sliced per batch row and head; the
-# per-channel models return "btc" (B, T, C) or "bct" (B, C, T), all C channels in one kernels_wasm call.
+# per-channel models return "btc" (B, T, C) or "bct" (B, C, T), all C channels in one kernels_wasm call;
+# "bthv_all" is (B, T, H, V) from one call per batch row with every head (models whose heads share a cache).
 _HEAD = "bthv"
 MAPPINGS = {
     "transformer": (lambda x, b, h, a: _sdpa(x, b, h), _HEAD),
@@ -238,6 +276,40 @@ MAPPINGS = {
         },
         "bct",
     ),
+    # models whose heads share one cache: q (B, H, T, d), k and v (B, G, T, d), all heads in one call.
+    # The SDPA-based adapters below take head-first inputs and return (B, T, H, V), as the Transformer's
+    "gqa": (lambda x, b, h, a: _heads_last(x, b, ("q", "k", "v")), "bthv_all"),
+    "mqa": (lambda x, b, h, a: _heads_last(x, b, ("q", "k", "v")), "bthv_all"),
+    "mla": (
+        lambda x, b, h, a: {"h": x["h"][b], **{n: x[n] for n in MLA_WEIGHTS}, "theta": x["theta"]},
+        "bthv_all",
+    ),
+    "gated-attention": (lambda x, b, h, a: {n: _hf(x[n], b, h) for n in ("q", "k", "v", "z")}, _HEAD),
+    "diff-transformer": (_diff, _HEAD),
+    # fla's sink_bias is the sink logit itself (fla converts it to base 2 inside the kernel)
+    "sink-logit": (lambda x, b, h, a: {**_qkv(x, b, h), "sink": float(x["sink"][h]), "window": 0}, _HEAD),
+    "streamingllm": (
+        lambda x, b, h, a: {**_sdpa(x, b, h), "window": a._window(), "sinks": a.sinks},
+        _HEAD,
+    ),
+    "deltaformer": (lambda x, b, h, a: {**_qkv(x, b, h), "beta": _head(x["beta"], b, h)}, _HEAD),
+    # fla's lightning slope schedule s_h = 8 h / H (1 - l / L), no scale on q (the paper has none)
+    "lightning-attention": (
+        lambda x, b, h, a: {**_qkv(x, b, h), "slope": 8.0 / x["q"].shape[2] * (1 - a.layer / a.layers) * h},
+        _HEAD,
+    ),
+    "hgrn": (lambda x, b, h, a: _hgrn(x, b, a), "btc"),
+    # chunk_mesa_net takes no scale on q and float32 gates; lamb is (H, K)
+    "mesanet": (
+        lambda x, b, h, a: {
+            **_qkv(x, b, h),
+            "gamma": np.exp(_head(x["g"], b, h)),
+            "beta": _head(x["beta"], b, h),
+            "lam": x["lamb"][h],
+        },
+        _HEAD,
+    ),
+    "comba": (lambda x, b, h, a: _comba(x, b, h), _HEAD),
 }
 
 # The kernels_wasm function each mapping calls, where it is not the model's recurrent form: the GPU kernel
@@ -285,6 +357,8 @@ def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | Non
     for b in range(shape[0]):
         if layout == "btc":
             out[b] = fn(**args_of(x, b, None, adapter))
+        elif layout == "bthv_all":  # every head in one call (grouped and latent caches): (T, H * V)
+            out[b] = fn(**args_of(x, b, None, adapter)).reshape(shape[1:])
         elif layout == "bct":
             out[b] = fn(**args_of(x, b, None, adapter)).T
         else:

@@ -1,0 +1,297 @@
+"""The GPU adapters of the models added with the KV-layout facet (grouped and latent caches, gates, sinks,
+masks, and fla's newer recurrent kernels): their kernels_wasm mappings in zoo/bench/wasm.py, pinned two ways.
+
+1. Lineage reductions: where a model reduces to an older mapped one (GQA with G = H is multi-head attention,
+   a shut sink is the Transformer, HGRN's scan is Griffin's kernel), the two references agree.
+2. What the GPU kernel computes, written out in numpy from the package's own code (fla's Triton loops and
+   naive references, the adapter's torch steps), equals the reference on the mapped inputs.
+
+numpy only; inputs in each adapter's layout and dtype conventions (log-space gates, head-first SDPA)."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from kernels_wasm import rope
+from zoo.bench import catalog, flops, wasm
+
+B, T, H, D = 2, 20, 4, 8
+
+
+def _logsig(x):
+    return -np.logaddexp(0.0, -x)
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _unit(a):
+    return a / np.linalg.norm(a, axis=-1, keepdims=True)
+
+
+def ref(model, x, shape, adapter=None):
+    return wasm.reference(model, x, adapter, shape)
+
+
+def _softmax_attention(q, k, v, mask=None, sink=None):
+    """Causal softmax attention of one head (T, d) in float64; an optional visibility mask and sink logit."""
+    n = len(q)
+    s = q @ k.T / np.sqrt(q.shape[1])
+    vis = np.tril(np.ones((n, n), dtype=bool)) if mask is None else mask
+    s = np.where(vis, s, -np.inf)
+    m = s.max(1, keepdims=True) if sink is None else np.maximum(s.max(1, keepdims=True), sink)
+    e = np.exp(s - m)
+    den = e.sum(1, keepdims=True) + (0 if sink is None else np.exp(sink - m))
+    return (e / den) @ v
+
+
+def _hf(rng, *shape):
+    return rng.standard_normal(shape)
+
+
+# ------------------------------------------------------------------------------ softmax family: reductions
+
+
+def test_gqa_is_multi_head_attention_with_each_head_reading_its_groups_keys():
+    """SDPA's enable_gqa pairs query head h with key-value head h // (H / G), as kernels_wasm's g(h) does."""
+    rng = np.random.default_rng(0)
+    G = 2
+    x = {"q": _hf(rng, B, H, T, D), "k": _hf(rng, B, G, T, D), "v": _hf(rng, B, G, T, D)}
+    got = ref("gqa", x, (B, T, H, D))
+    R = H // G
+    full = {"q": x["q"], "k": np.repeat(x["k"], R, axis=1), "v": np.repeat(x["v"], R, axis=1)}
+    assert wasm.rel_err(got, ref("transformer", full, (B, T, H, D))) < 1e-12
+    one = {**x, "k": x["k"][:, :1], "v": x["v"][:, :1]}
+    assert wasm.rel_err(ref("mqa", one, (B, T, H, D)), ref("gqa", one, (B, T, H, D))) < 1e-12
+
+
+def test_an_open_gate_is_the_transformer_and_the_gate_multiplies_each_channel():
+    rng = np.random.default_rng(1)
+    x = {n: _hf(rng, B, H, T, D) for n in ("q", "k", "v", "z")}
+    base = ref("transformer", x, (B, T, H, D))
+    assert (
+        wasm.rel_err(ref("gated-attention", {**x, "z": np.full_like(x["z"], 40.0)}, (B, T, H, D)), base)
+        < 1e-12
+    )
+    want = base * _sigmoid(x["z"]).transpose(0, 2, 1, 3)
+    assert wasm.rel_err(ref("gated-attention", x, (B, T, H, D)), want) < 1e-12
+
+
+def test_differential_attention_is_two_sdpa_passes_subtracted():
+    """The adapter's run: sdpa(q1, k1, v) - lambda_h sdpa(q2, k2, v), lambda_h from the four vectors."""
+    rng = np.random.default_rng(2)
+    x = {n: _hf(rng, B, H, T, D) for n in ("q1", "q2", "k1", "k2", "v")}
+    x |= {n: rng.normal(0, 0.1, (H, D)) for n in ("lq1", "lk1", "lq2", "lk2")}
+    a = SimpleNamespace(layer=4)
+    lam = np.exp((x["lq1"] * x["lk1"]).sum(-1)) - np.exp((x["lq2"] * x["lk2"]).sum(-1))
+    lam += 0.8 - 0.6 * np.exp(-0.3 * 3)
+    want = np.empty((B, T, H, D))
+    for b in range(B):
+        for h in range(H):
+            o1 = _softmax_attention(x["q1"][b, h], x["k1"][b, h], x["v"][b, h])
+            o2 = _softmax_attention(x["q2"][b, h], x["k2"][b, h], x["v"][b, h])
+            want[b, :, h] = o1 - lam[h] * o2
+    assert wasm.rel_err(ref("diff-transformer", x, (B, T, H, D), a), want) < 1e-12
+
+
+def test_the_sink_logit_joins_the_denominator_and_a_shut_sink_is_the_transformer():
+    """fla's parallel_attn(sink_bias=b): p_i = exp(s_i) / (sum_j exp(s_j) + exp(b_h)), layout (B, T, H, D)."""
+    rng = np.random.default_rng(3)
+    x = {n: _hf(rng, B, T, H, D) for n in ("q", "k", "v")}
+    x["sink"] = rng.standard_normal(H) * 2
+    want = np.empty((B, T, H, D))
+    for b in range(B):
+        for h in range(H):
+            want[b, :, h] = _softmax_attention(
+                x["q"][b, :, h], x["k"][b, :, h], x["v"][b, :, h], sink=x["sink"][h]
+            )
+    assert wasm.rel_err(ref("sink-logit", x, (B, T, H, D)), want) < 1e-12
+    shut = ref("sink-logit", {**x, "sink": np.full(H, -1e4)}, (B, T, H, D))
+    head_first = {n: x[n].transpose(0, 2, 1, 3) for n in ("q", "k", "v")}
+    assert wasm.rel_err(shut, ref("transformer", head_first, (B, T, H, D))) < 1e-12
+
+
+def test_streamingllm_is_the_flex_mask_of_sinks_and_window():
+    """FlexAttention's mask_mod in the adapter: kv <= q and (kv < n_s or q - kv < W)."""
+    rng = np.random.default_rng(4)
+    x = {n: _hf(rng, B, H, T, D) for n in ("q", "k", "v")}
+    a = SimpleNamespace(_window=lambda: 6, sinks=2)
+    t, j = np.arange(T)[:, None], np.arange(T)[None, :]
+    mask = (j <= t) & ((j < 2) | (t - j < 6))
+    want = np.stack(
+        [np.stack([_softmax_attention(x["q"][b, h], x["k"][b, h], x["v"][b, h], mask) for h in range(H)], 1)
+         for b in range(B)]
+    )  # fmt: skip
+    assert wasm.rel_err(ref("streamingllm", x, (B, T, H, D), a), want) < 1e-12
+    wide = SimpleNamespace(_window=lambda: T, sinks=2)
+    assert (
+        wasm.rel_err(ref("streamingllm", x, (B, T, H, D), wide), ref("transformer", x, (B, T, H, D))) < 1e-12
+    )
+
+
+def test_deltaformer_without_erase_is_the_transformer():
+    rng = np.random.default_rng(5)
+    x = {n: _hf(rng, B, T, H, D) for n in ("q", "k", "v")}
+    x["beta"] = np.zeros((B, T, H))
+    head_first = {n: x[n].transpose(0, 2, 1, 3) for n in ("q", "k", "v")}
+    assert (
+        wasm.rel_err(ref("deltaformer", x, (B, T, H, D)), ref("transformer", head_first, (B, T, H, D)))
+        < 1e-12
+    )
+
+
+def _mla_adapter_forward(x):
+    """The adapter's run in numpy: projections, RoPE on adjacent pairs, naive per-head keys and values."""
+    h = x["h"]
+    pos = np.arange(h.shape[1], dtype=float)
+
+    def rot(a):  # (B, T, [H,] d_R)
+        flat = a.reshape(a.shape[0], a.shape[1], -1, a.shape[-1])
+        out = np.stack([rope.rotate(flat[:, :, i].reshape(-1, a.shape[-1]), np.tile(pos, a.shape[0]),
+                                    x["theta"]).reshape(a.shape[0], a.shape[1], -1)
+                        for i in range(flat.shape[2])], 2)  # fmt: skip
+        return out.reshape(a.shape)
+
+    c = h @ x["W_dkv"].T
+    c_q = h @ x["W_dq"].T
+    q = np.concatenate([np.einsum("hdc,btc->bthd", x["W_uq"], c_q),
+                        rot(np.einsum("hrc,btc->bthr", x["W_qr"], c_q))], -1)  # fmt: skip
+    k_R = rot(h @ x["W_kr"].T)
+    Hh = x["W_uk"].shape[0]
+    k = np.concatenate([np.einsum("hdc,btc->bthd", x["W_uk"], c), np.repeat(k_R[:, :, None], Hh, 2)], -1)
+    v = np.einsum("hdc,btc->bthd", x["W_uv"], c)
+    return np.stack(
+        [np.stack([_softmax_attention(q[b, :, i], k[b, :, i], v[b, :, i]) for i in range(Hh)], 1)
+         for b in range(h.shape[0])]
+    )  # fmt: skip
+
+
+def test_mla_naive_prefill_equals_the_absorbed_decode_reference():
+    """The adapter times the naive form; kernels_wasm's recurrent is the absorbed decode: the same numbers."""
+    rng = np.random.default_rng(6)
+    d_c, d_R = 4 * D, D // 2
+    shapes = {"W_dkv": (d_c, H * D), "W_uk": (H, D, d_c), "W_uv": (H, D, d_c), "W_kr": (d_R, H * D),
+              "W_dq": (d_c, H * D), "W_uq": (H, D, d_c), "W_qr": (H, d_R, d_c)}  # fmt: skip
+    x = {n: rng.standard_normal(s) / np.sqrt(s[-1]) for n, s in shapes.items()}
+    x["h"] = rng.standard_normal((B, T, H * D))
+    x["theta"] = rope.frequencies(d_R)
+    assert wasm.rel_err(ref("mla", x, (B, T, H, D)), _mla_adapter_forward(x)) < 1e-10
+
+
+# ------------------------------------------------------------------------------ recurrent family
+
+
+def test_lightning_attention_is_fla_simple_gla_with_its_slope_schedule():
+    """chunk_lightning_attn = chunk_simple_gla with g_gamma = -(8 / H (1 - l / L)) h, scale 1 here."""
+    rng = np.random.default_rng(7)
+    x = {n: rng.standard_normal((B, T, H, D)) for n in ("q", "k", "v")}
+    a = SimpleNamespace(layer=12, layers=24)
+    want = np.empty((B, T, H, D))
+    for b in range(B):
+        for h in range(H):
+            g = -(8 / H * (1 - 12 / 24)) * h
+            S = np.zeros((D, D))  # fla's (K, V) state
+            for t in range(T):
+                S = np.exp(g) * S + np.outer(x["k"][b, t, h], x["v"][b, t, h])
+                want[b, t, h] = x["q"][b, t, h] @ S
+    assert wasm.rel_err(ref("lightning-attention", x, (B, T, H, D), a), want) < 1e-12
+
+
+def test_hgrn_read_back_from_the_scan_inputs_is_griffins_scan():
+    """The adapter hands chunk_hgrn x = (1 - lambda) c and g = log lambda; HGRN's reference on the values read
+    back equals the bare scan h_t = exp(g_t) h_{t-1} + x_t (Griffin's mapping of the same kernel)."""
+    rng = np.random.default_rng(8)
+    C, gamma = H * D, 0.5
+    lam = gamma + (1 - gamma) * _sigmoid(rng.standard_normal((B, T, C)) + 1)
+    x = {"x": (1 - lam) * rng.standard_normal((B, T, C)), "g": np.log(lam)}
+    got = ref("hgrn", x, (B, T, C), SimpleNamespace(gamma=gamma))
+    assert wasm.rel_err(got, ref("griffin", x, (B, T, C))) < 1e-12
+
+
+def test_mesanet_is_fla_naive_mesa_net_exact():
+    """fla's naive_mesa_net_exact: h_kk, h_kv decayed by exp(g) and written with beta; q* solves
+    (h_kk + diag(lamb)) q* = q; o = q*^T h_kv. No scale on q."""
+    rng = np.random.default_rng(9)
+    x = {"q": _unit(rng.standard_normal((B, T, H, D))), "k": _unit(rng.standard_normal((B, T, H, D))),
+         "v": rng.standard_normal((B, T, H, D)), "g": _logsig(rng.standard_normal((B, T, H)) + 3),
+         "beta": _sigmoid(rng.standard_normal((B, T, H)))}  # fmt: skip
+    x["lamb"] = np.log1p(np.exp(rng.random((H, D)))) + 0.25
+    want = np.empty((B, T, H, D))
+    for b in range(B):
+        for h in range(H):
+            kk, kv = np.zeros((D, D)), np.zeros((D, D))
+            for t in range(T):
+                k, v, f, be = x["k"][b, t, h], x["v"][b, t, h], np.exp(x["g"][b, t, h]), x["beta"][b, t, h]
+                kk = kk * f + be * np.outer(k, k)
+                kv = kv * f + be * np.outer(k, v)
+                want[b, t, h] = np.linalg.solve(kk + np.diag(x["lamb"][h]), x["q"][b, t, h]) @ kv
+    assert wasm.rel_err(ref("mesanet", x, (B, T, H, D)), want) < 1e-10
+
+
+def _comba_inputs(rng):
+    k = _unit(rng.standard_normal((B, T, H, D)))
+    return {"q": _unit(rng.standard_normal((B, T, H, D))), "k": k, "p": k.copy(),
+            "v": rng.standard_normal((B, T, H, D)), "g": _logsig(rng.standard_normal((B, T, H)) + 2),
+            "beta": _sigmoid(rng.standard_normal((B, T, H)))}  # fmt: skip
+
+
+def test_comba_is_flas_fused_recurrent_loop_with_p_equal_to_k():
+    """fla's fused_recurrent_comba kernel, step by step: v -= h^T p (the state before the decay),
+    h *= exp(g), v *= beta, h += k v^T, o = h^T (q / sqrt(K)). Its chunk kernel computes the same (the
+    decay on p's products is exclusive of the step's own gate)."""
+    rng = np.random.default_rng(10)
+    x = _comba_inputs(rng)
+    want = np.empty((B, T, H, D))
+    for b in range(B):
+        for h in range(H):
+            S = np.zeros((D, D))
+            for t in range(T):
+                u = x["v"][b, t, h] - S.T @ x["p"][b, t, h]
+                S = S * np.exp(x["g"][b, t, h])
+                S = S + np.outer(x["k"][b, t, h], x["beta"][b, t, h] * u)
+                want[b, t, h] = S.T @ (x["q"][b, t, h] * D**-0.5)
+    assert wasm.rel_err(ref("comba", x, (B, T, H, D)), want) < 1e-12
+    # no decay: Comba is DeltaNet, through DeltaNet's mapping of the same inputs
+    flat = {**x, "g": np.zeros_like(x["g"])}
+    delta = {n: flat[n] for n in ("q", "k", "v", "beta")}
+    assert wasm.rel_err(ref("comba", flat, (B, T, H, D)), ref("deltanet", delta, (B, T, H, D))) < 1e-12
+
+
+def test_the_comba_mapping_refuses_an_auxiliary_key_other_than_k():
+    x = _comba_inputs(np.random.default_rng(11))
+    with pytest.raises(ValueError, match="p = k"):
+        ref("comba", {**x, "p": x["p"] * 2}, (B, T, H, D))
+
+
+# ------------------------------------------------------------------------------ registry consistency
+
+
+def test_every_model_with_a_gpu_adapter_has_a_reference_mapping_and_a_flop_count():
+    """The adapters need torch, so the mapping of every one lives in wasm.py where numpy tests reach it."""
+    with_kernel = {m for m, k in catalog.KERNELS.items() if k.adapter}
+    assert with_kernel <= set(wasm.MAPPINGS)
+    assert with_kernel <= set(flops.COSTS)
+
+
+def test_adapters_draw_inputs_the_mapping_accepts_on_cpu(monkeypatch):
+    """Where torch is installed: every new adapter draws its check inputs on the CPU and the mapping turns
+    them into a finite reference of the kernel's output shape."""
+    torch = pytest.importorskip("torch")
+    monkeypatch.setenv("ZOO_BENCH_DEVICE", "cpu")
+    import importlib
+
+    from zoo.bench import adapters
+
+    adapters = importlib.reload(adapters)
+    for mid in ("gqa", "mqa", "mla", "gated-attention", "diff-transformer", "sink-logit", "streamingllm",
+                "deltaformer", "lightning-attention", "hgrn", "mesanet", "comba"):  # fmt: skip
+        ad = adapters.ADAPTERS[catalog.KERNELS[mid].adapter]()
+        x = ad.check_inputs(4, 16)
+        xn = {n: adapters.np64(t) for n, t in x.items() if isinstance(t, torch.Tensor)}
+        lead = "k" if "k" in xn else ("x" if "x" in xn else "h")
+        Bx, Tx = xn[lead].shape[0], ad.check_T
+        shape = (Bx, Tx, 4 * 16) if mid == "hgrn" else (Bx, Tx, 4, 16)
+        out = wasm.reference(mid, xn, ad, shape)
+        assert np.all(np.isfinite(out)), mid
