@@ -285,13 +285,118 @@ def test_adapters_draw_inputs_the_mapping_accepts_on_cpu(monkeypatch):
     from zoo.bench import adapters
 
     adapters = importlib.reload(adapters)
-    for mid in ("gqa", "mqa", "mla", "gated-attention", "diff-transformer", "sink-logit", "streamingllm",
-                "deltaformer", "lightning-attention", "hgrn", "mesanet", "comba"):  # fmt: skip
+    new = ("gqa", "mqa", "mla", "gated-attention", "diff-transformer", "sink-logit", "streamingllm",
+           "deltaformer", "lightning-attention", "hgrn", "mesanet", "comba", "nsa", "moba", "lru",
+           "s5")  # fmt: skip
+    for mid in new:
         ad = adapters.ADAPTERS[catalog.KERNELS[mid].adapter]()
         x = ad.check_inputs(4, 16)
         xn = {n: adapters.np64(t) for n, t in x.items() if isinstance(t, torch.Tensor)}
-        lead = "k" if "k" in xn else ("x" if "x" in xn else "h")
+        lead = next(n for n in ("k", "x", "h", "v") if n in xn)
         Bx, Tx = xn[lead].shape[0], ad.check_T
-        shape = (Bx, Tx, 4 * 16) if mid == "hgrn" else (Bx, Tx, 4, 16)
+        channels = mid in ("hgrn", "lru", "s5")
+        heads = 16 if mid == "nsa" else 4  # NSA's kernel needs 16 query heads per key-value head
+        shape = (Bx, Tx, 4 * 16) if channels else (Bx, Tx, heads, 16)
         out = wasm.reference(mid, xn, ad, shape)
         assert np.all(np.isfinite(out)), mid
+
+
+# ------------------------------------------------------------------------------ sparse selection
+
+
+def test_nsa_pairs_each_query_head_with_its_groups_key_head_and_full_selection_is_attention():
+    """parallel_nsa shares one key-value head among G query heads. With every block selected, the selected
+    branch alone (g_slc = 1, the others 0) is causal softmax attention over that head."""
+    rng = np.random.default_rng(12)
+    G, Hq = 2, 4
+    x = {"q": rng.standard_normal((B, T, Hq, D)), "k": rng.standard_normal((B, T, Hq // G, D))}
+    x["v"] = rng.standard_normal((B, T, Hq // G, D))
+    x |= {"g_cmp": np.zeros((B, T, Hq)), "g_slc": np.ones((B, T, Hq)), "g_win": np.zeros((B, T, Hq))}
+    a = SimpleNamespace(now={"block": 4, "top_n": T // 4, "window": 3})
+    got = ref("nsa", x, (B, T, Hq, D), a)
+    full = {n: np.repeat(x[n], G, axis=2).transpose(0, 2, 1, 3) for n in ("k", "v")}
+    want = ref("transformer", {"q": x["q"].transpose(0, 2, 1, 3), **full}, (B, T, Hq, D))
+    assert wasm.rel_err(got, want) < 1e-12
+    few = SimpleNamespace(now={"block": 4, "top_n": 3, "window": 3})  # selection now leaves blocks out
+    assert wasm.rel_err(ref("nsa", x, (B, T, Hq, D), few), want) > 1e-3
+
+
+def test_moba_reference_is_the_adapters_router_and_masked_softmax():
+    """The adapter's route(): kbar = mean key of each block, scores q . kbar on the blocks that ended before
+    the query's own block, the top k - 1 of them and the own block; then softmax over the chosen keys
+    j <= t."""
+    rng = np.random.default_rng(13)
+    Bm, n = 4, 3
+    x = {nm: rng.standard_normal((B, H, T, D)) for nm in ("q", "k", "v")}
+    want = np.empty((B, T, H, D))
+    for b in range(B):
+        for h in range(H):
+            q, k, v = x["q"][b, h], x["k"][b, h], x["v"][b, h]
+            kbar = k.reshape(T // Bm, Bm, D).mean(1)
+            s = q @ kbar.T
+            own = np.arange(T) // Bm
+            s = np.where(np.arange(T // Bm)[None, :] < own[:, None], s, -np.inf)
+            sel = np.zeros_like(s, dtype=bool)
+            for t in range(T):
+                top = np.argsort(-s[t], kind="stable")[: n - 1]
+                sel[t, top[np.isfinite(s[t, top])]] = True
+                sel[t, own[t]] = True
+            mask = sel[:, np.arange(T) // Bm] & np.tril(np.ones((T, T), dtype=bool))
+            want[b, :, h] = _softmax_attention(q, k, v, mask)
+    got = ref("moba", x, (B, T, H, D), SimpleNamespace(now={"block": Bm, "top_k": n}))
+    assert wasm.rel_err(got, want) < 1e-12
+
+
+# ------------------------------------------------------------------------------ complex diagonal state spaces
+
+
+def _complex_scan_adapter(x, lam, Bbar, scale):
+    """The adapter's run in numpy: u = B_bar v, the complex scan x_t = lambda x_{t-1} + u_t, then
+    scale Re(C x) + D v, per batch row (v (B, T, C))."""
+    u = x["v"] @ Bbar.T  # (B, T, P) complex
+    states = np.zeros_like(u)
+    h = np.zeros(u.shape[::2], dtype=complex)
+    for t in range(u.shape[1]):
+        h = lam * h + u[:, t]
+        states[:, t] = h
+    y = states.real @ x["C_re"].T - states.imag @ x["C_im"].T
+    return scale * y + x["D"] * x["v"]
+
+
+def _io(rng, C, P):
+    return {
+        "v": rng.standard_normal((B, T, C)),
+        "B_re": rng.standard_normal((P, C)) / np.sqrt(2 * C),
+        "B_im": rng.standard_normal((P, C)) / np.sqrt(2 * C),
+        "C_re": rng.standard_normal((C, P)) / np.sqrt(P),
+        "C_im": rng.standard_normal((C, P)) / np.sqrt(P),
+        "D": rng.standard_normal(C),
+    }
+
+
+def test_lru_is_the_adapters_complex_scan_with_gamma_scaled_input():
+    rng = np.random.default_rng(14)
+    C, P = 6, 3
+    x = _io(rng, C, P) | {
+        "nu_log": np.log(rng.random(P) * 0.1 + 0.01),
+        "theta_log": np.log(rng.random(P) * 6),
+    }
+    lam = np.exp(-np.exp(x["nu_log"]) + 1j * np.exp(x["theta_log"]))
+    Bbar = np.sqrt(1 - np.abs(lam) ** 2)[:, None] * (x["B_re"] + 1j * x["B_im"])
+    want = _complex_scan_adapter(x, lam, Bbar, 1.0)
+    assert wasm.rel_err(ref("lru", x, (B, T, C)), want) < 1e-12
+
+
+def test_s5_is_the_adapters_complex_scan_with_zero_order_hold_and_the_conjugate_half():
+    rng = np.random.default_rng(15)
+    C, P = 6, 3
+    x = _io(rng, C, P) | {
+        "Lambda_re": -0.5 * np.exp(rng.standard_normal(P) * 0.5),
+        "Lambda_im": np.pi * rng.standard_normal(P),
+        "log_step": np.log(0.001 + 0.099 * rng.random(P)),
+    }
+    Lam = x["Lambda_re"] + 1j * x["Lambda_im"]
+    lam = np.exp(Lam * np.exp(x["log_step"]))
+    Bbar = ((lam - 1) / Lam)[:, None] * (x["B_re"] + 1j * x["B_im"])
+    want = _complex_scan_adapter(x, lam, Bbar, 2.0)
+    assert wasm.rel_err(ref("s5", x, (B, T, C)), want) < 1e-12

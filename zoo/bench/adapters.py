@@ -1187,16 +1187,22 @@ class FlexStreaming(SDPA):
 _FLEX = {}
 
 
-def _flex(ad, T):
-    """(compiled flex_attention, the adapter's block mask at length T), both built on first use."""
+def _flex_compile():
     from torch.nn.attention.flex_attention import create_block_mask, flex_attention
 
+    _FLEX["fn"] = torch.compile(flex_attention, dynamic=False)
+    _FLEX["mask"] = torch.compile(create_block_mask)
+
+
+def _flex(ad, T):
+    """(compiled flex_attention, the adapter's block mask at length T), both built on first use; the mask
+    builder is compiled too, so a long sequence never materialises its T x T mask."""
     if "fn" not in _FLEX:
-        _FLEX["fn"] = torch.compile(flex_attention, dynamic=False)
+        _flex_compile()
     key = (T, ad._window())
     if key not in ad._masks:
         ad._masks.clear()
-        ad._masks[key] = create_block_mask(ad.mask_mod(), None, None, T, T, device=DEV)
+        ad._masks[key] = _FLEX["mask"](ad.mask_mod(), None, None, T, T, device=DEV)
     return _FLEX["fn"], ad._masks[key]
 
 
@@ -1246,30 +1252,25 @@ class SDPALatent(Adapter):
         return torch.stack([c * ev - s * od, s * ev + c * od], dim=-1).flatten(-2).to(x.dtype)
 
     def project(self, x):
-        """(q_C, q_R, c, k_R) in float32 then bf16, every token; (B, T, H, d), (B, T, H, d_R), (B, T, d_c),
-        (B, T, d_R)."""
-        h = x["h"].float()
-        W = {n: x[n].float() for n in self.names}
+        """(q, k, v) of the naive form, (B, H, T, d_h + d_R) and (B, H, T, d_h), from bf16 projections."""
+        h, W = x["h"], {n: x[n] for n in self.names}
         pos = torch.arange(h.shape[1], device=h.device, dtype=F32)
-        c = h @ W["W_dkv"].T
+        c = h @ W["W_dkv"].T  # (B, T, d_c): the latent, all the decode cache keeps with k_R
         c_q = h @ W["W_dq"].T
         q_C = torch.einsum("hdc,btc->bthd", W["W_uq"], c_q)
         q_R = self.rope(torch.einsum("hrc,btc->bthr", W["W_qr"], c_q), x["theta"], pos)
         k_R = self.rope(h @ W["W_kr"].T, x["theta"], pos)
-        return q_C, q_R, c, k_R, W
+        k_C = torch.einsum("hdc,btc->bthd", W["W_uk"], c)
+        v = torch.einsum("hdc,btc->bthd", W["W_uv"], c)
+        k = torch.cat([k_C, k_R[:, :, None].expand(-1, -1, q_C.shape[2], -1)], -1)
+        return torch.cat([q_C, q_R], -1).transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
 
     def run(self, x):
         from torch.nn.attention import SDPBackend, sdpa_kernel
 
-        q_C, q_R, c, k_R, W = self.project(x)
-        H = q_C.shape[2]
-        k_C = torch.einsum("hdc,btc->bthd", W["W_uk"], c)
-        v = torch.einsum("hdc,btc->bthd", W["W_uv"], c)
-        q = torch.cat([q_C, q_R], -1).transpose(1, 2).to(BF16)
-        k = torch.cat([k_C, k_R[:, :, None].expand(-1, -1, H, -1)], -1).transpose(1, 2).to(BF16)
+        q, k, v = self.project(x)
         with sdpa_kernel([getattr(SDPBackend, self.variant["backend"])]):
-            o = F.scaled_dot_product_attention(q, k, v.transpose(1, 2).to(BF16), is_causal=True)
-        return o.transpose(1, 2)
+            return F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2)
 
     def decode(self, T, H, D):
         d_c, d_R = 4 * D, D // 2
@@ -1400,6 +1401,222 @@ class FlaDeltaFormer(SDPA):
         return self._sdpa(t(x["q"]), t(x["k"]), t(u)).transpose(1, 2)
 
 
+# ================================================================================================
+# sparse selection
+
+
+class FlaNSA(Adapter):
+    """NSA: fla's parallel_nsa for the compressed and selected branches (mean-pooled blocks of 64, 16 blocks
+    selected, the first and the two latest forced), plus the sliding-window branch (W = 512) through fla's
+    parallel_attn, since fla's own wrapper calls FlashAttention for it. One key-value head per 16 query
+    heads, as the kernel requires (the selection is shared by the group, summed over its heads). The check
+    gives the 16 heads of a group the same query, so the group's choice is each head's own, as in the
+    single-head reference, and uses blocks of 16, 4 selected, W = 32 (its T = 256 would select every block of
+    64)."""
+
+    op = "fla.ops.nsa.parallel_nsa (compressed + selected) + fla.ops.attn.parallel_attn (window)"
+    grads = ("q", "k", "v", "g_cmp", "g_slc", "g_win")
+    decode_note = "one step reads pooled blocks, chosen blocks and a window of a full cache; no public kernel"
+    sizes = {"block": 64, "top_n": 16, "window": 512}
+    group = 16
+
+    def __init__(self):
+        super().__init__()
+        self.now = dict(self.sizes)
+
+    def make(self, B, T, H, D, same_group=False):
+        G = self.group
+        Hk = max(1, H // G)
+        q = self.randn(B, T, 1 if same_group else H, D)
+        x = {"q": q.expand(B, T, Hk * G, D).contiguous() if same_group else q}
+        x["k"], x["v"] = self.randn(B, T, Hk, D), self.randn(B, T, Hk, D)
+        for n in ("g_cmp", "g_slc", "g_win"):
+            x[n] = torch.sigmoid(self.randn(B, T, Hk * G, dtype=F32)).to(BF16)
+        return x
+
+    def check_inputs(self, H, D):
+        self.now = {"block": 16, "top_n": 4, "window": 32}
+        return self.make(2, self.check_T, self.group, D, same_group=True)
+
+    def after_check(self):
+        self.now = dict(self.sizes)
+
+    def run(self, x):
+        nsa = _imp("fla.ops.nsa.parallel_nsa")
+        attn = _imp("fla.ops.attn.parallel_attn")
+        n = self.now
+        q, k, v = x["q"], x["k"], x["v"]
+        o = nsa(q, k, v, g_cmp=x["g_cmp"], g_slc=x["g_slc"], block_counts=n["top_n"], block_size=n["block"])
+        o_win = _first(attn(q, k, v, window_size=n["window"]))
+        return torch.addcmul(o, o_win, x["g_win"].unsqueeze(-1))
+
+
+class FlexMoBA(SDPA):
+    """MoBA through FlexAttention (fla's parallel_moba needs FlashAttention): the router (mean-pooled key per
+    finished block of 512, scores q . kbar, the own block plus the top 2 earlier ones: k = 3) runs in torch
+    inside the timed region and writes a per-token block table; the block mask skips every 128 x 128 tile
+    that no query of the tile selected, and the mask function applies each token's own choice."""
+
+    op = "MoBA router (torch) + torch.nn.attention.flex_attention (compiled; block 512, top-3)"
+    decode_op = None
+    decode_note = "one step reads the own block and the top-k chosen blocks of a full cache; not measured"
+    sizes = {"block": 512, "top_k": 3}
+
+    def __init__(self):
+        super().__init__()
+        self.now = dict(self.sizes)
+        self._table = {}
+
+    def check_inputs(self, H, D):
+        self.now = {"block": 32, "top_k": 3}  # eight blocks in the check's 256 tokens
+        return self.make(2, self.check_T, H, D)
+
+    def after_check(self):
+        self.now = dict(self.sizes)
+        self._table.clear()
+
+    def route(self, q, k):
+        """(B, H, T, n_blocks) bool: the blocks query t reads (its own, the top k - 1 finished earlier)."""
+        Bm, n = self.now["block"], self.now["top_k"]
+        B, H, T, D = q.shape
+        nb = T // Bm
+        kbar = k[:, :, : nb * Bm].reshape(B, H, nb, Bm, D).float().mean(3)
+        s = q.float() @ kbar.transpose(-1, -2)  # (B, H, T, nb)
+        own = torch.arange(T, device=q.device) // Bm
+        earlier = torch.arange(nb, device=q.device)[None, :] < own[:, None]  # (T, nb)
+        s = s.masked_fill(~earlier, float("-inf"))
+        top = s.topk(min(n - 1, nb), dim=-1)
+        sel = torch.zeros_like(s, dtype=torch.bool)
+        sel.scatter_(-1, top.indices, top.values > float("-inf"))
+        return sel | (torch.arange(nb, device=q.device)[None, :] == own[:, None])
+
+    def _mask(self, q, k):
+        """A BlockMask of 128-token tiles from the per-token table, written into one persistent buffer per
+        shape so the compiled kernel is reused."""
+        from torch.nn.attention.flex_attention import BlockMask
+
+        with torch.no_grad():  # the routing is a choice, not differentiated (as in MoBA)
+            sel = self.route(q, k)
+        B, H, T, nb = sel.shape
+        Bm = self.now["block"]
+        key = (B, H, T, Bm)
+        if key not in self._table:
+            self._table.clear()
+            buf = torch.zeros_like(sel)
+
+            def mask(b, h, qi, kv):
+                return (kv <= qi) & buf[b, h, qi, kv // Bm]
+
+            self._table[key] = (buf, mask)
+        buf, mask = self._table[key]
+        buf.copy_(sel)
+        tile = 128  # T is a multiple of it (256 in the check, powers of two from 512 in the sweep)
+        nq = T // tile
+        rows = sel.reshape(B, H, nq, tile, nb).any(3)  # (B, H, q tile, block): any query of the tile reads it
+        if Bm % tile == 0:
+            tiles = rows.repeat_interleave(Bm // tile, dim=-1)
+        else:  # blocks smaller than a tile (the check): a key tile is read if any of its blocks is
+            tiles = rows[..., torch.arange(T, device=q.device) // Bm].reshape(B, H, nq, nq, tile).any(-1)
+        tiles &= torch.ones(nq, nq, dtype=torch.bool, device=q.device).tril()
+        counts = tiles.sum(-1, dtype=torch.int32)
+        idx = torch.argsort(tiles.to(torch.int8), dim=-1, descending=True, stable=True).to(torch.int32)
+        return BlockMask.from_kv_blocks(counts, idx, BLOCK_SIZE=tile, mask_mod=mask, seq_lengths=(T, T))
+
+    def run(self, x):
+        if "fn" not in _FLEX:
+            _flex_compile()
+        q, k, v = x["q"], x["k"], x["v"]
+        return _FLEX["fn"](q, k, v, block_mask=self._mask(q, k)).transpose(1, 2)
+
+
+# ================================================================================================
+# complex diagonal state spaces (LRU, S5)
+
+
+class ComplexScan(Adapter):
+    """A complex diagonal state space over C = H * D channels with P = C / 2 modes: the input projection
+    B u and the readout scale Re(C x) + D u as bf16 matmuls, the recurrence x_t = lambda x_{t-1} + B u_t by
+    accelerated_scan's Triton complex scan (complex64). The discretisation of lambda and B is the model's
+    (discretise), computed inside the timed region (it is P x C, negligible)."""
+
+    op = "accelerated_scan.complex.scan (Triton, complex64) + torch bf16 matmuls for B and C"
+    grads = ("v", "B_re", "B_im", "C_re", "C_im")
+    decode_op = "torch complex step x = lambda x + B u, y = Re(C x) + D u (one token)"
+    scale = 1.0
+    check_T = 128
+
+    def make(self, B, T, H, D):
+        C = H * D
+        P = C // 2
+        x = {"v": self.randn(B, T, C)}
+        x["B_re"], x["B_im"] = (self.randn(P, C, dtype=F32, scale=(2 * C) ** -0.5) for _ in range(2))
+        x["C_re"], x["C_im"] = (self.randn(C, P, dtype=F32, scale=P**-0.5) for _ in range(2))
+        x["D"] = self.randn(C, dtype=F32)
+        return {**x, **self.modes(P)}
+
+    def apply(self, x, v):
+        lam, Bbar = self.discretise(x)
+        Bt = Bbar.T.to(torch.complex64)
+        u = torch.complex((v @ Bt.real.to(BF16)).float(), (v @ Bt.imag.to(BF16)).float())
+        u = u.transpose(1, 2).contiguous()  # (B, P, T), as the scan takes it
+        forget = lam[None, :, None].expand(u.shape).contiguous()
+        states = _imp("accelerated_scan.complex.scan")(forget, u).transpose(1, 2)  # (B, T, P)
+        y = states.real.to(BF16) @ x["C_re"].T.to(BF16) - states.imag.to(BF16) @ x["C_im"].T.to(BF16)
+        return self.scale * y.float() + x["D"] * v.float()
+
+    def run(self, x):
+        return self.apply(x, x["v"])
+
+    def decode(self, T, H, D):
+        x = self.make(1, 1, H, D)
+        lam, Bbar = self.discretise(x)
+        state = torch.zeros(lam.shape, device=DEV, dtype=torch.complex64)
+        u = x["v"][0, 0].float()
+        Cc = torch.complex(x["C_re"], x["C_im"])
+
+        def step():
+            new = lam * state + Bbar @ u.to(torch.complex64)
+            return self.scale * (Cc @ new).real + x["D"] * u
+
+        return step
+
+
+class LRUScan(ComplexScan):
+    """LRU: lambda = exp(-exp(nu) + i exp(theta)) drawn on the ring 0.9 <= |lambda| <= 0.999 with phase in
+    [0, 2 pi], as the paper initialises it; B scaled by gamma = sqrt(1 - |lambda|^2)."""
+
+    def modes(self, P):
+        r_min, r_max = 0.9, 0.999
+        u1, u2 = self.rand(P), self.rand(P)
+        nu_log = torch.log(-0.5 * torch.log(u1 * (r_max**2 - r_min**2) + r_min**2))
+        return {"nu_log": nu_log, "theta_log": torch.log(6.28 * u2.clamp_min(1e-12))}
+
+    def discretise(self, x):
+        lam = torch.exp(torch.complex(-x["nu_log"].exp(), x["theta_log"].exp()))
+        gamma = torch.sqrt(1 - lam.abs() ** 2)
+        return lam, gamma[:, None] * torch.complex(x["B_re"], x["B_im"])
+
+
+class S5Scan(ComplexScan):
+    """S5: continuous modes Lambda (real part < 0) and steps Delta, zero-order hold
+    lambda = exp(Lambda Delta), B_bar = (lambda - 1) / Lambda B; the conjugate half of the modes is implied,
+    so y = 2 Re(C x) + D u."""
+
+    scale = 2.0
+
+    def modes(self, P):
+        return {
+            "Lambda_re": -0.5 * torch.exp(self.randn(P, dtype=F32, scale=0.5)),
+            "Lambda_im": math.pi * self.randn(P, dtype=F32),
+            "log_step": torch.log(0.001 + 0.099 * self.rand(P)),
+        }
+
+    def discretise(self, x):
+        Lam = torch.complex(x["Lambda_re"], x["Lambda_im"])
+        lam = torch.exp(Lam * x["log_step"].exp())
+        return lam, ((lam - 1) / Lam)[:, None] * torch.complex(x["B_re"], x["B_im"])
+
+
 ADAPTERS: dict[str, type[Adapter]] = {
     "sdpa_cudnn": SDPA,
     "sdpa_cudnn_rope": SDPARope,
@@ -1447,4 +1664,8 @@ ADAPTERS: dict[str, type[Adapter]] = {
     "fla_mesa_net": FlaMesa,
     "fla_comba": FlaComba,
     "fla_deltaformer": FlaDeltaFormer,
+    "fla_nsa": FlaNSA,
+    "flex_moba": FlexMoBA,
+    "accelerated_scan_lru": LRUScan,
+    "accelerated_scan_s5": S5Scan,
 }

@@ -16,6 +16,8 @@ as two FLOPs; elementwise work (gates, exponentials, normalisation) is left out:
     ttt         TTT-Linear's mini-batch b: the inner model read at keys and queries and updated (6 K V),
                 the b x b products inside the mini-batch (6 b K)
     scan        a per-channel scan (RG-LRU, RWKV-4's WKV): a few FLOPs per channel and token
+    mimo        a complex diagonal state of P = C / 2 modes read and written through C x P matrices (LRU, S5):
+                8 C P per token for B u and Re(C x), 8 P for the complex scan
     fft         causal FFT convolutions of length T per channel (cuFFT): three real FFTs of length 2T,
                 2.5 n log2 n each, and the pointwise complex product
 
@@ -38,7 +40,7 @@ class Cost:
     """The algorithm a model's kernel runs, with its sizes (K, V: key and value width per head; None means
     the head dimension D)."""
 
-    kind: str  # attention | linear | delta | slots | ttt | scan | fft
+    kind: str  # attention | linear | delta | slots | ttt | scan | mimo | fft
     chunk: int = 64  # C: chunk (or mini-batch) length of the chunked forms
     key: int | None = None  # K when it is not D (Based's Taylor features)
     gates: float = 0.0  # float32 gate values per head and token, in units of D (1 = one per channel)
@@ -111,6 +113,15 @@ COSTS: dict[str, Cost] = {
     "hgrn": Cost("scan", scan_flops=2, gates=1.0),
     "mesanet": Cost("delta", gates=3 / 128, note="the conjugate-gradient steps are not counted"),
     "comba": Cost("delta", gates=2 / 128),
+    "nsa": Cost(
+        "attention",
+        window=1536,
+        note="16 selected blocks of 64 and a window of 512; the pooled keys"
+        " and the branch gates are not counted",
+    ),
+    "moba": Cost("attention", window=1536, note="three blocks of 512 per query; the router is not counted"),
+    "lru": Cost("mimo", streams=2),
+    "s5": Cost("mimo", streams=2),
 }
 
 
@@ -144,7 +155,13 @@ def _per_head_token(c: Cost, T: int, D: int) -> float:
 def forward_flops(model_id: str, B: int, T: int, H: int, D: int) -> float | None:
     """FLOPs of one forward call at batch B, length T, H heads of width D; None for an unknown model."""
     c = COSTS.get(model_id)
-    return None if c is None else B * T * H * _per_head_token(c, T, D)
+    if c is None:
+        return None
+    if c.kind == "mimo":  # every channel feeds every mode: B u and Re(C x) are C x P complex products
+        C = H * D
+        P = C // 2
+        return B * T * (8 * C * P + 8 * P)
+    return B * T * H * _per_head_token(c, T, D)
 
 
 def forward_bytes(model_id: str, B: int, T: int, H: int, D: int) -> float | None:
@@ -153,7 +170,7 @@ def forward_bytes(model_id: str, B: int, T: int, H: int, D: int) -> float | None
     if c is None:
         return None
     K = c.key or D
-    if c.kind in ("scan", "fft"):
+    if c.kind in ("scan", "fft", "mimo"):
         filters = c.order * H * D * T * F32 if c.kind == "fft" else 0  # one float32 filter per channel
         return B * T * H * D * (c.streams * BF16 + c.gates * F32) + filters
     per = (2 * K * c.keys_per_token + D * (c.keys_per_token + 1)) * BF16 + c.gates * D * F32

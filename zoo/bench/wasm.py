@@ -139,6 +139,22 @@ def _comba(x, b, h):
     return {**args, "beta": _head(x["beta"], b, h), "d": 0.0}
 
 
+def _nsa(x, b, h, a):
+    """parallel_nsa's query head h reads key-value head h // G (G query heads per key-value head); the three
+    gates are per query head."""
+    G = x["q"].shape[2] // x["k"].shape[2]
+    kv = {n: x[n][b, :, h // G] for n in ("k", "v")}
+    gates = {n: _head(x[n], b, h) for n in ("g_cmp", "g_slc", "g_win")}
+    return {"q": _head(x["q"], b, h), **kv, **gates, **a.now}
+
+
+def _params(x, b, names):
+    return {"v": x["v"][b], **{n: x[n] for n in names}}
+
+
+IO_PARAMS = ("B_re", "B_im", "C_re", "C_im", "D")
+LRU_PARAMS = ("nu_log", "theta_log", *IO_PARAMS)
+S5_PARAMS = ("Lambda_re", "Lambda_im", "log_step", *IO_PARAMS)
 MLA_WEIGHTS = ("W_dkv", "W_uk", "W_uv", "W_kr", "W_dq", "W_uq", "W_qr")
 
 
@@ -310,6 +326,12 @@ MAPPINGS = {
         _HEAD,
     ),
     "comba": (lambda x, b, h, a: _comba(x, b, h), _HEAD),
+    # sparse selection: the sizes the adapter runs at (smaller in the check, so selection is exercised)
+    "nsa": (lambda x, b, h, a: _nsa(x, b, h, a), _HEAD),
+    "moba": (lambda x, b, h, a: {**_sdpa(x, b, h), **a.now}, _HEAD),
+    # complex diagonal state spaces: the parameters as kernels_wasm takes them, every channel in one call
+    "lru": (lambda x, b, h, a: _params(x, b, LRU_PARAMS), "btc"),
+    "s5": (lambda x, b, h, a: _params(x, b, S5_PARAMS), "btc"),
 }
 
 # The kernels_wasm function each mapping calls, where it is not the model's recurrent form: the GPU kernel
