@@ -287,7 +287,7 @@ def test_adapters_draw_inputs_the_mapping_accepts_on_cpu(monkeypatch):
     adapters = importlib.reload(adapters)
     new = ("gqa", "mqa", "mla", "gated-attention", "diff-transformer", "sink-logit", "streamingllm",
            "deltaformer", "lightning-attention", "hgrn", "mesanet", "comba", "nsa", "moba", "lru",
-           "s5")  # fmt: skip
+           "s5", "bigbird", "mega")  # fmt: skip
     for mid in new:
         ad = adapters.ADAPTERS[catalog.KERNELS[mid].adapter]()
         x = ad.check_inputs(4, 16)
@@ -400,3 +400,55 @@ def test_s5_is_the_adapters_complex_scan_with_zero_order_hold_and_the_conjugate_
     Bbar = ((lam - 1) / Lam)[:, None] * (x["B_re"] + 1j * x["B_im"])
     want = _complex_scan_adapter(x, lam, Bbar, 2.0)
     assert wasm.rel_err(ref("s5", x, (B, T, C)), want) < 1e-12
+
+
+# ------------------------------------------------------------------------------ masks and convolutions
+
+
+def test_bigbird_links_are_the_flex_mask_of_window_globals_and_random_blocks():
+    """The adapter's mask_mod: kv <= q and (q - kv < W or kv < G or kv // P in rand_blocks[q // P])."""
+    rng = np.random.default_rng(16)
+    P, W, G = 4, 4, 4
+    x = {n: rng.standard_normal((B, H, T, D)) for n in ("q", "k", "v")}
+    table = np.full((T // P, 2), -1)
+    for qb in range(2, T // P):
+        table[qb, : min(2, qb - 1)] = rng.choice(np.arange(1, qb), size=min(2, qb - 1), replace=False)
+    x["rand_blocks"] = table.astype(float)  # as np64 hands it over
+    a = SimpleNamespace(now={"window": W, "n_global": G, "block": P, "n_random": 2})
+    t, j = np.arange(T)[:, None], np.arange(T)[None, :]
+    rand = (table[t // P] == (j // P)[..., None]).any(-1)
+    mask = (j <= t) & ((t - j < W) | (j < G) | rand)
+    want = np.stack(
+        [np.stack([_softmax_attention(x["q"][b, h], x["k"][b, h], x["v"][b, h], mask) for h in range(H)], 1)
+         for b in range(B)]
+    )  # fmt: skip
+    assert wasm.rel_err(ref("bigbird", x, (B, T, H, D), a), want) < 1e-12
+
+
+def test_mega_is_the_adapters_fft_ema_then_softmax_attention():
+    """The adapter's run per head: EMA kernel K_l = sum_n eta alpha beta (1 - alpha delta)^l, a causal
+    convolution, x' = SiLU(EMA + omega x), z = SiLU(x' W_z^T), q, k = kappa z + mu, softmax over raw v."""
+    rng = np.random.default_rng(17)
+    n = 2
+    x = {"x": rng.standard_normal((B, T, H, D)), "v": rng.standard_normal((B, T, H, D))}
+    x |= {nm: _sigmoid(rng.standard_normal((H, D, n))) for nm in ("alpha", "delta")}
+    x |= {"beta": np.array([1.0, -1.0]) + 0.02 * rng.standard_normal((H, D, n))}
+    x |= {"eta": rng.standard_normal((H, D, n)) / np.sqrt(n), "omega": rng.standard_normal((H, D))}
+    x |= {"Wz": rng.standard_normal((H, D, D)) / np.sqrt(D)}
+    x |= {nm: rng.standard_normal((H, D)) * 0.5 + 1 for nm in ("kq", "kk")}
+    x |= {nm: rng.standard_normal((H, D)) * 0.1 for nm in ("mq", "mk")}
+
+    def silu(a):
+        return a * _sigmoid(a)
+
+    want = np.empty((B, T, H, D))
+    for h in range(H):
+        K = np.einsum("dn,dnl->ld", x["eta"][h] * x["alpha"][h] * x["beta"][h],
+                      (1 - x["alpha"][h] * x["delta"][h])[..., None] ** np.arange(T))  # fmt: skip
+        for b in range(B):
+            u = x["x"][b, :, h]
+            ema = np.array([sum(K[l] * u[t - l] for l in range(t + 1)) for t in range(T)])
+            z = silu(silu(ema + x["omega"][h] * u) @ x["Wz"][h].T)
+            q, k = x["kq"][h] * z + x["mq"][h], x["kk"][h] * z + x["mk"][h]
+            want[b, :, h] = _softmax_attention(q, k, x["v"][b, :, h])
+    assert wasm.rel_err(ref("mega", x, (B, T, H, D)), want) < 1e-10

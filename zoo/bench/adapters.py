@@ -1206,6 +1206,103 @@ def _flex(ad, T):
     return _FLEX["fn"], ad._masks[key]
 
 
+class FlexBigBird(FlexStreaming):
+    """BigBird, causal: FlexAttention (compiled) with the mask 'causal and (window W = 192, or one of the
+    first G = 128 tokens, or one of r = 3 random earlier blocks of P = 64)'. The random blocks are drawn per
+    query block before the run (a kernel input, rand_blocks (T / P, r), -1 where no earlier block is left),
+    as BigBird draws them per block; the check uses W = G = P = 16, r = 2."""
+
+    op = "torch.nn.attention.flex_attention (compiled; window 192 + 128 global + 3 random blocks of 64)"
+    decode_op = None
+    decode_note = (
+        "the random blocks reach anywhere in the past, so decoding keeps the full cache; not measured"
+    )
+    sizes = {"window": 192, "n_global": 128, "block": 64, "n_random": 3}
+
+    def __init__(self):
+        super().__init__()
+        self.now = dict(self.sizes)
+
+    def check_inputs(self, H, D):
+        self.now = {"window": 16, "n_global": 16, "block": 16, "n_random": 2}
+        return self.make(2, self.check_T, H, D)
+
+    def after_check(self):
+        self.now = dict(self.sizes)
+        self._masks.clear()
+
+    def _window(self):
+        return self.now["window"]
+
+    def make(self, B, T, H, D):
+        x = super().make(B, T, H, D)
+        P, r, first = self.now["block"], self.now["n_random"], self.now["n_global"] // self.now["block"]
+        rng = np.random.default_rng(T)
+        table = np.full((T // P, r), -1, dtype=np.int64)
+        for qb in range(T // P):
+            pool = np.arange(first, max(first, qb - self.now["window"] // P))  # before the window's blocks
+            pick = rng.choice(pool, size=min(r, pool.size), replace=False) if pool.size else pool
+            table[qb, : pick.size] = np.sort(pick)
+        x["rand_blocks"] = torch.from_numpy(table).to(DEV)
+        self._rand = x["rand_blocks"]
+        return x
+
+    def mask_mod(self):
+        W, G, P, r, rb = *(self.now[n] for n in ("window", "n_global", "block", "n_random")), self._rand
+
+        def mask(b, h, q, kv):
+            hit = (q - kv < W) | (kv < G)
+            for i in range(r):
+                hit = hit | (rb[q // P, i] == kv // P)
+            return (kv <= q) & hit
+
+        return mask
+
+    def run(self, x):
+        self._rand = x["rand_blocks"]
+        return super().run(x)
+
+
+class Mega(SDPA):
+    """Mega's attention, one unit per head (H units of width D): the damped multi-dimensional EMA of x as a
+    causal FFT convolution (cuFFT, float32; its kernel K_l = sum_n eta alpha beta (1 - alpha delta)^l built
+    inside the timed region, as the released module does), x' = SiLU(EMA + omega x), z = SiLU(W_z x'),
+    q, k = kappa z + mu, then cuDNN SDPA over the raw values. The reset and update gates after the attention
+    are left out, as on the model's page. n = 2 EMA dimensions (the released default)."""
+
+    op = "EMA by torch.fft (cuFFT) + torch SDPA[cudnn] (one Mega unit per head)"
+    grads = ("x", "v")
+    decode_op = "torch SDPA (q_len=1 over a KV cache; the EMA step is a few elementwise products)"
+    ndim = 2
+    check_T = 128
+
+    def make(self, B, T, H, D):
+        n = self.ndim
+        x = {"x": self.randn(B, T, H, D), "v": self.randn(B, T, H, D)}
+        x["alpha"], x["delta"] = (torch.sigmoid(self.randn(H, D, n, dtype=F32)) for _ in range(2))
+        sign = torch.tensor([1.0, -1.0] * (n // 2), device=DEV)
+        x["beta"] = sign + self.randn(H, D, n, dtype=F32, scale=0.02)
+        x["eta"] = self.randn(H, D, n, dtype=F32, scale=n**-0.5)
+        x["omega"] = self.randn(H, D, dtype=F32)
+        x["Wz"] = self.randn(H, D, D, dtype=F32, scale=D**-0.5)
+        for nm, base, sd in (("kq", 1.0, 0.5), ("mq", 0.0, 0.1), ("kk", 1.0, 0.5), ("mk", 0.0, 0.1)):
+            x[nm] = self.randn(H, D, dtype=F32, scale=sd, shift=base)
+        return x
+
+    def run(self, x):
+        xs = x["x"].float().permute(0, 2, 3, 1)  # (B, H, D, T)
+        T = xs.shape[-1]
+        decay = torch.log1p(-x["alpha"] * x["delta"])  # log(1 - alpha delta), (H, D, n)
+        steps = torch.arange(T, device=xs.device, dtype=F32)
+        K = torch.einsum("hdn,hdnl->hdl", x["eta"] * x["alpha"] * x["beta"], (decay[..., None] * steps).exp())
+        ema = FFTConv.conv(xs, K).permute(0, 3, 1, 2)  # (B, T, H, D)
+        xp = F.silu(ema + x["omega"] * x["x"].float())
+        z = F.silu(torch.einsum("bthd,hed->bthe", xp, x["Wz"]))
+        q = (x["kq"] * z + x["mq"]).to(BF16).transpose(1, 2)
+        k = (x["kk"] * z + x["mk"]).to(BF16).transpose(1, 2)
+        return self._sdpa(q, k, x["v"].transpose(1, 2)).transpose(1, 2)
+
+
 class SDPALatent(Adapter):
     """MLA: the forward runs the paper's naive form (per-head keys [W_UK c; k_R] of width d_h + d_R and values
     W_UV c, rebuilt from the latent, through SDPA), as prefill and training do; one decoding step runs the
@@ -1668,4 +1765,6 @@ ADAPTERS: dict[str, type[Adapter]] = {
     "flex_moba": FlexMoBA,
     "accelerated_scan_lru": LRUScan,
     "accelerated_scan_s5": S5Scan,
+    "flex_bigbird": FlexBigBird,
+    "fft_sdpa_mega": Mega,
 }

@@ -120,6 +120,8 @@ COSTS: dict[str, Cost] = {
         " and the branch gates are not counted",
     ),
     "moba": Cost("attention", window=1536, note="three blocks of 512 per query; the router is not counted"),
+    "bigbird": Cost("attention", window=512, note="window 192, 128 global tokens, 3 random blocks of 64"),
+    "mega": Cost("attention", note="the EMA convolution (cuFFT) and the projection W_z are not counted"),
     "lru": Cost("mimo", streams=2),
     "s5": Cost("mimo", streams=2),
 }

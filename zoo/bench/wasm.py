@@ -148,6 +148,23 @@ def _nsa(x, b, h, a):
     return {"q": _head(x["q"], b, h), **kv, **gates, **a.now}
 
 
+def _bigbird(x, b, h, a):
+    """The adapter's random blocks (one row of r block indices per query block of P, -1 for none) as
+    kernels_wasm's per-token links: every position of the query block's random blocks."""
+    T, P = x["q"].shape[2], a.now["block"]
+    table = x["rand_blocks"].astype(np.int64)
+    links = np.full((T, table.shape[1] * P), -1, dtype=np.int64)
+    for t in range(T):
+        pos = [np.arange(blk * P, blk * P + P) for blk in table[t // P] if blk >= 0]
+        if pos:
+            flat = np.concatenate(pos)
+            links[t, : flat.size] = flat
+    return {**_sdpa(x, b, h), "window": a.now["window"], "n_global": a.now["n_global"], "links": links}
+
+
+MEGA = ("alpha", "delta", "beta", "eta", "omega", "Wz", "kq", "mq", "kk", "mk")
+
+
 def _params(x, b, names):
     return {"v": x["v"][b], **{n: x[n] for n in names}}
 
@@ -329,6 +346,11 @@ MAPPINGS = {
     # sparse selection: the sizes the adapter runs at (smaller in the check, so selection is exercised)
     "nsa": (lambda x, b, h, a: _nsa(x, b, h, a), _HEAD),
     "moba": (lambda x, b, h, a: {**_sdpa(x, b, h), **a.now}, _HEAD),
+    "bigbird": (lambda x, b, h, a: _bigbird(x, b, h, a), _HEAD),
+    "mega": (
+        lambda x, b, h, a: {"x": _head(x["x"], b, h), "v": _head(x["v"], b, h), **{n: x[n][h] for n in MEGA}},
+        _HEAD,
+    ),
     # complex diagonal state spaces: the parameters as kernels_wasm takes them, every channel in one call
     "lru": (lambda x, b, h, a: _params(x, b, LRU_PARAMS), "btc"),
     "s5": (lambda x, b, h, a: _params(x, b, S5_PARAMS), "btc"),
