@@ -287,7 +287,7 @@ def test_adapters_draw_inputs_the_mapping_accepts_on_cpu(monkeypatch):
     adapters = importlib.reload(adapters)
     new = ("gqa", "mqa", "mla", "gated-attention", "diff-transformer", "sink-logit", "streamingllm",
            "deltaformer", "lightning-attention", "hgrn", "mesanet", "comba", "nsa", "moba", "lru",
-           "s5", "bigbird", "mega")  # fmt: skip
+           "s5", "bigbird", "mega", "hedgehog")  # fmt: skip
     for mid in new:
         ad = adapters.ADAPTERS[catalog.KERNELS[mid].adapter]()
         x = ad.check_inputs(4, 16)
@@ -452,3 +452,26 @@ def test_mega_is_the_adapters_fft_ema_then_softmax_attention():
             q, k = x["kq"][h] * z + x["mq"][h], x["kk"][h] * z + x["mk"][h]
             want[b, :, h] = _softmax_attention(q, k, x["v"][b, :, h])
     assert wasm.rel_err(ref("mega", x, (B, T, H, D)), want) < 1e-10
+
+
+def test_hedgehog_is_fla_normalised_linear_attention_on_the_adapters_features():
+    """chunk_linear_attn(normalize=True, scale=1): o_t = sum_s (phi_q . phi_k_s) v_s / (phi_q . sum_s phi_k_s)
+    over s <= t, with phi(x) = [exp(W x + b), exp(-(W x + b))] per head."""
+    rng = np.random.default_rng(18)
+    x = {n: rng.standard_normal((B, T, H, D)) for n in ("q", "k", "v")}
+    for n in ("Wq", "Wk"):
+        x[n] = np.eye(D) + 0.1 * rng.standard_normal((H, D, D)) / np.sqrt(D)
+    x["bq"], x["bk"] = 0.1 * rng.standard_normal((2, H, D))
+
+    def phi(a, W, b):
+        y = np.einsum("bthd,hed->bthe", a, W) + b
+        return np.concatenate([np.exp(y), np.exp(-y)], -1)
+
+    fq, fk = phi(x["q"], x["Wq"], x["bq"]), phi(x["k"], x["Wk"], x["bk"])
+    causal = np.tril(np.ones((T, T)))
+    want = np.empty((B, T, H, D))
+    for b in range(B):
+        for h in range(H):
+            A = (fq[b, :, h] @ fk[b, :, h].T) * causal
+            want[b, :, h] = (A @ x["v"][b, :, h]) / A.sum(1, keepdims=True)
+    assert wasm.rel_err(ref("hedgehog", x, (B, T, H, D)), want) < 1e-12

@@ -1626,6 +1626,37 @@ class FlexMoBA(SDPA):
         return _FLEX["fn"](q, k, v, block_mask=self._mask(q, k)).transpose(1, 2)
 
 
+class FlaHedgehog(FlaPerformer):
+    """Hedgehog: the feature map phi(x) = [exp(W x + b), exp(-(W x + b))] (2 D features, one learned map per
+    head for queries and one for keys, W near the identity as at initialisation) in torch inside the timed
+    region, then fla's normalised chunk_linear_attn with scale 1."""
+
+    op = "Hedgehog features (torch) + fla.ops.linear_attn.chunk_linear_attn(normalize=True)"
+
+    def make(self, B, T, H, D):
+        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        for n in ("Wq", "Wk"):
+            x[n] = torch.eye(D, device=DEV) + self.randn(H, D, D, dtype=F32, scale=0.1 * D**-0.5)
+        x["bq"], x["bk"] = (torch.zeros(H, D, device=DEV) for _ in range(2))
+        return x
+
+    @staticmethod
+    def phi(x, W, b):
+        y = torch.einsum("bthd,hed->bthe", x.float(), W) + b
+        return torch.cat([y.exp(), (-y).exp()], -1).to(BF16)
+
+    def run(self, x):
+        fn = _imp("fla.ops.linear_attn.chunk_linear_attn")
+        fq, fk = self.phi(x["q"], x["Wq"], x["bq"]), self.phi(x["k"], x["Wk"], x["bk"])
+        return _first(fn(fq, fk, x["v"], scale=1.0, normalize=True))
+
+    def state(self, H, D):
+        return torch.zeros(1, H, 2 * D, D, device=DEV, dtype=F32)
+
+    def step_kwargs(self, x):
+        return dict(q=self.phi(x["q"], x["Wq"], x["bq"]), k=self.phi(x["k"], x["Wk"], x["bk"]), v=x["v"])
+
+
 # ================================================================================================
 # complex diagonal state spaces (LRU, S5)
 
@@ -1767,4 +1798,5 @@ ADAPTERS: dict[str, type[Adapter]] = {
     "accelerated_scan_s5": S5Scan,
     "flex_bigbird": FlexBigBird,
     "fft_sdpa_mega": Mega,
+    "fla_linear_attn_hedgehog": FlaHedgehog,
 }

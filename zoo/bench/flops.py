@@ -122,6 +122,9 @@ COSTS: dict[str, Cost] = {
     "moba": Cost("attention", window=1536, note="three blocks of 512 per query; the router is not counted"),
     "bigbird": Cost("attention", window=512, note="window 192, 128 global tokens, 3 random blocks of 64"),
     "mega": Cost("attention", note="the EMA convolution (cuFFT) and the projection W_z are not counted"),
+    "hedgehog": Cost(
+        "linear", key_ratio=2.0, note="the feature maps (one D x D product each) are not counted"
+    ),
     "lru": Cost("mimo", streams=2),
     "s5": Cost("mimo", streams=2),
 }

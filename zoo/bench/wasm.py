@@ -347,6 +347,11 @@ MAPPINGS = {
     "nsa": (lambda x, b, h, a: _nsa(x, b, h, a), _HEAD),
     "moba": (lambda x, b, h, a: {**_sdpa(x, b, h), **a.now}, _HEAD),
     "bigbird": (lambda x, b, h, a: _bigbird(x, b, h, a), _HEAD),
+    # Hedgehog's maps, one per head; fla's normalised linear attention with scale 1 is its readout
+    "hedgehog": (
+        lambda x, b, h, a: {**_qkv(x, b, h), **{n: x[n][h] for n in ("Wq", "bq", "Wk", "bk")}},
+        _HEAD,
+    ),
     "mega": (
         lambda x, b, h, a: {"x": _head(x["x"], b, h), "v": _head(x["v"], b, h), **{n: x[n][h] for n in MEGA}},
         _HEAD,
