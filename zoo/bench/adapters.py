@@ -1190,7 +1190,7 @@ _FLEX = {}
 def _flex_compile():
     from torch.nn.attention.flex_attention import create_block_mask, flex_attention
 
-    _FLEX["fn"] = torch.compile(flex_attention, dynamic=False)
+    _FLEX["fn"] = torch.compile(flex_attention)  # automatic dynamic shapes: one recompile, not one per T
     _FLEX["mask"] = torch.compile(create_block_mask)
 
 
