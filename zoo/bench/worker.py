@@ -40,6 +40,7 @@ def _pkg_versions() -> dict:
         "mamba_ssm",
         "mlstm_kernels",
         "accelerated-scan",
+        "tilelang",
         "numpy",
         "einops",
         "transformers",
