@@ -281,10 +281,11 @@ def test_adapters_draw_inputs_the_mapping_accepts_on_cpu(monkeypatch):
     torch = pytest.importorskip("torch")
     monkeypatch.setenv("ZOO_BENCH_DEVICE", "cpu")
     import importlib
+    import sys
 
-    from zoo.bench import adapters
-
-    adapters = importlib.reload(adapters)
+    for name in [m for m in sys.modules if m.startswith("zoo.bench.adapters")]:
+        monkeypatch.delitem(sys.modules, name)  # DEV is read when the package is imported
+    adapters = importlib.import_module("zoo.bench.adapters")
     new = ("gqa", "mqa", "mla", "gated-attention", "diff-transformer", "sink-logit", "streamingllm",
            "deltaformer", "lightning-attention", "hgrn", "mesanet", "comba", "nsa", "moba", "lru",
            "s5", "bigbird", "mega", "hedgehog")  # fmt: skip

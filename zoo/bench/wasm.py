@@ -383,20 +383,9 @@ def module_name(model_id: str) -> str:
     return model_id.replace("-", "_")
 
 
-def mapping_of(model_id: str, adapter):
-    """(args, layout) for a model: the table above, or the adapter's own ``wasm_args`` (a new adapter
-    declares its mapping beside its kernel call, so adding a GPU kernel touches one file)."""
-    if model_id in MAPPINGS:
-        return MAPPINGS[model_id]
-    own = getattr(adapter, "wasm_args", None)
-    if own is None:
-        return None
-    return (lambda x, b, h, a: own(x, b, h)), adapter.wasm_layout
-
-
 def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | None:
     """kernels_wasm's output for the whole input, in the kernel's output ``shape``; None without a mapping."""
-    mapping = mapping_of(model_id, adapter)
+    mapping = MAPPINGS.get(model_id)
     if mapping is None:
         return None
     mod = importlib.import_module(f"kernels_wasm.{module_name(model_id)}")
@@ -420,9 +409,9 @@ def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | Non
     return out
 
 
-def describe(model_id: str, adapter=None) -> str:
+def describe(model_id: str) -> str:
     """What the check compares against, for the result file."""
-    if mapping_of(model_id, adapter) is None:
+    if model_id not in MAPPINGS:
         return "no kernels_wasm mapping"
     fn = FUNCTIONS.get(model_id, "recurrent")
     return f"kernels_wasm.{module_name(model_id)}.{fn} (float64) on every batch row and head"
