@@ -25,7 +25,5 @@ if [ -d "$tl/.whl-tl1" ] && [ -d "$tl/.whl-tl2" ] && [ -d "$tl/.whl-tl3" ]; then
   echo "TileLang installed: fla's Hopper backward uses it where Triton is refused"
 fi
 export PYTHONPATH="$site:$PWD${PYTHONPATH:+:$PYTHONPATH}"
-# the autotuner benchmarks each config briefly (the harness's own timings are unaffected: worker.py)
-export ZOO_BENCH_FAST_AUTOTUNE=${ZOO_BENCH_FAST_AUTOTUNE:-1}
 export PYTHONUNBUFFERED=1
 exec python3 -m zoo.bench "$@"

@@ -513,3 +513,15 @@ def test_the_autotuner_ranks_a_slow_config_by_one_call(monkeypatch, call_ms, ran
         assert got == [call_ms] * 3 and benched == [] and len(calls) == 2  # compile, then the timed call
     else:
         assert got == [1.0, 0.9, 1.1] and benched == [(5, 20)]  # the shortened do_bench
+
+
+def test_fast_autotuning_is_an_explicit_flag_passed_to_every_worker(tmp_path):
+    """The time-limit workaround is off unless the command says so, and then recorded in the run's command."""
+    from zoo.bench import cli
+
+    plain = cli.run_parser().parse_args(["--out", "x.json"])
+    fast = cli.run_parser().parse_args(["--out", "x.json", "--fast-autotune"])
+    assert not plain.fast_autotune and fast.fast_autotune
+    assert "--fast-autotune" not in runner._worker_cmd(tmp_path / "p.json", ["gla"], plain, 0.0)
+    assert "--fast-autotune" in runner._worker_cmd(tmp_path / "p.json", ["gla"], fast, 0.0)
+    assert "--fast-autotune" in runner.command_line(["--out", "x.json", "--fast-autotune"])

@@ -388,6 +388,7 @@ def main(argv=None) -> int:
     ap.add_argument("--start-variant", action="append", default=[])
     ap.add_argument("--no-decode", action="store_true")
     ap.add_argument("--warmup-only", action="store_true")
+    ap.add_argument("--fast-autotune", action="store_true", help="see python -m zoo.bench --help")
     ap.add_argument("--carry", default=None, help="JSON {model: entry} from a warm-up pass (passed checks)")
     ap.add_argument(
         "--config-slice", default=None, metavar="K/N", help="warm-up: autotune configs slice K of N"
@@ -417,7 +418,7 @@ def main(argv=None) -> int:
         _atomic_write(args.out, doc)
 
     backend = TorchBackend()
-    if backend.cuda and os.environ.get("ZOO_BENCH_FAST_AUTOTUNE") == "1":
+    if backend.cuda and args.fast_autotune:
         fast_autotune()
     if backend.cuda and args.config_slice:
         k, n = map(int, args.config_slice.split("/"))
