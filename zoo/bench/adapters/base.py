@@ -107,6 +107,15 @@ class Adapter:
     def unit(self, *shape, dtype=BF16):
         return F.normalize(self.randn(*shape, dtype=F32), dim=-1).to(dtype)
 
+    def sigmoid(self, *shape, dtype=BF16):
+        """A gate in (0, 1), sigmoid of N(0, 1)."""
+        return torch.sigmoid(self.randn(*shape, dtype=F32)).to(dtype)
+
+    def qkv(self, B, T, H, D, unit=False):
+        """q, k, v (B, T, H, D) ~ N(0, 1); with unit=True q and k L2-normalised (the delta rule's keys)."""
+        draw = self.unit if unit else self.randn
+        return {"q": draw(B, T, H, D), "k": draw(B, T, H, D), "v": self.randn(B, T, H, D)}
+
     def make(self, B: int, T: int, H: int, D: int) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 

@@ -17,8 +17,8 @@ class FlaDelta(_Recurrent):
     grads = ("q", "k", "v", "beta")
 
     def make(self, B, T, H, D):
-        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T, H, D), "v": self.randn(B, T, H, D)}
-        x["beta"] = torch.sigmoid(self.randn(B, T, H, dtype=F32)).to(BF16)
+        x = self.qkv(B, T, H, D, unit=True)
+        x["beta"] = self.sigmoid(B, T, H)
         return x
 
     def run(self, x):
@@ -61,10 +61,10 @@ class FlaGDN2(_Recurrent):
     grads = ("q", "k", "v", "g", "b", "w")
 
     def make(self, B, T, H, D):
-        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T, H, D), "v": self.randn(B, T, H, D)}
+        x = self.qkv(B, T, H, D, unit=True)
         x["g"] = self.logsig(B, T, H, D, shift=3.0).clamp_min(-5)
-        x["b"] = torch.sigmoid(self.randn(B, T, H, D, dtype=F32)).to(BF16)
-        x["w"] = torch.sigmoid(self.randn(B, T, H, D, dtype=F32)).to(BF16)
+        x["b"] = self.sigmoid(B, T, H, D)
+        x["w"] = self.sigmoid(B, T, H, D)
         return x
 
     def run(self, x):
@@ -87,7 +87,7 @@ class FlaDeltaProduct(_Recurrent):
     def make(self, B, T, H, D):
         n = self.n
         x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T * n, H, D), "v": self.randn(B, T * n, H, D)}
-        x["beta"] = torch.sigmoid(self.randn(B, T * n, H, dtype=F32)).to(BF16)
+        x["beta"] = self.sigmoid(B, T * n, H)
         x["g"] = self.logsig(B, T, H, shift=3.0)
         return x
 
@@ -99,7 +99,7 @@ class FlaDeltaProduct(_Recurrent):
         fn = self.step_fn()
         n = self.n
         q, k, v = self.unit(1, n, H, D), self.unit(1, n, H, D), self.randn(1, n, H, D)
-        beta = torch.sigmoid(self.randn(1, n, H, dtype=F32)).to(BF16)
+        beta = self.sigmoid(1, n, H)
         g = torch.zeros(1, n, H, device=DEV, dtype=F32)
         g[:, 0] = self.logsig(1, 1, H, shift=3.0)[:, 0]  # the token's decay, then n pure delta steps
         S = self.state(H, D)
@@ -114,13 +114,13 @@ class FlaRWKV7(_Recurrent):
     grads = ("q", "k", "v", "w", "a", "b")
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         x["q"] = x["q"] * D**-0.5  # RWKV-7 uses scale 1; keep logits of order one
         kk = self.unit(B, T, H, D)  # removal key kappa, unit (bf16)
-        ag = torch.sigmoid(self.randn(B, T, H, D, dtype=F32)).to(BF16)  # in-context learning rate
+        ag = self.sigmoid(B, T, H, D)  # in-context learning rate
         x["a"], x["b"] = -kk, (kk.float() * ag.float()).to(BF16)
         x["kk"], x["ag"] = kk, ag  # not kernel inputs: kept so kernels_wasm's (kappa, a) form can be compared
-        x["w"] = (-math.exp(-0.5) * torch.sigmoid(self.randn(B, T, H, D, dtype=F32))).to(F32)
+        x["w"] = (-math.exp(-0.5) * self.sigmoid(B, T, H, D, dtype=F32)).to(F32)
         return x
 
     def run(self, x):
@@ -143,7 +143,7 @@ class FlaTTT(Adapter):
         x["v"] = self.randn(B, T, H, D)
         x["w"] = self.randn(H, D, dtype=F32, scale=0.1, shift=1.0)
         x["b"] = self.randn(H, D, dtype=F32, scale=0.1)
-        x["eta"] = (torch.sigmoid(self.randn(B, T, H, 1, dtype=F32)) * 0.1).to(BF16)
+        x["eta"] = (self.sigmoid(B, T, H, 1, dtype=F32) * 0.1).to(BF16)
         return x
 
     def run(self, x):
@@ -160,9 +160,9 @@ class FlaMesa(_Recurrent):
     grads = ("q", "k", "v", "g", "beta", "lamb")
 
     def make(self, B, T, H, D):
-        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T, H, D), "v": self.randn(B, T, H, D)}
+        x = self.qkv(B, T, H, D, unit=True)
         x["g"] = self.logsig(B, T, H, shift=3.0)
-        x["beta"] = torch.sigmoid(self.randn(B, T, H, dtype=F32))
+        x["beta"] = self.sigmoid(B, T, H, dtype=F32)
         x["lamb"] = F.softplus(self.rand(H, D)) + 0.25
         return x
 
@@ -191,10 +191,10 @@ class FlaComba(_Recurrent):
     grads = ("q", "k", "v", "p", "g", "beta")
 
     def make(self, B, T, H, D):
-        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T, H, D), "v": self.randn(B, T, H, D)}
+        x = self.qkv(B, T, H, D, unit=True)
         x["g"] = self.logsig(B, T, H, shift=3.0)
         x["p"] = x["k"].clone()
-        x["beta"] = torch.sigmoid(self.randn(B, T, H, dtype=F32)).to(BF16)
+        x["beta"] = self.sigmoid(B, T, H)
         return x
 
     def run(self, x):

@@ -22,35 +22,33 @@ class FlaGSA(Adapter):
     grads = ("q", "k", "v", "f")
     M = 64
 
-    def gates(self, f):
-        g = f
-        return g, 1 - g.exp()
-
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         x["f"] = self.logsig(B, T, H, self.M, shift=3.0)
         return x
 
+    def gates(self, x):
+        """(g, s): the log forget gate of each slot and its complement 1 - exp(g)."""
+        return x["f"], 1 - x["f"].exp()
+
     def run(self, x):
-        g, s = self.gates(x["f"])
+        g, s = self.gates(x)
         return _first(self.fn()(x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16)))
 
     def _np_gates(self, x):
-        g, s = self.gates(torch.from_numpy(x["f"]))
+        g, s = self.gates({n: torch.from_numpy(a) for n, a in x.items()})
         # the kernel receives bf16 gates: reproduce that rounding for the reference
         return np64(g.to(BF16)), np64(s.to(BF16))
 
+    def step_inputs(self, H, D):
+        return self.make(1, 1, H, D)
+
     def decode(self, T, H, D):
-        fn = self.step_fn()
-        x = self.make(1, 1, H, D)
-        g, s = self.gates(x["f"])
-        state = (
-            torch.zeros(1, H, D, self.M, device=DEV, dtype=F32),
-            torch.zeros(1, H, self.M, D, device=DEV, dtype=F32),
-        )
-        return lambda: fn(
-            x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True
-        )
+        fn, x = self.step_fn(), self.step_inputs(H, D)
+        g, s = self.gates(x)
+        state = tuple(torch.zeros(1, H, *dims, device=DEV, dtype=F32) for dims in ((D, self.M), (self.M, D)))
+        q, k, v = x["q"], x["k"], x["v"]
+        return lambda: fn(q, k, v, s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True)
 
 
 class FlaRaven(FlaGSA):
@@ -64,7 +62,7 @@ class FlaRaven(FlaGSA):
     topk = 8
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         x["a"] = -F.softplus(self.randn(B, T, H, dtype=F32))
         x["r"] = self.randn(B, T, H, self.M, dtype=F32)
         return x
@@ -78,58 +76,27 @@ class FlaRaven(FlaGSA):
         g = a[..., None] * multihot
         return g, 1 - g.exp(), multihot
 
-    def run(self, x):
-        g, s, _ = self.route(x["a"], x["r"])
-        return _first(self.fn()(x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16)))
-
-    def _np_gates(self, x):
-        g, s, _ = self.route(torch.from_numpy(x["a"]), torch.from_numpy(x["r"]))
-        return np64(g.to(BF16)), np64(s.to(BF16))
-
-    def decode(self, T, H, D):
-        fn = self.step_fn()
-        x = self.make(1, 1, H, D)
-        g, s, _ = self.route(x["a"], x["r"])
-        state = (
-            torch.zeros(1, H, D, self.M, device=DEV, dtype=F32),
-            torch.zeros(1, H, self.M, D, device=DEV, dtype=F32),
-        )
-        return lambda: fn(
-            x["q"], x["k"], x["v"], s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True
-        )
+    def gates(self, x):
+        return self.route(x["a"], x["r"])[:2]
 
 
-class FlaABC(Adapter):
-    """ABC: fla's chunk_abc; slot logits s (B, T, H, M=64)."""
+class FlaABC(FlaGSA):
+    """ABC: fla's chunk_abc; slot logits s (B, T, H, M=64). Its decoding step is GSA's (derived gates)."""
 
     kernel = "fla.ops.abc.chunk_abc"
-    step_kernel = "fla.ops.gsa.fused_recurrent_gsa"
     step_label = "fla.ops.gsa.fused_recurrent_gsa (T=1; ABC's step is GSA's with derived gates)"
     grads = ("q", "k", "v", "s")
-    M = 64
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         x["s"] = self.randn(B, T, H, self.M)
         return x
 
     def run(self, x):
         return _first(self.fn()(x["q"], x["k"], x["v"], x["s"]))
 
-    def decode(self, T, H, D):
-        return _gsa_step(self, H, D)
-
-
-def _gsa_step(ad, H, D):
-    fn = ad.step_fn()
-    q, k, v = (ad.randn(1, 1, H, D) for _ in range(3))
-    g = ad.logsig(1, 1, H, ad.M, shift=3.0)
-    s = 1 - g.exp()
-    state = (
-        torch.zeros(1, H, D, ad.M, device=DEV, dtype=F32),
-        torch.zeros(1, H, ad.M, D, device=DEV, dtype=F32),
-    )
-    return lambda: fn(q, k, v, s.to(BF16), g.to(BF16), initial_state=state, output_final_state=True)
+    def step_inputs(self, H, D):
+        return FlaGSA.make(self, 1, 1, H, D)
 
 
 class FlaLinear(_Recurrent):
@@ -140,7 +107,7 @@ class FlaLinear(_Recurrent):
     step_kernel = "fla.ops.linear_attn.fused_recurrent_linear_attn"
 
     def make(self, B, T, H, D):
-        return {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        return self.qkv(B, T, H, D)
 
     def run(self, x):
         fn = self.fn()
@@ -159,7 +126,7 @@ class FlaPerformer(_Recurrent):
     step_kernel = "fla.ops.linear_attn.fused_recurrent_linear_attn"
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         x["W"] = self.randn(D, D, dtype=F32)  # random projection, shared by heads (not trained)
         return x
 
@@ -192,7 +159,7 @@ class FlaRetention(_Recurrent):
     step_kernel = "fla.ops.retention.fused_recurrent_retention"
 
     def make(self, B, T, H, D):
-        return {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        return self.qkv(B, T, H, D)
 
     def run(self, x):
         return _first(self.fn()(x["q"], x["k"], x["v"]))
@@ -207,7 +174,7 @@ class FlaGLA(_Recurrent):
     grads = ("q", "k", "v", "g")
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         x["g"] = self.logsig(B, T, H, D, shift=2.0).clamp_min(-5)
         return x
 
@@ -261,7 +228,7 @@ class FlaRWKV6(_Recurrent):
     grads = ("q", "k", "v", "w", "u")
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         x["w"] = self.logsig(B, T, H, D, shift=3.0).clamp_min(-5)
         x["u"] = self.randn(H, D, dtype=F32, scale=0.5)
         return x
@@ -283,9 +250,9 @@ class FlaLogLinear(Adapter):
 
     def make(self, B, T, H, D):
         L = max(1, math.ceil(math.log2(T))) + 1
-        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T, H, D), "v": self.randn(B, T, H, D)}
+        x = self.qkv(B, T, H, D, unit=True)
         x["g"] = self.logsig(B, T, H, shift=3.0)
-        x["level_scales"] = torch.sigmoid(self.randn(B, T, H, L, dtype=F32)).to(BF16)
+        x["level_scales"] = self.sigmoid(B, T, H, L)
         return x
 
     def run(self, x):
@@ -367,7 +334,7 @@ class FlaHedgehog(FlaPerformer):
     label = "Hedgehog features (torch) + fla.ops.linear_attn.chunk_linear_attn(normalize=True)"
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         for n in ("Wq", "Wk"):
             x[n] = torch.eye(D, device=DEV) + self.randn(H, D, D, dtype=F32, scale=0.1 * D**-0.5)
         x["bq"], x["bk"] = (torch.zeros(H, D, device=DEV) for _ in range(2))

@@ -70,7 +70,7 @@ class SDPARope(SDPA):
     decode_note = "one step is SDPA over the cache plus rotating one query/key pair: the transformer's cost"
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         inv = 1.0 / (10000 ** (torch.arange(0, D, 2, device=DEV, dtype=F32) / D))
         ang = torch.arange(T, device=DEV, dtype=F32)[:, None] * inv[None]
         x["cos"], x["sin"] = ang.cos().to(BF16), ang.sin().to(BF16)  # the kernel wants the dtype of q
@@ -98,7 +98,7 @@ class FlaForgetting(Adapter):
         return self.logsig(B, T, H, shift=3.0)
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         x["g"] = self.gate(B, T, H)
         return x
 
@@ -137,7 +137,7 @@ class FlaSWA(Adapter):
     window = 4096
 
     def make(self, B, T, H, D):
-        return {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        return self.qkv(B, T, H, D)
 
     def check_inputs(self, H, D):
         self._w = 64  # a window shorter than the check's T, so the mask is exercised
@@ -172,10 +172,10 @@ class FlaPath(Adapter):
     check_T = 128
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         # fla asserts float32 for w, beta and g ("to preserve precision"); q, k, v stay bf16
         x["w"] = self.unit(B, T, H, D, dtype=F32)
-        x["beta"] = 2 * torch.sigmoid(self.randn(B, T, H, dtype=F32))
+        x["beta"] = 2 * self.sigmoid(B, T, H, dtype=F32)
         if self.use_gate:
             x["g"] = self.logsig(B, T, H, shift=3.0)
         return x
@@ -199,7 +199,7 @@ class FlaWall(Adapter):
     check_T = 128
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         x["g"] = self.logsig(B, T, H, D, shift=4.0)
         return x
 
@@ -216,7 +216,7 @@ class FlaStickBreaking(Adapter):
     decode_note = "no public decoding kernel for stick-breaking attention"
 
     def make(self, B, T, H, D):
-        return {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        return self.qkv(B, T, H, D)
 
     def run(self, x):
         o, rem = self.fn()(x["q"], x["k"], x["v"])
@@ -364,7 +364,7 @@ class FlaSinkLogit(Adapter):
     decode_kind = "kv_cache"
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
+        x = self.qkv(B, T, H, D)
         x["sink"] = self.randn(H, dtype=F32, scale=2.0)
         return x
 
@@ -397,7 +397,7 @@ class Mega(SDPA):
     def make(self, B, T, H, D):
         n = self.ndim
         x = {"x": self.randn(B, T, H, D), "v": self.randn(B, T, H, D)}
-        x["alpha"], x["delta"] = (torch.sigmoid(self.randn(H, D, n, dtype=F32)) for _ in range(2))
+        x["alpha"], x["delta"] = (self.sigmoid(H, D, n, dtype=F32) for _ in range(2))
         sign = torch.tensor([1.0, -1.0] * (n // 2), device=DEV)
         x["beta"] = sign + self.randn(H, D, n, dtype=F32, scale=0.02)
         x["eta"] = self.randn(H, D, n, dtype=F32, scale=n**-0.5)
@@ -517,8 +517,8 @@ class FlaDeltaFormer(SDPA):
     decode = Adapter.decode  # not measured (decode_note says why), though the base class decodes
 
     def make(self, B, T, H, D):
-        x = {n: self.randn(B, T, H, D) for n in ("q", "k", "v")}
-        x["beta"] = torch.sigmoid(self.randn(B, T, H, dtype=F32)).to(BF16)
+        x = self.qkv(B, T, H, D)
+        x["beta"] = self.sigmoid(B, T, H)
         return x
 
     def run(self, x):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .base import BF16, DEV, F32, Adapter, _first, _imp
+from .base import DEV, Adapter, _first, _imp
 from .softmax import SDPA
 
 
@@ -160,7 +160,7 @@ class FlaNSA(Adapter):
         x = {"q": q.expand(B, T, Hk * G, D).contiguous() if same_group else q}
         x["k"], x["v"] = self.randn(B, T, Hk, D), self.randn(B, T, Hk, D)
         for n in ("g_cmp", "g_slc", "g_win"):
-            x[n] = torch.sigmoid(self.randn(B, T, Hk * G, dtype=F32)).to(BF16)
+            x[n] = self.sigmoid(B, T, Hk * G)
         return x
 
     def check_inputs(self, H, D):
