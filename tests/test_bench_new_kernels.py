@@ -288,7 +288,7 @@ def test_adapters_draw_inputs_the_mapping_accepts_on_cpu(monkeypatch):
     adapters = importlib.import_module("zoo.bench.adapters")
     new = ("gqa", "mqa", "mla", "gated-attention", "diff-transformer", "sink-logit", "streamingllm",
            "deltaformer", "lightning-attention", "hgrn", "mesanet", "comba", "nsa", "moba", "lru",
-           "s5", "bigbird", "mega", "hedgehog")  # fmt: skip
+           "s5", "bigbird", "mega", "hedgehog", "preconditioned-deltanet")  # fmt: skip
     for mid in new:
         ad = adapters.ADAPTERS[catalog.KERNELS[mid].adapter]()
         x = ad.check_inputs(4, 16)
@@ -476,3 +476,28 @@ def test_hedgehog_is_fla_normalised_linear_attention_on_the_adapters_features():
             A = (fq[b, :, h] @ fk[b, :, h].T) * causal
             want[b, :, h] = (A @ x["v"][b, :, h]) / A.sum(1, keepdims=True)
     assert wasm.rel_err(ref("hedgehog", x, (B, T, H, D)), want) < 1e-12
+
+
+def test_preconditioned_deltanet_is_flas_naive_loop():
+    """fla's naive_recurrent_precond_gated_delta_rule: A = A exp(g_atk) + beta_atk k^2, r = log(A + eps) - c,
+    k~ = k x^{-r / (1 + |r|)}; S = S exp(g), v' = beta (v - S^T k), S += k~ v'^T, o = S^T (q / sqrt(K))."""
+    rng = np.random.default_rng(19)
+    x = {"q": _unit(rng.standard_normal((B, T, H, D))), "k": _unit(rng.standard_normal((B, T, H, D)))}
+    x["v"] = rng.standard_normal((B, T, H, D))
+    x |= {n: _logsig(rng.standard_normal((B, T, H)) + 3) for n in ("g", "g_atk")}
+    x |= {n: _sigmoid(rng.standard_normal((B, T, H))) for n in ("beta", "beta_atk")}
+    x["c"] = -0.2 + 0.1 * rng.standard_normal(H)
+    want = np.empty((B, T, H, D))
+    for b in range(B):
+        for h in range(H):
+            S, A = np.zeros((D, D)), np.zeros(D)
+            for t in range(T):
+                k = x["k"][b, t, h]
+                A = A * np.exp(x["g_atk"][b, t, h]) + x["beta_atk"][b, t, h] * k**2
+                r = np.log(A + 1e-6) - x["c"][h]
+                kp = k * np.exp(-np.log(1.5) * r / (1 + np.abs(r)))
+                S = S * np.exp(x["g"][b, t, h])
+                u = x["beta"][b, t, h] * (x["v"][b, t, h] - S.T @ k)
+                S = S + np.outer(kp, u)
+                want[b, t, h] = S.T @ (x["q"][b, t, h] * D**-0.5)
+    assert wasm.rel_err(ref("preconditioned-deltanet", x, (B, T, H, D)), want) < 1e-12

@@ -113,6 +113,9 @@ COSTS: dict[str, Cost] = {
     "hgrn": Cost("scan", scan_flops=2, gates=1.0),
     "mesanet": Cost("delta", gates=3 / 128, note="the conjugate-gradient steps are not counted"),
     "comba": Cost("delta", gates=2 / 128),
+    "preconditioned-deltanet": Cost(
+        "delta", gates=4 / 128, note="the curvature estimate's pass is not counted"
+    ),
     "nsa": Cost(
         "attention",
         window=1536,

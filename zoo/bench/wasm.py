@@ -343,6 +343,19 @@ MAPPINGS = {
         _HEAD,
     ),
     "comba": (lambda x, b, h, a: _comba(x, b, h), _HEAD),
+    # chunk_precond_gated_delta_rule scales q by 1/sqrt(K); x = 1.5 as released, the centre c per head
+    "preconditioned-deltanet": (
+        lambda x, b, h, a: {
+            **_qkv(x, b, h, _isqrt(x)),
+            "alpha": np.exp(_head(x["g"], b, h)),
+            "beta": _head(x["beta"], b, h),
+            "gamma": np.exp(_head(x["g_atk"], b, h)),
+            "eta": _head(x["beta_atk"], b, h),
+            "x": 1.5,
+            "c": float(x["c"][h]),
+        },
+        _HEAD,
+    ),
     # sparse selection: the sizes the adapter runs at (smaller in the check, so selection is exercised)
     "nsa": (lambda x, b, h, a: _nsa(x, b, h, a), _HEAD),
     "moba": (lambda x, b, h, a: {**_sdpa(x, b, h), **a.now}, _HEAD),

@@ -18,7 +18,18 @@ ADAPTERS below): a new GPU kernel is one class in its family's module, one ADAPT
 from __future__ import annotations
 
 from .base import DEV, Adapter, load_mamba_ssm_triton, np64
-from .delta import FlaComba, FlaDelta, FlaDeltaProduct, FlaGDN, FlaGDN2, FlaKDA, FlaMesa, FlaRWKV7, FlaTTT
+from .delta import (
+    FlaComba,
+    FlaDelta,
+    FlaDeltaProduct,
+    FlaGDN,
+    FlaGDN2,
+    FlaKDA,
+    FlaMesa,
+    FlaPrecondGDN,
+    FlaRWKV7,
+    FlaTTT,
+)
 from .linear import (
     MLSTM,
     FlaABC,
@@ -113,4 +124,5 @@ ADAPTERS: dict[str, type[Adapter]] = {
     "flex_bigbird": FlexBigBird,
     "fft_sdpa_mega": Mega,
     "fla_linear_attn_hedgehog": FlaHedgehog,
+    "fla_precond_gated_delta_rule": FlaPrecondGDN,
 }

@@ -203,3 +203,24 @@ class FlaComba(_Recurrent):
 
     def step_kwargs(self, x):
         return dict(q=x["q"], k=x["k"], v=x["v"], p=x["p"], g=x["g"], beta=x["beta"])
+
+
+class FlaPrecondGDN(Adapter):
+    """Preconditioned Gated DeltaNet: fla's chunk_precond_gated_delta_rule (the key it writes under scaled by
+    x^{-s(log(a + eps) - c)} from a decayed sum of squared keys a; x = 1.5, eps = 1e-6 as released); unit q
+    and k given (the kernel's own L2 norm off), a centre c per head near the released -0.2."""
+
+    kernel = "fla.ops.precond_gated_delta_rule.chunk_precond_gated_delta_rule"
+    grads = ("q", "k", "v", "g", "beta", "g_atk", "beta_atk")
+    decode_note = "one step also carries the curvature estimate; no single-step kernel is timed here"
+
+    def make(self, B, T, H, D):
+        x = self.qkv(B, T, H, D, unit=True)
+        x["g"], x["g_atk"] = self.logsig(B, T, H, shift=3.0), self.logsig(B, T, H, shift=3.0)
+        x["beta"], x["beta_atk"] = self.sigmoid(B, T, H), self.sigmoid(B, T, H)
+        x["c"] = self.randn(H, dtype=F32, scale=0.1, shift=-0.2)
+        return x
+
+    def run(self, x):
+        args = [x[n] for n in ("q", "k", "v", "g_atk", "g", "beta_atk", "beta")]
+        return _first(self.fn()(*args, use_qk_l2norm_in_kernel=False, log_atk_scale=x["c"]))
