@@ -7,6 +7,7 @@
     worker.py    one subprocess per kernel family: the torch backend, calibration, provenance
     runner.py    the parent: time limits, crashes, parallel warm-up, one result document
     results.py   merging partial files, schema validation, crossovers and TFLOP/s
+    flops.py     the FLOPs and bytes of each kernel's algorithm (achieved rates, the roofline figure)
 
 Nothing here imports torch, triton or the kernel packages at module level except adapters/ and the
 functions of worker.py, which only run inside `python -m zoo.bench` on a CUDA machine.
