@@ -1,6 +1,8 @@
 """The measuring loop, independent of torch: it drives a Backend (the real one lives in worker.py, a fake
 one in the tests) through correctness check -> sweep -> decode for each model, and reports every finished
-step to a sink so that a crash loses at most the step in flight.
+step to a sink so that a crash loses at most the step in flight. The backend answers in typed records
+(Prepared, Check, Timing, Step); the loop writes them into the result entry, a plain JSON dict
+(schema/benchmarks.schema.json).
 
 Vocabulary:
     D         head dim of a sweep (128, optionally 64)
