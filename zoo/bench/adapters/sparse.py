@@ -251,7 +251,7 @@ class FlexMoBA(SDPA):
         tiles &= torch.ones(nq, nq, dtype=torch.bool, device=q.device).tril()
         counts = tiles.sum(-1, dtype=torch.int32)
         idx = torch.argsort(tiles.to(torch.int8), dim=-1, descending=True, stable=True).to(torch.int32)
-        return BlockMask.from_kv_blocks(counts, idx, BLOCK_SIZE=tile, mask_mod=mask, seq_lengths=(T, T))
+        return BlockMask.from_kv_blocks(counts, idx, BLOCK_SIZE=tile, mask_mod=mask)  # T = nq tiles of 128
 
     def run(self, x):
         if "fn" not in _FLEX:
