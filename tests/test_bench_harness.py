@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from zoo.bench import catalog, measure, results, runner
-from zoo.bench.measure import OutOfMemory, Plan, run_model, run_models
+from zoo.bench.measure import Check, OutOfMemory, Plan, Prepared, Step, Timing, run_model, run_models
 
 
 class FakeBackend:
@@ -30,18 +30,13 @@ class FakeBackend:
         if self.fail_prepare:
             raise ImportError("no module named fla")
         self.variant = variant
-        return {
-            "op": f"fake.{model_id}",
-            "n_variants": self.variants,
-            "variant": {"v": variant},
-            "head_dims": [128, 64],
-            "max_T": 8192 if model_id == "log-linear-attention" else None,
-        }
+        max_T = 8192 if model_id == "log-linear-attention" else None
+        return Prepared(f"fake.{model_id}", self.variants, {"v": variant}, [128, 64], max_T)
 
     def check(self, model_id, D):
         self.calls.append(("check", model_id, D))
         err = 0.5 if self.variant in self.bad_variants else self.rel_err
-        return {"rel_err": err, "reference": "fake"}
+        return Check(err, "fake")
 
     def time(self, model_id, D, T, B, mode):
         self.calls.append(("time", model_id, T, mode))
@@ -51,12 +46,12 @@ class FakeBackend:
             raise RuntimeError("backward refused on this GPU")
         quadratic = model_id == "transformer"
         ms = (1e-7 * T * T * B) if quadratic else 2e-5 * T * B
-        return {"ms": ms * (3 if mode == "fwdbwd" else 1), "method": "fake", "peak_bytes": 1000 * T}
+        return Timing(ms * (3 if mode == "fwdbwd" else 1), "fake", 1000 * T)
 
     def decode(self, model_id, D, T):
         if model_id == "transformer":
-            return {"ms": 1e-5 * T, "kind": "kv_cache", "op": "fake-sdpa"}
-        return {"ms": 0.01, "kind": "recurrent", "op": "fake-step"}
+            return Step(1e-5 * T, "kv_cache", "fake-sdpa")
+        return Step(0.01, "recurrent", "fake-step")
 
     def kernels_seen(self, model_id, D, T, B):
         return ["fake_kernel"]
@@ -518,3 +513,15 @@ def test_the_autotuner_ranks_a_slow_config_by_one_call(monkeypatch, call_ms, ran
         assert got == [call_ms] * 3 and benched == [] and len(calls) == 2  # compile, then the timed call
     else:
         assert got == [1.0, 0.9, 1.1] and benched == [(5, 20)]  # the shortened do_bench
+
+
+def test_fast_autotuning_is_an_explicit_flag_passed_to_every_worker(tmp_path):
+    """The time-limit workaround is off unless the command says so, and then recorded in the run's command."""
+    from zoo.bench import cli
+
+    plain = cli.run_parser().parse_args(["--out", "x.json"])
+    fast = cli.run_parser().parse_args(["--out", "x.json", "--fast-autotune"])
+    assert not plain.fast_autotune and fast.fast_autotune
+    assert "--fast-autotune" not in runner._worker_cmd(tmp_path / "p.json", ["gla"], plain, 0.0)
+    assert "--fast-autotune" in runner._worker_cmd(tmp_path / "p.json", ["gla"], fast, 0.0)
+    assert "--fast-autotune" in runner.command_line(["--out", "x.json", "--fast-autotune"])

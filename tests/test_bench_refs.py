@@ -117,7 +117,6 @@ def test_every_gpu_kernel_is_checked_against_its_kernels_wasm_module():
         assert wasm.module_name(m.id) == m.kernel.module, m.id
         fn = wasm.FUNCTIONS.get(m.id, "recurrent")
         assert callable(getattr(api.load(m.kernel.module), fn, None)), f"{m.id}: kernels_wasm has no {fn}"
-    # (a kernel without a table entry declares its mapping on its adapter, checked where torch runs)
     assert set(wasm.FUNCTIONS) <= set(wasm.MAPPINGS)
 
 
@@ -149,24 +148,6 @@ def test_mamba3_mapping_reduces_to_mamba2():
 
 def test_rel_err_never_passes_nan():
     assert wasm.rel_err(np.array([np.nan, 1.0]), np.array([1.0, 1.0])) == float("inf")
-
-
-def test_a_new_adapter_declares_its_mapping_beside_its_kernel(monkeypatch):
-    """Adding a GPU kernel touches only zoo/bench/adapters.py: an adapter's wasm_args is its reference."""
-    x = _cases(np.random.default_rng(4))["gla"]
-    want = ref("gla", x)
-    args_of, _ = wasm.MAPPINGS["gla"]
-    monkeypatch.delitem(wasm.MAPPINGS, "gla")
-
-    class NewAdapter:
-        wasm_layout = "bthv"
-
-        def wasm_args(self, x, b, h):
-            return args_of(x, b, h, self)
-
-    assert wasm.reference("gla", x, None, want.shape) is None
-    assert np.array_equal(wasm.reference("gla", x, NewAdapter(), want.shape), want)
-    assert wasm.describe("gla", NewAdapter()).startswith("kernels_wasm.gla.recurrent")
 
 
 def test_per_channel_and_head_first_layouts_assemble_every_slice():

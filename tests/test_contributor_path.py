@@ -3,7 +3,7 @@
 `zoo new my-model` -> fill the block (and the kernel) as the guide says -> `zoo validate` passes -> the site
 builds with the model's card, page and lineage node -> the registry-derived tests pass for it. The files the
 contributor touched are exactly the ones the guide names: models.yaml and kernels_wasm/my_model.py, plus
-zoo/bench/adapters.py for a model that brings a GPU kernel.
+zoo/bench/adapters/ for a model that brings a GPU kernel.
 """
 
 import hashlib
@@ -184,9 +184,9 @@ def test_a_gpu_kernel_is_one_more_entry_in_the_adapters(clone):
 
     missing = run(clone, "-m", "zoo", "validate")
     assert missing.returncode == 1
-    assert "GPU adapter 'my_model_gla' is not in zoo/bench/adapters.py" in missing.stderr
+    assert "GPU adapter 'my_model_gla' is not in zoo/bench/adapters/__init__.py" in missing.stderr
 
-    adapters = clone / "zoo" / "bench" / "adapters.py"
+    adapters = clone / "zoo" / "bench" / "adapters" / "__init__.py"
     code = adapters.read_text(encoding="utf-8")
     assert ADAPTERS_DICT in code
     entry = '    "my_model_gla": MyModelKernel,\n'
@@ -195,4 +195,4 @@ def test_a_gpu_kernel_is_one_more_entry_in_the_adapters(clone):
     assert ok.returncode == 0, ok.stderr
     families = run(clone, "-c", "from zoo.bench import catalog; print(catalog.families(['my-model']))")
     assert families.stdout.strip() == "{'fla-linear': ['my-model']}", families.stderr
-    assert changed(before, snapshot(clone)) == {"models.yaml", "zoo/bench/adapters.py"}
+    assert changed(before, snapshot(clone)) == {"models.yaml", "zoo/bench/adapters/__init__.py"}

@@ -114,7 +114,8 @@ def test_every_check_has_a_unique_name_and_a_tier():
 def test_gpu_adapter_must_exist(tmp_path, data):
     data["models"][1]["gpu_kernel"] = {"adapter": "no_such_adapter", "op": "x.y"}
     err, lines = rejected(tmp_path, data)
-    assert_points_at(err, lines, data["models"][1]["id"], "no_such_adapter", "not in zoo/bench/adapters.py")
+    where = "not in zoo/bench/adapters/__init__.py"
+    assert_points_at(err, lines, data["models"][1]["id"], "no_such_adapter", where)
 
 
 def test_a_model_without_a_gpu_kernel_says_why(tmp_path, data):

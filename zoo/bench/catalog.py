@@ -43,6 +43,7 @@ KERNELS: dict[str, Kernel] = kernels()
 # Families that run first (the softmax baseline, then the broad fla groups); any other family follows.
 FAMILY_ORDER = [
     "sdpa",
+    "sdpa-variants",
     "fft",
     "fla-linear",
     "fla-delta",

@@ -49,6 +49,14 @@ def run_parser() -> argparse.ArgumentParser:
         "configs (for kernels that compile dozens of configs at every length)",
     )
     ap.add_argument(
+        "--fast-autotune",
+        action="store_true",
+        help="Triton's autotuner ranks configs by a short benchmark (do_bench 5/20 ms, one call above "
+        "100 ms) instead of 25/100 ms: a workaround to fit autotune-heavy kernels (Wall, fla's chunk kernels "
+        "at long T) into a time-limited call; the harness's own timings are unchanged, the chosen config may "
+        "differ",
+    )
+    ap.add_argument(
         "--missing-from",
         default=None,
         metavar="RESULTS",

@@ -16,6 +16,8 @@ as two FLOPs; elementwise work (gates, exponentials, normalisation) is left out:
     ttt         TTT-Linear's mini-batch b: the inner model read at keys and queries and updated (6 K V),
                 the b x b products inside the mini-batch (6 b K)
     scan        a per-channel scan (RG-LRU, RWKV-4's WKV): a few FLOPs per channel and token
+    mimo        a complex diagonal state of P = C / 2 modes read and written through C x P matrices (LRU, S5):
+                8 C P per token for B u and Re(C x), 8 P for the complex scan
     fft         causal FFT convolutions of length T per channel (cuFFT): three real FFTs of length 2T,
                 2.5 n log2 n each, and the pointwise complex product
 
@@ -38,7 +40,7 @@ class Cost:
     """The algorithm a model's kernel runs, with its sizes (K, V: key and value width per head; None means
     the head dimension D)."""
 
-    kind: str  # attention | linear | delta | slots | ttt | scan | fft
+    kind: str  # attention | linear | delta | slots | ttt | scan | mimo | fft
     chunk: int = 64  # C: chunk (or mini-batch) length of the chunked forms
     key: int | None = None  # K when it is not D (Based's Taylor features)
     gates: float = 0.0  # float32 gate values per head and token, in units of D (1 = one per channel)
@@ -49,6 +51,9 @@ class Cost:
     levels: bool = False  # log-linear: one more state read per level of the Fenwick tree (log2 of the chunks)
     scan_flops: int = 2  # scan: FLOPs per channel and token
     streams: int = 2  # scan, fft: bf16 tensors of one value per channel and token read or written
+    passes: int = 1  # attention: softmax passes over the keys (Differential attention, DeltaFormer: 2)
+    key_ratio: float = 1.0  # K / D when the key width follows the head width (MLA: d_h + d_R = 1.5 D)
+    cache: float = 1.0  # decode: KV cache size relative to multi-head attention's (GQA: G / H)
     note: str = ""
 
 
@@ -89,15 +94,51 @@ COSTS: dict[str, Cost] = {
     "rwkv-4": Cost("scan", scan_flops=12, streams=3),
     "s4": Cost("fft"),
     "hyena": Cost("fft", order=2, streams=4),
+    "gqa": Cost("attention", cache=4 / 16),
+    "mqa": Cost("attention", cache=1 / 16),
+    "mla": Cost(
+        "attention",
+        key_ratio=1.5,
+        cache=4.5 / 32,
+        note="the prefill form: keys d_h + d_R wide; the latent up- and down-projections are not counted",
+    ),
+    "gated-attention": Cost("attention", gates=0.5),
+    "diff-transformer": Cost("attention", passes=2),
+    "sink-logit": Cost("attention", gates=1 / 128),
+    "streamingllm": Cost("attention", window=4096),
+    "deltaformer": Cost(
+        "attention", passes=2, note="the chunked solve for the written values is not counted"
+    ),
+    "lightning-attention": Cost("linear"),
+    "hgrn": Cost("scan", scan_flops=2, gates=1.0),
+    "mesanet": Cost("delta", gates=3 / 128, note="the conjugate-gradient steps are not counted"),
+    "comba": Cost("delta", gates=2 / 128),
+    "preconditioned-deltanet": Cost(
+        "delta", gates=4 / 128, note="the curvature estimate's pass is not counted"
+    ),
+    "nsa": Cost(
+        "attention",
+        window=1536,
+        note="16 selected blocks of 64 and a window of 512; the pooled keys"
+        " and the branch gates are not counted",
+    ),
+    "moba": Cost("attention", window=1536, note="three blocks of 512 per query; the router is not counted"),
+    "bigbird": Cost("attention", window=512, note="window 192, 128 global tokens, 3 random blocks of 64"),
+    "mega": Cost("attention", note="the EMA convolution (cuFFT) and the projection W_z are not counted"),
+    "hedgehog": Cost(
+        "linear", key_ratio=2.0, note="the feature maps (one D x D product each) are not counted"
+    ),
+    "lru": Cost("mimo", streams=2),
+    "s5": Cost("mimo", streams=2),
 }
 
 
 def _per_head_token(c: Cost, T: int, D: int) -> float:
     """Forward FLOPs per head and token (per channel and token for scans and convolutions, times D)."""
-    K, V, C = c.key or D, D, c.chunk
+    K, V, C = c.key or D * c.key_ratio, D, c.chunk
     if c.kind == "attention":
         keys = T / 2 if c.window is None or c.window >= T else c.window - c.window**2 / (2 * T)
-        return 2 * keys * (K + V)
+        return 2 * keys * (K + V) * c.passes
     if c.kind in ("linear", "delta"):
         flops = 2 * C * (K + V) + 4 * K * V
         if c.kind == "delta":
@@ -122,7 +163,13 @@ def _per_head_token(c: Cost, T: int, D: int) -> float:
 def forward_flops(model_id: str, B: int, T: int, H: int, D: int) -> float | None:
     """FLOPs of one forward call at batch B, length T, H heads of width D; None for an unknown model."""
     c = COSTS.get(model_id)
-    return None if c is None else B * T * H * _per_head_token(c, T, D)
+    if c is None:
+        return None
+    if c.kind == "mimo":  # every channel feeds every mode: B u and Re(C x) are C x P complex products
+        C = H * D
+        P = C // 2
+        return B * T * (8 * C * P + 8 * P)
+    return B * T * H * _per_head_token(c, T, D)
 
 
 def forward_bytes(model_id: str, B: int, T: int, H: int, D: int) -> float | None:
@@ -131,7 +178,7 @@ def forward_bytes(model_id: str, B: int, T: int, H: int, D: int) -> float | None
     if c is None:
         return None
     K = c.key or D
-    if c.kind in ("scan", "fft"):
+    if c.kind in ("scan", "fft", "mimo"):
         filters = c.order * H * D * T * F32 if c.kind == "fft" else 0  # one float32 filter per channel
         return B * T * H * D * (c.streams * BF16 + c.gates * F32) + filters
     per = (2 * K * c.keys_per_token + D * (c.keys_per_token + 1)) * BF16 + c.gates * D * F32
@@ -144,8 +191,8 @@ def decode_bytes(model_id: str, kind: str, T: int, H: int, D: int) -> float | No
     c = COSTS.get(model_id)
     if c is None:
         return None
-    if kind == "kv_cache":
-        return 2 * T * H * D * BF16
+    if kind == "kv_cache":  # a window caps the cache; grouped and latent caches are smaller per token
+        return 2 * min(T, c.window or T) * H * D * BF16 * c.cache
     if c.kind in ("linear", "delta"):
         return 2 * H * (c.key or D) * D * F32
     return None

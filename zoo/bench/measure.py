@@ -1,6 +1,8 @@
 """The measuring loop, independent of torch: it drives a Backend (the real one lives in worker.py, a fake
 one in the tests) through correctness check -> sweep -> decode for each model, and reports every finished
-step to a sink so that a crash loses at most the step in flight.
+step to a sink so that a crash loses at most the step in flight. The backend answers in typed records
+(Prepared, Check, Timing, Step); the loop writes them into the result entry, a plain JSON dict
+(schema/benchmarks.schema.json).
 
 Vocabulary:
     D         head dim of a sweep (128, optionally 64)
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 
@@ -21,16 +23,53 @@ class OutOfMemory(Exception):
     """Raised by a backend when a shape does not fit on the device."""
 
 
+@dataclass
+class Prepared:
+    """What a backend reports once it has loaded a kernel's adapter (one variant of it)."""
+
+    op: str
+    n_variants: int = 1
+    variant: dict | None = None  # the configuration tried, recorded with the result
+    head_dims: list[int] = field(default_factory=lambda: [128, 64])
+    max_T: int | None = None
+    profile: bool = False  # record the CUDA kernels the op launches (once per model)
+    decode_note: str | None = None
+
+
+@dataclass
+class Check:
+    """A kernel's output against its float64 reference at one head dim."""
+
+    rel_err: float
+    reference: str
+    shape: dict | None = None
+
+
+@dataclass
+class Timing:
+    ms: float
+    method: str | None = None
+    peak_bytes: int | None = None
+
+
+@dataclass
+class Step:
+    """One decoding step: 'recurrent' (a state, the same cost at every context length) or 'kv_cache'."""
+
+    ms: float
+    kind: str
+    op: str | None = None
+    backend: str | None = None
+    state_bytes: int | None = None
+
+
 class Backend(Protocol):
-    def prepare(
-        self, model_id: str, variant: int
-    ) -> dict: ...  # {'op', 'n_variants', 'variant', 'head_dims', 'max_T'}
-    def check(self, model_id: str, D: int) -> dict: ...  # {'rel_err', 'reference', 'shape', ...}
-    def time(
-        self, model_id: str, D: int, T: int, B: int, mode: str
-    ) -> dict: ...  # {'ms', 'method', 'peak_bytes'}
-    def decode(self, model_id: str, D: int, T: int) -> dict | None: ...  # {'ms', 'kind', 'op', ...}
+    def prepare(self, model_id: str, variant: int) -> Prepared: ...
+    def check(self, model_id: str, D: int) -> Check: ...
+    def time(self, model_id: str, D: int, T: int, B: int, mode: str) -> Timing: ...
+    def decode(self, model_id: str, D: int, T: int) -> Step | None: ...
     def kernels_seen(self, model_id: str, D: int, T: int, B: int) -> list[str] | None: ...
+    def warm(self, model_id: str, D: int, T: int, B: int) -> None: ...
 
 
 @dataclass
@@ -53,6 +92,23 @@ def batch_for(T: int, tokens: int) -> int:
 def _short(exc: BaseException, limit: int = 400) -> str:
     msg = f"{type(exc).__name__}: {exc}"
     return msg if len(msg) <= limit else msg[: limit - 3] + "..."
+
+
+def check_entry(backend: Backend, model_id: str, D: int, plan: Plan, carried: list) -> tuple[dict, bool]:
+    """The correctness check at head dim D as the result file records it, and whether it was carried over
+    (a check that passed in the warm-up pass is not repeated). The one place a check passes or fails."""
+    if plan.skip_check:
+        reuse = next((c for c in carried if c.get("head_dim") == D), None)
+        if reuse is not None:
+            return reuse, True
+    try:
+        chk = {k: v for k, v in asdict(backend.check(model_id, D)).items() if v is not None}
+    except Exception as exc:
+        chk = {"error": _short(exc)}
+    chk["head_dim"] = D
+    chk["passed"] = "error" not in chk and chk["rel_err"] <= plan.tolerance
+    chk["tolerance"] = plan.tolerance
+    return chk, False
 
 
 def run_model(
@@ -81,8 +137,12 @@ def run_model(
             entry["in_progress"] = {"stage": stage, **extra}
         sink(entry)
 
+    def check(D: int, variant: int) -> dict:
+        if not (plan.skip_check and any(c.get("head_dim") == D for c in carried)):
+            progress("check", variant=variant, head_dim=D)
+        return check_entry(backend, model_id, D, plan, carried)
+
     # -------- pick a variant that passes the correctness check at the first head dim
-    chosen = None
     variant = start_variant
     while True:
         progress("prepare", variant=variant)
@@ -91,76 +151,45 @@ def run_model(
         except Exception as exc:  # the kernel package is missing, or the op cannot be imported
             entry["attempts"].append({"variant": variant, "error": _short(exc)})
             entry["errors"].append(_short(exc))
-            break
-        entry["op"] = info.get("op", entry.get("op"))
-        entry["n_variants"] = info.get("n_variants", 1)
-        dims = [D for D in plan.head_dims if D in info.get("head_dims", plan.head_dims)]
+            progress(None)
+            return entry
+        entry["op"], entry["n_variants"] = info.op, info.n_variants
+        dims = [D for D in plan.head_dims if D in info.head_dims]
         if not dims:
             entry["errors"].append(f"none of the head dims {plan.head_dims} is supported")
-            break
-        reuse = next((c for c in carried if c.get("head_dim") == dims[0]), None) if plan.skip_check else None
-        if reuse is not None:
-            chk = reuse
-        else:
-            progress("check", variant=variant, head_dim=dims[0])
-            try:
-                chk = backend.check(model_id, dims[0])
-            except Exception as exc:
-                chk = {"error": _short(exc), "head_dim": dims[0]}
-            chk["head_dim"] = dims[0]
-            chk["passed"] = (
-                "error" not in chk and chk.get("rel_err") is not None and chk["rel_err"] <= plan.tolerance
-            )
-            chk["tolerance"] = plan.tolerance
-            entry["attempts"].append({"variant": variant, "config": info.get("variant"), "check": chk})
+            progress(None)
+            return entry
+        chk, reused = check(dims[0], variant)
+        if not reused:
+            entry["attempts"].append({"variant": variant, "config": info.variant, "check": chk})
         if chk["passed"]:
-            chosen = (variant, info, dims, chk)
             break
-        if variant + 1 >= info.get("n_variants", 1):
+        if variant + 1 >= info.n_variants:
             entry["checks"].append(chk)
             entry["status"] = "error" if "error" in chk else "failed_check"
-            break
+            progress(None)
+            return entry
         variant += 1
-    if chosen is None:
-        progress(None)
-        return entry
 
-    variant, info, dims, first_check = chosen
-    entry["variant"] = info.get("variant")
-    entry["variant_index"] = variant
-    if info.get("decode_note"):
-        entry["decode_note"] = info["decode_note"]
-    entry["checks"].append(first_check)
-    max_T = info.get("max_T")
+    entry["variant"], entry["variant_index"] = info.variant, variant
+    if info.decode_note:
+        entry["decode_note"] = info.decode_note
+    entry["checks"].append(chk)
     entry["status"] = "measured"
-    truncated = []
     if plan.warmup_only:
-        return _warm_model(backend, model_id, plan, entry, dims, max_T, variant, progress, time_left)
+        return _warm_model(backend, model_id, plan, entry, dims, info.max_T, variant, progress, time_left)
+    truncated = []
     for D in dims:
         if D != dims[0]:
-            reuse = next((c for c in carried if c.get("head_dim") == D), None) if plan.skip_check else None
-            if reuse is not None:
-                entry["checks"].append(reuse)
-                chk = reuse
-            else:
-                progress("check", variant=variant, head_dim=D)
-                try:
-                    chk = backend.check(model_id, D)
-                except Exception as exc:
-                    chk = {"error": _short(exc)}
-                chk["head_dim"] = D
-                chk["passed"] = (
-                    "error" not in chk and chk.get("rel_err") is not None and chk["rel_err"] <= plan.tolerance
-                )
-                chk["tolerance"] = plan.tolerance
-                entry["checks"].append(chk)
+            chk, _ = check(D, variant)
+            entry["checks"].append(chk)
             if not chk["passed"]:
                 continue
         for T in plan.lengths:
             B = batch_for(T, plan.tokens)
             point = {"head_dim": D, "T": T, "B": B}
-            if max_T is not None and T > max_T:
-                point.update(status="unsupported", error=f"the kernel takes T <= {max_T}")
+            if info.max_T is not None and T > info.max_T:
+                point.update(status="unsupported", error=f"the kernel takes T <= {info.max_T}")
                 entry["points"].append(point)
                 continue
             if time_left() < plan.min_seconds_left:
@@ -184,13 +213,12 @@ def run_model(
                         point["status"] = "error"
                     point["error" if mode == "fwd" else "fwdbwd_error"] = _short(exc)
                     break
-                point[f"{mode}_ms"] = r["ms"]
-                point[f"{mode}_method"] = r.get("method")
-                if r.get("peak_bytes") is not None:
-                    point[f"{mode}_peak_bytes"] = r["peak_bytes"]
+                point[f"{mode}_ms"], point[f"{mode}_method"] = r.ms, r.method
+                if r.peak_bytes is not None:
+                    point[f"{mode}_peak_bytes"] = r.peak_bytes
             point["wall_s"] = round(time.time() - t_point, 2)
             entry["points"].append(point)
-            if point["status"] == "ok" and "kernels_seen" not in entry and info.get("profile"):
+            if point["status"] == "ok" and "kernels_seen" not in entry and info.profile:
                 try:
                     entry["kernels_seen"] = backend.kernels_seen(model_id, D, T, B)
                 except Exception as exc:
@@ -200,39 +228,40 @@ def run_model(
         entry["truncated"] = truncated
     if not any(p.get("status") == "ok" for p in entry["points"]):
         entry["status"] = "error" if entry["points"] else ("not_run" if truncated else "error")
-
-    # -------- one decoding step
     if plan.decode and plan.decode_head_dim in dims and time_left() >= plan.min_seconds_left:
-        D = plan.decode_head_dim
-        progress("decode", variant=variant, head_dim=D)
-        dec = None
-        try:
-            first = backend.decode(model_id, D, plan.lengths[0])
-            if first is not None:
-                dec = {"head_dim": D, "batch": 1, "kind": first["kind"], "op": first.get("op")}
-                if first.get("backend"):
-                    dec["backend"] = first["backend"]
-                if (
-                    first["kind"] == "recurrent"
-                ):  # the state does not grow: one number for every context length
-                    dec["ms"] = first["ms"]
-                    if first.get("state_bytes") is not None:
-                        dec["state_bytes"] = first["state_bytes"]
-                else:
-                    dec["points"] = [{"T": plan.lengths[0], "ms": first["ms"]}]
-                    for T in plan.lengths[1:]:
-                        if time_left() < plan.min_seconds_left:
-                            break
-                        progress("decode", variant=variant, head_dim=D, T=T)
-                        try:
-                            dec["points"].append({"T": T, "ms": backend.decode(model_id, D, T)["ms"]})
-                        except OutOfMemory:
-                            dec["points"].append({"T": T, "ms": None, "error": "out of memory"})
-        except Exception as exc:
-            dec = {"head_dim": D, "error": _short(exc)}
-        entry["decode"] = dec
+        progress("decode", variant=variant, head_dim=plan.decode_head_dim)
+        entry["decode"] = _decode(backend, model_id, plan, time_left, progress, variant)
     progress(None)
     return entry
+
+
+def _decode(backend, model_id, plan, time_left, progress, variant) -> dict | None:
+    """One decoding step at batch 1: one number for a recurrent state, one per context length for a cache."""
+    D = plan.decode_head_dim
+    try:
+        first = backend.decode(model_id, D, plan.lengths[0])
+        if first is None:
+            return None
+        dec = {"head_dim": D, "batch": 1, "kind": first.kind, "op": first.op}
+        if first.backend:
+            dec["backend"] = first.backend
+        if first.kind == "recurrent":  # the state does not grow: one number for every context length
+            dec["ms"] = first.ms
+            if first.state_bytes is not None:
+                dec["state_bytes"] = first.state_bytes
+            return dec
+        dec["points"] = [{"T": plan.lengths[0], "ms": first.ms}]
+        for T in plan.lengths[1:]:
+            if time_left() < plan.min_seconds_left:
+                break
+            progress("decode", variant=variant, head_dim=D, T=T)
+            try:
+                dec["points"].append({"T": T, "ms": backend.decode(model_id, D, T).ms})
+            except OutOfMemory:
+                dec["points"].append({"T": T, "ms": None, "error": "out of memory"})
+        return dec
+    except Exception as exc:
+        return {"head_dim": D, "error": _short(exc)}
 
 
 def _warm_model(backend, model_id, plan, entry, dims, max_T, variant, progress, time_left) -> dict:

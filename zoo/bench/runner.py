@@ -77,6 +77,8 @@ def _worker_cmd(
     ]
     if args.no_decode:
         cmd.append("--no-decode")
+    if getattr(args, "fast_autotune", False):
+        cmd.append("--fast-autotune")
     return cmd
 
 

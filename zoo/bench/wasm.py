@@ -105,8 +105,79 @@ def _deltaproduct(x, b, h):
     }
 
 
+def _heads_last(x, b, names):
+    """(B, heads, T, d) -> (T, heads, d) for one batch row: kernels_wasm's grouped and latent modules take
+    every head of a token together."""
+    return {n: x[n][b].transpose(1, 0, 2) for n in names}
+
+
+def _diff(x, b, h, a):
+    """Differential attention: both halves and the four lambda vectors of head h; lambda_init of the
+    adapter's layer (0.8 - 0.6 exp(-0.3 (l - 1)))."""
+    names = {"lq1": "lambda_q1", "lk1": "lambda_k1", "lq2": "lambda_q2", "lk2": "lambda_k2"}
+    return {
+        **{n: _hf(x[n], b, h) for n in ("q1", "q2", "k1", "k2", "v")},
+        **{names[n]: x[n][h] for n in names},
+        "lambda_init": 0.8 - 0.6 * np.exp(-0.3 * (a.layer - 1)),
+    }
+
+
+def _hgrn(x, b, a):
+    """chunk_hgrn's inputs (x = (1 - lambda) c, g = log lambda) read back as HGRN's c and mu for the
+    adapter's lower bound gamma: lambda = exp(g), mu = (lambda - gamma) / (1 - gamma)."""
+    lam = np.exp(x["g"][b])
+    mu = np.clip((lam - a.gamma) / (1 - a.gamma), 0.0, 1.0)
+    return {"v": x["x"][b] / (1 - lam), "mu": mu, "gamma": a.gamma}
+
+
+def _comba(x, b, h):
+    """chunk_comba's Triton kernels compute S_t = a_t S_{t-1} + beta_t (v_t - S_{t-1} p_t) k_t^T, Comba's
+    recurrence when the auxiliary key p is k (the adapter passes k itself); q is scaled by 1/sqrt(K)."""
+    if not np.array_equal(x["p"], x["k"]):
+        raise ValueError("comba: the mapping holds for p = k only")
+    args = {**_qkv(x, b, h, _isqrt(x)), "alpha": np.exp(_head(x["g"], b, h))}
+    return {**args, "beta": _head(x["beta"], b, h), "d": 0.0}
+
+
+def _nsa(x, b, h, a):
+    """parallel_nsa's query head h reads key-value head h // G (G query heads per key-value head); the three
+    gates are per query head."""
+    G = x["q"].shape[2] // x["k"].shape[2]
+    kv = {n: x[n][b, :, h // G] for n in ("k", "v")}
+    gates = {n: _head(x[n], b, h) for n in ("g_cmp", "g_slc", "g_win")}
+    return {"q": _head(x["q"], b, h), **kv, **gates, **a.now}
+
+
+def _bigbird(x, b, h, a):
+    """The adapter's random blocks (one row of r block indices per query block of P, -1 for none) as
+    kernels_wasm's per-token links: every position of the query block's random blocks."""
+    T, P = x["q"].shape[2], a.now["block"]
+    table = x["rand_blocks"].astype(np.int64)
+    links = np.full((T, table.shape[1] * P), -1, dtype=np.int64)
+    for t in range(T):
+        pos = [np.arange(blk * P, blk * P + P) for blk in table[t // P] if blk >= 0]
+        if pos:
+            flat = np.concatenate(pos)
+            links[t, : flat.size] = flat
+    return {**_sdpa(x, b, h), "window": a.now["window"], "n_global": a.now["n_global"], "links": links}
+
+
+MEGA = ("alpha", "delta", "beta", "eta", "omega", "Wz", "kq", "mq", "kk", "mk")
+
+
+def _params(x, b, names):
+    return {"v": x["v"][b], **{n: x[n] for n in names}}
+
+
+IO_PARAMS = ("B_re", "B_im", "C_re", "C_im", "D")
+LRU_PARAMS = ("nu_log", "theta_log", *IO_PARAMS)
+S5_PARAMS = ("Lambda_re", "Lambda_im", "log_step", *IO_PARAMS)
+MLA_WEIGHTS = ("W_dkv", "W_uk", "W_uv", "W_kr", "W_dq", "W_uq", "W_qr")
+
+
 # Output layouts: "bthv" (B, T, H, V) and "bhtv" (B, H, T, V) are sliced per batch row and head; the
-# per-channel models return "btc" (B, T, C) or "bct" (B, C, T), all C channels in one kernels_wasm call.
+# per-channel models return "btc" (B, T, C) or "bct" (B, C, T), all C channels in one kernels_wasm call;
+# "bthv_all" is (B, T, H, V) from one call per batch row with every head (models whose heads share a cache).
 _HEAD = "bthv"
 MAPPINGS = {
     "transformer": (lambda x, b, h, a: _sdpa(x, b, h), _HEAD),
@@ -238,6 +309,69 @@ MAPPINGS = {
         },
         "bct",
     ),
+    # models whose heads share one cache: q (B, H, T, d), k and v (B, G, T, d), all heads in one call.
+    # The SDPA-based adapters below take head-first inputs and return (B, T, H, V), as the Transformer's
+    "gqa": (lambda x, b, h, a: _heads_last(x, b, ("q", "k", "v")), "bthv_all"),
+    "mqa": (lambda x, b, h, a: _heads_last(x, b, ("q", "k", "v")), "bthv_all"),
+    "mla": (
+        lambda x, b, h, a: {"h": x["h"][b], **{n: x[n] for n in MLA_WEIGHTS}, "theta": x["theta"]},
+        "bthv_all",
+    ),
+    "gated-attention": (lambda x, b, h, a: {n: _hf(x[n], b, h) for n in ("q", "k", "v", "z")}, _HEAD),
+    "diff-transformer": (_diff, _HEAD),
+    # fla's sink_bias is the sink logit itself (fla converts it to base 2 inside the kernel)
+    "sink-logit": (lambda x, b, h, a: {**_qkv(x, b, h), "sink": float(x["sink"][h]), "window": 0}, _HEAD),
+    "streamingllm": (
+        lambda x, b, h, a: {**_sdpa(x, b, h), "window": a._window(), "sinks": a.sinks},
+        _HEAD,
+    ),
+    "deltaformer": (lambda x, b, h, a: {**_qkv(x, b, h), "beta": _head(x["beta"], b, h)}, _HEAD),
+    # fla's lightning slope schedule s_h = 8 h / H (1 - l / L), no scale on q (the paper has none)
+    "lightning-attention": (
+        lambda x, b, h, a: {**_qkv(x, b, h), "slope": 8.0 / x["q"].shape[2] * (1 - a.layer / a.layers) * h},
+        _HEAD,
+    ),
+    "hgrn": (lambda x, b, h, a: _hgrn(x, b, a), "btc"),
+    # chunk_mesa_net takes no scale on q and float32 gates; lamb is (H, K)
+    "mesanet": (
+        lambda x, b, h, a: {
+            **_qkv(x, b, h),
+            "gamma": np.exp(_head(x["g"], b, h)),
+            "beta": _head(x["beta"], b, h),
+            "lam": x["lamb"][h],
+        },
+        _HEAD,
+    ),
+    "comba": (lambda x, b, h, a: _comba(x, b, h), _HEAD),
+    # chunk_precond_gated_delta_rule scales q by 1/sqrt(K); x = 1.5 as released, the centre c per head
+    "preconditioned-deltanet": (
+        lambda x, b, h, a: {
+            **_qkv(x, b, h, _isqrt(x)),
+            "alpha": np.exp(_head(x["g"], b, h)),
+            "beta": _head(x["beta"], b, h),
+            "gamma": np.exp(_head(x["g_atk"], b, h)),
+            "eta": _head(x["beta_atk"], b, h),
+            "x": 1.5,
+            "c": float(x["c"][h]),
+        },
+        _HEAD,
+    ),
+    # sparse selection: the sizes the adapter runs at (smaller in the check, so selection is exercised)
+    "nsa": (lambda x, b, h, a: _nsa(x, b, h, a), _HEAD),
+    "moba": (lambda x, b, h, a: {**_sdpa(x, b, h), **a.now}, _HEAD),
+    "bigbird": (lambda x, b, h, a: _bigbird(x, b, h, a), _HEAD),
+    # Hedgehog's maps, one per head; fla's normalised linear attention with scale 1 is its readout
+    "hedgehog": (
+        lambda x, b, h, a: {**_qkv(x, b, h), **{n: x[n][h] for n in ("Wq", "bq", "Wk", "bk")}},
+        _HEAD,
+    ),
+    "mega": (
+        lambda x, b, h, a: {"x": _head(x["x"], b, h), "v": _head(x["v"], b, h), **{n: x[n][h] for n in MEGA}},
+        _HEAD,
+    ),
+    # complex diagonal state spaces: the parameters as kernels_wasm takes them, every channel in one call
+    "lru": (lambda x, b, h, a: _params(x, b, LRU_PARAMS), "btc"),
+    "s5": (lambda x, b, h, a: _params(x, b, S5_PARAMS), "btc"),
 }
 
 # The kernels_wasm function each mapping calls, where it is not the model's recurrent form: the GPU kernel
@@ -262,20 +396,9 @@ def module_name(model_id: str) -> str:
     return model_id.replace("-", "_")
 
 
-def mapping_of(model_id: str, adapter):
-    """(args, layout) for a model: the table above, or the adapter's own ``wasm_args`` (a new adapter
-    declares its mapping beside its kernel call, so adding a GPU kernel touches one file)."""
-    if model_id in MAPPINGS:
-        return MAPPINGS[model_id]
-    own = getattr(adapter, "wasm_args", None)
-    if own is None:
-        return None
-    return (lambda x, b, h, a: own(x, b, h)), adapter.wasm_layout
-
-
 def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | None:
     """kernels_wasm's output for the whole input, in the kernel's output ``shape``; None without a mapping."""
-    mapping = mapping_of(model_id, adapter)
+    mapping = MAPPINGS.get(model_id)
     if mapping is None:
         return None
     mod = importlib.import_module(f"kernels_wasm.{module_name(model_id)}")
@@ -285,6 +408,8 @@ def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | Non
     for b in range(shape[0]):
         if layout == "btc":
             out[b] = fn(**args_of(x, b, None, adapter))
+        elif layout == "bthv_all":  # every head in one call (grouped and latent caches): (T, H * V)
+            out[b] = fn(**args_of(x, b, None, adapter)).reshape(shape[1:])
         elif layout == "bct":
             out[b] = fn(**args_of(x, b, None, adapter)).T
         else:
@@ -297,9 +422,9 @@ def reference(model_id: str, x: dict, adapter, shape: tuple) -> np.ndarray | Non
     return out
 
 
-def describe(model_id: str, adapter=None) -> str:
+def describe(model_id: str) -> str:
     """What the check compares against, for the result file."""
-    if mapping_of(model_id, adapter) is None:
+    if model_id not in MAPPINGS:
         return "no kernels_wasm mapping"
     fn = FUNCTIONS.get(model_id, "recurrent")
     return f"kernels_wasm.{module_name(model_id)}.{fn} (float64) on every batch row and head"

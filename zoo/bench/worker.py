@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from . import catalog, results
-from .measure import OutOfMemory, Plan, run_models
+from .measure import Check, OutOfMemory, Plan, Prepared, Step, Timing, run_models
 
 CHECK_HEADS = 4  # heads in the correctness check (the sweep uses 16)
 SWEEP_HEADS = 16
@@ -40,6 +40,7 @@ def _pkg_versions() -> dict:
         "mamba_ssm",
         "mlstm_kernels",
         "accelerated-scan",
+        "tilelang",
         "numpy",
         "einops",
         "transformers",
@@ -115,15 +116,15 @@ class TorchBackend:
         self.ads[model_id] = ad
         if model_id in ("mamba-2", "mamba-3"):
             adapters.load_mamba_ssm_triton()
-        return {
-            "op": ad.op,
-            "n_variants": len(cls.variants),
-            "variant": ad.variant or None,
-            "head_dims": list(ad.head_dims),
-            "max_T": ad.max_T,
-            "profile": key.startswith("sdpa"),
-            "decode_note": ad.decode_note,
-        }
+        return Prepared(
+            op=ad.op,
+            n_variants=len(cls.variants),
+            variant=ad.variant or None,
+            head_dims=list(ad.head_dims),
+            max_T=ad.max_T,
+            profile=key.startswith("sdpa"),
+            decode_note=ad.decode_note,
+        )
 
     def check(self, model_id, D):
         from . import adapters, wasm
@@ -141,13 +142,9 @@ class TorchBackend:
         ref = wasm.reference(model_id, xn, ad, on.shape)
         if ref is None:
             raise LookupError(f"{model_id}: no kernels_wasm mapping (zoo/bench/wasm.py) to check against")
-        res = {
-            "reference": wasm.describe(model_id, ad),
-            "rel_err": wasm.rel_err(on, ref),
-            "shape": {n: list(t.shape) for n, t in x.items()},
-        }
         ad.after_check()
-        return res
+        shape = {n: list(t.shape) for n, t in x.items()}
+        return Check(rel_err=wasm.rel_err(on, ref), reference=wasm.describe(model_id), shape=shape)
 
     # ------------------------------------------------------------------ timing
     def _inputs(self, model_id, D, T, B):
@@ -227,7 +224,7 @@ class TorchBackend:
             self.inputs.clear()
             torch.cuda.empty_cache()
             raise OutOfMemory(str(exc).split("\n")[0]) from None
-        return {"ms": float(ms), "method": method, "peak_bytes": peak}
+        return Timing(float(ms), method, peak)
 
     def kernels_seen(self, model_id, D, T, B):
         torch = self.torch
@@ -267,12 +264,7 @@ class TorchBackend:
         except torch.cuda.OutOfMemoryError as exc:
             torch.cuda.empty_cache()
             raise OutOfMemory(str(exc).split("\n")[0]) from None
-        return {
-            "ms": float(ms),
-            "kind": ad.decode_kind,
-            "op": ad.decode_op,
-            "backend": getattr(fn, "backend", None),
-        }
+        return Step(float(ms), ad.decode_kind, ad.decode_op, getattr(fn, "backend", None))
 
 
 def event_ms(torch, fn) -> float:
@@ -396,6 +388,7 @@ def main(argv=None) -> int:
     ap.add_argument("--start-variant", action="append", default=[])
     ap.add_argument("--no-decode", action="store_true")
     ap.add_argument("--warmup-only", action="store_true")
+    ap.add_argument("--fast-autotune", action="store_true", help="see python -m zoo.bench --help")
     ap.add_argument("--carry", default=None, help="JSON {model: entry} from a warm-up pass (passed checks)")
     ap.add_argument(
         "--config-slice", default=None, metavar="K/N", help="warm-up: autotune configs slice K of N"
@@ -425,7 +418,7 @@ def main(argv=None) -> int:
         _atomic_write(args.out, doc)
 
     backend = TorchBackend()
-    if backend.cuda and os.environ.get("ZOO_BENCH_FAST_AUTOTUNE") == "1":
+    if backend.cuda and args.fast_autotune:
         fast_autotune()
     if backend.cuda and args.config_slice:
         k, n = map(int, args.config_slice.split("/"))

@@ -26,7 +26,7 @@ from zoo.schema.models import Model, RegistryFile
 from zoo.schema.problems import Problem
 
 KERNELS = "kernels_wasm"  # kernel modules live in this folder beside models.yaml
-ADAPTERS_FILE = Path(__file__).resolve().parents[1] / "bench" / "adapters.py"
+ADAPTERS_FILE = Path(__file__).resolve().parents[1] / "bench" / "adapters" / "__init__.py"
 READOUT_ORDER = ("softmax", "linear")
 DESCRIPTION_WORDS = (60, 200)
 CARD_DIAGRAM_WIDTH = 480  # wider block diagrams are unreadable on a phone card
@@ -158,7 +158,7 @@ def kernel_binding(ctx: Context):
 
 
 def adapter_names(path: Path = ADAPTERS_FILE) -> set[str]:
-    """Keys of the ADAPTERS dict in zoo/bench/adapters.py, read without importing torch."""
+    """Keys of the ADAPTERS dict in zoo/bench/adapters/__init__.py, read without importing torch."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in tree.body:
         target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
@@ -176,8 +176,8 @@ def gpu_adapter(ctx: Context):
             yield ctx.at(
                 i,
                 ("gpu_kernel", "adapter"),
-                f"GPU adapter '{name}' is not in zoo/bench/adapters.py; expected one of the ADAPTERS keys "
-                "(add one entry there for a new kernel) or null with a note saying why",
+                f"GPU adapter '{name}' is not in zoo/bench/adapters/__init__.py; expected one of the "
+                "ADAPTERS keys (add one entry there for a new kernel) or null with a note saying why",
             )
 
 

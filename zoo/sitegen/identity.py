@@ -33,7 +33,9 @@ def source_lines(registry_text: str) -> dict[str, int]:
     }
 
 
-_REMOTE = re.compile(r"^(?:https://|git@|ssh://git@)(github\.com|gitlab\.com|codeberg\.org)[:/](.+?)(?:\.git)?/?$")
+_REMOTE = re.compile(
+    r"^(?:https://|git@|ssh://git@)(github\.com|gitlab\.com|codeberg\.org)[:/](.+?)(?:\.git)?/?$"
+)
 
 
 def repo_url(root: Path, configured: str | None = None) -> str | None:

@@ -1,0 +1,226 @@
+"""Adapters of delta-rule and test-time-training memories: fla's chunked WY-form kernels (DeltaNet, Gated
+DeltaNet, KDA, GDN-2, DeltaProduct, RWKV-7, Comba), MesaNet's conjugate gradient and TTT-Linear."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .base import BF16, DEV, F32, Adapter, _first, _Recurrent
+
+
+class FlaDelta(_Recurrent):
+    kernel = "fla.ops.delta_rule.chunk_delta_rule"
+    step_kernel = "fla.ops.delta_rule.fused_recurrent_delta_rule"
+    grads = ("q", "k", "v", "beta")
+
+    def make(self, B, T, H, D):
+        x = self.qkv(B, T, H, D, unit=True)
+        x["beta"] = self.sigmoid(B, T, H)
+        return x
+
+    def run(self, x):
+        return _first(self.fn()(x["q"], x["k"], x["v"], x["beta"]))
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"], beta=x["beta"])
+
+
+class FlaGDN(FlaDelta):
+    kernel = "fla.ops.gated_delta_rule.chunk_gated_delta_rule"
+    step_kernel = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule"
+    grads = ("q", "k", "v", "g", "beta")
+
+    def make(self, B, T, H, D):
+        x = super().make(B, T, H, D)
+        x["g"] = self.logsig(B, T, H, shift=3.0)
+        return x
+
+    def run(self, x):
+        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"], x["beta"]))
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"], g=x["g"], beta=x["beta"])
+
+
+class FlaKDA(FlaGDN):
+    kernel = "fla.ops.kda.chunk_kda"
+    step_kernel = "fla.ops.kda.fused_recurrent_kda"
+
+    def make(self, B, T, H, D):
+        x = FlaDelta.make(self, B, T, H, D)
+        x["g"] = self.logsig(B, T, H, D, shift=3.0).clamp_min(-5)
+        return x
+
+
+class FlaGDN2(_Recurrent):
+    kernel = "fla.ops.gdn2.chunk_gdn2"
+    step_kernel = "fla.ops.gdn2.fused_recurrent_gdn2"
+    grads = ("q", "k", "v", "g", "b", "w")
+
+    def make(self, B, T, H, D):
+        x = self.qkv(B, T, H, D, unit=True)
+        x["g"] = self.logsig(B, T, H, D, shift=3.0).clamp_min(-5)
+        x["b"] = self.sigmoid(B, T, H, D)
+        x["w"] = self.sigmoid(B, T, H, D)
+        return x
+
+    def run(self, x):
+        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"], x["b"], x["w"]))
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"], g=x["g"], b=x["b"], w=x["w"])
+
+
+class FlaDeltaProduct(_Recurrent):
+    """Gated DeltaProduct with n_h = 2 Householder steps per token (k, v, beta have T * 2 rows)."""
+
+    kernel = "fla.ops.gated_delta_product.chunk_gated_delta_product"
+    label = "fla.ops.gated_delta_product.chunk_gated_delta_product(num_householder=2)"
+    step_kernel = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule"
+    step_label = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule (the n_h sub-steps of one token)"
+    grads = ("q", "k", "v", "g", "beta")
+    n = 2
+
+    def make(self, B, T, H, D):
+        n = self.n
+        x = {"q": self.unit(B, T, H, D), "k": self.unit(B, T * n, H, D), "v": self.randn(B, T * n, H, D)}
+        x["beta"] = self.sigmoid(B, T * n, H)
+        x["g"] = self.logsig(B, T, H, shift=3.0)
+        return x
+
+    def run(self, x):
+        fn = self.fn()
+        return _first(fn(x["q"], x["k"], x["v"], x["g"], x["beta"], num_householder=self.n))
+
+    def decode(self, T, H, D):
+        fn = self.step_fn()
+        n = self.n
+        q, k, v = self.unit(1, n, H, D), self.unit(1, n, H, D), self.randn(1, n, H, D)
+        beta = self.sigmoid(1, n, H)
+        g = torch.zeros(1, n, H, device=DEV, dtype=F32)
+        g[:, 0] = self.logsig(1, 1, H, shift=3.0)[:, 0]  # the token's decay, then n pure delta steps
+        S = self.state(H, D)
+        return lambda: fn(q, k, v, g, beta, initial_state=S, output_final_state=True)
+
+
+class FlaRWKV7(_Recurrent):
+    """RWKV-7 via fla's chunk_rwkv7 (DPLR): a = -kk, b = kk * a_gate with unit kk; w in (-e^-0.5, 0)."""
+
+    kernel = "fla.ops.rwkv7.chunk_rwkv7"
+    step_kernel = "fla.ops.rwkv7.fused_recurrent_rwkv7"
+    grads = ("q", "k", "v", "w", "a", "b")
+
+    def make(self, B, T, H, D):
+        x = self.qkv(B, T, H, D)
+        x["q"] = x["q"] * D**-0.5  # RWKV-7 uses scale 1; keep logits of order one
+        kk = self.unit(B, T, H, D)  # removal key kappa, unit (bf16)
+        ag = self.sigmoid(B, T, H, D)  # in-context learning rate
+        x["a"], x["b"] = -kk, (kk.float() * ag.float()).to(BF16)
+        x["kk"], x["ag"] = kk, ag  # not kernel inputs: kept so kernels_wasm's (kappa, a) form can be compared
+        x["w"] = (-math.exp(-0.5) * self.sigmoid(B, T, H, D, dtype=F32)).to(F32)
+        return x
+
+    def run(self, x):
+        fn = self.fn()
+        return _first(fn(x["q"], x["w"], x["k"], x["v"], x["a"], x["b"]))
+
+    def step_kwargs(self, x):
+        return dict(r=x["q"], w=x["w"], k=x["k"], v=x["v"], a=x["a"], b=x["b"], scale=1.0)
+
+
+class FlaTTT(Adapter):
+    """TTT-Linear: fla's chunk_ttt_linear (mini-batch 16, LayerNorm inner loss, residual LayerNorm output)."""
+
+    kernel = "fla.ops.ttt.chunk_ttt_linear"
+    grads = ("q", "k", "v", "w", "b", "eta")
+    decode_note = "TTT updates its inner model once per 16-token mini-batch; no single-token kernel"
+
+    def make(self, B, T, H, D):
+        x = {n: self.unit(B, T, H, D) for n in ("q", "k")}
+        x["v"] = self.randn(B, T, H, D)
+        x["w"] = self.randn(H, D, dtype=F32, scale=0.1, shift=1.0)
+        x["b"] = self.randn(H, D, dtype=F32, scale=0.1)
+        x["eta"] = (self.sigmoid(B, T, H, 1, dtype=F32) * 0.1).to(BF16)
+        return x
+
+    def run(self, x):
+        return _first(self.fn()(x["q"], x["k"], x["v"], x["w"], x["b"], x["eta"], chunk_size=16))
+
+
+class FlaMesa(_Recurrent):
+    """MesaNet: fla's chunk_mesa_net (conjugate gradient, at most 30 steps, per chunk); unit q and k, gates in
+    float32, regulariser lambda = softplus(.) + 0.25 per head and key channel (fla's recommended bound)."""
+
+    kernel = "fla.ops.mesa_net.chunk_mesa_net"
+    label = "fla.ops.mesa_net.chunk_mesa_net(max_CG_iteration=30)"
+    step_kernel = "fla.ops.mesa_net.mesa_net_decoding_one_step"
+    grads = ("q", "k", "v", "g", "beta", "lamb")
+
+    def make(self, B, T, H, D):
+        x = self.qkv(B, T, H, D, unit=True)
+        x["g"] = self.logsig(B, T, H, shift=3.0)
+        x["beta"] = self.sigmoid(B, T, H, dtype=F32)
+        x["lamb"] = F.softplus(self.rand(H, D)) + 0.25
+        return x
+
+    def run(self, x):
+        fn = self.fn()
+        return _first(fn(x["q"], x["k"], x["v"], x["g"], x["beta"], x["lamb"]))
+
+    def decode(self, T, H, D):
+        fn = self.step_fn()
+        x = self.make(1, 1, H, D)
+        S = [torch.zeros(1, H, D, D, device=DEV, dtype=F32) for _ in range(2)]
+        q, k, v = (x[n][:, 0] for n in ("q", "k", "v"))
+        return lambda: fn(q, k, v, x["g"][:, 0], x["lamb"], x["beta"][:, 0], S[0], S[1])
+
+
+class FlaComba(_Recurrent):
+    """Comba: fla's chunk_comba. Its Triton kernels erase with an auxiliary key p against the state before the
+    decay, S_t = a_t S_{t-1} + beta_t (v_t - S_{t-1} p_t) k_t^T, which is the paper's
+    S_{t-1} (a_t I - beta_t k_t k_t^T) + beta_t v_t k_t^T with p = k (fla's naive_recurrent_comba decays
+    first, its chunk and fused kernels do not). The output correction q - d k is folded into the query,
+    drawn directly (not timed)."""
+
+    kernel = "fla.ops.comba.chunk_comba"
+    label = "fla.ops.comba.chunk_comba (p = k)"
+    step_kernel = "fla.ops.comba.fused_recurrent_comba"
+    grads = ("q", "k", "v", "p", "g", "beta")
+
+    def make(self, B, T, H, D):
+        x = self.qkv(B, T, H, D, unit=True)
+        x["g"] = self.logsig(B, T, H, shift=3.0)
+        x["p"] = x["k"].clone()
+        x["beta"] = self.sigmoid(B, T, H)
+        return x
+
+    def run(self, x):
+        fn = self.fn()
+        return _first(fn(x["q"], x["k"], x["v"], x["p"], x["g"], x["beta"]))
+
+    def step_kwargs(self, x):
+        return dict(q=x["q"], k=x["k"], v=x["v"], p=x["p"], g=x["g"], beta=x["beta"])
+
+
+class FlaPrecondGDN(Adapter):
+    """Preconditioned Gated DeltaNet: fla's chunk_precond_gated_delta_rule (the key it writes under scaled by
+    x^{-s(log(a + eps) - c)} from a decayed sum of squared keys a; x = 1.5, eps = 1e-6 as released); unit q
+    and k given (the kernel's own L2 norm off), a centre c per head near the released -0.2."""
+
+    kernel = "fla.ops.precond_gated_delta_rule.chunk_precond_gated_delta_rule"
+    grads = ("q", "k", "v", "g", "beta", "g_atk", "beta_atk")
+    decode_note = "one step also carries the curvature estimate; no single-step kernel is timed here"
+
+    def make(self, B, T, H, D):
+        x = self.qkv(B, T, H, D, unit=True)
+        x["g"], x["g_atk"] = self.logsig(B, T, H, shift=3.0), self.logsig(B, T, H, shift=3.0)
+        x["beta"], x["beta_atk"] = self.sigmoid(B, T, H), self.sigmoid(B, T, H)
+        x["c"] = self.randn(H, dtype=F32, scale=0.1, shift=-0.2)
+        return x
+
+    def run(self, x):
+        args = [x[n] for n in ("q", "k", "v", "g_atk", "g", "beta_atk", "beta")]
+        return _first(self.fn()(*args, use_qk_l2norm_in_kernel=False, log_atk_scale=x["c"]))

@@ -1,0 +1,260 @@
+"""Adapters of masked and selected attention: FlexAttention block masks (StreamingLLM, BigBird, MoBA's
+routed blocks) and fla's Native Sparse Attention."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .base import DEV, Adapter, _first, _imp
+from .softmax import SDPA
+
+
+class FlexStreaming(SDPA):
+    """StreamingLLM: FlexAttention (torch.compile'd) with the mask 'causal and (j < n_s or t - j < W)',
+    n_s = 4 sink tokens and W = 4096 (64 in the check, so the window is exercised). The block mask is built
+    once per length, outside the timed region (first call)."""
+
+    kernel = "torch.nn.attention.flex_attention.flex_attention"
+    label = "torch.nn.attention.flex_attention (compiled; mask: 4 sinks + window 4096)"
+    step_label = "torch SDPA (q_len=1 over the n_s + W cached entries)"
+    window, sinks = 4096, 4
+
+    def __init__(self):
+        super().__init__()
+        self._w = None
+        self._masks = {}
+
+    def check_inputs(self, H, D):
+        self._w = 64
+        return self.make(2, self.check_T, H, D)
+
+    def after_check(self):
+        self._w = None
+        self._masks.clear()
+
+    def _window(self):
+        return self._w or self.window
+
+    def mask_mod(self):
+        W, n_s = self._window(), self.sinks
+
+        def mask(b, h, q, kv):
+            return (kv <= q) & ((kv < n_s) | (q - kv < W))
+
+        return mask
+
+    def run(self, x):
+        flex, block_mask = _flex(self, x["q"].shape[2])
+        return flex(x["q"], x["k"], x["v"], block_mask=block_mask).transpose(1, 2)
+
+    def decode(self, T, H, D):
+        return SDPA.decode(self, min(T, self.window + self.sinks), H, D)
+
+
+_FLEX = {}
+
+
+def _flex_compile():
+    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+
+    _FLEX["fn"] = torch.compile(flex_attention)  # automatic dynamic shapes: one recompile, not one per T
+    _FLEX["mask"] = torch.compile(create_block_mask)
+
+
+def _flex(ad, T):
+    """(compiled flex_attention, the adapter's block mask at length T), both built on first use; the mask
+    builder is compiled too, so a long sequence never materialises its T x T mask."""
+    if "fn" not in _FLEX:
+        _flex_compile()
+    key = (T, ad._window())
+    if key not in ad._masks:
+        ad._masks.clear()
+        ad._masks[key] = _FLEX["mask"](ad.mask_mod(), None, None, T, T, device=DEV)
+    return _FLEX["fn"], ad._masks[key]
+
+
+class FlexBigBird(FlexStreaming):
+    """BigBird, causal: FlexAttention (compiled) with the mask 'causal and (window W = 192, or one of the
+    first G = 128 tokens, or one of r = 3 random earlier blocks of P = 64)'. The random blocks are drawn per
+    query block before the run (a kernel input, rand_blocks (T / P, r), -1 where no earlier block is left),
+    as BigBird draws them per block; the check uses W = G = P = 16, r = 2."""
+
+    label = "torch.nn.attention.flex_attention (compiled; window 192 + 128 global + 3 random blocks of 64)"
+    step_kernel = None
+    step_label = None
+    decode_note = (
+        "the random blocks reach anywhere in the past, so decoding keeps the full cache; not measured"
+    )
+    decode = Adapter.decode  # not measured (decode_note says why), though the base class decodes
+    sizes = {"window": 192, "n_global": 128, "block": 64, "n_random": 3}
+
+    def __init__(self):
+        super().__init__()
+        self.now = dict(self.sizes)
+
+    def check_inputs(self, H, D):
+        self.now = {"window": 16, "n_global": 16, "block": 16, "n_random": 2}
+        return self.make(2, self.check_T, H, D)
+
+    def after_check(self):
+        self.now = dict(self.sizes)
+        self._masks.clear()
+
+    def _window(self):
+        return self.now["window"]
+
+    def make(self, B, T, H, D):
+        x = super().make(B, T, H, D)
+        P, r, first = self.now["block"], self.now["n_random"], self.now["n_global"] // self.now["block"]
+        rng = np.random.default_rng(T)
+        table = np.full((T // P, r), -1, dtype=np.int64)
+        for qb in range(T // P):
+            pool = np.arange(first, max(first, qb - self.now["window"] // P))  # before the window's blocks
+            pick = rng.choice(pool, size=min(r, pool.size), replace=False) if pool.size else pool
+            table[qb, : pick.size] = np.sort(pick)
+        x["rand_blocks"] = torch.from_numpy(table).to(DEV)
+        self._rand = x["rand_blocks"]
+        return x
+
+    def mask_mod(self):
+        W, G, P, r, rb = *(self.now[n] for n in ("window", "n_global", "block", "n_random")), self._rand
+
+        def mask(b, h, q, kv):
+            hit = (q - kv < W) | (kv < G)
+            for i in range(r):
+                hit = hit | (rb[q // P, i] == kv // P)
+            return (kv <= q) & hit
+
+        return mask
+
+    def run(self, x):
+        self._rand = x["rand_blocks"]
+        return super().run(x)
+
+
+class FlaNSA(Adapter):
+    """NSA: fla's parallel_nsa for the compressed and selected branches (mean-pooled blocks of 64, 16 blocks
+    selected, the first and the two latest forced), plus the sliding-window branch (W = 512) through fla's
+    parallel_attn, since fla's own wrapper calls FlashAttention for it. One key-value head per 16 query
+    heads, as the kernel requires (the selection is shared by the group, summed over its heads). The check
+    gives the 16 heads of a group the same query, so the group's choice is each head's own, as in the
+    single-head reference, and uses blocks of 16, 4 selected, W = 32 (its T = 256 would select every block of
+    64)."""
+
+    kernel = "fla.ops.nsa.parallel_nsa"
+    label = "fla.ops.nsa.parallel_nsa (compressed + selected) + fla.ops.attn.parallel_attn (window)"
+    grads = ("q", "k", "v", "g_cmp", "g_slc", "g_win")
+    decode_note = "one step reads pooled blocks, chosen blocks and a window of a full cache; no public kernel"
+    sizes = {"block": 64, "top_n": 16, "window": 512}
+    group = 16
+
+    def __init__(self):
+        super().__init__()
+        self.now = dict(self.sizes)
+
+    def make(self, B, T, H, D, same_group=False):
+        G = self.group
+        Hk = max(1, H // G)
+        q = self.randn(B, T, 1 if same_group else H, D)
+        x = {"q": q.expand(B, T, Hk * G, D).contiguous() if same_group else q}
+        x["k"], x["v"] = self.randn(B, T, Hk, D), self.randn(B, T, Hk, D)
+        for n in ("g_cmp", "g_slc", "g_win"):
+            x[n] = self.sigmoid(B, T, Hk * G)
+        return x
+
+    def check_inputs(self, H, D):
+        self.now = {"block": 16, "top_n": 4, "window": 32}
+        return self.make(2, self.check_T, self.group, D, same_group=True)
+
+    def after_check(self):
+        self.now = dict(self.sizes)
+
+    def run(self, x):
+        nsa = self.fn()
+        attn = _imp("fla.ops.attn.parallel_attn")
+        n = self.now
+        q, k, v = x["q"], x["k"], x["v"]
+        o = nsa(q, k, v, g_cmp=x["g_cmp"], g_slc=x["g_slc"], block_counts=n["top_n"], block_size=n["block"])
+        o_win = _first(attn(q, k, v, window_size=n["window"]))
+        return torch.addcmul(o, o_win, x["g_win"].unsqueeze(-1))
+
+
+class FlexMoBA(SDPA):
+    """MoBA through FlexAttention (fla's parallel_moba needs FlashAttention): the router (mean-pooled key per
+    finished block of 512, scores q . kbar, the own block plus the top 2 earlier ones: k = 3) runs in torch
+    inside the timed region and writes a per-token block table; the block mask skips every 128 x 128 tile
+    that no query of the tile selected, and the mask function applies each token's own choice."""
+
+    label = "MoBA router (torch) + torch.nn.attention.flex_attention (compiled; block 512, top-3)"
+    step_kernel = None
+    step_label = None
+    decode_note = "one step reads the own block and the top-k chosen blocks of a full cache; not measured"
+    decode = Adapter.decode  # not measured (decode_note says why), though the base class decodes
+    sizes = {"block": 512, "top_k": 3}
+
+    def __init__(self):
+        super().__init__()
+        self.now = dict(self.sizes)
+        self._table = {}
+
+    def check_inputs(self, H, D):
+        self.now = {"block": 32, "top_k": 3}  # eight blocks in the check's 256 tokens
+        return self.make(2, self.check_T, H, D)
+
+    def after_check(self):
+        self.now = dict(self.sizes)
+        self._table.clear()
+
+    def route(self, q, k):
+        """(B, H, T, n_blocks) bool: the blocks query t reads (its own, the top k - 1 finished earlier)."""
+        Bm, n = self.now["block"], self.now["top_k"]
+        B, H, T, D = q.shape
+        nb = T // Bm
+        kbar = k[:, :, : nb * Bm].reshape(B, H, nb, Bm, D).float().mean(3)
+        s = q.float() @ kbar.transpose(-1, -2)  # (B, H, T, nb)
+        own = torch.arange(T, device=q.device) // Bm
+        earlier = torch.arange(nb, device=q.device)[None, :] < own[:, None]  # (T, nb)
+        s = s.masked_fill(~earlier, float("-inf"))
+        top = s.topk(min(n - 1, nb), dim=-1)
+        sel = torch.zeros_like(s, dtype=torch.bool)
+        sel.scatter_(-1, top.indices, top.values > float("-inf"))
+        return sel | (torch.arange(nb, device=q.device)[None, :] == own[:, None])
+
+    def _mask(self, q, k):
+        """A BlockMask of 128-token tiles from the per-token table, written into one persistent buffer per
+        shape so the compiled kernel is reused."""
+        from torch.nn.attention.flex_attention import BlockMask
+
+        with torch.no_grad():  # the routing is a choice, not differentiated (as in MoBA)
+            sel = self.route(q, k)
+        B, H, T, nb = sel.shape
+        Bm = self.now["block"]
+        key = (B, H, T, Bm)
+        if key not in self._table:
+            self._table.clear()
+            buf = torch.zeros_like(sel)
+
+            def mask(b, h, qi, kv):
+                return (kv <= qi) & buf[b, h, qi, kv // Bm]
+
+            self._table[key] = (buf, mask)
+        buf, mask = self._table[key]
+        buf.copy_(sel)
+        tile = 128  # T is a multiple of it (256 in the check, powers of two from 512 in the sweep)
+        nq = T // tile
+        rows = sel.reshape(B, H, nq, tile, nb).any(3)  # (B, H, q tile, block): any query of the tile reads it
+        if Bm % tile == 0:
+            tiles = rows.repeat_interleave(Bm // tile, dim=-1)
+        else:  # blocks smaller than a tile (the check): a key tile is read if any of its blocks is
+            tiles = rows[..., torch.arange(T, device=q.device) // Bm].reshape(B, H, nq, nq, tile).any(-1)
+        tiles &= torch.ones(nq, nq, dtype=torch.bool, device=q.device).tril()
+        counts = tiles.sum(-1, dtype=torch.int32)
+        idx = torch.argsort(tiles.to(torch.int8), dim=-1, descending=True, stable=True).to(torch.int32)
+        return BlockMask.from_kv_blocks(counts, idx, BLOCK_SIZE=tile, mask_mod=mask)  # T = nq tiles of 128
+
+    def run(self, x):
+        if "fn" not in _FLEX:
+            _flex_compile()
+        q, k, v = x["q"], x["k"], x["v"]
+        return _FLEX["fn"](q, k, v, block_mask=self._mask(q, k)).transpose(1, 2)
