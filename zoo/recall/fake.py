@@ -25,7 +25,7 @@ def train_one(model_id: str, trial: dict, protocol: dict, deadline: float | None
     T, d, n, lr = trial["T"], trial["d"], trial["n_kv"], trial["lr"]
     if model_id not in MIXERS:
         raise KeyError(f"no trainable layer for {model_id!r}")
-    capacity = _numbers(model_id, d, T) / (d * n)
+    capacity = _numbers(model_id, d, T) / (4 * d * n)
     lr_fit = math.exp(-((math.log10(lr) + 2.5) ** 2))
     acc = round(min(1.0, capacity) * (0.5 + 0.5 * lr_fit), 4)
     h = int(hashlib.sha256(f"{model_id}{T}{d}{n}{lr}".encode()).hexdigest()[:6], 16)

@@ -164,7 +164,7 @@ _SPECS: dict[str, dict] = {
             "conv": CONV,
             "conv_channels": 2 * d + 2 * MAMBA2_STATE,
         },
-        f"fla's Mamba2 layer (mamba_ssm's Triton SSD when importable), N = {MAMBA2_STATE}, expand 2",
+        f"fla's Mamba2 layer on its PyTorch SSD path, N = {MAMBA2_STATE}, expand 2",
     ),
     "gla": _fla(
         "GatedLinearAttention",

@@ -142,12 +142,9 @@ class Hyena(nn.Module):
 
 
 def _load_fla():
-    import importlib.util
-
-    if importlib.util.find_spec("mamba_ssm") is not None:
-        from zoo.bench.adapters import load_mamba_ssm_triton
-
-        load_mamba_ssm_triton()  # lets fla's Mamba2 layer find mamba_ssm's Triton SSD
+    # mamba_ssm is deliberately not put on the path: fla's Mamba2 layer would then train through
+    # mamba_split_conv1d_scan_combined, which needs the causal_conv1d CUDA extension the image lacks; without
+    # it the layer takes its own PyTorch SSD path (the same chunked algorithm, slower, fine at T = 256)
     import fla.layers
 
     return fla.layers

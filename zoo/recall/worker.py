@@ -41,8 +41,9 @@ def run_job(job: dict, out: Path, train_one=None) -> dict:
         t0 = time.time()
         try:
             got = train_one(job["model"], trial, job["protocol"], deadline=job["deadline"])
+            provenance = got.pop("provenance", None)  # once per worker, not on every trial
+            doc["provenance"] = doc["provenance"] or provenance
             done.append({**trial, **got})
-            doc["provenance"] = doc["provenance"] or got.pop("provenance", None)
         except Exception as e:  # one bad trial (a kernel that refuses, out of memory) must not end the job
             text = f"{type(e).__name__}: {e}"
             status = "kernel_refused" if all(s in text for s in REFUSED) else "error"
