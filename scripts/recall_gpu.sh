@@ -4,14 +4,15 @@
 #   bash scripts/recall_gpu.sh --out benchmarks/recall/<gpu>-part1.json [--mixers a,b] [--points ...] [...]
 #
 # fla travels as wheels in the ignored .whl/ folder (scripts/fetch_gpu_wheels.sh). tilelang, which lets fla
-# train the gated delta rule on Hopper (fla #640), and its dependencies may travel in .whl or in other ignored
-# .whl* folders over more than one call: each wheel found is installed once into the private folder, never
+# train the gated delta rule on Hopper (fla #640), and its dependencies may travel in ignored .build/wheels*
+# folders over more than one call: each wheel found is installed once into the private folder, never
 # into the machine's Python.
 set -euo pipefail
 site=${ZOO_RECALL_SITE:-/tmp/zoo-recall-site}
 mkdir -p "$site/.installed"
-for wheel in .whl/fla_core-*.whl .whl/flash_linear_attention-*.whl .whl*/tilelang-*.whl .whl*/apache_tvm_ffi-*.whl \
-  .whl*/torch_c_dlpack_ext-*.whl .whl*/z3_solver-*.whl; do
+for wheel in .whl/fla_core-*.whl .whl/flash_linear_attention-*.whl \
+  .whl/tilelang-*.whl .whl/apache_tvm_ffi-*.whl .whl/torch_c_dlpack_ext-*.whl .whl/z3_solver-*.whl \
+  .build/wheels*/*.whl; do
   if [ -e "$wheel" ] && [ ! -e "$site/.installed/$(basename "$wheel")" ]; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" "$wheel"
     touch "$site/.installed/$(basename "$wheel")"
