@@ -358,3 +358,7 @@ def test_a_refusing_kernel_marks_every_trial_of_its_job(tmp_path):
     doc = worker.run_job(job, tmp_path / "p.json", train_one=refuse)
     assert [t["status"] for t in doc["trials"]] == ["kernel_refused"] * 4
     assert json.loads((tmp_path / "p.json").read_text())["trials"][0]["error"].startswith("RuntimeError")
+
+
+def test_every_registry_model_is_either_trained_or_listed_as_not(registry):
+    assert sorted(cli.untrained() + list(MIXERS)) == sorted(m.id for m in registry.models)

@@ -48,6 +48,13 @@ def _positive(text: str) -> int:
     return v
 
 
+def untrained() -> list[str]:
+    """Registry models the sweep trains no layer for (their pages say so), in registry order."""
+    from zoo.bench.catalog import kernels  # models.yaml read with plain PyYAML: no registry validation
+
+    return [mid for mid in kernels() if mid not in MIXERS]
+
+
 def run_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m zoo.recall", description="MQAR sweep over the zoo's mixers")
     ap.add_argument("--out", required=True, help="result JSON, e.g. benchmarks/recall/h100-part1.json")
@@ -115,6 +122,8 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] == "list":
         for mid, m in MIXERS.items():
             print(f"{mid:18s} {m.impl:6s} {m.cls or '':22s} {'[fla #640] ' if m.hopper_640 else ''}{m.note}")
+        missing = untrained()
+        print(f"\nnot trained in this sweep ({len(missing)}): {', '.join(missing)}")
         return 0
     ap = run_parser()
     args = ap.parse_args(argv)
