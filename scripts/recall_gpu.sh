@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Run the MQAR sweep (python -m zoo.recall) on a CUDA machine that has no network.
+#
+#   bash scripts/recall_gpu.sh --out benchmarks/recall/<gpu>-part1.json [--mixers a,b] [--points ...] [...]
+#
+# fla travels as wheels in the ignored .whl/ folder (scripts/fetch_gpu_wheels.sh). tilelang, which lets fla
+# train the gated delta rule on Hopper (fla #640), and its dependencies may travel in ignored .build/wheels*
+# folders over more than one call: each wheel found is installed once into the private folder, never
+# into the machine's Python.
+set -euo pipefail
+site=${ZOO_RECALL_SITE:-/tmp/zoo-recall-site}
+mkdir -p "$site/.installed"
+for wheel in .whl/fla_core-*.whl .whl/flash_linear_attention-*.whl \
+  .whl/tilelang-*.whl .whl/apache_tvm_ffi-*.whl .whl/torch_c_dlpack_ext-*.whl .whl/z3_solver-*.whl \
+  .build/wheels*/*.whl; do
+  if [ -e "$wheel" ] && [ ! -e "$site/.installed/$(basename "$wheel")" ]; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" "$wheel"
+    touch "$site/.installed/$(basename "$wheel")"
+  fi
+done
+export PYTHONPATH="$site:$PWD${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONUNBUFFERED=1
+# Triton's compile cache is shared by the workers: the first to compile a kernel saves it for the others
+export TRITON_CACHE_DIR=${TRITON_CACHE_DIR:-/tmp/zoo-recall-triton}
+exec python3 -m zoo.recall "$@"

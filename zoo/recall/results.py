@@ -1,0 +1,215 @@
+"""MQAR result documents: assembling, merging partial files, the best trial per point, validation, and the
+text summary. Pure Python (jsonschema only for ``validate``; zoo.recall.state, which needs the registry,
+only in ``annotate``).
+
+Layout (schema/recall.schema.json is the contract):
+    schema_version  1
+    protocol        data and training settings common to the file (vocab, power_a, batch, steps, ...)
+    runs            [{id, command, provenance, wall_s, jobs}]  one per harness invocation
+    models          {model id: {impl, cls, note, hopper_640, trials: [...], errors: [...]}}
+                    a trial: {T, d, n_kv, lr, status, accuracy, loss, steps, wall_s, ms_per_step, curve,
+                              sizes, run, state_bytes (after annotate)}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .mixers import MIXERS
+from .plan import key
+
+SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "recall.schema.json"
+TRIAL_STATUSES = ("ok", "error", "kernel_refused", "timeout", "not_run")
+
+
+def mixer_fields(model_id: str) -> dict:
+    m = MIXERS[model_id]
+    return {"impl": m.impl, "cls": m.cls, "note": m.note, "hopper_640": m.hopper_640}
+
+
+def new_document(protocol: dict, run: dict) -> dict:
+    return {"schema_version": SCHEMA_VERSION, "protocol": dict(protocol), "runs": [run], "models": {}}
+
+
+def add_trials(doc: dict, model_id: str, trials: list[dict], run_id: str) -> None:
+    """Put a worker's trials into the document (a later trial of the same key replaces an earlier one)."""
+    entry = doc["models"].setdefault(model_id, {**mixer_fields(model_id), "trials": [], "errors": []})
+    entry["trials"] = _merge_trials(entry["trials"], [{**t, "run": t.get("run", run_id)} for t in trials])
+
+
+def _better(new: dict, old: dict) -> bool:
+    """A newer trial replaces an older one unless it failed where the older one trained."""
+    return not (old.get("status") == "ok" and new.get("status") != "ok")
+
+
+def _merge_trials(old: list[dict], new: list[dict]) -> list[dict]:
+    out = {key(t): t for t in old}
+    for t in new:
+        k = key(t)
+        if k not in out or _better(t, out[k]):
+            out[k] = t
+    return sorted(out.values(), key=lambda t: (t["T"], t["d"], t["n_kv"], t["lr"]))
+
+
+def _run_date(doc: dict) -> str:
+    return max((r.get("provenance", {}).get("date") or "" for r in doc.get("runs", [])), default="")
+
+
+def merge(docs: list[dict]) -> dict:
+    """Merge documents in date order; for the same (model, T, d, pairs, lr) the later trial wins unless
+    it failed where an earlier one trained. Protocols must agree: points trained differently do not mix."""
+    docs = sorted(docs, key=_run_date)
+    out = {"schema_version": SCHEMA_VERSION, "protocol": None, "runs": [], "models": {}}
+    for doc in docs:
+        if out["protocol"] is None:
+            out["protocol"] = doc["protocol"]
+        elif doc["protocol"] != out["protocol"]:
+            diff = sorted(
+                k
+                for k in set(doc["protocol"]) | set(out["protocol"])
+                if doc["protocol"].get(k) != out["protocol"].get(k)
+            )
+            raise ValueError(
+                f"cannot merge runs trained under different protocols (differ in: {', '.join(diff)})"
+            )
+        seen = {r["id"] for r in out["runs"]}
+        out["runs"] += [r for r in doc.get("runs", []) if r["id"] not in seen]
+        for mid, entry in doc.get("models", {}).items():
+            mine = out["models"].setdefault(mid, {**entry, "trials": [], "errors": []})
+            mine["trials"] = _merge_trials(mine["trials"], entry.get("trials", []))
+            mine["errors"] = list(dict.fromkeys(mine["errors"] + entry.get("errors", [])))
+    return out
+
+
+def best_points(entry: dict) -> list[dict]:
+    """One row per (T, d, pairs): the trial with the highest accuracy over the learning rates tried."""
+    groups: dict[tuple, list[dict]] = {}
+    for t in entry.get("trials", []):
+        groups.setdefault((t["T"], t["d"], t["n_kv"]), []).append(t)
+    rows = []
+    for (T, d, n), ts in sorted(groups.items()):
+        ok = [t for t in ts if t.get("status") == "ok" and t.get("accuracy") is not None]
+        best = max(ok, key=lambda t: (t["accuracy"], -t["lr"])) if ok else None
+        rows.append(
+            {
+                "T": T,
+                "d": d,
+                "n_kv": n,
+                "accuracy": best["accuracy"] if best else None,
+                "lr": best["lr"] if best else None,
+                "lrs_tried": sorted(t["lr"] for t in ok),
+                "state_bytes": (best or ts[0]).get("state_bytes"),
+                "wall_s": best.get("wall_s") if best else None,
+            }
+        )
+    return rows
+
+
+def still_missing(doc: dict, todo: list[dict]) -> list[dict]:
+    """The trials of ``todo`` that the document has not trained (status ok) yet."""
+    done = {
+        (mid, key(t))
+        for mid, e in doc.get("models", {}).items()
+        for t in e.get("trials", [])
+        if t.get("status") == "ok"
+    }
+    return [t for t in todo if (t["model"], key(t)) not in done]
+
+
+def annotate(doc: dict) -> dict:
+    """Fill in every trial's state size from the registry (zoo.recall.state). CPU side: needs pydantic."""
+    from . import state
+
+    for mid, entry in doc["models"].items():
+        entry["state_grows"] = state.grows(mid)
+        for t in entry["trials"]:
+            t["state_bytes"] = state.state_bytes(mid, t["d"], t["T"])
+    doc["state_definition"] = (
+        "bytes (bf16) one mixer layer keeps per sequence after T tokens: recurrent state with its short-conv "
+        "cache for fixed-state models, KV cache (or window) for softmax ones; zoo.memory.layer_elements on "
+        "the model's block memory spec at the trained sizes"
+    )
+    return doc
+
+
+def wall_stats(doc: dict) -> dict:
+    """Wall time per trial (s) over the ok trials: count, median, min, max, total."""
+    walls = sorted(
+        t["wall_s"]
+        for e in doc["models"].values()
+        for t in e["trials"]
+        if t.get("status") == "ok" and t.get("wall_s") is not None
+    )
+    if not walls:
+        return {"trials": 0}
+    mid = len(walls) // 2
+    median = walls[mid] if len(walls) % 2 else (walls[mid - 1] + walls[mid]) / 2
+    return {
+        "trials": len(walls),
+        "median_s": median,
+        "min_s": walls[0],
+        "max_s": walls[-1],
+        "total_s": round(sum(walls), 1),
+    }
+
+
+def summary(doc: dict) -> str:
+    """A text table: per model and point, the best accuracy, its lr, and the state size when known."""
+    lines = [f"{'model':18s} {'T':>5s} {'d':>4s} {'pairs':>5s} {'acc':>6s} {'lr':>8s} {'state':>10s}  trials"]
+    for mid, entry in doc["models"].items():
+        for row in best_points(entry):
+            acc = f"{row['accuracy']:.3f}" if row["accuracy"] is not None else "-"
+            lr = f"{row['lr']:.1e}" if row["lr"] is not None else "-"
+            sb = str(row["state_bytes"]) if row["state_bytes"] is not None else "-"
+            lines.append(
+                f"{mid:18s} {row['T']:5d} {row['d']:4d} {row['n_kv']:5d} {acc:>6s} {lr:>8s} {sb:>10s}  "
+                f"{len(row['lrs_tried'])}"
+            )
+        failed = [t for t in entry["trials"] if t.get("status") != "ok"]
+        if failed:
+            lines.append(
+                f"{'':18s} {len(failed)} trial(s) not trained: {failed[0].get('status')}: "
+                f"{(failed[0].get('error') or '')[:120]}"
+            )
+    w = wall_stats(doc)
+    if w.get("trials"):
+        lines.append(
+            f"wall time per trial: median {w['median_s']:.1f} s (min {w['min_s']:.1f}, max "
+            f"{w['max_s']:.1f}) over {w['trials']} trials"
+        )
+    return "\n".join(lines)
+
+
+def load_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+def validate(doc: dict) -> list[str]:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_schema())
+    return [
+        f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+        for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    ]
+
+
+def load(path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such result file") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not JSON ({e})") from None
+
+
+def write(doc: dict, path) -> None:
+    import os
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n")
+    os.replace(tmp, path)

@@ -1,0 +1,85 @@
+"""One worker subprocess: trains the trials of one job, one after another, and rewrites its part file after
+each, so a worker killed at the deadline still leaves every finished trial behind.
+
+    python -m zoo.recall.worker --job job.json --out part.json
+
+job.json: {"model", "trials": [{T, d, n_kv, lr}], "protocol": {...}, "backend": "torch" | "fake",
+"deadline": unix time}. The torch backend (zoo.recall.train) imports torch only here, inside the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import traceback
+from pathlib import Path
+
+# the message fla raises for the gated chunk backward on Hopper with Triton 3.4 - 3.7.0 (fla #640)
+REFUSED = ("#640", "produces incorrect results")
+
+
+def trainer(backend: str):
+    if backend == "fake":
+        from .fake import train_one
+    elif backend == "torch":
+        from .train import train_one
+    else:
+        raise ValueError(f"unknown backend {backend!r}")
+    return train_one
+
+
+def run_job(job: dict, out: Path, train_one=None) -> dict:
+    train_one = train_one or trainer(job["backend"])
+    done: list[dict] = []
+    doc = {"model": job["model"], "trials": done, "provenance": None}
+    for trial in job["trials"]:
+        left = job["deadline"] - time.time()
+        if left < 5:
+            done.append({**trial, "status": "not_run", "error": "the run's time budget was spent first"})
+            continue
+        t0 = time.time()
+        try:
+            got = train_one(job["model"], trial, job["protocol"], deadline=job["deadline"])
+            provenance = got.pop("provenance", None)  # once per worker, not on every trial
+            doc["provenance"] = doc["provenance"] or provenance
+            done.append({**trial, **got})
+        except Exception as e:  # one bad trial (a kernel that refuses, out of memory) must not end the job
+            text = f"{type(e).__name__}: {e}"
+            status = "kernel_refused" if all(s in text for s in REFUSED) else "error"
+            done.append(
+                {
+                    **trial,
+                    "status": status,
+                    "error": text[:600],
+                    "wall_s": round(time.time() - t0, 2),
+                    "traceback": traceback.format_exc()[-1500:],
+                }
+            )
+            if status == "kernel_refused":  # every other trial of this mixer would end the same way
+                for rest in job["trials"][len(done) :]:
+                    done.append({**rest, "status": status, "error": text[:600]})
+                _write(doc, out)
+                break
+        _write(doc, out)
+    _write(doc, out)
+    return doc
+
+
+def _write(doc: dict, out: Path) -> None:
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc))
+    tmp.replace(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m zoo.recall.worker")
+    ap.add_argument("--job", required=True)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args(argv)
+    run_job(json.loads(Path(a.job).read_text()), Path(a.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
