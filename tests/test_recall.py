@@ -362,3 +362,11 @@ def test_a_refusing_kernel_marks_every_trial_of_its_job(tmp_path):
 
 def test_every_registry_model_is_either_trained_or_listed_as_not(registry):
     assert sorted(cli.untrained() + list(MIXERS)) == sorted(m.id for m in registry.models)
+
+
+def test_dry_run_counts_the_sweep_without_training(capsys, tmp_path):
+    out = tmp_path / "r.json"
+    argv = ["--out", str(out), "--mixers", "nope,gla", "--points", "256:64:16,256:128:4", "--dry-run"]
+    assert cli.main(argv) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("16 trials of 1000 steps (batch 128) in 4 jobs, 8 at a time") and not out.exists()

@@ -86,6 +86,7 @@ def run_parser() -> argparse.ArgumentParser:
         metavar="RESULTS",
         help="only the trials this result file has not trained yet",
     )
+    ap.add_argument("--dry-run", action="store_true", help="print the trials and jobs, train nothing")
     return ap
 
 
@@ -132,6 +133,21 @@ def main(argv: list[str]) -> int:
             results.load(args.missing_from)
         except ValueError as e:
             ap.error(str(e))
+    if args.dry_run:
+        todo = plan.trials(args.mixers, args.points, args.lrs)
+        if args.missing_from:
+            todo = results.still_missing(results.load(args.missing_from), todo)
+        jobs = plan.jobs(todo, args.split)
+        print(
+            f"{len(todo)} trials of {args.steps} steps (batch {args.batch}) in {len(jobs)} jobs, "
+            f"{args.jobs} at a time"
+        )
+        for job in jobs:
+            print(
+                f"  {job['model']}#{job['part']}: {len(job['trials'])} trials, lrs "
+                f"{sorted({t['lr'] for t in job['trials']})}"
+            )
+        return 0
     from . import runner
 
     args.command = runner.command_line(argv)
