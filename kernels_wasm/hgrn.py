@@ -30,7 +30,7 @@ Forms
 import numpy as np
 
 from ._check import as_gate, as_matrix
-from ._linear import elementwise_scan, log_gate, per_channel_mixing, sigmoid
+from ._linear import elementwise_scan, sigmoid
 
 
 def inputs(T: int, d: int, rng: np.random.Generator, gamma: float = 0.5) -> dict:
@@ -68,10 +68,20 @@ def scan(v, mu, gamma) -> np.ndarray:
 
 
 def mixing_matrix(v, mu, gamma) -> np.ndarray:
-    """(d, T, T): out[:, c] = A[c] @ c[:, c], A[c, t, s] = prod_{l=s+1}^{t} lambda_l (1 - lambda_s)."""
+    """(d, T, T): out[:, c] = A[c] @ c[:, c], A[c, t, s] = prod_{l=s+1}^{t} lambda_l (1 - lambda_s).
+
+    Row by row, as the recurrence runs on one-hot inputs: w_s = prod_{l=s+1}^{t} lambda_l (1 - lambda_s) is
+    what token s still holds at step t; each step decays every earlier w by lambda_t and writes 1 - lambda_t.
+    """
     v, lam = _check(v, mu, gamma)
-    one = np.ones((v.shape[0], 1))  # q = k = 1: one scalar memory per channel
-    return per_channel_mixing(one, one, log_gate(lam)[:, :, None], 1.0 - lam)
+    T, d = v.shape
+    A = np.zeros((d, T, T))
+    w = np.zeros((T, d))
+    for t in range(T):
+        w[:t] *= lam[t]
+        w[t] = 1.0 - lam[t]
+        A[:, t, : t + 1] = w[: t + 1].T
+    return A
 
 
 def states(v, mu, gamma) -> np.ndarray:
