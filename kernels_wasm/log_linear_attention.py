@@ -90,13 +90,14 @@ def level_matrix(T: int) -> np.ndarray:
 
 def _run(q, k, v, alpha, lam, beta):
     T, d_k = q.shape
-    I = np.eye(d_k)
     S = np.zeros((lam.shape[1], v.shape[1], d_k))  # one state per level
     o = np.empty((T, v.shape[1]))
     states = np.empty((T,) + S.shape)
     for t in range(T):
         # Every bucket evolves with the same transition M_t (alpha_t I, or alpha_t (I - beta_t k_t k_t^T)).
-        S = S * alpha[t] if beta is None else S @ (alpha[t] * (I - beta[t] * np.outer(k[t], k[t])))
+        S = S * alpha[t]
+        if beta is not None:  # S (I - beta k k^T) in every bucket, as the rank-one update it is
+            S = S - beta[t] * (S @ k[t])[..., None] * k[t]
         if t > 0:
             m = (t & -t).bit_length()  # t's lowest set bit, + 1
             S[m] = S[:m].sum(axis=0)  # Fenwick carry: the small buckets merge into one of size 2^(m-1)

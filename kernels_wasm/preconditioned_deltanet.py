@@ -88,13 +88,13 @@ def preconditioned_keys(k, gamma, eta, x, c):
 
 def _run(q, k, v, alpha, beta, gamma, eta, x, c):
     T, d_k = q.shape
-    I = np.eye(d_k)
     kt = preconditioned_keys(k, gamma, eta, x, c)
     S = np.zeros((v.shape[1], d_k))
     o = np.empty((T, v.shape[1]))
     states = np.empty((T,) + S.shape)
     for t in range(T):
-        S = S @ (alpha[t] * (I - beta[t] * np.outer(k[t], kt[t]))) + beta[t] * np.outer(v[t], kt[t])
+        # S alpha (I - beta k k~^T) + beta v k~^T, applied as the rank-one update it is
+        S = alpha[t] * S - beta[t] * np.outer(alpha[t] * (S @ k[t]) - v[t], kt[t])
         o[t] = S @ q[t]
         states[t] = S
     return o, states
