@@ -30,7 +30,7 @@ Forms
 import numpy as np
 
 from ._check import as_gate, as_matrix
-from ._linear import elementwise_scan, sigmoid
+from ._linear import elementwise_scan, scalar_memory_mixing, sigmoid
 
 
 def inputs(T: int, d: int, rng: np.random.Generator, gamma: float = 0.5) -> dict:
@@ -68,20 +68,9 @@ def scan(v, mu, gamma) -> np.ndarray:
 
 
 def mixing_matrix(v, mu, gamma) -> np.ndarray:
-    """(d, T, T): out[:, c] = A[c] @ c[:, c], A[c, t, s] = prod_{l=s+1}^{t} lambda_l (1 - lambda_s).
-
-    Row by row, as the recurrence runs on one-hot inputs: w_s = prod_{l=s+1}^{t} lambda_l (1 - lambda_s) is
-    what token s still holds at step t; each step decays every earlier w by lambda_t and writes 1 - lambda_t.
-    """
+    """(d, T, T): out[:, c] = A[c] @ c[:, c], A[c, t, s] = prod_{l=s+1}^{t} lambda_l (1 - lambda_s)."""
     v, lam = _check(v, mu, gamma)
-    T, d = v.shape
-    A = np.zeros((d, T, T))
-    w = np.zeros((T, d))
-    for t in range(T):
-        w[:t] *= lam[t]
-        w[t] = 1.0 - lam[t]
-        A[:, t, : t + 1] = w[: t + 1].T
-    return A
+    return scalar_memory_mixing(lam, 1.0 - lam)
 
 
 def states(v, mu, gamma) -> np.ndarray:

@@ -32,6 +32,7 @@ Forms
 import numpy as np
 
 from ._check import as_matrix
+from ._linear import scalar_memory_mixing
 from ._memo import last_call
 from ._softmax import log_sigmoid
 
@@ -117,22 +118,10 @@ def values(xi, xf, xz, xo, R) -> np.ndarray:
 
 
 def mixing_matrix(xi, xf, xz, xo, R) -> np.ndarray:
-    """Per channel (d, T, T): A_ts = o_t (prod_{l=s+1}^t f'_l) i'_s / n_t along this trajectory.
-
-    Row by row, as the cell runs: w_s = (prod_{l=s+1}^t f'_l) i'_s is what token s still holds in the cell
-    at step t, so each step decays every earlier w by f'_t and appends i'_t (T products of (T, d) arrays,
-    not T^2 d exponentials)."""
+    """Per channel (d, T, T): A_ts = o_t (prod_{l=s+1}^t f'_l) i'_s / n_t along this trajectory: the cell's
+    scalar memory c (decay f'_t <= 1, the stabilised forget gate; write i'_t), read with o_t / n_t."""
     r = _trajectory(xi, xf, xz, xo, R)
-    T, d = r["h"].shape
-    f = np.exp(r["log_f"])  # f'_t <= 1: the stabilised forget gate
-    read = r["o"] / r["n"]  # o_t / n_t
-    A = np.zeros((d, T, T))
-    w = np.zeros((T, d))
-    for t in range(T):
-        w[:t] *= f[t]
-        w[t] = r["i"][t]
-        A[:, t, : t + 1] = (w[: t + 1] * read[t]).T
-    return A
+    return scalar_memory_mixing(np.exp(r["log_f"]), r["i"]) * (r["o"] / r["n"]).T[:, :, None]
 
 
 def states(xi, xf, xz, xo, R) -> np.ndarray:
