@@ -88,7 +88,8 @@ def level_matrix(T: int) -> np.ndarray:
     return lev
 
 
-def _run(q, k, v, alpha, lam, beta):
+def _run(q, k, v, alpha, lam, beta, read: bool = True):
+    """The recurrence; read=False skips the readout (states() needs only the buckets)."""
     T, d_k = q.shape
     S = np.zeros((lam.shape[1], v.shape[1], d_k))  # one state per level
     o = np.empty((T, v.shape[1]))
@@ -103,7 +104,8 @@ def _run(q, k, v, alpha, lam, beta):
             S[m] = S[:m].sum(axis=0)  # Fenwick carry: the small buckets merge into one of size 2^(m-1)
             S[:m] = 0.0
         S[0] = np.outer(v[t], k[t]) * (1.0 if beta is None else beta[t])
-        o[t] = np.tensordot(lam[t], S, axes=1) @ q[t]  # sum_l lambda_t^(l) S^(l) q_t
+        if read:
+            o[t] = np.tensordot(lam[t], S, axes=1) @ q[t]  # sum_l lambda_t^(l) S^(l) q_t
         states[t] = S
     return o, states
 
@@ -174,4 +176,4 @@ def chunked(q, k, v, alpha, lam, beta=None, chunk_size=16):
 
 def states(q, k, v, alpha, lam, beta=None):
     """(T, L, d_v, d_k): every level's state after each step."""
-    return _run(*_validate(q, k, v, alpha, lam, beta))[1]
+    return _run(*_validate(q, k, v, alpha, lam, beta), read=False)[1]
