@@ -287,6 +287,24 @@ def elementwise_scan(W, X):
     return X
 
 
+def scalar_memory_mixing(decay, write) -> np.ndarray:
+    """(d, T, T) mixing matrices of d scalar memories, h_t = decay_t h_{t-1} + write_t x_t per channel:
+    A[c, t, s] = prod_{l=s+1}^{t} decay_l[c] write_s[c]. decay, write: (T, d).
+
+    Row by row, as the recurrence runs on one-hot inputs: held[s] is what token s still holds at step t;
+    each step decays every earlier entry by decay_t and appends write_t. T products of (T, d) arrays, where
+    the closed form costs T^2 d exponentials (the slowest part of a live run under Pyodide).
+    """
+    T, d = write.shape
+    A = np.zeros((d, T, T))
+    held = np.zeros((T, d))
+    for t in range(T):
+        held[:t] *= decay[t]
+        held[t] = write[t]
+        A[:, t, : t + 1] = held[: t + 1].T
+    return A
+
+
 def per_channel_mixing_onehot(q, k, W, gain) -> np.ndarray:
     """The same (d_v, T, T) matrices as ``per_channel_mixing``, by running the recurrence on one-hot values.
 

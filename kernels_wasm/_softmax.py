@@ -131,15 +131,17 @@ def log_sigmoid(x):
 # A_tj = sum_n p_tn G_tjn: the output is linear in v given q, k and the gates, and A has a closed form.
 
 
-def slot_steps(q, k, v, alpha, write):
-    """The literal recurrence; yields (t, o_t, S^k_t, S^v_t). alpha, write: (T, m)."""
+def slot_steps(q, k, v, alpha, write, read: bool = True):
+    """The literal recurrence; yields (t, o_t, S^k_t, S^v_t). alpha, write: (T, m). read=False skips the
+    readout (o_t is None), for callers that keep only the slots."""
     T, d_k = q.shape
     m = alpha.shape[1]
     Sk, Sv = np.zeros((m, d_k)), np.zeros((m, v.shape[1]))
     for t in range(T):
         Sk = alpha[t][:, None] * Sk + np.outer(write[t], k[t])
         Sv = alpha[t][:, None] * Sv + np.outer(write[t], v[t])
-        yield t, Sv.T @ softmax_rows(Sk @ q[t] / np.sqrt(d_k), np.ones(m, dtype=bool)), Sk, Sv
+        o_t = Sv.T @ softmax_rows(Sk @ q[t] / np.sqrt(d_k), np.ones(m, dtype=bool)) if read else None
+        yield t, o_t, Sk, Sv
 
 
 def slot_mixing(q, k, slot_weights, row_block: int = 64) -> np.ndarray:

@@ -91,6 +91,6 @@ def states(q, k, v, s) -> np.ndarray:
     q, k, v = qkv(q, k, v)
     _, _, alpha, write = control(s, q.shape[0])
     out = np.empty((q.shape[0], alpha.shape[1], q.shape[1] + v.shape[1]))
-    for t, _, Sk, Sv in slot_steps(q, k, v, alpha, write):
+    for t, _, Sk, Sv in slot_steps(q, k, v, alpha, write, read=False):
         out[t] = np.concatenate([Sk, Sv], axis=1)
     return out

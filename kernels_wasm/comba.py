@@ -71,12 +71,12 @@ def _validate(q, k, v, alpha, beta, beta_tilde, d):
 
 def _run(q, k, v, alpha, beta, beta_tilde, d):
     T, d_k = q.shape
-    I = np.eye(d_k)
     S = np.zeros((v.shape[1], d_k))
     o = np.empty((T, v.shape[1]))
     states = np.empty((T,) + S.shape)
     for t in range(T):
-        S = S @ (alpha[t] * I - beta_tilde[t] * np.outer(k[t], k[t])) + beta[t] * np.outer(v[t], k[t])
+        # S (alpha I - beta~ k k^T) + beta v k^T, applied as the rank-one update it is
+        S = alpha[t] * S - np.outer(beta_tilde[t] * (S @ k[t]) - beta[t] * v[t], k[t])
         o[t] = S @ (q[t] - d * k[t])  # output correction: the query minus d times the key
         states[t] = S
     return o, states

@@ -51,8 +51,9 @@ def _sizes(rate, per_segment, slots):
     return c, count(per_segment, "per_segment") * c, count(slots, "slots", 0)
 
 
-def _steps(q, k, v, rate, per_segment, slots):
-    """The literal segment loop; yields (t, o_t, compressed memory, memory, segment): (keys, values) each."""
+def _steps(q, k, v, rate, per_segment, slots, read: bool = True):
+    """The literal segment loop; yields (t, o_t, compressed memory, memory, segment): (keys, values) each.
+    read=False skips the readout (o_t is None): states() needs only the memories."""
     q, k, v = qkv(q, k, v)
     c, n_s, n_cm = _sizes(rate, per_segment, slots)
     T, d_k = q.shape
@@ -66,6 +67,9 @@ def _steps(q, k, v, rate, per_segment, slots):
             cmem = (np.concatenate([cmem[0], new[0]])[drop:], np.concatenate([cmem[1], new[1]])[drop:])
             mem, seg = seg, empty  # the finished segment becomes the memory
         seg = (np.vstack([seg[0], k[t]]), np.vstack([seg[1], v[t]]))
+        if not read:
+            yield t, None, cmem, mem, seg
+            continue
         K = np.concatenate([cmem[0], mem[0], seg[0]])
         V = np.concatenate([cmem[1], mem[1], seg[1]])
         yield t, cache_readout(K @ q[t] / np.sqrt(d_k), V), cmem, mem, seg
@@ -79,15 +83,16 @@ def states(q, k, v, rate, per_segment, slots) -> np.ndarray:
     """The bounded memory after each step, (T, n_cm + 2 n_s, d_k + d_v): [keys | values] of the compressed
     memory, the memory and the segment, in that order, zero where a tier is not full yet."""
     c, n_s, n_cm = _sizes(rate, per_segment, slots)
-    out = []
-    for _, _, *tiers in _steps(q, k, v, rate, per_segment, slots):
-        rows = []
+    q, k, v = qkv(q, k, v)
+    d_k = k.shape[1]
+    out = np.zeros((len(q), n_cm + 2 * n_s, d_k + v.shape[1]))
+    for t, _, *tiers in _steps(q, k, v, rate, per_segment, slots, read=False):
+        row = 0  # first row of the tier in the stacked memory
         for (K, V), size in zip(tiers, (n_cm, n_s, n_s), strict=True):
-            block = np.zeros((size, K.shape[1] + V.shape[1]))
-            block[: len(K)] = np.hstack([K, V])
-            rows.append(block)
-        out.append(np.concatenate(rows))
-    return np.array(out)
+            out[t, row : row + len(K), :d_k] = K
+            out[t, row : row + len(V), d_k:] = V
+            row += size
+    return out
 
 
 def _weights(q, k, v, rate, per_segment, slots):

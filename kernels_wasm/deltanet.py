@@ -47,12 +47,12 @@ def recurrent(q, k, v, beta):
 
 def _run(q, k, v, beta):
     T, d_k = q.shape
-    I = np.eye(d_k)
     S = np.zeros((v.shape[1], d_k))
     o = np.empty((T, v.shape[1]))
     states = np.empty((T, v.shape[1], d_k))
     for t in range(T):
-        S = S @ (I - beta[t] * np.outer(k[t], k[t])) + beta[t] * np.outer(v[t], k[t])
+        # S (I - beta k k^T) + beta v k^T, applied as the rank-one update it is (no d_k x d_k product)
+        S = S - beta[t] * np.outer(S @ k[t] - v[t], k[t])
         o[t] = S @ q[t]
         states[t] = S
     return o, states

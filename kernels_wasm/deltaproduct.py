@@ -75,15 +75,14 @@ def _validate(q, k, v, beta, alpha):
 
 def _run(q, k, v, beta, alpha):
     T, n_h, d_k = k.shape
-    I = np.eye(d_k)
     S = np.zeros((v.shape[2], d_k))
     o = np.empty((T, v.shape[2]))
     states = np.empty((T,) + S.shape)
     for t in range(T):
         S = alpha[t] * S
         for j in range(n_h):
-            H = I - beta[t, j] * np.outer(k[t, j], k[t, j])  # generalised Householder
-            S = S @ H + beta[t, j] * np.outer(v[t, j], k[t, j])
+            # S H + beta v k^T with the generalised Householder H = I - beta k k^T, as a rank-one update
+            S = S - beta[t, j] * np.outer(S @ k[t, j] - v[t, j], k[t, j])
         o[t] = S @ q[t]
         states[t] = S
     return o, states

@@ -50,12 +50,12 @@ def _dplr(k, alpha, beta):
 
 def _run(q, k, v, alpha, beta):
     T, d_k = q.shape
-    I = np.eye(d_k)
     S = np.zeros((v.shape[1], d_k))
     o = np.empty((T, v.shape[1]))
     states = np.empty((T, v.shape[1], d_k))
     for t in range(T):
-        S = S @ (alpha[t] * (I - beta[t] * np.outer(k[t], k[t]))) + beta[t] * np.outer(v[t], k[t])
+        # S alpha (I - beta k k^T) + beta v k^T, applied as the rank-one update it is
+        S = alpha[t] * S - beta[t] * np.outer(alpha[t] * (S @ k[t]) - v[t], k[t])
         o[t] = S @ q[t]
         states[t] = S
     return o, states

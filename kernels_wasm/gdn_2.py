@@ -73,13 +73,13 @@ def _dplr(k, alpha, b):
 
 def _run(q, k, v, alpha, b, w):
     T, d_k = q.shape
-    I = np.eye(d_k)
     S = np.zeros((v.shape[1], d_k))
     o = np.empty((T, v.shape[1]))
     states = np.empty((T, v.shape[1], d_k))
     for t in range(T):
-        erase = I - np.outer(b[t] * k[t], k[t])
-        S = (S * alpha[t]) @ erase + np.outer(w[t] * v[t], k[t])  # S Diag(alpha_t): scale S's columns
+        S = S * alpha[t]  # S Diag(alpha_t): scale S's columns
+        # S (I - b k k^T) + w v k^T, applied as the rank-one update it is
+        S = S - np.outer(S @ (b[t] * k[t]) - w[t] * v[t], k[t])
         o[t] = S @ q[t]
         states[t] = S
     return o, states

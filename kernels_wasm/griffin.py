@@ -31,6 +31,7 @@ import numpy as np
 
 from ._check import as_gate, as_matrix
 from ._conv import as_param
+from ._linear import scalar_memory_mixing
 from ._softmax import sigmoid
 
 C_EXP = 8.0
@@ -121,9 +122,7 @@ def chunked(v, r, i, a, chunk_size: int = 16) -> np.ndarray:
 def mixing_matrix(v, r, i, a) -> np.ndarray:
     """(d, T, T): out[:, c] = A[c] @ x[:, c], A[c, t, j] = prod_{l=j+1}^{t} a_l * w_j."""
     v, log_at, w = _check(v, r, i, a)
-    T, d = v.shape
-    L, causal = np.cumsum(log_at, axis=0), np.tril(np.ones((T, T), dtype=bool))
-    return np.stack([_decay(L, ch, causal) * w[None, :, ch] for ch in range(d)])
+    return scalar_memory_mixing(np.exp(log_at), w)
 
 
 def states(v, r, i, a) -> np.ndarray:

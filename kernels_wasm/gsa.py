@@ -77,6 +77,6 @@ def states(q, k, v, alpha) -> np.ndarray:
     q, k, v = qkv(q, k, v)
     alpha = _gates(alpha, q.shape[0])
     out = np.empty((q.shape[0], alpha.shape[1], q.shape[1] + v.shape[1]))
-    for t, _, Sk, Sv in slot_steps(q, k, v, alpha, 1.0 - alpha):
+    for t, _, Sk, Sv in slot_steps(q, k, v, alpha, 1.0 - alpha, read=False):
         out[t] = np.concatenate([Sk, Sv], axis=1)
     return out

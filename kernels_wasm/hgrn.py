@@ -30,7 +30,7 @@ Forms
 import numpy as np
 
 from ._check import as_gate, as_matrix
-from ._linear import elementwise_scan, log_gate, per_channel_mixing, sigmoid
+from ._linear import elementwise_scan, scalar_memory_mixing, sigmoid
 
 
 def inputs(T: int, d: int, rng: np.random.Generator, gamma: float = 0.5) -> dict:
@@ -70,8 +70,7 @@ def scan(v, mu, gamma) -> np.ndarray:
 def mixing_matrix(v, mu, gamma) -> np.ndarray:
     """(d, T, T): out[:, c] = A[c] @ c[:, c], A[c, t, s] = prod_{l=s+1}^{t} lambda_l (1 - lambda_s)."""
     v, lam = _check(v, mu, gamma)
-    one = np.ones((v.shape[0], 1))  # q = k = 1: one scalar memory per channel
-    return per_channel_mixing(one, one, log_gate(lam)[:, :, None], 1.0 - lam)
+    return scalar_memory_mixing(lam, 1.0 - lam)
 
 
 def states(v, mu, gamma) -> np.ndarray:

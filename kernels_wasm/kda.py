@@ -58,13 +58,14 @@ def _dplr(k, alpha, beta):
 
 def _run(q, k, v, alpha, beta):
     T, d_k = q.shape
-    I = np.eye(d_k)
     S = np.zeros((v.shape[1], d_k))
     o = np.empty((T, v.shape[1]))
     states = np.empty((T, v.shape[1], d_k))
     for t in range(T):
         # S_{t-1} Diag(alpha_t): scaling S's columns is the same product without a d_k x d_k matrix
-        S = (S * alpha[t]) @ (I - beta[t] * np.outer(k[t], k[t])) + beta[t] * np.outer(v[t], k[t])
+        # then (I - beta k k^T) and the write, applied as the rank-one update they are
+        S = S * alpha[t]
+        S = S - beta[t] * np.outer(S @ k[t] - v[t], k[t])
         o[t] = S @ q[t]
         states[t] = S
     return o, states

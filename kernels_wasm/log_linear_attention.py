@@ -88,21 +88,24 @@ def level_matrix(T: int) -> np.ndarray:
     return lev
 
 
-def _run(q, k, v, alpha, lam, beta):
+def _run(q, k, v, alpha, lam, beta, read: bool = True):
+    """The recurrence; read=False skips the readout (states() needs only the buckets)."""
     T, d_k = q.shape
-    I = np.eye(d_k)
     S = np.zeros((lam.shape[1], v.shape[1], d_k))  # one state per level
     o = np.empty((T, v.shape[1]))
     states = np.empty((T,) + S.shape)
     for t in range(T):
         # Every bucket evolves with the same transition M_t (alpha_t I, or alpha_t (I - beta_t k_t k_t^T)).
-        S = S * alpha[t] if beta is None else S @ (alpha[t] * (I - beta[t] * np.outer(k[t], k[t])))
+        S = S * alpha[t]
+        if beta is not None:  # S (I - beta k k^T) in every bucket, as the rank-one update it is
+            S = S - beta[t] * (S @ k[t])[..., None] * k[t]
         if t > 0:
             m = (t & -t).bit_length()  # t's lowest set bit, + 1
             S[m] = S[:m].sum(axis=0)  # Fenwick carry: the small buckets merge into one of size 2^(m-1)
             S[:m] = 0.0
         S[0] = np.outer(v[t], k[t]) * (1.0 if beta is None else beta[t])
-        o[t] = np.tensordot(lam[t], S, axes=1) @ q[t]  # sum_l lambda_t^(l) S^(l) q_t
+        if read:
+            o[t] = np.tensordot(lam[t], S, axes=1) @ q[t]  # sum_l lambda_t^(l) S^(l) q_t
         states[t] = S
     return o, states
 
@@ -173,4 +176,4 @@ def chunked(q, k, v, alpha, lam, beta=None, chunk_size=16):
 
 def states(q, k, v, alpha, lam, beta=None):
     """(T, L, d_v, d_k): every level's state after each step."""
-    return _run(*_validate(q, k, v, alpha, lam, beta))[1]
+    return _run(*_validate(q, k, v, alpha, lam, beta), read=False)[1]

@@ -107,9 +107,10 @@ def _run(q, k, v, dt, A, lam, theta):
     states = np.empty((T, v.shape[1], d_k))
     prev = np.zeros_like(S)  # v_{t-1} k_{t-1}^T (zero before the first token)
     for t in range(T):
-        R_t = rotation(dt[t] * theta[t], d_k)
+        # X R_t turns every row of X by R_t^T = R(-angle): rotate() does it pair by pair, no d_k x d_k product
+        turn = np.broadcast_to(-dt[t] * theta[t], (S.shape[0], theta.shape[1]))
         write = np.outer(v[t], k[t])
-        S = (alpha[t] * S + beta[t] * prev) @ R_t + gamma[t] * write
+        S = rotate(alpha[t] * S + beta[t] * prev, turn) + gamma[t] * write  # (alpha S + beta prev) R_t + ...
         prev = write
         o[t] = S @ q[t]
         states[t] = S

@@ -24,8 +24,9 @@ Glossary (paper symbol -> code):
 
 Forms
     recurrent   the two updates and one linear solve per step
-    parallel    all H_t at once from the decay matrix, one batched solve for every q*_t, then gated linear
-                attention read by q*: O = ((Q* K^T) o Z diag(beta)) V, Z_ts = zeta_ts (s <= t)
+    parallel    every H_t (by its rank-one update, cheaper than T^2 d_k^2 from the decay matrix), one batched
+                solve for every q*_t, then gated linear attention read by q*:
+                O = ((Q* K^T) o Z diag(beta)) V, Z_ts = zeta_ts (s <= t)
 """
 
 import numpy as np
@@ -61,7 +62,8 @@ def _validate(q, k, v, gamma, beta, lam):
     return q, k, v, gamma, beta, lam.astype(np.float64)
 
 
-def _run(q, k, v, gamma, beta, lam):
+def _run(q, k, v, gamma, beta, lam, read: bool = True):
+    """The recurrence; read=False skips the readout's linear solves (states() needs only G_t)."""
     T, d_k = q.shape
     G = np.zeros((v.shape[1], d_k))
     H = np.zeros((d_k, d_k))
@@ -71,9 +73,22 @@ def _run(q, k, v, gamma, beta, lam):
     for t in range(T):
         G = gamma[t] * G + beta[t] * np.outer(v[t], k[t])
         H = gamma[t] * H + beta[t] * np.outer(k[t], k[t])
-        o[t] = G @ np.linalg.solve(H + Lam, q[t])  # G_t linsolve(H_t + Lambda, q_t)
+        if read:
+            o[t] = G @ np.linalg.solve(H + Lam, q[t])  # G_t linsolve(H_t + Lambda, q_t)
         states[t] = G
     return o, states
+
+
+def _covariances(k, gamma, beta):
+    """Every H_t (T, d_k, d_k) by its own recurrence, H_t = gamma_t H_{t-1} + beta_t k_t k_t^T: T rank-one
+    updates, where the closed form (a T x T decay matrix times every k_s k_s^T) costs T^2 d_k^2."""
+    T, d_k = k.shape
+    H = np.empty((T, d_k, d_k))
+    h = np.zeros((d_k, d_k))
+    for t in range(T):
+        h = gamma[t] * h + beta[t] * np.outer(k[t], k[t])
+        H[t] = h
+    return H
 
 
 def recurrent(q, k, v, gamma, beta, lam):
@@ -87,8 +102,7 @@ def mixing_matrix(q, k, v, gamma, beta, lam):
     causal = np.tril(np.ones((len(q), len(q)), dtype=bool))
     zeta = np.where(causal, np.exp(np.minimum(L[:, None] - L[None, :], 0.0)), 0.0)
     W = zeta * beta[None, :]  # zeta_ts beta_s
-    d_k = k.shape[1]
-    H = (W @ (k[:, :, None] * k[:, None, :]).reshape(len(k), -1)).reshape(-1, d_k, d_k)  # every H_t at once
+    H = _covariances(k, gamma, beta)
     q_star = np.linalg.solve(H + np.diag(lam), q[:, :, None])[:, :, 0]
     return (q_star @ k.T) * W
 
@@ -98,4 +112,4 @@ def parallel(q, k, v, gamma, beta, lam):
 
 
 def states(q, k, v, gamma, beta, lam):
-    return _run(*_validate(q, k, v, gamma, beta, lam))[1]
+    return _run(*_validate(q, k, v, gamma, beta, lam), read=False)[1]

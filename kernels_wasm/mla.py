@@ -36,6 +36,7 @@ import numpy as np
 
 from . import _heads
 from ._check import as_matrix
+from ._memo import last_call
 from ._softmax import softmax_rows
 from .rope import frequencies, rotate
 
@@ -109,12 +110,13 @@ def _project(h, W_dkv, W_uk, W_uv, W_kr, W_dq, W_uq, W_qr, theta) -> dict:
 
 def values(h, W_dkv, W_uk, W_uv, W_kr, W_dq, W_uq, W_qr, theta) -> np.ndarray:
     """v^C_{t,i} = W^{UV}_i c_t for every token and head: (T, H, d_h), the values A mixes."""
-    h, W_dkv, W_uk, W_uv, *_ = _check(h, W_dkv, W_uk, W_uv, W_kr, W_dq, W_uq, W_qr, theta)
-    return np.einsum("hdc,tc->thd", W_uv, h @ W_dkv.T)
+    return _naive(_check(h, W_dkv, W_uk, W_uv, W_kr, W_dq, W_uq, W_qr, theta))[2].copy()
 
 
+@last_call  # mixing_matrix and values of one live run up-project the same latents: once
 def _naive(args) -> tuple:
-    """Per-head keys [k^C_{j,i}; k^R_j] and values v^C_{j,i} rebuilt from the latents, and the queries."""
+    """Per-head keys [k^C_{j,i}; k^R_j] and values v^C_{j,i} rebuilt from the latents, and the queries
+    (shared: do not modify)."""
     p = _project(*args)
     W_uk, W_uv = args[2], args[3]
     H = W_uk.shape[0]

@@ -41,6 +41,7 @@ from ._linear import (
     log_gate,
     softplus,
 )
+from ._memo import last_call
 
 EPS = 1e-6  # inside the log of the curvature estimate, as in the released kernel
 
@@ -86,15 +87,19 @@ def preconditioned_keys(k, gamma, eta, x, c):
     return k_tilde
 
 
+# mixing_matrix and states of one live run precondition the same keys: run that loop once (shared result)
+_keys = last_call(preconditioned_keys)
+
+
 def _run(q, k, v, alpha, beta, gamma, eta, x, c):
     T, d_k = q.shape
-    I = np.eye(d_k)
-    kt = preconditioned_keys(k, gamma, eta, x, c)
+    kt = _keys(k, gamma, eta, x, c)
     S = np.zeros((v.shape[1], d_k))
     o = np.empty((T, v.shape[1]))
     states = np.empty((T,) + S.shape)
     for t in range(T):
-        S = S @ (alpha[t] * (I - beta[t] * np.outer(k[t], kt[t]))) + beta[t] * np.outer(v[t], kt[t])
+        # S alpha (I - beta k k~^T) + beta v k~^T, applied as the rank-one update it is
+        S = alpha[t] * S - beta[t] * np.outer(alpha[t] * (S @ k[t]) - v[t], kt[t])
         o[t] = S @ q[t]
         states[t] = S
     return o, states
@@ -106,7 +111,7 @@ def recurrent(q, k, v, alpha, beta, gamma, eta, x, c):
 
 def _dplr(k, alpha, beta, gamma, eta, x, c):
     """alpha (I - beta k k~^T) = Diag(alpha) + (-alpha beta k) k~^T; write key beta k~."""
-    kt = preconditioned_keys(k, gamma, eta, x, c)
+    kt = _keys(k, gamma, eta, x, c)
     return dict(logw=log_gate(alpha), a=-(alpha * beta)[:, None] * k, b=kt), beta[:, None] * kt
 
 

@@ -106,6 +106,6 @@ def states(q, k, v, r, a) -> np.ndarray:
     q, k, v = qkv(q, k, v)
     log_gamma, write = _gates(r, a, q.shape[0])
     out = np.empty((q.shape[0], log_gamma.shape[1], q.shape[1] + v.shape[1]))
-    for t, _, Sk, Sv in slot_steps(q, k, v, np.exp(log_gamma), write):
+    for t, _, Sk, Sv in slot_steps(q, k, v, np.exp(log_gamma), write, read=False):
         out[t] = np.concatenate([Sk, Sv], axis=1)
     return out

@@ -84,10 +84,9 @@ def recurrent_stable(q, k, v, w, u):
     return o
 
 
-def mixing_matrix(q, k, v, w, u):
+def _softmax_mixing(q, k, w, u):
     """(d, T, T): A_c[t, i] = sigma(r_t[c]) softmax_{i <= t}(logit_c[t, i]),
     logit_c[t, i] = k_i[c] - (t - 1 - i) w[c] for i < t and u[c] + k_t[c] for i = t."""
-    q, k, v, w, u = _validate(q, k, v, w, u)
     T = q.shape[0]
     t, i = np.arange(T)[:, None], np.arange(T)[None, :]
     lag = (t - 1 - i).astype(np.float64)
@@ -98,8 +97,35 @@ def mixing_matrix(q, k, v, w, u):
     return sigmoid(q).T[:, :, None] * P / P.sum(axis=2, keepdims=True)
 
 
+def mixing_matrix(q, k, v, w, u):
+    """The same (d, T, T) as the parallel form's softmax, by the running-maximum recurrence on one-hot values:
+    held[i] = exp(k_i - (t - 1 - i) w - m) is token i's weight before step t, relative to the running maximum
+    m. Each step reads one row and decays the earlier weights by e^{-w}: T products of (t, d) arrays and
+    T d exponentials per step at most, where the softmax form costs T^2 d exponentials (slow under Pyodide).
+    """
+    q, k, v, w, u = _validate(q, k, v, w, u)
+    T, d = q.shape
+    gate = sigmoid(q)  # sigma(r_t)
+    A = np.zeros((d, T, T))
+    held, m = np.zeros((T, d)), np.full(d, -np.inf)
+    for t in range(T):
+        bonus = u + k[t]
+        top = np.maximum(m, bonus)
+        row = held[:t] * np.exp(m - top)  # earlier tokens, relative to this row's maximum
+        now = np.exp(bonus - top)  # the current token, with the bonus u
+        scale = gate[t] / (row.sum(axis=0) + now)
+        A[:, t, :t] = (row * scale).T
+        A[:, t, t] = now * scale
+        m_next = np.maximum(m - w, k[t])  # decay the stored weights by one step, then store token t
+        held[:t] *= np.exp(m - w - m_next)
+        held[t] = np.exp(k[t] - m_next)
+        m = m_next
+    return A
+
+
 def parallel(q, k, v, w, u):
-    return np.einsum("cti,ic->tc", mixing_matrix(q, k, v, w, u), qkv(q, k, v)[2])
+    q, k, v, w, u = _validate(q, k, v, w, u)
+    return np.einsum("cti,ic->tc", _softmax_mixing(q, k, w, u), v)
 
 
 def states(q, k, v, w, u):

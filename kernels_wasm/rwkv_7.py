@@ -68,8 +68,8 @@ def _run(q, k, v, w, kappa, a):
     o = np.empty((T, v.shape[1]))
     states = np.empty((T, v.shape[1], d_k))
     for t in range(T):
-        transition = np.diag(w[t]) - np.outer(kappa[t], a[t] * kappa[t])
-        S = S @ transition + np.outer(v[t], k[t])
+        # S (Diag(w_t) - kappa (a o kappa)^T) + v k^T: column scaling plus a rank-one update
+        S = S * w[t] - np.outer(S @ kappa[t], a[t] * kappa[t]) + np.outer(v[t], k[t])
         o[t] = S @ q[t]
         states[t] = S
     return o, states

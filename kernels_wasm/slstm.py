@@ -32,6 +32,8 @@ Forms
 import numpy as np
 
 from ._check import as_matrix
+from ._linear import scalar_memory_mixing
+from ._memo import last_call
 from ._softmax import log_sigmoid
 
 
@@ -61,7 +63,8 @@ def _check(xi, xf, xz, xo, R):
 
 def _pre(xi, xf, xz, xo, R, t, h):
     """The four pre-activations of step t: the input's share plus memory mixing R h_{t-1}."""
-    return xi[t] + R[0] @ h, xf[t] + R[1] @ h, xz[t] + R[2] @ h, xo[t] + R[3] @ h
+    r = R @ h  # (4, d): r_i h, r_f h, r_z h, r_o h in one product
+    return xi[t] + r[0], xf[t] + r[1], xz[t] + r[2], xo[t] + r[3]
 
 
 def recurrent(xi, xf, xz, xo, R) -> np.ndarray:
@@ -100,27 +103,28 @@ def _stable(xi, xf, xz, xo, R):
     return rec
 
 
+@last_call  # values, mixing_matrix and states of one live run read the same trajectory: run the cell once
+def _trajectory(xi, xf, xz, xo, R) -> dict:
+    return _stable(*_check(xi, xf, xz, xo, R))
+
+
 def recurrent_stable(xi, xf, xz, xo, R) -> np.ndarray:
     return _stable(*_check(xi, xf, xz, xo, R))["h"]
 
 
 def values(xi, xf, xz, xo, R) -> np.ndarray:
     """The cell inputs z_t of this trajectory: what mixing_matrix mixes (they depend on the past outputs)."""
-    return _stable(*_check(xi, xf, xz, xo, R))["z"]
+    return _trajectory(xi, xf, xz, xo, R)["z"].copy()
 
 
 def mixing_matrix(xi, xf, xz, xo, R) -> np.ndarray:
-    """Per channel (d, T, T): A_ts = o_t exp(sum_{l=s+1}^t log f'_l) i'_s / n_t along this trajectory."""
-    r = _stable(*_check(xi, xf, xz, xo, R))
-    T = r["h"].shape[0]
-    L = np.cumsum(r["log_f"], axis=0)  # (T, d)
-    causal = np.tril(np.ones((T, T), dtype=bool))[:, :, None]
-    decay = np.where(causal, np.exp(np.minimum(L[:, None, :] - L[None, :, :], 0.0)), 0.0)  # (t, s, d)
-    A = (r["o"] / r["n"])[:, None, :] * decay * r["i"][None, :, :]
-    return np.ascontiguousarray(A.transpose(2, 0, 1))
+    """Per channel (d, T, T): A_ts = o_t (prod_{l=s+1}^t f'_l) i'_s / n_t along this trajectory: the cell's
+    scalar memory c (decay f'_t <= 1, the stabilised forget gate; write i'_t), read with o_t / n_t."""
+    r = _trajectory(xi, xf, xz, xo, R)
+    return scalar_memory_mixing(np.exp(r["log_f"]), r["i"]) * (r["o"] / r["n"]).T[:, :, None]
 
 
 def states(xi, xf, xz, xo, R) -> np.ndarray:
     """(T, 3, d): the stabilised cell c, the normaliser n and the stabiliser m after each step."""
-    r = _stable(*_check(xi, xf, xz, xo, R))
+    r = _trajectory(xi, xf, xz, xo, R)
     return np.stack([r["c"], r["n"], r["m"]], axis=1)

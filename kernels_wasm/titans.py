@@ -124,9 +124,25 @@ def chunked(q, k, v, theta, eta, alpha, batch, chunk_size=None):
 
 
 def mixing_matrix(q, k, v, theta, eta, alpha, batch):
-    """o is linear in v (the gradient is): the mini-batch form run on one-hot values (V = I) gives A."""
+    """o is linear in v (the gradient is): the update run on one-hot values (v_t = e_t) gives A.
+
+    Row s of the one-hot memory is what token s's value left in S (T x d_k instead of d_v x d_k); rows of
+    later tokens are still zero, so step t touches rows 0..t only. Row t of A is S_t q_t."""
     q, k, v, theta, eta, alpha, batch = _validate(q, k, v, theta, eta, alpha, batch)
-    return _minibatches(q, k, np.eye(q.shape[0]), theta, eta, alpha, batch)
+    T, d_k = q.shape
+    S, U = np.zeros((T, d_k)), np.zeros((T, d_k))
+    S_base = S.copy()
+    A = np.zeros((T, T))
+    for t in range(T):
+        live = slice(0, t + 1)
+        err = S_base[live] @ k[t]
+        err[t] -= 1.0  # S_{t'} k_t - v_t, with v_t = e_t
+        U[live] = eta[t] * U[live] - theta[t] * np.outer(err, k[t])
+        S[live] = (1.0 - alpha[t]) * S[live] + U[live]
+        A[t, live] = S[live] @ q[t]
+        if (t + 1) % batch == 0:
+            S_base = S.copy()
+    return A
 
 
 def states(q, k, v, theta, eta, alpha, batch):

@@ -32,6 +32,7 @@ import numpy as np
 
 from . import _heads
 from ._check import as_matrix
+from ._memo import last_call
 from ._softmax import softmax_rows
 from .rope import frequencies, rotate
 
@@ -83,8 +84,9 @@ def _project(W: np.ndarray, x: np.ndarray) -> np.ndarray:
     return (x @ W.reshape(-1, W.shape[-1]).T).reshape(len(x), *W.shape[:2])
 
 
+@last_call  # mixing_matrix, values and states of one live run start from the same factors: project once
 def _factors(x, W_aq, W_bq, W_ak, W_bk, W_av, W_bv, theta) -> dict:
-    """Every token's factors, RoPE applied to the B factors of queries and keys."""
+    """Every token's factors, RoPE applied to the B factors of queries and keys (shared: do not modify)."""
     x = as_matrix("x", x)
     T, D = x.shape
     W_aq = _weights("W_aq", W_aq, D, (None, None))

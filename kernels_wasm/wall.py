@@ -88,9 +88,26 @@ def recurrent(q, k, v, alpha, f=None) -> np.ndarray:
     return o
 
 
+def _cache_logits(q, k, alpha, f) -> np.ndarray:
+    """(T, T) logits s_ij (j <= i; 0 above the diagonal, masked later), row i read off the decode loop's
+    rescaled key cache after step i: T products of (t, d_k) arrays, where the parallel form's scratch costs
+    T^2 d_k exponentials (the slow part of a live run under Pyodide)."""
+    T, d_k = q.shape
+    alpha, log_f = _gates(alpha, T, d_k), _log_f(f, T)
+    K_c, b_c = np.empty((T, d_k)), np.empty(T)
+    logits = np.zeros((T, T))
+    for t in range(T):
+        K_c[:t] *= alpha[t]
+        b_c[:t] += log_f[t]
+        K_c[t], b_c[t] = k[t], 0.0
+        logits[t, : t + 1] = K_c[: t + 1] @ q[t] / np.sqrt(d_k) + b_c[: t + 1]
+    return logits
+
+
 def mixing_matrix(q, k, v, alpha, f=None) -> np.ndarray:
     q, k, v = qkv(q, k, v)
-    return attention_matrix(_tile(q, k, alpha, f), q.shape[0])
+    logits = _cache_logits(q, k, alpha, f)
+    return attention_matrix(lambda rows, cols: logits[rows, cols], q.shape[0])
 
 
 def parallel(q, k, v, alpha, f=None) -> np.ndarray:
