@@ -70,11 +70,15 @@ async function inflate(entry, bytes) {
   return out;
 }
 
+// Every file of a zip file: Map name -> bytes.
+export async function unzip(bytes) {
+  const entries = zipEntries(bytes).filter((e) => !e.name.endsWith("/"));
+  return new Map(await Promise.all(entries.map(async (e) => [e.name, await inflate(e, bytes)])));
+}
+
 // Every file of the wheel -> bytes, and the compiled extension modules the snapshot lists, in its order.
 async function prepare(meta, wheelBytes) {
-  const bytes = new Uint8Array(await wheelBytes);
-  const entries = zipEntries(bytes).filter((e) => !e.name.endsWith("/"));
-  const files = new Map(await Promise.all(entries.map(async (e) => [e.name, await inflate(e, bytes)])));
+  const files = await unzip(new Uint8Array(await wheelBytes));
   const prefix = `${meta.sitePackages}/`;
   const modules = await Promise.all(meta.libs.map((lib) => {
     const data = lib.path.startsWith(prefix) ? files.get(lib.path.slice(prefix.length)) : undefined;
