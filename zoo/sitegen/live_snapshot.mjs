@@ -15,13 +15,14 @@
 // table's length before it (the browser checks that its table grows the same way). Pyodide also insists
 // that no package is listed as loaded when the snapshot is taken; the browser does not load numpy again.
 //
-// File written (gzip): the 4 bytes "ZOOS", u32 little-endian n, n bytes of JSON {format, pyodide, sitePackages, libs,
-// handles}, zero padding to a multiple of 16, then the snapshot exactly as makeMemorySnapshot returns it.
+// File written (gzip): the 4 bytes "ZOOS", u32 little-endian n, n bytes of JSON {format, pyodide, sitePackages,
+// countArgsPtr, libs, handles, memoryBytes, files: [[path under site-packages, bytes]]}, zero padding to a
+// multiple of 16, the snapshot exactly as makeMemorySnapshot returns it, then the files one after another.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
-const FORMAT = 1; // docs/assets/js/live/snapshot.js accepts this format only
+const FORMAT = 2; // docs/assets/js/live/snapshot.js accepts this format only
 const MAGIC = "ZOOS";
 const HOME = "/home/pyodide";
 
@@ -60,6 +61,19 @@ async function main([vendor, pythonJson, warmJson, out]) {
     if (lib.memoryBase === undefined || lib.global) throw new Error(`unexpected library load: ${lib.path}`);
   }
 
+  // numpy's files as loadPackage installed them: the browser writes them back (the file system is not in
+  // the snapshot) without fetching and unpacking the wheel.
+  const installed = [];
+  const walk = (dir, rel) => {
+    for (const name of pyodide.FS.readdir(dir)) {
+      if (name === "." || name === "..") continue;
+      const path = `${dir}/${name}`;
+      if (pyodide.FS.isDir(pyodide.FS.stat(path).mode)) walk(path, `${rel}${name}/`);
+      else installed.push([`${rel}${name}`, pyodide.FS.readFile(path)]);
+    }
+  };
+  walk(pyodide._api.sitepackages, "");
+
   const { kernels_wasm: files, worker } = JSON.parse(readFileSync(pythonJson, "utf8"));
   pyodide.FS.mkdirTree(`${HOME}/kernels_wasm`);
   for (const [name, text] of Object.entries(files)) pyodide.FS.writeFile(`${HOME}/kernels_wasm/${name}`, text);
@@ -71,10 +85,15 @@ async function main([vendor, pythonJson, warmJson, out]) {
 import gc, json, sys
 sys.path.insert(0, "${HOME}")
 import zoo_live_worker
-for w in json.loads(zoo_warm):
-    zoo_live_worker.run(json.dumps({"module": w["module"], "T": 8, "d": 8, "seed": 0, "params": w["params"]}), 1, 8)
-zoo_live_worker._last.clear()
-del zoo_warm, w
+
+def zoo_warm_up(models):
+    for m in models:
+        args = {"module": m["module"], "T": 8, "d": 8, "seed": 0, "params": m["params"]}
+        zoo_live_worker.run(json.dumps(args), 1, 8)
+    zoo_live_worker._last.clear()
+
+zoo_warm_up(json.loads(zoo_warm))
+del zoo_warm, zoo_warm_up
 gc.collect()
 `);
 
@@ -93,13 +112,20 @@ gc.collect()
     countArgsPtr: Module._PyEM_CountArgsPtr,
     libs: libs.map(({ path, memoryBase, tableBase, tableLength }) => ({ path, memoryBase, tableBase, tableLength })),
     handles,
+    memoryBytes: memory.length,
+    files: installed.map(([name, data]) => [name, data.length]),
   }));
   const offset = Math.ceil((8 + meta.length) / 16) * 16;
-  const body = new Uint8Array(offset + memory.length);
+  const body = new Uint8Array(offset + memory.length + installed.reduce((n, [, data]) => n + data.length, 0));
   body.set(new TextEncoder().encode(MAGIC));
   new DataView(body.buffer).setUint32(4, meta.length, true);
   body.set(meta, 8);
   body.set(memory, offset);
+  let at = offset + memory.length;
+  for (const [, data] of installed) {
+    body.set(data, at);
+    at += data.length;
+  }
   writeFileSync(out, gzipSync(body, { level: 6 }));
   console.log(JSON.stringify({ memory: memory.length, libs: libs.length }));
 }

@@ -6,7 +6,10 @@ kernels and the worker's program imported, and serve it as ``assets/vendor/pyodi
 The options involved are private to Pyodide and tied to its exact build (its own check refuses a snapshot
 from another build), so the snapshot is an optimisation only: if it cannot be made the build goes on
 without it, and if the browser cannot use it the worker starts Pyodide the normal way
-(docs/assets/js/live/snapshot.js).
+(docs/assets/js/live/snapshot.js). ``ZOO_LIVE_SNAPSHOT=0`` builds without one.
+
+Its cost is bytes: about 10 MB (gzip) on top of the normal start's downloads, fetched in parallel with them;
+the worker skips it when the reader asked the browser to save data (docs/assets/js/live/runtime.js).
 """
 
 from __future__ import annotations

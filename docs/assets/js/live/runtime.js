@@ -84,8 +84,12 @@ class Runtime {
     }
     const manifest = await this.manifest();
     if (!manifest.available) throw this.fail("unavailable", manifest.message);
-    const snapshot = SNAPSHOT ? manifest.snapshot ?? null : null;
-    this.set({ total: manifest.total_bytes + (snapshot?.bytes ?? 0) });
+    // The snapshot saves seconds of CPU for about 10 MB more to download: not when the reader asked the
+    // browser to save data. (Its speed estimate, navigator.connection.downlink, is too rough to go by.)
+    const snapshot = SNAPSHOT && !navigator.connection?.saveData ? manifest.snapshot ?? null : null;
+    // With the snapshot, its bytes replace the wheel's (it carries numpy).
+    const wheelSize = manifest.files?.[manifest.wheel?.file] ?? 0;
+    this.set({ total: manifest.total_bytes + (snapshot ? snapshot.bytes - wheelSize : 0) });
 
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "zoo-live" });
     this.worker = worker;

@@ -120,7 +120,8 @@ async function fetchPython(pythonURL) {
 // only ever saves time.
 async function fromSnapshot(snapshot, args) {
   try {
-    return [await bootFromSnapshot({ ...args, snapshot: await snapshot }), "used"];
+    snapshot.then(() => args.mark("snapshot fetched"), () => {});
+    return [await bootFromSnapshot({ ...args, snapshot }), "used"];
   } catch (err) {
     return [null, String(err?.message || err).split("\n")[0]];
   }
@@ -131,20 +132,26 @@ async function start({ indexURL, pythonURL, sizes: served, wheel: numpyWheel, sn
   const t0 = performance.now();
   const marks = {};
   const mark = (name) => { marks[name] = Math.round(performance.now() - t0); };
-  // Everything at once: the Python sources and the numpy wheel download while Pyodide compiles and boots,
-  // instead of one after the other.
+  // Everything at once: the Python sources and the numpy wheel (or the snapshot, which carries numpy)
+  // download while Pyodide compiles and boots, instead of one after the other.
   const python = fetchPython(pythonURL);
   python.catch(() => {}); // awaited below; not an unhandled rejection in the meantime
-  const wheelBytes = fetchWheel(indexURL, numpyWheel);
-  wheel = { file: numpyWheel.file, bytes: wheelBytes };
-  // Settles only on failure; raced against each step below. Handled from the start: the wheel may fail
-  // before the first race begins, which would otherwise count as an unhandled rejection.
-  const wheelFailed = wheelBytes.then(() => new Promise(() => {}), (err) => { throw Object.assign(err, { wheel: true }); });
-  wheelFailed.catch(() => {});
-  // The snapshot (tens of MB of memory, gzip) downloads alongside; DecompressionStream unpacks it.
+  // The snapshot (tens of MB of memory, gzip); DecompressionStream unpacks it.
   const useSnapshot = Boolean(snapshotFile) && typeof DecompressionStream === "function";
   const snapshot = useSnapshot ? fetchSnapshot(new URL(snapshotFile.file, indexURL).href, counted) : null;
   snapshot?.catch(() => {}); // awaited in fromSnapshot
+  let wheelBytes;
+  let wheelFailed;
+  const fetchNumpy = () => {
+    if (wheelBytes) return;
+    wheelBytes = fetchWheel(indexURL, numpyWheel);
+    wheel = { file: numpyWheel.file, bytes: wheelBytes };
+    // Settles only on failure; raced against each step below. Handled from the start: the wheel may fail
+    // before the first race begins, which would otherwise count as an unhandled rejection.
+    wheelFailed = wheelBytes.then(() => new Promise(() => {}), (err) => { throw Object.assign(err, { wheel: true }); });
+    wheelFailed.catch(() => {});
+  };
+  if (!snapshot) fetchNumpy();
   // pyodide.mjs arrives through import(), not fetch: count it when it lands.
   const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
   loaded += sizes["pyodide.mjs"] || 0;
@@ -156,13 +163,11 @@ async function start({ indexURL, pythonURL, sizes: served, wheel: numpyWheel, sn
   let started = snapshotFile ? "this browser has no DecompressionStream" : "off";
   try {
     if (snapshot) {
-      [pyodide, started] = await Promise.race([
-        fromSnapshot(snapshot, { indexURL, loadPyodide, wheelBytes, options }),
-        wheelFailed,
-      ]);
+      [pyodide, started] = await fromSnapshot(snapshot, { indexURL, loadPyodide, options, mark });
       if (pyodide) mark("snapshot restored");
     }
     if (!pyodide) {
+      fetchNumpy();
       // Not loadPyodide's `packages` option: Pyodide asks for the wheel only once we know we have it.
       pyodide = await Promise.race([loadPyodide({ ...options, indexURL }), wheelFailed]);
       mark("booted");
