@@ -160,6 +160,11 @@ def test_the_build_makes_a_start_up_snapshot_of_its_own_files(built_site):
     manifest = json.loads((vendor / pyodide_assets.MANIFEST).read_text())
     path = vendor / live_snapshot.FILE
     assert manifest["snapshot"] == {"file": live_snapshot.FILE, "bytes": path.stat().st_size}
+    # What a first live run downloads, as the model pages say: the snapshot instead of the wheel.
+    download = manifest["total_bytes"] - manifest["files"][pyodide_assets.NUMPY_WHEEL] + path.stat().st_size
+    assert manifest["download_bytes"] == download
+    page = (built_site / "models" / registry.load().models[0].id / "index.html").read_text()
+    assert f"the first run downloads Pyodide and numpy (about {round(download / 1e6)} MB)" in page
     data = gzip.decompress(path.read_bytes())
     assert data[:4] == b"ZOOS"
     n = int.from_bytes(data[4:8], "little")

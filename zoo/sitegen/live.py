@@ -293,7 +293,18 @@ def generate(ctx) -> None:
         ctx.add_page_section(
             m.id,
             "Run it live",
-            Markup(ctx.render("live_panel.html.j2", m=m, root=root, figs=FIGS, live=LIVE, seed=SEED, **PAGE)),
+            Markup(
+                ctx.render(
+                    "live_panel.html.j2",
+                    m=m,
+                    root=root,
+                    figs=FIGS,
+                    live=LIVE,
+                    seed=SEED,
+                    download_mb=round(assets.download_bytes / 1e6),
+                    **PAGE,
+                )
+            ),
         )
 
     ctx.write_json(

@@ -67,7 +67,16 @@ class LiveAssets:
             # The progress bar divides by this: every byte the worker fetches for a cold start without the
             # snapshot (with it, the snapshot's bytes come on top).
             "total_bytes": sum(self.files.values()),
+            "download_bytes": self.download_bytes,
         }
+
+    @property
+    def download_bytes(self) -> int:
+        """What a reader's first live run downloads: with the snapshot, it replaces the numpy wheel."""
+        total = sum(self.files.values())
+        if self.snapshot and self.wheel:
+            total += self.snapshot["bytes"] - self.files[self.wheel["file"]]
+        return total
 
 
 def cache_dir() -> Path:

@@ -62,8 +62,14 @@ class Runtime {
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         return response.json();
       })
-      .then((m) => ({ ...m, message: m.available ? "" : `Live runs are unavailable on this build: ${m.reason}. `
-        + "The figures shown were computed at build time." }))
+      .then((m) => {
+        // The snapshot saves seconds of CPU for some MB more to download: not when the reader asked the
+        // browser to save data. (Its speed estimate, navigator.connection.downlink, is too rough to go by.)
+        const useSnapshot = Boolean(m.snapshot) && SNAPSHOT && !navigator.connection?.saveData;
+        return { ...m, useSnapshot, bytes: useSnapshot ? m.download_bytes : m.total_bytes, // what a start fetches
+          message: m.available ? "" : `Live runs are unavailable on this build: ${m.reason}. `
+            + "The figures shown were computed at build time." };
+      })
       .catch((err) => ({ available: false, message: "Live runs are unavailable: the Pyodide runtime is not part "
         + `of this site (${err.message}). The figures shown were computed at build time.` }));
     return this.manifestPromise;
@@ -84,12 +90,8 @@ class Runtime {
     }
     const manifest = await this.manifest();
     if (!manifest.available) throw this.fail("unavailable", manifest.message);
-    // The snapshot saves seconds of CPU for about 10 MB more to download: not when the reader asked the
-    // browser to save data. (Its speed estimate, navigator.connection.downlink, is too rough to go by.)
-    const snapshot = SNAPSHOT && !navigator.connection?.saveData ? manifest.snapshot ?? null : null;
-    // With the snapshot, its bytes replace the wheel's (it carries numpy).
-    const wheelSize = manifest.files?.[manifest.wheel?.file] ?? 0;
-    this.set({ total: manifest.total_bytes + (snapshot ? snapshot.bytes - wheelSize : 0) });
+    const snapshot = manifest.useSnapshot ? manifest.snapshot : null;
+    this.set({ total: manifest.bytes });
 
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "zoo-live" });
     this.worker = worker;
