@@ -150,15 +150,22 @@ def test_cold_start_shows_bytes_loaded_then_the_cpython_result(
     assert abs(build_zmax - live_zmax) <= 1e-6 * live_zmax, "the build-time run is the same run"
 
     manifest = json.loads((built_site / "assets/vendor/pyodide/zoo-live.json").read_text())
+    # The build made a start-up snapshot, and this start used it (the normal start: test_live_failures.py).
+    assert manifest["snapshot"], "the build should make a start-up snapshot (zoo/sitegen/live_snapshot.py)"
+    # It carries numpy: its bytes replace the wheel's.
+    total = manifest["download_bytes"]
+    wheel = manifest["files"][manifest["wheel"]["file"]]
+    assert total == manifest["total_bytes"] + manifest["snapshot"]["bytes"] - wheel
     seen = page.evaluate("window.__progress")
     loading = [(v, m) for v, m, hidden in seen if not hidden]
     assert len({v for v, _ in loading}) >= 5, f"the bar should move while bytes arrive: {seen[:20]}"
-    assert all(m == manifest["total_bytes"] for _, m in loading), "the bar's maximum is every byte to fetch"
+    assert all(m == total for _, m in loading), "the bar's maximum is every byte to fetch"
     values = [v for v, _ in loading]
     assert values == sorted(values), "bytes loaded never go back"
-    assert any(0 < v < manifest["total_bytes"] / 2 for v in values), "some intermediate values were shown"
+    assert any(0 < v < total / 2 for v in values), "some intermediate values were shown"
     state = page.evaluate("({...window.__zooLive.state})")
-    assert state["status"] == "ready" and state["loaded"] == manifest["total_bytes"]
+    assert state["status"] == "ready" and state["loaded"] == total
+    assert state["snapshot"] == "used", state["snapshot"]
     assert page.locator(".zoo-live__progress").is_hidden(), "the bar goes away once Pyodide is ready"
     assert "Pyodide ready (Python 3.12" in page.inner_text(".zoo-live__status")
     assert not page.locator("[data-zoo-live-static]").first.is_visible(), (

@@ -2,6 +2,7 @@
 that are exactly what the kernels compute."""
 
 import base64
+import gzip
 import hashlib
 import json
 import subprocess
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from zoo import registry
-from zoo.sitegen import live, pyodide_assets
+from zoo.sitegen import live, live_snapshot, pyodide_assets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,3 +148,46 @@ def test_the_workers_python_ships_in_one_file_and_runs_in_cpython(built_site):
     np.testing.assert_array_equal(arrays["A"], want["A"][1])
     np.testing.assert_array_equal(worker.view(4, 3)["A"], want["A"][3])
     np.testing.assert_array_equal(worker.view(4, 3)["state"], want["states"][2])
+
+
+def test_the_build_makes_a_start_up_snapshot_of_its_own_files(built_site):
+    """The snapshot (zoo/sitegen/live_snapshot.mjs) is listed in the manifest and made from this build's
+    Pyodide: numpy's installed files in it are the wheel's, and every library Pyodide loads is among them.
+    That it starts in a browser and computes what CPython does: tests/browser/test_live*.py."""
+    import zipfile
+
+    vendor = built_site / pyodide_assets.VENDOR_DIR
+    manifest = json.loads((vendor / pyodide_assets.MANIFEST).read_text())
+    path = vendor / live_snapshot.FILE
+    assert manifest["snapshot"] == {"file": live_snapshot.FILE, "bytes": path.stat().st_size}
+    # What a first live run downloads, as the model pages say: the snapshot instead of the wheel.
+    download = manifest["total_bytes"] - manifest["files"][pyodide_assets.NUMPY_WHEEL] + path.stat().st_size
+    assert manifest["download_bytes"] == download
+    page = (built_site / "models" / registry.load().models[0].id / "index.html").read_text()
+    assert f"the first run downloads Pyodide and numpy (about {round(download / 1e6)} MB)" in page
+    data = gzip.decompress(path.read_bytes())
+    assert data[:4] == b"ZOOS"
+    n = int.from_bytes(data[4:8], "little")
+    meta = json.loads(data[8 : 8 + n])
+    assert meta["pyodide"] == pyodide_assets.PYODIDE_VERSION and meta["format"] == 2
+    offset = -(-(8 + n) // 16) * 16
+    assert len(data) == offset + meta["memoryBytes"] + sum(size for _, size in meta["files"])
+    with zipfile.ZipFile(vendor / pyodide_assets.NUMPY_WHEEL) as wheel:
+        in_wheel = {i.filename: i.file_size for i in wheel.infolist() if not i.is_dir()}
+    files = dict(meta["files"])
+    assert {k: v for k, v in files.items() if k in in_wheel} == in_wheel, "every file of the wheel, whole"
+    libs = [lib["path"].removeprefix(meta["sitePackages"] + "/") for lib in meta["libs"]]
+    assert libs and set(libs) <= set(files) and all(lib.endswith(".so") for lib in libs)
+
+
+def test_without_node_the_build_goes_on_without_a_snapshot(tmp_path, monkeypatch):
+    (tmp_path / live_snapshot.FILE).write_bytes(b"stale")
+    said = []
+    monkeypatch.setattr(live_snapshot.shutil, "which", lambda _: None)
+    assert live_snapshot.make(tmp_path, tmp_path / "python.json", [], log=said.append) is None
+    assert not (tmp_path / live_snapshot.FILE).exists(), "no stale snapshot is left to be served"
+    assert "node is not installed" in said[0]
+    # A failing snapshot script (here: no Pyodide in the folder) is reported the same way.
+    monkeypatch.undo()
+    assert live_snapshot.make(tmp_path, tmp_path / "python.json", [], log=said.append) is None
+    assert "no start-up snapshot" in said[1] and not (tmp_path / live_snapshot.FILE).exists()

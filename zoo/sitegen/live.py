@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from markupsafe import Markup, escape
 
-from zoo.sitegen import pyodide_assets
+from zoo.sitegen import live_snapshot, pyodide_assets
 from zoo.sitegen.chart_style import COLORSCALE, template
 
 SEED = 0
@@ -265,9 +265,13 @@ def panel_config(model, checksum: float, build_run: dict, slices: str | None = N
 
 
 def generate(ctx) -> None:
-    pyodide_assets.install(ctx.docs, ctx.root)  # whether live runs are available is in its manifest
+    assets = pyodide_assets.install(ctx.docs, ctx.root)  # whether live runs are available is in its manifest
     write_python(ctx)
     models = list(ctx.registry.models)
+    if assets.available:
+        warm = [{"module": m.kernel.module, "params": defaults(m)} for m in models]
+        assets.snapshot = live_snapshot.make(ctx.docs / pyodide_assets.VENDOR_DIR, ctx.docs / PYTHON, warm)
+        pyodide_assets.write_manifest(ctx.docs, assets)
     slices = {}
     for m in models:
         small = simulate(m, **CARD)
@@ -289,7 +293,18 @@ def generate(ctx) -> None:
         ctx.add_page_section(
             m.id,
             "Run it live",
-            Markup(ctx.render("live_panel.html.j2", m=m, root=root, figs=FIGS, live=LIVE, seed=SEED, **PAGE)),
+            Markup(
+                ctx.render(
+                    "live_panel.html.j2",
+                    m=m,
+                    root=root,
+                    figs=FIGS,
+                    live=LIVE,
+                    seed=SEED,
+                    download_mb=round(assets.download_bytes / 1e6),
+                    **PAGE,
+                )
+            ),
         )
 
     ctx.write_json(

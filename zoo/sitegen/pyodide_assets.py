@@ -6,6 +6,8 @@ Nothing is loaded from a CDN at run time, so the build puts everything the worke
     pyodide.mjs, pyodide.asm.js, pyodide.asm.wasm, python_stdlib.zip   the core, from node_modules/pyodide
     numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl                  the one package the kernels import
     pyodide-lock.json                                                  trimmed to what is served
+    zoo-snapshot.bin.gz                                                a start-up snapshot, if the build
+                                                                       could make one (live_snapshot.py)
     zoo-live.json                                                      our manifest: available?, why, sizes
 
 The numpy wheel is Pyodide's own build. It is not on PyPI by itself, so we take
@@ -51,6 +53,8 @@ class LiveAssets:
     # The wheel's file name and its Subresource Integrity string ("sha256-<base64>", from the lock's sha256):
     # the worker fetches it itself, before Pyodide asks for it, and the browser checks it on arrival.
     wheel: dict[str, str] | None = None
+    # {"file", "bytes"} of the start-up memory snapshot (zoo/sitegen/live_snapshot.py), if one was made.
+    snapshot: dict | None = None
 
     def manifest(self) -> dict:
         return {
@@ -59,9 +63,20 @@ class LiveAssets:
             "reason": self.reason,
             "files": self.files,
             "wheel": self.wheel,
-            # The progress bar divides by this: every byte the worker fetches for a cold start.
+            "snapshot": self.snapshot,
+            # The progress bar divides by this: every byte the worker fetches for a cold start without the
+            # snapshot (with it, the snapshot's bytes come on top).
             "total_bytes": sum(self.files.values()),
+            "download_bytes": self.download_bytes,
         }
+
+    @property
+    def download_bytes(self) -> int:
+        """What a reader's first live run downloads: with the snapshot, it replaces the numpy wheel."""
+        total = sum(self.files.values())
+        if self.snapshot and self.wheel:
+            total += self.snapshot["bytes"] - self.files[self.wheel["file"]]
+        return total
 
 
 def cache_dir() -> Path:
@@ -135,8 +150,13 @@ def install(docs: Path, root: Path, *, log=print) -> LiveAssets:
     result = _install(out, root, log)
     if not result.available:
         log(f"live: live runs will be unavailable: {result.reason}")
-    (out / MANIFEST).write_text(json.dumps(result.manifest(), indent=1) + "\n", encoding="utf-8")
+    write_manifest(docs, result)
     return result
+
+
+def write_manifest(docs: Path, assets: LiveAssets) -> None:
+    text = json.dumps(assets.manifest(), indent=1) + "\n"
+    (docs / VENDOR_DIR / MANIFEST).write_text(text, encoding="utf-8")
 
 
 def _install(out: Path, root: Path, log) -> LiveAssets:

@@ -214,7 +214,7 @@ class Panel {
       return;
     }
     this.hint.textContent = "Press Run, or change any value below: the model then runs in your browser "
-      + `(Python and numpy, ${(manifest.total_bytes / 1e6).toFixed(0)} MB, loaded once per visit).`;
+      + `(Python and numpy, ${(manifest.bytes / 1e6).toFixed(0)} MB, loaded once per visit).`;
     // The reader already started Pyodide on another page: no reason to make them click again.
     if (this.runtime.state.status === "ready") {
       this.start();

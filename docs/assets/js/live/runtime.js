@@ -4,7 +4,8 @@
 // runs where"): browser tests and scripts/measure_live.py read its state from outside the module graph.
 //
 //   const rt = liveRuntime();
-//   rt.subscribe(listener)        listener(state): {status, loaded, total, phase, message, ms}
+//   rt.subscribe(listener)        listener(state): {status, loaded, total, phase, message, ms}; once ready
+//                                 also {python, numpy, marks, snapshot} (worker.js "ready")
 //   await rt.start()              resolves when Pyodide, numpy and kernels_wasm are ready; rejects on failure.
 //                                 Called on intent (the panel scrolls into view, the pointer or focus reaches
 //                                 Run) as well as on a click, so the runtime is often ready before it is needed
@@ -19,7 +20,11 @@ const PYTHON_URL = siteURL("assets/data/live/python.json").href; // zoo/sitegen/
 // The longest wait with no progress during a start, and for any single run: 30 s. The page address can set it
 // (?zoo-live-timeout-ms=N): tests shorten it to check the message without waiting half a minute, and
 // scripts/measure_live.py lengthens it. Read once, when the tab first loads this module.
-const TIMEOUT_MS = Number(new URLSearchParams(window.location.search).get("zoo-live-timeout-ms")) || 30000;
+const PARAMS = new URLSearchParams(window.location.search);
+const TIMEOUT_MS = Number(PARAMS.get("zoo-live-timeout-ms")) || 30000;
+// ?zoo-live-snapshot=off starts Pyodide the normal way even when the build made a start-up snapshot
+// (worker.js, snapshot.js): tests compare the two starts and scripts/measure_live.py times both.
+const SNAPSHOT = PARAMS.get("zoo-live-snapshot") !== "off";
 
 export class LiveError extends Error {
   constructor(kind, message) {
@@ -57,8 +62,14 @@ class Runtime {
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         return response.json();
       })
-      .then((m) => ({ ...m, message: m.available ? "" : `Live runs are unavailable on this build: ${m.reason}. `
-        + "The figures shown were computed at build time." }))
+      .then((m) => {
+        // The snapshot saves seconds of CPU for some MB more to download: not when the reader asked the
+        // browser to save data. (Its speed estimate, navigator.connection.downlink, is too rough to go by.)
+        const useSnapshot = Boolean(m.snapshot) && SNAPSHOT && !navigator.connection?.saveData;
+        return { ...m, useSnapshot, bytes: useSnapshot ? m.download_bytes : m.total_bytes, // what a start fetches
+          message: m.available ? "" : `Live runs are unavailable on this build: ${m.reason}. `
+            + "The figures shown were computed at build time." };
+      })
       .catch((err) => ({ available: false, message: "Live runs are unavailable: the Pyodide runtime is not part "
         + `of this site (${err.message}). The figures shown were computed at build time.` }));
     return this.manifestPromise;
@@ -79,7 +90,8 @@ class Runtime {
     }
     const manifest = await this.manifest();
     if (!manifest.available) throw this.fail("unavailable", manifest.message);
-    this.set({ total: manifest.total_bytes });
+    const snapshot = manifest.useSnapshot ? manifest.snapshot : null;
+    this.set({ total: manifest.bytes });
 
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "zoo-live" });
     this.worker = worker;
@@ -109,7 +121,7 @@ class Runtime {
         } else if (m.type === "ready") {
           clearTimeout(timer);
           this.set({ status: "ready", loaded: this.state.total, ms: performance.now() - t0, python: m.python,
-            numpy: m.numpy, marks: m.marks });
+            numpy: m.numpy, marks: m.marks, snapshot: m.snapshot });
           resolve(this);
         } else if (m.type === "failed") {
           clearTimeout(timer);
@@ -127,7 +139,7 @@ class Runtime {
         reject(this.fail("start", `The live-run worker failed to start (${event.message || "script error"}).`));
       };
       worker.postMessage({ type: "init", indexURL: PYODIDE_URL, pythonURL: PYTHON_URL, sizes: manifest.files,
-        wheel: manifest.wheel });
+        wheel: manifest.wheel, snapshot });
     });
   }
 

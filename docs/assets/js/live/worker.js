@@ -1,11 +1,16 @@
 // The live-run worker: Pyodide + numpy + kernels_wasm, in one module Web Worker per browser tab.
 //
 // Protocol (all messages are plain objects):
-//   in  {type: "init", indexURL, pythonURL, sizes, wheel} start Pyodide with numpy, install the Python sources;
-//                                                         wheel: {file, integrity} of the numpy wheel
+//   in  {type: "init", indexURL, pythonURL, sizes, wheel, snapshot}
+//                                                         start Pyodide with numpy, install the Python sources;
+//                                                         wheel: {file, integrity} of the numpy wheel;
+//                                                         snapshot: {file} of the build's start-up snapshot
+//                                                         (snapshot.js), or null: start the normal way
 //   out {type: "progress", loaded, phase, fetching}       bytes fetched so far (the page knows the total) and
 //                                                         downloads still in flight
-//   out {type: "ready", ms, python, numpy, marks}         marks: ms since init at each step of the start
+//   out {type: "ready", ms, python, numpy, marks, snapshot}
+//                                                         marks: ms since init at each step of the start;
+//                                                         snapshot: "used", "off" or why it was not used
 //   out {type: "failed", kind, message}                   kind: "wheel" | "kernels" | "start"
 //   in  {type: "run", id, args: {module, T, d, seed, params}, view: {channel, t}}
 //   out {type: "result", id, checksum, ms, workerMs, arrays: {A, state, o, state_norm}, shape, files: [...],
@@ -18,6 +23,8 @@
 //
 // The Python program itself is worker.py beside this file; the build ships it with the kernels_wasm sources
 // in one JSON file (pythonURL), fetched while Pyodide starts.
+
+import { bootFromSnapshot, fetchSnapshot } from "./snapshot.js";
 
 const HOME = "/home/pyodide";
 let loaded = 0;
@@ -109,21 +116,42 @@ async function fetchPython(pythonURL) {
   return response.json();
 }
 
-async function start({ indexURL, pythonURL, sizes: served, wheel: numpyWheel }) {
+// Pyodide from the build's snapshot, or null (and why not) so that the normal start follows: the snapshot
+// only ever saves time.
+async function fromSnapshot(snapshot, args) {
+  try {
+    snapshot.then(() => args.mark("snapshot fetched"), () => {});
+    return [await bootFromSnapshot({ ...args, snapshot }), "used"];
+  } catch (err) {
+    return [null, String(err?.message || err).split("\n")[0]];
+  }
+}
+
+async function start({ indexURL, pythonURL, sizes: served, wheel: numpyWheel, snapshot: snapshotFile }) {
   sizes = served;
   const t0 = performance.now();
   const marks = {};
   const mark = (name) => { marks[name] = Math.round(performance.now() - t0); };
-  // Everything at once: the Python sources and the numpy wheel download while Pyodide compiles and boots,
-  // instead of one after the other.
+  // Everything at once: the Python sources and the numpy wheel (or the snapshot, which carries numpy)
+  // download while Pyodide compiles and boots, instead of one after the other.
   const python = fetchPython(pythonURL);
   python.catch(() => {}); // awaited below; not an unhandled rejection in the meantime
-  const wheelBytes = fetchWheel(indexURL, numpyWheel);
-  wheel = { file: numpyWheel.file, bytes: wheelBytes };
-  // Settles only on failure; raced against each step below. Handled from the start: the wheel may fail
-  // before the first race begins, which would otherwise count as an unhandled rejection.
-  const wheelFailed = wheelBytes.then(() => new Promise(() => {}), (err) => { throw Object.assign(err, { wheel: true }); });
-  wheelFailed.catch(() => {});
+  // The snapshot (tens of MB of memory, gzip); DecompressionStream unpacks it.
+  const useSnapshot = Boolean(snapshotFile) && typeof DecompressionStream === "function";
+  const snapshot = useSnapshot ? fetchSnapshot(new URL(snapshotFile.file, indexURL).href, counted) : null;
+  snapshot?.catch(() => {}); // awaited in fromSnapshot
+  let wheelBytes;
+  let wheelFailed;
+  const fetchNumpy = () => {
+    if (wheelBytes) return;
+    wheelBytes = fetchWheel(indexURL, numpyWheel);
+    wheel = { file: numpyWheel.file, bytes: wheelBytes };
+    // Settles only on failure; raced against each step below. Handled from the start: the wheel may fail
+    // before the first race begins, which would otherwise count as an unhandled rejection.
+    wheelFailed = wheelBytes.then(() => new Promise(() => {}), (err) => { throw Object.assign(err, { wheel: true }); });
+    wheelFailed.catch(() => {});
+  };
+  if (!snapshot) fetchNumpy();
   // pyodide.mjs arrives through import(), not fetch: count it when it lands.
   const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
   loaded += sizes["pyodide.mjs"] || 0;
@@ -131,15 +159,21 @@ async function start({ indexURL, pythonURL, sizes: served, wheel: numpyWheel }) 
   mark("imported");
   const stderr = [];
   const wheelMessage = (detail) => `The numpy wheel could not be loaded (${detail}).`;
+  const options = { stdout: () => {}, stderr: (line) => stderr.push(line) };
+  let started = snapshotFile ? "this browser has no DecompressionStream" : "off";
   try {
-    // Not loadPyodide's `packages` option: Pyodide asks for the wheel only once we know we have it.
-    pyodide = await Promise.race([
-      loadPyodide({ indexURL, stdout: () => {}, stderr: (line) => stderr.push(line) }),
-      wheelFailed,
-    ]);
-    mark("booted");
-    await Promise.race([wheelBytes, wheelFailed]);
-    mark("wheel fetched");
+    if (snapshot) {
+      [pyodide, started] = await fromSnapshot(snapshot, { indexURL, loadPyodide, options, mark });
+      if (pyodide) mark("snapshot restored");
+    }
+    if (!pyodide) {
+      fetchNumpy();
+      // Not loadPyodide's `packages` option: Pyodide asks for the wheel only once we know we have it.
+      pyodide = await Promise.race([loadPyodide({ ...options, indexURL }), wheelFailed]);
+      mark("booted");
+      await Promise.race([wheelBytes, wheelFailed]);
+      mark("wheel fetched");
+    }
   } catch (err) {
     if (!err.wheel) throw err;
     postMessage({ type: "failed", kind: "wheel", message: wheelMessage(err.message) });
@@ -147,14 +181,16 @@ async function start({ indexURL, pythonURL, sizes: served, wheel: numpyWheel }) 
   }
   if (!scriptCounted) loaded += sizes["pyodide.asm.js"] || 0;
   scriptCounted = true;
-  phase = "numpy";
-  report();
-  // loadPackage resolves even when a package failed to install, so check what actually loaded.
-  await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (line) => stderr.push(line) });
-  mark("numpy loaded");
-  if (!pyodide.loadedPackages.numpy) {
-    postMessage({ type: "failed", kind: "wheel", message: wheelMessage(stderr.join(" ").slice(0, 300) || "no detail") });
-    return;
+  if (started !== "used") {
+    phase = "numpy";
+    report();
+    // loadPackage resolves even when a package failed to install, so check what actually loaded.
+    await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (line) => stderr.push(line) });
+    mark("numpy loaded");
+    if (!pyodide.loadedPackages.numpy) {
+      postMessage({ type: "failed", kind: "wheel", message: wheelMessage(stderr.join(" ").slice(0, 300) || "no detail") });
+      return;
+    }
   }
 
   phase = "kernels";
@@ -173,7 +209,8 @@ async function start({ indexURL, pythonURL, sizes: served, wheel: numpyWheel }) 
   mark("imported numpy");
   const versions = pyodide.runPython("import sys, numpy; f'{sys.version.split()[0]} {numpy.__version__}'");
   const [pythonVersion, numpyVersion] = versions.split(" ");
-  postMessage({ type: "ready", ms: performance.now() - t0, python: pythonVersion, numpy: numpyVersion, marks });
+  postMessage({ type: "ready", ms: performance.now() - t0, python: pythonVersion, numpy: numpyVersion, marks,
+    snapshot: started });
 }
 
 // A numpy float64 array (PyProxy) -> {shape, data} with a copy that outlives the wasm heap view.
