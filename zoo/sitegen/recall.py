@@ -15,7 +15,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from zoo.sitegen.chart_style import COLORSCALE, SERIES
-from zoo.sitegen.live import FIGS, SEED, defaults
+from zoo.sitegen.live import FIGS, SEED, defaults, py_value
 
 DATA = "assets/data/recall"
 STYLE = {"series": SERIES, "colorscale": COLORSCALE}
@@ -95,19 +95,25 @@ def _page_figures(ctx) -> dict[str, str]:
 
     bars_new, bars_old, names = [], [], []
     for m in (by_id[i] for i in OVERWRITE if i in by_id):
-        r = _recall.recall(
-            m.kernel.module,
-            PAGE_D // 2,
-            PAGE_D,
-            seed=SEED,
-            geometry="orthogonal",
-            repeat=True,
-            **_settings(m),
-        )
-        o, stored = r["out"][0], r["stored"]
-        names.append(m.short_name)
-        bars_new.append(round(float(o @ stored[0]), 4))
-        bars_old.append(round(float(o @ stored[-1]), 4))
+        # at the defaults, and with the first parameter at its slider's end (DeltaNet's beta = 1: a full edit)
+        variants = [("", _settings(m))]
+        if m.kernel.params and m.kernel.params[0].max != m.kernel.params[0].default:
+            p = m.kernel.params[0]
+            variants.append((f", {p.label} = {p.max:g}", {**_settings(m), p.name: py_value(p.max)}))
+        for suffix, settings in variants:
+            r = _recall.recall(
+                m.kernel.module,
+                PAGE_D // 2,
+                PAGE_D,
+                seed=SEED,
+                geometry="orthogonal",
+                repeat=True,
+                **settings,
+            )
+            o, stored = r["out"][0], r["stored"]
+            names.append(m.short_name + suffix)
+            bars_new.append(round(float(o @ stored[0]), 4))
+            bars_old.append(round(float(o @ stored[-1]), 4))
     out["overwrite"] = {
         "data": [
             {"type": "bar", "name": "new value", "x": names, "y": bars_new, "marker": {"color": SERIES[0]}},
