@@ -37,7 +37,7 @@ def _marker(x: float, label: str) -> tuple[dict, dict]:
         "line": {"dash": "dot", "width": 1},
     }
     note = {
-        "x": x,
+        "x": float(np.log10(x)),  # annotations on a log axis take log10 of the value (shapes take the value)
         "xref": "x",
         "y": 1,
         "yref": "paper",
