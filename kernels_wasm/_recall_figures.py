@@ -195,9 +195,11 @@ def model_figures(
     repeat: bool = False,
     unit_keys: bool = False,
     both: bool = True,
+    sweep: bool = True,
 ) -> dict:
     """One model's three figures at one setting: the curves over N (this geometry; with ``both``, orthogonal
-    keys beside random ones), the forgetting curve and the similarity matrix at N pairs (default d_k)."""
+    keys beside random ones), the forgetting curve and the similarity matrix at N pairs (default d_k).
+    ``sweep`` False leaves the curves out: they do not depend on N, so a live change of N alone skips them."""
     settings = {
         "correlation": correlation,
         "distractors": distractors,
@@ -210,12 +212,12 @@ def model_figures(
     grid = n_grid(d_k)
     series = [
         {"name": f"{g} keys", **_recall.sweep(module, d, grid, seed, geometry=g, **settings, **params)}
-        for g in geometries
+        for g in (geometries if sweep else [])
     ]
     run = _recall.recall(module, N, d, seed=seed, geometry=geometry, **settings, **params)
     forget = [{"name": f"N = {N}, D = {distractors}", "age": run["age"], "strength": run["strength"]}]
     return {
-        "curves": curves(series, d_k, style),
+        "curves": curves(series, d_k, style) if sweep else None,
         "forgetting": forgetting(forget, style),
         "similarity": similarity(run, style),
         "summary": {
@@ -230,7 +232,7 @@ def model_figures(
 
 def live(args_json: str) -> str:
     """The worker's recall run: {"module", "d", "seed", "params", "N", "geometry", "correlation",
-    "distractors", "repeat", "unit_keys", "style"} as JSON -> its figures, "summary" and "ms", or
+    "distractors", "repeat", "unit_keys", "sweep", "style"} as JSON -> its figures, "summary" and "ms", or
     {"error": message}, as JSON."""
     import time
 
@@ -250,6 +252,7 @@ def live(args_json: str) -> str:
             repeat=a["repeat"],
             unit_keys=a["unit_keys"],
             both=False,
+            sweep=a.get("sweep", True),
         )  # one geometry per live run: half the reads
     except ValueError as err:  # NotApplicable and bad settings: a sentence for the page
         return json.dumps({"error": str(err)})

@@ -7,7 +7,9 @@
 // settings); any other setting runs kernels_wasm/_recall_figures.py's live() in the Pyodide worker. After each
 // drawn result this module sets on the box:
 //   data-zoo-recall-state  build | running | live | invalid | failed
-//   data-zoo-recall-ms     Python's time for the run; data-zoo-redraw-ms: input event to redrawn figures
+//   data-zoo-recall-ms     Python's time for the run; data-zoo-draw-ms: Plotly's; data-zoo-redraw-ms: input
+//                          event to redrawn figures. A change of N alone skips the curves over N (they do not
+//                          depend on it): Python runs N reads, not the sweep
 
 import { STYLE } from "./chart-style.js";
 import { plot, track } from "./figures.js";
@@ -104,13 +106,17 @@ async function start(box) {
     && s.correlation === 0 && s.distractors === 0 && s.seed === config.defaults.seed && !s.repeat
     && model.params.every((p) => s.params[p.name] === p.default);
 
+  // A figure left null (the curves, when only N changed) stays as drawn.
   const draw = async (figures) => {
-    await Promise.all(FIGS.map(async (f) => {
+    await Promise.all(FIGS.filter((f) => figures[f]).map(async (f) => {
       await plot(figs[f], figures[f]);
       track(figs[f]);
     }));
   };
 
+  // The curves over N depend on everything but N: what they were last drawn for.
+  const sweepKey = (s) => JSON.stringify([model.id, { ...s, N: null }]);
+  let drawnSweep = null;
   let latest = 0;
   const update = async (t0) => {
     const ticket = ++latest;
@@ -126,6 +132,7 @@ async function start(box) {
         FIGS.map(async (f) => [f, await getJSON(`assets/data/figs/${model.id}-recall-${f}.json`)])));
       if (ticket !== latest) return;
       await draw(figures);
+      drawnSweep = sweepKey(s);
       box.dataset.zooRecallState = "build";
       status.textContent = `${note}${model.name} at its defaults: figures computed at build time; change any value to run it live.`;
       return;
@@ -133,7 +140,9 @@ async function start(box) {
     box.dataset.zooRecallState = "running";
     status.textContent = liveRuntime().state.status === "ready" ? "Running in your browser…"
       : "Starting Python in your browser (the first run downloads about 17 MB)…";
-    const args = { module: model.module, unit_keys: model.unit_keys, ...s, style: { series: STYLE.series, colorscale: STYLE.colorscale } };
+    const sweep = sweepKey(s) !== drawnSweep;
+    const style = { series: STYLE.series, colorscale: STYLE.colorscale };
+    const args = { module: model.module, unit_keys: model.unit_keys, sweep, ...s, style };
     let result;
     try {
       result = JSON.parse((await liveRuntime().recall(args)).json);
@@ -151,6 +160,7 @@ async function start(box) {
     }
     const t1 = performance.now();
     await draw(result);
+    drawnSweep = sweepKey(s);
     box.dataset.zooDrawMs = (performance.now() - t1).toFixed(1);
     const redraw = performance.now() - t0;
     box.dataset.zooRecallState = "live";
