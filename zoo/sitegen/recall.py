@@ -177,6 +177,7 @@ def generate(ctx) -> None:
     files = _page_figures(ctx)
     ctx.write_json(f"{DATA}/models.json", {"defaults": {**MODEL, "seed": SEED}, "models": _live_models(ctx)})
     names = {m.id: m.name for m in ctx.registry.models}
+    swa = ctx.registry.by_id.get("swa")  # the window the forgetting figure shows, as the registry sets it
     ctx.write(
         "recall.md",
         ctx.render(
@@ -187,6 +188,7 @@ def generate(ctx) -> None:
             data=DATA,
             d=PAGE_D,
             live_d=MODEL["d"],
+            window=defaults(swa).get("window") if swa else None,
             root=ctx.root_from("recall.md"),
         ),
     )
