@@ -15,6 +15,7 @@ from zoo.sitegen import (
     lineage,
     live,
     pages,
+    recall,
     unified,
 )
 
@@ -27,6 +28,7 @@ GENERATORS = [
     hybrids,
     benchmarks,
     compare,
+    recall,
     identity,
     pages,
     home,

@@ -152,7 +152,7 @@ def write_mkdocs_config(ctx: BuildContext, work: Path, site_url: str | None) -> 
 
 
 # Menu order of the generated pages; generators register in build order, which is not reading order.
-NAV_ORDER = ["The zoo", "Models", "Unified view", "Compare", "Hybrids", "Benchmarks"]
+NAV_ORDER = ["The zoo", "Models", "Unified view", "Compare", "Recall", "Hybrids", "Benchmarks"]
 
 
 def _nav_rank(entry) -> int:

@@ -16,6 +16,7 @@ MODEL_PAGE_SECTIONS = (
     "Equations",
     "Conventions",
     "Run it live",
+    "What it can remember",
     "Architecture block",
     "GPU cost",
     "Lineage",

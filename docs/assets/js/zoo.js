@@ -7,10 +7,11 @@ import * as tables from "./tables.js";
 import * as scroll from "./scroll.js";
 import * as live from "./live/index.js";
 import * as calculator from "./calculator.js";
+import * as recall from "./recall.js";
 import * as a11y from "./a11y.js";
 import "./navigation.js"; // once per tab: instant navigation at whatever address serves the site
 
-const MODULES = [figures, filters, tables, scroll, lineage, live, calculator, a11y];
+const MODULES = [figures, filters, tables, scroll, lineage, live, recall, calculator, a11y];
 
 function start() {
   for (const mod of MODULES) {

@@ -12,6 +12,7 @@
 //   await rt.run(args, view)      {checksum, ms, arrays, shape, files, sources}; args: {module, T, d, seed,
 //                                 params}; view: {channel, t}, the slices of the run to send (worker.js)
 //   await rt.view(view)           {arrays}: other slices of the last run
+//   await rt.recall(args)         {json}: the Recall page's figures (kernels_wasm/_recall_figures.py live)
 
 import { siteURL } from "../site.js";
 
@@ -160,7 +161,7 @@ class Runtime {
     if (!entry) return;
     this.pending.delete(m.id);
     clearTimeout(entry.timer);
-    if (m.type === "result" || m.type === "view") entry.resolve(m);
+    if (m.type === "result" || m.type === "view" || m.type === "recall") entry.resolve(m);
     else entry.reject(new LiveError("python", m.message));
   }
 
@@ -170,6 +171,11 @@ class Runtime {
 
   view(view) {
     return this.request({ type: "view", view });
+  }
+
+  // The Recall page's run (kernels_wasm/_recall_figures.py live()): {json} with its figures.
+  recall(args) {
+    return this.request({ type: "recall", args });
   }
 
   async request(message) {

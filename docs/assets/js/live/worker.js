@@ -19,6 +19,8 @@
 //   in  {type: "view", id, view: {channel, t}}            other slices of the last run, no new run
 //   out {type: "view", id, arrays}
 //   out {type: "error", id, message}                      the kernel raised (bad parameters, ...)
+//   in  {type: "recall", id, args}                        kernels_wasm/_recall_figures.py live(args), imported
+//   out {type: "recall", id, json}                        on the first recall: the Recall page's figures
 // Arrays travel as {shape, data: Float64Array} with their buffers transferred, not copied.
 //
 // The Python program itself is worker.py beside this file; the build ships it with the kernels_wasm sources
@@ -275,6 +277,16 @@ function view({ id, view: { channel, t } }) {
   postMessage({ type: "view", id, arrays }, transfer);
 }
 
+let recaller = null;
+function recall({ id, args }) {
+  try {
+    recaller ??= pyodide.runPython("from kernels_wasm._recall_figures import live\nlive");
+    postMessage({ type: "recall", id, json: recaller(JSON.stringify(args)) });
+  } catch (err) {
+    pythonError(id, err);
+  }
+}
+
 self.onmessage = (event) => {
   const message = event.data;
   if (message.type === "init") {
@@ -285,5 +297,7 @@ self.onmessage = (event) => {
     run(message);
   } else if (message.type === "view") {
     view(message);
+  } else if (message.type === "recall") {
+    recall(message);
   }
 };

@@ -1,0 +1,260 @@
+"""The recall figures, as plain Plotly JSON: drawn at build time (zoo/sitegen/recall.py) and by the browser's
+live runs (``live``, called by the worker), from the same code, so a live redraw at the build's settings is
+the build's figure.
+
+``style`` carries the site's chart colours ({"series": [...], "colorscale": [...]}, zoo/sitegen/chart_style.py
+at build time, chart-style.js in the browser): Pyodide has no access to the build's Python.
+"""
+
+import json
+
+import numpy as np
+
+from . import _recall
+
+GRID = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # N values of the curves, up to 4 d_k
+MARGIN = {"l": 50, "r": 10, "t": 40, "b": 40}
+
+
+def n_grid(d_k: int) -> list[int]:
+    """N from 1 to 4 d_k, in doublings, always through d_k itself (where cross-talk starts)."""
+    return sorted({n for n in GRID if n <= 4 * d_k} | {d_k, 4 * d_k})
+
+
+def _r(a) -> list:
+    return [round(float(x), 4) for x in np.ravel(a)]
+
+
+def _marker(x: float, label: str) -> tuple[dict, dict]:
+    shape = {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": {"dash": "dot", "width": 1},
+    }
+    note = {
+        "x": float(np.log10(x)),  # annotations on a log axis take log10 of the value (shapes take the value)
+        "xref": "x",
+        "y": 1,
+        "yref": "paper",
+        "text": label,
+        "showarrow": False,
+        "xanchor": "left",
+        "yanchor": "top",
+        "font": {"size": 11},
+    }
+    return shape, note
+
+
+def curves(series: list[dict], d_k: int, style: dict, title: str = "recall vs number of pairs N") -> dict:
+    """Accuracy (top) and mean relative error (bottom) against N, one colour per series, d_k marked.
+
+    series: [{"name", "N": [...], "accuracy": [...], "error": [...]}].
+    """
+    data = []
+    for i, s in enumerate(series):
+        colour = style["series"][i % len(style["series"])]
+        common = {
+            "x": s["N"],
+            "mode": "lines+markers",
+            "legendgroup": s["name"],
+            "line": {"color": colour},
+            "marker": {"color": colour, "size": 5},
+        }
+        data.append(
+            {
+                **common,
+                "y": _r(s["accuracy"]),
+                "name": s["name"],
+                "type": "scatter",
+                "hovertemplate": "N=%{x}<br>accuracy %{y:.2f}<extra>" + s["name"] + "</extra>",
+            }
+        )
+        data.append(
+            {
+                **common,
+                "y": _r(s["error"]),
+                "name": s["name"],
+                "type": "scatter",
+                "showlegend": False,
+                "xaxis": "x2",
+                "yaxis": "y2",
+                "hovertemplate": "N=%{x}<br>error %{y:.2f}<extra>" + s["name"] + "</extra>",
+            }
+        )
+    shape, note = _marker(d_k, f" N = d_k = {d_k}")
+    ticks = sorted({n for s in series for n in s["N"]})
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": title},
+            "height": 420,
+            "xaxis": {"type": "log", "anchor": "y", "showticklabels": False, "tickvals": ticks},
+            "yaxis": {"domain": [0.55, 1], "range": [-0.04, 1.04], "title": {"text": "accuracy"}},
+            "xaxis2": {
+                "type": "log",
+                "anchor": "y2",
+                "matches": "x",
+                "tickvals": ticks,
+                "title": {"text": "pairs written N"},
+            },
+            "yaxis2": {"domain": [0, 0.45], "rangemode": "tozero", "title": {"text": "error"}},
+            "shapes": [shape, {**shape, "xref": "x2"}],
+            "annotations": [note],
+            "legend": {"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0},
+            "margin": {**MARGIN, "b": 60},
+        },
+    }
+
+
+def forgetting(series: list[dict], style: dict, title: str = "recall vs age of the pair") -> dict:
+    """The strength of recall, o_j . v_j, against the pair's age (tokens written since): the forgetting curve.
+
+    series: [{"name", "age": [...], "strength": [...]}].
+    """
+    data = []
+    for i, s in enumerate(series):
+        colour = style["series"][i % len(style["series"])]
+        order = np.argsort(s["age"])
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": s["name"],
+                "x": [int(a) for a in np.asarray(s["age"])[order]],
+                "y": _r(np.asarray(s["strength"])[order]),
+                "line": {"color": colour},
+                "marker": {"color": colour, "size": 5},
+                "hovertemplate": "age %{x}<br>strength %{y:.2f}<extra>" + s["name"] + "</extra>",
+            }
+        )
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": title},
+            "height": 320,
+            "xaxis": {"title": {"text": "age: tokens written since the pair"}, "rangemode": "tozero"},
+            "yaxis": {"title": {"text": "strength o·v"}},
+            "legend": {"orientation": "h", "y": -0.3, "yanchor": "top", "x": 0},
+            "margin": {**MARGIN, "b": 60},
+        },
+    }
+
+
+def similarity(run: dict, style: dict, title: str = "retrieved vs stored") -> dict:
+    """cos(o_j, v_i): row j is the read with key j, column i the stored value i (exact recall: a diagonal)."""
+    sim = np.asarray(run["similarity"])
+    cols = list(range(1, sim.shape[1] + 1))
+    labels = [str(c) for c in cols]
+    if sim.shape[1] > run["N"]:
+        labels[-1] = "old 1"  # the first key's value before it was written again
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "z": [_r(row) for row in sim],
+                "x": labels,
+                "y": [str(int(j) + 1) for j in run["read"]],
+                "zmin": -1,
+                "zmax": 1,
+                "colorscale": style["colorscale"],
+                "colorbar": {"thickness": 10, "len": 0.8},
+                "hovertemplate": "read with key %{y}<br>stored value %{x}<br>cos %{z:.2f}<extra></extra>",
+            }
+        ],
+        "layout": {
+            "title": {"text": title},
+            "height": 340,
+            "xaxis": {"title": {"text": "stored value i"}, "type": "category", "constrain": "domain"},
+            "yaxis": {
+                "title": {"text": "read with key j"},
+                "type": "category",
+                "autorange": "reversed",
+                "scaleanchor": "x",
+                "constrain": "domain",
+            },
+            "margin": MARGIN,
+        },
+    }
+
+
+def model_figures(
+    module: str,
+    d: int,
+    params: dict,
+    style: dict,
+    seed: int = 0,
+    N: int | None = None,
+    geometry: str = "random",
+    correlation: float = 0.0,
+    distractors: int = 0,
+    repeat: bool = False,
+    unit_keys: bool = False,
+    both: bool = True,
+    sweep: bool = True,
+) -> dict:
+    """One model's three figures at one setting: the curves over N (this geometry; with ``both``, orthogonal
+    keys beside random ones), the forgetting curve and the similarity matrix at N pairs (default d_k).
+    ``sweep`` False leaves the curves out: they do not depend on N, so a live change of N alone skips them."""
+    settings = {
+        "correlation": correlation,
+        "distractors": distractors,
+        "repeat": repeat,
+        "unit_keys": unit_keys,
+    }
+    d_k = _recall.d_width(module, d, params)
+    N = d_k if N is None else N
+    geometries = ["random", "orthogonal"] if geometry == "random" and both else [geometry]
+    grid = n_grid(d_k)
+    series = [
+        {"name": f"{g} keys", **_recall.sweep(module, d, grid, seed, geometry=g, **settings, **params)}
+        for g in (geometries if sweep else [])
+    ]
+    run = _recall.recall(module, N, d, seed=seed, geometry=geometry, **settings, **params)
+    forget = [{"name": f"N = {N}, D = {distractors}", "age": run["age"], "strength": run["strength"]}]
+    return {
+        "curves": curves(series, d_k, style) if sweep else None,
+        "forgetting": forgetting(forget, style),
+        "similarity": similarity(run, style),
+        "summary": {
+            "N": N,
+            "d_k": d_k,
+            "accuracy": run["accuracy"],
+            "error": run["mean_error"],
+            "positive": run["positive"],
+        },
+    }
+
+
+def live(args_json: str) -> str:
+    """The worker's recall run: {"module", "d", "seed", "params", "N", "geometry", "correlation",
+    "distractors", "repeat", "unit_keys", "sweep", "style"} as JSON -> its figures, "summary" and "ms", or
+    {"error": message}, as JSON."""
+    import time
+
+    a = json.loads(args_json)
+    t0 = time.perf_counter()
+    try:
+        figs = model_figures(
+            a["module"],
+            a["d"],
+            a["params"],
+            a["style"],
+            seed=a["seed"],
+            N=a["N"],
+            geometry=a["geometry"],
+            correlation=a["correlation"],
+            distractors=a["distractors"],
+            repeat=a["repeat"],
+            unit_keys=a["unit_keys"],
+            both=False,
+            sweep=a.get("sweep", True),
+        )  # one geometry per live run: half the reads
+    except ValueError as err:  # NotApplicable and bad settings: a sentence for the page
+        return json.dumps({"error": str(err)})
+    figs["ms"] = (time.perf_counter() - t0) * 1000
+    return json.dumps(figs)
