@@ -403,3 +403,46 @@ def test_granite_4_h_micro_by_hand():
     assert got["kv"] == 4 * T128K * 8 * 128 * 2 == 1 * GiB
     assert got["state"] == 36 * (4096 * 128 + 3 * 4352) * 2 == 38_688_768
     assert all_attention_bytes(h, MEMORY, T128K) == 40 * T128K * 32 * 128 * 2 == 40 * GiB
+
+
+def test_yoco_keeps_one_cache_for_the_cross_decoder_by_hand():
+    """YOCO-3B (released code, yoco_3b): 13 gated-retention layers (24 heads, a 128 x 128 state each), then
+    13 cross-attention layers that all attend to one global cache of 8 KV heads of 128: kept once, read by
+    each."""
+    need("yoco-3b", "retnet", "gqa")
+    h = HYBRIDS["yoco-3b"]
+    T = 1 << 20
+    got = stack_bytes(h, MEMORY, T, "bf16")
+    assert got["kv"] == 1 * T * 8 * (128 + 128) * 2 == 4 * GiB  # not 13 x 4 GiB
+    assert got["state"] == 13 * 24 * 128 * 128 * 2 == 10_223_616
+    assert got["read"] == 13 * 4 * GiB + got["state"]
+    assert got["by_mixer"]["gqa"]["layers"] == 13
+    assert all_attention_bytes(h, MEMORY, T) == 26 * T * 24 * 256 * 2 == 312 * GiB
+
+
+def test_a_layer_reuses_a_cache_kept_below_it():
+    base = {
+        "id": "toy",
+        "name": "Toy",
+        "year": 2025,
+        "n_layers": 3,
+        "d_model": 8,
+        "ratio": "1 : 1",
+        "summary": "x",
+        "paper": {"title": "T", "authors": ["A"], "arxiv": "2501.00001"},
+        "sizes": {"gqa": {"heads": 4, "kv_heads": 2, "head_dim": 8}},
+    }
+    keep, reuse = {"mixer": "gqa"}, {"mixer": "gqa", "reuses_cache": True}
+    h = HybridSpec.model_validate(base | {"stack": [{"layers": [keep, reuse, reuse]}]})
+    got = stack_bytes(h, {"gqa": MemorySpec(kind="kv_cache")}, 10, "fp32")
+    assert (got["kv"], got["read"]) == (10 * 2 * 16 * 4, 3 * 10 * 2 * 16 * 4)
+    with pytest.raises(ValueError, match="no 'gqa' layer below keeps one"):
+        HybridSpec.model_validate(base | {"stack": [{"layers": [reuse, keep, keep]}]})
+    with pytest.raises(ValueError, match="only a softmax layer"):
+        stack_bytes(h, {"gqa": MemorySpec(kind="matrix")}, 10, "fp32")
+    # the calculator gets the readers as a group of their own
+    data = calculator_data([h], {"gqa": MemorySpec(kind="kv_cache")}, [("gqa", "GQA", "GQA", "softmax")])
+    assert [(r["count"], r.get("reuses_cache", False)) for r in data["hybrids"][0]["layers"]] == [
+        (1, False),
+        (2, True),
+    ]

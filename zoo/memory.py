@@ -36,9 +36,11 @@ Per recurrent layer, the block's ``memory.state`` formula (zoo/formula.py), or i
                                             as KV cache, read in full)
 plus (c - 1) * conv_channels for a short-conv cache, counted as recurrent state.
 
-A layer with two mixers side by side (``parallel``, Falcon-H1) keeps and reads what both keep and read. Layers
-of one mixer may differ in some settings (gpt-oss: a window on every other layer): each layer is sized by
-HybridSpec.sizes_of, the stack's sizes for its mixer with the layer's own on top.
+A layer with two mixers side by side (``parallel``, Falcon-H1) keeps and reads what both keep and read. A
+layer that reuses the cache of a layer below (``reuses_cache``: YOCO's cross-decoder, Hymba's paired layers)
+keeps nothing and reads what it would read of a cache of its own. Layers of one mixer may differ in some
+settings (gpt-oss: a window on every other layer): each layer is sized by HybridSpec.sizes_of, the stack's
+sizes for its mixer with the layer's own on top.
 
 The all-attention baseline of a stack: the same number of mixer layers, each full multi-head attention with
 the stack's own attention heads and head dims (no grouping, latent, window or selection), caching
@@ -152,6 +154,8 @@ def stack_bytes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dt
     for lay in hybrid.layers():
         for mixer in lay.mixer_ids():  # a parallel layer keeps the memory of both its mixers
             per = layer_elements(memory_of[mixer], hybrid.sizes_of(lay, mixer), T)
+            if lay.reuses_cache and mixer == lay.mixer:
+                per = _reader(per, memory_of[mixer], hybrid.id)
             row = by_mixer.setdefault(mixer, {"layers": 0, "kv": 0, "state": 0, "read": 0})
             row["layers"] += 1
             row["kv"] += per.kv * width
@@ -160,6 +164,13 @@ def stack_bytes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dt
     return {key: sum(r[key] for r in by_mixer.values()) for key in ("kv", "state", "read")} | {
         "by_mixer": by_mixer
     }
+
+
+def _reader(per: LayerMemory, mem: MemorySpec, where: str) -> LayerMemory:
+    """A layer that reads another layer's cache: it keeps nothing and reads as much as the owner does."""
+    if mem.kind not in ATTENTION or mem.state or mem.conv:
+        raise ValueError(f"{where}: only a softmax layer with nothing beside its cache can reuse another's")
+    return LayerMemory(kv=0, state=0, read=per.read)
 
 
 def attention_sizes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec]) -> MixerSizes | None:
@@ -233,13 +244,16 @@ def _memory_json(mem: MemorySpec) -> dict:
 
 
 def _layer_groups(h: HybridSpec) -> list[dict]:
-    """How many layers of each (mixer, sizes) the stack has: [{mixer, count, sizes}], bottom-most first."""
+    """How many layers of each (mixer, sizes) the stack has: [{mixer, count, sizes}], bottom-most first;
+    layers that reuse another layer's cache are a group of their own, with reuses_cache: true."""
     groups: dict[tuple, dict] = {}
     for lay in h.layers():
         for mixer in lay.mixer_ids():
             sizes = h.sizes_of(lay, mixer).model_dump(exclude_none=True, exclude={"note"})
-            key = (mixer, tuple(sorted(sizes.items())))
-            groups.setdefault(key, {"mixer": mixer, "count": 0, "sizes": sizes})["count"] += 1
+            reuses = lay.reuses_cache and mixer == lay.mixer
+            key = (mixer, tuple(sorted(sizes.items())), reuses)
+            group = {"mixer": mixer, "count": 0, "sizes": sizes} | ({"reuses_cache": True} if reuses else {})
+            groups.setdefault(key, group)["count"] += 1
     return list(groups.values())
 
 

@@ -583,6 +583,11 @@ class HybridLayer(_Strict):
         description="settings of these layers' mixer that differ from the stack's 'sizes' for it, e.g. "
         "{window: 128} for the sliding layers of a stack whose other layers of that mixer see everything",
     )
+    reuses_cache: bool = Field(
+        default=False,
+        description="the mixer reads the KV cache kept by the nearest layer below with the same mixer "
+        "and keeps none itself (YOCO's cross-decoder, Hymba's paired layers)",
+    )
 
     def mixer_ids(self) -> list[str]:
         """The zoo mixers of this layer: its mixer, and the one beside it if any."""
@@ -600,6 +605,8 @@ class HybridLayer(_Strict):
             _raise_at(("sizes",), "'sizes' are settings of this layer's 'mixer': give 'mixer'")
         if self.parallel_label is not None and self.parallel is None:
             _raise_at(("parallel_label",), "'parallel_label' names the 'parallel' mixer: give 'parallel'")
+        if self.reuses_cache and self.mixer is None:
+            _raise_at(("reuses_cache",), "'reuses_cache' is said of this layer's 'mixer': give 'mixer'")
         return self
 
 
@@ -698,6 +705,15 @@ class HybridSpec(_Strict):
         for m in self.sizes:
             if m not in used:
                 _raise_at(("sizes", m), f"sizes given for '{m}', which the stack does not use")
+        keeps: set[str] = set()  # mixers with a layer so far that keeps its own cache
+        for lay in self.layers():
+            if lay.reuses_cache and lay.mixer not in keeps:
+                _raise_at(
+                    ("stack",),
+                    f"a '{lay.mixer}' layer reuses a cache, but no '{lay.mixer}' layer below keeps one",
+                )
+            if lay.mixer and not lay.reuses_cache:
+                keeps.add(lay.mixer)
         for lay in self.layers():
             if lay.sizes is not None:
                 try:

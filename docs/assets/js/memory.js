@@ -67,14 +67,16 @@ function memoryOf(data) {
   return Object.fromEntries(data.models.map((m) => [m.id, m.memory]));
 }
 
-// Bytes for a whole stack: layers = [{mixer, count, sizes}], each group with its own sizes. `read` is what
-// one decoding step reads of the cache and the state.
+// Bytes for a whole stack: layers = [{mixer, count, sizes, reuses_cache}], each group with its own sizes.
+// `read` is what one decoding step reads of the cache and the state. A group that reuses the cache of a layer
+// below (YOCO's cross-decoder) keeps nothing and reads as much as that layer.
 export function stackBytes(data, layers, T, dtype) {
   const width = data.dtypes[dtype];
   const memOf = memoryOf(data);
   const total = { kv: 0, state: 0, read: 0 };
-  for (const { mixer, count, sizes } of layers) {
-    const per = layerElements(memOf[mixer], sizes || {}, T);
+  for (const { mixer, count, sizes, reuses_cache: reuses } of layers) {
+    const own = layerElements(memOf[mixer], sizes || {}, T);
+    const per = reuses ? { kv: 0, state: 0, read: own.read } : own;
     for (const key of Object.keys(total)) total[key] += per[key] * count * width;
   }
   return total;
