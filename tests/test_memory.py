@@ -292,12 +292,13 @@ _LEVELS = int(math.floor(math.log2(_CONTEXT))) + 1  # the Fenwick levels the cou
 _CARD_LETTERS = {
     "any": [
         (r"\\text\{.*$", ""),  # words after the formula ('for all H heads') gloss it
+        (r"[{}]", " "),  # braces only keep a group on one line
         (r"\\[,;!]", " "),
         (r"\\cdot", "*"),
         (r"\\log T", "L"),
         (r"\\tilde d", "N"),
         (r"d\^I", str(_INDEX)),
-        (r"\(N_s - 1\)", "{conv_kept}"),
+        (r"\( *N_s - 1 *\)", "{conv_kept}"),
         (_WORD.format("n_s"), str(_SINKS)),
         (_WORD.format("[tT]"), str(_CONTEXT)),
         (_WORD.format("W"), str(_WINDOW)),
