@@ -11,8 +11,8 @@ import pytest
 
 from zoo import registry as registry_mod
 from zoo.diagrams import blocks_of
-from zoo.memory import DTYPE_BYTES, all_attention_bytes, calculator_data, stack_bytes
-from zoo.schema.blocks import resolve_block
+from zoo.memory import DTYPE_BYTES, all_attention_bytes, calculator_data, layer_elements, stack_bytes
+from zoo.schema.blocks import MixerSizes, resolve_block
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE = shutil.which("node")
@@ -32,6 +32,21 @@ for (const h of data.hybrids) for (const dtype of Object.keys(data.dtypes)) for 
 }
 console.log(JSON.stringify(out));
 """
+
+# One layer of every model, so a block's own state formula (Mega's EMA beside its cache, Hyena's two long
+# convolutions, LRU's modes) is compared even where no published stack uses the model.
+LAYER_SCRIPT = """
+import { readFileSync } from "node:fs";
+import { layerElements } from "%s";
+const data = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const [sizes, contexts] = JSON.parse(process.argv[3]);
+const out = {};
+for (const m of data.models) {
+  for (const T of contexts) out[`${m.id} ${T}`] = layerElements(m.memory, sizes, T);
+}
+console.log(JSON.stringify(out));
+"""
+LAYER_SIZES = {"heads": 2, "head_dim": 8, "head_dim_v": 4, "d_inner": 16}
 
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
@@ -70,6 +85,23 @@ def test_javascript_and_python_give_the_same_bytes(python_side, tmp_path):
                 assert got[f"{h.id} {dtype} {T}"] == row, (h.id, dtype, T)
                 if T >= 4096:  # the saving the page shows: each published stack is below all-attention
                     assert want["kv"] + want["state"] < baseline, (h.id, T)
+
+
+def test_javascript_and_python_count_every_model_alike(python_side, tmp_path):
+    _, memory, data = python_side
+    (tmp_path / "data.json").write_text(json.dumps(data))
+    script = tmp_path / "layer.mjs"
+    script.write_text(LAYER_SCRIPT % (ROOT / "docs/assets/js/memory.js").as_uri())
+    args = json.dumps([LAYER_SIZES, CONTEXTS])
+    run = subprocess.run(
+        [NODE, str(script), str(tmp_path / "data.json"), args], capture_output=True, text=True, check=True
+    )
+    got = json.loads(run.stdout)
+    assert len(got) == len(memory) * len(CONTEXTS)
+    for mid, mem in memory.items():
+        for T in CONTEXTS:
+            want = layer_elements(mem, MixerSizes(**LAYER_SIZES), T)
+            assert got[f"{mid} {T}"] == {"kv": want.kv, "state": want.state, "read": want.read}, (mid, T)
 
 
 def test_javascript_unit_tests_pass():

@@ -22,6 +22,8 @@ Per softmax layer (kind kv_cache or kv_window):
     read        min(kept, k) * (per_token - d_I) + kept * d_I
                                             a decoding step attends to the k selected tokens only (all of
                                             them without selection) and its selector scans every key
+    state       the block's ``memory.state`` formula, if any: a fixed state kept beside the cache (Mega's
+                EMA, D N), read in full at every step
 Per recurrent layer, the block's ``memory.state`` formula (zoo/formula.py), or its kind's default
 (KIND_STATE), read in full at every step:
     slots       2 N h d_k                   (N = m, the number of slots: a key and a value each)
@@ -30,12 +32,15 @@ Per recurrent layer, the block's ``memory.state`` formula (zoo/formula.py), or i
     diag_ssm    D N
     ssd         D N                         (heads x head dim = D)
     vector      D
-    long_conv   T * D                       (kept inputs: counted as KV cache, read in full)
+    long_conv   T * D * N                   (the inputs of its N long convolutions, Hyena's order; counted
+                                            as KV cache, read in full)
 plus (c - 1) * conv_channels for a short-conv cache, counted as recurrent state.
 
-A layer with two mixers side by side (``parallel``, Falcon-H1) keeps and reads what both keep and read. Layers
-of one mixer may differ in some settings (gpt-oss: a window on every other layer): each layer is sized by
-HybridSpec.sizes_of, the stack's sizes for its mixer with the layer's own on top.
+A layer with two mixers side by side (``parallel``, Falcon-H1) keeps and reads what both keep and read. A
+layer that reuses the cache of a layer below (``reuses_cache``: YOCO's cross-decoder, Hymba's paired layers)
+keeps nothing and reads what it would read of a cache of its own. Layers of one mixer may differ in some
+settings (gpt-oss: a window on every other layer): each layer is sized by HybridSpec.sizes_of, the stack's
+sizes for its mixer with the layer's own on top.
 
 The all-attention baseline of a stack: the same number of mixer layers, each full multi-head attention with
 the stack's own attention heads and head dims (no grouping, latent, window or selection), caching
@@ -84,6 +89,7 @@ def layer_elements(mem: MemorySpec, sizes: MixerSizes, T: int) -> LayerMemory:
     n = sizes.state_size or mem.state_size or 0
     d_inner = sizes.d_inner or (h * (sizes.head_dim or 0))
     conv = _conv(mem, sizes, h, dk, dv, d_inner)
+    env = {"h": h, "d_k": dk, "d_v": dv, "D": d_inner, "N": n, "L": int(math.floor(math.log2(max(T, 1)))) + 1}
     kind = mem.kind
     if kind in ATTENTION:
         window = sizes.window  # a kv_window mixer without one sees everything, as a full cache does
@@ -91,11 +97,12 @@ def layer_elements(mem: MemorySpec, sizes: MixerSizes, T: int) -> LayerMemory:
         per_token = per_token_elements(sizes)
         index = sizes.indexer_dim or 0
         attended = min(kept, sizes.selected_tokens or kept)
-        read = attended * (per_token - index) + kept * index + conv
-        return LayerMemory(kv=kept * per_token, state=conv, read=read)
-    if kind == "long_conv":
-        return LayerMemory(kv=T * d_inner, state=conv, read=T * d_inner + conv)
-    env = {"h": h, "d_k": dk, "d_v": dv, "D": d_inner, "N": n, "L": int(math.floor(math.log2(max(T, 1)))) + 1}
+        fixed = conv + (evaluate(state_terms(mem), env) if mem.state else 0)
+        read = attended * (per_token - index) + kept * index + fixed
+        return LayerMemory(kv=kept * per_token, state=fixed, read=read)
+    if kind == "long_conv":  # N long convolutions in a layer (Hyena's order), each keeping its inputs
+        kept = T * d_inner * (n or 1)
+        return LayerMemory(kv=kept, state=conv, read=kept + conv)
     core = evaluate(state_terms(mem), env)
     return LayerMemory(kv=0, state=core + conv, read=core + conv)
 
@@ -147,6 +154,8 @@ def stack_bytes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dt
     for lay in hybrid.layers():
         for mixer in lay.mixer_ids():  # a parallel layer keeps the memory of both its mixers
             per = layer_elements(memory_of[mixer], hybrid.sizes_of(lay, mixer), T)
+            if lay.reuses_cache and mixer == lay.mixer:
+                per = _reader(per, memory_of[mixer], hybrid.id)
             row = by_mixer.setdefault(mixer, {"layers": 0, "kv": 0, "state": 0, "read": 0})
             row["layers"] += 1
             row["kv"] += per.kv * width
@@ -155,6 +164,13 @@ def stack_bytes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec], T: int, dt
     return {key: sum(r[key] for r in by_mixer.values()) for key in ("kv", "state", "read")} | {
         "by_mixer": by_mixer
     }
+
+
+def _reader(per: LayerMemory, mem: MemorySpec, where: str) -> LayerMemory:
+    """A layer that reads another layer's cache: it keeps nothing and reads as much as the owner does."""
+    if mem.kind not in ATTENTION or mem.state or mem.conv:
+        raise ValueError(f"{where}: only a softmax layer with nothing beside its cache can reuse another's")
+    return LayerMemory(kv=0, state=0, read=per.read)
 
 
 def attention_sizes(hybrid: HybridSpec, memory_of: dict[str, MemorySpec]) -> MixerSizes | None:
@@ -221,20 +237,23 @@ def calculator_data(hybrids, memory_of: dict[str, MemorySpec], models) -> dict:
 
 
 def _memory_json(mem: MemorySpec) -> dict:
-    out = mem.model_dump(exclude_none=True, exclude={"note", "state"})
-    if mem.kind not in GROWS:
+    out = mem.model_dump(exclude_none=True, exclude={"note", "state", "card_differs"})
+    if mem.kind not in GROWS or mem.state:
         out["state_terms"] = state_terms(mem)
     return out
 
 
 def _layer_groups(h: HybridSpec) -> list[dict]:
-    """How many layers of each (mixer, sizes) the stack has: [{mixer, count, sizes}], bottom-most first."""
+    """How many layers of each (mixer, sizes) the stack has: [{mixer, count, sizes}], bottom-most first;
+    layers that reuse another layer's cache are a group of their own, with reuses_cache: true."""
     groups: dict[tuple, dict] = {}
     for lay in h.layers():
         for mixer in lay.mixer_ids():
             sizes = h.sizes_of(lay, mixer).model_dump(exclude_none=True, exclude={"note"})
-            key = (mixer, tuple(sorted(sizes.items())))
-            groups.setdefault(key, {"mixer": mixer, "count": 0, "sizes": sizes})["count"] += 1
+            reuses = lay.reuses_cache and mixer == lay.mixer
+            key = (mixer, tuple(sorted(sizes.items())), reuses)
+            group = {"mixer": mixer, "count": 0, "sizes": sizes} | ({"reuses_cache": True} if reuses else {})
+            groups.setdefault(key, group)["count"] += 1
     return list(groups.values())
 
 

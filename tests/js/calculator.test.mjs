@@ -59,6 +59,22 @@ test("a block's own state formula sets what a recurrent layer keeps (Titans, Mes
   assert.equal(evaluate([[3, {}], [1, { L: 1, h: 2 }]], { h: 3, L: 5 }), 3 + 45);
 });
 
+test("a softmax layer may keep a fixed state beside its cache (Mega's EMA); Hyena keeps both convolutions' inputs", () => {
+  const mega = { kind: "kv_cache", state_size: 2, state_terms: CHANNELS_X_N };
+  assert.deepEqual(layerElements(mega, { heads: 1, head_dim: 4 }, 10), { kv: 10 * 8, state: 4 * 2, read: 10 * 8 + 8 });
+  assert.equal(layerElements({ kind: "long_conv", state_size: 2 }, { d_inner: 16 }, 100).kv, 100 * 16 * 2);
+});
+
+test("layers that reuse a cache kept below them keep nothing and read it all (YOCO's cross-decoder)", () => {
+  const gqa = { heads: 4, kv_heads: 2, head_dim: 8 };
+  const layers = [
+    { mixer: "transformer", count: 1, sizes: gqa },
+    { mixer: "transformer", count: 12, sizes: gqa, reuses_cache: true },
+  ];
+  const perLayer = 100 * 2 * 16;
+  assert.deepEqual(stackBytes(data, layers, 100, "fp32"), { kv: perLayer * 4, state: 0, read: 13 * perLayer * 4 });
+});
+
 test("the all-attention baseline: the stack's depth, full multi-head attention with its heads and head dims", () => {
   const layers = [
     { mixer: "swa", count: 2, sizes: { heads: 4, kv_heads: 1, head_dim: 64, window: 128 } },

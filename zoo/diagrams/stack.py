@@ -83,12 +83,13 @@ def _mixer_box(box_id: str, lay: HybridLayer, models: dict, width: float, parall
     name = getattr(m, "name", mixer)
     shared = " (weights shared between its applications)" if lay.shared else ""
     beside = " beside the other mixer of this layer, on the same input" if lay.parallel else ""
+    reuses = "; it reads the KV cache a layer below keeps and keeps none itself" if lay.reuses_cache else ""
     b = Box(
         box_id,
         "mixer",
         "layer",
         [_mixer_text(lay, models, parallel)],
-        f"{name} layer{shared}{beside}",
+        f"{name} layer{shared}{beside}{reuses}",
         width,
         ROW_H,
         sizes=[FONT],

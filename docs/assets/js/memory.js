@@ -15,17 +15,22 @@ export function layerElements(mem, sz, T) {
   const n = sz.state_size || mem.state_size || 0;
   const dInner = sz.d_inner || h * (sz.head_dim || 0);
   const conv = convElements(mem, sz, h, dk, dv, dInner);
+  const env = { h, d_k: dk, d_v: dv, D: dInner, N: n, L: Math.floor(Math.log2(Math.max(T, 1))) + 1 };
   if (ATTENTION.includes(mem.kind)) {
     // a window set for the layer caps what it keeps; a kv_window mixer without one sees everything
     const kept = sz.window ? Math.min(T, sz.window + (sz.sink_tokens || 0)) : T;
     const perToken = perTokenElements(sz);
     const index = sz.indexer_dim || 0;
     const attended = Math.min(kept, sz.selected_tokens || kept);
-    return { kv: kept * perToken, state: conv, read: attended * (perToken - index) + kept * index + conv };
+    // a fixed state kept beside the cache (Mega's EMA), when the block writes one
+    const fixed = conv + (mem.state_terms ? evaluate(mem.state_terms, env) : 0);
+    return { kv: kept * perToken, state: fixed, read: attended * (perToken - index) + kept * index + fixed };
   }
-  if (mem.kind === "long_conv") return { kv: T * dInner, state: conv, read: T * dInner + conv };
+  if (mem.kind === "long_conv") {
+    const kept = T * dInner * (n || 1); // N long convolutions (Hyena's order), each keeping its inputs
+    return { kv: kept, state: conv, read: kept + conv };
+  }
   if (!mem.state_terms) throw new Error(`no state formula for memory kind ${mem.kind}`);
-  const env = { h, d_k: dk, d_v: dv, D: dInner, N: n, L: Math.floor(Math.log2(Math.max(T, 1))) + 1 };
   const core = evaluate(mem.state_terms, env);
   return { kv: 0, state: core + conv, read: core + conv };
 }
@@ -62,14 +67,16 @@ function memoryOf(data) {
   return Object.fromEntries(data.models.map((m) => [m.id, m.memory]));
 }
 
-// Bytes for a whole stack: layers = [{mixer, count, sizes}], each group with its own sizes. `read` is what
-// one decoding step reads of the cache and the state.
+// Bytes for a whole stack: layers = [{mixer, count, sizes, reuses_cache}], each group with its own sizes.
+// `read` is what one decoding step reads of the cache and the state. A group that reuses the cache of a layer
+// below (YOCO's cross-decoder) keeps nothing and reads as much as that layer.
 export function stackBytes(data, layers, T, dtype) {
   const width = data.dtypes[dtype];
   const memOf = memoryOf(data);
   const total = { kv: 0, state: 0, read: 0 };
-  for (const { mixer, count, sizes } of layers) {
-    const per = layerElements(memOf[mixer], sizes || {}, T);
+  for (const { mixer, count, sizes, reuses_cache: reuses } of layers) {
+    const own = layerElements(memOf[mixer], sizes || {}, T);
+    const per = reuses ? { kv: 0, state: 0, read: own.read } : own;
     for (const key of Object.keys(total)) total[key] += per[key] * count * width;
   }
   return total;
