@@ -1,5 +1,14 @@
-"""Every test under tests/browser/ carries the `browser` marker, so `pytest -m 'not browser'` is the fast
-suite (no Chromium, no served site). One build of the site serves the whole session (``built_site``)."""
+"""Shared fixtures, and the test tiers.
+
+A test that drives Chromium (it uses the ``browser`` fixture, directly or through ``page``, ``site_url`` and
+the other fixtures of tests/browser/conftest.py) gets the `browser` marker, so `pytest -m 'not browser'` is
+the fast suite: no Chromium, no served site. The marker follows the fixtures, not the folder: a test in
+tests/browser/ that only reads the built files in Python runs in the fast suite too.
+
+One build of the site serves the whole session (``built_site``); tests read it and never build into it. A
+test that needs a changed registry takes ``variant_site`` (one more build, shared) rather than building its
+own. See tests/README.md for the conventions that keep the suite fast.
+"""
 
 import os
 from dataclasses import dataclass
@@ -7,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-BROWSER = Path(__file__).resolve().parent / "browser"
+# Fixtures that start Chromium or serve the site for it (tests/browser/conftest.py).
+BROWSER_FIXTURES = {"browser", "site_url"}
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
 
 
@@ -37,12 +47,14 @@ class Variant:
     reason: str
     new_layout: str  # a layout value added to the taxonomy, and the model that uses it
     new_layout_model: str
+    draft: str  # a published model turned back into a draft: the (published) build leaves it out
 
 
 @pytest.fixture(scope="session")
 def variant_site(tmp_path_factory) -> Variant:
     """One build, shared by several tests, of a registry copy with: registry text that must be escaped, a
-    model outside the skeleton (one with lineage edges both ways), and a new layout value no code names."""
+    model outside the skeleton (one with lineage edges both ways), a new layout value no code names, and a
+    draft (a model no other block names)."""
     import yaml
 
     from zoo.sitegen.build import build
@@ -63,14 +75,17 @@ def variant_site(tmp_path_factory) -> Variant:
     }
     newcomer = next(m for m in models[2:] if m is not related and m["readout"] == "softmax")
     newcomer["layout"] = "paged"
+    hybrids = yaml.safe_dump(data.get("hybrids") or [])
+    draft = next(m for m in reversed(models) if m["id"] not in parents and m["id"] not in hybrids)
+    draft["status"] = "draft"
     path = tmp / "models.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     site = OUTPUT / "variant-site"
     build(site, registry_path=path)
-    return Variant(site, path, models[1]["id"], related["id"], reason, "paged", newcomer["id"])
+    return Variant(site, path, models[1]["id"], related["id"], reason, "paged", newcomer["id"], draft["id"])
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if BROWSER in Path(item.fspath).resolve().parents:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)

@@ -111,6 +111,15 @@ def test_registry_text_is_escaped(variant_site):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
 
 
+def test_the_published_build_leaves_drafts_out(variant_site):
+    # One model of the registry copy is a draft (tests/conftest.py variant_site). A preview build (--drafts)
+    # shows a draft: tests/browser/test_contribute.py.
+    draft = variant_site.draft
+    assert (variant_site.site / "models").is_dir() and not (variant_site.site / "models" / draft).exists()
+    index = (variant_site.site / "index.html").read_text(encoding="utf-8")
+    assert f'data-id="{draft}"' not in index and f"models/{draft}/" not in index
+
+
 def test_failed_build_leaves_the_previous_site(previous_site, tmp_path):
     site = previous_site
     marker = site / "index.html"

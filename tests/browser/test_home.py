@@ -347,11 +347,7 @@ def test_cards_never_wrap_an_equation(page, site_url):
         assert svg < 60, (model, svg)
 
 
-def test_card_badges_fit_one_line_on_a_phone(browser, site_url):
-    from zoo.chromium import open_page
-
-    page, problems = open_page(browser, viewport=PHONE)
-    open_home(page, site_url)
+def assert_card_badges_fit_one_line(page):
     rows = page.eval_on_selector_all(
         "[data-zoo-card] .zoo-badges, [data-zoo-related-card] .zoo-badges",
         """els => els.map(e => [e.closest('[data-id]').dataset.id, e.getBoundingClientRect().height,
@@ -360,11 +356,10 @@ def test_card_badges_fit_one_line_on_a_phone(browser, site_url):
     assert rows
     for model, row, badge in rows:
         assert row < 1.5 * badge, (model, row, badge)  # readout, decay, gates and layout on one line
-    page.context.close()
-    problems.check()
 
 
-def test_home_page_structure_within_budget(browser, site_url, reg):
+# One load per window size; on the phone the same load also checks the card badges.
+def test_home_page_structure_within_budget_and_card_badges_fit_one_line_on_a_phone(browser, site_url, reg):
     from zoo.chromium import open_page
 
     for viewport, screens in ((DESKTOP, 6), (PHONE, 20)):
@@ -376,6 +371,8 @@ def test_home_page_structure_within_budget(browser, site_url, reg):
         assert height <= screens * viewport["height"], (viewport, height)
         dom = page.evaluate("document.getElementsByTagName('*').length")
         assert dom <= 6000, dom
+        if viewport is PHONE:
+            assert_card_badges_fit_one_line(page)
         page.context.close()
         problems.check()
 

@@ -160,10 +160,12 @@ def test_equations_costs_and_gpu_times_stand_side_by_side(page, site_url):
     # Nothing sticks out sideways on a desktop, nor on a phone (the table scrolls inside its own box).
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_timeout(300)
+    # Wait for the layout to follow the new width (a fixed pause can be too short on a loaded machine); a
+    # table that keeps sticking out never satisfies this and fails the wait.
+    page.wait_for_function("document.scrollingElement.scrollWidth - innerWidth <= 0", timeout=10_000)
     assert page.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 0
-    # The caption under the table wraps within the scroll box and stays in view while the table scrolls.
     box = page.locator(".zoo-compare__facts-scroll")
+    # The caption under the table wraps within the scroll box and stays in view while the table scrolls.
     assert box.evaluate("e => e.scrollWidth > e.clientWidth"), "the table scrolls inside its box on a phone"
     for left in (0, 10_000):
         box.evaluate("(e, x) => { e.scrollLeft = x; }", left)
@@ -172,10 +174,13 @@ def test_equations_costs_and_gpu_times_stand_side_by_side(page, site_url):
                 .getBoundingClientRect(); return [r.left - b.left, b.right - r.right]; }"""
         )
         assert min(edges) >= -1, (left, edges)
-        # the far edge fades while more of the table lies beyond it (a scroll-driven cue), not at the end
-        page.wait_for_timeout(100)
-        cue = box.evaluate("e => parseFloat(getComputedStyle(e).getPropertyValue('--zoo-facts-cue'))")
-        assert (cue > 10) if left == 0 else (cue < 1), (left, cue)
+        # the far edge fades while more of the table lies beyond it (a scroll-driven cue), not at the end;
+        # the animation follows the scroll on a later frame: wait for it, as a fixed pause can be too short
+        cue = "e => parseFloat(getComputedStyle(e).getPropertyValue('--zoo-facts-cue'))"
+        want = "> 10" if left == 0 else "< 1"
+        page.wait_for_function(f"e => ({cue})(e) {want}", arg=box.element_handle(), timeout=10_000)
+        value = box.evaluate(cue)
+        assert (value > 10) if left == 0 else (value < 1), (left, value)
 
 
 def test_the_default_pair_differs_in_the_readout_alone(page, site_url, built_site):

@@ -164,25 +164,30 @@ def layout(models: list[Model], sweeps: int = SWEEPS) -> Graph:
 
     index = {m.id: i for i, m in enumerate(models)}
     boxes = np.array([_box(m) for m in models])
-
-    def hits(e: GraphEdge, ids) -> int:
-        """Models among ``ids`` (other than the edge's ends) whose marker or label the drawn curve crosses."""
-        others = [index[n] for n in ids if n not in (e.parent, e.child)]
-        centres = np.array([pos[models[i].id] for i in others])
-        return _inside_any(_curve(pos[e.parent], pos[e.child]), centres, boxes[others])
+    ends = np.array([(index[e.parent], index[e.child]) for e in edges], dtype=int).reshape(-1, 2)
 
     def local_cost(ids: set[str]) -> float:
-        mine = [e for e in edges if e.parent in ids or e.child in ids]
+        # The cost of the edges that touch ``ids``, vectorised over the other edges (this runs for every
+        # candidate swap: thousands of times per layout).
+        xy = np.array([pos[m.id] for m in models])
+        c, d = xy[ends[:, 0]], xy[ends[:, 1]]
+        touching = np.isin(ends, [index[i] for i in ids]).any(axis=1)
         cost = 0.0
-        for e in mine:
+        for k in np.flatnonzero(touching):
+            e = edges[k]
             a, b = pos[e.parent], pos[e.child]
             cost += W_LENGTH * abs(b[1] - a[1]) + (W_BACK if b[0] < a[0] - 1 else 0.0)
-            for f in edges:
-                if f is not e and not {e.parent, e.child} & {f.parent, f.child}:
-                    cost += W_CROSS * _cross(a, b, pos[f.parent], pos[f.child])
-            cost += W_HIT * hits(e, pos)
+            apart = (ends != ends[k, 0]).all(axis=1) & (ends != ends[k, 1]).all(axis=1)  # no shared model
+            cost += W_CROSS * int((apart & _crosses(a, b, c, d)).sum())
+            others = np.ones(len(models), dtype=bool)
+            others[ends[k]] = False  # models the drawn curve may run through: all but the edge's ends
+            cost += W_HIT * _inside_any(_curve(a, b), xy[others], boxes[others])
         # Edges of other models that now pass through one of these models.
-        cost += W_HIT * sum(hits(e, ids) for e in edges if e not in mine)
+        rest = [edges[k] for k in np.flatnonzero(~touching)]
+        if rest:
+            curves = np.stack([_curve(pos[e.parent], pos[e.child]) for e in rest])
+            mine = [index[i] for i in ids]
+            cost += W_HIT * _inside_each(curves, xy[mine], boxes[mine])
         return cost
 
     # Local search: swap the occupants of two slots of one (lane, year) group when that lowers the cost.
@@ -233,6 +238,18 @@ def _cross(a, b, c, d) -> int:
     return int(d1 * d2 < 0 and d3 * d4 < 0)
 
 
+def _crosses(a, b, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """_cross of segment ab against every segment c[i] d[i] at once (the same arithmetic, elementwise)."""
+
+    def orient(p, q, r):
+        (px, py), (qx, qy), (rx, ry) = (np.moveaxis(v, -1, 0) for v in (p, q, r))
+        return (qx - px) * (ry - py) - (qy - py) * (rx - px)
+
+    a, b = np.asarray(a), np.asarray(b)
+    d1, d2, d3, d4 = orient(c, d, a), orient(c, d, b), orient(a, b, c), orient(a, b, d)
+    return (d1 * d2 < 0) & (d3 * d4 < 0)
+
+
 def _box(m: Model) -> tuple[float, float, float, float]:
     """A node's marker and label relative to the marker centre: (left, top, right, bottom)."""
     half = (len(m.short_name) * CHAR_PX + 6) / 2
@@ -262,6 +279,14 @@ def _inside_any(pts: np.ndarray, centres: np.ndarray, boxes: np.ndarray) -> int:
     dy = pts[:, None, 1] - centres[None, :, 1]
     inside = (dx > boxes[:, 0]) & (dx < boxes[:, 2]) & (dy > boxes[:, 1]) & (dy < boxes[:, 3])
     return int(inside.any(axis=0).sum())
+
+
+def _inside_each(curves: np.ndarray, centres: np.ndarray, boxes: np.ndarray) -> int:
+    """_inside_any summed over several curves (shape (k, n, 2)) against the same boxes."""
+    dx = curves[:, :, None, 0] - centres[None, None, :, 0]
+    dy = curves[:, :, None, 1] - centres[None, None, :, 1]
+    inside = (dx > boxes[:, 0]) & (dx < boxes[:, 2]) & (dy > boxes[:, 1]) & (dy < boxes[:, 3])
+    return int(inside.any(axis=1).sum())
 
 
 def crossings(graph: Graph) -> int:
