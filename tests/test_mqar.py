@@ -14,7 +14,7 @@ import pytest
 
 from zoo.memory import layer_elements
 from zoo.recall import cli, data, plan, results, state
-from zoo.recall.mixers import MIXERS, sizes_for, taxonomy_span
+from zoo.recall.mixers import MIXERS, TOKEN_SHIFT, sizes_for, taxonomy_span
 from zoo.registry import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,6 +131,8 @@ def test_short_convs_match_the_block_specs():
         conv = kw.get("conv_size", kw.get("conv_kernel", kw.get("short_filter")))
         if "use_short_conv" in kw and not kw["use_short_conv"]:
             conv = None
+        if (m.cls or "").startswith("RWKV"):
+            conv = TOKEN_SHIFT  # RWKV's layers shift the input inside; no argument names it
         assert conv == mem.conv, mid
         assert sizes.get("conv") == mem.conv, mid
 
@@ -147,10 +149,11 @@ def test_state_bytes_by_hand():
     assert state.state_bytes("deltanet", 128, T) == (2 * 64 * 64 + 3 * 3 * 128) * 2
     # Mamba-2: d_inner x N, plus the conv over x, B and C (d_inner + 2 N channels)
     assert state.state_bytes("mamba-2", 128, T) == (256 * 32 + 3 * (256 + 2 * 32)) * 2
-    # Based: one head of (1 + 16 + 256) Taylor features x d values
-    assert state.state_bytes("based", 128, T) == 273 * 128 * 2
-    # Hyena keeps its T inputs (d channels) and its width-3 conv over three streams
-    assert state.state_bytes("hyena", 128, T) == (T * 128 + 2 * 3 * 128) * 2
+    # Based: one head of (1 + 16 + 256) Taylor features x (d values + the normaliser)
+    assert state.state_bytes("based", 128, T) == 273 * (128 + 1) * 2
+    # order-2 Hyena keeps the T inputs of each of its two long convolutions (d channels) and its width-3
+    # conv over three streams
+    assert state.state_bytes("hyena", 128, T) == (2 * T * 128 + 2 * 3 * 128) * 2
 
 
 def test_state_is_the_model_cards_definition(registry):

@@ -136,7 +136,8 @@ def _comba(x, b, h):
     if not np.array_equal(x["p"], x["k"]):
         raise ValueError("comba: the mapping holds for p = k only")
     args = {**_qkv(x, b, h, _isqrt(x)), "alpha": np.exp(_head(x["g"], b, h))}
-    return {**args, "beta": _head(x["beta"], b, h), "d": 0.0}
+    beta = _head(x["beta"], b, h)
+    return {**args, "beta": beta, "beta_tilde": beta, "d": 0.0}  # fla corrects with the write strength
 
 
 def _nsa(x, b, h, a):

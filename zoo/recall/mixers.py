@@ -35,6 +35,7 @@ GSA_SLOTS = 64  # the zoo's GSA block default (models.yaml memory.state_size)
 MAMBA2_STATE = 32  # N; Zoology's Mamba-2 runs sweep 8 - 24, the Mamba-2 default is 128
 MAMBA2_HEAD_DIM = 32
 CONV = 4  # fla's short-conv width, as in the zoo's block specs
+TOKEN_SHIFT = 2  # the previous token, counted as a width-2 convolution
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ def _matrix_conv(h: int = HEADS, channels=None):
         return out
 
     return sizes
+
+
+def _matrix_shift(h: int = HEADS):
+    """RWKV's time mix keeps the previous input for its token shift: a width-2 convolution over x, as the
+    block spec counts it (fla's layers shift inside, so no conv argument names it)."""
+    return lambda d: {**_matrix(h)(d), "conv": TOKEN_SHIFT, "conv_channels": d}
 
 
 def _sdpa(variant: str, note: str, h: int = HEADS, kv: int | None = None, **sizes_extra) -> dict:
@@ -181,7 +188,7 @@ _SPECS: dict[str, dict] = {
     "rwkv-6": _fla(
         "RWKV6Attention",
         lambda d: {"hidden_size": d, "num_heads": HEADS, "expand_k": 1, "expand_v": 1},
-        _matrix(),
+        _matrix_shift(),
         "data-dependent diagonal decay with token shift",
     ),
     "gsa": _fla(
@@ -262,7 +269,7 @@ _SPECS: dict[str, dict] = {
     "rwkv-7": _fla(
         "RWKV7Attention",
         lambda d: {"hidden_size": d, "head_dim": d // HEADS, "layer_idx": 0, "num_hidden_layers": 1},
-        _matrix(),
+        _matrix_shift(),
         "generalised delta rule with diagonal decay",
     ),
     # convolution ---------------------------------------------------------------------------------
