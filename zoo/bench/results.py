@@ -16,6 +16,7 @@ import math
 import re
 from pathlib import Path
 
+from .. import resultdoc
 from . import catalog
 
 SCHEMA_VERSION = 1
@@ -274,23 +275,12 @@ def tokens_per_s(point: dict, mode: str) -> float | None:
 # ------------------------------------------------------------------------------------------ validation
 
 
-def load_schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text())
-
-
 def validate(doc: dict) -> list[str]:
     """Schema errors (empty list when valid), as 'path: message' strings."""
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(load_schema())
-    return [
-        f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
-        for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
-    ]
+    return resultdoc.schema_errors(doc, SCHEMA_PATH)
 
 
-def load(path) -> dict:
-    return json.loads(Path(path).read_text())
+load = resultdoc.load
 
 
 def summary(doc: dict, lengths=(2048, 16384, 131072)) -> str:

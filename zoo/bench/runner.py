@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .. import resultdoc
 from . import catalog, results
 
 DEFAULT_LENGTHS = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
@@ -372,12 +373,7 @@ def run(args) -> dict:
     return doc
 
 
-def write(doc: dict, path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1) + "\n")
-    os.replace(tmp, path)
+write = resultdoc.write  # the one atomic writer of result documents
 
 
 def command_line(argv: list[str]) -> str:

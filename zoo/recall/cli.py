@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from .. import resultdoc
 from . import plan, results
 from .mixers import MIXERS
 
@@ -108,14 +109,7 @@ def main(argv: list[str]) -> int:
         print(results.summary(doc))
         return 1 if errors else 0
     if argv and argv[0] == "validate":
-        bad = 0
-        for p in argv[1:]:
-            errors = results.validate(results.load(p))
-            bad += bool(errors)
-            print(f"{p}: {'ok' if not errors else str(len(errors)) + ' errors'}")
-            for e in errors[:20]:
-                print("  ", e)
-        return 1 if bad else 0
+        return resultdoc.validate_files(argv[1:], results.validate)
     if argv and argv[0] == "summary":
         for p in argv[1:]:
             print(results.summary(results.load(p)))

@@ -13,9 +13,9 @@ Layout (schema/recall.schema.json is the contract):
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from .. import resultdoc
 from .mixers import MIXERS
 from .plan import key
 
@@ -182,34 +182,9 @@ def summary(doc: dict) -> str:
     return "\n".join(lines)
 
 
-def load_schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text())
-
-
 def validate(doc: dict) -> list[str]:
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(load_schema())
-    return [
-        f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
-        for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
-    ]
+    """Schema errors (empty list when valid), as 'path: message' strings."""
+    return resultdoc.schema_errors(doc, SCHEMA_PATH)
 
 
-def load(path) -> dict:
-    try:
-        return json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such result file") from None
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: not JSON ({e})") from None
-
-
-def write(doc: dict, path) -> None:
-    import os
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1) + "\n")
-    os.replace(tmp, path)
+load, write = resultdoc.load, resultdoc.write

@@ -1,0 +1,54 @@
+"""Result documents: the JSON files that GPU runs write (benchmarks, MQAR training), read and written one way.
+
+Both harnesses run on a GPU machine with only the standard library and the kernel packages, so this module
+imports nothing heavy at the top (jsonschema only when a document is validated).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+
+def load(path) -> dict:
+    """The document at `path`, or a ValueError that names the file and what is wrong with it."""
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such result file") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not JSON ({e})") from None
+
+
+def write(doc: dict, path) -> None:
+    """Write through a temporary file and a rename, so an interrupted run never leaves half a document."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def schema_errors(doc: dict, schema_path: Path) -> list[str]:
+    """Schema errors (empty when valid), as 'path: message' strings in document order."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json.loads(Path(schema_path).read_text()))
+    return [
+        f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+        for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    ]
+
+
+def validate_files(paths: list[str], validate: Callable[[dict], list[str]]) -> int:
+    """The `validate` subcommand of both harnesses: one line per file, its first errors; exit status."""
+    bad = 0
+    for p in paths:
+        errors = validate(load(p))
+        bad += bool(errors)
+        print(f"{p}: {'ok' if not errors else str(len(errors)) + ' errors'}")
+        for e in errors[:20]:
+            print("  ", e)
+    return 1 if bad else 0
