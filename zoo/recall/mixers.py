@@ -72,6 +72,18 @@ def _matrix_conv(h: int = HEADS, channels=None):
     return sizes
 
 
+def _delta_kwargs(d: int) -> dict:
+    """fla's delta-rule layers at width d: HEADS heads of d / HEADS, values as wide as keys, short convs."""
+    return {
+        "hidden_size": d,
+        "num_heads": HEADS,
+        "head_dim": d // HEADS,
+        "expand_v": 1,
+        "use_short_conv": True,
+        "conv_size": CONV,
+    }
+
+
 def _matrix_shift(h: int = HEADS):
     """RWKV's time mix keeps the previous input for its token shift: a width-2 convolution over x, as the
     block spec counts it (fla's layers shift inside, so no conv argument names it)."""
@@ -211,58 +223,28 @@ _SPECS: dict[str, dict] = {
     ),
     "gated-deltanet": _fla(
         "GatedDeltaNet",
-        lambda d: {
-            "hidden_size": d,
-            "num_heads": HEADS,
-            "head_dim": d // HEADS,
-            "expand_v": 1,
-            "use_short_conv": True,
-            "conv_size": CONV,
-        },
+        _delta_kwargs,
         _matrix_conv(),
         "gated delta rule with output gate",
         hopper_640=True,
     ),
     "comba": _fla(
         "Comba",
-        lambda d: {
-            "hidden_size": d,
-            "num_heads": HEADS,
-            "head_dim": d // HEADS,
-            "expand_v": 1,
-            "use_short_conv": True,
-            "conv_size": CONV,
-        },
+        _delta_kwargs,
         _matrix_conv(),
         "improved closed-loop control delta rule",
         hopper_640=True,
     ),
     "deltaproduct": _fla(
         "GatedDeltaProduct",
-        lambda d: {
-            "hidden_size": d,
-            "num_heads": HEADS,
-            "head_dim": d // HEADS,
-            "expand_v": 1,
-            "use_short_conv": True,
-            "conv_size": CONV,
-            "num_householder": 2,
-            "use_forget_gate": False,
-        },
+        lambda d: {**_delta_kwargs(d), "num_householder": 2, "use_forget_gate": False},
         # q keeps d channels, k and v two per token (one per Householder step)
         _matrix_conv(channels=lambda d: d + 2 * d + 2 * d),
         "two Householder steps per token, no forget gate (the paper's DeltaProduct)",
     ),
     "kda": _fla(
         "KimiDeltaAttention",
-        lambda d: {
-            "hidden_size": d,
-            "num_heads": HEADS,
-            "head_dim": d // HEADS,
-            "expand_v": 1,
-            "use_short_conv": True,
-            "conv_size": CONV,
-        },
+        _delta_kwargs,
         _matrix_conv(),
         "delta rule with a per-channel (diagonal) decay",
     ),
