@@ -80,10 +80,26 @@ def mixing_matrix(lam, Bt, C, D, scale: float, T: int) -> np.ndarray:
             f"the mixing matrix of a multi-input SSM at T={T}, d={H} would hold {T * T * H * H:,} numbers; "
             f"choose T and d with T * d <= {int(MAX_MIXING_ENTRIES ** 0.5)}"
         )
+    K = mixing_kernel(lam, Bt, C, D, scale, T)
+    return np.stack([channel_rows(K, c) for c in range(H)])
+
+
+def mixing_kernel(lam, Bt, C, D, scale: float, T: int) -> np.ndarray:
+    """The (T, H, H) lags that fix A exactly: K_l with the skip on the diagonal of K_0 (A is K laid out)."""
     K = lag_kernel(lam, Bt, C, scale, T)
     K[0] += np.diag(D)
-    A = np.zeros((H, T, T * H))
+    return K
+
+
+def channel_rows(K, c: int) -> np.ndarray:
+    """Output channel c's (T, T H) slice of A from the lags: A[c, t, s H + h] = K_{t-s}[c, h], s <= t.
+
+    Row t is K_t[c], ..., K_0[c] laid side by side, i.e. the reversed lags of channel c truncated: one
+    strided view per row, no (H, T, T H) array.
+    """
+    T, H = K.shape[0], K.shape[1]
+    rev = K[::-1, c, :].reshape(-1)  # K_{T-1}[c], ..., K_0[c]: row t is its last (t + 1) H entries
+    A = np.zeros((T, T * H))
     for t in range(T):
-        # K[t::-1][s] = K_{t-s} for s = 0 .. t; lay (s, h) out as columns s H + h for every output channel
-        A[:, t, : (t + 1) * H] = K[t::-1].transpose(1, 0, 2).reshape(H, -1)
+        A[t, : (t + 1) * H] = rev[(T - 1 - t) * H :]
     return A

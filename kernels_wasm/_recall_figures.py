@@ -196,10 +196,13 @@ def model_figures(
     unit_keys: bool = False,
     both: bool = True,
     sweep: bool = True,
+    read: bool = True,
 ) -> dict:
     """One model's three figures at one setting: the curves over N (this geometry; with ``both``, orthogonal
     keys beside random ones), the forgetting curve and the similarity matrix at N pairs (default d_k).
-    ``sweep`` False leaves the curves out: they do not depend on N, so a live change of N alone skips them."""
+    ``sweep`` False leaves the curves out: they do not depend on N, so a live change of N alone skips them.
+    ``read`` False leaves out the run at N (forgetting, similarity, summary): the page asks for the curves
+    separately, so it draws the other two while Python sweeps N."""
     settings = {
         "correlation": correlation,
         "distractors": distractors,
@@ -214,10 +217,13 @@ def model_figures(
         {"name": f"{g} keys", **_recall.sweep(module, d, grid, seed, geometry=g, **settings, **params)}
         for g in (geometries if sweep else [])
     ]
+    out = {"curves": curves(series, d_k, style) if sweep else None, "forgetting": None, "similarity": None}
+    if not read:
+        return out
     run = _recall.recall(module, N, d, seed=seed, geometry=geometry, **settings, **params)
     forget = [{"name": f"N = {N}, D = {distractors}", "age": run["age"], "strength": run["strength"]}]
     return {
-        "curves": curves(series, d_k, style) if sweep else None,
+        **out,
         "forgetting": forgetting(forget, style),
         "similarity": similarity(run, style),
         "summary": {
@@ -232,8 +238,8 @@ def model_figures(
 
 def live(args_json: str) -> str:
     """The worker's recall run: {"module", "d", "seed", "params", "N", "geometry", "correlation",
-    "distractors", "repeat", "unit_keys", "sweep", "style"} as JSON -> its figures, "summary" and "ms", or
-    {"error": message}, as JSON."""
+    "distractors", "repeat", "unit_keys", "sweep", "read", "style"} as JSON -> its figures (those not asked
+    for are null), "summary" (with ``read``) and "ms", or {"error": message}, as JSON."""
     import time
 
     a = json.loads(args_json)
@@ -253,6 +259,7 @@ def live(args_json: str) -> str:
             unit_keys=a["unit_keys"],
             both=False,
             sweep=a.get("sweep", True),
+            read=a.get("read", True),
         )  # one geometry per live run: half the reads
     except ValueError as err:  # NotApplicable and bad settings: a sentence for the page
         return json.dumps({"error": str(err)})

@@ -50,19 +50,40 @@ def apply_mixing(A, v) -> np.ndarray:
     return A @ v.reshape(A.shape[1], -1)
 
 
-def simulate(module: str, T: int = 8, d: int = 8, seed: int = 0, **params) -> dict:
-    """Run one model on seeded inputs and return what the figures show."""
+def simulate(
+    module: str, T: int = 8, d: int = 8, seed: int = 0, channel: int | None = None, **params
+) -> dict:
+    """Run one model on seeded inputs and return what the figures show.
+
+    ``channel`` (0-based) asks for one slice of a 3-D mixing matrix only, as a live run draws it. Kernels
+    whose A is too large to build on every run (multi-input SSMs: (H, T, T H), 128 MiB at T = 128, d = 32)
+    declare ``mixing_compact`` (a smaller array that fixes A exactly, e.g. S5's lags) and ``mixing_slice``
+    (one channel of A from it): for them A is then that (T, T n) slice, and the output comes from the
+    recurrence rather than from A v. Either way the checksum is the same, because it fingerprints the
+    compact form when there is one.
+    """
     if not (1 <= T <= 4096 and 1 <= d <= 256):
         raise ValueError(f"T must be in [1, 4096] and d in [1, 256], got T={T}, d={d}")
     mod = load(module)
     x = mod.inputs(T, d, np.random.default_rng(seed), **params)
+    compact = mod.mixing_compact(**x) if hasattr(mod, "mixing_compact") else None
     # One pass over the sequence per run, for the live panel's sake (a run per slider move, in WebAssembly):
     # the states come from the recurrence (``states``), the mixing matrix from ``mixing_matrix``, and the
     # output is o = A v. tests/kernels/test_every_kernel.py holds every kernel to A v == recurrent(...) (to
     # 1e-10) and this function's o to the literal recurrence, so the output is the recurrence's output
     # without running the sequence a second time.
-    A = mod.mixing_matrix(**x)
-    o = apply_mixing(A, values(mod, x))
+    if compact is not None and channel is not None:
+        channels = compact.shape[1]
+        A = mod.mixing_slice(compact, min(max(int(channel), 0), channels - 1))
+    else:
+        A = mod.mixing_matrix(**x)
+        channels = A.shape[0] if np.ndim(A) == 3 else 0
+    # With a compact form, o is the recurrence's output whether or not A was built, so that a live run and
+    # the build's run of the same inputs give the same checksum to the last digit.
+    if compact is not None:
+        o = np.asarray(mod.recurrent(**x), dtype=np.float64)
+    else:
+        o = apply_mixing(A, values(mod, x))
     S = mod.states(**x) if hasattr(mod, "states") else None
     state_norm = None
     if S is not None:
@@ -72,10 +93,12 @@ def simulate(module: str, T: int = 8, d: int = 8, seed: int = 0, **params) -> di
     return {
         "inputs": x,
         "o": o,
-        "A": A,
+        "A": A,  # the whole mixing matrix, or with ``channel`` and a compact form, that channel's slice
+        "channels": channels,  # what the leading axis of the whole A counts (0: A is one (T, T n) matrix)
+        "compact": compact,
         "states": S,
         "state_norm": state_norm,
-        "checksum": checksum(o) + checksum(A),
+        "checksum": checksum(o) + checksum(A if compact is None else compact),
         # what the leading axis of a 3-D A indexes: a value channel (Mamba-1, S4) or a query head (GQA, MLA)
-        "slices": getattr(mod, "MIXING_SLICES", "channel") if np.ndim(A) == 3 else None,
+        "slices": getattr(mod, "MIXING_SLICES", "channel") if channels else None,
     }

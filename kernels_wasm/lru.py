@@ -20,6 +20,7 @@ Glossary (paper -> code)
     D                      D                     (H,) skip
     x_k                    x                     (N,) complex state (states() gives [Re x | Im x])
     A (mixing)             A                     (H, T, T H): output channel c reads every input channel
+    K_l (lags)             K                     (T, H, H): A laid out from them (mixing_compact)
 
 Forms
     recurrent   the loop above
@@ -80,6 +81,18 @@ def mixing_matrix(v, nu_log, theta_log, B_re, B_im, C_re, C_im, D) -> np.ndarray
     """(H, T, T H): y[t, c] = sum_{s, h} A[c, t, s H + h] u[s, h]."""
     v, lam, Bt, C, D = _check(v, nu_log, theta_log, B_re, B_im, C_re, C_im, D)
     return _mimo.mixing_matrix(lam, Bt, C, D, 1.0, v.shape[0])
+
+
+def mixing_compact(v, nu_log, theta_log, B_re, B_im, C_re, C_im, D) -> np.ndarray:
+    """The lags K (T, H, H) that fix A exactly (A[c, t, s H + h] = K_{t-s}[c, h]): what a live run builds
+    and fingerprints instead of the T^2 H^2 numbers of A."""
+    v, lam, Bt, C, D = _check(v, nu_log, theta_log, B_re, B_im, C_re, C_im, D)
+    return _mimo.mixing_kernel(lam, Bt, C, D, 1.0, v.shape[0])
+
+
+def mixing_slice(K, c: int) -> np.ndarray:
+    """Output channel c's (T, T H) slice of A, from mixing_compact's lags."""
+    return _mimo.channel_rows(K, c)
 
 
 def states(v, nu_log, theta_log, B_re, B_im, C_re, C_im, D) -> np.ndarray:

@@ -21,6 +21,7 @@ Glossary (paper -> code)
     D                   D                    (H,) skip
     x_k                 x                    (P,) complex state (states() gives [Re x | Im x])
     A (mixing)          A                    (H, T, T H): output channel c reads every input channel
+    K_l (lags)          K                    (T, H, H): A laid out from them (mixing_compact)
 
 Forms
     recurrent   the loop above
@@ -97,6 +98,18 @@ def mixing_matrix(v, Lambda_re, Lambda_im, log_step, B_re, B_im, C_re, C_im, D) 
     """(H, T, T H): y[t, c] = sum_{s, h} A[c, t, s H + h] u[s, h]."""
     v, lam_bar, B_bar, Ct, D = _check(v, Lambda_re, Lambda_im, log_step, B_re, B_im, C_re, C_im, D)
     return _mimo.mixing_matrix(lam_bar, B_bar, Ct, D, 2.0, v.shape[0])
+
+
+def mixing_compact(v, Lambda_re, Lambda_im, log_step, B_re, B_im, C_re, C_im, D) -> np.ndarray:
+    """The lags K (T, H, H) that fix A exactly (A[c, t, s H + h] = K_{t-s}[c, h]): what a live run builds
+    and fingerprints instead of the T^2 H^2 numbers of A."""
+    v, lam_bar, B_bar, Ct, D = _check(v, Lambda_re, Lambda_im, log_step, B_re, B_im, C_re, C_im, D)
+    return _mimo.mixing_kernel(lam_bar, B_bar, Ct, D, 2.0, v.shape[0])
+
+
+def mixing_slice(K, c: int) -> np.ndarray:
+    """Output channel c's (T, T H) slice of A, from mixing_compact's lags."""
+    return _mimo.channel_rows(K, c)
 
 
 def states(v, Lambda_re, Lambda_im, log_step, B_re, B_im, C_re, C_im, D) -> np.ndarray:

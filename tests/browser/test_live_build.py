@@ -149,6 +149,15 @@ def test_the_workers_python_ships_in_one_file_and_runs_in_cpython(built_site):
     np.testing.assert_array_equal(worker.view(4, 3)["A"], want["A"][3])
     np.testing.assert_array_equal(worker.view(4, 3)["state"], want["states"][2])
 
+    # A compact form of A (multi-input SSMs): the run builds only the channel shown, yet checks the same.
+    args = {"module": "s5", "T": 8, "d": 4, "seed": 2, "params": {}}
+    arrays, checksum, _, _, shape = worker.run(json.dumps(args), 3, 8)
+    want = api.simulate("s5", T=8, d=4, seed=2)
+    assert checksum == want["checksum"] and shape["channels"] == 4 and want["A"].shape == (4, 8, 32)
+    np.testing.assert_array_equal(arrays["A"], want["A"][2])
+    np.testing.assert_array_equal(arrays["o"], want["o"])
+    np.testing.assert_array_equal(worker.view(1, 3)["A"], want["A"][0])
+
 
 def test_the_build_makes_a_start_up_snapshot_of_its_own_files(built_site):
     """The snapshot (zoo/sitegen/live_snapshot.mjs) is listed in the manifest and made from this build's

@@ -133,6 +133,7 @@ function laidOut(el) {
 
 export async function plot(el, figure, config = {}) {
   const Plotly = await loadPlotly();
+  el.zooLayoutKey = undefined; // update() below sets it when it drew through here
   const source = figure.layout || {};
   let layout = typeof source.template === "object" ? source : { ...source, template: STYLE.template };
   layout = withKeys(layout, colourKeys(layout));
@@ -144,6 +145,21 @@ export async function plot(el, figure, config = {}) {
   await Plotly.react(el, inked(figure.data), layout, { displayModeBar: false, responsive: false, ...config });
   el.zooWidth = el.clientWidth;
   el.dataset.zooRendered = "true";
+  return el;
+}
+
+// A figure drawn again with new numbers and the layout it had (a live result): only the data goes to Plotly,
+// against the layout it already holds (palette, size and legend place included), so Plotly recomputes the
+// traces and autoranged axes instead of merging the template and laying the figure out anew. A figure with
+// another layout, or not drawn yet, goes through plot().
+export async function update(el, figure) {
+  const key = JSON.stringify(figure.layout || {});
+  if (el.zooLayoutKey === key && el.layout && window.Plotly) {
+    await window.Plotly.react(el, inked(figure.data), el.layout);
+    return el;
+  }
+  await plot(el, figure);
+  el.zooLayoutKey = key;
   return el;
 }
 

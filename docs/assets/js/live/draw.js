@@ -145,13 +145,20 @@ export function heatmap(canvas, { z, zmax = maxAbs(z), title: heading = "", xlab
   const x0 = margin.l;
   const y0 = margin.t;
 
-  const image = new ImageData(m, n);
+  // More columns than device pixels (a multi-input SSM's T x T H slice: 4096 columns at T = 128, d = 32):
+  // only one column per pixel can show, so colour the column nearest each pixel's centre, the one a
+  // nearest-neighbour scaling of the whole image would keep, instead of every entry.
+  const shown = Math.max(1, Math.min(m, Math.ceil(pw * (window.devicePixelRatio || 1))));
+  const column = shown === m ? null
+    : Int32Array.from({ length: shown }, (_, j) => Math.min(m - 1, Math.floor(((j + 0.5) * m) / shown)));
+  const image = new ImageData(shown, n);
   const LUT = colourTable();
   for (let i = 0; i < n; i++) {
     const row = z[i];
-    for (let j = 0; j < m; j++) {
+    for (let c = 0; c < shown; c++) {
+      const j = column ? column[c] : c;
       const k = colourIndex(row[j], zmax) * 3;
-      const p = (i * m + j) * 4;
+      const p = (i * shown + c) * 4;
       image.data[p] = LUT[k];
       image.data[p + 1] = LUT[k + 1];
       image.data[p + 2] = LUT[k + 2];
@@ -159,7 +166,7 @@ export function heatmap(canvas, { z, zmax = maxAbs(z), title: heading = "", xlab
       image.data[p + 3] = causal && Math.floor(j / perStep) > i && row[j] === 0 ? 0 : 255;
     }
   }
-  const cells = new OffscreenCanvas(m, n);
+  const cells = new OffscreenCanvas(shown, n);
   cells.getContext("2d").putImageData(image, 0, 0);
   ctx.imageSmoothingEnabled = false; // one sharp block per entry, as in the Plotly heatmaps
   ctx.drawImage(cells, x0, y0, pw, ph);

@@ -18,7 +18,8 @@ KERNELS = Path(api.__file__).parent
 # What a run sends the page: the slices the panel draws, not the whole run. A: the mixing matrix (T, T n), of
 # one value channel for per-channel models; state: the state after one step t; o and the state norms whole.
 # At T = 128, d = 32 that is about 60 KB instead of up to 9 MB (32 channels of A, every step's state), and a
-# redraw's cost is the model, not the copy.
+# redraw's cost is the model, not the copy. Kernels with a compact form of A (multi-input SSMs) do not even
+# build the whole A: only the shown channel's slice, and another when the reader moves the channel slider.
 ARRAYS = ("A", "state", "o", "state_norm")
 _last: dict = {}  # the last run's full result, for view()
 _files: dict[str, list[str]] = {}
@@ -47,12 +48,26 @@ def files(module: str) -> list[str]:
     return _files[module]
 
 
+def _mixing(channel: int):
+    """Channel ``channel`` (1-based, clipped) of the last run's A: sliced off the whole A, or built from the
+    kernel's compact form when the run did not build the whole A (see api.simulate)."""
+    A, compact, channels = _last["A"], _last["compact"], _last["channels"]
+    if not channels:
+        return A
+    c = min(max(channel, 1), channels) - 1
+    if compact is None:
+        return A[c]
+    if c != _last["A_channel"]:
+        _last.update(A=_last["module"].mixing_slice(compact, c), A_channel=c)
+    return _last["A"]
+
+
 def _slices(channel: int, t: int) -> dict:
     """The last run's arrays as drawn: channel ``channel`` of A and the state after step ``t`` (both 1-based,
     clipped to the run's sizes)."""
-    A, S = _last["A"], _last["states"]
+    S = _last["states"]
     return {
-        "A": A[min(max(channel, 1), A.shape[0]) - 1] if A.ndim == 3 else A,
+        "A": _mixing(channel),
         "state": None if S is None else S[min(max(t, 1), S.shape[0]) - 1],
         "o": _last["o"],
         "state_norm": _last["state_norm"],
@@ -69,16 +84,20 @@ def run(args_json: str, channel: int, t: int):
 
     Returns (arrays as float64 or None, checksum, milliseconds spent in simulate, the files it executed,
     {"channels": value channels with their own A (0: one A for all), "steps": T, "state_shape": [...]}).
-    The checksum covers the whole run, as in CPython.
+    The checksum is api.simulate's, as in CPython; kernels with a compact form of A build only the shown
+    channel's slice (api.simulate's ``channel``).
     """
     args = json.loads(args_json)
     t0 = time.perf_counter()
-    r = api.simulate(args["module"], T=args["T"], d=args["d"], seed=args["seed"], **args["params"])
+    shown = max(channel, 1) - 1  # 0-based, as api.simulate takes it
+    r = api.simulate(args["module"], T=args["T"], d=args["d"], seed=args["seed"],
+                     channel=shown, **args["params"])
     ms = (time.perf_counter() - t0) * 1000
-    A, S = np.asarray(r["A"]), r["states"]
-    _last.update(A=A, states=S, o=r["o"], state_norm=r["state_norm"])
+    A, S, compact = np.asarray(r["A"]), r["states"], r["compact"]
+    _last.update(A=A, states=S, o=r["o"], state_norm=r["state_norm"], compact=compact, channels=r["channels"],
+                 module=api.load(args["module"]), A_channel=min(max(channel, 1), r["channels"]) - 1)
     shape = {
-        "channels": A.shape[0] if A.ndim == 3 else 0,
+        "channels": r["channels"],
         "steps": A.shape[-2],
         "state_shape": None if S is None else list(S.shape[1:]),
     }
