@@ -94,7 +94,9 @@ def _style(i: int) -> dict:
     }
 
 
-def _figure(t: Trained, names: dict, fixed, at, vary, xkey, title, xtitle) -> dict:
+def _figure(t: Trained, names: dict, fixed, at, xkey, title, xtitle, ticks: bool) -> dict:
+    """One line per model through its points at ``fixed`` == ``at``, x = ``xkey`` on a log axis (ticked at
+    the values trained when ``ticks``), y = best accuracy."""
     data = []
     for i, mid in enumerate(t.rows):
         pts = sorted(
@@ -118,13 +120,16 @@ def _figure(t: Trained, names: dict, fixed, at, vary, xkey, title, xtitle) -> di
                 **_style(i),
             }
         )
+    xaxis = {"title": {"text": xtitle}, "type": "log"}
+    if ticks:
+        xaxis["tickvals"] = sorted({x for tr in data for x in tr["x"]})
     return {
         "data": data,
         "layout": {
             "template": template(),
             "title": {"text": title},
             "height": max(420, 90 + 19 * len(data)),
-            "xaxis": {"title": {"text": xtitle}, "type": "log"},
+            "xaxis": xaxis,
             "yaxis": {"title": {"text": "accuracy (best lr)"}, "range": [0, 1.05]},
             "hovermode": "closest",
             "legend": {"font": {"size": 10}},
@@ -141,15 +146,15 @@ def figures(ctx, t: Trained) -> dict[str, dict]:
     at = _pick(t.rows, ("T", "n_kv"), "d")
     if at:
         fig = _figure(
-            t, names, ("T", "n_kv"), at, "d", "state_bytes",
-            f"T = {at[0]}, {at[1]} pairs: accuracy vs state", "state bytes per layer (log)",
+            t, names, ("T", "n_kv"), at, "state_bytes",
+            f"T = {at[0]}, {at[1]} pairs: accuracy vs state", "state bytes per layer (log)", False,
         )  # fmt: skip
         out["state"] = {"at": {"T": at[0], "n_kv": at[1]}, "fig": fig}
     at = _pick(t.rows, ("T", "d"), "n_kv")
     if at:
         fig = _figure(
-            t, names, ("T", "d"), at, "n_kv", "n_kv",
-            f"T = {at[0]}, d = {at[1]}: accuracy vs pairs", "key-value pairs (log)",
+            t, names, ("T", "d"), at, "n_kv",
+            f"T = {at[0]}, d = {at[1]}: accuracy vs pairs", "key-value pairs (log)", True,
         )  # fmt: skip
         out["pairs"] = {"at": {"T": at[0], "d": at[1]}, "fig": fig}
     for name, f in out.items():
@@ -198,7 +203,7 @@ def table_rows(ctx, t: Trained) -> list[dict]:
             rows.append(
                 {
                     "id": mid,
-                    "name": m.name if m else mid,
+                    "name": m.short_name if m else mid,
                     "linked": m is not None,
                     **r,
                     "acc": "–" if r["accuracy"] is None else f"{r['accuracy']:.3f}",
