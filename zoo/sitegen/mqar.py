@@ -12,6 +12,7 @@ file the page says so in one sentence and still shows the protocol and the publi
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -27,7 +28,10 @@ PUBLISHED = "published.json"
 DATA = "assets/data/recall"
 DASHES = ("solid", "dot", "dash", "dashdot")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up")
-NOT_YET = "Trained results are not on this site yet."
+NOT_YET = (
+    "Trained results are not on this site yet: below are how the models are trained and what the papers "
+    "report, to compare them with."
+)
 STATUS = {  # why a trial has no accuracy, in a reader's words
     "error": "training failed",
     "kernel_refused": "the layer's GPU kernel refused to train on this GPU",
@@ -243,8 +247,16 @@ def comparisons(ctx, t: Trained, at: dict | None) -> list[dict]:
                 ours.append(
                     {"name": names.get(mid, mid), "points": [(r["d"], f"{r['accuracy']:.2f}") for r in rs]}
                 )
-        out.append({**p, "ours": ours})
+        check = p.get("our_check")
+        out.append({**p, "ours": ours, "our_check": _named(check, names) if check else None})
     return out
+
+
+def _named(text: str, names: dict) -> str:
+    """published.json's checks name models by id: a reader sees their names."""
+    ids = sorted(names, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
+    return pattern.sub(lambda mt: names[mt.group(1)], text).replace("state_bytes", "state size")
 
 
 def page_part(ctx, t: Trained) -> Markup:
