@@ -48,13 +48,14 @@ class Variant:
     new_layout: str  # a layout value added to the taxonomy, and the model that uses it
     new_layout_model: str
     draft: str  # a published model turned back into a draft: the (published) build leaves it out
+    recall: Path  # an MQAR result file of the harness's fake backend, merged, that the build shows
 
 
 @pytest.fixture(scope="session")
 def variant_site(tmp_path_factory) -> Variant:
     """One build, shared by several tests, of a registry copy with: registry text that must be escaped, a
-    model outside the skeleton (one with lineage edges both ways), a new layout value no code names, and a
-    draft (a model no other block names)."""
+    model outside the skeleton (one with lineage edges both ways), a new layout value no code names, a
+    draft (a model no other block names), and MQAR results trained by the harness's fake backend."""
     import yaml
 
     from zoo.sitegen.build import build
@@ -80,9 +81,32 @@ def variant_site(tmp_path_factory) -> Variant:
     draft["status"] = "draft"
     path = tmp / "models.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    recall = fake_mqar_results(tmp / "recall")
     site = OUTPUT / "variant-site"
-    build(site, registry_path=path)
-    return Variant(site, path, models[1]["id"], related["id"], reason, "paged", newcomer["id"], draft["id"])
+    build(site, registry_path=path, recall_results=recall.parent)
+    return Variant(
+        site, path, models[1]["id"], related["id"], reason, "paged", newcomer["id"], draft["id"], recall
+    )
+
+
+# The fake sweep of the variant site: a width sweep at 16 pairs and a pairs sweep at d = 128, as the real one.
+FAKE_MQAR = {
+    "mixers": "nope,swa,gla,deltanet,hyena,mamba-2,based",
+    "points": "256:64:16,256:128:16,256:256:16,256:128:4,256:128:64",
+    "lrs": "1e-3,3e-3,1e-2",
+}
+
+
+def fake_mqar_results(folder: Path) -> Path:
+    """`python -m zoo.recall --backend fake` then `merge`, as GPU runs are joined: a realistic document."""
+    from zoo.recall import cli
+
+    folder.mkdir(parents=True)
+    part, merged = folder.parent / "recall-part.json", folder / "fake-gpu.json"
+    argv = [f"--{k}={v}" for k, v in FAKE_MQAR.items()]
+    assert cli.main(["--out", str(part), "--backend", "fake", "--steps", "10", "--jobs", "3", *argv]) == 0
+    assert cli.main(["merge", str(part), "--out", str(merged)]) == 0
+    return merged
 
 
 def pytest_collection_modifyitems(items):

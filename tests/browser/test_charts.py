@@ -3,7 +3,8 @@ column and none overlaps another; flipping the palette with Material's toggle re
 every axis as it was (log stays log, titles, direction, tick labels); no page scrolls sideways on a phone.
 
 The sample covers every kind of Plotly chart: the build-time live figures and GPU curve of model pages, the
-Benchmarks page and the memory calculator on the Hybrids page. (The lineage graph is SVG and HTML coloured by
+Benchmarks page, the memory calculator on the Hybrids page, and the Recall page's trained MQAR figures (on
+the variant site, which has a result file). (The lineage graph is SVG and HTML coloured by
 CSS variables; tests/browser/test_lineage.py checks its years survive the toggle.)"""
 
 import pytest
@@ -98,6 +99,32 @@ def test_on_a_phone_figures_fit_and_the_page_never_scrolls_sideways(browser, sit
         assert_no_sideways_scroll(page, path)
     finally:
         page.context.close()
+    problems.check()
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_the_trained_mqar_figures_fit_and_survive_the_palette_toggle(browser, variant_site, viewport):
+    """The Recall page built from a result file (tests/conftest.py variant_site): its MQAR figures too."""
+    from zoo.serve import serve_in_thread
+
+    url, server = serve_in_thread(variant_site.site, sub_path="/zoo-sub/")
+    path = "recall/"
+    page, problems = _open(browser, url, path, DESKTOP if viewport == "desktop" else PHONE)
+    try:
+        figs = page.evaluate(BOXES)
+        assert {"assets/data/recall/mqar-state.json", "assets/data/recall/mqar-pairs.json"} <= {
+            f["name"] for f in figs
+        }
+        assert_figures_fit(path, figs)
+        if viewport == "phone":
+            assert_no_sideways_scroll(page, path)
+        else:
+            assert_palette_toggle_keeps_axes(page, path)
+            mqar = [f for f in page.evaluate(AXES) if "mqar-" in f["name"]]
+            assert all(f["axes"]["xaxis"]["type"] == "log" for f in mqar)
+    finally:
+        page.context.close()
+        server.shutdown()
     problems.check()
 
 

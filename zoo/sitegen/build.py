@@ -50,11 +50,13 @@ def build(
     site_url: str | None = None,
     registry_path: Path | None = None,
     root: Path = ROOT,
+    recall_results: Path | None = None,
 ) -> BuildReport:
     """Build the site of the project at ``root`` (templates, docs, kernels, node_modules) into ``out``.
 
     ``site_url`` is the public address of a deployment, for canonical links and the sitemap; without it the
-    pages name no address at all. The site works at any address either way.
+    pages name no address at all. The site works at any address either way. ``recall_results`` is a folder
+    of MQAR result files to show instead of the repository's benchmarks/recall (the tests build from one).
     """
     start = time.perf_counter()
     registry_path = registry_path or root / "models.yaml"
@@ -70,7 +72,7 @@ def build(
         shutil.copytree(root / "docs", docs)
         copy_vendor(root, docs)
         with TexRenderer(root) as tex:
-            ctx = BuildContext(registry=reg, root=root, docs=docs, tex=tex)
+            ctx = BuildContext(registry=reg, root=root, docs=docs, tex=tex, recall_results=recall_results)
             check_tex(ctx, registry_path.name)
             for gen in GENERATORS:
                 try:

@@ -34,6 +34,8 @@ class BuildContext:
     # Other generators enrich the cards and model pages before those are written (see GENERATORS order).
     card_slots: dict[str, list[Markup]] = field(default_factory=dict)
     page_sections: dict[str, list[tuple[int, str, Markup]]] = field(default_factory=dict)
+    # The MQAR result files the Recall page reads (zoo/sitegen/mqar.py); None: the repository's own.
+    recall_results: Path | None = None
 
     def __post_init__(self):
         self.env = jinja2.Environment(

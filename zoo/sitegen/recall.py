@@ -7,6 +7,7 @@ recall runs too:
     assets/data/figs/<id>-recall-{curves,forgetting,similarity}.json   the model page, at d = MODEL["d"]
     assets/data/recall/page-<name>.json                                 the Recall page's figures
     assets/data/recall/models.json                                      what the live recall offers
+    assets/data/recall/mqar-*.json                                      trained on MQAR (zoo/sitegen/mqar.py)
     recall.md                                                           the Recall page
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from zoo.sitegen import mqar
 from zoo.sitegen.chart_style import COLORSCALE, SERIES
 from zoo.sitegen.live import FIGS, SEED, defaults, py_value
 
@@ -37,7 +39,11 @@ def _settings(m) -> dict:
     return {"unit_keys": unit_keys(m), **defaults(m)}
 
 
-def _section(ctx, m, root: str) -> Markup:
+def _section(ctx, m, root: str, trained: mqar.Trained) -> Markup:
+    return _probe(ctx, m, root) + mqar.model_part(ctx, trained, m, root)
+
+
+def _probe(ctx, m, root: str) -> Markup:
     from kernels_wasm import _recall, _recall_figures
 
     params = defaults(m)
@@ -171,9 +177,10 @@ EQUATIONS = {
 
 
 def generate(ctx) -> None:
+    trained = mqar.load(ctx)
     for m in ctx.registry.models:
         root = ctx.root_from(f"models/{m.id}.md")
-        ctx.add_page_section(m.id, "What it can remember", _section(ctx, m, root))
+        ctx.add_page_section(m.id, "What it can remember", _section(ctx, m, root, trained))
     files = _page_figures(ctx)
     ctx.write_json(f"{DATA}/models.json", {"defaults": {**MODEL, "seed": SEED}, "models": _live_models(ctx)})
     names = {m.id: m.name for m in ctx.registry.models}
@@ -190,6 +197,7 @@ def generate(ctx) -> None:
             live_d=MODEL["d"],
             window=defaults(swa).get("window") if swa else None,
             root=ctx.root_from("recall.md"),
+            trained=mqar.page_part(ctx, trained),
         ),
     )
     ctx.add_nav("Recall", "recall.md")

@@ -1,0 +1,135 @@
+"""The Recall page's "Trained on MQAR" part and the model pages' trained points (zoo/sitegen/mqar.py), built
+from a result document the harness's fake backend trained (tests/conftest.py variant_site), and the plain
+sentence a site without results shows."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from zoo.recall import results, state
+from zoo.recall.mixers import MIXERS
+from zoo.sitegen import mqar
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def page(site: Path, path: str) -> str:
+    return (site / path / "index.html").read_text(encoding="utf-8")
+
+
+def cells(html: str) -> list[list[str]]:
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)
+    return [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows
+    ]
+
+
+@pytest.fixture(scope="module")
+def doc(variant_site):
+    return results.load(variant_site.recall)
+
+
+@pytest.fixture(scope="module")
+def best(doc):
+    return {mid: results.best_points(e) for mid, e in doc["models"].items()}
+
+
+def fig(site: Path, name: str) -> dict:
+    return json.loads((site / mqar.DATA / f"mqar-{name}.json").read_text())
+
+
+def test_accuracy_vs_state_is_one_line_per_model_at_the_width_sweep(variant_site, best):
+    f = fig(variant_site.site, "state")
+    assert f["layout"]["xaxis"]["type"] == "log" and "state bytes" in f["layout"]["xaxis"]["title"]["text"]
+    assert len(f["data"]) == len(best) == 7
+    for trace, (mid, rows) in zip(f["data"], best.items(), strict=True):
+        pts = sorted((r["state_bytes"], r["accuracy"]) for r in rows if r["n_kv"] == 16)
+        assert len(pts) == 3  # d = 64, 128, 256
+        assert list(zip(trace["x"], trace["y"], strict=True)) == pts, mid
+        assert [c[0] for c in trace["customdata"]] == sorted(r["d"] for r in rows if r["n_kv"] == 16)
+    deltanet = f["data"][list(best).index("deltanet")]
+    assert deltanet["x"] == [state.state_bytes("deltanet", d, 256) for d in (64, 128, 256)]
+
+
+def test_accuracy_vs_pairs_is_at_one_width(variant_site, best):
+    f = fig(variant_site.site, "pairs")
+    assert "d = 128" in f["layout"]["title"]["text"]
+    for trace, rows in zip(f["data"], best.values(), strict=True):
+        assert trace["x"] == [4, 16, 64]
+        assert trace["y"] == [r["accuracy"] for r in sorted(rows, key=lambda r: r["n_kv"]) if r["d"] == 128]
+
+
+def test_the_table_lists_every_point_with_its_best_lr_and_state_bytes(variant_site, best, doc):
+    html = page(variant_site.site, "recall")
+    assert mqar.NOT_YET not in html
+    table = html[html.index("data-zoo-mqar-table") :]
+    table = table[: table.index("</table>")]
+    rows = cells(table)[1:]  # the header row has no <td>
+    expect = [(mid, r) for mid, rs in best.items() for r in rs]
+    assert len(rows) == len(expect) == 7 * 5
+    for row, (mid, r) in zip(rows, expect, strict=True):
+        T, d, n, acc, lr, tried, sb, wall = row[1:]
+        assert (int(T), int(d), int(n)) == (r["T"], r["d"], r["n_kv"])
+        assert float(acc) == pytest.approx(r["accuracy"], abs=5e-4)
+        assert float(lr) == pytest.approx(r["lr"], rel=0.05) and int(tried) == 3
+        assert int(sb.replace(",", "")) == state.state_bytes(mid, r["d"], r["T"])
+        assert float(wall) == pytest.approx(r["wall_s"], abs=0.5)
+    # the methodology states the file's protocol, and the exact commands come from its provenance
+    assert "over 10 steps" in html and "d = 64, 128, 256" in html
+    assert all(run["command"].replace('"', "&quot;").split()[0] in html for run in doc["runs"])
+    assert "python -m zoo.recall --out" in html and "--backend fake" in html
+    assert "zoo.recall merge" in html
+
+
+def test_published_points_are_set_beside_ours(variant_site):
+    html = page(variant_site.site, "recall")
+    published = json.loads((ROOT / mqar.RESULTS / mqar.PUBLISHED).read_text())["points"]
+    for p in published:
+        assert f"arxiv.org/abs/{p['paper']['arxiv']}" in html
+    # Zoology's point names attention and Hyena, both trained here: our accuracies at each width follow
+    section = html[html.index("What the papers report") :]
+    assert re.search(r"Hyena [01]\.\d\d at d = 64, [01]\.\d\d at d = 128, [01]\.\d\d at d = 256", section)
+
+
+def test_each_model_page_shows_its_own_points_or_says_why_none(variant_site, best):
+    html = page(variant_site.site, "models/deltanet")
+    part = html[html.index('data-zoo-mqar="deltanet"') :]
+    rows = cells(part[: part.index("</table>")])[1:]
+    assert [(int(r[0]), int(r[1]), int(r[2])) for r in rows] == [
+        (r["T"], r["d"], r["n_kv"]) for r in best["deltanet"]
+    ]
+    assert [int(r[5].replace(",", "")) for r in rows] == [
+        state.state_bytes("deltanet", r["d"], r["T"]) for r in best["deltanet"]
+    ]
+    assert "no trainable layer" in page(variant_site.site, "models/mamba")
+    trainable_untrained = next(m for m in MIXERS if m not in best)
+    assert "no trained points" in page(variant_site.site, f"models/{trainable_untrained}")
+
+
+def test_without_a_result_file_the_page_says_so_plainly(tmp_path):
+    from zoo.registry import load
+    from zoo.sitegen.context import BuildContext
+
+    ctx = BuildContext(registry=load(), root=ROOT, docs=tmp_path, tex=None, recall_results=tmp_path)
+    trained = mqar.load(ctx)
+    assert trained.doc is None
+    text = mqar.page_part(ctx, trained)
+    assert mqar.NOT_YET in text and "zoo-fig" not in text and "| model |" not in text
+    assert "How the models are trained" in text and "What the papers report" in text
+    m = ctx.registry.by_id["deltanet"]
+    assert "not on this site yet" in mqar.model_part(ctx, trained, m, "../../")
+
+
+def test_the_built_site_shows_the_repositorys_results_or_the_sentence(built_site):
+    has = any(
+        "state_definition" in json.loads(p.read_text())
+        for p in (ROOT / mqar.RESULTS).glob("*.json")
+        if p.name != mqar.PUBLISHED
+    )
+    html = page(built_site, "recall")
+    assert (mqar.NOT_YET in html) != has
+    assert ("data-zoo-mqar-table" in html) == has

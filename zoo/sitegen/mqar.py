@@ -1,0 +1,293 @@
+"""Trained on MQAR: the Recall page's part with the GPU sweep's results (python -m zoo.recall), and each model
+page's own trained points. Called by zoo/sitegen/recall.py, which owns both pages.
+
+Reads the merged result file of benchmarks/recall/ (``python -m zoo.recall merge`` writes it, with each
+trial's state size; a part not merged yet is skipped) and benchmarks/recall/published.json. Without a result
+file the page says so in one sentence and still shows the protocol and the published points.
+
+    assets/data/recall/mqar-state.json   accuracy vs state bytes (log x), one line per model
+    assets/data/recall/mqar-pairs.json   accuracy vs key-value pairs at one width
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from zoo.recall import plan, results
+from zoo.recall.data import POWER_A, VOCAB
+from zoo.recall.mixers import HEADS, MIXERS
+from zoo.recall.state import DTYPE, RECIPE_CONV
+from zoo.sitegen.chart_style import SERIES, template
+
+RESULTS = "benchmarks/recall"
+PUBLISHED = "published.json"
+DATA = "assets/data/recall"
+DASHES = ("solid", "dot", "dash", "dashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up")
+NOT_YET = (
+    "Trained results are not on this site yet: below are how the models are trained and what the papers "
+    "report, to compare them with."
+)
+STATUS = {  # why a trial has no accuracy, in a reader's words
+    "error": "training failed",
+    "kernel_refused": "the layer's GPU kernel refused to train on this GPU",
+    "timeout": "not finished in its time",
+    "not_run": "not trained yet",
+}
+
+
+@dataclass
+class Trained:
+    doc: dict | None  # the merged result document, or None
+    source: str | None  # its path in the repository
+    published: list[dict]
+    rows: dict[str, list[dict]]  # model id -> results.best_points of its entry
+
+
+def _date(doc: dict) -> str:
+    return max((r.get("provenance", {}).get("date") or "" for r in doc.get("runs", [])), default="")
+
+
+def load(ctx) -> Trained:
+    folder = ctx.recall_results or ctx.root / RESULTS
+    docs = []
+    for path in sorted(folder.glob("*.json")):
+        if path.name == PUBLISHED:
+            continue
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if "state_definition" in doc:  # merged and annotated: every trial has its state size
+            docs.append((doc, path))
+    pub_path = ctx.root / RESULTS / PUBLISHED
+    published = json.loads(pub_path.read_text(encoding="utf-8"))["points"] if pub_path.is_file() else []
+    if not docs:
+        return Trained(None, None, published, {})
+    doc, path = max(docs, key=lambda dp: _date(dp[0]))
+    rows = {mid: results.best_points(e) for mid, e in doc["models"].items()}
+    return Trained(doc, f"{RESULTS}/{path.name}", published, rows)
+
+
+# ------------------------------------------------------------------------------------------ figures
+
+
+def _pick(rows: dict[str, list[dict]], fixed: tuple[str, str], vary: str) -> tuple | None:
+    """The (fixed values) at which the most models have trained points over the most values of ``vary``."""
+    groups: dict[tuple, dict[str, set]] = {}
+    for mid, rs in rows.items():
+        for r in rs:
+            if r["accuracy"] is not None:
+                groups.setdefault(tuple(r[k] for k in fixed), {}).setdefault(mid, set()).add(r[vary])
+    if not groups:
+        return None
+
+    def score(g):
+        per = groups[g].values()
+        return (sum(len(v) > 1 for v in per), sum(len(v) for v in per), g)
+
+    return max(groups, key=score)
+
+
+def _style(i: int) -> dict:
+    color = SERIES[i % len(SERIES)]
+    return {
+        "line": {"color": color, "width": 1.6, "dash": DASHES[i // len(SERIES) % len(DASHES)]},
+        "marker": {"color": color, "symbol": SYMBOLS[i // len(SERIES) % len(SYMBOLS)], "size": 7},
+    }
+
+
+def _figure(t: Trained, names: dict, fixed, at, xkey, title, xtitle, ticks: bool) -> dict:
+    """One line per model through its points at ``fixed`` == ``at``, x = ``xkey`` on a log axis (ticked at
+    the values trained when ``ticks``), y = best accuracy."""
+    data = []
+    for i, mid in enumerate(t.rows):
+        pts = sorted(
+            (r[xkey], r["accuracy"], r)
+            for r in t.rows[mid]
+            if tuple(r[k] for k in fixed) == at and r["accuracy"] is not None and r[xkey] is not None
+        )
+        if not pts:
+            continue
+        name = names.get(mid, mid)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "x": [p[0] for p in pts],
+                "y": [p[1] for p in pts],
+                "customdata": [[p[2]["d"], p[2]["n_kv"], p[2]["state_bytes"]] for p in pts],
+                "hovertemplate": "d = %{customdata[0]}, %{customdata[1]} pairs<br>state %{customdata[2]:,} B"
+                "<br>accuracy %{y:.3f}<extra>" + name + "</extra>",
+                **_style(i),
+            }
+        )
+    xaxis = {"title": {"text": xtitle}, "type": "log"}
+    if ticks:
+        xaxis["tickvals"] = sorted({x for tr in data for x in tr["x"]})
+    return {
+        "data": data,
+        "layout": {
+            "template": template(),
+            "title": {"text": title},
+            "height": max(420, 90 + 19 * len(data)),
+            "xaxis": xaxis,
+            "yaxis": {"title": {"text": "accuracy (best lr)"}, "range": [0, 1.05]},
+            "hovermode": "closest",
+            "legend": {"font": {"size": 10}},
+            "margin": {"l": 55, "r": 10, "t": 40, "b": 45},
+        },
+    }
+
+
+def figures(ctx, t: Trained) -> dict[str, dict]:
+    """{name: {"file", "at", "fig"}}: accuracy vs state size at the pairs and T most models were trained at
+    over several widths, and accuracy vs pairs at the width most models were trained at over several pairs."""
+    names = {m.id: m.short_name for m in ctx.registry.models}
+    out = {}
+    at = _pick(t.rows, ("T", "n_kv"), "d")
+    if at:
+        fig = _figure(
+            t, names, ("T", "n_kv"), at, "state_bytes",
+            f"T = {at[0]}, {at[1]} pairs: accuracy vs state", "state bytes per layer (log)", False,
+        )  # fmt: skip
+        out["state"] = {"at": {"T": at[0], "n_kv": at[1]}, "fig": fig}
+    at = _pick(t.rows, ("T", "d"), "n_kv")
+    if at:
+        fig = _figure(
+            t, names, ("T", "d"), at, "n_kv",
+            f"T = {at[0]}, d = {at[1]}: accuracy vs pairs", "key-value pairs (log)", True,
+        )  # fmt: skip
+        out["pairs"] = {"at": {"T": at[0], "d": at[1]}, "fig": fig}
+    for name, f in out.items():
+        f["file"] = f"{DATA}/mqar-{name}.json"
+        ctx.write_json(f["file"], f["fig"])
+    return out
+
+
+# ------------------------------------------------------------------------------------------ text
+
+
+def protocol(t: Trained) -> dict:
+    """What the methodology states: the file's own protocol, points and learning rates, or (no file yet) the
+    sweep's defaults (zoo.recall.plan)."""
+    proto = {"vocab": VOCAB, "power_a": POWER_A, **plan.Protocol().as_dict()}
+    if t.doc is None:
+        points, lrs = plan.POINTS, plan.LRS
+    else:
+        proto.update(t.doc["protocol"])
+        trials = [tr for e in t.doc["models"].values() for tr in e["trials"]]
+        points = sorted({(tr["T"], tr["d"], tr["n_kv"]) for tr in trials})
+        lrs = sorted({tr["lr"] for tr in trials})
+    return {
+        **proto,
+        "T": sorted({p[0] for p in points}),
+        "widths": sorted({p[1] for p in points}),
+        "pairs": sorted({p[2] for p in points}),
+        "lrs": [f"{x:.1e}" for x in sorted(lrs)],
+        "heads": HEADS,
+        "dtype": DTYPE,
+        "recipe_conv": RECIPE_CONV,
+        "mixers": len(MIXERS),
+    }
+
+
+def _lr(x) -> str:
+    return "–" if x is None else f"{x:.1e}"
+
+
+def table_rows(ctx, t: Trained) -> list[dict]:
+    by_id = ctx.registry.by_id
+    rows = []
+    for mid, rs in t.rows.items():
+        m = by_id.get(mid)
+        for r in rs:
+            rows.append(
+                {
+                    "id": mid,
+                    "name": m.short_name if m else mid,
+                    "linked": m is not None,
+                    **r,
+                    "acc": "–" if r["accuracy"] is None else f"{r['accuracy']:.3f}",
+                    "lr_text": _lr(r["lr"]),
+                    "wall": "–" if r["wall_s"] is None else f"{r['wall_s']:.0f}",
+                }
+            )
+    return rows
+
+
+def failures(ctx, t: Trained) -> list[dict]:
+    """Models with trials that did not train, with the reason of the first."""
+    out = []
+    for mid, e in t.doc["models"].items():
+        bad = [tr for tr in e["trials"] if tr.get("status") != "ok"]
+        if bad:
+            m = ctx.registry.by_id.get(mid)
+            why = STATUS.get(bad[0].get("status"), "not trained")
+            out.append({"name": m.name if m else mid, "n": len(bad), "of": len(e["trials"]), "why": why})
+    return out
+
+
+def comparisons(ctx, t: Trained, at: dict | None) -> list[dict]:
+    """Each published point with our best accuracies, per width, of the models it names, at the figure's
+    (T, pairs)."""
+    names = {m.id: m.short_name for m in ctx.registry.models}
+    out = []
+    for p in t.published:
+        ours = []
+        for mid in p.get("models", {}):
+            rs = [
+                r
+                for r in t.rows.get(mid, [])
+                if at and r["T"] == at["T"] and r["n_kv"] == at["n_kv"] and r["accuracy"] is not None
+            ]
+            if rs:
+                ours.append(
+                    {"name": names.get(mid, mid), "points": [(r["d"], f"{r['accuracy']:.2f}") for r in rs]}
+                )
+        check = p.get("our_check")
+        out.append({**p, "ours": ours, "our_check": _named(check, names) if check else None})
+    return out
+
+
+def _named(text: str, names: dict) -> str:
+    """published.json's checks name models by id: a reader sees their names."""
+    ids = sorted(names, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
+    return pattern.sub(lambda mt: names[mt.group(1)], text).replace("state_bytes", "state size")
+
+
+def page_part(ctx, t: Trained) -> Markup:
+    """The Recall page's "Trained on MQAR" section (markdown)."""
+    figs = figures(ctx, t) if t.doc else {}
+    at = figs.get("state", {}).get("at")
+    return Markup(
+        ctx.render(
+            "recall_trained.md.j2",
+            t=t,
+            not_yet=NOT_YET,
+            p=protocol(t),
+            figs=figs,
+            rows=table_rows(ctx, t) if t.doc else [],
+            failures=failures(ctx, t) if t.doc else [],
+            wall=results.wall_stats(t.doc) if t.doc else None,
+            published=comparisons(ctx, t, at),
+            untrained=[m.name for m in ctx.registry.models if m.id not in MIXERS],
+        )
+    )
+
+
+def model_part(ctx, t: Trained, m, root: str) -> Markup:
+    """A model page's trained points (under "What it can remember"), or why it has none."""
+    return Markup(
+        ctx.render(
+            "recall_trained_model.html.j2",
+            m=m,
+            root=root,
+            trainable=m.id in MIXERS,
+            has_doc=t.doc is not None,
+            rows=[r for r in table_rows(ctx, t) if r["id"] == m.id],
+        )
+    )
