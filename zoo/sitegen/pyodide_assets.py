@@ -159,6 +159,16 @@ def write_manifest(docs: Path, assets: LiveAssets) -> None:
     (docs / VENDOR_DIR / MANIFEST).write_text(text, encoding="utf-8")
 
 
+def download_mb(docs: Path) -> int | None:
+    """What a reader's first live run downloads, in MB, as the manifest the live generator wrote says (None
+    when live runs are unavailable): pages other than the model pages quote the same figure."""
+    path = docs / VENDOR_DIR / MANIFEST
+    if not path.exists():  # a partial build (tests) that skipped the live generator
+        return None
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    return round(manifest["download_bytes"] / 1e6) if manifest["available"] else None
+
+
 def _install(out: Path, root: Path, log) -> LiveAssets:
     pkg = root / "node_modules" / "pyodide"
     try:

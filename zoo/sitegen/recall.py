@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from zoo.sitegen import mqar
+from zoo.sitegen import mqar, pyodide_assets
 from zoo.sitegen.chart_style import COLORSCALE, SERIES
 from zoo.sitegen.live import FIGS, SEED, defaults, py_value
 
@@ -195,6 +195,7 @@ def generate(ctx) -> None:
             data=DATA,
             d=PAGE_D,
             live_d=MODEL["d"],
+            download_mb=pyodide_assets.download_mb(ctx.docs),
             window=defaults(swa).get("window") if swa else None,
             root=ctx.root_from("recall.md"),
             trained=mqar.page_part(ctx, trained),

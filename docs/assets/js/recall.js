@@ -141,7 +141,7 @@ async function start(box) {
     }
     box.dataset.zooRecallState = "running";
     status.textContent = liveRuntime().state.status === "ready" ? "Running in your browser…"
-      : "Starting Python in your browser (the first run downloads about 17 MB)…";
+      : `Starting Python in your browser${box.dataset.zooRecallDownloadMb ? ` (the first run downloads about ${box.dataset.zooRecallDownloadMb} MB)` : ""}…`;
     const sweep = sweepKey(s) !== drawnSweep;
     const style = { series: STYLE.series, colorscale: STYLE.colorscale };
     const args = { module: model.module, unit_keys: model.unit_keys, ...s, style };
