@@ -799,11 +799,11 @@ def _others(ctx) -> list[dict]:
 
 
 def _not_in_results(model) -> dict:
-    """A model newer than the committed run: its registry binding says why it has no timing yet."""
+    """A model the committed results do not cover: its registry binding says why it has no timing."""
     gk = model.gpu_kernel
     note = gk.note
     if gk.adapter is not None:
-        note = f"added after the committed run; its kernel ({gk.op}) is timed next"
+        note = f"its kernel ({gk.op}) has not been measured on this GPU yet"
     entry = {"status": "no_kernel", "adapter": gk.adapter, "op": gk.op, "note": note}
     return {**entry, "checks": [], "points": []}
 
