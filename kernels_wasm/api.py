@@ -91,13 +91,16 @@ def simulate(
         channels = A.shape[0] if np.ndim(A) == 3 else 0
     # With a compact form, o is the recurrence's output whether or not A was built, so that a live run and
     # the build's run of the same inputs give the same checksum to the last digit.
-    # A kernel may name a loop-free form for this (COMPACT_OUTPUT, e.g. "scan"): every form is held to the
-    # recurrence to 1e-10, and under Pyodide a T-step Python loop costs more than the arithmetic.
-    if compact is not None:
+    # A kernel may read o off the states this run computes anyway (``readout(S, **inputs)``, Mamba's
+    # o_t = S_t C_t + D x_t) or name a loop-free form (COMPACT_OUTPUT, e.g. "parallel"): simulate's o is held
+    # to the recurrence to 1e-10, and under Pyodide a T-step Python loop costs more than the arithmetic.
+    S = mod.states(**x) if hasattr(mod, "states") else None
+    if compact is not None and hasattr(mod, "readout"):
+        o = np.asarray(mod.readout(S, **x), dtype=np.float64)
+    elif compact is not None:
         o = np.asarray(getattr(mod, getattr(mod, "COMPACT_OUTPUT", "recurrent"))(**x), dtype=np.float64)
     else:
         o = apply_mixing(A, values(mod, x))
-    S = mod.states(**x) if hasattr(mod, "states") else None
     state_norm = None
     if S is not None:
         S = np.asarray(S)

@@ -74,8 +74,12 @@ def _scan_terms(k, v, eps):
 
 
 def scan(q, k, v, beta):
+    return readout(states(q, k, v, beta), q, k, v, beta)
+
+
+def readout(S, q, k, v, beta):
+    """o_t = S_t q_t from all states S (T, d_v, d_k): how a live run gets o from its states."""
     q, k, v, beta = _validate(q, k, v, beta)
-    S = elementwise_scan(*_scan_terms(k, v, step_size(k, beta)))
     return np.einsum("tcn,tn->tc", S, q)
 
 
@@ -84,10 +88,6 @@ def mixing_matrix(q, k, v, beta):
     q, k, v, beta = _validate(q, k, v, beta)
     eps = step_size(k, beta)
     return per_channel_mixing_onehot(q, k, 1.0 - eps[:, :, None] * (k * k)[:, None, :], eps)
-
-
-# A live run (api.simulate with a compact A) takes its output from this loop-free form.
-COMPACT_OUTPUT = "scan"
 
 
 def mixing_compact(q, k, v, beta) -> tuple:

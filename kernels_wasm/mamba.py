@@ -80,10 +80,12 @@ def recurrent(q, k, v, dt, A, D):
 
 def scan(q, k, v, dt, A, D):
     """All states at once by the associative scan over (decay, input) pairs; then read them."""
+    return readout(states(q, k, v, dt, A, D), q, k, v, dt, A, D)
+
+
+def readout(S, q, k, v, dt, A, D):
+    """o_t = S_t C_t + D o x_t from all states S (T, d_v, N): how a live run gets o from its states."""
     q, k, v, dt, A, D = _validate(q, k, v, dt, A, D)
-    W = np.exp(dt[:, :, None] * A[None])  # (T, d_v, N) per-step decays
-    X = (dt * v)[:, :, None] * k[:, None, :]  # (T, d_v, N) per-step inputs
-    S = elementwise_scan(W, X)
     return np.einsum("tcn,tn->tc", S, q) + D * v
 
 
@@ -96,10 +98,6 @@ def mixing_matrix(q, k, v, dt, A, D):
     """(d_v, T, T), o[:, c] = A_c v[:, c]: the recurrence run on one-hot inputs."""
     q, k, v, dt, A, D = _validate(q, k, v, dt, A, D)
     return _with_skip(per_channel_mixing_onehot(q, k, np.exp(dt[:, :, None] * A[None]), dt), D)
-
-
-# A live run (api.simulate with a compact A) takes its output from this loop-free form.
-COMPACT_OUTPUT = "scan"
 
 
 def mixing_compact(q, k, v, dt, A, D) -> tuple:
