@@ -332,6 +332,12 @@ def per_channel_mixing_onehot(q, k, W, gain) -> np.ndarray:
     return out
 
 
+def onehot_channel(q, k, W, gain, c: int) -> np.ndarray:
+    """Channel c's (T, T) matrix of ``per_channel_mixing_onehot`` alone, from the same per-step decays W
+    (T, d_v, N) and gains (T, d_v): what a live run draws, without the other channels' T^2 N work."""
+    return per_channel_mixing_onehot(q, k, W[:, c : c + 1], gain[:, c : c + 1])[0]
+
+
 def per_channel_mixing(q, k, logW, gain) -> np.ndarray:
     """Mixing matrices of an element-wise recurrence with one scalar value per channel.
 

@@ -29,6 +29,16 @@ def checksum(arr) -> float:
     return round(float(np.dot(flat, np.arange(1, flat.size + 1, dtype=np.float64))) / max(flat.size, 1), 9)
 
 
+def compact_parts(compact) -> tuple:
+    """The arrays of a kernel's compact mixing form (``mixing_compact``): one array, or a tuple of them."""
+    return compact if isinstance(compact, tuple) else (compact,)
+
+
+def compact_checksum(compact) -> float:
+    """The fingerprint of a compact mixing form: the sum of its arrays' checksums (one array: its own)."""
+    return sum(checksum(a) for a in compact_parts(compact))
+
+
 def values(mod, x: dict):
     """The values A mixes: the input v, or what the module computes (MLA up-projects them from the cached
     latent, so its v is not an input; sLSTM's written values are outputs of its own nonlinear recurrence)."""
@@ -60,7 +70,8 @@ def simulate(
     declare ``mixing_compact`` (a smaller array that fixes A exactly, e.g. S5's lags) and ``mixing_slice``
     (one channel of A from it): for them A is then that (T, T n) slice, and the output comes from the
     recurrence rather than from A v. Either way the checksum is the same, because it fingerprints the
-    compact form when there is one.
+    compact form when there is one. A compact form is one array or a tuple of arrays (parts shared by the
+    channels, such as Mamba's B_t and C_t, are kept once); its first array has the channels on axis 1.
     """
     if not (1 <= T <= 4096 and 1 <= d <= 256):
         raise ValueError(f"T must be in [1, 4096] and d in [1, 256], got T={T}, d={d}")
@@ -73,18 +84,23 @@ def simulate(
     # 1e-10) and this function's o to the literal recurrence, so the output is the recurrence's output
     # without running the sequence a second time.
     if compact is not None and channel is not None:
-        channels = compact.shape[1]
+        channels = compact_parts(compact)[0].shape[1]
         A = mod.mixing_slice(compact, min(max(int(channel), 0), channels - 1))
     else:
         A = mod.mixing_matrix(**x)
         channels = A.shape[0] if np.ndim(A) == 3 else 0
     # With a compact form, o is the recurrence's output whether or not A was built, so that a live run and
     # the build's run of the same inputs give the same checksum to the last digit.
-    if compact is not None:
-        o = np.asarray(mod.recurrent(**x), dtype=np.float64)
+    # A kernel may read o off the states this run computes anyway (``readout(S, **inputs)``, Mamba's
+    # o_t = S_t C_t + D x_t) or name a loop-free form (COMPACT_OUTPUT, e.g. "parallel"): simulate's o is held
+    # to the recurrence to 1e-10, and under Pyodide a T-step Python loop costs more than the arithmetic.
+    S = mod.states(**x) if hasattr(mod, "states") else None
+    if compact is not None and hasattr(mod, "readout"):
+        o = np.asarray(mod.readout(S, **x), dtype=np.float64)
+    elif compact is not None:
+        o = np.asarray(getattr(mod, getattr(mod, "COMPACT_OUTPUT", "recurrent"))(**x), dtype=np.float64)
     else:
         o = apply_mixing(A, values(mod, x))
-    S = mod.states(**x) if hasattr(mod, "states") else None
     state_norm = None
     if S is not None:
         S = np.asarray(S)
@@ -98,7 +114,7 @@ def simulate(
         "compact": compact,
         "states": S,
         "state_norm": state_norm,
-        "checksum": checksum(o) + checksum(A if compact is None else compact),
+        "checksum": checksum(o) + (checksum(A) if compact is None else compact_checksum(compact)),
         # what the leading axis of a 3-D A indexes: a value channel (Mamba-1, S4) or a query head (GQA, MLA)
         "slices": getattr(mod, "MIXING_SLICES", "channel") if channels else None,
     }

@@ -121,6 +121,12 @@ def mixing_matrix(q, k, v, c_shift, D_k, dt, A_re, A_im, C_re, C_im, D) -> np.nd
 def states(q, k, v, c_shift, D_k, dt, A_re, A_im, C_re, C_im, D) -> np.ndarray:
     """The memory q_t reads, M_t = sum_n 2 Re(C_n S^(n)_t) + D v_t k_bar_t^T, (T, d_v, d_k).
 
-    The full state is n such complex matrices (plus the N_s-key shift register); M_t is their readout.
+    The full state is n such complex matrices (plus the N_s-key shift register); M_t is their readout. It is
+    the SSM kernel convolved with v_s k_bar_s^T, M_t = sum_{s <= t} h_{t-s} v_s k_bar_s^T, so all T of them
+    come from one FFT convolution (the loop in ``_run`` gives the same numbers step by step, one T-step
+    pass of complex products that a live run would pay for a second time).
     """
-    return _run(*_check(q, k, v, c_shift, D_k, dt, A_re, A_im, C_re, C_im, D))[1]
+    q, k, v, c_shift, D_k, dt, A, C, D = _check(q, k, v, c_shift, D_k, dt, A_re, A_im, C_re, C_im, D)
+    T, d_k = q.shape
+    kv = v[:, :, None] * shift_keys(k, c_shift, D_k)[:, None, :]  # (T, d_v, d_k): v_t k_bar_t^T
+    return causal_conv(kv.reshape(T, -1), _kernel(dt, A, C, D, T)[:, None]).reshape(kv.shape)

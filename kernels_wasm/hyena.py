@@ -24,6 +24,7 @@ Glossary (paper -> code)
     PE(t), FFN, Window   implicit_filter  how h is produced from t: FFN(PE(t)) * exp(-|delta| t)
     z^n                  z1, z2           (T, d) intermediate signals
     A                    A                (d, T, T), y[:, c] = A[c] @ v[:, c]
+    (compact A)          (x1, x2, h1, h2) what fixes every A[c] (mixing_compact): 4 T d numbers
 
 Forms
     recurrent   step t: append z^1_t to its history, convolve, gate; the same for z^2 (O(t d) per step)
@@ -115,17 +116,36 @@ def parallel(v, x1, x2, h1, h2) -> np.ndarray:
 
 
 def mixing_matrix(v, x1, x2, h1, h2) -> np.ndarray:
-    """(d, T, T): A[c] = Diag(x2[:, c]) T(h2[:, c]) Diag(x1[:, c]) T(h1[:, c]).
+    """(d, T, T): A[c] = Diag(x2[:, c]) T(h2[:, c]) Diag(x1[:, c]) T(h1[:, c])."""
+    return _mixing(*_check(v, x1, x2, h1, h2)[1:])
+
+
+def _mixing(x1, x2, h1, h2) -> np.ndarray:
+    """A for the channels of the (T, d') arrays given, (d', T, T).
 
     The product T(h2) B is a causal convolution of every column of B with h2, so it is done with FFTs
     (O(d T^2 log T)) rather than as d dense T x T matrix products (O(d T^3)).
     """
-    v, x1, x2, h1, h2 = _check(v, x1, x2, h1, h2)
-    T, d = v.shape
+    T = x1.shape[0]
     inner = x1.T[:, :, None] * toeplitz(h1)  # Diag(x^1) T(h^1), (d, T, T): column j is x^1 * h^1 shifted by j
     n = 2 * T
     conv = np.fft.irfft(np.fft.rfft(inner, n, axis=1) * np.fft.rfft(h2, n, axis=0).T[:, :, None], n, axis=1)
     return x2.T[:, :, None] * np.tril(conv[:, :T, :])  # exact zeros above the diagonal (FFT leaves ~1e-17)
+
+
+# A live run (api.simulate with a compact A) takes its output from this loop-free form.
+COMPACT_OUTPUT = "parallel"
+
+
+def mixing_compact(v, x1, x2, h1, h2) -> tuple:
+    """What fixes every A[c] exactly, 4 T d numbers instead of d T^2: the gates x^1, x^2 and the filters
+    h^1, h^2 (skips folded in), each (T, d)."""
+    return _check(v, x1, x2, h1, h2)[1:]
+
+
+def mixing_slice(compact, c: int) -> np.ndarray:
+    """A[c] (T, T) alone, from mixing_compact's gates and filters of channel c."""
+    return _mixing(*(a[:, c : c + 1] for a in compact))[0]
 
 
 def states(v, x1, x2, h1, h2) -> None:

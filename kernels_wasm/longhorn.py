@@ -13,6 +13,7 @@ Glossary (paper symbol -> code):
     beta_t        beta (T, d_v)    step size per channel, sigmoid of a projection
     eps_t         beta_t / (1 + beta_t k_t^T k_t)   (d_v,)
     S_t           S (d_v, d_k)
+    (compact A)   (W, eps, q, k)   what fixes every A_c (mixing_compact): W_t = 1 - eps_t (k_t o k_t)^T
 
 Equations (as on the card):
     S_t = S_{t-1} o (1 - eps_t (k_t o k_t)^T) + (eps_t o x_t) k_t^T,   o_t = S_t q_t
@@ -28,6 +29,7 @@ from ._linear import (
     elementwise_scan,
     gate_around,
     log_gate,
+    onehot_channel,
     per_channel_mixing,
     per_channel_mixing_onehot,
 )
@@ -72,8 +74,12 @@ def _scan_terms(k, v, eps):
 
 
 def scan(q, k, v, beta):
+    return readout(states(q, k, v, beta), q, k, v, beta)
+
+
+def readout(S, q, k, v, beta):
+    """o_t = S_t q_t from all states S (T, d_v, d_k): how a live run gets o from its states."""
     q, k, v, beta = _validate(q, k, v, beta)
-    S = elementwise_scan(*_scan_terms(k, v, step_size(k, beta)))
     return np.einsum("tcn,tn->tc", S, q)
 
 
@@ -82,6 +88,20 @@ def mixing_matrix(q, k, v, beta):
     q, k, v, beta = _validate(q, k, v, beta)
     eps = step_size(k, beta)
     return per_channel_mixing_onehot(q, k, 1.0 - eps[:, :, None] * (k * k)[:, None, :], eps)
+
+
+def mixing_compact(q, k, v, beta) -> tuple:
+    """What fixes all d_v matrices A_c exactly, in T d_k (d_v + 2) numbers instead of d_v T^2: the per-step
+    transitions W = 1 - eps (k o k)^T (T, d_v, d_k), the step sizes eps (T, d_v), q and k."""
+    q, k, v, beta = _validate(q, k, v, beta)
+    eps = step_size(k, beta)
+    return 1.0 - eps[:, :, None] * (k * k)[:, None, :], eps, q, k
+
+
+def mixing_slice(compact, c: int) -> np.ndarray:
+    """A_c (T, T) alone from mixing_compact's arrays: the one-hot recurrence of channel c."""
+    W, eps, q, k = compact
+    return onehot_channel(q, k, W, eps, c)
 
 
 def parallel(q, k, v, beta):

@@ -13,6 +13,7 @@ Glossary (paper symbol -> code):
     A                A (d_v, N)      negative; S4D-real init A[c, n] = -(n + 1)
     D                D (d_v,)        skip connection
     h_t              S (d_v, N)      row c is channel c's state
+    (compact A)      W, dt, C, B, D  what fixes every A_c (mixing_compact); W_t = exp(Delta_t A)
 
 Equations (as on the card), zero-order hold for A and Euler for B as in the paper's code:
     S_t = S_{t-1} o exp(Delta_t 1^T o A) + (Delta_t o x_t) B_t^T,    o_t = S_t C_t + D o x_t
@@ -28,6 +29,7 @@ from ._linear import (
     as_vector,
     diag_chunked,
     elementwise_scan,
+    onehot_channel,
     per_channel_mixing,
     per_channel_mixing_onehot,
     softplus,
@@ -78,10 +80,12 @@ def recurrent(q, k, v, dt, A, D):
 
 def scan(q, k, v, dt, A, D):
     """All states at once by the associative scan over (decay, input) pairs; then read them."""
+    return readout(states(q, k, v, dt, A, D), q, k, v, dt, A, D)
+
+
+def readout(S, q, k, v, dt, A, D):
+    """o_t = S_t C_t + D o x_t from all states S (T, d_v, N): how a live run gets o from its states."""
     q, k, v, dt, A, D = _validate(q, k, v, dt, A, D)
-    W = np.exp(dt[:, :, None] * A[None])  # (T, d_v, N) per-step decays
-    X = (dt * v)[:, :, None] * k[:, None, :]  # (T, d_v, N) per-step inputs
-    S = elementwise_scan(W, X)
     return np.einsum("tcn,tn->tc", S, q) + D * v
 
 
@@ -94,6 +98,21 @@ def mixing_matrix(q, k, v, dt, A, D):
     """(d_v, T, T), o[:, c] = A_c v[:, c]: the recurrence run on one-hot inputs."""
     q, k, v, dt, A, D = _validate(q, k, v, dt, A, D)
     return _with_skip(per_channel_mixing_onehot(q, k, np.exp(dt[:, :, None] * A[None]), dt), D)
+
+
+def mixing_compact(q, k, v, dt, A, D) -> tuple:
+    """What fixes all d_v matrices A_c exactly, in T N (d_v + 2) numbers instead of d_v T^2: the per-step
+    decays W = exp(Delta A) (T, d_v, N), the gains Delta (T, d_v), C_t, B_t (T, N) and the skip D."""
+    q, k, v, dt, A, D = _validate(q, k, v, dt, A, D)
+    return np.exp(dt[:, :, None] * A[None]), dt, q, k, D
+
+
+def mixing_slice(compact, c: int) -> np.ndarray:
+    """A_c (T, T) alone from mixing_compact's arrays: the one-hot recurrence of channel c, plus D_c I."""
+    W, dt, q, k, D = compact
+    M = onehot_channel(q, k, W, dt, c)
+    M[np.arange(M.shape[0]), np.arange(M.shape[0])] += D[c]
+    return M
 
 
 def parallel(q, k, v, dt, A, D):

@@ -23,6 +23,7 @@ Glossary (paper -> code)
     K_bar (kernel)     h          (T, d): h_l = 2 Re(C A_bar^l B_bar), plus D at lag 0
     x_t                x          (d, n) complex state
     A (mixing)         A          (d, T, T): one lower-triangular Toeplitz matrix per channel
+                                  (h fixes it all: mixing_compact)
 
 Forms
     recurrent   the scan x_t = A_bar x_{t-1} + B_bar u_t
@@ -90,6 +91,21 @@ def parallel(v, dt, A_re, A_im, C_re, C_im, D) -> np.ndarray:
 def mixing_matrix(v, dt, A_re, A_im, C_re, C_im, D) -> np.ndarray:
     """(d, T, T): y[:, c] = A[c] @ v[:, c]."""
     return toeplitz(kernel(v, dt, A_re, A_im, C_re, C_im, D))
+
+
+# A live run (api.simulate with a compact A) takes its output from this loop-free form.
+COMPACT_OUTPUT = "parallel"
+
+
+def mixing_compact(v, dt, A_re, A_im, C_re, C_im, D) -> np.ndarray:
+    """The kernel h (T, d) (skip at lag 0): it fixes every channel's Toeplitz matrix, T d numbers instead of
+    d T^2."""
+    return kernel(v, dt, A_re, A_im, C_re, C_im, D)
+
+
+def mixing_slice(h, c: int) -> np.ndarray:
+    """Channel c's (T, T) Toeplitz matrix alone, from mixing_compact's kernel."""
+    return toeplitz(h[:, c : c + 1])[0]
 
 
 def states(v, dt, A_re, A_im, C_re, C_im, D) -> np.ndarray:

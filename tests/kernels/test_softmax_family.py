@@ -465,3 +465,11 @@ def test_deltaformer_without_erasing_is_the_transformer():
         assert_close(o, ref)
     assert not np.allclose(load("deltaformer").parallel(**x, beta=np.ones(29)), ref), "erasing must change o"
 
+
+
+def test_h3_states_by_convolution_are_the_recurrence_memories():
+    """h3.states convolves the SSM kernel with v_s k_bar_s^T; the step-by-step loop gives the same M_t."""
+    h3 = load("h3")
+    x = draw("h3", 13, 4, seed=3)
+    args = h3._check(**x)
+    np.testing.assert_allclose(h3.states(**x), h3._run(*args)[1], rtol=1e-10, atol=1e-12)

@@ -32,9 +32,17 @@ export function rows(array, index = []) {
   return Array.from({ length: n }, (_, i) => array.data.subarray(offset + i * m, offset + (i + 1) * m));
 }
 
+// Indexed loops, not for-of: a multi-input SSM's slice holds 0.5 M numbers, and the iterator protocol over
+// typed arrays cost milliseconds of every redraw.
 export function maxAbs(z) {
   let m = 0;
-  for (const row of z) for (const x of row) m = Math.max(m, Math.abs(x));
+  for (let i = 0; i < z.length; i++) {
+    const row = z[i];
+    for (let j = 0; j < row.length; j++) {
+      const a = Math.abs(row[j]);
+      if (a > m) m = a;
+    }
+  }
   return m > 0 ? m : 1;
 }
 

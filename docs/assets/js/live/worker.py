@@ -18,7 +18,7 @@ KERNELS = Path(api.__file__).parent
 # What a run sends the page: the slices the panel draws, not the whole run. A: the mixing matrix (T, T n), of
 # one value channel for per-channel models; state: the state after one step t; o and the state norms whole.
 # At T = 128, d = 32 that is about 60 KB instead of up to 9 MB (32 channels of A, every step's state), and a
-# redraw's cost is the model, not the copy. Kernels with a compact form of A (multi-input SSMs) do not even
+# redraw's cost is the model, not the copy. Kernels with a compact form of A (SSMs, Hyena) do not even
 # build the whole A: only the shown channel's slice, and another when the reader moves the channel slider.
 ARRAYS = ("A", "state", "o", "state_norm")
 _last: dict = {}  # the last run's full result, for view()
