@@ -525,3 +525,24 @@ def test_fast_autotuning_is_an_explicit_flag_passed_to_every_worker(tmp_path):
     assert "--fast-autotune" not in runner._worker_cmd(tmp_path / "p.json", ["gla"], plain, 0.0)
     assert "--fast-autotune" in runner._worker_cmd(tmp_path / "p.json", ["gla"], fast, 0.0)
     assert "--fast-autotune" in runner.command_line(["--out", "x.json", "--fast-autotune"])
+
+
+def test_adapters_are_the_named_classes_validate_reads(monkeypatch):
+    """ADAPTERS (built from the `name` each class sets, under torch) and the names `zoo validate` reads from
+    the source without torch are the same set: a new kernel is one named class, nothing to register."""
+    from unittest import mock
+
+    from zoo.schema.checks import adapter_names
+
+    heavy = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.attention", "triton", "einops")
+    for name in heavy:  # stand-ins: the adapter modules only build tensors inside methods
+        monkeypatch.setitem(sys.modules, name, mock.MagicMock())
+    try:
+        from zoo.bench import adapters
+
+        assert set(adapters.ADAPTERS) == adapter_names()
+        assert all(cls.name == key for key, cls in adapters.ADAPTERS.items())
+        assert {c.__name__ for c in adapters.ADAPTERS.values()} >= {"SDPA", "FlaGLA", "Mamba2SSD"}
+    finally:  # no module built on the stand-ins may outlive the test
+        for mod in [m for m in sys.modules if m.startswith("zoo.bench.adapters")]:
+            del sys.modules[mod]

@@ -26,7 +26,7 @@ from zoo.schema.models import Model, RegistryFile
 from zoo.schema.problems import Problem
 
 KERNELS = "kernels_wasm"  # kernel modules live in this folder beside models.yaml
-ADAPTERS_FILE = Path(__file__).resolve().parents[1] / "bench" / "adapters" / "__init__.py"
+ADAPTERS_DIR = Path(__file__).resolve().parents[1] / "bench" / "adapters"
 READOUT_ORDER = ("softmax", "linear")
 DESCRIPTION_WORDS = (60, 200)
 CARD_DIAGRAM_WIDTH = 480  # wider block diagrams are unreadable on a phone card
@@ -157,14 +157,21 @@ def kernel_binding(ctx: Context):
             )
 
 
-def adapter_names(path: Path = ADAPTERS_FILE) -> set[str]:
-    """Keys of the ADAPTERS dict in zoo/bench/adapters/__init__.py, read without importing torch."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in tree.body:
-        target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
-        if isinstance(target, ast.Name) and target.id == "ADAPTERS" and isinstance(node.value, ast.Dict):
-            return {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
-    return set()
+def adapter_names(folder: Path = ADAPTERS_DIR) -> set[str]:
+    """The names GPU adapter classes set in their own bodies (`name = "..."`) in zoo/bench/adapters/, the keys
+    of its ADAPTERS, read without importing torch."""
+    names = set()
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for stmt in node.body:
+                target = getattr(stmt, "target", None) or (getattr(stmt, "targets", None) or [None])[0]
+                value = getattr(stmt, "value", None)
+                if isinstance(target, ast.Name) and target.id == "name" and isinstance(value, ast.Constant):
+                    names.add(value.value)
+    names.discard("")  # the base class's default: no adapter at all
+    return names
 
 
 @check("gpu-adapter")
@@ -176,8 +183,8 @@ def gpu_adapter(ctx: Context):
             yield ctx.at(
                 i,
                 ("gpu_kernel", "adapter"),
-                f"GPU adapter '{name}' is not in zoo/bench/adapters/__init__.py; expected one of the "
-                "ADAPTERS keys (add one entry there for a new kernel) or null with a note saying why",
+                f"GPU adapter '{name}' is not the name of any adapter class in zoo/bench/adapters/; expected "
+                "one of their names (a new kernel's class sets `name = '...'`) or null with a note why",
             )
 
 

@@ -170,7 +170,7 @@ class GpuKernel(Strict):
 
     adapter: str | None = Field(
         default=None,
-        description="key in zoo/bench/adapters/__init__.py ADAPTERS; null when no public kernel exists",
+        description="the name of an adapter class in zoo/bench/adapters/; null when no public kernel exists",
     )
     op: str | None = Field(default=None, description="the public op(s) it times, as shown on the site")
     family: str | None = Field(

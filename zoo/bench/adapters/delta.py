@@ -12,6 +12,7 @@ from .base import BF16, DEV, F32, Adapter, _first, _Recurrent
 
 
 class FlaDelta(_Recurrent):
+    name = "fla_delta_rule"
     kernel = "fla.ops.delta_rule.chunk_delta_rule"
     step_kernel = "fla.ops.delta_rule.fused_recurrent_delta_rule"
     grads = ("q", "k", "v", "beta")
@@ -29,6 +30,7 @@ class FlaDelta(_Recurrent):
 
 
 class FlaGDN(FlaDelta):
+    name = "fla_gated_delta_rule"
     kernel = "fla.ops.gated_delta_rule.chunk_gated_delta_rule"
     step_kernel = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule"
     grads = ("q", "k", "v", "g", "beta")
@@ -46,6 +48,7 @@ class FlaGDN(FlaDelta):
 
 
 class FlaKDA(FlaGDN):
+    name = "fla_kda"
     kernel = "fla.ops.kda.chunk_kda"
     step_kernel = "fla.ops.kda.fused_recurrent_kda"
 
@@ -56,6 +59,7 @@ class FlaKDA(FlaGDN):
 
 
 class FlaGDN2(_Recurrent):
+    name = "fla_gdn2"
     kernel = "fla.ops.gdn2.chunk_gdn2"
     step_kernel = "fla.ops.gdn2.fused_recurrent_gdn2"
     grads = ("q", "k", "v", "g", "b", "w")
@@ -76,6 +80,7 @@ class FlaGDN2(_Recurrent):
 
 class FlaDeltaProduct(_Recurrent):
     """Gated DeltaProduct with n_h = 2 Householder steps per token (k, v, beta have T * 2 rows)."""
+    name = "fla_gated_delta_product"
 
     kernel = "fla.ops.gated_delta_product.chunk_gated_delta_product"
     label = "fla.ops.gated_delta_product.chunk_gated_delta_product(num_householder=2)"
@@ -108,6 +113,7 @@ class FlaDeltaProduct(_Recurrent):
 
 class FlaRWKV7(_Recurrent):
     """RWKV-7 via fla's chunk_rwkv7 (DPLR): a = -kk, b = kk * a_gate with unit kk; w in (-e^-0.5, 0)."""
+    name = "fla_rwkv7"
 
     kernel = "fla.ops.rwkv7.chunk_rwkv7"
     step_kernel = "fla.ops.rwkv7.fused_recurrent_rwkv7"
@@ -133,6 +139,7 @@ class FlaRWKV7(_Recurrent):
 
 class FlaTTT(Adapter):
     """TTT-Linear: fla's chunk_ttt_linear (mini-batch 16, LayerNorm inner loss, residual LayerNorm output)."""
+    name = "fla_ttt_linear"
 
     kernel = "fla.ops.ttt.chunk_ttt_linear"
     grads = ("q", "k", "v", "w", "b", "eta")
@@ -153,6 +160,7 @@ class FlaTTT(Adapter):
 class FlaMesa(_Recurrent):
     """MesaNet: fla's chunk_mesa_net (conjugate gradient, at most 30 steps, per chunk); unit q and k, gates in
     float32, regulariser lambda = softplus(.) + 0.25 per head and key channel (fla's recommended bound)."""
+    name = "fla_mesa_net"
 
     kernel = "fla.ops.mesa_net.chunk_mesa_net"
     label = "fla.ops.mesa_net.chunk_mesa_net(max_CG_iteration=30)"
@@ -184,6 +192,7 @@ class FlaComba(_Recurrent):
     S_{t-1} (a_t I - beta_t k_t k_t^T) + beta_t v_t k_t^T with p = k (fla's naive_recurrent_comba decays
     first, its chunk and fused kernels do not). The output correction q - d k is folded into the query,
     drawn directly (not timed)."""
+    name = "fla_comba"
 
     kernel = "fla.ops.comba.chunk_comba"
     label = "fla.ops.comba.chunk_comba (p = k)"
@@ -209,6 +218,7 @@ class FlaPrecondGDN(Adapter):
     """Preconditioned Gated DeltaNet: fla's chunk_precond_gated_delta_rule (the key it writes under scaled by
     x^{-s(log(a + eps) - c)} from a decayed sum of squared keys a; x = 1.5, eps = 1e-6 as released); unit q
     and k given (the kernel's own L2 norm off), a centre c per head near the released -0.2."""
+    name = "fla_precond_gated_delta_rule"
 
     kernel = "fla.ops.precond_gated_delta_rule.chunk_precond_gated_delta_rule"
     grads = ("q", "k", "v", "g", "beta", "g_atk", "beta_atk")

@@ -15,6 +15,7 @@ from .base import BF16, DEV, F32, Adapter, _first, _Recurrent, np64
 
 class FlaGSA(Adapter):
     """GSA: fla's chunk_gsa over M = 64 slots; s = 1 - exp(g) as in fla's GSA layer."""
+    name = "fla_gsa"
 
     kernel = "fla.ops.gsa.chunk_gsa"
     step_kernel = "fla.ops.gsa.fused_recurrent_gsa"
@@ -56,6 +57,7 @@ class FlaRaven(FlaGSA):
 
     The router keeps the top-k of sigmoid(r) over M = 64 slots and renormalises them (r~); a per-token decay
     a_t < 0 is spent only on the routed slots: g = a_t r~_t, s = 1 - exp(g). Top-k = 8 (our choice)."""
+    name = "fla_gsa_raven"
 
     label = "fla.ops.gsa.chunk_gsa (Raven routing, top-8 of 64 slots)"
     grads = ("q", "k", "v", "a", "r")
@@ -82,6 +84,7 @@ class FlaRaven(FlaGSA):
 
 class FlaABC(FlaGSA):
     """ABC: fla's chunk_abc; slot logits s (B, T, H, M=64). Its decoding step is GSA's (derived gates)."""
+    name = "fla_abc"
 
     kernel = "fla.ops.abc.chunk_abc"
     step_label = "fla.ops.gsa.fused_recurrent_gsa (T=1; ABC's step is GSA's with derived gates)"
@@ -101,6 +104,7 @@ class FlaABC(FlaGSA):
 
 class FlaLinear(_Recurrent):
     """Plain (unnormalised) linear attention o_t = S_t q_t, scale 1 (the features are the inputs)."""
+    name = "fla_linear_attn"
 
     kernel = "fla.ops.linear_attn.chunk_linear_attn"
     label = "fla.ops.linear_attn.chunk_linear_attn(normalize=False, scale=1)"
@@ -120,6 +124,7 @@ class FlaLinear(_Recurrent):
 class FlaPerformer(_Recurrent):
     """Performer (FAVOR+): positive random features phi(x) = exp(w^T x' - |x'|^2/2)/sqrt(m), x' = x / D^(1/4),
     m = D features, computed in torch inside the timed region, then fla's normalised chunk_linear_attn."""
+    name = "fla_linear_attn_favor"
 
     kernel = "fla.ops.linear_attn.chunk_linear_attn"
     label = "FAVOR+ features (torch) + fla.ops.linear_attn.chunk_linear_attn(normalize=True)"
@@ -155,6 +160,7 @@ class FlaPerformer(_Recurrent):
 
 
 class FlaRetention(_Recurrent):
+    name = "fla_retention"
     kernel = "fla.ops.retention.chunk_retention"
     step_kernel = "fla.ops.retention.fused_recurrent_retention"
 
@@ -169,6 +175,7 @@ class FlaRetention(_Recurrent):
 
 
 class FlaGLA(_Recurrent):
+    name = "fla_gla"
     kernel = "fla.ops.gla.chunk_gla"
     step_kernel = "fla.ops.gla.fused_recurrent_gla"
     grads = ("q", "k", "v", "g")
@@ -187,6 +194,7 @@ class FlaGLA(_Recurrent):
 
 class FlaHGRN2(FlaGLA):
     """HGRN2 through chunk_gla with k = 1 - exp(g) (the forget gate's complement is the input gate)."""
+    name = "fla_gla_hgrn2"
 
     label = "fla.ops.gla.chunk_gla (HGRN2: k = 1 - exp(g))"
     grads = ("q", "v", "g")
@@ -206,6 +214,7 @@ class FlaHGRN2(FlaGLA):
 
 class FlaBased(Adapter):
     """Based: fla's fused_chunk_based (2nd-order Taylor feature map, feature dim 16, value dim D)."""
+    name = "fla_based"
 
     kernel = "fla.ops.based.fused_chunk_based"
     decode_note = "no public single-step kernel for Based's Taylor-feature state"
@@ -223,6 +232,7 @@ class FlaBased(Adapter):
 
 
 class FlaRWKV6(_Recurrent):
+    name = "fla_rwkv6"
     kernel = "fla.ops.rwkv6.chunk_rwkv6"
     step_kernel = "fla.ops.rwkv6.fused_recurrent_rwkv6"
     grads = ("q", "k", "v", "w", "u")
@@ -242,6 +252,7 @@ class FlaRWKV6(_Recurrent):
 
 class FlaLogLinear(Adapter):
     """Log-linear attention (Mamba-2 gates): fla's chunk_log_linear_attn, L = ceil(log2 T) + 1 levels."""
+    name = "fla_log_linear_attn"
 
     kernel = "fla.ops.log_linear_attn.chunk_log_linear_attn"
     grads = ("q", "k", "v", "g", "level_scales")
@@ -263,6 +274,7 @@ class MLSTM(Adapter):
     """mLSTM: NX-AI's mlstm_kernels TFLA chunkwise Triton kernel (head-first layout; exp input gate,
     sigmoid forget gate given as pre-activations). Variants are tried in order: an earlier one crashed
     Triton's compiler on Hopper."""
+    name = "mlstm_kernels_tfla"
 
     grads = ("q", "k", "v", "i", "f")
     kernel = "mlstm_kernels.torch.get_mlstm_kernel"
@@ -306,6 +318,7 @@ class FlaLightning(_Recurrent):
     """Lightning attention: fla's chunk_lightning_attn (chunk_simple_gla with one decay per head), scale 1 as
     in the paper; fla's slope for head h of layer l in L: s_h = 8 h / H (1 - l / L), here l = 12, L = 24.
     q, k, v are drawn after their SiLU (not timed)."""
+    name = "fla_lightning_attn"
 
     kernel = "fla.ops.lightning_attn.chunk_lightning_attn"
     label = "fla.ops.lightning_attn.chunk_lightning_attn(layer_idx=12, num_layers=24, scale=1)"
@@ -330,6 +343,7 @@ class FlaHedgehog(FlaPerformer):
     """Hedgehog: the feature map phi(x) = [exp(W x + b), exp(-(W x + b))] (2 D features, one learned map per
     head for queries and one for keys, W near the identity as at initialisation) in torch inside the timed
     region, then fla's normalised chunk_linear_attn with scale 1."""
+    name = "fla_linear_attn_hedgehog"
 
     label = "Hedgehog features (torch) + fla.ops.linear_attn.chunk_linear_attn(normalize=True)"
 

@@ -15,6 +15,7 @@ from .ssm import FFTConv
 
 class SDPA(Adapter):
     """Causal softmax attention through torch SDPA with the cuDNN backend forced (no silent fallback)."""
+    name = "sdpa_cudnn"
 
     kernel = "torch.nn.functional.scaled_dot_product_attention"
     label = "torch.nn.functional.scaled_dot_product_attention[cudnn]"
@@ -62,6 +63,7 @@ class SDPA(Adapter):
 
 class SDPARope(SDPA):
     """RoPE: fla's Triton rotary kernel on q and k, then cuDNN SDPA (both inside the timed region)."""
+    name = "sdpa_cudnn_rope"
 
     kernel = "fla.modules.rotary.rotary_embedding"
     label = "fla.modules.rotary.rotary_embedding + torch SDPA[cudnn]"
@@ -86,6 +88,7 @@ class SDPARope(SDPA):
 
 class FlaForgetting(Adapter):
     """FoX: fla's parallel_forgetting_attn with a data-dependent log forget gate g (B, T, H)."""
+    name = "fla_forgetting_attn"
 
     kernel = "fla.ops.forgetting_attn.parallel_forgetting_attn"
     step_kernel = "fla.ops.attn.decoding.attn_decoding_one_step"
@@ -117,6 +120,7 @@ class FlaForgetting(Adapter):
 
 class FlaAlibi(FlaForgetting):
     """ALiBi is FoX with a constant gate: g[:, :, h] = -m_h gives the bias -m_h (i - j) exactly."""
+    name = "fla_forgetting_attn_alibi"
 
     grads = ("q", "k", "v")
     step_label = "fla.ops.attn.decoding.attn_decoding_one_step (constant g = ALiBi)"
@@ -128,6 +132,7 @@ class FlaAlibi(FlaForgetting):
 
 class FlaSWA(Adapter):
     """Sliding-window attention: fla's parallel_attn with window_size (W = 4096; 64 in the check)."""
+    name = "fla_parallel_attn_window"
 
     kernel = "fla.ops.attn.parallel_attn"
     label = "fla.ops.attn.parallel_attn(window_size=4096)"
@@ -164,6 +169,7 @@ class FlaSWA(Adapter):
 
 class FlaPath(Adapter):
     """PaTH: fla's parallel_path_attn; w unit Householder directions, beta in (0, 2)."""
+    name = "fla_path_attn"
 
     kernel = "fla.ops.path_attn.parallel_path_attn"
     grads = ("q", "k", "v", "w", "beta")
@@ -186,12 +192,14 @@ class FlaPath(Adapter):
 
 
 class FlaPathFox(FlaPath):
+    name = "fla_path_attn_fox"
     grads = ("q", "k", "v", "w", "beta", "g")
     use_gate = True
 
 
 class FlaWall(Adapter):
     """Wall attention: fla's parallel_wall_attn with per-channel log decays g (B, T, H, D)."""
+    name = "fla_wall_attn"
 
     kernel = "fla.ops.wall_attn.parallel_wall_attn"
     grads = ("q", "k", "v", "g")
@@ -210,6 +218,7 @@ class FlaWall(Adapter):
 class FlaStickBreaking(Adapter):
     """Stick-breaking attention: fla's kernel over the keys before each query; the stick left over goes to
     the query's own value (o + rem * v_i), as the authors' reference implementation does."""
+    name = "fla_stickbreaking_attn"
 
     kernel = "fla.ops.stickbreaking_attn.parallel_stickbreaking_attn"
     label = "fla.ops.stickbreaking_attn.parallel_stickbreaking_attn (+ remainder on the current value)"
@@ -232,6 +241,7 @@ class SDPAGrouped(SDPA):
     the keys and values). Variants try SDPA's backends in order until one accepts grouped heads; the last
     repeats the key-value heads (repeat_interleave) for a torch without enable_gqa. G = H / 4 (as in
     Llama-3's 32 / 8); the check's 4 heads use G = 2, so groups of two heads are exercised."""
+    name = "sdpa_gqa"
 
     variants = (
         {"backend": "CUDNN_ATTENTION"},
@@ -276,6 +286,7 @@ class SDPAGrouped(SDPA):
 
 class SDPAMultiQuery(SDPAGrouped):
     """MQA: one key-value head for all query heads (GQA with G = 1)."""
+    name = "sdpa_mqa"
 
     decode_note = "one step reads a cache of one key-value head, H times smaller than multi-head attention's"
 
@@ -286,6 +297,7 @@ class SDPAMultiQuery(SDPAGrouped):
 class SDPAGated(SDPA):
     """Gated attention: cuDNN SDPA, then each head's output times sigmoid(z), z the elementwise gate logits
     (B, H, T, D) computed from the token's input (outside the timed region, like the projections)."""
+    name = "sdpa_gated"
 
     label = "torch SDPA[cudnn] * sigmoid(z) (elementwise output gate)"
     step_label = "torch SDPA (q_len=1 over a KV cache) * sigmoid(z)"
@@ -316,6 +328,7 @@ class SDPADiff(SDPA):
     """Differential attention: two cuDNN SDPA passes over the same values, the second times lambda_h (from the
     paper's four lambda vectors per head and lambda_init of layer 4), subtracted. Query and key halves have
     the head width D, as do the values (the paper's per-head RMSNorm sits outside the mixer)."""
+    name = "sdpa_diff"
 
     label = "torch SDPA[cudnn] x 2: softmax(Q1 K1^T) V - lambda softmax(Q2 K2^T) V"
     step_label = "torch SDPA x 2 (q_len=1 over a cache of both key halves)"
@@ -355,6 +368,7 @@ class SDPADiff(SDPA):
 class FlaSinkLogit(Adapter):
     """A learned sink logit per head (gpt-oss): fla's parallel_attn with sink_bias (H,), which adds exp(b_h)
     to each softmax denominator (fla scales it to base 2 inside); full causal attention."""
+    name = "fla_attn_sink_bias"
 
     kernel = "fla.ops.attn.parallel_attn"
     label = "fla.ops.attn.parallel_attn(sink_bias=b)"
@@ -387,6 +401,7 @@ class Mega(SDPA):
     inside the timed region, as the released module does), x' = SiLU(EMA + omega x), z = SiLU(W_z x'),
     q, k = kappa z + mu, then cuDNN SDPA over the raw values. The reset and update gates after the attention
     are left out, as on the model's page. n = 2 EMA dimensions (the released default)."""
+    name = "fft_sdpa_mega"
 
     label = "EMA by torch.fft (cuFFT) + torch SDPA[cudnn] (one Mega unit per head)"
     step_label = "torch SDPA (q_len=1 over a KV cache; the EMA step is a few elementwise products)"
@@ -427,6 +442,7 @@ class SDPALatent(Adapter):
     absorbed form over the latent cache (c, k_R): queries W_UK^T q_C scored against the cached latents
     directly, W_UV applied once to the weighted latent. Sizes in DeepSeek-V2's ratios: d_c = 4 d_h,
     d_R = d_h / 2, query latent d'_c = d_c, model width H d_h; RoPE on adjacent pairs, base 10000."""
+    name = "sdpa_latent_mla"
 
     grads = ("h",)
     decode_kind = "kv_cache"
@@ -507,6 +523,7 @@ class FlaDeltaFormer(SDPA):
     """DeltaFormer: fla's Triton kernel for the written values u (ParallelDeltaformerFunction, chunk 512; the
     erase softmax over earlier keys), then the read softmax(Q K^T) U through cuDNN SDPA (fla's own wrapper
     calls FlashAttention, which is not installed here)."""
+    name = "fla_deltaformer"
 
     kernel = "fla.ops.deltaformer.parallel.ParallelDeltaformerFunction"
     label = "fla.ops.deltaformer ParallelDeltaformerFunction (u) + torch SDPA[cudnn] (read)"

@@ -14,6 +14,7 @@ class FlexStreaming(SDPA):
     """StreamingLLM: FlexAttention (torch.compile'd) with the mask 'causal and (j < n_s or t - j < W)',
     n_s = 4 sink tokens and W = 4096 (64 in the check, so the window is exercised). The block mask is built
     once per length, outside the timed region (first call)."""
+    name = "flex_streamingllm"
 
     kernel = "torch.nn.attention.flex_attention.flex_attention"
     label = "torch.nn.attention.flex_attention (compiled; mask: 4 sinks + window 4096)"
@@ -79,6 +80,7 @@ class FlexBigBird(FlexStreaming):
     first G = 128 tokens, or one of r = 3 random earlier blocks of P = 64)'. The random blocks are drawn per
     query block before the run (a kernel input, rand_blocks (T / P, r), -1 where no earlier block is left),
     as BigBird draws them per block; the check uses W = G = P = 16, r = 2."""
+    name = "flex_bigbird"
 
     label = "torch.nn.attention.flex_attention (compiled; window 192 + 128 global + 3 random blocks of 64)"
     step_kernel = None
@@ -141,6 +143,7 @@ class FlaNSA(Adapter):
     gives the 16 heads of a group the same query, so the group's choice is each head's own, as in the
     single-head reference, and uses blocks of 16, 4 selected, W = 32 (its T = 256 would select every block of
     64)."""
+    name = "fla_nsa"
 
     kernel = "fla.ops.nsa.parallel_nsa"
     label = "fla.ops.nsa.parallel_nsa (compressed + selected) + fla.ops.attn.parallel_attn (window)"
@@ -185,6 +188,7 @@ class FlexMoBA(SDPA):
     finished block of 512, scores q . kbar, the own block plus the top 2 earlier ones: k = 3) runs in torch
     inside the timed region and writes a per-token block table; the block mask skips every 128 x 128 tile
     that no query of the tile selected, and the mask function applies each token's own choice."""
+    name = "flex_moba"
 
     label = "MoBA router (torch) + torch.nn.attention.flex_attention (compiled; block 512, top-3)"
     step_kernel = None

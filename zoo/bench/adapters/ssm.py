@@ -13,6 +13,7 @@ from .base import BF16, DEV, F32, Adapter, _first
 
 class FlaRWKV4(Adapter):
     """RWKV-4 WKV: fla's fused_recurrent_rwkv4 over C = H * D channels (a sequential scan in time)."""
+    name = "fla_rwkv4"
 
     kernel = "fla.ops.rwkv4.fused_recurrent_rwkv4"
     step_kernel = "fla.ops.rwkv4.fused_recurrent_rwkv4"
@@ -48,6 +49,7 @@ class FlaRWKV4(Adapter):
 class FlaGriffin(Adapter):
     """Griffin's RG-LRU core h_t = a_t h_{t-1} + sqrt(1 - a_t^2) (i_t x_t), per channel (C = H * D), through
     fla's chunk_hgrn with g = log a_t and the scaled input drawn directly."""
+    name = "fla_hgrn_griffin"
 
     kernel = "fla.ops.hgrn.chunk_hgrn"
     step_kernel = "fla.ops.hgrn.fused_recurrent_hgrn"
@@ -73,6 +75,7 @@ class FlaGriffin(Adapter):
 class Mamba2SSD(Adapter):
     """Mamba-2: mamba_ssm's Triton SSD (mamba_chunk_scan_combined, chunk 256); one B/C group (ngroups=1),
     d_state N = D and head dim P = D; dt in float32 after softplus, A < 0 per head."""
+    name = "mamba_ssm_ssd"
 
     kernel = "mamba_ssm.ops.triton.ssd_combined.mamba_chunk_scan_combined"
     step_kernel = "mamba_ssm.ops.triton.selective_state_update.selective_state_update"
@@ -106,6 +109,7 @@ class Mamba2SSD(Adapter):
 class Mamba3SISO(Adapter):
     """Mamba-3 (SISO, trapezoidal, rotary): mamba_ssm's Triton mamba3_siso_combined; one Q/K group,
     d_state N = D, head dim P = D, rotary on R = N/4 pairs."""
+    name = "mamba_ssm_mamba3_siso"
 
     kernel = "mamba_ssm.ops.triton.mamba3.mamba3_siso_combined.mamba3_siso_combined"
     step_kernel = "mamba_ssm.ops.triton.mamba3.mamba3_siso_step.mamba3_siso_step"
@@ -154,6 +158,7 @@ class FFTConv(Adapter):
 
     order 1 is S4's convolution mode (kernel precomputed); order 2 is Hyena's recurrence of two gated
     convolutions. The kernel-generating networks are outside the timed region."""
+    name = "fft_conv_s4"
 
     kernel = "torch.fft.rfft"
     label = "torch.fft.rfft/irfft (cuFFT) causal long convolution"
@@ -189,6 +194,7 @@ class FFTConv(Adapter):
 
 
 class Hyena(FFTConv):
+    name = "fft_conv_hyena"
     label = "torch.fft.rfft/irfft (cuFFT): Hyena order 2 (two gated long convolutions)"
     grads = ("u", "h0", "h1", "x0", "x1")
     order = 2
@@ -197,6 +203,7 @@ class Hyena(FFTConv):
 class FlaHGRN(FlaGriffin):
     """HGRN's HRU through fla's chunk_hgrn, as fla's HGRN layer calls it: lambda = gamma + (1 - gamma) mu
     (lower bound gamma = 0.5), g = log lambda, input (1 - lambda) c; gates precomputed (not timed)."""
+    name = "fla_hgrn"
 
     gamma = 0.5
 
@@ -259,6 +266,7 @@ class ComplexScan(Adapter):
 class LRUScan(ComplexScan):
     """LRU: lambda = exp(-exp(nu) + i exp(theta)) drawn on the ring 0.9 <= |lambda| <= 0.999 with phase in
     [0, 2 pi], as the paper initialises it; B scaled by gamma = sqrt(1 - |lambda|^2)."""
+    name = "accelerated_scan_lru"
 
     def modes(self, P):
         r_min, r_max = 0.9, 0.999
@@ -276,6 +284,7 @@ class S5Scan(ComplexScan):
     """S5: continuous modes Lambda (real part < 0) and steps Delta, zero-order hold
     lambda = exp(Lambda Delta), B_bar = (lambda - 1) / Lambda B; the conjugate half of the modes is implied,
     so y = 2 Re(C x) + D u."""
+    name = "accelerated_scan_s5"
 
     scale = 2.0
 
