@@ -83,7 +83,10 @@ def variant_site(tmp_path_factory) -> Variant:
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     recall = fake_mqar_results(tmp / "recall")
     site = OUTPUT / "variant-site"
-    build(site, registry_path=path, recall_results=recall.parent)
+    # No start-up snapshot (12 s of CPU): the session build carries it and the live tests use that one.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ZOO_LIVE_SNAPSHOT", "0")
+        build(site, registry_path=path, recall_results=recall.parent)
     return Variant(
         site, path, models[1]["id"], related["id"], reason, "paged", newcomer["id"], draft["id"], recall
     )
@@ -110,6 +113,12 @@ def fake_mqar_results(folder: Path) -> Path:
 
 
 def pytest_collection_modifyitems(items):
+    # Worker groups for `pytest -n 2 --dist loadgroup` (the Makefile): a test file runs whole in one worker, so
+    # its module fixtures are made once, and every file that uses `variant_site` runs in the same worker, so
+    # that extra build is made once per session rather than once per worker.
+    variant_files = {item.path for item in items if "variant_site" in getattr(item, "fixturenames", ())}
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+        group = "variant-site" if item.path in variant_files else str(item.path)
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -27,6 +27,7 @@ COPY = [
 
 def run(cmd, cwd):
     env = {**os.environ, "PYTHONPATH": str(cwd)}  # the copy's zoo and kernels_wasm, not the repo's
+    env["ZOO_LIVE_SNAPSHOT"] = "0"  # its live start-up snapshot is the session build's to test
     return subprocess.run([sys.executable, *cmd], cwd=cwd, env=env, capture_output=True, text=True)
 
 
