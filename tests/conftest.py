@@ -113,9 +113,9 @@ def fake_mqar_results(folder: Path) -> Path:
 
 
 def pytest_collection_modifyitems(items):
-    # Worker groups for `pytest -n 2 --dist loadgroup` (the Makefile): a test file runs whole in one worker, so
-    # its module fixtures are made once, and every file that uses `variant_site` runs in the same worker, so
-    # that extra build is made once per session rather than once per worker.
+    # Worker groups for `pytest -n 2 --dist loadgroup` (the Makefile): a test file runs whole in one worker,
+    # so its module fixtures are made once, and every file that uses `variant_site` runs in the same worker,
+    # so that extra build is made once per session rather than once per worker.
     variant_files = {item.path for item in items if "variant_site" in getattr(item, "fixturenames", ())}
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
