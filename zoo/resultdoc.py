@@ -42,6 +42,23 @@ def schema_errors(doc: dict, schema_path: Path) -> list[str]:
     ]
 
 
+def report(doc: dict, validate: Callable[[dict], list[str]], summary: Callable[[dict], str]) -> int:
+    """What both harnesses' `merge` prints once the merged document is written: its schema errors, then its
+    summary; the exit status."""
+    errors = validate(doc)
+    for e in errors:
+        print("schema:", e)
+    print(summary(doc))
+    return 1 if errors else 0
+
+
+def summarize_files(paths: list[str], summary: Callable[[dict], str]) -> int:
+    """The `summary` subcommand of both harnesses."""
+    for p in paths:
+        print(summary(load(p)))
+    return 0
+
+
 def validate_files(paths: list[str], validate: Callable[[dict], list[str]]) -> int:
     """The `validate` subcommand of both harnesses: one line per file, its first errors; exit status."""
     bad = 0

@@ -80,18 +80,12 @@ def main(argv: list[str]) -> int:
         ap.add_argument("--out", required=True)
         a = ap.parse_args(argv[1:])
         doc = results.merge([results.load(p) for p in a.inputs])
-        errors = results.validate(doc)
         runner.write(doc, a.out)
-        for e in errors:
-            print("schema:", e)
-        print(results.summary(doc))
-        return 1 if errors else 0
+        return resultdoc.report(doc, results.validate, results.summary)
     if argv and argv[0] == "validate":
         return resultdoc.validate_files(argv[1:], results.validate)
     if argv and argv[0] == "summary":
-        for p in argv[1:]:
-            print(results.summary(results.load(p)))
-        return 0
+        return resultdoc.summarize_files(argv[1:], results.summary)
     args = run_parser().parse_args(argv)
     args.command = runner.command_line(argv)
     if args.missing_from:

@@ -103,17 +103,11 @@ def main(argv: list[str]) -> int:
             ap.error(str(e))
         results.annotate(doc)
         results.write(doc, a.out)
-        errors = results.validate(doc)
-        for e in errors:
-            print("schema:", e)
-        print(results.summary(doc))
-        return 1 if errors else 0
+        return resultdoc.report(doc, results.validate, results.summary)
     if argv and argv[0] == "validate":
         return resultdoc.validate_files(argv[1:], results.validate)
     if argv and argv[0] == "summary":
-        for p in argv[1:]:
-            print(results.summary(results.load(p)))
-        return 0
+        return resultdoc.summarize_files(argv[1:], results.summary)
     if argv and argv[0] == "list":
         for mid, m in MIXERS.items():
             print(f"{mid:18s} {m.impl:6s} {m.cls or '':22s} {'[fla #640] ' if m.hopper_640 else ''}{m.note}")
