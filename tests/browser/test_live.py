@@ -110,7 +110,8 @@ def open_model(page, site_url, model_id):
     page.wait_for_selector(
         f'[data-zoo-live][data-zoo-model="{model_id}"] [data-zoo-live-start]', state="attached"
     )
-    if page.evaluate("window.__zooLive?.state.status !== 'ready'"):
+    # A panel whose Run button still shows has not started (the worker may be idle or still loading).
+    if page.locator("[data-zoo-live] [data-zoo-live-start]").is_visible():
         page.click("[data-zoo-live] [data-zoo-live-start]")
 
 
@@ -120,6 +121,8 @@ def test_cold_start_shows_bytes_loaded_then_the_cpython_result(
     page = live_page
     page.goto(f"{site_url}models/{family_models[0]}/")
     page.wait_for_selector("[data-zoo-live] [data-zoo-live-start]")
+    # The hint is written once the live-run manifest has arrived (it names the download size).
+    page.wait_for_function("document.querySelector('[data-zoo-live-hint]')?.textContent.trim() !== ''")
     assert "Press Run, or change any value below" in page.inner_text("[data-zoo-live-hint]")
     # Record every value the progress bar takes, from before the panel is in view (which starts the loading).
     page.evaluate("""() => {
@@ -220,8 +223,7 @@ def test_sliders_rerun_with_the_readers_inputs(live_page, site_url, family_model
     page = live_page
     # Prefer a model that declares live parameters, so they are exercised too.
     model_id = next((i for i in family_models if reg.by_id[i].kernel.params), family_models[-1])
-    if f"models/{model_id}/" not in page.url:
-        open_model(page, site_url, model_id)
+    open_model(page, site_url, model_id)
     panel = wait_for_result(page)
 
     def set_slider(name, value):
@@ -262,8 +264,7 @@ def test_sliders_rerun_with_the_readers_inputs(live_page, site_url, family_model
 def test_code_tab_shows_the_exact_files_that_ran(live_page, site_url, family_models):
     page = live_page
     model_id = family_models[-1]
-    if f"models/{model_id}/" not in page.url:
-        open_model(page, site_url, model_id)
+    open_model(page, site_url, model_id)
     panel = wait_for_result(page)
     run = json.loads(panel.get_attribute("data-zoo-run"))
     page.add_style_tag(content=".md-header, .md-tabs { display: none !important; }")  # no sticky bar on shots
