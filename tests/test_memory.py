@@ -447,3 +447,44 @@ def test_a_layer_reuses_a_cache_kept_below_it():
         (1, False),
         (2, True),
     ]
+
+
+def test_qwen3_5_397b_by_hand():
+    """Qwen3.5-397B-A17B (text config in NVIDIA-NeMo/Megatron-Bridge's Qwen3.5 bridge tests): 15
+    gated-attention layers (2 KV heads of 256) and 45 Gated DeltaNet layers (64 value heads with a 128 x 128
+    state each, conv cache over 2 x 16 x 128 query/key + 64 x 128 value channels)."""
+    need("qwen3-5-397b", "gated-deltanet", "gated-attention")
+    h = HYBRIDS["qwen3-5-397b"]
+    assert [i for i, lay in enumerate(h.layers()) if lay.mixer == "gated-attention"] == list(range(3, 60, 4))
+    T = 262144
+    got = stack_bytes(h, MEMORY, T, "bf16")
+    assert got["kv"] == 15 * T * 2 * 2 * 256 * 2 == 7.5 * GiB
+    assert got["state"] == 45 * (64 * 128 * 128 + 3 * (2 * 16 * 128 + 64 * 128)) * 2 == 97_689_600
+    assert all_attention_bytes(h, MEMORY, T) == 60 * T * 32 * 512 * 2 == 480 * GiB
+
+
+def test_olmo_hybrid_7b_by_hand():
+    """OLMo Hybrid 7B (OlmoHybridConfig for allenai/Olmo-Hybrid-7B in transformers and SGLang): 8
+    full-attention layers (30 heads of 128, as many KV heads) and 24 Gated DeltaNet layers whose 30 heads each
+    keep a 96 x 192 state, plus a conv cache over 30 x (96 + 96 + 192) channels."""
+    need("olmo-hybrid-7b", "gated-deltanet", "transformer")
+    h = HYBRIDS["olmo-hybrid-7b"]
+    assert [i for i, lay in enumerate(h.layers()) if lay.mixer == "transformer"] == list(range(3, 32, 4))
+    T = 65536
+    got = stack_bytes(h, MEMORY, T, "bf16")
+    assert got["kv"] == 8 * T * 30 * (128 + 128) * 2 == 7.5 * GiB
+    assert got["state"] == 24 * (30 * 96 * 192 + 3 * 30 * (96 + 96 + 192)) * 2 == 28_200_960
+    assert all_attention_bytes(h, MEMORY, T) == 32 * T * 30 * 256 * 2 == 30 * GiB
+
+
+def test_kimi_k3_by_hand():
+    """Kimi K3 (released config.json): MLA at the 1-indexed layers 4, 8, ..., 92 and 93, each caching a
+    512-dim latent and a 64-dim key part per token; the other 69 layers are KDA with 96 heads of 128."""
+    need("kimi-k3", "kda", "mla")
+    h = HYBRIDS["kimi-k3"]
+    full = [i + 1 for i, lay in enumerate(h.layers()) if lay.mixer == "mla"]
+    assert full == [*range(4, 93, 4), 93]
+    got = stack_bytes(h, MEMORY, 1 << 20, "bf16")
+    assert got["kv"] == 24 * (512 + 64) * (1 << 20) * 2 == 27 * GiB
+    assert got["state"] == 69 * (96 * 128 * 128 + 3 * 3 * 96 * 128) * 2 == 232_316_928
+    assert all_attention_bytes(h, MEMORY, 1 << 20) == 93 * (1 << 20) * 96 * 256 * 2
