@@ -141,10 +141,10 @@ class TorchBackend:
         # the reference: the site's kernels_wasm on every slice
         ref = wasm.reference(model_id, xn, ad, on.shape)
         if ref is None:
-            raise LookupError(f"{model_id}: no kernels_wasm mapping (zoo/bench/wasm.py) to check against")
+            raise LookupError(f"{model_id}: its adapter has no reference_args to check against")
         ad.after_check()
         shape = {n: list(t.shape) for n, t in x.items()}
-        return Check(rel_err=wasm.rel_err(on, ref), reference=wasm.describe(model_id), shape=shape)
+        return Check(rel_err=wasm.rel_err(on, ref), reference=wasm.describe(model_id, ad), shape=shape)
 
     # ------------------------------------------------------------------ timing
     def _inputs(self, model_id, D, T, B):

@@ -75,6 +75,12 @@ class Adapter:
     decode_note: str | None = None
     variants: tuple[dict, ...] = ({},)
     check_T: int = 256
+    # The float64 reference (zoo/bench/wasm.py): reference_args(x, b, h) maps the check's inputs (numpy, the
+    # kernel's layout) onto kernels_wasm.<the model's module>.<reference_fn> for batch row b and head h;
+    # layout names the kernel's output layout (wasm.LAYOUTS). Every timed class has a reference_args.
+    reference_args = None
+    reference_fn: str = "recurrent"
+    layout: str = "bthv"
 
     def __init__(self):
         self.variant = dict(self.variants[0])

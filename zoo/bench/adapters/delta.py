@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..wasm import decay, head, head_qkv, isqrt
 from .base import BF16, DEV, F32, Adapter, _first, _Recurrent
 
 
@@ -16,6 +18,9 @@ class FlaDelta(_Recurrent):
     kernel = "fla.ops.delta_rule.chunk_delta_rule"
     step_kernel = "fla.ops.delta_rule.fused_recurrent_delta_rule"
     grads = ("q", "k", "v", "beta")
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h, isqrt(x)), "beta": head(x["beta"], b, h)}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D, unit=True)
@@ -34,6 +39,9 @@ class FlaGDN(FlaDelta):
     kernel = "fla.ops.gated_delta_rule.chunk_gated_delta_rule"
     step_kernel = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule"
     grads = ("q", "k", "v", "g", "beta")
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h, isqrt(x)), "beta": head(x["beta"], b, h), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
         x = super().make(B, T, H, D)
@@ -64,6 +72,10 @@ class FlaGDN2(_Recurrent):
     step_kernel = "fla.ops.gdn2.fused_recurrent_gdn2"
     grads = ("q", "k", "v", "g", "b", "w")
 
+    def reference_args(self, x, b, h):
+        args = {**head_qkv(x, b, h, isqrt(x)), "alpha": decay(x, b, h)}
+        return {**args, "b": head(x["b"], b, h), "w": head(x["w"], b, h)}
+
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D, unit=True)
         x["g"] = self.logsig(B, T, H, D, shift=3.0).clamp_min(-5)
@@ -88,6 +100,16 @@ class FlaDeltaProduct(_Recurrent):
     step_label = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule (the n_h sub-steps of one token)"
     grads = ("q", "k", "v", "g", "beta")
     n = 2
+
+    def reference_args(self, x, b, h):
+        n, T = x["k"].shape[1] // x["q"].shape[1], x["q"].shape[1]
+        return {
+            "q": head(x["q"], b, h) * isqrt(x),
+            "k": head(x["k"], b, h).reshape(T, n, -1),
+            "v": head(x["v"], b, h).reshape(T, n, -1),
+            "beta": head(x["beta"], b, h).reshape(T, n),
+            "alpha": decay(x, b, h),
+        }
 
     def make(self, B, T, H, D):
         n = self.n
@@ -119,6 +141,10 @@ class FlaRWKV7(_Recurrent):
     step_kernel = "fla.ops.rwkv7.fused_recurrent_rwkv7"
     grads = ("q", "k", "v", "w", "a", "b")
 
+    def reference_args(self, x, b, h):
+        args = {**head_qkv(x, b, h), "w": decay(x, b, h, "w")}
+        return {**args, "kappa": head(x["kk"], b, h), "a": head(x["ag"], b, h)}
+
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
         x["q"] = x["q"] * D**-0.5  # RWKV-7 uses scale 1; keep logits of order one
@@ -144,6 +170,11 @@ class FlaTTT(Adapter):
     kernel = "fla.ops.ttt.chunk_ttt_linear"
     grads = ("q", "k", "v", "w", "b", "eta")
     decode_note = "TTT updates its inner model once per 16-token mini-batch; no single-token kernel"
+    reference_fn = "layernorm_minibatch"  # the paper's inner model with its LayerNorm
+
+    def reference_args(self, x, b, h):
+        ln = {"ln_w": x["w"][h], "ln_b": x["b"][h]}
+        return {**head_qkv(x, b, h), "eta": x["eta"][b, :, h, 0], **ln, "batch": 16}
 
     def make(self, B, T, H, D):
         x = {n: self.unit(B, T, H, D) for n in ("q", "k")}
@@ -166,6 +197,11 @@ class FlaMesa(_Recurrent):
     label = "fla.ops.mesa_net.chunk_mesa_net(max_CG_iteration=30)"
     step_kernel = "fla.ops.mesa_net.mesa_net_decoding_one_step"
     grads = ("q", "k", "v", "g", "beta", "lamb")
+
+    def reference_args(self, x, b, h):
+        # chunk_mesa_net takes no scale on q and float32 gates; lamb is (H, K)
+        args = {**head_qkv(x, b, h), "gamma": decay(x, b, h)}
+        return {**args, "beta": head(x["beta"], b, h), "lam": x["lamb"][h]}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D, unit=True)
@@ -199,6 +235,13 @@ class FlaComba(_Recurrent):
     step_kernel = "fla.ops.comba.fused_recurrent_comba"
     grads = ("q", "k", "v", "p", "g", "beta")
 
+    def reference_args(self, x, b, h):
+        if not np.array_equal(x["p"], x["k"]):
+            raise ValueError("comba: the mapping holds for p = k only")
+        beta = head(x["beta"], b, h)  # fla corrects the output with the write strength: beta_tilde = beta
+        args = {**head_qkv(x, b, h, isqrt(x)), "alpha": decay(x, b, h)}
+        return {**args, "beta": beta, "beta_tilde": beta, "d": 0.0}
+
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D, unit=True)
         x["g"] = self.logsig(B, T, H, shift=3.0)
@@ -223,6 +266,17 @@ class FlaPrecondGDN(Adapter):
     kernel = "fla.ops.precond_gated_delta_rule.chunk_precond_gated_delta_rule"
     grads = ("q", "k", "v", "g", "beta", "g_atk", "beta_atk")
     decode_note = "one step also carries the curvature estimate; no single-step kernel is timed here"
+
+    def reference_args(self, x, b, h):
+        return {
+            **head_qkv(x, b, h, isqrt(x)),
+            "alpha": decay(x, b, h),
+            "beta": head(x["beta"], b, h),
+            "gamma": decay(x, b, h, "g_atk"),
+            "eta": head(x["beta_atk"], b, h),
+            "x": 1.5,  # as released
+            "c": float(x["c"][h]),
+        }
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D, unit=True)

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..wasm import decay, head, head_qkv, hf, hf_qkv, isqrt
 from .base import BF16, DEV, F32, Adapter, _first, _Recurrent, np64
 
 
@@ -22,6 +23,9 @@ class FlaGSA(Adapter):
     step_label = "fla.ops.gsa.fused_recurrent_gsa (T=1, state in)"
     grads = ("q", "k", "v", "f")
     M = 64
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "alpha": np.exp(self._np_gates(x)[0][b, :, h])}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
@@ -63,6 +67,10 @@ class FlaRaven(FlaGSA):
     grads = ("q", "k", "v", "a", "r")
     topk = 8
 
+    def reference_args(self, x, b, h):
+        _, _, multihot = self.route(torch.from_numpy(x["a"]), torch.from_numpy(x["r"]))
+        return {**head_qkv(x, b, h), "r": multihot.numpy()[b, :, h], "a": head(x["a"], b, h)}
+
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
         x["a"] = -F.softplus(self.randn(B, T, H, dtype=F32))
@@ -90,6 +98,9 @@ class FlaABC(FlaGSA):
     step_label = "fla.ops.gsa.fused_recurrent_gsa (T=1; ABC's step is GSA's with derived gates)"
     grads = ("q", "k", "v", "s")
 
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "s": head(x["s"], b, h)}
+
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
         x["s"] = self.randn(B, T, H, self.M)
@@ -110,6 +121,9 @@ class FlaLinear(_Recurrent):
     label = "fla.ops.linear_attn.chunk_linear_attn(normalize=False, scale=1)"
     step_kernel = "fla.ops.linear_attn.fused_recurrent_linear_attn"
 
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "normalise": False}
+
     def make(self, B, T, H, D):
         return self.qkv(B, T, H, D)
 
@@ -129,6 +143,9 @@ class FlaPerformer(_Recurrent):
     kernel = "fla.ops.linear_attn.chunk_linear_attn"
     label = "FAVOR+ features (torch) + fla.ops.linear_attn.chunk_linear_attn(normalize=True)"
     step_kernel = "fla.ops.linear_attn.fused_recurrent_linear_attn"
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "omega": x["W"].T}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
@@ -164,6 +181,9 @@ class FlaRetention(_Recurrent):
     kernel = "fla.ops.retention.chunk_retention"
     step_kernel = "fla.ops.retention.fused_recurrent_retention"
 
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h, isqrt(x)), "gamma": 1 - 2.0 ** (-5.0 - h)}
+
     def make(self, B, T, H, D):
         return self.qkv(B, T, H, D)
 
@@ -179,6 +199,9 @@ class FlaGLA(_Recurrent):
     kernel = "fla.ops.gla.chunk_gla"
     step_kernel = "fla.ops.gla.fused_recurrent_gla"
     grads = ("q", "k", "v", "g")
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h, isqrt(x)), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
@@ -198,6 +221,9 @@ class FlaHGRN2(FlaGLA):
 
     label = "fla.ops.gla.chunk_gla (HGRN2: k = 1 - exp(g))"
     grads = ("q", "v", "g")
+
+    def reference_args(self, x, b, h):
+        return {"q": head(x["q"], b, h) * isqrt(x), "v": head(x["v"], b, h), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
         x = {n: self.randn(B, T, H, D) for n in ("q", "v")}
@@ -220,6 +246,9 @@ class FlaBased(Adapter):
     decode_note = "no public single-step kernel for Based's Taylor-feature state"
     Kf = 16
 
+    def reference_args(self, x, b, h):
+        return head_qkv(x, b, h)
+
     def make(self, B, T, H, D):
         return {
             "q": self.randn(B, T, H, self.Kf),
@@ -236,6 +265,9 @@ class FlaRWKV6(_Recurrent):
     kernel = "fla.ops.rwkv6.chunk_rwkv6"
     step_kernel = "fla.ops.rwkv6.fused_recurrent_rwkv6"
     grads = ("q", "k", "v", "w", "u")
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h, isqrt(x)), "w": decay(x, b, h, "w"), "u": x["u"][h]}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
@@ -258,6 +290,9 @@ class FlaLogLinear(Adapter):
     grads = ("q", "k", "v", "g", "level_scales")
     max_T = 65536  # the kernel asserts T < 2**17
     decode_note = "decoding keeps a Fenwick tree of O(log T) states; no public single-step kernel"
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "alpha": decay(x, b, h), "lam": head(x["level_scales"], b, h)}
 
     def make(self, B, T, H, D):
         L = max(1, math.ceil(math.log2(T))) + 1
@@ -284,6 +319,10 @@ class MLSTM(Adapter):
         {"kernel": "chunkwise--triton_xl_chunk", "chunk_size": 64, "gate_dtype": "float32"},
         {"kernel": "chunkwise--triton_limit_chunk", "chunk_size": 64, "gate_dtype": "float32"},
     )
+    layout = "bhtv"
+
+    def reference_args(self, x, b, h):
+        return {**hf_qkv(x, b, h), "i_pre": hf(x["i"], b, h), "f_pre": hf(x["f"], b, h)}
 
     @property
     def op(self):
@@ -325,6 +364,10 @@ class FlaLightning(_Recurrent):
     step_kernel = "fla.ops.lightning_attn.fused_recurrent_lightning_attn"
     layer, layers = 12, 24
 
+    def reference_args(self, x, b, h):
+        # fla's lightning slope schedule, no scale on q (the paper has none)
+        return {**head_qkv(x, b, h), "slope": self.slope(h, x["q"].shape[2])}
+
     def make(self, B, T, H, D):
         return {n: F.silu(self.randn(B, T, H, D, dtype=F32)).to(BF16) for n in ("q", "k", "v")}
 
@@ -346,6 +389,9 @@ class FlaHedgehog(FlaPerformer):
     name = "fla_linear_attn_hedgehog"
 
     label = "Hedgehog features (torch) + fla.ops.linear_attn.chunk_linear_attn(normalize=True)"
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), **{n: x[n][h] for n in ("Wq", "bq", "Wk", "bk")}}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)

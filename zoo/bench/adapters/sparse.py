@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..wasm import head, hf_qkv
 from .base import DEV, Adapter, _first, _imp
 from .softmax import SDPA
 
@@ -20,6 +21,9 @@ class FlexStreaming(SDPA):
     label = "torch.nn.attention.flex_attention (compiled; mask: 4 sinks + window 4096)"
     step_label = "torch SDPA (q_len=1 over the n_s + W cached entries)"
     window, sinks = 4096, 4
+
+    def reference_args(self, x, b, h):
+        return {**hf_qkv(x, b, h), "window": self._window(), "sinks": self.sinks}
 
     def __init__(self):
         super().__init__()
@@ -91,6 +95,20 @@ class FlexBigBird(FlexStreaming):
     decode = Adapter.decode  # not measured (decode_note says why), though the base class decodes
     sizes = {"window": 192, "n_global": 128, "block": 64, "n_random": 3}
 
+    def reference_args(self, x, b, h):
+        """The random blocks (one row of r block indices per query block of P, -1 for none) as kernels_wasm's
+        per-token links: every position of the query block's random blocks."""
+        T, P = x["q"].shape[2], self.now["block"]
+        table = x["rand_blocks"].astype(np.int64)
+        links = np.full((T, table.shape[1] * P), -1, dtype=np.int64)
+        for t in range(T):
+            pos = [np.arange(blk * P, blk * P + P) for blk in table[t // P] if blk >= 0]
+            if pos:
+                flat = np.concatenate(pos)
+                links[t, : flat.size] = flat
+        sizes = {n: self.now[n] for n in ("window", "n_global")}
+        return {**hf_qkv(x, b, h), **sizes, "links": links}
+
     def __init__(self):
         super().__init__()
         self.now = dict(self.sizes)
@@ -152,6 +170,13 @@ class FlaNSA(Adapter):
     sizes = {"block": 64, "top_n": 16, "window": 512}
     group = 16
 
+    def reference_args(self, x, b, h):
+        """Query head h reads key-value head h // G; the three gates are per query head."""
+        G = x["q"].shape[2] // x["k"].shape[2]
+        kv = {n: x[n][b, :, h // G] for n in ("k", "v")}
+        gates = {n: head(x[n], b, h) for n in ("g_cmp", "g_slc", "g_win")}
+        return {"q": head(x["q"], b, h), **kv, **gates, **self.now}
+
     def __init__(self):
         super().__init__()
         self.now = dict(self.sizes)
@@ -196,6 +221,9 @@ class FlexMoBA(SDPA):
     decode_note = "one step reads the own block and the top-k chosen blocks of a full cache; not measured"
     decode = Adapter.decode  # not measured (decode_note says why), though the base class decodes
     sizes = {"block": 512, "top_k": 3}
+
+    def reference_args(self, x, b, h):
+        return {**hf_qkv(x, b, h), **self.now}
 
     def __init__(self):
         super().__init__()
