@@ -118,8 +118,8 @@ def test_streamingllm_is_the_flex_mask_of_sinks_and_window():
         [np.stack([_softmax_attention(x["q"][b, h], x["k"][b, h], x["v"][b, h], mask) for h in range(H)], 1)
          for b in range(B)]
     )  # fmt: skip
-    assert wasm.rel_err(ref("streamingllm", x, (B, T, H, D), _w=6, sinks=2), want) < 1e-12
-    wide = ref("streamingllm", x, (B, T, H, D), _w=T, sinks=2)
+    assert wasm.rel_err(ref("streamingllm", x, (B, T, H, D), now={"window": 6}, sinks=2), want) < 1e-12
+    wide = ref("streamingllm", x, (B, T, H, D), now={"window": T}, sinks=2)
     assert wasm.rel_err(wide, ref("transformer", x, (B, T, H, D))) < 1e-12
 
 

@@ -17,7 +17,7 @@ class FlaDelta(_Recurrent):
     name = "fla_delta_rule"
     kernel = "fla.ops.delta_rule.chunk_delta_rule"
     step_kernel = "fla.ops.delta_rule.fused_recurrent_delta_rule"
-    grads = ("q", "k", "v", "beta")
+    grads = args = step_args = ("q", "k", "v", "beta")
 
     def reference_args(self, x, b, h):
         return {**head_qkv(x, b, h, isqrt(x)), "beta": head(x["beta"], b, h)}
@@ -27,18 +27,12 @@ class FlaDelta(_Recurrent):
         x["beta"] = self.sigmoid(B, T, H)
         return x
 
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["beta"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], beta=x["beta"])
-
 
 class FlaGDN(FlaDelta):
     name = "fla_gated_delta_rule"
     kernel = "fla.ops.gated_delta_rule.chunk_gated_delta_rule"
     step_kernel = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule"
-    grads = ("q", "k", "v", "g", "beta")
+    grads = args = step_args = ("q", "k", "v", "g", "beta")
 
     def reference_args(self, x, b, h):
         return {**head_qkv(x, b, h, isqrt(x)), "beta": head(x["beta"], b, h), "alpha": decay(x, b, h)}
@@ -47,12 +41,6 @@ class FlaGDN(FlaDelta):
         x = super().make(B, T, H, D)
         x["g"] = self.logsig(B, T, H, shift=3.0)
         return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"], x["beta"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], g=x["g"], beta=x["beta"])
 
 
 class FlaKDA(FlaGDN):
@@ -70,7 +58,7 @@ class FlaGDN2(_Recurrent):
     name = "fla_gdn2"
     kernel = "fla.ops.gdn2.chunk_gdn2"
     step_kernel = "fla.ops.gdn2.fused_recurrent_gdn2"
-    grads = ("q", "k", "v", "g", "b", "w")
+    grads = args = step_args = ("q", "k", "v", "g", "b", "w")
 
     def reference_args(self, x, b, h):
         args = {**head_qkv(x, b, h, isqrt(x)), "alpha": decay(x, b, h)}
@@ -83,12 +71,6 @@ class FlaGDN2(_Recurrent):
         x["w"] = self.sigmoid(B, T, H, D)
         return x
 
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"], x["b"], x["w"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], g=x["g"], b=x["b"], w=x["w"])
-
 
 class FlaDeltaProduct(_Recurrent):
     """Gated DeltaProduct with n_h = 2 Householder steps per token (k, v, beta have T * 2 rows)."""
@@ -98,8 +80,9 @@ class FlaDeltaProduct(_Recurrent):
     label = "fla.ops.gated_delta_product.chunk_gated_delta_product(num_householder=2)"
     step_kernel = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule"
     step_label = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule (the n_h sub-steps of one token)"
-    grads = ("q", "k", "v", "g", "beta")
+    grads = args = ("q", "k", "v", "g", "beta")
     n = 2
+    kwargs = {"num_householder": n}
 
     def reference_args(self, x, b, h):
         n, T = x["k"].shape[1] // x["q"].shape[1], x["q"].shape[1]
@@ -117,10 +100,6 @@ class FlaDeltaProduct(_Recurrent):
         x["beta"] = self.sigmoid(B, T * n, H)
         x["g"] = self.logsig(B, T, H, shift=3.0)
         return x
-
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], x["g"], x["beta"], num_householder=self.n))
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -140,6 +119,8 @@ class FlaRWKV7(_Recurrent):
     kernel = "fla.ops.rwkv7.chunk_rwkv7"
     step_kernel = "fla.ops.rwkv7.fused_recurrent_rwkv7"
     grads = ("q", "k", "v", "w", "a", "b")
+    args = ("q", "w", "k", "v", "a", "b")
+    step_args, step_fixed = ("r=q", "w", "k", "v", "a", "b"), {"scale": 1.0}
 
     def reference_args(self, x, b, h):
         args = {**head_qkv(x, b, h), "w": decay(x, b, h, "w")}
@@ -155,20 +136,14 @@ class FlaRWKV7(_Recurrent):
         x["w"] = (-math.exp(-0.5) * self.sigmoid(B, T, H, D, dtype=F32)).to(F32)
         return x
 
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["w"], x["k"], x["v"], x["a"], x["b"]))
-
-    def step_kwargs(self, x):
-        return dict(r=x["q"], w=x["w"], k=x["k"], v=x["v"], a=x["a"], b=x["b"], scale=1.0)
-
 
 class FlaTTT(Adapter):
     """TTT-Linear: fla's chunk_ttt_linear (mini-batch 16, LayerNorm inner loss, residual LayerNorm output)."""
     name = "fla_ttt_linear"
 
     kernel = "fla.ops.ttt.chunk_ttt_linear"
-    grads = ("q", "k", "v", "w", "b", "eta")
+    grads = args = ("q", "k", "v", "w", "b", "eta")
+    kwargs = {"chunk_size": 16}
     decode_note = "TTT updates its inner model once per 16-token mini-batch; no single-token kernel"
     reference_fn = "layernorm_minibatch"  # the paper's inner model with its LayerNorm
 
@@ -184,9 +159,6 @@ class FlaTTT(Adapter):
         x["eta"] = (self.sigmoid(B, T, H, 1, dtype=F32) * 0.1).to(BF16)
         return x
 
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["w"], x["b"], x["eta"], chunk_size=16))
-
 
 class FlaMesa(_Recurrent):
     """MesaNet: fla's chunk_mesa_net (conjugate gradient, at most 30 steps, per chunk); unit q and k, gates in
@@ -196,7 +168,7 @@ class FlaMesa(_Recurrent):
     kernel = "fla.ops.mesa_net.chunk_mesa_net"
     label = "fla.ops.mesa_net.chunk_mesa_net(max_CG_iteration=30)"
     step_kernel = "fla.ops.mesa_net.mesa_net_decoding_one_step"
-    grads = ("q", "k", "v", "g", "beta", "lamb")
+    grads = args = ("q", "k", "v", "g", "beta", "lamb")
 
     def reference_args(self, x, b, h):
         # chunk_mesa_net takes no scale on q and float32 gates; lamb is (H, K)
@@ -209,10 +181,6 @@ class FlaMesa(_Recurrent):
         x["beta"] = self.sigmoid(B, T, H, dtype=F32)
         x["lamb"] = F.softplus(self.rand(H, D)) + 0.25
         return x
-
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], x["g"], x["beta"], x["lamb"]))
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -233,7 +201,7 @@ class FlaComba(_Recurrent):
     kernel = "fla.ops.comba.chunk_comba"
     label = "fla.ops.comba.chunk_comba (p = k)"
     step_kernel = "fla.ops.comba.fused_recurrent_comba"
-    grads = ("q", "k", "v", "p", "g", "beta")
+    grads = args = step_args = ("q", "k", "v", "p", "g", "beta")
 
     def reference_args(self, x, b, h):
         if not np.array_equal(x["p"], x["k"]):
@@ -248,13 +216,6 @@ class FlaComba(_Recurrent):
         x["p"] = x["k"].clone()
         x["beta"] = self.sigmoid(B, T, H)
         return x
-
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], x["p"], x["g"], x["beta"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], p=x["p"], g=x["g"], beta=x["beta"])
 
 
 class FlaPrecondGDN(Adapter):

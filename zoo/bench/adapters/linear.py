@@ -120,19 +120,10 @@ class FlaLinear(_Recurrent):
     kernel = "fla.ops.linear_attn.chunk_linear_attn"
     label = "fla.ops.linear_attn.chunk_linear_attn(normalize=False, scale=1)"
     step_kernel = "fla.ops.linear_attn.fused_recurrent_linear_attn"
+    args, kwargs, step_fixed = ("q", "k", "v"), {"scale": 1.0, "normalize": False}, {"scale": 1.0}
 
     def reference_args(self, x, b, h):
         return {**head_qkv(x, b, h), "normalise": False}
-
-    def make(self, B, T, H, D):
-        return self.qkv(B, T, H, D)
-
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], scale=1.0, normalize=False))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], scale=1.0)
 
 
 class FlaPerformer(_Recurrent):
@@ -154,17 +145,12 @@ class FlaPerformer(_Recurrent):
 
     @staticmethod
     def features(x, W, is_query):
-        """Works on torch tensors and numpy arrays alike (only operators and .max/.sum)."""
         xs = x / x.shape[-1] ** 0.25
         z = xs @ W - 0.5 * (xs * xs).sum(-1)[..., None]
         # subtracting a max only rescales phi: per row for queries (cancels in the normaliser), one global
         # max for keys (a common factor of numerator and normaliser)
-        if is_query:
-            top = z.max(-1)[..., None] if isinstance(z, np.ndarray) else z.amax(-1, keepdim=True)
-        else:
-            top = z.max()
-        z = z - (top.detach() if isinstance(top, torch.Tensor) else top)
-        return (z.exp() if isinstance(z, torch.Tensor) else np.exp(z)) / math.sqrt(W.shape[1])
+        top = z.amax(-1, keepdim=True) if is_query else z.max()
+        return (z - top.detach()).exp() / math.sqrt(W.shape[1])
 
     def run(self, x):
         fn = self.fn()
@@ -172,33 +158,23 @@ class FlaPerformer(_Recurrent):
         pk = self.features(x["k"].float(), x["W"], False).to(BF16)
         return _first(fn(pq, pk, x["v"], scale=1.0, normalize=True))
 
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"])
-
 
 class FlaRetention(_Recurrent):
     name = "fla_retention"
     kernel = "fla.ops.retention.chunk_retention"
     step_kernel = "fla.ops.retention.fused_recurrent_retention"
+    args = ("q", "k", "v")
 
     def reference_args(self, x, b, h):
         return {**head_qkv(x, b, h, isqrt(x)), "gamma": 1 - 2.0 ** (-5.0 - h)}
-
-    def make(self, B, T, H, D):
-        return self.qkv(B, T, H, D)
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"])
 
 
 class FlaGLA(_Recurrent):
     name = "fla_gla"
     kernel = "fla.ops.gla.chunk_gla"
     step_kernel = "fla.ops.gla.fused_recurrent_gla"
-    grads = ("q", "k", "v", "g")
+    grads = args = ("q", "k", "v", "g")
+    step_args = ("q", "k", "v", "gk=g")
 
     def reference_args(self, x, b, h):
         return {**head_qkv(x, b, h, isqrt(x)), "alpha": decay(x, b, h)}
@@ -207,12 +183,6 @@ class FlaGLA(_Recurrent):
         x = self.qkv(B, T, H, D)
         x["g"] = self.logsig(B, T, H, D, shift=2.0).clamp_min(-5)
         return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], gk=x["g"])
 
 
 class FlaHGRN2(FlaGLA):
@@ -245,6 +215,7 @@ class FlaBased(Adapter):
     kernel = "fla.ops.based.fused_chunk_based"
     decode_note = "no public single-step kernel for Based's Taylor-feature state"
     Kf = 16
+    args = ("q", "k", "v")
 
     def reference_args(self, x, b, h):
         return head_qkv(x, b, h)
@@ -256,15 +227,13 @@ class FlaBased(Adapter):
             "v": self.randn(B, T, H, D),
         }
 
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"]))
-
 
 class FlaRWKV6(_Recurrent):
     name = "fla_rwkv6"
     kernel = "fla.ops.rwkv6.chunk_rwkv6"
     step_kernel = "fla.ops.rwkv6.fused_recurrent_rwkv6"
-    grads = ("q", "k", "v", "w", "u")
+    grads = args = ("q", "k", "v", "w", "u")
+    step_args = ("r=q", "k", "v", "w", "u")
 
     def reference_args(self, x, b, h):
         return {**head_qkv(x, b, h, isqrt(x)), "w": decay(x, b, h, "w"), "u": x["u"][h]}
@@ -275,19 +244,13 @@ class FlaRWKV6(_Recurrent):
         x["u"] = self.randn(H, D, dtype=F32, scale=0.5)
         return x
 
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["w"], x["u"]))
-
-    def step_kwargs(self, x):
-        return dict(r=x["q"], k=x["k"], v=x["v"], w=x["w"], u=x["u"])
-
 
 class FlaLogLinear(Adapter):
     """Log-linear attention (Mamba-2 gates): fla's chunk_log_linear_attn, L = ceil(log2 T) + 1 levels."""
     name = "fla_log_linear_attn"
 
     kernel = "fla.ops.log_linear_attn.chunk_log_linear_attn"
-    grads = ("q", "k", "v", "g", "level_scales")
+    grads = args = ("q", "k", "v", "g", "level_scales")
     max_T = 65536  # the kernel asserts T < 2**17
     decode_note = "decoding keeps a Fenwick tree of O(log T) states; no public single-step kernel"
 
@@ -300,9 +263,6 @@ class FlaLogLinear(Adapter):
         x["g"] = self.logsig(B, T, H, shift=3.0)
         x["level_scales"] = self.sigmoid(B, T, H, L)
         return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"], x["level_scales"]))
 
 
 class MLSTM(Adapter):
@@ -363,6 +323,7 @@ class FlaLightning(_Recurrent):
     label = "fla.ops.lightning_attn.chunk_lightning_attn(layer_idx=12, num_layers=24, scale=1)"
     step_kernel = "fla.ops.lightning_attn.fused_recurrent_lightning_attn"
     layer, layers = 12, 24
+    step_fixed = {"layer_idx": layer, "num_layers": layers, "scale": 1.0}
 
     def reference_args(self, x, b, h):
         # fla's lightning slope schedule, no scale on q (the paper has none)
@@ -374,9 +335,6 @@ class FlaLightning(_Recurrent):
     def run(self, x):
         fn = self.fn()
         return _first(fn(x["q"], x["k"], x["v"], self.layer, self.layers, scale=1.0))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], layer_idx=self.layer, num_layers=self.layers, scale=1.0)
 
     def slope(self, h, H):
         return 8.0 / H * (1 - self.layer / self.layers) * h

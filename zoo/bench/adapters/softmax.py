@@ -161,23 +161,14 @@ class FlaSWA(Adapter):
     step_label = "fla.ops.attn.decoding.attn_decoding_one_step(window_size=4096)"
     decode_kind = "kv_cache"
     window = 4096
+    sizes, check_sizes = {"window": window}, {"window": 64}
 
     def reference_args(self, x, b, h):
-        return {**head_qkv(x, b, h), "window": self._window()}
-
-    def make(self, B, T, H, D):
-        return self.qkv(B, T, H, D)
-
-    def check_inputs(self, H, D):
-        self._w = 64  # a window shorter than the check's T, so the mask is exercised
-        return self.make(2, self.check_T, H, D)
-
-    def _window(self):
-        return getattr(self, "_w", None) or self.window
+        return {**head_qkv(x, b, h), "window": self.now["window"]}
 
     def run(self, x):
         fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], window_size=self._window()))
+        return _first(fn(x["q"], x["k"], x["v"], window_size=self.now["window"]))
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -186,9 +177,6 @@ class FlaSWA(Adapter):
         k, v = self.randn(1, W, H, D), self.randn(1, W, H, D)
         cu = torch.tensor([0, W], device=DEV, dtype=torch.long)
         return lambda: fn(q, k, v, cu_seqlens=cu, window_size=self.window)
-
-    def after_check(self):
-        self._w = None
 
 
 class FlaPath(Adapter):
@@ -232,7 +220,7 @@ class FlaWall(Adapter):
     name = "fla_wall_attn"
 
     kernel = "fla.ops.wall_attn.parallel_wall_attn"
-    grads = ("q", "k", "v", "g")
+    grads = args = ("q", "k", "v", "g")
     decode_note = "decoding uses fla's parallel_wall_attn_decode on a rescaled-key cache; not measured"
     check_T = 128
 
@@ -243,9 +231,6 @@ class FlaWall(Adapter):
         x = self.qkv(B, T, H, D)
         x["g"] = self.logsig(B, T, H, D, shift=4.0)
         return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"]))
 
 
 class FlaStickBreaking(Adapter):
@@ -260,16 +245,9 @@ class FlaStickBreaking(Adapter):
     def reference_args(self, x, b, h):
         return head_qkv(x, b, h)
 
-    def make(self, B, T, H, D):
-        return self.qkv(B, T, H, D)
-
     def run(self, x):
         o, rem = self.fn()(x["q"], x["k"], x["v"])
         return o + rem[..., None].to(o.dtype) * x["v"]
-
-
-def _backend_variants(*names):
-    return tuple({"backend": n} for n in names)
 
 
 class SDPAGrouped(SDPA):
@@ -508,7 +486,7 @@ class SDPALatent(Adapter):
     decode_kind = "kv_cache"
     step_kernel = None
     step_label = "absorbed MLA step: torch bf16 matmuls over the latent cache (c, k_R), W_UV after the read"
-    variants = _backend_variants("CUDNN_ATTENTION", "EFFICIENT_ATTENTION", "MATH")
+    variants = tuple({"backend": n} for n in ("CUDNN_ATTENTION", "EFFICIENT_ATTENTION", "MATH"))
     layout = "bthv_all"
     names = ("W_dkv", "W_uk", "W_uv", "W_kr", "W_dq", "W_uq", "W_qr")
 

@@ -62,7 +62,7 @@ class FlaGriffin(Adapter):
     kernel = "fla.ops.hgrn.chunk_hgrn"
     step_kernel = "fla.ops.hgrn.fused_recurrent_hgrn"
     step_label = "fla.ops.hgrn.fused_recurrent_hgrn (T=1)"
-    grads = ("x", "g")
+    grads = args = ("x", "g")
     reference_fn, layout = "diagonal_scan", "btc"  # the bare scan, after Griffin's gates
 
     def reference_args(self, x, b, h):
@@ -73,9 +73,6 @@ class FlaGriffin(Adapter):
         g = self.logsig(B, T, C, shift=3.0)
         x = self.randn(B, T, C, dtype=F32) * torch.sqrt(1 - torch.exp(2 * g))
         return {"x": x.to(BF16), "g": g}
-
-    def run(self, x):
-        return _first(self.fn()(x["x"], x["g"]))
 
     def decode(self, T, H, D):
         x = self.make(1, 1, H, D)
