@@ -57,25 +57,16 @@ def spawn(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, bool]:
 def _worker_cmd(
     part: Path, models: list[str], args, deadline: float, lengths: list[int] | None = None
 ) -> list[str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "zoo.bench.worker",
-        "--out",
-        str(part),
-        "--models",
-        ",".join(models),
-        "--lengths",
-        ",".join(map(str, lengths or args.lengths)),
-        "--head-dims",
-        ",".join(map(str, args.head_dims)),
-        "--tokens",
-        str(args.tokens),
-        "--tolerance",
-        str(args.tolerance),
-        "--deadline",
-        str(deadline),
-    ]
+    flags = {
+        "--out": str(part),
+        "--models": ",".join(models),
+        "--lengths": ",".join(map(str, lengths or args.lengths)),
+        "--head-dims": ",".join(map(str, args.head_dims)),
+        "--tokens": str(args.tokens),
+        "--tolerance": str(args.tolerance),
+        "--deadline": str(deadline),
+    }
+    cmd = [sys.executable, "-m", "zoo.bench.worker", *(a for pair in flags.items() for a in pair)]
     if args.no_decode:
         cmd.append("--no-decode")
     if getattr(args, "fast_autotune", False):
@@ -186,15 +177,8 @@ def run_family(
         left = t_end - time.time()
         timeout = min(left, args.family_timeout) if args.family_timeout else left
         if timeout < 30:
-            for m in remaining:
-                done[m] = {
-                    **results.catalog_fields(m),
-                    "status": "not_run",
-                    "checks": [],
-                    "points": [],
-                    "decode": None,
-                    "errors": ["the run's time budget was spent before this model"],
-                }
+            why = "the run's time budget was spent before this model"
+            done.update({m: results.empty_entry(m, "not_run", why) for m in remaining})
             break
         part = workdir / f"{family}-{attempt}.json"
         cmd = _worker_cmd(part, remaining, args, time.time() + timeout - 15)
@@ -217,15 +201,8 @@ def run_family(
             done[m] = entry
         if rc == 0 and not timed_out:
             remaining = [m for m in remaining if m not in done]
-            for m in remaining:  # the worker ended without touching them
-                done[m] = {
-                    **results.catalog_fields(m),
-                    "status": "error",
-                    "checks": [],
-                    "points": [],
-                    "decode": None,
-                    "errors": ["the worker exited without measuring this model"],
-                }
+            why = "the worker exited without measuring this model"  # it ended without touching them
+            done.update({m: results.empty_entry(m, "error", why) for m in remaining})
             break
         why = "timeout" if timed_out else f"crashed (exit code {rc})"
         tail = _tail(logfile)
