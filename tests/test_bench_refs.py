@@ -195,3 +195,50 @@ def test_per_channel_and_head_first_layouts_assemble_every_slice():
         want = mod.recurrent(**ad.reference_args(x, last, 1 if layout == "bhtv" else None))
         got = {"bhtv": out[last, 1], "btc": out[last], "bct": out[last].T}[layout]
         assert np.array_equal(got, want), model
+
+
+def _more_cases(rng):
+    """Inputs in the kernel's layout for the torch-free mappings the tests above do not reach; (x, shape)."""
+    C, bthd = H * D, (B, T, H, D)
+    q, k, v = (rng.standard_normal(bthd) for _ in range(3))
+    qn, kn = _unit(q), _unit(k)
+    gate = _logsig(rng.standard_normal(bthd) + 2)
+    sig = 1 / (1 + np.exp(-rng.standard_normal(bthd)))
+    theta = 1.0 / 10000 ** (np.arange(0, D, 2) / D)
+    slopes = 0.5 ** np.arange(1.0, H + 1)
+    T2 = 32  # TTT's mini-batches of 16
+    ttt = {n: _unit(rng.standard_normal((B, T2, H, D))) for n in ("q", "k", "v")}
+    return {
+        "abc": ({"q": q, "k": k, "v": v, "s": rng.standard_normal((B, T, H, 6))}, bthd),
+        "alibi": ({"q": q, "k": k, "v": v, "g": -np.broadcast_to(slopes, (B, T, H))}, bthd),
+        "gdn-2": ({"q": qn, "k": kn, "v": v, "g": gate, "b": sig, "w": sig[..., ::-1]}, bthd),
+        "hgrn2": ({"q": q, "v": v, "g": gate}, bthd),
+        "nope": ({n: a.transpose(0, 2, 1, 3) for n, a in (("q", q), ("k", k), ("v", v))}, bthd),
+        "performer": ({"q": q, "k": k, "v": v, "W": rng.standard_normal((D, D))}, bthd),
+        "retnet": ({"q": q, "k": k, "v": v}, bthd),
+        "rope": ({"q": q, "k": k, "v": v, "theta": theta}, bthd),
+        "rwkv-7": ({"q": q, "k": k, "v": v, "w": -0.6 * sig, "kk": kn, "ag": sig}, bthd),
+        "s4": ({"u": rng.standard_normal((B, C, T)), "h0": 0.2 * rng.standard_normal((C, T))}, (B, C, T)),
+        "swa": ({"q": q, "k": k, "v": v}, bthd),
+        "ttt": ({**ttt, "w": 1 + 0.1 * rng.standard_normal((H, D)),
+                 "b": 0.1 * rng.standard_normal((H, D)), "eta": 0.1 * np.ones((B, T2, H, 1))}, (B, T2, H, D)),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("model", sorted(_more_cases(np.random.default_rng(0))))
+def test_the_other_mappings_run_on_the_cpu(model):
+    x, shape = _more_cases(np.random.default_rng(7))[model]
+    out = bench_helpers.ref(model, x, shape, now={"window": 5})
+    assert out.shape == shape and np.all(np.isfinite(out)), model
+
+
+def test_alibi_is_fox_with_a_constant_gate_and_rope_reads_its_own_tables():
+    x, shape = _more_cases(np.random.default_rng(8))["alibi"]
+    assert wasm.rel_err(bench_helpers.ref("alibi", x, shape), ref("fox", x)) < 1e-10
+    x, shape = _more_cases(np.random.default_rng(8))["rope"]
+    angle = np.arange(T)[:, None] * x["theta"][None]
+    tables = {n: a for n, a in x.items() if n != "theta"} | {"cos": np.cos(angle), "sin": np.sin(angle)}
+    assert wasm.rel_err(bench_helpers.ref("rope", tables, shape), bench_helpers.ref("rope", x, shape)) < 1e-10
+    wide = bench_helpers.ref("swa", x, shape, now={"window": T})  # a window over everything: attention
+    head_first = {n: x[n].transpose(0, 2, 1, 3) for n in ("q", "k", "v")}
+    assert wasm.rel_err(wide, bench_helpers.ref("transformer", head_first, shape)) < 1e-12

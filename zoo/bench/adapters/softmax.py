@@ -46,11 +46,8 @@ class SDPA(Adapter):
 
         q = self.randn(1, H, 1, D)
         k, v = self.randn(1, H, T, D), self.randn(1, H, T, D)
-        for backend in (
-            SDPBackend.CUDNN_ATTENTION,
-            SDPBackend.FLASH_ATTENTION,
-            SDPBackend.EFFICIENT_ATTENTION,
-        ):
+        for name in ("CUDNN_ATTENTION", "FLASH_ATTENTION", "EFFICIENT_ATTENTION"):
+            backend = getattr(SDPBackend, name)
 
             def step(backend=backend):
                 with sdpa_kernel([backend]):
@@ -108,9 +105,9 @@ class FlaForgetting(Adapter):
     kernel = "fla.ops.forgetting_attn.parallel_forgetting_attn"
     step_kernel = "fla.ops.attn.decoding.attn_decoding_one_step"
     step_label = "fla.ops.attn.decoding.attn_decoding_one_step (with g)"
-    grads = ("q", "k", "v", "g")
+    grads = args = ("q", "k", "v", "g")
+    kwargs = {"window_size": None}
     decode_kind = "kv_cache"
-    window: int | None = None
 
     def reference_args(self, x, b, h):
         return {**head_qkv(x, b, h), "f": decay(x, b, h)}
@@ -123,17 +120,13 @@ class FlaForgetting(Adapter):
         x["g"] = self.gate(B, T, H)
         return x
 
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], x["g"], window_size=self.window))
-
     def decode(self, T, H, D):
         fn = self.step_fn()
         q = self.randn(1, 1, H, D)
         k, v = self.randn(1, T, H, D), self.randn(1, T, H, D)
         g = self.gate(1, T, H)
         cu = torch.tensor([0, T], device=DEV, dtype=torch.long)
-        return lambda: fn(q, k, v, g, cu_seqlens=cu, window_size=self.window)
+        return lambda: fn(q, k, v, g, cu_seqlens=cu, window_size=None)
 
 
 class FlaAlibi(FlaForgetting):
