@@ -24,7 +24,6 @@ BASELINE = "transformer"
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "benchmarks.schema.json"
 NOT_ATTEMPTED = "not attempted in any of the merged runs"
 BUDGET_NOTES = ("time budget was spent", "no time left")
-STATUSES = ("measured", "failed_check", "error", "crashed", "timeout", "not_run", "no_kernel")
 
 
 def catalog_fields(model_id: str) -> dict:

@@ -36,16 +36,16 @@ def _tail(path: Path, n: int = 1500) -> str:
     return text[-n:]
 
 
+def _start(popen, cmd: list[str], fh):
+    """A worker in a session of its own (so its whole process group can be killed), output to fh."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
 def spawn(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, bool]:
     """Run cmd with stdout+stderr to log; returns (exit code or None, timed_out)."""
     with open(log, "ab") as fh:
-        proc = subprocess.Popen(
-            cmd,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            start_new_session=True,
-        )
+        proc = _start(subprocess.Popen, cmd, fh)
         try:
             return proc.wait(timeout=max(1.0, timeout)), False
         except subprocess.TimeoutExpired:
@@ -102,19 +102,7 @@ def warm_phase(jobs: dict, args, workdir: Path, log=print, popen=subprocess.Pope
             cmd = _worker_cmd(part, [model], args, deadline - 10, lengths) + ["--warmup-only"]
             if config_slice:
                 cmd += ["--config-slice", config_slice]
-            running[name] = (
-                popen(
-                    cmd,
-                    stdout=fh,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                ),
-                model,
-                part,
-                fh,
-                time.time(),
-            )
+            running[name] = (_start(popen, cmd, fh), model, part, fh, time.time())
         time.sleep(0.5)
         for name, (proc, model, part, fh, t0) in list(running.items()):
             rc = proc.poll()
