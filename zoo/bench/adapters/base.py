@@ -61,9 +61,7 @@ class Adapter:
     (``label``); likewise ``step_kernel`` / ``step_label`` for one decoding step. It implements make and
     run, and decode where the model decodes step by step."""
 
-    # The key models.yaml's gpu_kernel.adapter names, set by each timed class in its own body (a subclass
-    # never inherits it): ADAPTERS (zoo/bench/adapters/__init__.py) and `zoo validate` read it from there.
-    name: str = ""
+    name: str = ""  # what models.yaml's gpu_kernel.adapter says; set in the timed class's own body
     kernel: str | None = None  # dotted import path of the public op, e.g. "fla.ops.gla.chunk_gla"
     label: str | None = None  # shown instead of the path when it says more (fixed arguments, extra steps)
     step_kernel: str | None = None  # dotted import path of the decoding op; None: no decode measured
