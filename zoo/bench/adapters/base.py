@@ -58,8 +58,10 @@ def np64(t: torch.Tensor) -> np.ndarray:
 class Adapter:
     """Base class. A subclass declares the public op it times by its import path (``kernel``, imported only
     inside the worker) and, where that is not the whole story, the label results and the site show
-    (``label``); likewise ``step_kernel`` / ``step_label`` for one decoding step. It implements make and
-    run, and decode where the model decodes step by step."""
+    (``label``); likewise ``step_kernel`` / ``step_label`` for one decoding step. It draws its inputs (make;
+    by default q, k, v), calls the kernel (run; by default with the inputs named in ``args`` and the fixed
+    ``kwargs``), maps its inputs onto kernels_wasm (reference_args) and, where the model decodes step by
+    step, sets up one step (decode)."""
 
     name: str = ""  # what models.yaml's gpu_kernel.adapter says; set in the timed class's own body
     kernel: str | None = None  # dotted import path of the public op, e.g. "fla.ops.gla.chunk_gla"
