@@ -221,11 +221,8 @@ class FlaBased(Adapter):
         return head_qkv(x, b, h)
 
     def make(self, B, T, H, D):
-        return {
-            "q": self.randn(B, T, H, self.Kf),
-            "k": self.randn(B, T, H, self.Kf),
-            "v": self.randn(B, T, H, D),
-        }
+        x = {n: self.randn(B, T, H, self.Kf) for n in ("q", "k")}
+        return {**x, "v": self.randn(B, T, H, D)}
 
 
 class FlaRWKV6(_Recurrent):
@@ -291,13 +288,8 @@ class MLSTM(Adapter):
 
     def make(self, B, T, H, D):
         gd = getattr(torch, self.variant["gate_dtype"])
-        return {
-            "q": self.randn(B, H, T, D),
-            "k": self.randn(B, H, T, D),
-            "v": self.randn(B, H, T, D),
-            "i": self.randn(B, H, T, dtype=gd),
-            "f": self.randn(B, H, T, dtype=gd, shift=3.0),
-        }
+        x = {n: self.randn(B, H, T, D) for n in ("q", "k", "v")}
+        return {**x, "i": self.randn(B, H, T, dtype=gd), "f": self.randn(B, H, T, dtype=gd, shift=3.0)}
 
     def run(self, x):
         fn = self.fn()(self.variant["kernel"])

@@ -493,15 +493,9 @@ class SDPALatent(Adapter):
 
     def make(self, B, T, H, D):
         d_c, d_R, Dm = 4 * D, D // 2, H * D
-        shapes = {
-            "W_dkv": (d_c, Dm),
-            "W_uk": (H, D, d_c),
-            "W_uv": (H, D, d_c),
-            "W_kr": (d_R, Dm),
-            "W_dq": (d_c, Dm),
-            "W_uq": (H, D, d_c),
-            "W_qr": (H, d_R, d_c),
-        }
+        up, down = (H, D, d_c), (d_c, Dm)  # per-head up-projections from a latent; down to a latent
+        shapes = {"W_dkv": down, "W_uk": up, "W_uv": up, "W_kr": (d_R, Dm), "W_dq": down, "W_uq": up}
+        shapes["W_qr"] = (H, d_R, d_c)
         x = {n: self.randn(*s, scale=s[-1] ** -0.5) for n, s in shapes.items()}
         x["h"] = self.randn(B, T, Dm)
         x["theta"] = 10000.0 ** (-2.0 * torch.arange(d_R // 2, device=DEV, dtype=F32) / d_R)
