@@ -540,7 +540,9 @@ def test_adapters_are_the_named_classes_validate_reads(monkeypatch):
     try:
         from zoo.bench import adapters
 
-        assert set(adapters.ADAPTERS) == adapter_names()
+        named = adapter_names()
+        assert set(adapters.ADAPTERS) == set(named)
+        assert named == {key: cls.reference_args is not None for key, cls in adapters.ADAPTERS.items()}
         assert all(cls.name == key for key, cls in adapters.ADAPTERS.items())
         assert {c.__name__ for c in adapters.ADAPTERS.values()} >= {"SDPA", "FlaGLA", "Mamba2SSD"}
     finally:  # no module built on the stand-ins may outlive the test

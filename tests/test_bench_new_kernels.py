@@ -1,5 +1,6 @@
 """The GPU adapters of the models added with the KV-layout facet (grouped and latent caches, gates, sinks,
-masks, and fla's newer recurrent kernels): their kernels_wasm mappings in zoo/bench/wasm.py, pinned two ways.
+masks, and fla's newer recurrent kernels): their kernels_wasm mappings (each adapter's reference_args), pinned
+two ways.
 
 1. Lineage reductions: where a model reduces to an older mapped one (GQA with G = H is multi-head attention,
    a shut sink is the Transformer, HGRN's scan is Griffin's kernel), the two references agree.
@@ -8,10 +9,9 @@ masks, and fla's newer recurrent kernels): their kernels_wasm mappings in zoo/be
 
 numpy only; inputs in each adapter's layout and dtype conventions (log-space gates, head-first SDPA)."""
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
+from bench_helpers import ref
 
 from kernels_wasm import rope
 from zoo.bench import catalog, flops, wasm
@@ -29,10 +29,6 @@ def _sigmoid(x):
 
 def _unit(a):
     return a / np.linalg.norm(a, axis=-1, keepdims=True)
-
-
-def ref(model, x, shape, adapter=None):
-    return wasm.reference(model, x, adapter, shape)
 
 
 def _softmax_attention(q, k, v, mask=None, sink=None):
@@ -84,7 +80,6 @@ def test_differential_attention_is_two_sdpa_passes_subtracted():
     rng = np.random.default_rng(2)
     x = {n: _hf(rng, B, H, T, D) for n in ("q1", "q2", "k1", "k2", "v")}
     x |= {n: rng.normal(0, 0.1, (H, D)) for n in ("lq1", "lk1", "lq2", "lk2")}
-    a = SimpleNamespace(layer=4)
     lam = np.exp((x["lq1"] * x["lk1"]).sum(-1)) - np.exp((x["lq2"] * x["lk2"]).sum(-1))
     lam += 0.8 - 0.6 * np.exp(-0.3 * 3)
     want = np.empty((B, T, H, D))
@@ -93,7 +88,7 @@ def test_differential_attention_is_two_sdpa_passes_subtracted():
             o1 = _softmax_attention(x["q1"][b, h], x["k1"][b, h], x["v"][b, h])
             o2 = _softmax_attention(x["q2"][b, h], x["k2"][b, h], x["v"][b, h])
             want[b, :, h] = o1 - lam[h] * o2
-    assert wasm.rel_err(ref("diff-transformer", x, (B, T, H, D), a), want) < 1e-12
+    assert wasm.rel_err(ref("diff-transformer", x, (B, T, H, D), layer=4), want) < 1e-12
 
 
 def test_the_sink_logit_joins_the_denominator_and_a_shut_sink_is_the_transformer():
@@ -117,18 +112,15 @@ def test_streamingllm_is_the_flex_mask_of_sinks_and_window():
     """FlexAttention's mask_mod in the adapter: kv <= q and (kv < n_s or q - kv < W)."""
     rng = np.random.default_rng(4)
     x = {n: _hf(rng, B, H, T, D) for n in ("q", "k", "v")}
-    a = SimpleNamespace(_window=lambda: 6, sinks=2)
     t, j = np.arange(T)[:, None], np.arange(T)[None, :]
     mask = (j <= t) & ((j < 2) | (t - j < 6))
     want = np.stack(
         [np.stack([_softmax_attention(x["q"][b, h], x["k"][b, h], x["v"][b, h], mask) for h in range(H)], 1)
          for b in range(B)]
     )  # fmt: skip
-    assert wasm.rel_err(ref("streamingllm", x, (B, T, H, D), a), want) < 1e-12
-    wide = SimpleNamespace(_window=lambda: T, sinks=2)
-    assert (
-        wasm.rel_err(ref("streamingllm", x, (B, T, H, D), wide), ref("transformer", x, (B, T, H, D))) < 1e-12
-    )
+    assert wasm.rel_err(ref("streamingllm", x, (B, T, H, D), now={"window": 6}, sinks=2), want) < 1e-12
+    wide = ref("streamingllm", x, (B, T, H, D), now={"window": T}, sinks=2)
+    assert wasm.rel_err(wide, ref("transformer", x, (B, T, H, D))) < 1e-12
 
 
 def test_deltaformer_without_erase_is_the_transformer():
@@ -187,7 +179,6 @@ def test_lightning_attention_is_fla_simple_gla_with_its_slope_schedule():
     """chunk_lightning_attn = chunk_simple_gla with g_gamma = -(8 / H (1 - l / L)) h, scale 1 here."""
     rng = np.random.default_rng(7)
     x = {n: rng.standard_normal((B, T, H, D)) for n in ("q", "k", "v")}
-    a = SimpleNamespace(layer=12, layers=24)
     want = np.empty((B, T, H, D))
     for b in range(B):
         for h in range(H):
@@ -196,7 +187,7 @@ def test_lightning_attention_is_fla_simple_gla_with_its_slope_schedule():
             for t in range(T):
                 S = np.exp(g) * S + np.outer(x["k"][b, t, h], x["v"][b, t, h])
                 want[b, t, h] = x["q"][b, t, h] @ S
-    assert wasm.rel_err(ref("lightning-attention", x, (B, T, H, D), a), want) < 1e-12
+    assert wasm.rel_err(ref("lightning-attention", x, (B, T, H, D), layer=12, layers=24), want) < 1e-12
 
 
 def test_hgrn_read_back_from_the_scan_inputs_is_griffins_scan():
@@ -206,7 +197,7 @@ def test_hgrn_read_back_from_the_scan_inputs_is_griffins_scan():
     C, gamma = H * D, 0.5
     lam = gamma + (1 - gamma) * _sigmoid(rng.standard_normal((B, T, C)) + 1)
     x = {"x": (1 - lam) * rng.standard_normal((B, T, C)), "g": np.log(lam)}
-    got = ref("hgrn", x, (B, T, C), SimpleNamespace(gamma=gamma))
+    got = ref("hgrn", x, (B, T, C), gamma=gamma)
     assert wasm.rel_err(got, ref("griffin", x, (B, T, C))) < 1e-12
 
 
@@ -268,11 +259,8 @@ def test_the_comba_mapping_refuses_an_auxiliary_key_other_than_k():
 # ------------------------------------------------------------------------------ registry consistency
 
 
-def test_every_model_with_a_gpu_adapter_has_a_reference_mapping_and_a_flop_count():
-    """The adapters need torch, so the mapping of every one lives in wasm.py where numpy tests reach it."""
-    with_kernel = {m for m, k in catalog.KERNELS.items() if k.adapter}
-    assert with_kernel <= set(wasm.MAPPINGS)
-    assert with_kernel <= set(flops.COSTS)
+def test_every_model_with_a_gpu_adapter_has_a_flop_count():
+    assert {m for m, k in catalog.KERNELS.items() if k.adapter} <= set(flops.COSTS)
 
 
 def test_adapters_draw_inputs_the_mapping_accepts_on_cpu(monkeypatch):
@@ -313,13 +301,12 @@ def test_nsa_pairs_each_query_head_with_its_groups_key_head_and_full_selection_i
     x = {"q": rng.standard_normal((B, T, Hq, D)), "k": rng.standard_normal((B, T, Hq // G, D))}
     x["v"] = rng.standard_normal((B, T, Hq // G, D))
     x |= {"g_cmp": np.zeros((B, T, Hq)), "g_slc": np.ones((B, T, Hq)), "g_win": np.zeros((B, T, Hq))}
-    a = SimpleNamespace(now={"block": 4, "top_n": T // 4, "window": 3})
-    got = ref("nsa", x, (B, T, Hq, D), a)
+    got = ref("nsa", x, (B, T, Hq, D), now={"block": 4, "top_n": T // 4, "window": 3})
     full = {n: np.repeat(x[n], G, axis=2).transpose(0, 2, 1, 3) for n in ("k", "v")}
     want = ref("transformer", {"q": x["q"].transpose(0, 2, 1, 3), **full}, (B, T, Hq, D))
     assert wasm.rel_err(got, want) < 1e-12
-    few = SimpleNamespace(now={"block": 4, "top_n": 3, "window": 3})  # selection now leaves blocks out
-    assert wasm.rel_err(ref("nsa", x, (B, T, Hq, D), few), want) > 1e-3
+    few = {"block": 4, "top_n": 3, "window": 3}  # selection now leaves blocks out
+    assert wasm.rel_err(ref("nsa", x, (B, T, Hq, D), now=few), want) > 1e-3
 
 
 def test_moba_reference_is_the_adapters_router_and_masked_softmax():
@@ -344,7 +331,7 @@ def test_moba_reference_is_the_adapters_router_and_masked_softmax():
                 sel[t, own[t]] = True
             mask = sel[:, np.arange(T) // Bm] & np.tril(np.ones((T, T), dtype=bool))
             want[b, :, h] = _softmax_attention(q, k, v, mask)
-    got = ref("moba", x, (B, T, H, D), SimpleNamespace(now={"block": Bm, "top_k": n}))
+    got = ref("moba", x, (B, T, H, D), now={"block": Bm, "top_k": n})
     assert wasm.rel_err(got, want) < 1e-12
 
 
@@ -415,7 +402,7 @@ def test_bigbird_links_are_the_flex_mask_of_window_globals_and_random_blocks():
     for qb in range(2, T // P):
         table[qb, : min(2, qb - 1)] = rng.choice(np.arange(1, qb), size=min(2, qb - 1), replace=False)
     x["rand_blocks"] = table.astype(float)  # as np64 hands it over
-    a = SimpleNamespace(now={"window": W, "n_global": G, "block": P, "n_random": 2})
+    now = {"window": W, "n_global": G, "block": P, "n_random": 2}
     t, j = np.arange(T)[:, None], np.arange(T)[None, :]
     rand = (table[t // P] == (j // P)[..., None]).any(-1)
     mask = (j <= t) & ((t - j < W) | (j < G) | rand)
@@ -423,7 +410,7 @@ def test_bigbird_links_are_the_flex_mask_of_window_globals_and_random_blocks():
         [np.stack([_softmax_attention(x["q"][b, h], x["k"][b, h], x["v"][b, h], mask) for h in range(H)], 1)
          for b in range(B)]
     )  # fmt: skip
-    assert wasm.rel_err(ref("bigbird", x, (B, T, H, D), a), want) < 1e-12
+    assert wasm.rel_err(ref("bigbird", x, (B, T, H, D), now=now), want) < 1e-12
 
 
 def test_mega_is_the_adapters_fft_ema_then_softmax_attention():

@@ -1,10 +1,13 @@
-"""The harness's float64 reference is the site's kernels_wasm modules, through the argument mappings in
-zoo/bench/wasm.py: the GPU kernels are checked against the same mathematics the site shows. The mappings'
-conversions (log-space gates, kernel scales) are pinned by lineage reductions between mapped models.
-numpy only; inputs in the kernels' (B, T, H, ...) layout and conventions (log-space gates)."""
+"""The harness's float64 reference is the site's kernels_wasm modules, through each GPU adapter's argument
+mapping (reference_args, run by zoo/bench/wasm.py): the GPU kernels are checked against the same mathematics
+the site shows. The mappings' conversions (log-space gates, kernel scales) are pinned by lineage reductions
+between mapped models. numpy only; inputs in the kernels' (B, T, H, ...) layout and conventions (log-space
+gates)."""
 
+import bench_helpers
 import numpy as np
 import pytest
+from bench_helpers import adapter, adapters
 
 from kernels_wasm import api
 from zoo import registry
@@ -59,7 +62,7 @@ def _cases(rng):
 
 def ref(model, x):
     shape = x["x"].shape if model == "mamba-2" else x["v"].shape[:1] + x["q"].shape[1:3] + x["v"].shape[-1:]
-    return wasm.reference(model, x, None, shape)
+    return bench_helpers.ref(model, x, shape)
 
 
 def zeros(a):
@@ -71,10 +74,10 @@ def test_the_reference_is_kernels_wasm_on_every_slice(model):
     x = _cases(np.random.default_rng(1))[model]
     out = ref(model, x)
     assert np.all(np.isfinite(out))
-    args_of, _ = wasm.MAPPINGS[model]
+    ad = adapter(model)
     mod = api.load(wasm.module_name(model))
     for b, h in ((0, 0), (0, H - 1)):
-        assert np.array_equal(out[b, :, h], mod.recurrent(**args_of(x, b, h, None)))
+        assert np.array_equal(out[b, :, h], mod.recurrent(**ad.reference_args(x, b, h)))
 
 
 # The mappings turn log-space gates and kernel scales into the zoo's conventions; where the lineage says one
@@ -111,18 +114,25 @@ def test_a_wrong_output_is_caught():
 
 
 def test_every_gpu_kernel_is_checked_against_its_kernels_wasm_module():
+    """Every adapter models.yaml names maps its inputs onto the model's own kernels_wasm module: a
+    reference_args of its own class (or one it inherits from a timed sibling), a known output layout and a
+    function the module has."""
     for m in registry.load().all_models:
-        if m.gpu_kernel.adapter is None or m.id not in wasm.MAPPINGS:
+        if m.gpu_kernel.adapter is None:
             continue
+        ad = adapter(m.id)
+        assert callable(ad.reference_args), f"{m.id}: adapter {m.gpu_kernel.adapter} has no reference_args"
+        assert ad.layout in wasm.LAYOUTS, m.id
         assert wasm.module_name(m.id) == m.kernel.module, m.id
-        fn = wasm.FUNCTIONS.get(m.id, "recurrent")
+        fn = ad.reference_fn
         assert callable(getattr(api.load(m.kernel.module), fn, None)), f"{m.id}: kernels_wasm has no {fn}"
-    assert set(wasm.FUNCTIONS) <= set(wasm.MAPPINGS)
+        assert wasm.describe(m.id, ad).startswith(f"kernels_wasm.{m.kernel.module}.{fn} (float64)")
 
 
 def test_a_kernel_without_a_mapping_has_no_reference():
-    assert wasm.reference("no-such-model", {}, None, (1, 1, 1, 1)) is None
-    assert wasm.describe("no-such-model") == "no kernels_wasm mapping"
+    base = adapters.Adapter()
+    assert wasm.reference("no-such-model", {}, base, (1, 1, 1, 1)) is None
+    assert wasm.describe("no-such-model", base) == "no kernels_wasm mapping"
 
 
 def test_mamba3_mapping_reduces_to_mamba2():
@@ -141,9 +151,9 @@ def test_mamba3_mapping_reduces_to_mamba2():
         "Angles": np.zeros((B, T, H, D // 4)),
     }
     shape = x2["x"].shape
-    assert wasm.rel_err(wasm.reference("mamba-3", x3, None, shape), ref("mamba-2", x2)) < 1e-12
+    assert wasm.rel_err(bench_helpers.ref("mamba-3", x3, shape), ref("mamba-2", x2)) < 1e-12
     x3["Angles"] = np.ones((B, T, H, D // 4))  # rotation on: a different model
-    assert wasm.rel_err(wasm.reference("mamba-3", x3, None, shape), ref("mamba-2", x2)) > 1e-3
+    assert wasm.rel_err(bench_helpers.ref("mamba-3", x3, shape), ref("mamba-2", x2)) > 1e-3
 
 
 def test_rel_err_never_passes_nan():
@@ -176,11 +186,59 @@ def test_per_channel_and_head_first_layouts_assemble_every_slice():
         ),
     }
     for model, (x, shape) in cases.items():
-        out = wasm.reference(model, x, None, shape)
+        out = bench_helpers.ref(model, x, shape)
         assert out.shape == shape and np.all(np.isfinite(out)), model
-        args_of, layout = wasm.MAPPINGS[model]
+        ad = adapter(model)
+        layout = ad.layout
         mod = api.load(wasm.module_name(model))
         last = shape[0] - 1
-        want = mod.recurrent(**args_of(x, last, 1 if layout == "bhtv" else None, None))
+        want = mod.recurrent(**ad.reference_args(x, last, 1 if layout == "bhtv" else None))
         got = {"bhtv": out[last, 1], "btc": out[last], "bct": out[last].T}[layout]
         assert np.array_equal(got, want), model
+
+
+def _more_cases(rng):
+    """Inputs in the kernel's layout for the torch-free mappings the tests above do not reach; (x, shape)."""
+    C, bthd = H * D, (B, T, H, D)
+    q, k, v = (rng.standard_normal(bthd) for _ in range(3))
+    qn, kn = _unit(q), _unit(k)
+    gate = _logsig(rng.standard_normal(bthd) + 2)
+    sig = 1 / (1 + np.exp(-rng.standard_normal(bthd)))
+    theta = 1.0 / 10000 ** (np.arange(0, D, 2) / D)
+    slopes = 0.5 ** np.arange(1.0, H + 1)
+    T2 = 32  # TTT's mini-batches of 16
+    ttt = {n: _unit(rng.standard_normal((B, T2, H, D))) for n in ("q", "k", "v")}
+    return {
+        "abc": ({"q": q, "k": k, "v": v, "s": rng.standard_normal((B, T, H, 6))}, bthd),
+        "alibi": ({"q": q, "k": k, "v": v, "g": -np.broadcast_to(slopes, (B, T, H))}, bthd),
+        "gdn-2": ({"q": qn, "k": kn, "v": v, "g": gate, "b": sig, "w": sig[..., ::-1]}, bthd),
+        "hgrn2": ({"q": q, "v": v, "g": gate}, bthd),
+        "nope": ({n: a.transpose(0, 2, 1, 3) for n, a in (("q", q), ("k", k), ("v", v))}, bthd),
+        "performer": ({"q": q, "k": k, "v": v, "W": rng.standard_normal((D, D))}, bthd),
+        "retnet": ({"q": q, "k": k, "v": v}, bthd),
+        "rope": ({"q": q, "k": k, "v": v, "theta": theta}, bthd),
+        "rwkv-7": ({"q": q, "k": k, "v": v, "w": -0.6 * sig, "kk": kn, "ag": sig}, bthd),
+        "s4": ({"u": rng.standard_normal((B, C, T)), "h0": 0.2 * rng.standard_normal((C, T))}, (B, C, T)),
+        "swa": ({"q": q, "k": k, "v": v}, bthd),
+        "ttt": ({**ttt, "w": 1 + 0.1 * rng.standard_normal((H, D)),
+                 "b": 0.1 * rng.standard_normal((H, D)), "eta": 0.1 * np.ones((B, T2, H, 1))}, (B, T2, H, D)),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("model", sorted(_more_cases(np.random.default_rng(0))))
+def test_the_other_mappings_run_on_the_cpu(model):
+    x, shape = _more_cases(np.random.default_rng(7))[model]
+    out = bench_helpers.ref(model, x, shape, now={"window": 5})
+    assert out.shape == shape and np.all(np.isfinite(out)), model
+
+
+def test_alibi_is_fox_with_a_constant_gate_and_rope_reads_its_own_tables():
+    x, shape = _more_cases(np.random.default_rng(8))["alibi"]
+    assert wasm.rel_err(bench_helpers.ref("alibi", x, shape), ref("fox", x)) < 1e-10
+    x, shape = _more_cases(np.random.default_rng(8))["rope"]
+    angle = np.arange(T)[:, None] * x["theta"][None]
+    tables = {n: a for n, a in x.items() if n != "theta"} | {"cos": np.cos(angle), "sin": np.sin(angle)}
+    assert wasm.rel_err(bench_helpers.ref("rope", tables, shape), bench_helpers.ref("rope", x, shape)) < 1e-10
+    wide = bench_helpers.ref("swa", x, shape, now={"window": T})  # a window over everything: attention
+    head_first = {n: x[n].transpose(0, 2, 1, 3) for n in ("q", "k", "v")}
+    assert wasm.rel_err(wide, bench_helpers.ref("transformer", head_first, shape)) < 1e-12

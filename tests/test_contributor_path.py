@@ -2,8 +2,9 @@
 
 `zoo new my-model` -> fill the block (and the kernel) as the guide says -> `zoo validate` passes -> the site
 builds with the model's card, page and lineage node -> the registry-derived tests pass for it. The files the
-contributor touched are exactly the ones the guide names: models.yaml and kernels_wasm/my_model.py, plus
-zoo/bench/adapters/ for a model that brings a GPU kernel.
+contributor touched are exactly the ones the guide names: models.yaml and kernels_wasm/my_model.py, plus one
+adapter class in its family's module under zoo/bench/adapters/ for a model that brings a GPU kernel (the
+class carries the kernel's float64 reference mapping too).
 """
 
 import hashlib
@@ -58,6 +59,12 @@ def clone(tmp_path_factory) -> Path:
         shutil.copy2(ROOT / name, dst / name)
     (dst / "node_modules").symlink_to((ROOT / "node_modules").resolve())
     return dst
+
+
+@pytest.fixture(scope="module")
+def pristine(clone) -> dict[str, str]:
+    """The clone as checked out, before the contributor's first command."""
+    return snapshot(clone)
 
 
 def run(clone: Path, *args, env=None) -> subprocess.CompletedProcess:
@@ -117,11 +124,34 @@ class MyModelKernel(FlaGLA):
     """My Model: GLA's chunk kernel with one scalar gate per head, broadcast over the key channels."""
 
     name = "my_model_gla"
+
+    def reference_args(self, x, b, h):
+        args = super().reference_args(x, b, h)
+        return {**args, "alpha": args["alpha"][:, 0]}  # the gate is the same on every key channel
+
+    def make(self, B, T, H, D):
+        x = super().make(B, T, H, D)
+        x["g"] = x["g"][..., :1].expand(B, T, H, D).contiguous()
+        return x
 '''
 
+# The new adapter's float64 reference on the CPU: with the gate equal on every key channel, My Model's
+# kernels_wasm module and GLA's agree, each through its own adapter's mapping.
+REFERENCE_CHECK = """
+import sys
+import numpy as np
+sys.path.insert(0, "tests")
+from bench_helpers import ref
+rng = np.random.default_rng(0)
+B, T, H, D = 2, 12, 2, 4
+x = {n: rng.standard_normal((B, T, H, D)) for n in "qkv"}
+x["g"] = np.repeat(-np.logaddexp(0, -rng.standard_normal((B, T, H, 1)) - 2), D, -1)
+print(np.abs(ref("my-model", x, (B, T, H, D)) - ref("gla", x, (B, T, H, D))).max())
+"""
 
-def test_a_new_model_needs_its_block_and_its_kernel_only(clone):
-    before = snapshot(clone)
+
+def test_a_new_model_needs_its_block_and_its_kernel_only(clone, pristine):
+    before = pristine
 
     new = run(clone, "-m", "zoo", "new", MODEL, "--readout", "linear", "--year", "2026")
     assert new.returncode == 0, new.stderr
@@ -175,7 +205,7 @@ def test_a_new_model_needs_its_block_and_its_kernel_only(clone):
     assert changed(before, snapshot(clone)) == {"models.yaml", "kernels_wasm/my_model.py"}
 
 
-def test_a_gpu_kernel_is_one_named_class_in_its_family_module(clone):
+def test_a_gpu_kernel_is_one_named_class_in_its_family_module(clone, pristine):
     text = (clone / "models.yaml").read_text(encoding="utf-8")
     if f"id: {MODEL}\n" not in text:
         pytest.skip("runs after the path above")
@@ -194,4 +224,25 @@ def test_a_gpu_kernel_is_one_named_class_in_its_family_module(clone):
     assert ok.returncode == 0, ok.stderr
     families = run(clone, "-c", "from zoo.bench import catalog; print(catalog.families(['my-model']))")
     assert families.stdout.strip() == "{'fla-linear': ['my-model']}", families.stderr
+    checked = run(clone, "-c", REFERENCE_CHECK)
+    assert checked.returncode == 0 and float(checked.stdout) < 1e-12, checked.stderr
+    tests = run(
+        clone,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        "-q",
+        "tests/test_bench_refs.py",
+        "tests/test_bench_harness.py::test_adapters_are_the_named_classes_validate_reads",
+    )
+    assert tests.returncode == 0, tests.stdout[-3000:]
     assert changed(before, snapshot(clone)) == {"models.yaml", "zoo/bench/adapters/linear.py"}
+    # the whole path with a GPU kernel: the block, the kernel and one adapter class
+    assert changed(pristine, snapshot(clone)) == {
+        "models.yaml",
+        "kernels_wasm/my_model.py",
+        "zoo/bench/adapters/linear.py",
+    }

@@ -118,6 +118,24 @@ def test_gpu_adapter_must_exist(tmp_path, data):
     assert_points_at(err, lines, data["models"][1]["id"], "no_such_adapter", where)
 
 
+def test_a_gpu_adapter_needs_its_reference_mapping(tmp_path, data, monkeypatch):
+    from zoo.schema import checks
+
+    folder = tmp_path / "adapters"
+    folder.mkdir()
+    (folder / "family.py").write_text(
+        'class Adapter:\n    name = ""\n    reference_args = None\n\n'
+        'class A(Adapter):\n    name = "a"\n\n    def reference_args(self, x, b, h):\n        return {}\n\n'
+        'class B(A):\n    name = "b"\n\nclass C(Adapter):\n    name = "c"\n'
+    )
+    names = checks.adapter_names(folder)
+    assert names == {"a": True, "b": True, "c": False}  # B inherits A's mapping; C has none
+    monkeypatch.setattr(checks, "adapter_names", lambda: names)
+    data["models"][1]["gpu_kernel"] = {"adapter": "c", "op": "x.y"}
+    err, lines = rejected(tmp_path, data)
+    assert_points_at(err, lines, data["models"][1]["id"], "c", "has no float64 reference mapping")
+
+
 def test_a_model_without_a_gpu_kernel_says_why(tmp_path, data):
     data["models"][1]["gpu_kernel"] = {"adapter": None}
     err, _ = rejected(tmp_path, data)

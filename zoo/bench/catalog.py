@@ -41,20 +41,10 @@ def kernels(path: Path = REGISTRY_PATH) -> dict[str, Kernel]:
 KERNELS: dict[str, Kernel] = kernels()
 
 # Families that run first (the softmax baseline, then the broad fla groups); any other family follows.
-FAMILY_ORDER = [
-    "sdpa",
-    "sdpa-variants",
-    "fft",
-    "fla-linear",
-    "fla-delta",
-    "mamba",
-    "fla-rwkv",
-    "fla-softmax",
-    "fla-other",
-    "fla-slots",
-    "fla-path",
-    "mlstm",
-]
+FAMILY_ORDER = (
+    "sdpa sdpa-variants fft fla-linear fla-delta mamba fla-rwkv fla-softmax fla-other fla-slots fla-path"
+    " mlstm"
+).split()
 
 
 def families(model_ids) -> dict[str, list[str]]:

@@ -203,15 +203,11 @@ def run_model(
                 progress("time", variant=variant, head_dim=D, T=T, mode=mode, **done)
                 try:
                     r = backend.time(model_id, D, T, B, mode)
-                except OutOfMemory as exc:
-                    if mode == "fwd":
-                        point["status"] = "oom"
-                    point["error" if mode == "fwd" else "fwdbwd_error"] = _short(exc, 200)
-                    break
                 except Exception as exc:  # a forward that works keeps its time when only the backward fails
+                    oom = isinstance(exc, OutOfMemory)
                     if mode == "fwd":
-                        point["status"] = "error"
-                    point["error" if mode == "fwd" else "fwdbwd_error"] = _short(exc)
+                        point["status"] = "oom" if oom else "error"
+                    point["error" if mode == "fwd" else "fwdbwd_error"] = _short(exc, 200 if oom else 400)
                     break
                 point[f"{mode}_ms"], point[f"{mode}_method"] = r.ms, r.method
                 if r.peak_bytes is not None:

@@ -24,12 +24,17 @@ BASELINE = "transformer"
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "benchmarks.schema.json"
 NOT_ATTEMPTED = "not attempted in any of the merged runs"
 BUDGET_NOTES = ("time budget was spent", "no time left")
-STATUSES = ("measured", "failed_check", "error", "crashed", "timeout", "not_run", "no_kernel")
 
 
 def catalog_fields(model_id: str) -> dict:
     k = catalog.KERNELS[model_id]
     return {"adapter": k.adapter, "op": k.op, "family": k.family, "note": k.note}
+
+
+def empty_entry(model_id: str, status: str, *errors: str) -> dict:
+    """The entry of a model with no measurement: its catalogue fields, a status and why."""
+    fields = {"status": status, "checks": [], "points": [], "decode": None, "errors": list(errors)}
+    return {**catalog_fields(model_id), **fields}
 
 
 def new_document(run: dict, config: dict) -> dict:
@@ -38,18 +43,7 @@ def new_document(run: dict, config: dict) -> dict:
 
 def no_kernel_entries() -> dict:
     """Entries for the models that have no public fused kernel: listed, never silently dropped."""
-    return {
-        mid: {
-            **catalog_fields(mid),
-            "status": "no_kernel",
-            "checks": [],
-            "points": [],
-            "decode": None,
-            "errors": [],
-        }
-        for mid, k in catalog.KERNELS.items()
-        if k.adapter is None
-    }
+    return {mid: empty_entry(mid, "no_kernel") for mid, k in catalog.KERNELS.items() if k.adapter is None}
 
 
 def stamp(entry: dict, run_id: str) -> dict:
@@ -93,17 +87,7 @@ def merge(docs: list[dict]) -> dict:
             out["models"][mid] = stamp(entry, run_id)
     for mid, k in catalog.KERNELS.items():
         if k.adapter and mid not in out["models"] and run_id:
-            out["models"][mid] = stamp(
-                {
-                    **catalog_fields(mid),
-                    "status": "not_run",
-                    "checks": [],
-                    "points": [],
-                    "decode": None,
-                    "errors": [NOT_ATTEMPTED],
-                },
-                run_id,
-            )
+            out["models"][mid] = stamp(empty_entry(mid, "not_run", NOT_ATTEMPTED), run_id)
     stale = (*BUDGET_NOTES, NOT_ATTEMPTED)  # notes from runs that did not get to a model measured since
     for entry in out["models"].values():
         if entry.get("status") == "measured":

@@ -36,16 +36,16 @@ def _tail(path: Path, n: int = 1500) -> str:
     return text[-n:]
 
 
+def _start(popen, cmd: list[str], fh):
+    """A worker in a session of its own (so its whole process group can be killed), output to fh."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
 def spawn(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, bool]:
     """Run cmd with stdout+stderr to log; returns (exit code or None, timed_out)."""
     with open(log, "ab") as fh:
-        proc = subprocess.Popen(
-            cmd,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            start_new_session=True,
-        )
+        proc = _start(subprocess.Popen, cmd, fh)
         try:
             return proc.wait(timeout=max(1.0, timeout)), False
         except subprocess.TimeoutExpired:
@@ -57,25 +57,16 @@ def spawn(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, bool]:
 def _worker_cmd(
     part: Path, models: list[str], args, deadline: float, lengths: list[int] | None = None
 ) -> list[str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "zoo.bench.worker",
-        "--out",
-        str(part),
-        "--models",
-        ",".join(models),
-        "--lengths",
-        ",".join(map(str, lengths or args.lengths)),
-        "--head-dims",
-        ",".join(map(str, args.head_dims)),
-        "--tokens",
-        str(args.tokens),
-        "--tolerance",
-        str(args.tolerance),
-        "--deadline",
-        str(deadline),
-    ]
+    flags = {
+        "--out": str(part),
+        "--models": ",".join(models),
+        "--lengths": ",".join(map(str, lengths or args.lengths)),
+        "--head-dims": ",".join(map(str, args.head_dims)),
+        "--tokens": str(args.tokens),
+        "--tolerance": str(args.tolerance),
+        "--deadline": str(deadline),
+    }
+    cmd = [sys.executable, "-m", "zoo.bench.worker", *(a for pair in flags.items() for a in pair)]
     if args.no_decode:
         cmd.append("--no-decode")
     if getattr(args, "fast_autotune", False):
@@ -111,19 +102,7 @@ def warm_phase(jobs: dict, args, workdir: Path, log=print, popen=subprocess.Pope
             cmd = _worker_cmd(part, [model], args, deadline - 10, lengths) + ["--warmup-only"]
             if config_slice:
                 cmd += ["--config-slice", config_slice]
-            running[name] = (
-                popen(
-                    cmd,
-                    stdout=fh,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                ),
-                model,
-                part,
-                fh,
-                time.time(),
-            )
+            running[name] = (_start(popen, cmd, fh), model, part, fh, time.time())
         time.sleep(0.5)
         for name, (proc, model, part, fh, t0) in list(running.items()):
             rc = proc.poll()
@@ -186,15 +165,8 @@ def run_family(
         left = t_end - time.time()
         timeout = min(left, args.family_timeout) if args.family_timeout else left
         if timeout < 30:
-            for m in remaining:
-                done[m] = {
-                    **results.catalog_fields(m),
-                    "status": "not_run",
-                    "checks": [],
-                    "points": [],
-                    "decode": None,
-                    "errors": ["the run's time budget was spent before this model"],
-                }
+            why = "the run's time budget was spent before this model"
+            done.update({m: results.empty_entry(m, "not_run", why) for m in remaining})
             break
         part = workdir / f"{family}-{attempt}.json"
         cmd = _worker_cmd(part, remaining, args, time.time() + timeout - 15)
@@ -217,15 +189,8 @@ def run_family(
             done[m] = entry
         if rc == 0 and not timed_out:
             remaining = [m for m in remaining if m not in done]
-            for m in remaining:  # the worker ended without touching them
-                done[m] = {
-                    **results.catalog_fields(m),
-                    "status": "error",
-                    "checks": [],
-                    "points": [],
-                    "decode": None,
-                    "errors": ["the worker exited without measuring this model"],
-                }
+            why = "the worker exited without measuring this model"  # it ended without touching them
+            done.update({m: results.empty_entry(m, "error", why) for m in remaining})
             break
         why = "timeout" if timed_out else f"crashed (exit code {rc})"
         tail = _tail(logfile)

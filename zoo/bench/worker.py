@@ -32,19 +32,8 @@ def _pkg_versions() -> dict:
     from importlib import metadata
 
     out = {}
-    for name in (
-        "torch",
-        "triton",
-        "fla-core",
-        "flash-linear-attention",
-        "mamba_ssm",
-        "mlstm_kernels",
-        "accelerated-scan",
-        "tilelang",
-        "numpy",
-        "einops",
-        "transformers",
-    ):
+    names = "torch triton fla-core flash-linear-attention mamba_ssm mlstm_kernels accelerated-scan tilelang"
+    for name in (*names.split(), "numpy", "einops", "transformers"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -56,16 +45,9 @@ def provenance() -> dict:
     import torch
 
     props = torch.cuda.get_device_properties(0)
+    query = ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"]
     try:
-        driver = (
-            subprocess.run(
-                ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-                capture_output=True,
-                text=True,
-                timeout=20,
-            ).stdout.strip()
-            or None
-        )
+        driver = subprocess.run(query, capture_output=True, text=True, timeout=20).stdout.strip() or None
     except Exception:
         driver = None
     return {
@@ -141,10 +123,10 @@ class TorchBackend:
         # the reference: the site's kernels_wasm on every slice
         ref = wasm.reference(model_id, xn, ad, on.shape)
         if ref is None:
-            raise LookupError(f"{model_id}: no kernels_wasm mapping (zoo/bench/wasm.py) to check against")
+            raise LookupError(f"{model_id}: its adapter has no reference_args to check against")
         ad.after_check()
         shape = {n: list(t.shape) for n, t in x.items()}
-        return Check(rel_err=wasm.rel_err(on, ref), reference=wasm.describe(model_id), shape=shape)
+        return Check(rel_err=wasm.rel_err(on, ref), reference=wasm.describe(model_id, ad), shape=shape)
 
     # ------------------------------------------------------------------ timing
     def _inputs(self, model_id, D, T, B):

@@ -157,21 +157,29 @@ def kernel_binding(ctx: Context):
             )
 
 
-def adapter_names(folder: Path = ADAPTERS_DIR) -> set[str]:
+def adapter_names(folder: Path = ADAPTERS_DIR) -> dict[str, bool]:
     """The names GPU adapter classes set in their own bodies (`name = "..."`) in zoo/bench/adapters/, the keys
-    of its ADAPTERS, read without importing torch."""
-    names = set()
+    of its ADAPTERS, each with whether its class defines or inherits its float64 reference mapping (a method
+    `reference_args`); read without importing torch."""
+    classes = {}  # class -> (the name it sets or "", its bases, whether it defines reference_args)
     for path in sorted(folder.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.ClassDef):
                 continue
+            own, maps = "", False
             for stmt in node.body:
                 target = getattr(stmt, "target", None) or (getattr(stmt, "targets", None) or [None])[0]
                 value = getattr(stmt, "value", None)
                 if isinstance(target, ast.Name) and target.id == "name" and isinstance(value, ast.Constant):
-                    names.add(value.value)
-    names.discard("")  # the base class's default: no adapter at all
-    return names
+                    own = value.value
+                maps |= isinstance(stmt, ast.FunctionDef) and stmt.name == "reference_args"
+            classes[node.name] = (own, [b.id for b in node.bases if isinstance(b, ast.Name)], maps)
+
+    def mapped(cls: str) -> bool:
+        _, bases, maps = classes.get(cls, ("", [], False))
+        return maps or any(mapped(b) for b in bases)
+
+    return {own: mapped(c) for c, (own, _, _) in classes.items() if own}  # "" is the base: no adapter
 
 
 @check("gpu-adapter")
@@ -185,6 +193,13 @@ def gpu_adapter(ctx: Context):
                 ("gpu_kernel", "adapter"),
                 f"GPU adapter '{name}' is not the name of any adapter class in zoo/bench/adapters/; expected "
                 "one of their names (a new kernel's class sets `name = '...'`) or null with a note why",
+            )
+        elif name is not None and not known[name]:
+            yield ctx.at(
+                i,
+                ("gpu_kernel", "adapter"),
+                f"GPU adapter '{name}' has no float64 reference mapping; expected its class (or one it "
+                "extends) to define reference_args(self, x, b, h) onto the model's kernels_wasm module",
             )
 
 

@@ -1,12 +1,12 @@
 """Torch side of the harness: one adapter per GPU kernel (imported only inside a benchmark worker).
 
 An adapter knows how to draw the kernel's inputs at a shape, call the public kernel (declared by its import
-path, shown by its label) and, where the model decodes step by step, set up one decoding step. The float64
-reference is the site's kernels_wasm module, through the argument mapping in :mod:`zoo.bench.wasm` (numpy
-only, so the CPU tests reach every mapping). Adapters are keyed by the name in each model's
-``gpu_kernel.adapter`` in models.yaml (read by :mod:`zoo.bench.catalog`), which is the ``name`` a class sets
-in its own body; `zoo validate` reads those names from the family modules without importing torch. A new
-GPU kernel is one named class in its family's module and one mapping in zoo/bench/wasm.py.
+path, shown by its label), map its inputs onto the model's kernels_wasm module for the float64 reference
+(``reference_args``, numpy only, run by :mod:`zoo.bench.wasm`; the CPU tests load the adapters without a GPU
+and reach every mapping) and, where the model decodes step by step, set up one decoding step. Adapters are
+keyed by the name in each model's ``gpu_kernel.adapter`` in models.yaml (read by :mod:`zoo.bench.catalog`),
+which is the ``name`` a class sets in its own body; `zoo validate` reads those names from the family modules
+without importing torch. A new GPU kernel is one named class in its family's module.
 
     base      the Adapter base class, shared decode, lazy imports
     softmax   SDPA and its variants, fla's parallel attention kernels, DeltaFormer, Mega

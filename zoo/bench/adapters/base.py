@@ -58,26 +58,37 @@ def np64(t: torch.Tensor) -> np.ndarray:
 class Adapter:
     """Base class. A subclass declares the public op it times by its import path (``kernel``, imported only
     inside the worker) and, where that is not the whole story, the label results and the site show
-    (``label``); likewise ``step_kernel`` / ``step_label`` for one decoding step. It implements make and
-    run, and decode where the model decodes step by step."""
+    (``label``); likewise ``step_kernel`` / ``step_label`` for one decoding step. It draws its inputs (make;
+    by default q, k, v), calls the kernel (run; by default with the inputs named in ``args`` and the fixed
+    ``kwargs``), maps its inputs onto kernels_wasm (reference_args) and, where the model decodes step by
+    step, sets up one step (decode)."""
 
-    # The key models.yaml's gpu_kernel.adapter names, set by each timed class in its own body (a subclass
-    # never inherits it): ADAPTERS (zoo/bench/adapters/__init__.py) and `zoo validate` read it from there.
-    name: str = ""
+    name: str = ""  # what models.yaml's gpu_kernel.adapter says; set in the timed class's own body
     kernel: str | None = None  # dotted import path of the public op, e.g. "fla.ops.gla.chunk_gla"
     label: str | None = None  # shown instead of the path when it says more (fixed arguments, extra steps)
     step_kernel: str | None = None  # dotted import path of the decoding op; None: no decode measured
     step_label: str | None = None
-    grads: tuple[str, ...] = ("q", "k", "v")
+    grads: tuple[str, ...] = ("q", "k", "v")  # the inputs the backward differentiates
+    args: tuple[str, ...] = ()  # the inputs the default run() hands the kernel, in order
+    kwargs: dict = {}  # and the fixed keyword arguments of that call
     max_T: int | None = None  # longest T the kernel accepts (None: no limit)
     head_dims: tuple[int, ...] = (128, 64)
     decode_kind: str = "recurrent"  # 'recurrent' (state, cost independent of T) or 'kv_cache'
     decode_note: str | None = None
     variants: tuple[dict, ...] = ({},)
     check_T: int = 256
+    # The float64 reference (zoo/bench/wasm.py): reference_args(x, b, h) maps the check's inputs (numpy, the
+    # kernel's layout) onto kernels_wasm.<the model's module>.<reference_fn> for batch row b and head h;
+    # layout names the kernel's output layout (wasm.LAYOUTS). Every timed class has a reference_args.
+    reference_args = None
+    reference_fn: str = "recurrent"
+    layout: str = "bthv"
+    sizes: dict = {}  # sizes the kernel runs at (windows, blocks), in self.now except during the check
+    check_sizes: dict = {}  # smaller ones for the check, so that masks and selection are exercised
 
     def __init__(self):
         self.variant = dict(self.variants[0])
+        self.now = dict(self.sizes)
         self.gen = torch.Generator(device=DEV)
         self.gen.manual_seed(0)
 
@@ -120,16 +131,18 @@ class Adapter:
         return {"q": draw(B, T, H, D), "k": draw(B, T, H, D), "v": self.randn(B, T, H, D)}
 
     def make(self, B: int, T: int, H: int, D: int) -> dict[str, torch.Tensor]:
-        raise NotImplementedError
+        return self.qkv(B, T, H, D)
 
     def run(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
-        raise NotImplementedError
+        return _first(self.fn()(*(x[n] for n in self.args), **self.kwargs))
 
     def check_inputs(self, H: int, D: int) -> dict[str, torch.Tensor]:
+        self.now = dict(self.check_sizes or self.sizes)
         return self.make(2, self.check_T, H, D)
 
     def after_check(self) -> None:
         """Undo any setting that only the correctness check uses."""
+        self.now = dict(self.sizes)
 
     # decoding ---------------------------------------------------------------------------
     def decode(self, T: int, H: int, D: int):
@@ -144,11 +157,15 @@ def _first(out):
 class _Recurrent(Adapter):
     """Shared decode: the model's fused_recurrent op on one token with a state passed in and out."""
 
+    step_args: tuple[str, ...] = ("q", "k", "v")  # the step's inputs by keyword ("kw=input" if they differ)
+    step_fixed: dict = {}  # and its fixed keyword arguments
+
     def state(self, H, D):
         return torch.zeros(1, H, D, D, device=DEV, dtype=F32)
 
     def step_kwargs(self, x):
-        return {}
+        named = (a.partition("=") for a in self.step_args)
+        return {kw: x[name or kw] for kw, _, name in named} | self.step_fixed
 
     def decode(self, T, H, D):
         if self.step_kernel is None:

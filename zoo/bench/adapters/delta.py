@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..wasm import decay, head, head_qkv, isqrt
 from .base import BF16, DEV, F32, Adapter, _first, _Recurrent
 
 
@@ -15,36 +17,30 @@ class FlaDelta(_Recurrent):
     name = "fla_delta_rule"
     kernel = "fla.ops.delta_rule.chunk_delta_rule"
     step_kernel = "fla.ops.delta_rule.fused_recurrent_delta_rule"
-    grads = ("q", "k", "v", "beta")
+    grads = args = step_args = ("q", "k", "v", "beta")
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h, isqrt(x)), "beta": head(x["beta"], b, h)}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D, unit=True)
         x["beta"] = self.sigmoid(B, T, H)
         return x
 
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["beta"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], beta=x["beta"])
-
 
 class FlaGDN(FlaDelta):
     name = "fla_gated_delta_rule"
     kernel = "fla.ops.gated_delta_rule.chunk_gated_delta_rule"
     step_kernel = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule"
-    grads = ("q", "k", "v", "g", "beta")
+    grads = args = step_args = ("q", "k", "v", "g", "beta")
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h, isqrt(x)), "beta": head(x["beta"], b, h), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
         x = super().make(B, T, H, D)
         x["g"] = self.logsig(B, T, H, shift=3.0)
         return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"], x["beta"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], g=x["g"], beta=x["beta"])
 
 
 class FlaKDA(FlaGDN):
@@ -62,7 +58,11 @@ class FlaGDN2(_Recurrent):
     name = "fla_gdn2"
     kernel = "fla.ops.gdn2.chunk_gdn2"
     step_kernel = "fla.ops.gdn2.fused_recurrent_gdn2"
-    grads = ("q", "k", "v", "g", "b", "w")
+    grads = args = step_args = ("q", "k", "v", "g", "b", "w")
+
+    def reference_args(self, x, b, h):
+        args = {**head_qkv(x, b, h, isqrt(x)), "alpha": decay(x, b, h)}
+        return {**args, "b": head(x["b"], b, h), "w": head(x["w"], b, h)}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D, unit=True)
@@ -70,12 +70,6 @@ class FlaGDN2(_Recurrent):
         x["b"] = self.sigmoid(B, T, H, D)
         x["w"] = self.sigmoid(B, T, H, D)
         return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"], x["b"], x["w"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], g=x["g"], b=x["b"], w=x["w"])
 
 
 class FlaDeltaProduct(_Recurrent):
@@ -86,8 +80,19 @@ class FlaDeltaProduct(_Recurrent):
     label = "fla.ops.gated_delta_product.chunk_gated_delta_product(num_householder=2)"
     step_kernel = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule"
     step_label = "fla.ops.gated_delta_rule.fused_recurrent_gated_delta_rule (the n_h sub-steps of one token)"
-    grads = ("q", "k", "v", "g", "beta")
+    grads = args = ("q", "k", "v", "g", "beta")
     n = 2
+    kwargs = {"num_householder": n}
+
+    def reference_args(self, x, b, h):
+        n, T = x["k"].shape[1] // x["q"].shape[1], x["q"].shape[1]
+        return {
+            "q": head(x["q"], b, h) * isqrt(x),
+            "k": head(x["k"], b, h).reshape(T, n, -1),
+            "v": head(x["v"], b, h).reshape(T, n, -1),
+            "beta": head(x["beta"], b, h).reshape(T, n),
+            "alpha": decay(x, b, h),
+        }
 
     def make(self, B, T, H, D):
         n = self.n
@@ -95,10 +100,6 @@ class FlaDeltaProduct(_Recurrent):
         x["beta"] = self.sigmoid(B, T * n, H)
         x["g"] = self.logsig(B, T, H, shift=3.0)
         return x
-
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], x["g"], x["beta"], num_householder=self.n))
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -118,6 +119,12 @@ class FlaRWKV7(_Recurrent):
     kernel = "fla.ops.rwkv7.chunk_rwkv7"
     step_kernel = "fla.ops.rwkv7.fused_recurrent_rwkv7"
     grads = ("q", "k", "v", "w", "a", "b")
+    args = ("q", "w", "k", "v", "a", "b")
+    step_args, step_fixed = ("r=q", "w", "k", "v", "a", "b"), {"scale": 1.0}
+
+    def reference_args(self, x, b, h):
+        args = {**head_qkv(x, b, h), "w": decay(x, b, h, "w")}
+        return {**args, "kappa": head(x["kk"], b, h), "a": head(x["ag"], b, h)}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
@@ -129,21 +136,20 @@ class FlaRWKV7(_Recurrent):
         x["w"] = (-math.exp(-0.5) * self.sigmoid(B, T, H, D, dtype=F32)).to(F32)
         return x
 
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["w"], x["k"], x["v"], x["a"], x["b"]))
-
-    def step_kwargs(self, x):
-        return dict(r=x["q"], w=x["w"], k=x["k"], v=x["v"], a=x["a"], b=x["b"], scale=1.0)
-
 
 class FlaTTT(Adapter):
     """TTT-Linear: fla's chunk_ttt_linear (mini-batch 16, LayerNorm inner loss, residual LayerNorm output)."""
     name = "fla_ttt_linear"
 
     kernel = "fla.ops.ttt.chunk_ttt_linear"
-    grads = ("q", "k", "v", "w", "b", "eta")
+    grads = args = ("q", "k", "v", "w", "b", "eta")
+    kwargs = {"chunk_size": 16}
     decode_note = "TTT updates its inner model once per 16-token mini-batch; no single-token kernel"
+    reference_fn = "layernorm_minibatch"  # the paper's inner model with its LayerNorm
+
+    def reference_args(self, x, b, h):
+        ln = {"ln_w": x["w"][h], "ln_b": x["b"][h]}
+        return {**head_qkv(x, b, h), "eta": x["eta"][b, :, h, 0], **ln, "batch": 16}
 
     def make(self, B, T, H, D):
         x = {n: self.unit(B, T, H, D) for n in ("q", "k")}
@@ -152,9 +158,6 @@ class FlaTTT(Adapter):
         x["b"] = self.randn(H, D, dtype=F32, scale=0.1)
         x["eta"] = (self.sigmoid(B, T, H, 1, dtype=F32) * 0.1).to(BF16)
         return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["w"], x["b"], x["eta"], chunk_size=16))
 
 
 class FlaMesa(_Recurrent):
@@ -165,7 +168,12 @@ class FlaMesa(_Recurrent):
     kernel = "fla.ops.mesa_net.chunk_mesa_net"
     label = "fla.ops.mesa_net.chunk_mesa_net(max_CG_iteration=30)"
     step_kernel = "fla.ops.mesa_net.mesa_net_decoding_one_step"
-    grads = ("q", "k", "v", "g", "beta", "lamb")
+    grads = args = ("q", "k", "v", "g", "beta", "lamb")
+
+    def reference_args(self, x, b, h):
+        # chunk_mesa_net takes no scale on q and float32 gates; lamb is (H, K)
+        args = {**head_qkv(x, b, h), "gamma": decay(x, b, h)}
+        return {**args, "beta": head(x["beta"], b, h), "lam": x["lamb"][h]}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D, unit=True)
@@ -173,10 +181,6 @@ class FlaMesa(_Recurrent):
         x["beta"] = self.sigmoid(B, T, H, dtype=F32)
         x["lamb"] = F.softplus(self.rand(H, D)) + 0.25
         return x
-
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], x["g"], x["beta"], x["lamb"]))
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -197,7 +201,14 @@ class FlaComba(_Recurrent):
     kernel = "fla.ops.comba.chunk_comba"
     label = "fla.ops.comba.chunk_comba (p = k)"
     step_kernel = "fla.ops.comba.fused_recurrent_comba"
-    grads = ("q", "k", "v", "p", "g", "beta")
+    grads = args = step_args = ("q", "k", "v", "p", "g", "beta")
+
+    def reference_args(self, x, b, h):
+        if not np.array_equal(x["p"], x["k"]):
+            raise ValueError("comba: the mapping holds for p = k only")
+        beta = head(x["beta"], b, h)  # fla corrects the output with the write strength: beta_tilde = beta
+        args = {**head_qkv(x, b, h, isqrt(x)), "alpha": decay(x, b, h)}
+        return {**args, "beta": beta, "beta_tilde": beta, "d": 0.0}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D, unit=True)
@@ -205,13 +216,6 @@ class FlaComba(_Recurrent):
         x["p"] = x["k"].clone()
         x["beta"] = self.sigmoid(B, T, H)
         return x
-
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], x["p"], x["g"], x["beta"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], p=x["p"], g=x["g"], beta=x["beta"])
 
 
 class FlaPrecondGDN(Adapter):
@@ -223,6 +227,17 @@ class FlaPrecondGDN(Adapter):
     kernel = "fla.ops.precond_gated_delta_rule.chunk_precond_gated_delta_rule"
     grads = ("q", "k", "v", "g", "beta", "g_atk", "beta_atk")
     decode_note = "one step also carries the curvature estimate; no single-step kernel is timed here"
+
+    def reference_args(self, x, b, h):
+        return {
+            **head_qkv(x, b, h, isqrt(x)),
+            "alpha": decay(x, b, h),
+            "beta": head(x["beta"], b, h),
+            "gamma": decay(x, b, h, "g_atk"),
+            "eta": head(x["beta_atk"], b, h),
+            "x": 1.5,  # as released
+            "c": float(x["c"][h]),
+        }
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D, unit=True)

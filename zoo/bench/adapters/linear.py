@@ -10,6 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..wasm import decay, head, head_qkv, hf, hf_qkv, isqrt
 from .base import BF16, DEV, F32, Adapter, _first, _Recurrent, np64
 
 
@@ -22,6 +23,9 @@ class FlaGSA(Adapter):
     step_label = "fla.ops.gsa.fused_recurrent_gsa (T=1, state in)"
     grads = ("q", "k", "v", "f")
     M = 64
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "alpha": np.exp(self._np_gates(x)[0][b, :, h])}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
@@ -63,6 +67,10 @@ class FlaRaven(FlaGSA):
     grads = ("q", "k", "v", "a", "r")
     topk = 8
 
+    def reference_args(self, x, b, h):
+        _, _, multihot = self.route(torch.from_numpy(x["a"]), torch.from_numpy(x["r"]))
+        return {**head_qkv(x, b, h), "r": multihot.numpy()[b, :, h], "a": head(x["a"], b, h)}
+
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
         x["a"] = -F.softplus(self.randn(B, T, H, dtype=F32))
@@ -90,6 +98,9 @@ class FlaABC(FlaGSA):
     step_label = "fla.ops.gsa.fused_recurrent_gsa (T=1; ABC's step is GSA's with derived gates)"
     grads = ("q", "k", "v", "s")
 
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "s": head(x["s"], b, h)}
+
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
         x["s"] = self.randn(B, T, H, self.M)
@@ -109,16 +120,10 @@ class FlaLinear(_Recurrent):
     kernel = "fla.ops.linear_attn.chunk_linear_attn"
     label = "fla.ops.linear_attn.chunk_linear_attn(normalize=False, scale=1)"
     step_kernel = "fla.ops.linear_attn.fused_recurrent_linear_attn"
+    args, kwargs, step_fixed = ("q", "k", "v"), {"scale": 1.0, "normalize": False}, {"scale": 1.0}
 
-    def make(self, B, T, H, D):
-        return self.qkv(B, T, H, D)
-
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], scale=1.0, normalize=False))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], scale=1.0)
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "normalise": False}
 
 
 class FlaPerformer(_Recurrent):
@@ -130,6 +135,9 @@ class FlaPerformer(_Recurrent):
     label = "FAVOR+ features (torch) + fla.ops.linear_attn.chunk_linear_attn(normalize=True)"
     step_kernel = "fla.ops.linear_attn.fused_recurrent_linear_attn"
 
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "omega": x["W"].T}
+
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
         x["W"] = self.randn(D, D, dtype=F32)  # random projection, shared by heads (not trained)
@@ -137,17 +145,12 @@ class FlaPerformer(_Recurrent):
 
     @staticmethod
     def features(x, W, is_query):
-        """Works on torch tensors and numpy arrays alike (only operators and .max/.sum)."""
         xs = x / x.shape[-1] ** 0.25
         z = xs @ W - 0.5 * (xs * xs).sum(-1)[..., None]
         # subtracting a max only rescales phi: per row for queries (cancels in the normaliser), one global
         # max for keys (a common factor of numerator and normaliser)
-        if is_query:
-            top = z.max(-1)[..., None] if isinstance(z, np.ndarray) else z.amax(-1, keepdim=True)
-        else:
-            top = z.max()
-        z = z - (top.detach() if isinstance(top, torch.Tensor) else top)
-        return (z.exp() if isinstance(z, torch.Tensor) else np.exp(z)) / math.sqrt(W.shape[1])
+        top = z.amax(-1, keepdim=True) if is_query else z.max()
+        return (z - top.detach()).exp() / math.sqrt(W.shape[1])
 
     def run(self, x):
         fn = self.fn()
@@ -155,41 +158,31 @@ class FlaPerformer(_Recurrent):
         pk = self.features(x["k"].float(), x["W"], False).to(BF16)
         return _first(fn(pq, pk, x["v"], scale=1.0, normalize=True))
 
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"])
-
 
 class FlaRetention(_Recurrent):
     name = "fla_retention"
     kernel = "fla.ops.retention.chunk_retention"
     step_kernel = "fla.ops.retention.fused_recurrent_retention"
+    args = ("q", "k", "v")
 
-    def make(self, B, T, H, D):
-        return self.qkv(B, T, H, D)
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"])
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h, isqrt(x)), "gamma": 1 - 2.0 ** (-5.0 - h)}
 
 
 class FlaGLA(_Recurrent):
     name = "fla_gla"
     kernel = "fla.ops.gla.chunk_gla"
     step_kernel = "fla.ops.gla.fused_recurrent_gla"
-    grads = ("q", "k", "v", "g")
+    grads = args = ("q", "k", "v", "g")
+    step_args = ("q", "k", "v", "gk=g")
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h, isqrt(x)), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
         x["g"] = self.logsig(B, T, H, D, shift=2.0).clamp_min(-5)
         return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"]))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], gk=x["g"])
 
 
 class FlaHGRN2(FlaGLA):
@@ -198,6 +191,9 @@ class FlaHGRN2(FlaGLA):
 
     label = "fla.ops.gla.chunk_gla (HGRN2: k = 1 - exp(g))"
     grads = ("q", "v", "g")
+
+    def reference_args(self, x, b, h):
+        return {"q": head(x["q"], b, h) * isqrt(x), "v": head(x["v"], b, h), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
         x = {n: self.randn(B, T, H, D) for n in ("q", "v")}
@@ -219,23 +215,25 @@ class FlaBased(Adapter):
     kernel = "fla.ops.based.fused_chunk_based"
     decode_note = "no public single-step kernel for Based's Taylor-feature state"
     Kf = 16
+    args = ("q", "k", "v")
+
+    def reference_args(self, x, b, h):
+        return head_qkv(x, b, h)
 
     def make(self, B, T, H, D):
-        return {
-            "q": self.randn(B, T, H, self.Kf),
-            "k": self.randn(B, T, H, self.Kf),
-            "v": self.randn(B, T, H, D),
-        }
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"]))
+        x = {n: self.randn(B, T, H, self.Kf) for n in ("q", "k")}
+        return {**x, "v": self.randn(B, T, H, D)}
 
 
 class FlaRWKV6(_Recurrent):
     name = "fla_rwkv6"
     kernel = "fla.ops.rwkv6.chunk_rwkv6"
     step_kernel = "fla.ops.rwkv6.fused_recurrent_rwkv6"
-    grads = ("q", "k", "v", "w", "u")
+    grads = args = ("q", "k", "v", "w", "u")
+    step_args = ("r=q", "k", "v", "w", "u")
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h, isqrt(x)), "w": decay(x, b, h, "w"), "u": x["u"][h]}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
@@ -243,21 +241,18 @@ class FlaRWKV6(_Recurrent):
         x["u"] = self.randn(H, D, dtype=F32, scale=0.5)
         return x
 
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["w"], x["u"]))
-
-    def step_kwargs(self, x):
-        return dict(r=x["q"], k=x["k"], v=x["v"], w=x["w"], u=x["u"])
-
 
 class FlaLogLinear(Adapter):
     """Log-linear attention (Mamba-2 gates): fla's chunk_log_linear_attn, L = ceil(log2 T) + 1 levels."""
     name = "fla_log_linear_attn"
 
     kernel = "fla.ops.log_linear_attn.chunk_log_linear_attn"
-    grads = ("q", "k", "v", "g", "level_scales")
+    grads = args = ("q", "k", "v", "g", "level_scales")
     max_T = 65536  # the kernel asserts T < 2**17
     decode_note = "decoding keeps a Fenwick tree of O(log T) states; no public single-step kernel"
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "alpha": decay(x, b, h), "lam": head(x["level_scales"], b, h)}
 
     def make(self, B, T, H, D):
         L = max(1, math.ceil(math.log2(T))) + 1
@@ -265,9 +260,6 @@ class FlaLogLinear(Adapter):
         x["g"] = self.logsig(B, T, H, shift=3.0)
         x["level_scales"] = self.sigmoid(B, T, H, L)
         return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"], x["level_scales"]))
 
 
 class MLSTM(Adapter):
@@ -284,6 +276,10 @@ class MLSTM(Adapter):
         {"kernel": "chunkwise--triton_xl_chunk", "chunk_size": 64, "gate_dtype": "float32"},
         {"kernel": "chunkwise--triton_limit_chunk", "chunk_size": 64, "gate_dtype": "float32"},
     )
+    layout = "bhtv"
+
+    def reference_args(self, x, b, h):
+        return {**hf_qkv(x, b, h), "i_pre": hf(x["i"], b, h), "f_pre": hf(x["f"], b, h)}
 
     @property
     def op(self):
@@ -292,13 +288,8 @@ class MLSTM(Adapter):
 
     def make(self, B, T, H, D):
         gd = getattr(torch, self.variant["gate_dtype"])
-        return {
-            "q": self.randn(B, H, T, D),
-            "k": self.randn(B, H, T, D),
-            "v": self.randn(B, H, T, D),
-            "i": self.randn(B, H, T, dtype=gd),
-            "f": self.randn(B, H, T, dtype=gd, shift=3.0),
-        }
+        x = {n: self.randn(B, H, T, D) for n in ("q", "k", "v")}
+        return {**x, "i": self.randn(B, H, T, dtype=gd), "f": self.randn(B, H, T, dtype=gd, shift=3.0)}
 
     def run(self, x):
         fn = self.fn()(self.variant["kernel"])
@@ -324,6 +315,11 @@ class FlaLightning(_Recurrent):
     label = "fla.ops.lightning_attn.chunk_lightning_attn(layer_idx=12, num_layers=24, scale=1)"
     step_kernel = "fla.ops.lightning_attn.fused_recurrent_lightning_attn"
     layer, layers = 12, 24
+    step_fixed = {"layer_idx": layer, "num_layers": layers, "scale": 1.0}
+
+    def reference_args(self, x, b, h):
+        # fla's lightning slope schedule, no scale on q (the paper has none)
+        return {**head_qkv(x, b, h), "slope": self.slope(h, x["q"].shape[2])}
 
     def make(self, B, T, H, D):
         return {n: F.silu(self.randn(B, T, H, D, dtype=F32)).to(BF16) for n in ("q", "k", "v")}
@@ -331,9 +327,6 @@ class FlaLightning(_Recurrent):
     def run(self, x):
         fn = self.fn()
         return _first(fn(x["q"], x["k"], x["v"], self.layer, self.layers, scale=1.0))
-
-    def step_kwargs(self, x):
-        return dict(q=x["q"], k=x["k"], v=x["v"], layer_idx=self.layer, num_layers=self.layers, scale=1.0)
 
     def slope(self, h, H):
         return 8.0 / H * (1 - self.layer / self.layers) * h
@@ -346,6 +339,9 @@ class FlaHedgehog(FlaPerformer):
     name = "fla_linear_attn_hedgehog"
 
     label = "Hedgehog features (torch) + fla.ops.linear_attn.chunk_linear_attn(normalize=True)"
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), **{n: x[n][h] for n in ("Wq", "bq", "Wk", "bk")}}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..wasm import decay, head, head_qkv, heads_last, hf, hf_qkv, isqrt
 from .base import BF16, DEV, F32, Adapter, _first
 from .ssm import FFTConv
 
@@ -22,6 +24,9 @@ class SDPA(Adapter):
     step_kernel = "torch.nn.functional.scaled_dot_product_attention"
     step_label = "torch.nn.functional.scaled_dot_product_attention (q_len=1 over a KV cache)"
     decode_kind = "kv_cache"
+
+    def reference_args(self, x, b, h):
+        return hf_qkv(x, b, h)
 
     def make(self, B, T, H, D):
         # SDPA's native layout is (B, H, T, D); drawing it contiguous avoids a strided-input penalty
@@ -41,11 +46,8 @@ class SDPA(Adapter):
 
         q = self.randn(1, H, 1, D)
         k, v = self.randn(1, H, T, D), self.randn(1, H, T, D)
-        for backend in (
-            SDPBackend.CUDNN_ATTENTION,
-            SDPBackend.FLASH_ATTENTION,
-            SDPBackend.EFFICIENT_ATTENTION,
-        ):
+        for name in ("CUDNN_ATTENTION", "FLASH_ATTENTION", "EFFICIENT_ATTENTION"):
+            backend = getattr(SDPBackend, name)
 
             def step(backend=backend):
                 with sdpa_kernel([backend]):
@@ -71,6 +73,16 @@ class SDPARope(SDPA):
     step_label = None
     decode_note = "one step is SDPA over the cache plus rotating one query/key pair: the transformer's cost"
 
+    def reference_args(self, x, b, h):
+        D = x["q"].shape[-1]
+        # fla rotates the two halves (p, p + D/2); kernels_wasm rotates adjacent pairs (2p, 2p + 1):
+        # interleave the channels of q and k the same way (dot products are unchanged) and the two coincide
+        perm = np.stack([np.arange(D // 2), np.arange(D // 2) + D // 2], axis=1).ravel()
+        # the frequencies themselves when the adapter kept them, else recovered from the bf16 tables at t = 1
+        theta = x["theta"] if "theta" in x else np.arctan2(x["sin"][1], x["cos"][1])
+        q, k = head(x["q"], b, h)[:, perm], head(x["k"], b, h)[:, perm]
+        return {"q": q, "k": k, "v": head(x["v"], b, h), "theta": theta}
+
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
         inv = 1.0 / (10000 ** (torch.arange(0, D, 2, device=DEV, dtype=F32) / D))
@@ -93,9 +105,12 @@ class FlaForgetting(Adapter):
     kernel = "fla.ops.forgetting_attn.parallel_forgetting_attn"
     step_kernel = "fla.ops.attn.decoding.attn_decoding_one_step"
     step_label = "fla.ops.attn.decoding.attn_decoding_one_step (with g)"
-    grads = ("q", "k", "v", "g")
+    grads = args = ("q", "k", "v", "g")
+    kwargs = {"window_size": None}
     decode_kind = "kv_cache"
-    window: int | None = None
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "f": decay(x, b, h)}
 
     def gate(self, B, T, H):
         return self.logsig(B, T, H, shift=3.0)
@@ -105,17 +120,13 @@ class FlaForgetting(Adapter):
         x["g"] = self.gate(B, T, H)
         return x
 
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], x["g"], window_size=self.window))
-
     def decode(self, T, H, D):
         fn = self.step_fn()
         q = self.randn(1, 1, H, D)
         k, v = self.randn(1, T, H, D), self.randn(1, T, H, D)
         g = self.gate(1, T, H)
         cu = torch.tensor([0, T], device=DEV, dtype=torch.long)
-        return lambda: fn(q, k, v, g, cu_seqlens=cu, window_size=self.window)
+        return lambda: fn(q, k, v, g, cu_seqlens=cu, window_size=None)
 
 
 class FlaAlibi(FlaForgetting):
@@ -124,6 +135,9 @@ class FlaAlibi(FlaForgetting):
 
     grads = ("q", "k", "v")
     step_label = "fla.ops.attn.decoding.attn_decoding_one_step (constant g = ALiBi)"
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "m": -float(x["g"][b, 0, h])}
 
     def gate(self, B, T, H):
         slopes = 2.0 ** (-8.0 * torch.arange(1, H + 1, device=DEV, dtype=F32) / H)
@@ -140,20 +154,14 @@ class FlaSWA(Adapter):
     step_label = "fla.ops.attn.decoding.attn_decoding_one_step(window_size=4096)"
     decode_kind = "kv_cache"
     window = 4096
+    sizes, check_sizes = {"window": window}, {"window": 64}
 
-    def make(self, B, T, H, D):
-        return self.qkv(B, T, H, D)
-
-    def check_inputs(self, H, D):
-        self._w = 64  # a window shorter than the check's T, so the mask is exercised
-        return self.make(2, self.check_T, H, D)
-
-    def _window(self):
-        return getattr(self, "_w", None) or self.window
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "window": self.now["window"]}
 
     def run(self, x):
         fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], window_size=self._window()))
+        return _first(fn(x["q"], x["k"], x["v"], window_size=self.now["window"]))
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -162,9 +170,6 @@ class FlaSWA(Adapter):
         k, v = self.randn(1, W, H, D), self.randn(1, W, H, D)
         cu = torch.tensor([0, W], device=DEV, dtype=torch.long)
         return lambda: fn(q, k, v, cu_seqlens=cu, window_size=self.window)
-
-    def after_check(self):
-        self._w = None
 
 
 class FlaPath(Adapter):
@@ -176,6 +181,12 @@ class FlaPath(Adapter):
     decode_note = "decoding needs fla's transformed-key cache (use_cache prefill); not measured"
     use_gate = False
     check_T = 128
+
+    def reference_args(self, x, b, h):
+        args = {**head_qkv(x, b, h), "w": head(x["w"], b, h), "beta": head(x["beta"], b, h)}
+        if self.use_gate:  # fla's PaTH kernel multiplies the gate term by the softmax scale too: exp(scale g)
+            args["f"] = np.exp(isqrt(x) * head(x["g"], b, h))
+        return args
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
@@ -202,17 +213,17 @@ class FlaWall(Adapter):
     name = "fla_wall_attn"
 
     kernel = "fla.ops.wall_attn.parallel_wall_attn"
-    grads = ("q", "k", "v", "g")
+    grads = args = ("q", "k", "v", "g")
     decode_note = "decoding uses fla's parallel_wall_attn_decode on a rescaled-key cache; not measured"
     check_T = 128
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
         x["g"] = self.logsig(B, T, H, D, shift=4.0)
         return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["g"]))
 
 
 class FlaStickBreaking(Adapter):
@@ -224,16 +235,12 @@ class FlaStickBreaking(Adapter):
     label = "fla.ops.stickbreaking_attn.parallel_stickbreaking_attn (+ remainder on the current value)"
     decode_note = "no public decoding kernel for stick-breaking attention"
 
-    def make(self, B, T, H, D):
-        return self.qkv(B, T, H, D)
+    def reference_args(self, x, b, h):
+        return head_qkv(x, b, h)
 
     def run(self, x):
         o, rem = self.fn()(x["q"], x["k"], x["v"])
         return o + rem[..., None].to(o.dtype) * x["v"]
-
-
-def _backend_variants(*names):
-    return tuple({"backend": n} for n in names)
 
 
 class SDPAGrouped(SDPA):
@@ -249,7 +256,11 @@ class SDPAGrouped(SDPA):
         {"backend": "EFFICIENT_ATTENTION"},
         {"backend": "CUDNN_ATTENTION", "repeat": True},
     )
+    layout = "bthv_all"  # heads share a cache: q (B, H, T, d), k and v (B, G, T, d), all heads in one call
     decode_note = "one step reads a cache of G = H / 4 key-value heads: a quarter of multi-head attention's"
+
+    def reference_args(self, x, b, h):
+        return heads_last(x, b, ("q", "k", "v"))
 
     @property
     def op(self):
@@ -303,6 +314,9 @@ class SDPAGated(SDPA):
     step_label = "torch SDPA (q_len=1 over a KV cache) * sigmoid(z)"
     grads = ("q", "k", "v", "z")
 
+    def reference_args(self, x, b, h):
+        return {n: hf(x[n], b, h) for n in ("q", "k", "v", "z")}
+
     def make(self, B, T, H, D):
         x = super().make(B, T, H, D)
         x["z"] = self.randn(B, H, T, D)
@@ -334,6 +348,15 @@ class SDPADiff(SDPA):
     step_label = "torch SDPA x 2 (q_len=1 over a cache of both key halves)"
     grads = ("q1", "q2", "k1", "k2", "v")
     layer = 4
+
+    def reference_args(self, x, b, h):
+        """Both halves and the four lambda vectors of head h; lambda_init of the layer."""
+        names = {"lq1": "lambda_q1", "lk1": "lambda_k1", "lq2": "lambda_q2", "lk2": "lambda_k2"}
+        return {
+            **{n: hf(x[n], b, h) for n in ("q1", "q2", "k1", "k2", "v")},
+            **{names[n]: x[n][h] for n in names},
+            "lambda_init": 0.8 - 0.6 * np.exp(-0.3 * (self.layer - 1)),
+        }
 
     def lambda_init(self):
         return 0.8 - 0.6 * math.exp(-0.3 * (self.layer - 1))
@@ -377,6 +400,10 @@ class FlaSinkLogit(Adapter):
     grads = ("q", "k", "v", "sink")
     decode_kind = "kv_cache"
 
+    def reference_args(self, x, b, h):
+        # fla's sink_bias is the sink logit itself (fla converts it to base 2 inside the kernel)
+        return {**head_qkv(x, b, h), "sink": float(x["sink"][h]), "window": 0}
+
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)
         x["sink"] = self.randn(H, dtype=F32, scale=2.0)
@@ -408,6 +435,10 @@ class Mega(SDPA):
     grads = ("x", "v")
     ndim = 2
     check_T = 128
+
+    def reference_args(self, x, b, h):
+        params = ("alpha", "delta", "beta", "eta", "omega", "Wz", "kq", "mq", "kk", "mk")
+        return {"x": head(x["x"], b, h), "v": head(x["v"], b, h), **{n: x[n][h] for n in params}}
 
     def make(self, B, T, H, D):
         n = self.ndim
@@ -448,8 +479,12 @@ class SDPALatent(Adapter):
     decode_kind = "kv_cache"
     step_kernel = None
     step_label = "absorbed MLA step: torch bf16 matmuls over the latent cache (c, k_R), W_UV after the read"
-    variants = _backend_variants("CUDNN_ATTENTION", "EFFICIENT_ATTENTION", "MATH")
+    variants = tuple({"backend": n} for n in ("CUDNN_ATTENTION", "EFFICIENT_ATTENTION", "MATH"))
+    layout = "bthv_all"
     names = ("W_dkv", "W_uk", "W_uv", "W_kr", "W_dq", "W_uq", "W_qr")
+
+    def reference_args(self, x, b, h):
+        return {"h": x["h"][b], **{n: x[n] for n in self.names}, "theta": x["theta"]}
 
     @property
     def op(self):
@@ -458,15 +493,9 @@ class SDPALatent(Adapter):
 
     def make(self, B, T, H, D):
         d_c, d_R, Dm = 4 * D, D // 2, H * D
-        shapes = {
-            "W_dkv": (d_c, Dm),
-            "W_uk": (H, D, d_c),
-            "W_uv": (H, D, d_c),
-            "W_kr": (d_R, Dm),
-            "W_dq": (d_c, Dm),
-            "W_uq": (H, D, d_c),
-            "W_qr": (H, d_R, d_c),
-        }
+        up, down = (H, D, d_c), (d_c, Dm)  # per-head up-projections from a latent; down to a latent
+        shapes = {"W_dkv": down, "W_uk": up, "W_uv": up, "W_kr": (d_R, Dm), "W_dq": down, "W_uq": up}
+        shapes["W_qr"] = (H, d_R, d_c)
         x = {n: self.randn(*s, scale=s[-1] ** -0.5) for n, s in shapes.items()}
         x["h"] = self.randn(B, T, Dm)
         x["theta"] = 10000.0 ** (-2.0 * torch.arange(d_R // 2, device=DEV, dtype=F32) / d_R)
@@ -532,6 +561,9 @@ class FlaDeltaFormer(SDPA):
     grads = ("q", "k", "v", "beta")
     decode_note = "one step is two softmax reads over the cache of keys and written values; not measured"
     decode = Adapter.decode  # not measured (decode_note says why), though the base class decodes
+
+    def reference_args(self, x, b, h):
+        return {**head_qkv(x, b, h), "beta": head(x["beta"], b, h)}
 
     def make(self, B, T, H, D):
         x = self.qkv(B, T, H, D)

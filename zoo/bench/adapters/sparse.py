@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..wasm import head, hf_qkv
 from .base import DEV, Adapter, _first, _imp
 from .softmax import SDPA
 
@@ -20,25 +21,21 @@ class FlexStreaming(SDPA):
     label = "torch.nn.attention.flex_attention (compiled; mask: 4 sinks + window 4096)"
     step_label = "torch SDPA (q_len=1 over the n_s + W cached entries)"
     window, sinks = 4096, 4
+    sizes, check_sizes = {"window": window}, {"window": 64}
+
+    def reference_args(self, x, b, h):
+        return {**hf_qkv(x, b, h), "window": self.now["window"], "sinks": self.sinks}
 
     def __init__(self):
         super().__init__()
-        self._w = None
         self._masks = {}
 
-    def check_inputs(self, H, D):
-        self._w = 64
-        return self.make(2, self.check_T, H, D)
-
     def after_check(self):
-        self._w = None
+        super().after_check()
         self._masks.clear()
 
-    def _window(self):
-        return self._w or self.window
-
     def mask_mod(self):
-        W, n_s = self._window(), self.sinks
+        W, n_s = self.now["window"], self.sinks
 
         def mask(b, h, q, kv):
             return (kv <= q) & ((kv < n_s) | (q - kv < W))
@@ -68,7 +65,7 @@ def _flex(ad, T):
     builder is compiled too, so a long sequence never materialises its T x T mask."""
     if "fn" not in _FLEX:
         _flex_compile()
-    key = (T, ad._window())
+    key = (T, ad.now["window"])
     if key not in ad._masks:
         ad._masks.clear()
         ad._masks[key] = _FLEX["mask"](ad.mask_mod(), None, None, T, T, device=DEV)
@@ -90,21 +87,21 @@ class FlexBigBird(FlexStreaming):
     )
     decode = Adapter.decode  # not measured (decode_note says why), though the base class decodes
     sizes = {"window": 192, "n_global": 128, "block": 64, "n_random": 3}
+    check_sizes = {"window": 16, "n_global": 16, "block": 16, "n_random": 2}
 
-    def __init__(self):
-        super().__init__()
-        self.now = dict(self.sizes)
-
-    def check_inputs(self, H, D):
-        self.now = {"window": 16, "n_global": 16, "block": 16, "n_random": 2}
-        return self.make(2, self.check_T, H, D)
-
-    def after_check(self):
-        self.now = dict(self.sizes)
-        self._masks.clear()
-
-    def _window(self):
-        return self.now["window"]
+    def reference_args(self, x, b, h):
+        """The random blocks (one row of r block indices per query block of P, -1 for none) as kernels_wasm's
+        per-token links: every position of the query block's random blocks."""
+        T, P = x["q"].shape[2], self.now["block"]
+        table = x["rand_blocks"].astype(np.int64)
+        links = np.full((T, table.shape[1] * P), -1, dtype=np.int64)
+        for t in range(T):
+            pos = [np.arange(blk * P, blk * P + P) for blk in table[t // P] if blk >= 0]
+            if pos:
+                flat = np.concatenate(pos)
+                links[t, : flat.size] = flat
+        sizes = {n: self.now[n] for n in ("window", "n_global")}
+        return {**hf_qkv(x, b, h), **sizes, "links": links}
 
     def make(self, B, T, H, D):
         x = super().make(B, T, H, D)
@@ -150,11 +147,15 @@ class FlaNSA(Adapter):
     grads = ("q", "k", "v", "g_cmp", "g_slc", "g_win")
     decode_note = "one step reads pooled blocks, chosen blocks and a window of a full cache; no public kernel"
     sizes = {"block": 64, "top_n": 16, "window": 512}
+    check_sizes = {"block": 16, "top_n": 4, "window": 32}
     group = 16
 
-    def __init__(self):
-        super().__init__()
-        self.now = dict(self.sizes)
+    def reference_args(self, x, b, h):
+        """Query head h reads key-value head h // G; the three gates are per query head."""
+        G = x["q"].shape[2] // x["k"].shape[2]
+        kv = {n: x[n][b, :, h // G] for n in ("k", "v")}
+        gates = {n: head(x[n], b, h) for n in ("g_cmp", "g_slc", "g_win")}
+        return {"q": head(x["q"], b, h), **kv, **gates, **self.now}
 
     def make(self, B, T, H, D, same_group=False):
         G = self.group
@@ -167,11 +168,8 @@ class FlaNSA(Adapter):
         return x
 
     def check_inputs(self, H, D):
-        self.now = {"block": 16, "top_n": 4, "window": 32}
+        self.now = dict(self.check_sizes)
         return self.make(2, self.check_T, self.group, D, same_group=True)
-
-    def after_check(self):
-        self.now = dict(self.sizes)
 
     def run(self, x):
         nsa = self.fn()
@@ -196,18 +194,17 @@ class FlexMoBA(SDPA):
     decode_note = "one step reads the own block and the top-k chosen blocks of a full cache; not measured"
     decode = Adapter.decode  # not measured (decode_note says why), though the base class decodes
     sizes = {"block": 512, "top_k": 3}
+    check_sizes = {"block": 32, "top_k": 3}  # eight blocks in the check's 256 tokens
+
+    def reference_args(self, x, b, h):
+        return {**hf_qkv(x, b, h), **self.now}
 
     def __init__(self):
         super().__init__()
-        self.now = dict(self.sizes)
         self._table = {}
 
-    def check_inputs(self, H, D):
-        self.now = {"block": 32, "top_k": 3}  # eight blocks in the check's 256 tokens
-        return self.make(2, self.check_T, H, D)
-
     def after_check(self):
-        self.now = dict(self.sizes)
+        super().after_check()
         self._table.clear()
 
     def route(self, q, k):

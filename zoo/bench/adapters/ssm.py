@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..wasm import head
 from .base import BF16, DEV, F32, Adapter, _first
 
 
@@ -20,6 +22,12 @@ class FlaRWKV4(Adapter):
     step_label = "fla.ops.rwkv4.fused_recurrent_rwkv4 (T=1)"
     grads = ("w", "u", "k", "v")
     check_T = 128
+    layout = "btc"
+
+    def reference_args(self, x, b, h):
+        # RWKV-4 gates its output by sigmoid(r); r = +40 makes that gate 1 to double precision
+        k = x["k"][b]
+        return {"q": np.full_like(k, 40.0), "k": k, "v": x["v"][b], "w": np.exp(x["w"]), "u": x["u"]}
 
     def make(self, B, T, H, D):
         C = H * D
@@ -54,16 +62,17 @@ class FlaGriffin(Adapter):
     kernel = "fla.ops.hgrn.chunk_hgrn"
     step_kernel = "fla.ops.hgrn.fused_recurrent_hgrn"
     step_label = "fla.ops.hgrn.fused_recurrent_hgrn (T=1)"
-    grads = ("x", "g")
+    grads = args = ("x", "g")
+    reference_fn, layout = "diagonal_scan", "btc"  # the bare scan, after Griffin's gates
+
+    def reference_args(self, x, b, h):
+        return {"b": x["x"][b], "log_a": x["g"][b]}
 
     def make(self, B, T, H, D):
         C = H * D
         g = self.logsig(B, T, C, shift=3.0)
         x = self.randn(B, T, C, dtype=F32) * torch.sqrt(1 - torch.exp(2 * g))
         return {"x": x.to(BF16), "g": g}
-
-    def run(self, x):
-        return _first(self.fn()(x["x"], x["g"]))
 
     def decode(self, T, H, D):
         x = self.make(1, 1, H, D)
@@ -80,6 +89,10 @@ class Mamba2SSD(Adapter):
     kernel = "mamba_ssm.ops.triton.ssd_combined.mamba_chunk_scan_combined"
     step_kernel = "mamba_ssm.ops.triton.selective_state_update.selective_state_update"
     grads = ("x", "dt", "A", "Bm", "Cm")
+
+    def reference_args(self, x, b, h):
+        q, k, v, dt = x["Cm"][b, :, 0], x["Bm"][b, :, 0], head(x["x"], b, h), head(x["dt"], b, h)
+        return {"q": q, "k": k, "v": v, "dt": dt, "A": float(x["A"][h])}
 
     def make(self, B, T, H, D):
         return {
@@ -114,6 +127,23 @@ class Mamba3SISO(Adapter):
     kernel = "mamba_ssm.ops.triton.mamba3.mamba3_siso_combined.mamba3_siso_combined"
     step_kernel = "mamba_ssm.ops.triton.mamba3.mamba3_siso_step.mamba3_siso_step"
     grads = ("Q", "K", "V", "ADT", "DT", "Trap", "Q_bias", "K_bias", "Angles")
+
+    def reference_args(self, x, b, h):
+        """The q/k biases are added to C and B; the trapezoid gate is lambda_t = sigmoid(Trap); A comes from
+        the ratio ADT / DT; the angle rates are squashed to pi tanh(Angles) per unit step, on the first R
+        channel pairs (the rest stay unrotated)."""
+        g = h // (x["V"].shape[2] // x["Q"].shape[2])
+        dt = x["DT"][b, h]
+        theta = np.pi * np.tanh(x["Angles"][b, :, h])
+        return {
+            "q": x["Q"][b, :, g] + x["Q_bias"][h],
+            "k": x["K"][b, :, g] + x["K_bias"][h],
+            "v": head(x["V"], b, h),
+            "dt": dt,
+            "A": float(np.mean(x["ADT"][b, h] / dt)),
+            "lam": 1.0 / (1.0 + np.exp(-x["Trap"][b, h])),
+            "theta": np.pad(theta, ((0, 0), (0, x["Q"].shape[-1] // 2 - theta.shape[1]))),
+        }
 
     def make(self, B, T, H, D):
         dt = F.softplus(self.randn(B, H, T, dtype=F32, shift=-3.0))
@@ -166,6 +196,10 @@ class FFTConv(Adapter):
     decode_note = "convolution form; decoding needs the recurrent SSM view (S4) or a cache of inputs (Hyena)"
     order = 1
     check_T = 128
+    reference_fn, layout = "convolve", "bct"  # S4's convolution with the given kernel
+
+    def reference_args(self, x, b, h):
+        return {"v": x["u"][b].T, "h": x["h0"].T}
 
     def make(self, B, T, H, D):
         C = H * D
@@ -198,6 +232,10 @@ class Hyena(FFTConv):
     label = "torch.fft.rfft/irfft (cuFFT): Hyena order 2 (two gated long convolutions)"
     grads = ("u", "h0", "h1", "x0", "x1")
     order = 2
+    reference_fn = "recurrent"
+
+    def reference_args(self, x, b, h):
+        return {"v": x["u"][b].T, "x1": x["x0"][b].T, "x2": x["x1"][b].T, "h1": x["h0"].T, "h2": x["h1"].T}
 
 
 class FlaHGRN(FlaGriffin):
@@ -206,6 +244,14 @@ class FlaHGRN(FlaGriffin):
     name = "fla_hgrn"
 
     gamma = 0.5
+    reference_fn = "recurrent"
+
+    def reference_args(self, x, b, h):
+        """chunk_hgrn's inputs read back as HGRN's c and mu: lambda = exp(g), mu = (lambda - gamma) / (1 -
+        gamma)."""
+        lam = np.exp(x["g"][b])
+        mu = np.clip((lam - self.gamma) / (1 - self.gamma), 0.0, 1.0)
+        return {"v": x["x"][b] / (1 - lam), "mu": mu, "gamma": self.gamma}
 
     def make(self, B, T, H, D):
         C = H * D
@@ -226,6 +272,10 @@ class ComplexScan(Adapter):
     grads = ("v", "B_re", "B_im", "C_re", "C_im")
     scale = 1.0
     check_T = 128
+    layout = "btc"
+
+    def reference_args(self, x, b, h):  # the parameters as kernels_wasm takes them, every channel in one call
+        return {"v": x["v"][b], **{n: x[n] for n in (*self.modes_names, "B_re", "B_im", "C_re", "C_im", "D")}}
 
     def make(self, B, T, H, D):
         C = H * D
@@ -267,6 +317,7 @@ class LRUScan(ComplexScan):
     """LRU: lambda = exp(-exp(nu) + i exp(theta)) drawn on the ring 0.9 <= |lambda| <= 0.999 with phase in
     [0, 2 pi], as the paper initialises it; B scaled by gamma = sqrt(1 - |lambda|^2)."""
     name = "accelerated_scan_lru"
+    modes_names = ("nu_log", "theta_log")
 
     def modes(self, P):
         r_min, r_max = 0.9, 0.999
@@ -287,6 +338,7 @@ class S5Scan(ComplexScan):
     name = "accelerated_scan_s5"
 
     scale = 2.0
+    modes_names = ("Lambda_re", "Lambda_im", "log_step")
 
     def modes(self, P):
         return {
