@@ -172,8 +172,11 @@ def recall(
     keys = make_keys(N, d_k, rng, geometry, correlation, positive)
     # orthonormal values as far as they go, so a wrong read scores 0 against the right value, not noise
     vals = make_keys(N + int(repeat), d_v, rng, "orthogonal", 0.0, False)
-    noise = make_keys(distractors, d_k, rng, "random", correlation, positive)
-    noise_v = _unit(rng.standard_normal((distractors, d_v)))
+    if distractors:  # the generator's last draws: with none, nothing after them changes by skipping them
+        noise = make_keys(distractors, d_k, rng, "random", correlation, positive)
+        noise_v = _unit(rng.standard_normal((distractors, d_v)))
+    else:
+        noise, noise_v = np.zeros((0, d_k)), np.zeros((0, d_v))
     written_k = np.concatenate([keys, keys[:1]] if repeat else [keys])
     k_scale = {n: 1.0 if unit_keys else _rms_norm(x[n]) for n in r["k"]}
     q_scale = {n: 1.0 if unit_keys else _rms_norm(x[n]) for n in r["q"]}
