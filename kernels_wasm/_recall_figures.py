@@ -42,6 +42,7 @@ def _value_range(values, pad: float = 0.05) -> list[float]:
     """A y range for curves that start near 0: from 0 (or a round value below the lowest point) to a round
     value above the highest, with ``pad`` of headroom so no marker sits on the edge."""
     v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]  # a range is for the points Plotly can draw
     top = _nice_top(v.max() * (1 + pad)) if v.size else 1.0
     low = v.min() if v.size else 0.0
     bottom = -_nice_top(-low * (1 + pad)) if low < 0 else -pad * top

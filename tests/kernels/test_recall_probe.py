@@ -181,5 +181,5 @@ def test_fixed_axis_ranges_hold_every_point(model_id):
         for trace in forget["data"]:
             assert _inside(trace["y"], forget["layout"]["yaxis"]["range"])
             assert _inside(trace["x"], forget["layout"]["xaxis"]["range"])
-    ranges = [_recall_figures._value_range(v) for v in ([0.43], [1.0], [0.0], [-0.3, 0.9])]
-    assert ranges == [[-0.025, 0.5], [-0.06, 1.2], [-0.005, 0.1], [-0.4, 1.0]]
+    ranges = [_recall_figures._value_range(v) for v in ([0.43], [1.0], [0.0], [-0.3, 0.9], [np.nan, 0.5], [])]
+    assert ranges == [[-0.025, 0.5], [-0.06, 1.2], [-0.005, 0.1], [-0.4, 1.0], [-0.03, 0.6], [-0.05, 1.0]]
