@@ -116,6 +116,8 @@ def _rms_norm(a: np.ndarray) -> float:
 
 def _fill(arr: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``rows`` (T, width) written into an array shaped like ``arr`` (T, ..., width), alike in each slot."""
+    if arr.ndim == 2 and rows.shape == arr.shape:
+        return rows  # one slot: the rows themselves (every caller passes a new array)
     shape = (rows.shape[0],) + (1,) * (arr.ndim - 2) + (rows.shape[1],)
     return np.broadcast_to(rows.reshape(shape), arr.shape).copy()
 
@@ -123,8 +125,8 @@ def _fill(arr: np.ndarray, rows: np.ndarray) -> np.ndarray:
 def _read(mod, x: dict) -> np.ndarray:
     """The model's output at the last token, o = A v, heads averaged (they all read the same pair)."""
     A = mod.mixing_matrix(**x)
-    o = api.apply_mixing(np.asarray(A), x["v"])[-1]
-    return o.reshape(-1, x["v"].shape[-1]).mean(axis=0)
+    o = api.apply_mixing(np.asarray(A), x["v"])[-1].reshape(-1, x["v"].shape[-1])
+    return o[0] if o.shape[0] == 1 else o.mean(axis=0)  # numpy's mean costs more than the read of one head
 
 
 def recall(
@@ -170,8 +172,11 @@ def recall(
     keys = make_keys(N, d_k, rng, geometry, correlation, positive)
     # orthonormal values as far as they go, so a wrong read scores 0 against the right value, not noise
     vals = make_keys(N + int(repeat), d_v, rng, "orthogonal", 0.0, False)
-    noise = make_keys(distractors, d_k, rng, "random", correlation, positive)
-    noise_v = _unit(rng.standard_normal((distractors, d_v)))
+    if distractors:  # the generator's last draws: with none, nothing after them changes by skipping them
+        noise = make_keys(distractors, d_k, rng, "random", correlation, positive)
+        noise_v = _unit(rng.standard_normal((distractors, d_v)))
+    else:
+        noise, noise_v = np.zeros((0, d_k)), np.zeros((0, d_v))
     written_k = np.concatenate([keys, keys[:1]] if repeat else [keys])
     k_scale = {n: 1.0 if unit_keys else _rms_norm(x[n]) for n in r["k"]}
     q_scale = {n: 1.0 if unit_keys else _rms_norm(x[n]) for n in r["q"]}

@@ -25,6 +25,38 @@ def _r(a) -> list:
     return [round(float(x), 4) for x in np.ravel(a)]
 
 
+# Every axis gets its range here rather than from Plotly's autorange: a live redraw whose axes are unchanged
+# costs Plotly a third of one that moves them (it re-lays out the ticks, measuring each label), and the
+# ranges below move only at a few round values, so a new seed mostly leaves them where they were.
+LADDER = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def _nice_top(v: float, floor: float = 0.1) -> float:
+    """The smallest round value (1, 1.2, 1.5, 2, ... times a power of 10) above v, at least ``floor``."""
+    v = max(float(v), floor)
+    scale = 10.0 ** np.floor(np.log10(v))
+    return float(next(step * scale for step in LADDER if step * scale >= v * (1 - 1e-12)))
+
+
+def _value_range(values, pad: float = 0.05) -> list[float]:
+    """A y range for curves that start near 0: from 0 (or a round value below the lowest point) to a round
+    value above the highest, with ``pad`` of headroom so no marker sits on the edge."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]  # a range is for the points Plotly can draw
+    top = _nice_top(v.max() * (1 + pad)) if v.size else 1.0
+    low = v.min() if v.size else 0.0
+    bottom = -_nice_top(-low * (1 + pad)) if low < 0 else -pad * top
+    return [round(bottom, 6), round(top, 6)]
+
+
+def _log_range(xs) -> list[float]:
+    """A log axis through every x, 4% of the span (in decades) of margin each side (log10 units, as Plotly's
+    range on a log axis is)."""
+    lo, hi = np.log10(min(xs)), np.log10(max(xs))
+    margin = 0.04 * (hi - lo) if hi > lo else 0.5
+    return [round(float(lo - margin), 6), round(float(hi + margin), 6)]
+
+
 def _marker(x: float, label: str) -> tuple[dict, dict]:
     shape = {
         "type": "line",
@@ -88,21 +120,30 @@ def curves(series: list[dict], d_k: int, style: dict, title: str = "recall vs nu
         )
     shape, note = _marker(d_k, f" N = d_k = {d_k}")
     ticks = sorted({n for s in series for n in s["N"]})
+    x_range = _log_range(ticks + [d_k])
+    errors = [e for s in series for e in s["error"]]
     return {
         "data": data,
         "layout": {
             "title": {"text": title},
             "height": 420,
-            "xaxis": {"type": "log", "anchor": "y", "showticklabels": False, "tickvals": ticks},
+            "xaxis": {
+                "type": "log",
+                "anchor": "y",
+                "showticklabels": False,
+                "tickvals": ticks,
+                "range": x_range,
+            },
             "yaxis": {"domain": [0.55, 1], "range": [-0.04, 1.04], "title": {"text": "accuracy"}},
             "xaxis2": {
                 "type": "log",
                 "anchor": "y2",
                 "matches": "x",
                 "tickvals": ticks,
+                "range": x_range,
                 "title": {"text": "pairs written N"},
             },
-            "yaxis2": {"domain": [0, 0.45], "rangemode": "tozero", "title": {"text": "error"}},
+            "yaxis2": {"domain": [0, 0.45], "range": _value_range(errors), "title": {"text": "error"}},
             "shapes": [shape, {**shape, "xref": "x2"}],
             "annotations": [note],
             "legend": {"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0},
@@ -111,10 +152,14 @@ def curves(series: list[dict], d_k: int, style: dict, title: str = "recall vs nu
     }
 
 
-def forgetting(series: list[dict], style: dict, title: str = "recall vs age of the pair") -> dict:
+def forgetting(
+    series: list[dict], style: dict, title: str = "recall vs age of the pair", oldest: int | None = None
+) -> dict:
     """The strength of recall, o_j . v_j, against the pair's age (tokens written since): the forgetting curve.
 
-    series: [{"name", "age": [...], "strength": [...]}].
+    series: [{"name", "age": [...], "strength": [...]}]. ``oldest``: the x axis's end (the most tokens any
+    pair can have been written before the read, which depends on N and the distractors, not on the draw);
+    by default the oldest age shown.
     """
     data = []
     for i, s in enumerate(series):
@@ -132,13 +177,19 @@ def forgetting(series: list[dict], style: dict, title: str = "recall vs age of t
                 "hovertemplate": "age %{x}<br>strength %{y:.2f}<extra>" + s["name"] + "</extra>",
             }
         )
+    strengths = [float(v) for s in series for v in np.ravel(s["strength"])]
+    if oldest is None:
+        oldest = max(int(a) for s in series for a in np.ravel(s["age"]))
     return {
         "data": data,
         "layout": {
             "title": {"text": title},
             "height": 320,
-            "xaxis": {"title": {"text": "age: tokens written since the pair"}, "rangemode": "tozero"},
-            "yaxis": {"title": {"text": "strength o·v"}},
+            "xaxis": {
+                "title": {"text": "age: tokens written since the pair"},
+                "range": [0, round(1.05 * oldest, 6)],
+            },
+            "yaxis": {"title": {"text": "strength o·v"}, "range": _value_range(strengths)},
             "legend": {"orientation": "h", "y": -0.3, "yanchor": "top", "x": 0},
             "margin": {**MARGIN, "b": 60},
         },
@@ -222,9 +273,10 @@ def model_figures(
         return out
     run = _recall.recall(module, N, d, seed=seed, geometry=geometry, **settings, **params)
     forget = [{"name": f"N = {N}, D = {distractors}", "age": run["age"], "strength": run["strength"]}]
+    writes = N + int(repeat) + distractors  # the first pair's age, whichever pairs the reads pick
     return {
         **out,
-        "forgetting": forgetting(forget, style),
+        "forgetting": forgetting(forget, style, oldest=writes),
         "similarity": similarity(run, style),
         "summary": {
             "N": N,

@@ -133,3 +133,64 @@ def test_the_built_site_shows_the_repositorys_results_or_the_sentence(built_site
     html = page(built_site, "recall")
     assert (mqar.NOT_YET in html) != has
     assert ("data-zoo-mqar-table" in html) == has
+
+
+PUBLISHED_SCHEMA = ROOT / "schema" / "recall_published.schema.json"
+
+
+def published_points() -> list[dict]:
+    return json.loads((ROOT / mqar.RESULTS / mqar.PUBLISHED).read_text(encoding="utf-8"))["points"]
+
+
+def test_published_points_validate_and_name_zoo_models():
+    import jsonschema
+
+    from zoo.registry import load
+
+    schema = json.loads(PUBLISHED_SCHEMA.read_text(encoding="utf-8"))
+    doc = json.loads((ROOT / mqar.RESULTS / mqar.PUBLISHED).read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema)
+    ids = {m.id for m in load().models}
+    for p in doc["points"]:
+        assert set(p.get("models", {})) <= ids, p["id"]
+        assert {v["model"] for v in p["values"]} <= set(p.get("models", {})), p["id"]
+    # a number needs its place, and a point that says its numbers are in a table must carry them
+    point = {**doc["points"][0], "numbers": "table", "values": []}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**doc, "points": [point]}, schema)
+    value = {"model": "nope", "d": 64, "T": 64, "pairs": 4, "accuracy": 1.0}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**doc, "points": [{**point, "values": [value]}]}, schema)
+    jsonschema.validate(
+        {**doc, "points": [{**point, "values": [{**value, "where": "Table 9, row MHA"}]}]}, schema
+    )
+
+
+def test_the_page_shows_every_published_point_and_its_numbers(tmp_path):
+    """Each point as the page words it: its paper, where its numbers are, and each number it reports (a
+    made-up reported value here, as none is transcribed yet), with our names for the paper's models."""
+    from markupsafe import escape
+
+    from zoo.registry import load
+    from zoo.sitegen.context import BuildContext
+
+    ctx = BuildContext(registry=load(), root=ROOT, docs=tmp_path, tex=None, recall_results=tmp_path)
+    trained = mqar.load(ctx)
+    points = published_points()
+    assert [p["id"] for p in trained.published] == [p["id"] for p in points]
+    made_up = {
+        **points[0],
+        "numbers": "table",
+        "values": [
+            {"model": "nope", "d": 64, "T": 64, "pairs": 4, "accuracy": 0.987, "where": "Table 9, row MHA"}
+        ],
+    }
+    trained = mqar.Trained(trained.doc, trained.source, [*points, made_up], trained.rows)
+    text = mqar.page_part(ctx, trained)
+    section = text[text.index("What the papers report") :]
+    for p in points:
+        assert f"arxiv.org/abs/{p['paper']['arxiv']}" in section and escape(p["paper"]["where"]) in section
+    assert section.count("are plotted only") == sum(p["numbers"] == "figure" for p in points)
+    assert section.count("No accuracies of it were found") == sum(p["numbers"] == "not found" for p in points)
+    name = ctx.registry.by_id["nope"].short_name
+    assert f"It reports {name} 0.99 at d = 64, T = 64, 4 pairs (Table 9, row MHA)." in section

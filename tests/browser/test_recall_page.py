@@ -13,6 +13,12 @@ from zoo.sitegen.chart_style import COLORSCALE, SERIES
 
 STATE = "document.querySelector('[data-zoo-recall]').dataset.zooRecallState"
 SIM = "document.querySelector('[data-zoo-recall-fig=similarity]')"
+# What each live figure was drawn with: its traces' numbers and its axes' ranges as passed to Plotly.
+DRAWN = """() => Object.fromEntries([...document.querySelectorAll('[data-zoo-recall-fig]')].map((el) => [
+  el.dataset.zooRecallFig,
+  { data: el.data.map((t) => ({ x: t.x ?? null, y: t.y ?? null, z: t.z ?? null })),
+    ranges: Object.fromEntries(Object.keys(el.layout).filter((k) => /^[xy]axis\\d*$/.test(k))
+      .map((k) => [k, el.layout[k].range ?? null])) }]))"""
 
 
 def test_recall_page_fits_a_phone_follows_the_palette_and_redraws(browser, site_url):
@@ -54,6 +60,7 @@ def test_recall_page_fits_a_phone_follows_the_palette_and_redraws(browser, site_
     page.dispatch_event("input[name=seed]", "change")
     page.wait_for_function(f"['live', 'failed'].includes({STATE})", timeout=180_000)
     status = page.inner_text("[data-zoo-recall-status]")
+    drawn = page.evaluate(DRAWN)
     page.context.close()
     problems.check()
     args = {
@@ -69,6 +76,14 @@ def test_recall_page_fits_a_phone_follows_the_palette_and_redraws(browser, site_
         "unit_keys": True,
         "style": {"series": SERIES, "colorscale": COLORSCALE},
     }
-    want = json.loads(_recall_figures.live(json.dumps(args)))["summary"]
+    figures = json.loads(_recall_figures.live(json.dumps(args)))
+    want = figures["summary"]
     assert f"{round(100 * want['accuracy'])}% of reads" in status, status
     assert f"error {want['error']:.2f}" in status, status
+    # every drawn number, curves over N included (a second request), is CPython's, and so are the axes
+    assert set(drawn) == {"curves", "forgetting", "similarity"}
+    for name, traces in drawn.items():
+        fig = figures[name]
+        assert traces["data"] == [{k: t.get(k) for k in ("x", "y", "z")} for t in fig["data"]], name
+        named = {k: v["range"] for k, v in fig["layout"].items() if k[1:5] == "axis" and "range" in v}
+        assert {k: traces["ranges"].get(k) for k in named} == named, name

@@ -155,3 +155,31 @@ def test_live_run_returns_the_three_figures():
     assert out["summary"]["N"] == 12 and len(out["similarity"]["data"][0]["z"]) == 12
     not_applicable = json.loads(_recall_figures.live(json.dumps({**args, "module": "hippo", "params": {}})))
     assert "not addressed by a key" in not_applicable["error"]
+
+
+def _inside(values, axis_range, log=False):
+    lo, hi = axis_range
+    vals = np.log10(values) if log else np.asarray(values, dtype=float)
+    return bool(np.all((vals > lo) & (vals < hi)))
+
+
+@pytest.mark.parametrize("model_id", ["linear-attention", "deltanet", "transformer", "retnet"])
+def test_fixed_axis_ranges_hold_every_point(model_id):
+    """The figures name their axis ranges (no autorange: a live redraw with unchanged axes is three times
+    cheaper for Plotly), so no point may fall outside them."""
+    m = model(model_id)
+    for seed, settings in ((1, {}), (2, {"distractors": 7, "correlation": 0.6}), (3, {"repeat": True})):
+        figs = _recall_figures.model_figures(
+            m.kernel.module, 8, defaults(m), STYLE, seed=seed, unit_keys=unit_keys(m), **settings
+        )
+        curves, forget = figs["curves"], figs["forgetting"]
+        lay = curves["layout"]
+        for trace in curves["data"]:
+            axis = lay["yaxis2" if trace.get("yaxis") == "y2" else "yaxis"]
+            assert _inside(trace["y"], axis["range"]), (seed, trace["name"], axis["range"])
+            assert _inside(trace["x"], lay["xaxis"]["range"], log=True)
+        for trace in forget["data"]:
+            assert _inside(trace["y"], forget["layout"]["yaxis"]["range"])
+            assert _inside(trace["x"], forget["layout"]["xaxis"]["range"])
+    ranges = [_recall_figures._value_range(v) for v in ([0.43], [1.0], [0.0], [-0.3, 0.9], [np.nan, 0.5], [])]
+    assert ranges == [[-0.025, 0.5], [-0.06, 1.2], [-0.005, 0.1], [-0.4, 1.0], [-0.03, 0.6], [-0.05, 1.0]]

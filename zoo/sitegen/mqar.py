@@ -248,7 +248,13 @@ def comparisons(ctx, t: Trained, at: dict | None) -> list[dict]:
                     {"name": names.get(mid, mid), "points": [(r["d"], f"{r['accuracy']:.2f}") for r in rs]}
                 )
         check = p.get("our_check")
-        out.append({**p, "ours": ours, "our_check": _named(check, names) if check else None})
+        reported = [  # the paper's own numbers (a table or its text), its names replaced by ours
+            {**v, "name": names.get(v["model"], v["model"]), "accuracy": f"{v['accuracy']:.2f}"}
+            for v in p.get("values", [])
+        ]
+        out.append(
+            {**p, "ours": ours, "reported": reported, "our_check": _named(check, names) if check else None}
+        )
     return out
 
 

@@ -160,6 +160,7 @@ async function start(box) {
     };
     const result = await reading;
     if (ticket !== latest || stopped(result)) return;
+    const marks = { read: performance.now() - t0 };
     let t1 = performance.now();
     await draw(result);
     let drawMs = performance.now() - t1;
@@ -167,13 +168,21 @@ async function start(box) {
     if (sweeping) {
       const swept = await sweeping;
       if (ticket !== latest || stopped(swept)) return;
+      marks.sweep = performance.now() - t0;
       t1 = performance.now();
       await draw(swept);
       drawMs += performance.now() - t1;
       pythonMs += swept.ms;
+      box.dataset.zooRecallSweepPythonMs = swept.ms.toFixed(1);
     }
     drawnSweep = sweepKey(s);
     box.dataset.zooDrawMs = drawMs.toFixed(1);
+    // When each answer reached the page (ms after the input event): Python's time, the worker's queue and the
+    // transfer; with the drawing times, where a redraw spends its time (scripts/measure_recall.py).
+    box.dataset.zooRecallReadAt = marks.read.toFixed(1);
+    box.dataset.zooRecallSweepAt = sweeping ? marks.sweep.toFixed(1) : "";
+    box.dataset.zooRecallReadPythonMs = result.ms.toFixed(1);
+    if (!sweeping) box.dataset.zooRecallSweepPythonMs = "";
     const redraw = performance.now() - t0;
     box.dataset.zooRecallState = "live";
     box.dataset.zooRecallMs = pythonMs.toFixed(1);
@@ -182,6 +191,7 @@ async function start(box) {
     status.textContent = `${model.name}, d_k = ${sm.d_k}, N = ${sm.N}: ${Math.round(100 * sm.accuracy)}% of reads `
       + `nearest their own value, mean error ${sm.error.toFixed(2)} (Python ${pythonMs.toFixed(0)} ms, `
       + `redrawn in ${redraw.toFixed(0)} ms).`;
+    box.dispatchEvent(new CustomEvent("zoo-recall-drawn"));
   };
 
   select.addEventListener("change", () => {
