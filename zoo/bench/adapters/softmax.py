@@ -32,11 +32,12 @@ class SDPA(Adapter):
         # SDPA's native layout is (B, H, T, D); drawing it contiguous avoids a strided-input penalty
         return {n: self.randn(B, H, T, D) for n in ("q", "k", "v")}
 
-    def _sdpa(self, q, k, v):
+    def _sdpa(self, q, k, v, causal=True, **kw):
+        """SDPA forced onto the variant's backend (cuDNN unless it names another): no silent fallback."""
         from torch.nn.attention import SDPBackend, sdpa_kernel
 
-        with sdpa_kernel([SDPBackend.CUDNN_ATTENTION]):
-            return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        with sdpa_kernel([getattr(SDPBackend, self.variant.get("backend", "CUDNN_ATTENTION"))]):
+            return F.scaled_dot_product_attention(q, k, v, is_causal=causal, **kw)
 
     def run(self, x):
         return self._sdpa(x["q"], x["k"], x["v"]).transpose(1, 2)  # -> (B, T, H, D) to compare
@@ -279,14 +280,10 @@ class SDPAGrouped(SDPA):
         return {"q": self.randn(B, H, T, D), "k": self.randn(B, G, T, D), "v": self.randn(B, G, T, D)}
 
     def _sdpa(self, q, k, v, causal=True):
-        from torch.nn.attention import SDPBackend, sdpa_kernel
-
-        with sdpa_kernel([getattr(SDPBackend, self.variant["backend"])]):
-            if self.variant.get("repeat"):
-                R = q.shape[1] // k.shape[1]
-                k, v = k.repeat_interleave(R, dim=1), v.repeat_interleave(R, dim=1)
-                return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
-            return F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
+        if not self.variant.get("repeat"):
+            return super()._sdpa(q, k, v, causal, enable_gqa=True)
+        R = q.shape[1] // k.shape[1]
+        return super()._sdpa(q, k.repeat_interleave(R, dim=1), v.repeat_interleave(R, dim=1), causal)
 
     def decode(self, T, H, D):
         G = self.kv_heads(H)
@@ -355,7 +352,7 @@ class SDPADiff(SDPA):
         return {
             **{n: hf(x[n], b, h) for n in ("q1", "q2", "k1", "k2", "v")},
             **{names[n]: x[n][h] for n in names},
-            "lambda_init": 0.8 - 0.6 * np.exp(-0.3 * (self.layer - 1)),
+            "lambda_init": self.lambda_init(),
         }
 
     def lambda_init(self):
@@ -527,11 +524,7 @@ class SDPALatent(Adapter):
         return torch.cat([q_C, q_R], -1).transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
 
     def run(self, x):
-        from torch.nn.attention import SDPBackend, sdpa_kernel
-
-        q, k, v = self.project(x)
-        with sdpa_kernel([getattr(SDPBackend, self.variant["backend"])]):
-            return F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2)
+        return SDPA._sdpa(self, *self.project(x)).transpose(1, 2)
 
     def decode(self, T, H, D):
         d_c, d_R = 4 * D, D // 2
