@@ -69,7 +69,7 @@ class Adapter:
     step_kernel: str | None = None  # dotted import path of the decoding op; None: no decode measured
     step_label: str | None = None
     grads: tuple[str, ...] = ("q", "k", "v")  # the inputs the backward differentiates
-    args: tuple[str, ...] = ()  # the inputs the default run() hands the kernel, in order
+    args: tuple[str, ...] = ()  # inputs the default run() hands the kernel, in order ("kw=input": by name)
     kwargs: dict = {}  # and the fixed keyword arguments of that call
     max_T: int | None = None  # longest T the kernel accepts (None: no limit)
     head_dims: tuple[int, ...] = (128, 64)
@@ -134,7 +134,9 @@ class Adapter:
         return self.qkv(B, T, H, D)
 
     def run(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
-        return _first(self.fn()(*(x[n] for n in self.args), **self.kwargs))
+        named = [a.partition("=") for a in self.args]
+        by_kw = {kw: x[name] for kw, eq, name in named if eq}
+        return _first(self.fn()(*(x[kw] for kw, eq, _ in named if not eq), **by_kw, **self.kwargs))
 
     def check_inputs(self, H: int, D: int) -> dict[str, torch.Tensor]:
         self.now = dict(self.check_sizes or self.sizes)

@@ -96,7 +96,8 @@ class FlaABC(FlaGSA):
 
     kernel = "fla.ops.abc.chunk_abc"
     step_label = "fla.ops.gsa.fused_recurrent_gsa (T=1; ABC's step is GSA's with derived gates)"
-    grads = ("q", "k", "v", "s")
+    grads = args = ("q", "k", "v", "s")
+    run = Adapter.run  # the slot logits as drawn, not GSA's gates
 
     def reference_args(self, x, b, h):
         return {**head_qkv(x, b, h), "s": head(x["s"], b, h)}
@@ -105,9 +106,6 @@ class FlaABC(FlaGSA):
         x = self.qkv(B, T, H, D)
         x["s"] = self.randn(B, T, H, self.M)
         return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["s"]))
 
     def step_inputs(self, H, D):
         return FlaGSA.make(self, 1, 1, H, D)

@@ -395,6 +395,7 @@ class FlaSinkLogit(Adapter):
     step_kernel = "fla.ops.attn.decoding.attn_decoding_one_step"
     step_label = "fla.ops.attn.decoding.attn_decoding_one_step(sink_bias=b)"
     grads = ("q", "k", "v", "sink")
+    args = ("q", "k", "v", "sink_bias=sink")
     decode_kind = "kv_cache"
 
     def reference_args(self, x, b, h):
@@ -405,10 +406,6 @@ class FlaSinkLogit(Adapter):
         x = self.qkv(B, T, H, D)
         x["sink"] = self.randn(H, dtype=F32, scale=2.0)
         return x
-
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], sink_bias=x["sink"]))
 
     def decode(self, T, H, D):
         fn = self.step_fn()
