@@ -297,25 +297,19 @@ def run_models(
     clock: Callable[[], float] = time.time,
 ) -> dict:
     """Run several models in order; returns {model_id: entry}."""
-    out = {}
+    bases, start_variants, out = bases or {}, start_variants or {}, {}
+
+    def time_left():
+        return deadline - clock()
+
     for mid in model_ids:
-
-        def time_left():
-            return deadline - clock()
-
         if time_left() < plan.min_seconds_left:
-            e = dict((bases or {}).get(mid, {}))
+            e = dict(bases.get(mid, {}))
             e.update(status="not_run", errors=["no time left in this run"], checks=[], points=[], decode=None)
             out[mid] = e
             sink(mid, e)
             continue
-        out[mid] = run_model(
-            backend,
-            mid,
-            plan,
-            lambda e, mid=mid: sink(mid, e),
-            time_left,
-            (start_variants or {}).get(mid, 0),
-            (bases or {}).get(mid),
-        )
+        report = lambda e, mid=mid: sink(mid, e)  # noqa: E731
+        first = start_variants.get(mid, 0)
+        out[mid] = run_model(backend, mid, plan, report, time_left, first, bases.get(mid))
     return out
