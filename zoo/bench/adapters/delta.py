@@ -23,9 +23,7 @@ class FlaDelta(_Recurrent):
         return {**head_qkv(x, b, h, isqrt(x)), "beta": head(x["beta"], b, h)}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D, unit=True)
-        x["beta"] = self.sigmoid(B, T, H)
-        return x
+        return {**self.qkv(B, T, H, D, unit=True), "beta": self.sigmoid(B, T, H)}
 
 
 class FlaGDN(FlaDelta):
@@ -38,9 +36,7 @@ class FlaGDN(FlaDelta):
         return {**head_qkv(x, b, h, isqrt(x)), "beta": head(x["beta"], b, h), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
-        x = super().make(B, T, H, D)
-        x["g"] = self.logsig(B, T, H, shift=3.0)
-        return x
+        return {**super().make(B, T, H, D), "g": self.logsig(B, T, H, shift=3.0)}
 
 
 class FlaKDA(FlaGDN):

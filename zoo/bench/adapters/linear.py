@@ -28,9 +28,7 @@ class FlaGSA(Adapter):
         return {**head_qkv(x, b, h), "alpha": np.exp(self._np_gates(x)[0][b, :, h])}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["f"] = self.logsig(B, T, H, self.M, shift=3.0)
-        return x
+        return {**self.qkv(B, T, H, D), "f": self.logsig(B, T, H, self.M, shift=3.0)}
 
     def gates(self, x):
         """(g, s): the log forget gate of each slot and its complement 1 - exp(g)."""
@@ -103,9 +101,7 @@ class FlaABC(FlaGSA):
         return {**head_qkv(x, b, h), "s": head(x["s"], b, h)}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["s"] = self.randn(B, T, H, self.M)
-        return x
+        return {**self.qkv(B, T, H, D), "s": self.randn(B, T, H, self.M)}
 
     def step_inputs(self, H, D):
         return FlaGSA.make(self, 1, 1, H, D)
@@ -178,9 +174,7 @@ class FlaGLA(_Recurrent):
         return {**head_qkv(x, b, h, isqrt(x)), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["g"] = self.logsig(B, T, H, D, shift=2.0).clamp_min(-5)
-        return x
+        return {**self.qkv(B, T, H, D), "g": self.logsig(B, T, H, D, shift=2.0).clamp_min(-5)}
 
 
 class FlaHGRN2(FlaGLA):

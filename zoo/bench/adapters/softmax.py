@@ -117,9 +117,7 @@ class FlaForgetting(Adapter):
         return self.logsig(B, T, H, shift=3.0)
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["g"] = self.gate(B, T, H)
-        return x
+        return {**self.qkv(B, T, H, D), "g": self.gate(B, T, H)}
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -222,9 +220,7 @@ class FlaWall(Adapter):
         return {**head_qkv(x, b, h), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["g"] = self.logsig(B, T, H, D, shift=4.0)
-        return x
+        return {**self.qkv(B, T, H, D), "g": self.logsig(B, T, H, D, shift=4.0)}
 
 
 class FlaStickBreaking(Adapter):
@@ -315,9 +311,7 @@ class SDPAGated(SDPA):
         return {n: hf(x[n], b, h) for n in ("q", "k", "v", "z")}
 
     def make(self, B, T, H, D):
-        x = super().make(B, T, H, D)
-        x["z"] = self.randn(B, H, T, D)
-        return x
+        return {**super().make(B, T, H, D), "z": self.randn(B, H, T, D)}
 
     def run(self, x):
         return (torch.sigmoid(x["z"]) * self._sdpa(x["q"], x["k"], x["v"])).transpose(1, 2)
@@ -403,9 +397,7 @@ class FlaSinkLogit(Adapter):
         return {**head_qkv(x, b, h), "sink": float(x["sink"][h]), "window": 0}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["sink"] = self.randn(H, dtype=F32, scale=2.0)
-        return x
+        return {**self.qkv(B, T, H, D), "sink": self.randn(H, dtype=F32, scale=2.0)}
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -556,9 +548,7 @@ class FlaDeltaFormer(SDPA):
         return {**head_qkv(x, b, h), "beta": head(x["beta"], b, h)}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["beta"] = self.sigmoid(B, T, H)
-        return x
+        return {**self.qkv(B, T, H, D), "beta": self.sigmoid(B, T, H)}
 
     def run(self, x):
         fn = self.fn().apply
