@@ -91,6 +91,7 @@ class Adapter:
         self.now = dict(self.sizes)
         self.gen = torch.Generator(device=DEV)
         self.gen.manual_seed(0)
+        self.built = {}  # what once() built for the current shape
 
     @property
     def op(self) -> str:
@@ -145,6 +146,14 @@ class Adapter:
     def after_check(self) -> None:
         """Undo any setting that only the correctness check uses."""
         self.now = dict(self.sizes)
+        self.built.clear()
+
+    def once(self, key, build):
+        """build() for one shape (a block mask, a routing table), kept until another shape needs one."""
+        if key not in self.built:
+            self.built.clear()  # freed before the next is built
+            self.built[key] = build()
+        return self.built[key]
 
     # decoding ---------------------------------------------------------------------------
     def decode(self, T: int, H: int, D: int):

@@ -317,8 +317,7 @@ class FlaLightning(_Recurrent):
         return {n: F.silu(self.randn(B, T, H, D, dtype=F32)).to(BF16) for n in ("q", "k", "v")}
 
     def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], self.layer, self.layers, scale=1.0))
+        return _first(self.fn()(x["q"], x["k"], x["v"], self.layer, self.layers, scale=1.0))
 
     def slope(self, h, H):
         return 8.0 / H * (1 - self.layer / self.layers) * h

@@ -159,8 +159,7 @@ class FlaSWA(Adapter):
         return {**head_qkv(x, b, h), "window": self.now["window"]}
 
     def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], window_size=self.now["window"]))
+        return _first(self.fn()(x["q"], x["k"], x["v"], window_size=self.now["window"]))
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -197,8 +196,7 @@ class FlaPath(Adapter):
         return x
 
     def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], x["w"], x["beta"], g=x.get("g")))
+        return _first(self.fn()(x["q"], x["k"], x["v"], x["w"], x["beta"], g=x.get("g")))
 
 
 class FlaPathFox(FlaPath):
