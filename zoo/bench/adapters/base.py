@@ -19,12 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-BF16 = torch.bfloat16
-
-
-F32 = torch.float32
-
-
+BF16, F32 = torch.bfloat16, torch.float32
 DEV = os.environ.get("ZOO_BENCH_DEVICE", "cuda")  # "cpu" lets the CPU tests draw inputs
 
 

@@ -208,9 +208,8 @@ class FFTConv(Adapter):
     @staticmethod
     def conv(u, h):
         T = u.shape[-1]
-        n = 2 * T
-        y = torch.fft.irfft(torch.fft.rfft(u.float(), n=n) * torch.fft.rfft(h, n=n), n=n)[..., :T]
-        return y
+        n = 2 * T  # zero-padded to twice the length: the circular convolution is then causal
+        return torch.fft.irfft(torch.fft.rfft(u.float(), n=n) * torch.fft.rfft(h, n=n), n=n)[..., :T]
 
     def run(self, x):
         z = x["u"]
