@@ -335,9 +335,7 @@ def main(argv=None) -> int:
     ap.add_argument("--warmup-only", action="store_true")
     ap.add_argument("--fast-autotune", action="store_true", help="see python -m zoo.bench --help")
     ap.add_argument("--carry", default=None, help="JSON {model: entry} from a warm-up pass (passed checks)")
-    ap.add_argument(
-        "--config-slice", default=None, metavar="K/N", help="warm-up: autotune configs slice K of N"
-    )
+    ap.add_argument("--config-slice", metavar="K/N", help="warm-up: compile slice K of N of each autotuner")
     args = ap.parse_args(argv)
 
     if args.calibrate:
