@@ -94,23 +94,6 @@ def _short(exc: BaseException, limit: int = 400) -> str:
     return msg if len(msg) <= limit else msg[: limit - 3] + "..."
 
 
-def check_entry(backend: Backend, model_id: str, D: int, plan: Plan, carried: list) -> tuple[dict, bool]:
-    """The correctness check at head dim D as the result file records it, and whether it was carried over
-    (a check that passed in the warm-up pass is not repeated). The one place a check passes or fails."""
-    if plan.skip_check:
-        reuse = next((c for c in carried if c.get("head_dim") == D), None)
-        if reuse is not None:
-            return reuse, True
-    try:
-        chk = {k: v for k, v in asdict(backend.check(model_id, D)).items() if v is not None}
-    except Exception as exc:
-        chk = {"error": _short(exc)}
-    chk["head_dim"] = D
-    chk["passed"] = "error" not in chk and chk["rel_err"] <= plan.tolerance
-    chk["tolerance"] = plan.tolerance
-    return chk, False
-
-
 def run_model(
     backend: Backend,
     model_id: str,
@@ -137,10 +120,21 @@ def run_model(
             entry["in_progress"] = {"stage": stage, **extra}
         sink(entry)
 
-    def check(D: int, variant: int) -> dict:
-        if not (plan.skip_check and any(c.get("head_dim") == D for c in carried)):
-            progress("check", variant=variant, head_dim=D)
-        return check_entry(backend, model_id, D, plan, carried)
+    def check(D: int, variant: int) -> tuple[dict, bool]:
+        """The check at head dim D as the result file records it, and whether it was carried over (a check
+        that passed in the warm-up pass is not repeated). The one place a check passes or fails."""
+        reuse = next((c for c in carried if c.get("head_dim") == D), None) if plan.skip_check else None
+        if reuse is not None:
+            return reuse, True
+        progress("check", variant=variant, head_dim=D)
+        try:
+            chk = {k: v for k, v in asdict(backend.check(model_id, D)).items() if v is not None}
+        except Exception as exc:
+            chk = {"error": _short(exc)}
+        chk["head_dim"] = D
+        chk["passed"] = "error" not in chk and chk["rel_err"] <= plan.tolerance
+        chk["tolerance"] = plan.tolerance
+        return chk, False
 
     # -------- pick a variant that passes the correctness check at the first head dim
     variant = start_variant
@@ -297,25 +291,19 @@ def run_models(
     clock: Callable[[], float] = time.time,
 ) -> dict:
     """Run several models in order; returns {model_id: entry}."""
-    out = {}
+    bases, start_variants, out = bases or {}, start_variants or {}, {}
+
+    def time_left():
+        return deadline - clock()
+
     for mid in model_ids:
-
-        def time_left():
-            return deadline - clock()
-
         if time_left() < plan.min_seconds_left:
-            e = dict((bases or {}).get(mid, {}))
+            e = dict(bases.get(mid, {}))
             e.update(status="not_run", errors=["no time left in this run"], checks=[], points=[], decode=None)
             out[mid] = e
             sink(mid, e)
             continue
-        out[mid] = run_model(
-            backend,
-            mid,
-            plan,
-            lambda e, mid=mid: sink(mid, e),
-            time_left,
-            (start_variants or {}).get(mid, 0),
-            (bases or {}).get(mid),
-        )
+        report = lambda e, mid=mid: sink(mid, e)  # noqa: E731
+        first = start_variants.get(mid, 0)
+        out[mid] = run_model(backend, mid, plan, report, time_left, first, bases.get(mid))
     return out

@@ -21,6 +21,10 @@ from . import catalog, results
 DEFAULT_LENGTHS = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
 
 
+def _say(line: str) -> None:
+    print(line, flush=True)  # the GPU machine's log is read while the run goes on
+
+
 def _read(path: Path) -> dict | None:
     try:
         return json.loads(path.read_text())
@@ -54,9 +58,7 @@ def spawn(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, bool]:
             return None, True
 
 
-def _worker_cmd(
-    part: Path, models: list[str], args, deadline: float, lengths: list[int] | None = None
-) -> list[str]:
+def _worker_cmd(part: Path, models: list[str], args, deadline: float, lengths: list[int] | None = None):
     flags = {
         "--out": str(part),
         "--models": ",".join(models),
@@ -249,10 +251,9 @@ def run(args) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="zoo-bench-"))
     run_id = "run-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     wanted = args.models or list(catalog.KERNELS)
-    print(
+    _say(
         f"zoo.bench {run_id}: {len(wanted)} models, lengths {args.lengths}, head dims {args.head_dims}, "
-        f"logs in {workdir}",
-        flush=True,
+        f"logs in {workdir}"
     )
 
     cal_path = workdir / "calibration.json"
@@ -263,7 +264,7 @@ def run(args) -> dict:
     )
     cal = _read(cal_path) or {}
     if not cal:
-        print("calibration failed:\n" + _tail(workdir / "calibration.log"), flush=True)
+        _say("calibration failed:\n" + _tail(workdir / "calibration.log"))
     run_rec = {
         "id": run_id,
         "command": args.command,
@@ -297,9 +298,7 @@ def run(args) -> dict:
         # one process per model in the warm-up: compilation is single-threaded per process, so this is what
         # spreads it over the machine's cores
         models = [m for ms in groups.values() for m in ms]
-        warm, final, start = warm_phase(
-            warm_jobs(models, args), args, workdir, log=lambda s: print(s, flush=True)
-        )
+        warm, final, start = warm_phase(warm_jobs(models, args), args, workdir, log=_say)
         for mid, entry in final.items():
             doc["models"][mid] = results.stamp(entry, run_id)
         carry = workdir / "carry.json"
@@ -314,16 +313,7 @@ def run(args) -> dict:
     for family, models in groups.items():
         if not models:
             continue
-        got = run_family(
-            family,
-            models,
-            args,
-            workdir,
-            t_end,
-            log=lambda s: print(s, flush=True),
-            carry=carry,
-            start_variant=start,
-        )
+        got = run_family(family, models, args, workdir, t_end, log=_say, carry=carry, start_variant=start)
         for mid, entry in got.items():
             doc["models"][mid] = results.stamp(entry, run_id)
         write(doc, args.out)  # a partial file after every family: a killed parent still leaves results
@@ -334,7 +324,7 @@ def run(args) -> dict:
             print("schema:", e)
     except ImportError:  # jsonschema is not on every GPU image; `python -m zoo.bench validate` runs anywhere
         print("schema: jsonschema not installed here, not validated")
-    print(results.summary(doc), flush=True)
+    _say(results.summary(doc))
     return doc
 
 

@@ -9,6 +9,7 @@ the device) and keeps its JSON result file up to date after every step.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -71,21 +72,23 @@ class TorchBackend:
 
     def __init__(self):
         import torch
-
-        from . import adapters
+        import triton.testing
 
         self.torch = torch
-        self.cuda = adapters.DEV == "cuda"
-        if self.cuda:
-            import triton.testing
-
-            self.do_bench = triton.testing.do_bench
-        else:  # CPU dry runs of the harness itself (ZOO_BENCH_DEVICE=cpu): wall-clock median, no Triton
-            self.do_bench = _cpu_bench
+        self.do_bench = triton.testing.do_bench  # bound here: fast_autotune replaces the module's own
         self.ads = {}
         self.inputs = {}  # (model, D, T) -> inputs for the fwd and fwdbwd timings of one shape
 
-    # ------------------------------------------------------------------ setup and check
+    @contextlib.contextmanager
+    def _fits(self):
+        """A shape that does not fit becomes OutOfMemory (its first line) for the loop, its memory freed."""
+        try:
+            yield
+        except self.torch.cuda.OutOfMemoryError as exc:
+            self.inputs.clear()
+            self.torch.cuda.empty_cache()
+            raise OutOfMemory(str(exc).split("\n")[0]) from None
+
     def prepare(self, model_id, variant):
         from . import adapters
 
@@ -93,9 +96,8 @@ class TorchBackend:
         cls = adapters.ADAPTERS[key]
         if variant >= len(cls.variants):
             raise IndexError(f"{model_id}: no variant {variant}")
-        ad = cls()
+        ad = self.ads[model_id] = cls()
         ad.variant = dict(cls.variants[variant])
-        self.ads[model_id] = ad
         if model_id in ("mamba-2", "mamba-3"):
             adapters.load_mamba_ssm_triton()
         return Prepared(
@@ -111,30 +113,25 @@ class TorchBackend:
     def check(self, model_id, D):
         from . import adapters, wasm
 
-        torch = self.torch
         ad = self.ads[model_id]
         x = ad.check_inputs(CHECK_HEADS, D)
-        with torch.no_grad():
+        with self.torch.no_grad():
             out = ad.run(x)
-        if self.cuda:
-            torch.cuda.synchronize()
+        self.torch.cuda.synchronize()
         xn = {n: adapters.np64(t) for n, t in x.items()}
         on = adapters.np64(out)
-        # the reference: the site's kernels_wasm on every slice
-        ref = wasm.reference(model_id, xn, ad, on.shape)
+        ref = wasm.reference(model_id, xn, ad, on.shape)  # the site's kernels_wasm on every slice
         if ref is None:
             raise LookupError(f"{model_id}: its adapter has no reference_args to check against")
         ad.after_check()
         shape = {n: list(t.shape) for n, t in x.items()}
         return Check(rel_err=wasm.rel_err(on, ref), reference=wasm.describe(model_id, ad), shape=shape)
 
-    # ------------------------------------------------------------------ timing
     def _inputs(self, model_id, D, T, B):
         key = (model_id, D, T)
         if key not in self.inputs:
             self.inputs.clear()
-            if self.cuda:
-                self.torch.cuda.empty_cache()
+            self.torch.cuda.empty_cache()
             ad = self.ads[model_id]
             x = ad.make(B, T, SWEEP_HEADS, D)
             for n in ad.grads:
@@ -145,9 +142,6 @@ class TorchBackend:
     def _bench(self, fn):
         """(median ms, method, peak bytes of one call). Never times the first calls of a shape."""
         torch = self.torch
-        if not self.cuda:
-            fn()
-            return _cpu_bench(fn), "wall clock median (CPU dry run)", None
         fn()  # warm-up: Triton autotuning and compilation, cuDNN graph building happen here
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -166,24 +160,21 @@ class TorchBackend:
         torch = self.torch
         ad = self.ads[model_id]
         try:
-            x = self._inputs(model_id, D, T, B)
-            with torch.no_grad():
+            with self._fits():
+                x = self._inputs(model_id, D, T, B)
+                with torch.no_grad():
+                    ad.run(x)
                 o = ad.run(x)
-            o = ad.run(x)
-            torch.autograd.grad(o, [x[n] for n in ad.grads], torch.ones_like(o), allow_unused=True)
-            if self.cuda:
+                torch.autograd.grad(o, [x[n] for n in ad.grads], torch.ones_like(o), allow_unused=True)
                 torch.cuda.synchronize()
-        except torch.cuda.OutOfMemoryError as exc:
-            raise OutOfMemory(str(exc).split("\n")[0]) from None
         finally:
             self.inputs.clear()
-            if self.cuda:
-                torch.cuda.empty_cache()
+            torch.cuda.empty_cache()
 
     def time(self, model_id, D, T, B, mode):
         torch = self.torch
         ad = self.ads[model_id]
-        try:
+        with self._fits():
             x = self._inputs(model_id, D, T, B)
             if mode == "fwd":
 
@@ -198,54 +189,35 @@ class TorchBackend:
                 del o0
 
                 def fn():
-                    o = ad.run(x)
-                    return torch.autograd.grad(o, leaves, do, allow_unused=True)
+                    return torch.autograd.grad(ad.run(x), leaves, do, allow_unused=True)
 
             ms, method, peak = self._bench(fn)
-        except torch.cuda.OutOfMemoryError as exc:
-            self.inputs.clear()
-            torch.cuda.empty_cache()
-            raise OutOfMemory(str(exc).split("\n")[0]) from None
         return Timing(float(ms), method, peak)
 
     def kernels_seen(self, model_id, D, T, B):
-        torch = self.torch
         from torch.profiler import ProfilerActivity, profile
 
-        ad = self.ads[model_id]
         x = self._inputs(model_id, D, T, B)
         with profile(activities=[ProfilerActivity.CUDA]) as prof:
-            with torch.no_grad():
-                ad.run(x)
-            torch.cuda.synchronize()
-        names = []
-        for e in prof.events():
-            if (
-                getattr(e.device_type, "name", str(e.device_type)).upper().endswith("CUDA")
-                and e.name not in names
-            ):
-                names.append(e.name)
-        return names[:12]
+            with self.torch.no_grad():
+                self.ads[model_id].run(x)
+            self.torch.cuda.synchronize()
+        kinds = {e.name: getattr(e.device_type, "name", str(e.device_type)).upper() for e in prof.events()}
+        return [name for name, kind in kinds.items() if kind.endswith("CUDA")][:12]
 
     def decode(self, model_id, D, T):
         torch = self.torch
         ad = self.ads[model_id]
         self.inputs.clear()
-        if self.cuda:
-            torch.cuda.empty_cache()
-        try:
-            with torch.no_grad():
-                fn = ad.decode(T, SWEEP_HEADS, D)
-                if fn is None:
-                    return None
-                for _ in range(3):
-                    fn()
-                if self.cuda:
-                    torch.cuda.synchronize()
-                ms = self.do_bench(fn, warmup=25, rep=100, return_mode="median")
-        except torch.cuda.OutOfMemoryError as exc:
-            torch.cuda.empty_cache()
-            raise OutOfMemory(str(exc).split("\n")[0]) from None
+        torch.cuda.empty_cache()
+        with self._fits(), torch.no_grad():
+            fn = ad.decode(T, SWEEP_HEADS, D)
+            if fn is None:
+                return None
+            for _ in range(3):
+                fn()
+            torch.cuda.synchronize()
+            ms = self.do_bench(fn, warmup=25, rep=100, return_mode="median")
         return Step(float(ms), ad.decode_kind, ad.decode_op, getattr(fn, "backend", None))
 
 
@@ -257,15 +229,6 @@ def event_ms(torch, fn) -> float:
     end.record()
     torch.cuda.synchronize()
     return start.elapsed_time(end)
-
-
-def _cpu_bench(fn, warmup=None, rep=None, return_mode=None):
-    times = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def calibrate() -> dict:
@@ -372,9 +335,7 @@ def main(argv=None) -> int:
     ap.add_argument("--warmup-only", action="store_true")
     ap.add_argument("--fast-autotune", action="store_true", help="see python -m zoo.bench --help")
     ap.add_argument("--carry", default=None, help="JSON {model: entry} from a warm-up pass (passed checks)")
-    ap.add_argument(
-        "--config-slice", default=None, metavar="K/N", help="warm-up: autotune configs slice K of N"
-    )
+    ap.add_argument("--config-slice", metavar="K/N", help="warm-up: compile slice K of N of each autotuner")
     args = ap.parse_args(argv)
 
     if args.calibrate:
@@ -400,9 +361,9 @@ def main(argv=None) -> int:
         _atomic_write(args.out, doc)
 
     backend = TorchBackend()
-    if backend.cuda and args.fast_autotune:
+    if args.fast_autotune:
         fast_autotune()
-    if backend.cuda and args.config_slice:
+    if args.config_slice:
         k, n = map(int, args.config_slice.split("/"))
         split_autotune(k, n)
     bases = {m: results.catalog_fields(m) for m in models}

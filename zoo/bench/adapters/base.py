@@ -19,12 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-BF16 = torch.bfloat16
-
-
-F32 = torch.float32
-
-
+BF16, F32 = torch.bfloat16, torch.float32
 DEV = os.environ.get("ZOO_BENCH_DEVICE", "cuda")  # "cpu" lets the CPU tests draw inputs
 
 
@@ -69,7 +64,7 @@ class Adapter:
     step_kernel: str | None = None  # dotted import path of the decoding op; None: no decode measured
     step_label: str | None = None
     grads: tuple[str, ...] = ("q", "k", "v")  # the inputs the backward differentiates
-    args: tuple[str, ...] = ()  # the inputs the default run() hands the kernel, in order
+    args: tuple[str, ...] = ()  # inputs the default run() hands the kernel, in order ("kw=input": by name)
     kwargs: dict = {}  # and the fixed keyword arguments of that call
     max_T: int | None = None  # longest T the kernel accepts (None: no limit)
     head_dims: tuple[int, ...] = (128, 64)
@@ -91,6 +86,7 @@ class Adapter:
         self.now = dict(self.sizes)
         self.gen = torch.Generator(device=DEV)
         self.gen.manual_seed(0)
+        self.built = {}  # what once() built for the current shape
 
     @property
     def op(self) -> str:
@@ -134,7 +130,9 @@ class Adapter:
         return self.qkv(B, T, H, D)
 
     def run(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
-        return _first(self.fn()(*(x[n] for n in self.args), **self.kwargs))
+        named = [a.partition("=") for a in self.args]
+        by_kw = {kw: x[name] for kw, eq, name in named if eq}
+        return _first(self.fn()(*(x[kw] for kw, eq, _ in named if not eq), **by_kw, **self.kwargs))
 
     def check_inputs(self, H: int, D: int) -> dict[str, torch.Tensor]:
         self.now = dict(self.check_sizes or self.sizes)
@@ -143,6 +141,14 @@ class Adapter:
     def after_check(self) -> None:
         """Undo any setting that only the correctness check uses."""
         self.now = dict(self.sizes)
+        self.built.clear()
+
+    def once(self, key, build):
+        """build() for one shape (a block mask, a routing table), kept until another shape needs one."""
+        if key not in self.built:
+            self.built.clear()  # freed before the next is built
+            self.built[key] = build()
+        return self.built[key]
 
     # decoding ---------------------------------------------------------------------------
     def decode(self, T: int, H: int, D: int):

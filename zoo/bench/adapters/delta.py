@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from ..wasm import decay, head, head_qkv, isqrt
-from .base import BF16, DEV, F32, Adapter, _first, _Recurrent
+from .base import BF16, DEV, F32, Adapter, _Recurrent
 
 
 class FlaDelta(_Recurrent):
@@ -23,9 +23,7 @@ class FlaDelta(_Recurrent):
         return {**head_qkv(x, b, h, isqrt(x)), "beta": head(x["beta"], b, h)}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D, unit=True)
-        x["beta"] = self.sigmoid(B, T, H)
-        return x
+        return {**self.qkv(B, T, H, D, unit=True), "beta": self.sigmoid(B, T, H)}
 
 
 class FlaGDN(FlaDelta):
@@ -38,9 +36,7 @@ class FlaGDN(FlaDelta):
         return {**head_qkv(x, b, h, isqrt(x)), "beta": head(x["beta"], b, h), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
-        x = super().make(B, T, H, D)
-        x["g"] = self.logsig(B, T, H, shift=3.0)
-        return x
+        return {**super().make(B, T, H, D), "g": self.logsig(B, T, H, shift=3.0)}
 
 
 class FlaKDA(FlaGDN):
@@ -226,6 +222,8 @@ class FlaPrecondGDN(Adapter):
 
     kernel = "fla.ops.precond_gated_delta_rule.chunk_precond_gated_delta_rule"
     grads = ("q", "k", "v", "g", "beta", "g_atk", "beta_atk")
+    args = ("q", "k", "v", "g_atk", "g", "beta_atk", "beta", "log_atk_scale=c")
+    kwargs = {"use_qk_l2norm_in_kernel": False}
     decode_note = "one step also carries the curvature estimate; no single-step kernel is timed here"
 
     def reference_args(self, x, b, h):
@@ -245,7 +243,3 @@ class FlaPrecondGDN(Adapter):
         x["beta"], x["beta_atk"] = self.sigmoid(B, T, H), self.sigmoid(B, T, H)
         x["c"] = self.randn(H, dtype=F32, scale=0.1, shift=-0.2)
         return x
-
-    def run(self, x):
-        args = [x[n] for n in ("q", "k", "v", "g_atk", "g", "beta_atk", "beta")]
-        return _first(self.fn()(*args, use_qk_l2norm_in_kernel=False, log_atk_scale=x["c"]))

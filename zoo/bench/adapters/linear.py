@@ -28,9 +28,7 @@ class FlaGSA(Adapter):
         return {**head_qkv(x, b, h), "alpha": np.exp(self._np_gates(x)[0][b, :, h])}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["f"] = self.logsig(B, T, H, self.M, shift=3.0)
-        return x
+        return {**self.qkv(B, T, H, D), "f": self.logsig(B, T, H, self.M, shift=3.0)}
 
     def gates(self, x):
         """(g, s): the log forget gate of each slot and its complement 1 - exp(g)."""
@@ -96,18 +94,14 @@ class FlaABC(FlaGSA):
 
     kernel = "fla.ops.abc.chunk_abc"
     step_label = "fla.ops.gsa.fused_recurrent_gsa (T=1; ABC's step is GSA's with derived gates)"
-    grads = ("q", "k", "v", "s")
+    grads = args = ("q", "k", "v", "s")
+    run = Adapter.run  # the slot logits as drawn, not GSA's gates
 
     def reference_args(self, x, b, h):
         return {**head_qkv(x, b, h), "s": head(x["s"], b, h)}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["s"] = self.randn(B, T, H, self.M)
-        return x
-
-    def run(self, x):
-        return _first(self.fn()(x["q"], x["k"], x["v"], x["s"]))
+        return {**self.qkv(B, T, H, D), "s": self.randn(B, T, H, self.M)}
 
     def step_inputs(self, H, D):
         return FlaGSA.make(self, 1, 1, H, D)
@@ -180,9 +174,7 @@ class FlaGLA(_Recurrent):
         return {**head_qkv(x, b, h, isqrt(x)), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["g"] = self.logsig(B, T, H, D, shift=2.0).clamp_min(-5)
-        return x
+        return {**self.qkv(B, T, H, D), "g": self.logsig(B, T, H, D, shift=2.0).clamp_min(-5)}
 
 
 class FlaHGRN2(FlaGLA):
@@ -325,8 +317,7 @@ class FlaLightning(_Recurrent):
         return {n: F.silu(self.randn(B, T, H, D, dtype=F32)).to(BF16) for n in ("q", "k", "v")}
 
     def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], self.layer, self.layers, scale=1.0))
+        return _first(self.fn()(x["q"], x["k"], x["v"], self.layer, self.layers, scale=1.0))
 
     def slope(self, h, H):
         return 8.0 / H * (1 - self.layer / self.layers) * h

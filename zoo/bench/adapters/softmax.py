@@ -32,11 +32,12 @@ class SDPA(Adapter):
         # SDPA's native layout is (B, H, T, D); drawing it contiguous avoids a strided-input penalty
         return {n: self.randn(B, H, T, D) for n in ("q", "k", "v")}
 
-    def _sdpa(self, q, k, v):
+    def _sdpa(self, q, k, v, causal=True, **kw):
+        """SDPA forced onto the variant's backend (cuDNN unless it names another): no silent fallback."""
         from torch.nn.attention import SDPBackend, sdpa_kernel
 
-        with sdpa_kernel([SDPBackend.CUDNN_ATTENTION]):
-            return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        with sdpa_kernel([getattr(SDPBackend, self.variant.get("backend", "CUDNN_ATTENTION"))]):
+            return F.scaled_dot_product_attention(q, k, v, is_causal=causal, **kw)
 
     def run(self, x):
         return self._sdpa(x["q"], x["k"], x["v"]).transpose(1, 2)  # -> (B, T, H, D) to compare
@@ -116,9 +117,7 @@ class FlaForgetting(Adapter):
         return self.logsig(B, T, H, shift=3.0)
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["g"] = self.gate(B, T, H)
-        return x
+        return {**self.qkv(B, T, H, D), "g": self.gate(B, T, H)}
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -160,8 +159,7 @@ class FlaSWA(Adapter):
         return {**head_qkv(x, b, h), "window": self.now["window"]}
 
     def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], window_size=self.now["window"]))
+        return _first(self.fn()(x["q"], x["k"], x["v"], window_size=self.now["window"]))
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -198,8 +196,7 @@ class FlaPath(Adapter):
         return x
 
     def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], x["w"], x["beta"], g=x.get("g")))
+        return _first(self.fn()(x["q"], x["k"], x["v"], x["w"], x["beta"], g=x.get("g")))
 
 
 class FlaPathFox(FlaPath):
@@ -221,9 +218,7 @@ class FlaWall(Adapter):
         return {**head_qkv(x, b, h), "alpha": decay(x, b, h)}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["g"] = self.logsig(B, T, H, D, shift=4.0)
-        return x
+        return {**self.qkv(B, T, H, D), "g": self.logsig(B, T, H, D, shift=4.0)}
 
 
 class FlaStickBreaking(Adapter):
@@ -279,14 +274,10 @@ class SDPAGrouped(SDPA):
         return {"q": self.randn(B, H, T, D), "k": self.randn(B, G, T, D), "v": self.randn(B, G, T, D)}
 
     def _sdpa(self, q, k, v, causal=True):
-        from torch.nn.attention import SDPBackend, sdpa_kernel
-
-        with sdpa_kernel([getattr(SDPBackend, self.variant["backend"])]):
-            if self.variant.get("repeat"):
-                R = q.shape[1] // k.shape[1]
-                k, v = k.repeat_interleave(R, dim=1), v.repeat_interleave(R, dim=1)
-                return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
-            return F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
+        if not self.variant.get("repeat"):
+            return super()._sdpa(q, k, v, causal, enable_gqa=True)
+        R = q.shape[1] // k.shape[1]
+        return super()._sdpa(q, k.repeat_interleave(R, dim=1), v.repeat_interleave(R, dim=1), causal)
 
     def decode(self, T, H, D):
         G = self.kv_heads(H)
@@ -318,9 +309,7 @@ class SDPAGated(SDPA):
         return {n: hf(x[n], b, h) for n in ("q", "k", "v", "z")}
 
     def make(self, B, T, H, D):
-        x = super().make(B, T, H, D)
-        x["z"] = self.randn(B, H, T, D)
-        return x
+        return {**super().make(B, T, H, D), "z": self.randn(B, H, T, D)}
 
     def run(self, x):
         return (torch.sigmoid(x["z"]) * self._sdpa(x["q"], x["k"], x["v"])).transpose(1, 2)
@@ -355,7 +344,7 @@ class SDPADiff(SDPA):
         return {
             **{n: hf(x[n], b, h) for n in ("q1", "q2", "k1", "k2", "v")},
             **{names[n]: x[n][h] for n in names},
-            "lambda_init": 0.8 - 0.6 * np.exp(-0.3 * (self.layer - 1)),
+            "lambda_init": self.lambda_init(),
         }
 
     def lambda_init(self):
@@ -398,6 +387,7 @@ class FlaSinkLogit(Adapter):
     step_kernel = "fla.ops.attn.decoding.attn_decoding_one_step"
     step_label = "fla.ops.attn.decoding.attn_decoding_one_step(sink_bias=b)"
     grads = ("q", "k", "v", "sink")
+    args = ("q", "k", "v", "sink_bias=sink")
     decode_kind = "kv_cache"
 
     def reference_args(self, x, b, h):
@@ -405,13 +395,7 @@ class FlaSinkLogit(Adapter):
         return {**head_qkv(x, b, h), "sink": float(x["sink"][h]), "window": 0}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["sink"] = self.randn(H, dtype=F32, scale=2.0)
-        return x
-
-    def run(self, x):
-        fn = self.fn()
-        return _first(fn(x["q"], x["k"], x["v"], sink_bias=x["sink"]))
+        return {**self.qkv(B, T, H, D), "sink": self.randn(H, dtype=F32, scale=2.0)}
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -527,11 +511,7 @@ class SDPALatent(Adapter):
         return torch.cat([q_C, q_R], -1).transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
 
     def run(self, x):
-        from torch.nn.attention import SDPBackend, sdpa_kernel
-
-        q, k, v = self.project(x)
-        with sdpa_kernel([getattr(SDPBackend, self.variant["backend"])]):
-            return F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2)
+        return SDPA._sdpa(self, *self.project(x)).transpose(1, 2)
 
     def decode(self, T, H, D):
         d_c, d_R = 4 * D, D // 2
@@ -566,9 +546,7 @@ class FlaDeltaFormer(SDPA):
         return {**head_qkv(x, b, h), "beta": head(x["beta"], b, h)}
 
     def make(self, B, T, H, D):
-        x = self.qkv(B, T, H, D)
-        x["beta"] = self.sigmoid(B, T, H)
-        return x
+        return {**self.qkv(B, T, H, D), "beta": self.sigmoid(B, T, H)}
 
     def run(self, x):
         fn = self.fn().apply

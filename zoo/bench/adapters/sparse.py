@@ -26,14 +26,6 @@ class FlexStreaming(SDPA):
     def reference_args(self, x, b, h):
         return {**hf_qkv(x, b, h), "window": self.now["window"], "sinks": self.sinks}
 
-    def __init__(self):
-        super().__init__()
-        self._masks = {}
-
-    def after_check(self):
-        super().after_check()
-        self._masks.clear()
-
     def mask_mod(self):
         W, n_s = self.now["window"], self.sinks
 
@@ -65,11 +57,8 @@ def _flex(ad, T):
     builder is compiled too, so a long sequence never materialises its T x T mask."""
     if "fn" not in _FLEX:
         _flex_compile()
-    key = (T, ad.now["window"])
-    if key not in ad._masks:
-        ad._masks.clear()
-        ad._masks[key] = _FLEX["mask"](ad.mask_mod(), None, None, T, T, device=DEV)
-    return _FLEX["fn"], ad._masks[key]
+    mask = ad.once((T, ad.now["window"]), lambda: _FLEX["mask"](ad.mask_mod(), None, None, T, T, device=DEV))
+    return _FLEX["fn"], mask
 
 
 class FlexBigBird(FlexStreaming):
@@ -199,14 +188,6 @@ class FlexMoBA(SDPA):
     def reference_args(self, x, b, h):
         return {**hf_qkv(x, b, h), **self.now}
 
-    def __init__(self):
-        super().__init__()
-        self._table = {}
-
-    def after_check(self):
-        super().after_check()
-        self._table.clear()
-
     def route(self, q, k):
         """(B, H, T, n_blocks) bool: the blocks query t reads (its own, the top k - 1 finished earlier)."""
         Bm, n = self.now["block"], self.now["top_k"]
@@ -231,16 +212,12 @@ class FlexMoBA(SDPA):
             sel = self.route(q, k)
         B, H, T, nb = sel.shape
         Bm = self.now["block"]
-        key = (B, H, T, Bm)
-        if key not in self._table:
-            self._table.clear()
+
+        def table():
             buf = torch.zeros_like(sel)
+            return buf, lambda b, h, qi, kv: (kv <= qi) & buf[b, h, qi, kv // Bm]
 
-            def mask(b, h, qi, kv):
-                return (kv <= qi) & buf[b, h, qi, kv // Bm]
-
-            self._table[key] = (buf, mask)
-        buf, mask = self._table[key]
+        buf, mask = self.once((B, H, T, Bm), table)
         buf.copy_(sel)
         tile = 128  # T is a multiple of it (256 in the check, powers of two from 512 in the sweep)
         nq = T // tile

@@ -88,7 +88,8 @@ class Mamba2SSD(Adapter):
 
     kernel = "mamba_ssm.ops.triton.ssd_combined.mamba_chunk_scan_combined"
     step_kernel = "mamba_ssm.ops.triton.selective_state_update.selective_state_update"
-    grads = ("x", "dt", "A", "Bm", "Cm")
+    grads = args = ("x", "dt", "A", "Bm", "Cm")
+    kwargs = {"chunk_size": 256}
 
     def reference_args(self, x, b, h):
         q, k, v, dt = x["Cm"][b, :, 0], x["Bm"][b, :, 0], head(x["x"], b, h), head(x["dt"], b, h)
@@ -102,9 +103,6 @@ class Mamba2SSD(Adapter):
             "Bm": self.randn(B, T, 1, D),
             "Cm": self.randn(B, T, 1, D),
         }
-
-    def run(self, x):
-        return self.fn()(x["x"], x["dt"], x["A"], x["Bm"], x["Cm"], chunk_size=256)
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -126,7 +124,7 @@ class Mamba3SISO(Adapter):
 
     kernel = "mamba_ssm.ops.triton.mamba3.mamba3_siso_combined.mamba3_siso_combined"
     step_kernel = "mamba_ssm.ops.triton.mamba3.mamba3_siso_step.mamba3_siso_step"
-    grads = ("Q", "K", "V", "ADT", "DT", "Trap", "Q_bias", "K_bias", "Angles")
+    grads = args = ("Q", "K", "V", "ADT", "DT", "Trap", "Q_bias", "K_bias", "Angles")
 
     def reference_args(self, x, b, h):
         """The q/k biases are added to C and B; the trapezoid gate is lambda_t = sigmoid(Trap); A comes from
@@ -159,10 +157,6 @@ class Mamba3SISO(Adapter):
             "K_bias": self.randn(H, D, dtype=F32, scale=0.1),
             "Angles": self.randn(B, T, H, D // 4, dtype=F32),
         }
-
-    def run(self, x):
-        fn = self.fn()
-        return fn(x["Q"], x["K"], x["V"], x["ADT"], x["DT"], x["Trap"], x["Q_bias"], x["K_bias"], x["Angles"])
 
     def decode(self, T, H, D):
         fn = self.step_fn()
@@ -214,9 +208,8 @@ class FFTConv(Adapter):
     @staticmethod
     def conv(u, h):
         T = u.shape[-1]
-        n = 2 * T
-        y = torch.fft.irfft(torch.fft.rfft(u.float(), n=n) * torch.fft.rfft(h, n=n), n=n)[..., :T]
-        return y
+        n = 2 * T  # zero-padded to twice the length: the circular convolution is then causal
+        return torch.fft.irfft(torch.fft.rfft(u.float(), n=n) * torch.fft.rfft(h, n=n), n=n)[..., :T]
 
     def run(self, x):
         z = x["u"]
