@@ -17,6 +17,7 @@ def test_a_default_build_names_no_address(built_site):
         text = (built_site / page).read_text(encoding="utf-8")
         assert "127.0.0.1" not in text and "localhost" not in text, page
         assert 'rel="canonical"' not in text, page
+        assert 'content="//' not in text, f"{page}: a protocol-relative address names a host"
     pages = json.loads((built_site / anywhere.PAGES).read_text())["pages"]
     assert "" in pages and "models/fox/" in pages and "compare/" in pages
     assert not [p for p in pages if p.startswith("assets/")]
@@ -80,9 +81,14 @@ def test_clicks_navigate_instantly_and_history_works(page, site_url):
 
 @pytest.mark.parametrize("missing", ["models/no-such-model/", "no/such/page", "typo"])
 def test_the_404_page_is_styled_at_any_depth(page, site_url, missing):
+    failed = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(r.url))
     response = page.goto(site_url + missing)
     assert response.status == 404
     page.wait_for_load_state("load")
+    # Only the address itself is missing: the preload scanner, which reads the page before its scripts set
+    # the base, fetched no stylesheet or script from under the missing path.
+    assert failed == [site_url + missing], failed
     got = header_link_and_styles(page)
     assert got["sheets"] and all(href.startswith(site_url) and loaded for href, loaded in got["sheets"]), got
     assert got["sticky"] == "sticky", "Material's stylesheet did not apply"
@@ -94,6 +100,16 @@ def test_the_404_page_is_styled_at_any_depth(page, site_url, missing):
     page.click(".md-header__button.md-logo")
     page.wait_for_url(site_url)
     page.wait_for_selector(".md-content")
+
+
+def test_the_404_page_keeps_the_palette_chosen_on_the_site(page, site_url):
+    page.goto(site_url + "about/")
+    page.locator("form[data-md-component='palette'] label:visible").first.click()
+    chosen = page.evaluate("document.body.dataset.mdColorScheme")
+    page.goto(site_url + "models/no-such-model/")
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.body.dataset.mdColorScheme") == chosen == "slate"
+    page.problems.console_errors[:] = [e for e in page.problems.console_errors if "404" not in e]
 
 
 def test_modules_keep_one_handle_on_window(page, site_url):
