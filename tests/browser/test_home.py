@@ -270,8 +270,14 @@ def test_hero_grid_cell_filters_the_models(page, site_url, reg):
 
 def test_unified_view_sorts_by_any_column(page, site_url, reg):
     page.goto(site_url + "unified/")
-    ids = lambda: page.eval_on_selector_all(".zoo-unified tbody tr", "rs => rs.map(r => r.dataset.id)")  # noqa: E731
+    # The heading counts the models on the skeleton; the related ones follow in a body of their own.
+    assert page.inner_text("h1").startswith(f"One skeleton, {len(reg.skeleton)} models")  # then the ¶ link
+    related = page.eval_on_selector_all(".zoo-table__related tr[data-id]", "rs => rs.map(r => r.dataset.id)")
+    assert sorted(related) == sorted(m.id for m in reg.related)
+    rows = ".zoo-unified tbody:first-of-type tr"
+    ids = lambda: page.eval_on_selector_all(rows, "rs => rs.map(r => r.dataset.id)")  # noqa: E731
     before = ids()
+    assert len(before) == len(reg.skeleton)
     year = page.locator(".zoo-unified th", has_text="Year")
     year.locator("button").click()
     assert year.get_attribute("aria-sort") == "ascending"
