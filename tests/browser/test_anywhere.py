@@ -34,6 +34,24 @@ def test_site_url_is_written_only_when_given(tmp_path):
         assert config.get("site_url") == want
 
 
+@pytest.mark.parametrize("url, markup_base", [(None, "about:blank"), ("https://example.org/zoo/", "/zoo/")])
+def test_the_404_page_names_its_base_before_anything_is_fetched(tmp_path, url, markup_base):
+    # The preload scanner reads the markup's <base> before any script runs: the site URL's path when the
+    # build has one, else a base against which no relative link resolves (nothing is fetched from under a
+    # missing address). Material's palette scope follows the base the script then sets.
+    prefix = anywhere.root_path(url)
+    (tmp_path / "404.html").write_text(
+        f'<html><head><script>__md_scope=new URL("{prefix}",location)</script>'
+        f'<link href="{prefix}assets/x.css"></head><body>'
+        '<script id="__config" type="application/json">{}</script></body></html>'
+    )
+    anywhere.relocate_404(tmp_path, url)
+    html = (tmp_path / "404.html").read_text()
+    base, script = html.index(f'<base href="{markup_base}">'), html.index("<script>")
+    assert base < script < html.index('href="assets/x.css"')
+    assert "__md_scope=new URL(document.baseURI)" in html
+
+
 def header_link_and_styles(page):
     """The logo's link and whether Material's stylesheet applies (the header is sticky only with it)."""
     return page.evaluate("""() => ({
