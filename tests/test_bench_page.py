@@ -62,6 +62,13 @@ def test_the_page_lists_every_model_in_the_results(committed, reg):
         assert f'data-zoo-bench-status="{entry["status"]}"' in page
         if mid in names:
             assert str(Markup.escape(names[mid])) in page, mid
+    # A model of the zoo the run left out reads as one not measured yet, in a reader's words (not which
+    # result file holds which model).
+    left_out = [m.id for m in reg.models if m.id not in doc["models"]]
+    assert left_out and "not in this result file" not in page
+    for mid in left_out:
+        row = page.split(f'href="../models/{mid}/"')[-1].split("</tr>")[0]
+        assert 'data-zoo-bench-status="not_run"' in page and "not measured" in row, mid
     assert ("Benchmarks", benchmarks.PAGE) in ctx.nav
 
 

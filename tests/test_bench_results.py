@@ -71,7 +71,7 @@ def test_committed_results_validate_against_the_schema(path):
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_committed_results_cover_the_zoo_and_keep_their_promises(path):
     doc = json.loads(path.read_text())
-    # a model added after this run is listed on the page as "not in this result file"; none is stale here
+    # a model added after this run is listed on the page as "not measured yet"; none is stale here
     assert set(doc["models"]) <= set(catalog.KERNELS)
     measured = [m for m, e in doc["models"].items() if e["status"] == "measured"]
     assert len(measured) >= 15

@@ -17,6 +17,7 @@ def test_a_default_build_names_no_address(built_site):
         text = (built_site / page).read_text(encoding="utf-8")
         assert "127.0.0.1" not in text and "localhost" not in text, page
         assert 'rel="canonical"' not in text, page
+        assert 'content="//' not in text, f"{page}: a protocol-relative address names a host"
     pages = json.loads((built_site / anywhere.PAGES).read_text())["pages"]
     assert "" in pages and "models/fox/" in pages and "compare/" in pages
     assert not [p for p in pages if p.startswith("assets/")]
@@ -31,6 +32,24 @@ def test_site_url_is_written_only_when_given(tmp_path):
     for url, want in [(None, None), ("https://example.org/zoo/", "https://example.org/zoo/")]:
         config = yaml.safe_load(build.write_mkdocs_config(Ctx, tmp_path, url).read_text())
         assert config.get("site_url") == want
+
+
+@pytest.mark.parametrize("url, markup_base", [(None, "about:blank"), ("https://example.org/zoo/", "/zoo/")])
+def test_the_404_page_names_its_base_before_anything_is_fetched(tmp_path, url, markup_base):
+    # The preload scanner reads the markup's <base> before any script runs: the site URL's path when the
+    # build has one, else a base against which no relative link resolves (nothing is fetched from under a
+    # missing address). Material's palette scope follows the base the script then sets.
+    prefix = anywhere.root_path(url)
+    (tmp_path / "404.html").write_text(
+        f'<html><head><script>__md_scope=new URL("{prefix}",location)</script>'
+        f'<link href="{prefix}assets/x.css"></head><body>'
+        '<script id="__config" type="application/json">{}</script></body></html>'
+    )
+    anywhere.relocate_404(tmp_path, url)
+    html = (tmp_path / "404.html").read_text()
+    base, script = html.index(f'<base href="{markup_base}">'), html.index("<script>")
+    assert base < script < html.index('href="assets/x.css"')
+    assert "__md_scope=new URL(document.baseURI)" in html
 
 
 def header_link_and_styles(page):
@@ -80,9 +99,14 @@ def test_clicks_navigate_instantly_and_history_works(page, site_url):
 
 @pytest.mark.parametrize("missing", ["models/no-such-model/", "no/such/page", "typo"])
 def test_the_404_page_is_styled_at_any_depth(page, site_url, missing):
+    failed = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(r.url))
     response = page.goto(site_url + missing)
     assert response.status == 404
     page.wait_for_load_state("load")
+    # Only the address itself is missing: the preload scanner, which reads the page before its scripts set
+    # the base, fetched no stylesheet or script from under the missing path.
+    assert failed == [site_url + missing], failed
     got = header_link_and_styles(page)
     assert got["sheets"] and all(href.startswith(site_url) and loaded for href, loaded in got["sheets"]), got
     assert got["sticky"] == "sticky", "Material's stylesheet did not apply"
@@ -94,6 +118,16 @@ def test_the_404_page_is_styled_at_any_depth(page, site_url, missing):
     page.click(".md-header__button.md-logo")
     page.wait_for_url(site_url)
     page.wait_for_selector(".md-content")
+
+
+def test_the_404_page_keeps_the_palette_chosen_on_the_site(page, site_url):
+    page.goto(site_url + "about/")
+    page.locator("form[data-md-component='palette'] label:visible").first.click()
+    chosen = page.evaluate("document.body.dataset.mdColorScheme")
+    page.goto(site_url + "models/no-such-model/")
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.body.dataset.mdColorScheme") == chosen == "slate"
+    page.problems.console_errors[:] = [e for e in page.problems.console_errors if "404" not in e]
 
 
 def test_modules_keep_one_handle_on_window(page, site_url):

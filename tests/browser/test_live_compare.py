@@ -164,6 +164,17 @@ def test_equations_costs_and_gpu_times_stand_side_by_side(page, site_url):
     # table that keeps sticking out never satisfies this and fails the wait.
     page.wait_for_function("document.scrollingElement.scrollWidth - innerWidth <= 0", timeout=10_000)
     assert page.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 0
+    # A picker name that wraps keeps its second line under the name, not under the checkbox.
+    hanging = page.eval_on_selector_all(
+        ".zoo-compare fieldset label",
+        """ls => ls.map(l => {
+            const r = document.createRange(); r.selectNodeContents(l); r.setStartAfter(l.firstChild);
+            const lines = [...r.getClientRects()].filter(x => x.width > 0);
+            return [l.textContent.trim(), Math.min(...lines.map(x => x.left)),
+                    l.firstChild.getBoundingClientRect().right, lines.length]; })""",
+    )
+    assert [h for h in hanging if h[1] < h[2]] == [], "a wrapped name runs under its checkbox"
+    assert any(h[3] > 1 for h in hanging), "no picker name wraps on a phone: this check checks nothing"
     box = page.locator(".zoo-compare__facts-scroll")
     # The caption under the table wraps within the scroll box and stays in view while the table scrolls.
     assert box.evaluate("e => e.scrollWidth > e.clientWidth"), "the table scrolls inside its box on a phone"

@@ -51,6 +51,7 @@ def test_the_404_page_is_designed_and_its_links_work(browser, site_url):
     try:
         page.goto(f"{site_url}404.html")
         assert page.inner_text(".zoo-404 h1") == "This page is not in the zoo"
+        assert page.title() == "Page not found - Attention Zoo"
         links = page.eval_on_selector_all(".zoo-404__links a", "els => els.map(a => a.href)")
         assert len(links) == 4
         for href in links:

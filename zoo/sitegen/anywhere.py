@@ -11,7 +11,12 @@ Every other page links to its assets by relative paths, so the site works at any
 sub-path. The 404 page cannot: the server answers with it for any missing address, at any depth, so mkdocs
 writes its links from the root of the site URL (``/assets/...``), which breaks under a GitHub Pages project
 path (``/<repo>/``) or a build without ``--site-url``. This step rewrites those links relative to a
-``<base>`` that a small script at the top of ``<head>`` sets before the first stylesheet is requested:
+``<base>`` that a small script at the top of ``<head>`` sets before the first stylesheet is requested.
+The ``<base>`` element itself is in the markup, ahead of the script: the browser's preload scanner reads the
+page before any script runs and fetches what it finds relative to that markup base, so it names the site URL's
+path when the build has one, else ``about:blank``, against which no relative link resolves (no speculative
+requests for ``models/no-such-model/assets/...``, each answered with this page again). The script sets it to
+the site root:
 
 - the site root is the path before the first segment that names something at the top of the site
   (``models``, ``assets``, ...): ``/repo/models/no-such-model/`` -> ``/repo/``;
@@ -22,7 +27,9 @@ Material reads its own settings (``__config``) before the page has finished load
 against the address, not against ``<base>``: a second script, just before Material's, writes the root there.
 A last one, at the end of the body, turns every link into an absolute one and removes ``<base>``, so that
 whatever the page does next (instant navigation, scripts making links) sees an ordinary page. The content of
-the page (the theme's 404 template or an override of it) is not touched.
+the page (the theme's 404 template or an override of it) is not touched. Material keeps the reader's palette
+under the site root (``__md_scope``), which mkdocs writes from ``/`` on this page: it is taken from ``<base>``
+too, so a palette chosen on the site holds on its 404 page.
 """
 
 from __future__ import annotations
@@ -32,16 +39,14 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-# Runs first in <head>: sets <base href> to the site root for this address.
+# Runs first in <head>, right after the markup's <base>: sets its href to the site root for this address.
 _SET_BASE = """<script>(() => {
   const known = %(known)s, hint = %(hint)s, parts = location.pathname.split("/").filter(Boolean);
   let root = null, i = parts.findIndex((p) => known.includes(p));
   if (i >= 0) root = "/" + parts.slice(0, i).map((p) => p + "/").join("");
   else if (hint && location.pathname.startsWith(hint)) root = hint;
   else root = parts.length >= 2 ? "/" + parts[0] + "/" : "/";
-  const base = document.createElement("base");
-  base.href = root;
-  document.head.prepend(base);
+  document.querySelector("head > base").href = root;
 })();</script>"""
 
 # Runs just before Material's bundle: its base setting, absolute.
@@ -94,7 +99,14 @@ def relocate_404(site: Path, site_url: str | None) -> None:
         "known": json.dumps(known),
         "hint": json.dumps(prefix if site_url else None),
     }
-    html, heads = re.subn(r"<head>", "<head>\n" + set_base, html, count=1)
+    markup_base = f'<base href="{prefix if site_url else "about:blank"}">'
+    html, heads = re.subn(r"<head>", "<head>\n" + markup_base + "\n" + set_base, html, count=1)
+    html, scopes = re.subn(
+        r"__md_scope=new URL\(" + re.escape(json.dumps(prefix)) + r",location\)",
+        "__md_scope=new URL(document.baseURI)",
+        html,
+        count=1,
+    )
     html, configs = re.subn(
         r'(<script id="__config"[^>]*>.*?</script>)',
         lambda m: m.group(1) + _SET_CONFIG,
@@ -103,8 +115,10 @@ def relocate_404(site: Path, site_url: str | None) -> None:
         flags=re.S,
     )
     html, bodies = re.subn(r"</body>", _DROP_BASE + "\n</body>", html, count=1)
-    if not (heads and configs and bodies):
+    if not (heads and scopes and configs and bodies):
         from zoo.sitegen.build import BuildError  # (zoo.sitegen.build imports this module)
 
-        raise BuildError("404.html: no <head>, Material settings or </body> to anchor the page's base to")
+        raise BuildError(
+            "404.html: no <head>, palette scope, Material settings or </body> to anchor the page's base to"
+        )
     page.write_text(html, encoding="utf-8")

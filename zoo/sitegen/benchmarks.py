@@ -548,20 +548,9 @@ def status_rows(doc: dict, names: dict, registry_ids: list[str], others: list[di
     ids = list(registry_ids) + [m for m in doc["models"] if m not in registry_ids]
     rows = []
     for mid in ids:
-        e = doc["models"].get(mid)
-        if e is None:
-            rows.append(
-                {
-                    "id": mid,
-                    "name": _name(names, mid),
-                    "status": "absent",
-                    "text": "not in this result file",
-                    "op": None,
-                    "err": None,
-                    "reason": None,
-                }
-            )
-            continue
+        # A model the run did not include (added after it, or with no adapter yet) is, for a reader, a model
+        # not measured yet; which file holds which model is not theirs to know.
+        e = doc["models"].get(mid) or {"status": "not_run"}
         err = min((c["rel_err"] for c in e.get("checks", []) if c.get("rel_err") is not None), default=None)
         rows.append(
             {

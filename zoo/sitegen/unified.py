@@ -2,6 +2,9 @@
 
 
 def generate(ctx) -> None:
-    rows = sorted(ctx.registry.models, key=lambda m: (m.readout != "softmax", m.year, m.id))
-    ctx.write("unified.md", ctx.render("unified.md.j2", rows=rows))
+    def order(models):
+        return sorted(models, key=lambda m: (m.readout != "softmax", m.year, m.id))
+
+    reg = ctx.registry
+    ctx.write("unified.md", ctx.render("unified.md.j2", rows=order(reg.skeleton), related=order(reg.related)))
     ctx.add_nav("Unified view", "unified.md")
