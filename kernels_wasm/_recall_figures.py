@@ -14,6 +14,7 @@ from . import _recall
 
 GRID = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # N values of the curves, up to 4 d_k
 MARGIN = {"l": 50, "r": 10, "t": 40, "b": 40}
+ACCURACY_PANEL, ERROR_PANEL = [0.55, 1], [0, 0.45]  # the curves' two panels, as fractions of the plot height
 
 
 def n_grid(d_k: int) -> list[int]:
@@ -71,12 +72,14 @@ def _marker(x: float, label: str) -> tuple[dict, dict]:
     note = {
         "x": float(np.log10(x)),  # annotations on a log axis take log10 of the value (shapes take the value)
         "xref": "x",
-        "y": 1,
+        # in the gap between the curves' two panels (the top one has no tick labels), where no curve is ever
+        # drawn: at the top of the plot it covered the accuracy = 1 lines
+        "y": (ERROR_PANEL[1] + ACCURACY_PANEL[0]) / 2,
         "yref": "paper",
         "text": label,
         "showarrow": False,
         "xanchor": "left",
-        "yanchor": "top",
+        "yanchor": "middle",
         "font": {"size": 11},
     }
     return shape, note
@@ -118,7 +121,7 @@ def curves(series: list[dict], d_k: int, style: dict, title: str = "recall vs nu
                 "hovertemplate": "N=%{x}<br>error %{y:.2f}<extra>" + s["name"] + "</extra>",
             }
         )
-    shape, note = _marker(d_k, f" N = d_k = {d_k}")
+    shape, note = _marker(d_k, f" N = d<sub>k</sub> = {d_k}")
     ticks = sorted({n for s in series for n in s["N"]})
     x_range = _log_range(ticks + [d_k])
     errors = [e for s in series for e in s["error"]]
@@ -134,7 +137,7 @@ def curves(series: list[dict], d_k: int, style: dict, title: str = "recall vs nu
                 "tickvals": ticks,
                 "range": x_range,
             },
-            "yaxis": {"domain": [0.55, 1], "range": [-0.04, 1.04], "title": {"text": "accuracy"}},
+            "yaxis": {"domain": ACCURACY_PANEL, "range": [-0.04, 1.04], "title": {"text": "accuracy"}},
             "xaxis2": {
                 "type": "log",
                 "anchor": "y2",
@@ -143,7 +146,7 @@ def curves(series: list[dict], d_k: int, style: dict, title: str = "recall vs nu
                 "range": x_range,
                 "title": {"text": "pairs written N"},
             },
-            "yaxis2": {"domain": [0, 0.45], "range": _value_range(errors), "title": {"text": "error"}},
+            "yaxis2": {"domain": ERROR_PANEL, "range": _value_range(errors), "title": {"text": "error"}},
             "shapes": [shape, {**shape, "xref": "x2"}],
             "annotations": [note],
             "legend": {"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0},

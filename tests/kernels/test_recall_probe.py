@@ -153,6 +153,11 @@ def test_live_run_returns_the_three_figures():
     out = json.loads(_recall_figures.live(json.dumps(args)))
     assert {"curves", "forgetting", "similarity", "summary", "ms"} <= set(out)
     assert out["summary"]["N"] == 12 and len(out["similarity"]["data"][0]["z"]) == 12
+    # the N = d_k label sits in the gap between the accuracy and error panels, never over a curve
+    lay = out["curves"]["layout"]
+    (note,) = lay["annotations"]
+    assert lay["yaxis2"]["domain"][1] < note["y"] < lay["yaxis"]["domain"][0], note
+    assert note["yref"] == "paper" and note["yanchor"] == "middle" and "d<sub>k</sub>" in note["text"]
     not_applicable = json.loads(_recall_figures.live(json.dumps({**args, "module": "hippo", "params": {}})))
     assert "not addressed by a key" in not_applicable["error"]
 
