@@ -35,6 +35,19 @@ def test_every_model_has_a_page_and_a_card(site):
         assert f'id="card-{m.id}"' in index
 
 
+def test_the_models_tab_opens_the_first_model_of_the_home_page(site):
+    """The Models tab leads to its menu's first page: the home page's first model (the Transformer), not the
+    alphabetically first name; the menu lists the models in the home page's order."""
+    reg = registry.load()
+    index = (site / "index.html").read_text(encoding="utf-8")
+    tabs = re.findall(r'<a href="([^"]*)" class="md-tabs__link">', index)
+    first = reg.skeleton[0].id
+    assert f"models/{first}/" in tabs, tabs
+    about = (site / "about" / "index.html").read_text(encoding="utf-8")
+    menu = re.findall(r'href="\.\./models/([a-z0-9-]+)/" class="md-nav__link"', about)
+    assert menu == [m.id for m in (*reg.skeleton, *reg.related)]
+
+
 def test_every_model_page_carries_its_title_paper_bibtex_and_parents(site):
     """What every model page shows, read from the built HTML (one browser test opens a page as a reader)."""
     reg = registry.load()

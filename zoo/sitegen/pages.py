@@ -25,9 +25,10 @@ def generate(ctx) -> None:
             key=lambda s: s[0],
         )
         ctx.write(f"models/{m.id}.md", ctx.render("model.md.j2", m=m, sections=sections))
-    ctx.add_nav(
-        "Models", [(m.name, f"models/{m.id}.md") for m in sorted(models, key=lambda m: m.name.lower())]
-    )
+    # The menu lists the models in the home page's order (the registry's: softmax before linear readouts,
+    # then by year, the related models last), so the Models tab opens on the Transformer, not on whichever
+    # name sorts first.
+    ctx.add_nav("Models", [(m.name, f"models/{m.id}.md") for m in (*reg.skeleton, *reg.related)])
 
     # The contributor guide lives at the repository root (where GitHub shows it) and on the site.
     ctx.write("contributing.md", (ctx.root / "CONTRIBUTING.md").read_text(encoding="utf-8"))
