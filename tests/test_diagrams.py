@@ -70,6 +70,23 @@ def test_overlap_checker_finds_problems():
     assert "diagonal segment" in problems
 
 
+@pytest.mark.parametrize(
+    ("model_id", "src", "gates"), [("hyena", "sconv", ("g1", "g2")), ("h3", "qkv", ("kv", "qmul"))]
+)
+def test_one_box_feeding_two_gates_draws_two_lines(model_id, src, gates):
+    """Hyena's x1 and x2 (H3's k and q) leave one box for two gates further down: each wire has its own
+    vertical line, else the reader sees one input shared by both gates."""
+    lay, _ = block_layout(REG.by_id[model_id], BLOCKS)
+    down = {}
+    for w in lay.wires:
+        if w.src == src and w.dst in gates:
+            (x, _), _ = max(
+                zip(w.points, w.points[1:], strict=False), key=lambda pq: abs(pq[1][1] - pq[0][1])
+            )
+            down[w.dst] = x  # its longest run is the vertical one beside the main column
+    assert len(down) == 2 and abs(down[gates[0]] - down[gates[1]]) >= 4, down
+
+
 def _spec(ops, **extra):
     return BlockSpec.model_validate({"ops": ops, **extra})
 

@@ -38,6 +38,7 @@ TAG_H = 14.0  # decay tags on the mixer box
 TAG_FONT = 10.0  # at card size (scale 1) still 10 px
 TAG_GAP = 4.0
 JOG_W = 6.0  # width of a column that only carries a wire
+FAN = 6.0  # spacing of the parallel lines when one box feeds several boxes down the same detour column
 
 _NARROW = set("ijl.,:;'|!()[]ı·ᵀ ")
 _WIDE = set("mwMW@%×→")
@@ -290,10 +291,27 @@ def layout_block(
             skip_lane[d] = len(lanes) - 1
     left = MARGIN + (len(lanes) * SKIP_LANE + 4 if lanes else 0)
 
+    # One box feeding several boxes down the same detour column (Hyena's x1 and x2 gates): each wire gets its
+    # own line there, else they read as one input. The farthest-reaching runs outermost and turns highest,
+    # so no line crosses another.
+    fans: dict[tuple[str, int], list[str]] = {}
+    for (s, d), how in routes.items():
+        if how.startswith("jog"):
+            fans.setdefault((s, int(how.split(":")[1])), []).append(d)
+    fan_off: dict[tuple[str, str], float] = {}
+    fan_w: dict[int, float] = {}
+    for (s, j), dsts in fans.items():
+        dsts.sort(key=lambda d: -boxes[d].rank)
+        for i, d in enumerate(dsts):
+            fan_off[(s, d)] = ((len(dsts) - 1) / 2 - i) * FAN  # positive: away from the source
+        fan_w[j] = max(fan_w.get(j, 0.0), (len(dsts) - 1) * FAN)
+
     # Column x positions from the widest box in each column (a column holding only a wire is narrow).
     jog_cols = [int(how.split(":")[1]) for how in routes.values() if how.startswith("jog")]
     ncols = 1 + max([b.col for b in boxes.values()] + jog_cols)
-    col_w = [max([b.w for b in boxes.values() if b.col == c] or [JOG_W]) for c in range(ncols)]
+    col_w = [
+        max([b.w for b in boxes.values() if b.col == c] or [JOG_W + fan_w.get(c, 0.0)]) for c in range(ncols)
+    ]
     col_x = []
     x = left
     for c in range(ncols):
@@ -320,6 +338,11 @@ def layout_block(
                 gap_users[boxes[d].rank].append((s, d + ":in"))
     for s, d in skips:
         gap_users[boxes[s].rank + 1].append((s, "skip:" + d))
+    for (s, _), dsts in fans.items():  # a fan turns farthest-reaching first (see fan_off)
+        users = gap_users[boxes[s].rank + 1]
+        at = sorted(users.index((s, d)) for d in dsts)
+        for i, d in zip(at, dsts, strict=True):
+            users[i] = (s, d)
     row_h = [max([b.h for b in boxes.values() if b.rank == r] or [0.0]) for r in range(nranks)]
     row_y = []
     y = MARGIN
@@ -393,6 +416,7 @@ def layout_block(
             pts = [(bs.cx, bs.bottom), (bs.cx, gy), (ex, gy), (ex, bd.y)]
         elif how.startswith("jog"):  # across below the source, down a free column, then into the box
             jx = col_x[int(how.split(":")[1])] + col_w[int(how.split(":")[1])] / 2
+            jx += fan_off[(s, d)] if jx > bs.cx else -fan_off[(s, d)]
             gy = gap_y(bs.rank + 1, (s, d))
             if how.startswith("jogside"):
                 sx, sy = side_point(bd, (s, d), jx > bd.cx)
