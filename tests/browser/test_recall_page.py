@@ -33,6 +33,14 @@ def test_recall_page_fits_a_phone_follows_the_palette_and_redraws(browser, site_
         assert box["width"] >= col["width"] - 40 and box["right"] <= col["right"] + 1, f"{f['name']}: {box}"
     wide = page.evaluate("document.scrollingElement.scrollWidth - innerWidth")
     assert wide <= 0, f"the page scrolls sideways by {wide} px"
+    # d_k is written as the site writes it (a subscript k) in every title and label; the overwrite bars lie
+    # flat, so their model names read level rather than tilted into the legend
+    text = page.evaluate(
+        """[...document.querySelectorAll('.js-plotly-plot')].flatMap((el) =>
+             [el.layout.title?.text ?? '', ...(el.layout.annotations ?? []).map((a) => a.text)])"""
+    )
+    assert not [t for t in text if "d_k" in t] and any("d<sub>k</sub>" in t for t in text), text
+    assert page.evaluate("document.querySelector('[data-zoo-fig*=overwrite]').data[0].orientation") == "h"
 
     before = page.evaluate(AXES)
     page.locator("form[data-md-component='palette'] label:visible").first.click()

@@ -79,7 +79,7 @@ def _page_figures(ctx) -> dict[str, str]:
             m.kernel.module, PAGE_D, F.n_grid(PAGE_D), SEED, geometry="orthogonal", **_settings(m)
         )
         series.append({"name": m.short_name, **s})
-    out["curves"] = F.curves(series, PAGE_D, STYLE, title="recall vs N, orthogonal keys up to d_k")
+    out["curves"] = F.curves(series, PAGE_D, STYLE, title="recall vs N, orthogonal keys up to d<sub>k</sub>")
 
     soft = by_id.get(TEMPERATURE)
     if soft is not None and soft.kernel.params:
@@ -97,7 +97,9 @@ def _page_figures(ctx) -> dict[str, str]:
             m.kernel.module, PAGE_D, PAGE_D, seed=SEED, geometry="orthogonal", reads=PAGE_D, **_settings(m)
         )
         forget.append({"name": m.short_name, "age": r["age"], "strength": r["strength"]})
-    out["forgetting"] = F.forgetting(forget, STYLE, title="strength vs age, N = d_k orthogonal keys")
+    out["forgetting"] = F.forgetting(
+        forget, STYLE, title="strength vs age, N = d<sub>k</sub> orthogonal keys"
+    )
 
     bars_new, bars_old, names = [], [], []
     for m in (by_id[i] for i in OVERWRITE if i in by_id):
@@ -120,18 +122,22 @@ def _page_figures(ctx) -> dict[str, str]:
             names.append(m.short_name + suffix)
             bars_new.append(round(float(o @ stored[0]), 4))
             bars_old.append(round(float(o @ stored[-1]), 4))
+    # Horizontal bars: the model names read level on a phone (tilted under vertical bars, they ran into the
+    # legend), first model on top.
+    bar = {"type": "bar", "orientation": "h", "y": names}
     out["overwrite"] = {
         "data": [
-            {"type": "bar", "name": "new value", "x": names, "y": bars_new, "marker": {"color": SERIES[0]}},
-            {"type": "bar", "name": "old value", "x": names, "y": bars_old, "marker": {"color": SERIES[1]}},
+            {**bar, "name": "new value", "x": bars_new, "marker": {"color": SERIES[0]}},
+            {**bar, "name": "old value", "x": bars_old, "marker": {"color": SERIES[1]}},
         ],
         "layout": {
             "title": {"text": "key 1 written twice: what comes back"},
-            "height": 300,
+            "height": 120 + 34 * len(names),
             "barmode": "group",
-            "yaxis": {"title": {"text": "strength o·v"}},
-            "legend": {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
-            "margin": {"l": 50, "r": 10, "t": 40, "b": 60},
+            "xaxis": {"title": {"text": "strength o·v"}},
+            "yaxis": {"autorange": "reversed", "automargin": True},
+            "legend": {"orientation": "h", "y": 1, "yanchor": "bottom", "x": 0, "traceorder": "normal"},
+            "margin": {"l": 10, "r": 10, "t": 60, "b": 50},
         },
     }
     files = {}
