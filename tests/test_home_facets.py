@@ -172,7 +172,11 @@ def test_a_model_outside_the_skeleton_is_shown_apart_with_its_reason(variant):
     # table view: after the filtered rows, in a body of its own that the filters and sorting leave alone
     related_body = element(index, "tbody", 'class="zoo-table__related"')
     row = element(related_body, "tr", f'data-id="{m.id}"')
-    assert "data-zoo-row" not in row and f"{reason}." in row
+    assert "data-zoo-row" not in row and f'aria-describedby="why-{m.id}"' in row
+    # its reason in a row of its own right under it, across the table (not a narrow first cell)
+    why = element(related_body, "tr", f'data-why="{m.id}"')
+    assert f'<td colspan="5" id="why-{m.id}"><span>{reason}.</span></td>' in why and reason not in row
+    assert "<tr" not in related_body[related_body.index(row) + len(row) : related_body.index(why)]
     assert f'data-zoo-row data-id="{m.id}"' not in index
     # its page says so under the title; the lineage graph keeps its node and edges
     page = (v.site / "models" / m.id / "index.html").read_text(encoding="utf-8")

@@ -64,8 +64,9 @@ function collect(root) {
       card,
       search: card.dataset.search,
       row: table?.querySelector(`.zoo-table__related tr[data-id="${card.dataset.id}"]`),
+      why: table?.querySelector(`.zoo-table__related tr[data-why="${card.dataset.id}"]`), // its reason's row
     })),
-    outsideHead: table?.querySelector(".zoo-table__related tr:not([data-id])"),
+    outsideHead: table?.querySelector(".zoo-table__related tr[data-zoo-outside-head]"),
     input: bar.querySelector("input[data-facet=q]"),
     status: root.querySelector("[data-zoo-status]"),
     empty: root.querySelector("[data-zoo-empty]"),
@@ -106,6 +107,7 @@ function apply(page, state) {
     const ok = fs.matchesText(m, state);
     if (m.card.hidden === ok) m.card.hidden = !ok;
     if (m.row && m.row.hidden === ok) m.row.hidden = !ok;
+    if (m.why && m.why.hidden === ok) m.why.hidden = !ok;
     if (ok) outside += 1;
     if (ok && state.q) found.push(m.card.dataset.id); // a search that finds it keeps its lineage node lit
   }
