@@ -374,7 +374,17 @@ def assert_card_badges_fit_one_line(page):
         assert row < 1.5 * badge, (model, row, badge)  # readout, decay, gates and layout on one line
 
 
-# One load per window size; on the phone the same load also checks the card badges.
+# The search box's room for text, and the width of its placeholder in the box's own font.
+PLACEHOLDER_FIT = """() => {
+  const box = document.querySelector('#zoo-q'), cs = getComputedStyle(box);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+  return [box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight),
+          ctx.measureText(box.placeholder).width];
+}"""
+
+
+# One load per window size; on the phone the same load also checks the card badges and the search box.
 def test_home_page_structure_within_budget_and_card_badges_fit_one_line_on_a_phone(browser, site_url, reg):
     from zoo.chromium import open_page
 
@@ -389,6 +399,9 @@ def test_home_page_structure_within_budget_and_card_badges_fit_one_line_on_a_pho
         assert dom <= 6000, dom
         if viewport is PHONE:
             assert_card_badges_fit_one_line(page)
+        # the search box's placeholder is read whole, not cut off ("name, author, \" on a phone)
+        room, need = page.evaluate(PLACEHOLDER_FIT)
+        assert need <= room, (viewport, room, need)
         page.context.close()
         problems.check()
 
