@@ -10,6 +10,7 @@ test that needs a changed registry takes ``variant_site`` (one more build, share
 own. See tests/README.md for the conventions that keep the suite fast.
 """
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,12 +114,30 @@ def fake_mqar_results(folder: Path) -> Path:
 
 
 def pytest_collection_modifyitems(items):
-    # Worker groups for `pytest -n 2 --dist loadgroup` (the Makefile): a test file runs whole in one worker,
-    # so its module fixtures are made once, and every file that uses `variant_site` runs in the same worker,
-    # so that extra build is made once per session rather than once per worker.
-    variant_files = {item.path for item in items if "variant_site" in getattr(item, "fixturenames", ())}
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
-        group = "variant-site" if item.path in variant_files else str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))
+
+
+# Worker groups for `pytest -n 2 --dist loadfile` (the Makefile): a test file runs whole in one worker, so its
+# module fixtures are made once, and the files that use `variant_site` count as one file, so that extra
+# build is made once per session rather than once per worker. The grouping is done here, where xdist hands
+# out the work, because xdist_group marks are lost on this pytest (pytest-xdist issue 1386).
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class VariantFilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return "variant-site" if uses_variant_site(config.rootpath / path) else path
+
+    return VariantFilesTogether(config, log)
+
+
+@functools.cache
+def uses_variant_site(test_file: Path) -> bool:
+    """Whether a test file names the fixture (xdist hands out work before any worker has collected)."""
+    return test_file.suffix == ".py" and "variant_site" in test_file.read_text(encoding="utf-8")
