@@ -60,10 +60,11 @@ def variant_site(tmp_path_factory) -> Variant:
     import yaml
 
     from zoo.sitegen.build import build
+    from zoo.yamlsrc import DUMPER, LOADER
 
     root = Path(__file__).resolve().parents[1]
     tmp = tmp_path_factory.mktemp("variant")
-    data = yaml.safe_load((root / "models.yaml").read_text(encoding="utf-8"))
+    data = yaml.load((root / "models.yaml").read_text(encoding="utf-8"), Loader=LOADER)
     models = data["models"]
     models[1]["summary"] = "A <script>alert(1)</script> summary that is long enough."
     parents = {e["parent"] for m in models for e in m.get("lineage") or []}
@@ -81,7 +82,7 @@ def variant_site(tmp_path_factory) -> Variant:
     draft = next(m for m in reversed(models) if m["id"] not in parents and m["id"] not in hybrids)
     draft["status"] = "draft"
     path = tmp / "models.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False, allow_unicode=True), encoding="utf-8")
     recall = fake_mqar_results(tmp / "recall")
     site = OUTPUT / "variant-site"
     # No start-up snapshot (12 s of CPU): the session build carries it and the live tests use that one.
