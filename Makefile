@@ -5,10 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
-# Two pytest workers, each running whole test files (groups set in tests/conftest.py: module fixtures stay in
-# one process, and the files that share the variant build share a worker): much of a browser test is waiting
+# Two pytest workers, each running whole test files (module fixtures stay in one process; tests/conftest.py
+# counts the files that share the variant build as one file): much of a browser test is waiting
 # on Chromium, so two workers on two cores finish in about two thirds of the time.
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: setup build serve test test-fast lint chromium schema clean
 

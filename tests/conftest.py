@@ -10,6 +10,7 @@ test that needs a changed registry takes ``variant_site`` (one more build, share
 own. See tests/README.md for the conventions that keep the suite fast.
 """
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +60,11 @@ def variant_site(tmp_path_factory) -> Variant:
     import yaml
 
     from zoo.sitegen.build import build
+    from zoo.yamlsrc import DUMPER, LOADER
 
     root = Path(__file__).resolve().parents[1]
     tmp = tmp_path_factory.mktemp("variant")
-    data = yaml.safe_load((root / "models.yaml").read_text(encoding="utf-8"))
+    data = yaml.load((root / "models.yaml").read_text(encoding="utf-8"), Loader=LOADER)
     models = data["models"]
     models[1]["summary"] = "A <script>alert(1)</script> summary that is long enough."
     parents = {e["parent"] for m in models for e in m.get("lineage") or []}
@@ -80,7 +82,7 @@ def variant_site(tmp_path_factory) -> Variant:
     draft = next(m for m in reversed(models) if m["id"] not in parents and m["id"] not in hybrids)
     draft["status"] = "draft"
     path = tmp / "models.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False, allow_unicode=True), encoding="utf-8")
     recall = fake_mqar_results(tmp / "recall")
     site = OUTPUT / "variant-site"
     # No start-up snapshot (12 s of CPU): the session build carries it and the live tests use that one.
@@ -113,12 +115,40 @@ def fake_mqar_results(folder: Path) -> Path:
 
 
 def pytest_collection_modifyitems(items):
-    # Worker groups for `pytest -n 2 --dist loadgroup` (the Makefile): a test file runs whole in one worker,
-    # so its module fixtures are made once, and every file that uses `variant_site` runs in the same worker,
-    # so that extra build is made once per session rather than once per worker.
-    variant_files = {item.path for item in items if "variant_site" in getattr(item, "fixturenames", ())}
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
-        group = "variant-site" if item.path in variant_files else str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))
+    # Longest first: files that build a site of their own (the variant build, a project copy), then the
+    # browser files, then the rest, each file's tests kept in order. Two workers take files in this order, so
+    # a long file never starts last while the other worker has nothing left to do.
+    rank: dict[Path, int] = {}
+    for item in items:
+        builds = "variant_site" in getattr(item, "fixturenames", ()) or item.get_closest_marker("builds_site")
+        mine = 0 if builds else 1 if item.get_closest_marker("browser") else 2
+        rank[item.path] = min(rank.get(item.path, mine), mine)
+    items.sort(key=lambda item: rank[item.path])
+
+
+# Worker groups for `pytest -n 2 --dist loadfile` (the Makefile): a test file runs whole in one worker, so its
+# module fixtures are made once, and the files that use `variant_site` count as one file, so that extra
+# build is made once per session rather than once per worker. The grouping is done here, where xdist hands
+# out the work, because xdist_group marks are lost on this pytest (pytest-xdist issue 1386).
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class VariantFilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return "variant-site" if uses_variant_site(config.rootpath / path) else path
+
+    config.option.loadscopereorder = False  # hand files out in the order set above, not by test count
+    return VariantFilesTogether(config, log)
+
+
+@functools.cache
+def uses_variant_site(test_file: Path) -> bool:
+    """Whether a test file names the fixture (xdist hands out work before any worker has collected)."""
+    return test_file.suffix == ".py" and "variant_site" in test_file.read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ import yaml
 
 from zoo import registry
 from zoo.sitegen.build import BuildError, build
+from zoo.yamlsrc import DUMPER, LOADER
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,10 +138,10 @@ def test_failed_build_leaves_the_previous_site(previous_site, tmp_path):
     site = previous_site
     marker = site / "index.html"
     before = marker.read_text(encoding="utf-8")
-    data = yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
+    data = yaml.load((ROOT / "models.yaml").read_text(encoding="utf-8"), Loader=LOADER)
     data["models"][1]["decay"] = ["exponential"]
     bad = tmp_path / "models.yaml"
-    bad.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    bad.write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False), encoding="utf-8")
     with pytest.raises(registry.RegistryError):
         build(site, registry_path=bad)
     assert marker.read_text(encoding="utf-8") == before
@@ -149,11 +150,11 @@ def test_failed_build_leaves_the_previous_site(previous_site, tmp_path):
 
 def test_bad_tex_names_the_model_and_leaves_the_site(previous_site, tmp_path):
     site = previous_site
-    data = yaml.safe_load((ROOT / "models.yaml").read_text(encoding="utf-8"))
+    data = yaml.load((ROOT / "models.yaml").read_text(encoding="utf-8"), Loader=LOADER)
     model_id = data["models"][1]["id"]
     data["models"][1]["equations"]["readout"] = r"o_t = \frac{S_t q_t"
     bad = tmp_path / "models.yaml"
-    bad.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    bad.write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False), encoding="utf-8")
     before = (site / "index.html").stat().st_mtime_ns
     with pytest.raises(BuildError, match=f"model '{model_id}': equations.readout does not render"):
         build(site, registry_path=bad)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.builds_site
 # A clone holds every tracked file of the repository (node_modules is linked: the build copies vendored
 # assets from it). Listing git's files rather than folders keeps the copy whole when a folder is added.
 

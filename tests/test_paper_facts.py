@@ -10,6 +10,7 @@ import yaml
 
 from zoo import registry
 from zoo.schema import checks
+from zoo.yamlsrc import DUMPER, LOADER
 
 RULES = ("paper-first-version", "paper-year", "full-author-lists")
 
@@ -29,13 +30,10 @@ def test_the_registry_passes(ctx, name):
 
 
 def _broken(tmp_path, edit):
-    # libyaml where PyYAML has it: the pure-Python loader and dumper take most of a second on models.yaml.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(registry.REGISTRY_PATH.read_text(encoding="utf-8"), Loader=loader)
+    data = yaml.load(registry.REGISTRY_PATH.read_text(encoding="utf-8"), Loader=LOADER)
     edit(next(m for m in data["models"] if m["id"] == "gla"))
     path = tmp_path / "models.yaml"
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=1000)
+    text = yaml.dump(data, Dumper=DUMPER, sort_keys=False, allow_unicode=True, width=1000)
     path.write_text(text, encoding="utf-8")
     return checks.context(path)
 

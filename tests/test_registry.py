@@ -12,6 +12,7 @@ import yaml
 
 from zoo import registry
 from zoo.cli import main as zoo_main
+from zoo.yamlsrc import DUMPER, LOADER
 
 ROOT = Path(__file__).resolve().parents[1]
 ERROR_LINE = re.compile(r"^models\.yaml:(\d+): (model '[^']+': )?.+; expected .+", re.M)
@@ -20,12 +21,6 @@ ERROR_LINE = re.compile(r"^models\.yaml:(\d+): (model '[^']+': )?.+; expected .+
 @pytest.fixture(scope="module")
 def real():
     return registry.load()
-
-
-# libyaml's loader and dumper where PyYAML has them: the pure-Python ones take most of a second on
-# models.yaml.
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @pytest.fixture(scope="module")

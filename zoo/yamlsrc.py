@@ -56,14 +56,15 @@ class _Marked:
         self.start_mark = mark
 
 
-# libyaml's loader where PyYAML was built with it (about five times faster on models.yaml); same nodes, marks
-# and errors as the pure-Python one.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's safe loader and dumper where PyYAML was built with it (about five times faster on models.yaml);
+# same nodes, marks, errors and output as the pure-Python ones. What reads or writes models.yaml uses them.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def load(text: str) -> LocatedYaml:
     # One parse: the node tree (with line marks) is composed once and the data constructed from it.
-    loader = _LOADER(text)
+    loader = LOADER(text)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None

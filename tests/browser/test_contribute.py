@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import serve
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.builds_site
 COPY = [
     "models.yaml",
     "zoo",

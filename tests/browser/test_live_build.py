@@ -202,3 +202,45 @@ def test_without_node_the_build_goes_on_without_a_snapshot(tmp_path, monkeypatch
     monkeypatch.undo()
     assert live_snapshot.make(tmp_path, tmp_path / "python.json", [], log=said.append) is None
     assert "no start-up snapshot" in said[1] and not (tmp_path / live_snapshot.FILE).exists()
+
+
+def test_a_snapshot_of_the_same_inputs_comes_from_the_cache_and_any_change_makes_a_new_one(
+    tmp_path, monkeypatch
+):
+    """The cache of live_snapshot.make, with a stand-in for live_snapshot.mjs that counts its runs."""
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "fake_snapshot.mjs"
+    script.write_text(
+        'import { appendFileSync, writeFileSync } from "node:fs";\n'
+        "const [, , vendor, python, warm, out] = process.argv;\n"
+        f"appendFileSync({json.dumps(str(runs))}, 'run\\n');\n"
+        "writeFileSync(out, `snapshot of ${vendor} ${python} ${warm}`);\n"
+    )
+    monkeypatch.setattr(live_snapshot, "SCRIPT", script)
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path / "cache"))
+    vendor, python_json = tmp_path / "vendor", tmp_path / "python.json"
+    vendor.mkdir()
+    (vendor / "pyodide.asm.wasm").write_bytes(b"wasm")
+    (vendor / pyodide_assets.MANIFEST).write_text("{}")  # written again after the snapshot: not an input
+    python_json.write_text('{"kernels_wasm": {}}')
+    warm = [{"module": "softmax", "params": {}}]
+
+    def make():
+        made = live_snapshot.make(vendor, python_json, warm)
+        assert made == {"file": live_snapshot.FILE, "bytes": (vendor / live_snapshot.FILE).stat().st_size}
+        return (vendor / live_snapshot.FILE).read_bytes(), runs.read_text().count("run")
+
+    first, n = make()
+    assert n == 1
+    (vendor / pyodide_assets.MANIFEST).write_text('{"snapshot": 1}')
+    assert make() == (first, 1), "the same inputs: copied from the cache, not made again"
+    for change in (
+        lambda: python_json.write_text('{"kernels_wasm": {"a.py": ""}}'),  # a kernel changed
+        lambda: (vendor / "pyodide.asm.wasm").write_bytes(b"wasm 2"),  # another Pyodide
+        lambda: warm.append({"module": "gla", "params": {}}),  # another warm-up
+        lambda: script.write_text(script.read_text() + "// changed\n"),  # the snapshot script changed
+    ):
+        runs_before = runs.read_text().count("run")
+        change()
+        assert make()[1] == runs_before + 1
+    assert len(list((tmp_path / "cache" / "snapshots").iterdir())) == 1, "only the latest is kept"

@@ -2,7 +2,8 @@
 
 The binding is written once, in each model's ``gpu_kernel`` block of models.yaml (adapter, op, family,
 note); the adapter name is a key of ``zoo.bench.adapters.ADAPTERS``, which `zoo validate` checks. This
-module reads the file with plain PyYAML so a benchmark worker on a GPU machine needs nothing else.
+module reads the file with PyYAML alone (zoo.yamlsrc's libyaml loader) so a benchmark worker on a GPU
+machine needs nothing else.
 
 A family groups adapters that run in one benchmark subprocess: a compiler crash or a hang in one family
 cannot take the others down. A model with no family runs in a subprocess of its own. ``adapter`` is
@@ -14,6 +15,8 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+
+from zoo.yamlsrc import LOADER
 
 REGISTRY_PATH = Path(__file__).resolve().parents[2] / "models.yaml"
 
@@ -29,7 +32,7 @@ class Kernel:
 @cache
 def kernels(path: Path = REGISTRY_PATH) -> dict[str, Kernel]:
     """model id -> Kernel, in registry order (softmax baseline first: every crossover needs it)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
     out = {}
     for m in data["models"]:
         g = m.get("gpu_kernel") or {}

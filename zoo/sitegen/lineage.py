@@ -167,27 +167,34 @@ def layout(models: list[Model], sweeps: int = SWEEPS) -> Graph:
     ends = np.array([(index[e.parent], index[e.child]) for e in edges], dtype=int).reshape(-1, 2)
 
     def local_cost(ids: set[str]) -> float:
-        # The cost of the edges that touch ``ids``, vectorised over the other edges (this runs for every
-        # candidate swap: thousands of times per layout).
+        # The cost of the edges that touch ``ids``, vectorised over those edges and the other edges (this
+        # runs for every candidate swap: thousands of times per layout). The terms are added edge by edge,
+        # in edge order, so the sum is the same float whatever the vectorisation.
         xy = np.array([pos[m.id] for m in models])
         c, d = xy[ends[:, 0]], xy[ends[:, 1]]
-        touching = np.isin(ends, [index[i] for i in ids]).any(axis=1)
+        mine = [index[i] for i in ids]
+        touching = np.isin(ends, mine).any(axis=1)
+        ks = np.flatnonzero(touching)
+        drawn = _curves(c, d)  # (E, n, 2)
         cost = 0.0
-        for k in np.flatnonzero(touching):
-            e = edges[k]
-            a, b = pos[e.parent], pos[e.child]
-            cost += W_LENGTH * abs(b[1] - a[1]) + (W_BACK if b[0] < a[0] - 1 else 0.0)
-            apart = (ends != ends[k, 0]).all(axis=1) & (ends != ends[k, 1]).all(axis=1)  # no shared model
-            cost += W_CROSS * int((apart & _crosses(a, b, c, d)).sum())
-            others = np.ones(len(models), dtype=bool)
-            others[ends[k]] = False  # models the drawn curve may run through: all but the edge's ends
-            cost += W_HIT * _inside_any(_curve(a, b), xy[others], boxes[others])
+        if len(ks):
+            a, b = c[ks], d[ks]  # the touching edges' ends, (k, 2)
+            # pairs of edges that share no model and cross: (k, E)
+            apart = (ends[None, :, 0] != ends[ks, 0, None]) & (ends[None, :, 1] != ends[ks, 0, None])
+            apart &= (ends[None, :, 0] != ends[ks, 1, None]) & (ends[None, :, 1] != ends[ks, 1, None])
+            cross = (apart & _crosses(a[:, None], b[:, None], c[None], d[None])).sum(axis=1)
+            # models each drawn curve runs through, all but the edge's own ends: (k, models)
+            others = np.ones((len(ks), len(models)), dtype=bool)
+            others[np.arange(len(ks))[:, None], ends[ks]] = False
+            hits = (_inside(drawn[ks], xy, boxes).any(axis=1) & others).sum(axis=1)
+            for j, k in enumerate(ks):
+                (ax, ay), (bx, by) = pos[edges[k].parent], pos[edges[k].child]
+                cost += W_LENGTH * abs(by - ay) + (W_BACK if bx < ax - 1 else 0.0)
+                cost += W_CROSS * int(cross[j])
+                cost += W_HIT * int(hits[j])
         # Edges of other models that now pass through one of these models.
-        rest = [edges[k] for k in np.flatnonzero(~touching)]
-        if rest:
-            curves = np.stack([_curve(pos[e.parent], pos[e.child]) for e in rest])
-            mine = [index[i] for i in ids]
-            cost += W_HIT * _inside_each(curves, xy[mine], boxes[mine])
+        if not touching.all():
+            cost += W_HIT * _inside_each(drawn[~touching], xy[mine], boxes[mine])
         return cost
 
     # Local search: swap the occupants of two slots of one (lane, year) group when that lowers the cost.
@@ -238,11 +245,12 @@ def _cross(a, b, c, d) -> int:
     return int(d1 * d2 < 0 and d3 * d4 < 0)
 
 
-def _crosses(a, b, c: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """_cross of segment ab against every segment c[i] d[i] at once (the same arithmetic, elementwise)."""
+def _crosses(a, b, c, d) -> np.ndarray:
+    """_cross of segments a[i] b[i] against segments c[j] d[j], broadcast over the leading axes (the same
+    arithmetic, elementwise)."""
 
     def orient(p, q, r):
-        (px, py), (qx, qy), (rx, ry) = (np.moveaxis(v, -1, 0) for v in (p, q, r))
+        (px, py), (qx, qy), (rx, ry) = ((v[..., 0], v[..., 1]) for v in (p, q, r))
         return (qx - px) * (ry - py) - (qy - py) * (rx - px)
 
     a, b = np.asarray(a), np.asarray(b)
@@ -259,34 +267,36 @@ def _box(m: Model) -> tuple[float, float, float, float]:
 CURVE_T = np.linspace(0.0, 1.0, 24)[1:-1]
 
 
-@functools.lru_cache(maxsize=65536)
-def _curve(a: tuple[float, float], b: tuple[float, float]) -> np.ndarray:
-    """Points along the drawn edge (the cubic of ``edge_path``), endpoints excluded: shape (n, 2)."""
-    (x0, y0), (x1, y1) = a, b
-    bend = _bend(x0, x1)
+def _curves(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Points along the drawn edges from a[i] to b[i] (the cubic of ``edge_path``), endpoints excluded:
+    shape (edges, n, 2)."""
+    x0, y0, x1, y1 = a[:, 0, None], a[:, 1, None], b[:, 0, None], b[:, 1, None]
+    bend = np.maximum(np.abs(x1 - x0) / 2, COL_PX / 3)  # _bend, elementwise
     t = CURVE_T
     u = 1 - t
     xs = u**3 * x0 + 3 * u * u * t * (x0 + bend) + 3 * u * t * t * (x1 - bend) + t**3 * x1
     ys = u**3 * y0 + 3 * u * u * t * y0 + 3 * u * t * t * y1 + t**3 * y1
-    return np.stack([xs, ys], axis=1)
+    return np.stack([xs, ys], axis=-1)
+
+
+def _inside(curves: np.ndarray, centres: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Whether each point of each curve (shape (..., n, 2)) lies in each box (relative to its centre):
+    shape (..., n, boxes)."""
+    dx = curves[..., :, None, 0] - centres[:, 0]
+    dy = curves[..., :, None, 1] - centres[:, 1]
+    return (dx > boxes[:, 0]) & (dx < boxes[:, 2]) & (dy > boxes[:, 1]) & (dy < boxes[:, 3])
 
 
 def _inside_any(pts: np.ndarray, centres: np.ndarray, boxes: np.ndarray) -> int:
     """How many of the boxes (relative to their centres) contain at least one of the points."""
     if not len(centres):
         return 0
-    dx = pts[:, None, 0] - centres[None, :, 0]
-    dy = pts[:, None, 1] - centres[None, :, 1]
-    inside = (dx > boxes[:, 0]) & (dx < boxes[:, 2]) & (dy > boxes[:, 1]) & (dy < boxes[:, 3])
-    return int(inside.any(axis=0).sum())
+    return int(_inside(pts, centres, boxes).any(axis=0).sum())
 
 
 def _inside_each(curves: np.ndarray, centres: np.ndarray, boxes: np.ndarray) -> int:
     """_inside_any summed over several curves (shape (k, n, 2)) against the same boxes."""
-    dx = curves[:, :, None, 0] - centres[None, None, :, 0]
-    dy = curves[:, :, None, 1] - centres[None, None, :, 1]
-    inside = (dx > boxes[:, 0]) & (dx < boxes[:, 2]) & (dy > boxes[:, 1]) & (dy < boxes[:, 3])
-    return int(inside.any(axis=1).sum())
+    return int(_inside(curves, centres, boxes).any(axis=1).sum())
 
 
 def crossings(graph: Graph) -> int:
@@ -306,7 +316,7 @@ def obstructions(graph: Graph) -> int:
     for e in graph.edges:
         others = [n for n in graph.nodes if n.model.id not in (e.parent, e.child)]
         total += _inside_any(
-            _curve(pos[e.parent], pos[e.child]),
+            _curves(np.array([pos[e.parent]]), np.array([pos[e.child]]))[0],
             np.array([(n.x, n.y) for n in others]),
             np.array([_box(n.model) for n in others]),
         )
