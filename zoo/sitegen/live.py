@@ -199,7 +199,7 @@ def norms_figure(model, run: Run, T: int, d: int) -> dict:
     return fig.to_plotly_json()
 
 
-def _colour(x: float, scale: list = COLORSCALE) -> str:
+def _colour(x: float, scale: list) -> str:
     """``scale`` at x in [0, 1], linearly interpolated in RGB (what Plotly does)."""
     for (a, ca), (b, cb) in zip(scale, scale[1:], strict=False):
         if x <= b:
