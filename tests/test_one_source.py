@@ -11,11 +11,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_heatmap_scale_is_written_for_the_browser_from_python():
     # The build writes chart_style.style() as assets/js/chart-style.js; the browser modules import it.
-    assert chart_style.style()["colorscale"] == chart_style.COLORSCALE
-    assert chart_style.template()["layout"]["colorscale"]["diverging"] == chart_style.COLORSCALE
+    assert chart_style.style()["colorscales"] == chart_style.COLORSCALES
+    for scheme in ("light", "dark"):
+        scale = chart_style.COLORSCALES[scheme]
+        assert chart_style.template(scheme)["layout"]["colorscale"]["diverging"] == scale
+    stops = {c for scale in chart_style.COLORSCALES.values() for _, c in scale}
     for js in (ROOT / "docs" / "assets" / "js").rglob("*.js"):
         text = js.read_text(encoding="utf-8").lower()
-        assert not any(c in text for _, c in chart_style.COLORSCALE), f"{js.name} carries a copy of the stops"
+        assert not any(c in text for c in stops), f"{js.name} carries a copy of the stops"
 
 
 def test_diagram_colours_are_the_taxonomy_css_variables():

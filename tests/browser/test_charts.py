@@ -10,6 +10,7 @@ CSS variables; tests/browser/test_lineage.py checks its years survive the toggle
 import pytest
 
 from zoo.chromium import open_page
+from zoo.sitegen.chart_style import COLORSCALES, SCHEMES
 
 PAGES = ["models/mamba-2/", "models/transformer/", "models/deltanet/", "benchmarks/", "hybrids/"]
 DESKTOP = {"width": 1400, "height": 1000}
@@ -154,20 +155,54 @@ AXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map((el) => {
 })"""
 
 
-def assert_palette_toggle_keeps_axes(page, path):
-    """Flipping the palette recolours every chart and leaves its axes as they were."""
-    before = page.evaluate(AXES)
+# The zero colour of every heatmap trace as Plotly draws it (its full data, colour bar included).
+CENTRES = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap((el) => (el._fullData || [])
+  .filter((t) => t.type === 'heatmap')
+  .map((t) => ({ name: el.dataset.zooFig || el.dataset.zooRecallFig || el.className,
+                 centre: t.colorscale.find(([x]) => x === 0.5)[1].toLowerCase() })))"""
+
+
+def scheme_of(page) -> str:
+    """ "light" or "dark": the chart palette of Material's scheme on the page."""
+    return SCHEMES[page.evaluate("document.body.getAttribute('data-md-color-scheme')")]
+
+
+def assert_heatmaps_centred(page, path):
+    """Every diverging heatmap is on the current palette's scale: zero near-white on light, dark on dark."""
+    want = dict(COLORSCALES[scheme_of(page)])[0.5]
+    heatmaps = page.evaluate(CENTRES)
+    # a model page's build-time figures include its mixing matrix
+    assert heatmaps or not path.startswith("models/"), f"/{path}: no heatmap drawn"
+    for h in heatmaps:
+        assert h["centre"] == want, f"/{path}: {h['name']} has zero at {h['centre']} in {scheme_of(page)}"
+
+
+def toggle_palette(page):
     scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
     page.locator("form[data-md-component='palette'] label:visible").first.click()
     page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') !== {scheme!r}")
     page.wait_for_timeout(800)
+
+
+def assert_palette_toggle_keeps_axes(page, path):
+    """Flipping the palette recolours every chart (heatmaps' scales included) and leaves its axes as they
+    were; flipping back restores the first palette's colours."""
+    before = page.evaluate(AXES)
+    assert_heatmaps_centred(page, path)
+    toggle_palette(page)
     after = page.evaluate(AXES)
     assert len(after) == len(before) > 0
     for b, a in zip(before, after, strict=True):
         assert a["axes"] == b["axes"], f"/{path}: {b['name']} changed its axes when the palette flipped"
         assert a["ink"] != b["ink"], f"/{path}: {b['name']} kept the old palette's text colour"
+    assert_heatmaps_centred(page, path)
     if path == "benchmarks/":
         assert all(f["axes"]["xaxis"]["type"] == "log" for f in after)
+    toggle_palette(page)
+    back = page.evaluate(AXES)
+    assert [f["axes"] for f in back] == [f["axes"] for f in before], f"/{path}: axes changed on the way back"
+    assert [f["ink"] for f in back] == [f["ink"] for f in before], f"/{path}: the first palette is lost"
+    assert_heatmaps_centred(page, path)
 
 
 def assert_no_sideways_scroll(page, path):

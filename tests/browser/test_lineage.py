@@ -52,9 +52,25 @@ def toggle_palette(page):
     page.wait_for_function(f"document.body.dataset.mdColorScheme !== '{before}'")
 
 
+# The image a reader sees in the first card's matrix slot: its address, once it has loaded.
+CARD_GRID = """() => {
+  const shown = [...document.querySelector('.zoo-card__mixing').querySelectorAll('img')]
+    .filter((i) => i.checkVisibility());
+  return shown.length === 1 && shown[0].complete && shown[0].naturalWidth > 0 ? shown[0].src : null;
+}"""
+
+
+def assert_card_grid_follows(page, scheme):
+    """The first card shows its small mixing matrix drawn on the palette's own colour scale."""
+    page.locator(".zoo-card__mixing").first.scroll_into_view_if_needed()
+    src = page.wait_for_function(CARD_GRID).json_value()
+    assert src.endswith("-t8-dark.svg" if scheme == "dark" else "-t8.svg"), (scheme, src)
+
+
 def test_ticks_are_real_years_before_and_after_the_palette_toggle(page, site_url, reg):
     open_graph(page, site_url)
-    for _ in range(2):
+    for scheme in ("light", "dark"):
+        assert_card_grid_follows(page, scheme)
         ticks, nearest = years_and_placement(page)
         assert all(re.fullmatch(r"\d{4}", t) for t in ticks), ticks
         assert [int(t) for t in ticks] == sorted({m.year for m in reg.models})
@@ -66,6 +82,7 @@ def test_ticks_are_real_years_before_and_after_the_palette_toggle(page, site_url
         assert bool(gaps) == bool(missing)
         assert all(str(y) in " ".join(gaps) for y in (missing[:1] + missing[-1:]))
         toggle_palette(page)
+    assert_card_grid_follows(page, "light")
     # The labels follow the palette (text colour equals the page's text colour after the toggle).
     assert page.eval_on_selector(
         ".zoo-lineage__label",

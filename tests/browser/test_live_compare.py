@@ -5,8 +5,10 @@ import json
 import math
 
 from conftest import OUTPUT
+from test_charts import toggle_palette
 
 from zoo import registry
+from zoo.sitegen.chart_style import COLORSCALES
 
 
 def drawn(page) -> list[str]:
@@ -19,6 +21,25 @@ def static_zmax(built_site, ids) -> float:
         for i in ids
     ]
     return max(abs(x) for matrix in z for row in matrix for x in row)
+
+
+# The colour at the middle (zero) of each panel's colour bar, as painted (heatmap() in live/draw.js).
+BAR_CENTRES = """() => [...document.querySelectorAll('.zoo-compare__plot canvas')].map((c) => {
+  const { x0, y0, cell, n, m, perStep } = c.zooHover;
+  const x = (x0 + cell * (m / perStep) + 12 + 5) * devicePixelRatio;
+  const y = (y0 + (cell * n) / 2) * devicePixelRatio;
+  const px = c.getContext('2d').getImageData(Math.round(x), Math.round(y), 1, 1).data;
+  return [px[0], px[1], px[2]];
+})"""
+
+
+def assert_bars_centred(page, scheme: str):
+    hex_colour = dict(COLORSCALES[scheme])[0.5]
+    want = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
+    drawn = page.evaluate(BAR_CENTRES)
+    assert len(drawn) == 2, drawn
+    for px in drawn:  # within a few levels: the pixel samples the gradient near its middle stop
+        assert max(abs(a - b) for a, b in zip(px, want, strict=True)) <= 12, (scheme, px, hex_colour)
 
 
 def test_build_time_matrices_share_one_scale_and_the_choice_lives_in_the_url(page, site_url, built_site):
@@ -43,6 +64,14 @@ def test_build_time_matrices_share_one_scale_and_the_choice_lives_in_the_url(pag
     own = [static_zmax(built_site, [i]) for i in (first, second)]
     assert all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(scales(), own, strict=True))
     assert page.get_attribute("[data-zoo-compare]", "data-zoo-scale") == "own"
+
+    # The canvases repaint on the palette toggle, colour bars included: zero (the bar's middle) is dark on
+    # the dark palette and near-white again after toggling back.
+    assert_bars_centred(page, "light")
+    toggle_palette(page)
+    assert_bars_centred(page, "dark")
+    toggle_palette(page)
+    assert_bars_centred(page, "light")
     shared = page.locator("[data-zoo-compare-shared]")
     assert shared.is_visible() and not shared.is_checked()
     shared.check()

@@ -5,11 +5,20 @@ figures, a new seed live in Pyodide, with the numbers CPython gives."""
 
 import json
 
-from test_charts import AXES, BOXES, PHONE, RENDER_ALL
+from test_charts import (
+    AXES,
+    BOXES,
+    CENTRES,
+    PHONE,
+    RENDER_ALL,
+    assert_heatmaps_centred,
+    scheme_of,
+    toggle_palette,
+)
 
 from kernels_wasm import _recall_figures
 from zoo.chromium import open_page
-from zoo.sitegen.chart_style import COLORSCALE, SERIES
+from zoo.sitegen.chart_style import COLORSCALES, SERIES
 
 STATE = "document.querySelector('[data-zoo-recall]').dataset.zooRecallState"
 SIM = "document.querySelector('[data-zoo-recall-fig=similarity]')"
@@ -43,12 +52,16 @@ def test_recall_page_fits_a_phone_follows_the_palette_and_redraws(browser, site_
     assert page.evaluate("document.querySelector('[data-zoo-fig*=overwrite]').data[0].orientation") == "h"
 
     before = page.evaluate(AXES)
-    page.locator("form[data-md-component='palette'] label:visible").first.click()
-    page.wait_for_timeout(800)
+    assert scheme_of(page) == "light"
+    assert_heatmaps_centred(page, "recall/")
+    toggle_palette(page)
     after = page.evaluate(AXES)
     for b, a in zip(before, after, strict=True):
         assert a["axes"] == b["axes"], f"{b['name']} changed its axes when the palette flipped"
         assert a["ink"] != b["ink"], f"{b['name']} kept the old palette's text colour"
+    # the similarity matrix too, and (below) every later redraw of it, from the build's figures or Python's
+    assert scheme_of(page) == "dark" and any(h["name"] == "similarity" for h in page.evaluate(CENTRES))
+    assert_heatmaps_centred(page, "recall/")
 
     # A value off the range: a sentence, the figures stay as they were.
     old = page.evaluate(f"JSON.stringify({SIM}.data[0].z)")
@@ -62,6 +75,7 @@ def test_recall_page_fits_a_phone_follows_the_palette_and_redraws(browser, site_
     page.select_option("select[name=model]", "deltanet")
     page.wait_for_function(f"{STATE} === 'build' && JSON.stringify({SIM}.data[0].z) !== {json.dumps(old)}")
     assert "DeltaNet" in page.inner_text("[data-zoo-recall-status]")
+    assert_heatmaps_centred(page, "recall/")
 
     # A new seed: the same Python in Pyodide, the same numbers as CPython.
     page.fill("input[name=seed]", "3")
@@ -69,6 +83,7 @@ def test_recall_page_fits_a_phone_follows_the_palette_and_redraws(browser, site_
     page.wait_for_function(f"['live', 'failed'].includes({STATE})", timeout=180_000)
     status = page.inner_text("[data-zoo-recall-status]")
     drawn = page.evaluate(DRAWN)
+    assert_heatmaps_centred(page, "recall/")
     page.context.close()
     problems.check()
     args = {
@@ -82,7 +97,7 @@ def test_recall_page_fits_a_phone_follows_the_palette_and_redraws(browser, site_
         "distractors": 0,
         "repeat": False,
         "unit_keys": True,
-        "style": {"series": SERIES, "colorscale": COLORSCALE},
+        "style": {"series": SERIES, "colorscale": COLORSCALES["light"]},
     }
     figures = json.loads(_recall_figures.live(json.dumps(args)))
     want = figures["summary"]

@@ -41,8 +41,29 @@ SCHEMES = {"default": "light", "slate": "dark"}
 # Lines of a small chart (state and output norms, live or build-time): readable on both backgrounds.
 SERIES = ["#4f46e5", "#d97706", "#059669", "#db2777", "#0891b2", "#65a30d"]
 
-# Blue (negative) - near white (0) - red (positive): the mixing matrices, build-time and live.
-COLORSCALE = [[0.0, "#2b5c9e"], [0.25, "#8eb2dc"], [0.5, "#f2f2f2"], [0.75, "#e5988a"], [1.0, "#b1262e"]]
+# The diverging scale of the mixing matrices (and the Recall Lab's similarity matrix), build-time and live,
+# one per palette. Light: blue (negative) - near white (0) - red (positive). Dark: the same two hues (OKLCH
+# hue 257 and 24), brightening from a near-background neutral at 0, so a matrix does not glare on the dark
+# page and a value's size still reads as its distance from the page's colour: lightness and chroma grow
+# linearly in OKLab from the centre to either end (9 stops, as Plotly interpolates in RGB between them); each
+# end has over 6:1 contrast with the centre (tests/test_one_source.py checks it). The browser picks the
+# variant of the current Material scheme when it draws (docs/assets/js/figures.js colourscale()); the
+# build-time figures, the no-JavaScript SVGs and the social image carry the light one.
+COLORSCALES = {
+    "light": [[0.0, "#2b5c9e"], [0.25, "#8eb2dc"], [0.5, "#f2f2f2"], [0.75, "#e5988a"], [1.0, "#b1262e"]],
+    "dark": [
+        [0.0, "#77b0fe"],
+        [0.125, "#5d8ac9"],
+        [0.25, "#496790"],
+        [0.375, "#35455b"],
+        [0.5, "#202629"],
+        [0.625, "#5c3937"],
+        [0.75, "#924f4c"],
+        [0.875, "#cb6662"],
+        [1.0, "#ff847f"],
+    ],
+}
+COLORSCALE = COLORSCALES["light"]
 
 
 def _axis(p: dict) -> dict:
@@ -78,7 +99,7 @@ def template(scheme: str = "light") -> dict:
                 "bordercolor": p["hover_border"],
                 "font": {"color": p["ink"], "family": FONT["family"]},
             },
-            "colorscale": {"diverging": COLORSCALE},
+            "colorscale": {"diverging": COLORSCALES[scheme]},
             # Shapes without a colour of their own (markers of a chosen value): a grey both palettes show.
             "shapedefaults": {"line": {"color": p["muted"]}},
         }
@@ -92,7 +113,7 @@ def style() -> dict:
         "palettes": PALETTES,
         "schemes": SCHEMES,
         "series": SERIES,
-        "colorscale": COLORSCALE,
+        "colorscales": COLORSCALES,
         "template": template("light"),
     }
 

@@ -4,6 +4,7 @@ At build time, for every model in the registry, ``kernels_wasm.api.simulate`` ru
 and its results become static figures, correct by construction and readable without JavaScript:
 
     assets/data/figs/<id>-mixing-t8.svg           A (o = A v) for T = 8: the card's small grid
+    assets/data/figs/<id>-mixing-t8-dark.svg      the same grid on the dark palette's colour scale
     assets/data/figs/<id>-mixing-t32.{json,svg}   A for T = 32: the model page
     assets/data/figs/<id>-norms-t32.json          ||S_t||_F (state norm) and ||o_t|| over t, same run
 
@@ -32,7 +33,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from zoo.sitegen import live_snapshot, pyodide_assets
-from zoo.sitegen.chart_style import COLORSCALE, template
+from zoo.sitegen.chart_style import COLORSCALE, COLORSCALES, template
 
 SEED = 0
 CARD = {"T": 8, "d": 8}
@@ -198,18 +199,22 @@ def norms_figure(model, run: Run, T: int, d: int) -> dict:
     return fig.to_plotly_json()
 
 
-def _colour(x: float) -> str:
-    """COLORSCALE at x in [0, 1], linearly interpolated in RGB (what Plotly does)."""
-    for (a, ca), (b, cb) in zip(COLORSCALE, COLORSCALE[1:], strict=False):
+def _colour(x: float, scale: list) -> str:
+    """``scale`` at x in [0, 1], linearly interpolated in RGB (what Plotly does)."""
+    for (a, ca), (b, cb) in zip(scale, scale[1:], strict=False):
         if x <= b:
             f = 0.0 if b == a else (x - a) / (b - a)
             rgb = [round(int(ca[i : i + 2], 16) * (1 - f) + int(cb[i : i + 2], 16) * f) for i in (1, 3, 5)]
             return "#" + "".join(f"{c:02x}" for c in rgb)
-    return COLORSCALE[-1][1]
+    return scale[-1][1]
 
 
-def mixing_svg(model, run: Run, T: int, d: int) -> str:
-    """The mixing matrix as a plain SVG grid: readable without JavaScript and cheap on a page of 38 cards."""
+def mixing_svg(model, run: Run, T: int, d: int, scheme: str = "light") -> str:
+    """The mixing matrix as a plain SVG grid: readable without JavaScript and cheap on a page of 38 cards.
+
+    ``scheme`` picks the palette's colour scale: an <img> cannot follow the page's palette, so the home
+    page's cards carry one grid per palette and CSS shows the current one (home.css)."""
+    scale = COLORSCALES[scheme]
     A = run.A2
     zmax = _zmax(A)
     n = run.per_step
@@ -219,7 +224,7 @@ def mixing_svg(model, run: Run, T: int, d: int) -> str:
         for j in range(A.shape[1]):
             if j // n > i and A[i, j] == 0:
                 continue  # causal zeros: no cell, so the empty triangle reads as "cannot see the future"
-            fill = _colour((A[i, j] / zmax + 1) / 2)
+            fill = _colour((A[i, j] / zmax + 1) / 2, scale)
             rects.append(
                 f'<rect x="{j * cell / n:g}" y="{i * cell}" width="{cell / n:g}" height="{cell}" '
                 f'fill="{fill}"/>'
@@ -276,6 +281,7 @@ def generate(ctx) -> None:
     for m in models:
         small = simulate(m, **CARD)
         ctx.write(f"{FIGS}/{m.id}-mixing-t8.svg", mixing_svg(m, small, **CARD))
+        ctx.write(f"{FIGS}/{m.id}-mixing-t8-dark.svg", mixing_svg(m, small, **CARD, scheme="dark"))
         big = simulate(m, **PAGE)
         ctx.write_json(f"{FIGS}/{m.id}-mixing-t32.json", mixing_figure(m, big, **PAGE))
         ctx.write(f"{FIGS}/{m.id}-mixing-t32.svg", mixing_svg(m, big, **PAGE))

@@ -33,11 +33,25 @@ export function loadPlotly() {
   return plotlyLoad;
 }
 
-// The chart palette of Material's current scheme ("default" or "slate").
-export function palette() {
-  const scheme = document.body.getAttribute("data-md-color-scheme");
-  return STYLE.palettes[STYLE.schemes[scheme] || "light"];
+// "light" or "dark": the chart palette of Material's current scheme ("default" or "slate").
+export function scheme() {
+  return STYLE.schemes[document.body.getAttribute("data-md-color-scheme")] || "light";
 }
+
+export function palette() {
+  return STYLE.palettes[scheme()];
+}
+
+// The diverging colour scale of the heatmaps in the current scheme: its centre (zero) is near-white on the
+// light page and a dark neutral near the page's own colour on the dark one.
+export function colourscale() {
+  return STYLE.colorscales[scheme()];
+}
+
+// A heatmap drawn with either variant of the site's diverging scale (the build-time and Python-made figures
+// carry the light one) is one to recolour; any other colour scale is the figure's own.
+const SCALES = new Set(Object.values(STYLE.colorscales).map((s) => JSON.stringify(s)));
+const diverging = (t) => t.type === "heatmap" && SCALES.has(JSON.stringify(t.colorscale));
 
 const AXIS = /^[xy]axis\d*$/;
 
@@ -73,13 +87,16 @@ function withKeys(layout, keys) {
   return out;
 }
 
-// A trace whose meta is "ink" (the softmax baseline of the benchmark charts) takes the text colour: dark on
-// the light palette, near-white on the dark one, where a fixed black line would vanish.
-function inked(data) {
+// The traces in the current palette. A trace whose meta is "ink" (the softmax baseline of the benchmark
+// charts) takes the text colour: dark on the light palette, near-white on the dark one, where a fixed black
+// line would vanish. A heatmap on the site's diverging scale takes the scheme's variant of it.
+function coloured(data) {
   const color = palette().ink;
-  return data.map((t) =>
-    t.meta === "ink" ? { ...t, line: { ...t.line, color }, marker: { ...t.marker, color } } : t,
-  );
+  const scale = colourscale();
+  return data.map((t) => {
+    if (t.meta === "ink") return { ...t, line: { ...t.line, color }, marker: { ...t.marker, color } };
+    return diverging(t) ? { ...t, colorscale: scale } : t;
+  });
 }
 
 // On a phone, a legend beside the plot leaves the plot a sliver: put it underneath, one entry per row at
@@ -142,7 +159,7 @@ export async function plot(el, figure, config = {}) {
     await laidOut(el);
     layout = fitted(el, layout, figure.data);
   }
-  await Plotly.react(el, inked(figure.data), layout, { displayModeBar: false, responsive: false, ...config });
+  await Plotly.react(el, coloured(figure.data), layout, { displayModeBar: false, responsive: false, ...config });
   el.zooWidth = el.clientWidth;
   el.dataset.zooRendered = "true";
   return el;
@@ -155,7 +172,7 @@ export async function plot(el, figure, config = {}) {
 export async function update(el, figure) {
   const key = JSON.stringify(figure.layout || {});
   if (el.zooLayoutKey === key && el.layout && window.Plotly) {
-    await window.Plotly.react(el, inked(figure.data), el.layout);
+    await window.Plotly.react(el, coloured(figure.data), el.layout);
     return el;
   }
   await plot(el, figure);
@@ -191,6 +208,7 @@ export function track(el) {
 const schemeWatcher = new MutationObserver(() => {
   if (!window.Plotly) return;
   const ink = palette().ink;
+  const scale = colourscale();
   for (const el of rendered) {
     if (!el.isConnected) {
       rendered.delete(el);
@@ -200,6 +218,9 @@ const schemeWatcher = new MutationObserver(() => {
     window.Plotly.relayout(el, colourKeys(el.layout));
     const inkTraces = el.data.flatMap((t, i) => (t.meta === "ink" ? [i] : []));
     if (inkTraces.length) window.Plotly.restyle(el, { "line.color": ink, "marker.color": ink }, inkTraces);
+    // Colour bars follow their trace's scale.
+    const heatmaps = el.data.flatMap((t, i) => (diverging(t) ? [i] : []));
+    if (heatmaps.length) window.Plotly.restyle(el, { colorscale: heatmaps.map(() => scale) }, heatmaps);
   }
 });
 

@@ -143,7 +143,8 @@ async function start(box) {
     status.textContent = liveRuntime().state.status === "ready" ? "Running in your browser…"
       : `Starting Python in your browser${box.dataset.zooRecallDownloadMb ? ` (the first run downloads about ${box.dataset.zooRecallDownloadMb} MB)` : ""}…`;
     const sweep = sweepKey(s) !== drawnSweep;
-    const style = { series: STYLE.series, colorscale: STYLE.colorscale };
+    // Python draws on the light scale; figures.js gives a heatmap on it the current palette's variant.
+    const style = { series: STYLE.series, colorscale: STYLE.colorscales.light };
     const args = { module: model.module, unit_keys: model.unit_keys, ...s, style };
     // Two requests: the read at N (forgetting, similarity), then the curves over N, a sweep that takes most of
     // Python's time. The worker answers them in turn, so the page draws the first two while it sweeps.

@@ -3,7 +3,7 @@
 // Why not Plotly here: a Plotly.react call costs tens of milliseconds whatever the data (layout, axes,
 // SVG), and a live slider change must redraw everything in under 100 ms for T = 128. Painting a T x T
 // ImageData and a few labels on a canvas takes a few milliseconds. The build-time figures stay Plotly;
-// these use the same colour scale (colourScale()) and axis conventions, so both read the same.
+// these use the same colour scale (figures.js colourscale()) and axis conventions, so both read the same.
 //
 //   heatmap(canvas, {z, zmax, title, xlabel, ylabel, showscale, hover, causal})   z: rows (arrays or typed arrays)
 //   lines(canvas, {series: [{name, y}], title, xlabel, ylabel})
@@ -11,11 +11,11 @@
 // Each call sizes the canvas to its CSS box (times devicePixelRatio) and repaints it completely.
 
 import { STYLE } from "../chart-style.js";
-import { palette } from "../figures.js";
+import { colourscale, palette, scheme } from "../figures.js";
 
-// Blue (negative) - near white (0) - red (positive): the build-time heatmaps' scale, written once in
-// zoo/sitegen/chart_style.py and reaching the browser through the generated chart-style.js.
-const colourScale = () => STYLE.colorscale;
+// The colour scale, blue (negative) - neutral (0) - red (positive), is the build-time heatmaps' one, written
+// once in zoo/sitegen/chart_style.py and reaching the browser through the generated chart-style.js; colourscale()
+// gives the current palette's variant at every draw, so a redraw after the palette toggle takes the other.
 
 // {shape, data: Float64Array} -> rows (views, no copy) of the slice `index` along the leading axes.
 // A slice with more than two axes keeps its last axis as columns and stacks the others as rows
@@ -48,11 +48,13 @@ export function maxAbs(z) {
 
 const SERIES = STYLE.series;
 
-// 256-entry RGB lookup of the colour scale: one table read per cell instead of an interpolation.
-let lut = null;
+// 256-entry RGB lookup of the colour scale, one per palette: one table read per cell instead of an
+// interpolation.
+const luts = {};
 function colourTable() {
-  if (lut) return lut;
-  const stops = colourScale();
+  const key = scheme();
+  if (luts[key]) return luts[key];
+  const stops = colourscale();
   const out = new Uint8ClampedArray(256 * 3);
   const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
   for (let i = 0; i < 256; i++) {
@@ -64,7 +66,7 @@ function colourTable() {
     const [p, q] = [rgb(ca), rgb(cb)];
     for (let c = 0; c < 3; c++) out[i * 3 + c] = p[c] * (1 - f) + q[c] * f;
   }
-  lut = out;
+  luts[key] = out;
   return out;
 }
 
@@ -197,7 +199,7 @@ export function heatmap(canvas, { z, zmax = maxAbs(z), title: heading = "", xlab
     const bh = Math.min(ph, 240);
     const by = y0 + (ph - bh) / 2;
     const grad = ctx.createLinearGradient(0, by, 0, by + bh);
-    for (const [stop, colour] of colourScale()) grad.addColorStop(1 - stop, colour);
+    for (const [stop, colour] of colourscale()) grad.addColorStop(1 - stop, colour);
     ctx.fillStyle = grad;
     ctx.fillRect(bx, by, 10, bh);
     for (const [v, y] of [[zmax, by], [0, by + bh / 2], [-zmax, by + bh]]) {
@@ -270,7 +272,7 @@ export function bars(canvas, { y, title: heading = "", xlabel = "", ylabel = "" 
   const box = { x0: 50, y0: 24, pw: w - 58, ph: h - 58, n, ymax, xlabel, ylabel };
   title(ctx, th, heading, box.x0, box.pw);
   axes(ctx, th, box);
-  ctx.fillStyle = colourScale().at(-1)[1];
+  ctx.fillStyle = colourscale().at(-1)[1];
   const bw = box.pw / n;
   y.forEach((v, i) => {
     const bh = (Math.max(0, v) / ymax) * box.ph;
