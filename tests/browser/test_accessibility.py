@@ -54,6 +54,9 @@ def test_no_serious_or_critical_axe_violations(browser, site_url, kind, scheme):
         page.goto(site_url + PAGES[kind], wait_until="networkidle")
         if kind in READY:
             page.wait_for_selector(READY[kind])
+        # Audit the page as the site's scripts set it up (a loaded machine can reach network idle before
+        # they have run: scrolling boxes get their keyboard stop from them).
+        page.wait_for_selector("body[data-zoo-ready]", state="attached")
         want = "slate" if scheme == "dark" else "default"
         assert page.get_attribute("body", "data-md-color-scheme") == want
         found = serious_violations(page)

@@ -21,6 +21,8 @@ function start() {
       console.error(`zoo: ${mod.name || "module"} failed to start`, err);
     }
   }
+  // Every module has wired this body: what a test (or a reader's tool) then sees is the page as set up.
+  document.body.dataset.zooReady = "";
 }
 
 if (window.document$) {
