@@ -76,6 +76,11 @@ def run(clone: Path, *args, env=None) -> subprocess.CompletedProcess:
     )
 
 
+def pytest_in(clone: Path, *args, env=None) -> subprocess.CompletedProcess:
+    """The clone's own tests, without this session's options (workers, markers) or its cache."""
+    return run(clone, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q", *args, env=env)
+
+
 def fill_block(text: str) -> str:
     """Fill the scaffolded block as CONTRIBUTING.md says: paper facts, summary, description, conventions,
     lineage note, block differences, and publish it."""
@@ -181,15 +186,8 @@ def test_a_new_model_needs_its_block_and_its_kernel_only(clone, pristine):
     assert f'class="zoo-lineage__node" href="models/{MODEL}/"' in home  # its node in the lineage graph
 
     # The registry-derived tests pick the model up with no list edited (the data rules ran in validate).
-    tests = run(
+    tests = pytest_in(
         clone,
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "-o",
-        "addopts=",
-        "-q",
         "-rA",
         "tests/kernels/test_every_kernel.py",
         "tests/test_diagrams.py",
@@ -227,15 +225,8 @@ def test_a_gpu_kernel_is_one_named_class_in_its_family_module(clone, pristine):
     assert families.stdout.strip() == "{'fla-linear': ['my-model']}", families.stderr
     checked = run(clone, "-c", REFERENCE_CHECK)
     assert checked.returncode == 0 and float(checked.stdout) < 1e-12, checked.stderr
-    tests = run(
+    tests = pytest_in(
         clone,
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "-o",
-        "addopts=",
-        "-q",
         "tests/test_bench_refs.py",
         "tests/test_bench_harness.py::test_adapters_are_the_named_classes_validate_reads",
     )
