@@ -9,6 +9,7 @@
 // settings match them; each drawn panel carries data-zoo-model and data-zoo-checksum.
 
 import { heatmap, hoverable, maxAbs, rows } from "./draw.js";
+import { Latest } from "./latest.js";
 import { h, slider, statusView } from "./panel.js";
 import { liveRuntime } from "./runtime.js";
 
@@ -20,8 +21,11 @@ class Compare {
   constructor(el) {
     this.el = el;
     this.runtime = liveRuntime();
-    this.busy = false;
-    this.dirty = false;
+    // Every change redraws; changes that come during a redraw give one more, as long as the page is open.
+    this.redraws = new Latest(async () => {
+      await this.render();
+      return this.el.isConnected;
+    });
   }
 
   async setup() {
@@ -131,23 +135,7 @@ class Compare {
     // At most four: further boxes are disabled rather than silently unticking an earlier choice.
     for (const box of this.boxes) box.disabled = !box.checked && this.state.models.length >= MAX;
     this.writeState();
-    if (this.busy) {
-      this.dirty = true;
-      return;
-    }
-    this.loop();
-  }
-
-  async loop() {
-    this.busy = true;
-    try {
-      do {
-        this.dirty = false;
-        await this.render();
-      } while (this.dirty && this.el.isConnected);
-    } finally {
-      this.busy = false;
-    }
+    this.redraws.request();
   }
 
   async render() {
@@ -180,7 +168,7 @@ class Compare {
       if (err.kind && err.kind !== "python") this.button.hidden = false;
       return;
     }
-    if (this.dirty || !this.el.isConnected) return; // a newer choice is on its way
+    if (this.redraws.pending || !this.el.isConnected) return; // a newer choice is on its way
     await this.draw(panels);
     this.describe();
     this.drawFacts(await this.loadFacts(this.state.models));

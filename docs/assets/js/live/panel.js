@@ -17,6 +17,7 @@
 import { siteURL } from "../site.js";
 import { bars, heatmap, hoverable, lines, rows } from "./draw.js";
 import { allZero, checkValue } from "./inputs.js";
+import { Latest } from "./latest.js";
 import { liveRuntime } from "./runtime.js";
 
 // document.createElement with attributes and children; `text` sets textContent (never innerHTML).
@@ -110,8 +111,7 @@ class Panel {
     this.el = el;
     this.runtime = liveRuntime();
     this.result = null;
-    this.busy = false;
-    this.dirty = false;
+    this.queue = new Latest(() => this.runOnce()); // one run in flight, at most one waiting behind it
     this.inputAt = 0;
     this.runs = 0;
     this.buildRun = null; // promise of the build-time run's arrays, fetched on intent
@@ -310,57 +310,47 @@ class Panel {
       this.timing.textContent = "These figures are the build-time run at the default values; yours run as soon as "
         + "Python has started in your browser.";
     }
-    if (this.busy) {
-      this.dirty = true;
-      return;
-    }
-    this.loop();
+    this.queue.request();
   }
 
-  async loop() {
-    this.busy = true;
+  // One live run at the current values, drawn; false when there is nothing more to run (the run failed,
+  // the page was left).
+  async runOnce() {
+    const args = structuredClone(this.args);
+    const startedAt = this.inputAt;
+    const view = { channel: this.shownChannel(), t: args.T }; // a new run shows its last step
+    let result;
     try {
-      do {
-        this.dirty = false;
-        const args = structuredClone(this.args);
-        const startedAt = this.inputAt;
-        const view = { channel: this.shownChannel(), t: args.T }; // a new run shows its last step
-        let result;
-        try {
-          result = await this.runtime.run(args, view);
-        } catch (err) {
-          if (err.kind === "python") this.timing.textContent = `The kernel raised: ${err.message}`;
-          else this.dropBuildRun();
-          this.button.hidden = err.kind === "python";
-          if (!this.button.hidden) this.hint.textContent = "";
-          return;
-        }
-        if (!this.el.isConnected) return;
-        this.result = { args, view, ...result };
-        const drawStart = performance.now();
-        this.draw({ fresh: true });
-        await new Promise(requestAnimationFrame); // count the paint, not just the canvas calls
-        // Where the time goes: Python inside the worker, the round trip around it, and Plotly.
-        this.el.dataset.zooPythonMs = result.ms.toFixed(1);
-        this.el.dataset.zooWorkerMs = result.workerMs.toFixed(1);
-        this.el.dataset.zooRoundTripMs = (drawStart - startedAt).toFixed(1);
-        this.el.dataset.zooDrawMs = (performance.now() - drawStart).toFixed(1);
-        this.el.dataset.zooRun = JSON.stringify(args);
-        this.el.dataset.zooChecksum = String(result.checksum);
-        const elapsed = performance.now() - startedAt;
-        this.el.dataset.zooRedrawMs = elapsed.toFixed(1);
-        // The first run includes starting Pyodide; later ones are what a change of value costs.
-        const took = this.runs++ ? `figures redrawn ${elapsed.toFixed(0)} ms after the change`
-          : `first result ${elapsed < 1000 ? `${elapsed.toFixed(0)} ms` : `${(elapsed / 1000).toFixed(1)} s`} after you asked`;
-        this.timing.textContent = `Computed in your browser: the model ran in ${result.ms.toFixed(1)} ms; ${took}.`
-          + (this.matchesBuild(args, result) ? " Same numbers as the precomputed figures." : "");
-        this.el.dispatchEvent(new CustomEvent("zoo-live-drawn", { bubbles: true }));
-        // The step or channel slider moved while this run was on its way: fetch the slices now shown.
-        if (!this.dirty && (Number(this.t.input.value) !== view.t || this.shownChannel() !== view.channel)) this.reslice();
-      } while (this.dirty);
-    } finally {
-      this.busy = false;
+      result = await this.runtime.run(args, view);
+    } catch (err) {
+      if (err.kind === "python") this.timing.textContent = `The kernel raised: ${err.message}`;
+      else this.dropBuildRun();
+      this.button.hidden = err.kind === "python";
+      if (!this.button.hidden) this.hint.textContent = "";
+      return false;
     }
+    if (!this.el.isConnected) return false;
+    this.result = { args, view, ...result };
+    const drawStart = performance.now();
+    this.draw({ fresh: true });
+    await new Promise(requestAnimationFrame); // count the paint, not just the canvas calls
+    // Where the time goes: Python inside the worker, the round trip around it, and Plotly.
+    this.el.dataset.zooPythonMs = result.ms.toFixed(1);
+    this.el.dataset.zooWorkerMs = result.workerMs.toFixed(1);
+    this.el.dataset.zooRoundTripMs = (drawStart - startedAt).toFixed(1);
+    this.el.dataset.zooDrawMs = (performance.now() - drawStart).toFixed(1);
+    this.el.dataset.zooRun = JSON.stringify(args);
+    this.el.dataset.zooChecksum = String(result.checksum);
+    const elapsed = performance.now() - startedAt;
+    this.el.dataset.zooRedrawMs = elapsed.toFixed(1);
+    // The first run includes starting Pyodide; later ones are what a change of value costs.
+    const took = this.runs++ ? `figures redrawn ${elapsed.toFixed(0)} ms after the change`
+      : `first result ${elapsed < 1000 ? `${elapsed.toFixed(0)} ms` : `${(elapsed / 1000).toFixed(1)} s`} after you asked`;
+    this.timing.textContent = `Computed in your browser: the model ran in ${result.ms.toFixed(1)} ms; ${took}.`
+      + (this.matchesBuild(args, result) ? " Same numbers as the precomputed figures." : "");
+    this.el.dispatchEvent(new CustomEvent("zoo-live-drawn", { bubbles: true }));
+    // The step or channel slider moved while this run was on its way: fetch the slices now shown.
+    if (!this.queue.pending && (Number(this.t.input.value) !== view.t || this.shownChannel() !== view.channel)) this.reslice();
   }
 
   // Pyodide did not start: the build-time figures above the panel already show that run, so put them back.
@@ -398,7 +388,7 @@ class Panel {
     if (r.full) {
       arrays = slices(r.full, view);
     } else {
-      if (this.busy) return; // a run is on its way; the loop asks again once it is drawn
+      if (this.queue.busy) return; // a run is on its way; the loop asks again once it is drawn
       try {
         ({ arrays } = await this.runtime.view(view));
       } catch {
