@@ -21,6 +21,7 @@ Forms
 
 import numpy as np
 
+from . import path
 from ._check import as_gate, qkv
 from ._softmax import cache_readout, check_unit_interval, sigmoid, softmax_rows, visible
 from .path import check_householder, householder_logits
@@ -29,15 +30,9 @@ from .path import check_householder, householder_logits
 def inputs(
     T: int, d: int, rng: np.random.Generator, sigma: float = 1.0, beta_bias: float = 0.0, bias: float = 2.0
 ) -> dict:
-    """PaTH's inputs (q, k, v, w, beta) drawn as in path.inputs, then FoX gates f = sigmoid(u + bias)."""
-    q = rng.standard_normal((T, d)) * sigma
-    k = rng.standard_normal((T, d)) * sigma
-    v = rng.standard_normal((T, d))
-    w = rng.standard_normal((T, d))
-    w /= np.linalg.norm(w, axis=1, keepdims=True)
-    beta = 2.0 * sigmoid(rng.standard_normal(T) + beta_bias)
-    f = sigmoid(rng.standard_normal(T) + bias)
-    return {"q": q, "k": k, "v": v, "w": w, "beta": beta, "f": f}
+    """PaTH's inputs (q, k, v, w, beta) drawn by path.inputs, then FoX gates f = sigmoid(u + bias)."""
+    x = path.inputs(T, d, rng, sigma=sigma, beta_bias=beta_bias)
+    return {**x, "f": sigmoid(rng.standard_normal(T) + bias)}
 
 
 def _gates(f, T):
