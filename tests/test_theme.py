@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import jinja2
 import material
+import numpy as np
 import pytest
 
 from zoo import registry
@@ -69,6 +70,23 @@ def test_social_image_is_a_1200x630_png():
     assert len(raw) == h * (1 + 3 * w)
     with pytest.raises(ValueError, match="no glyph"):
         social.text(social.np.zeros((10, 10, 3), dtype="uint8"), "é", 0, 0, 1, (0, 0, 0))
+
+
+def test_the_social_image_shows_the_models_matrices(built_site):
+    """The mosaic on the right is drawn from every model's card run (it once read files no longer written,
+    and the preview came out as text on an empty field)."""
+    mats = identity.card_matrices(registry.load())
+    assert len(mats) >= 60 and all(np.asarray(A).shape == (8, 8) for A in mats)
+    data = (built_site / identity.SOCIAL_PNG).read_bytes()
+    idat = data.index(b"IDAT")
+    size = struct.unpack(">I", data[idat - 4 : idat])[0]
+    w, h = struct.unpack(">II", data[16:24])
+    rows = np.frombuffer(zlib.decompress(data[idat + 4 : idat + 4 + size]), dtype=np.uint8).reshape(h, -1)
+    assert (rows[:, 0] == 0).all(), "the test reads unfiltered rows only"
+    pixels = rows[:, 1:].reshape(h, w, 3)
+    mosaic = pixels[:, w // 2 :].reshape(-1, 3)
+    background = pixels[5, w - 5]
+    assert (mosaic != background).any(axis=1).mean() > 0.2, "the right half is empty: no matrices drawn"
 
 
 def render_actions(meta: dict, repo_url: str | None) -> str:

@@ -10,7 +10,6 @@ the model pages whose front matter names the line of each model's block (the ``s
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from pathlib import Path
@@ -67,14 +66,13 @@ def registry_json(registry) -> dict:
     }
 
 
-def card_matrices(ctx) -> list:
-    """The 8x8 mixing matrices the live generator wrote for the cards, in registry order."""
+def card_matrices(registry) -> list:
+    """The cards' 8x8 mixing matrices (the same runs as the cards' grids, zoo/sitegen/live.py), in registry
+    order, one column per step (DeltaProduct writes several values a step: its first columns)."""
     out = []
-    for m in ctx.registry.models:
-        path = ctx.docs / live.FIGS / f"{m.id}-mixing-t8.json"
-        if path.is_file():
-            z = json.loads(path.read_text(encoding="utf-8"))["data"][0]["z"]
-            out.append([row[: len(z)] for row in z])  # one column per step (DeltaProduct writes several)
+    for m in registry.models:
+        A = live.simulate(m, **live.CARD).A2
+        out.append(A[:, : A.shape[0]])
     return out
 
 
@@ -84,7 +82,7 @@ def generate(ctx) -> None:
     ctx.env.globals["source_line"] = lambda model_id: lines.get(model_id)
     ctx.write_json(MODELS_JSON, registry_json(ctx.registry))
     years = [m.year for m in ctx.registry.models]
-    png = social.image(card_matrices(ctx), live.COLORSCALE, len(years), (min(years), max(years)))
+    png = social.image(card_matrices(ctx.registry), live.COLORSCALE, len(years), (min(years), max(years)))
     path = ctx.docs / SOCIAL_PNG
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(png)
