@@ -159,3 +159,12 @@ def test_bad_tex_names_the_model_and_leaves_the_site(previous_site, tmp_path):
     with pytest.raises(BuildError, match=f"model '{model_id}': equations.readout does not render"):
         build(site, registry_path=bad)
     assert (site / "index.html").stat().st_mtime_ns == before
+
+
+def test_a_site_without_its_404_page_fails_the_build(tmp_path):
+    # The page that makes the site work at any address is rewritten after mkdocs; it was once skipped
+    # without a word when missing, which left a missing address to the host's bare page.
+    from zoo.sitegen import anywhere
+
+    with pytest.raises(BuildError, match="404.html"):
+        anywhere.relocate_404(tmp_path, None)

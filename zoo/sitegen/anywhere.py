@@ -86,9 +86,14 @@ def root_path(site_url: str | None) -> str:
 
 
 def relocate_404(site: Path, site_url: str | None) -> None:
+    from zoo.sitegen.build import BuildError  # (zoo.sitegen.build imports this module)
+
     page = site / "404.html"
-    if not page.is_file():
-        return
+    if not page.is_file():  # Material always writes one: its absence means the theme or its setup changed
+        raise BuildError(
+            "404.html: mkdocs wrote no not-found page, so a missing address would show the host's bare one; "
+            "check the theme in mkdocs.yml (Material writes 404.html)"
+        )
     html = page.read_text(encoding="utf-8")
     prefix = root_path(site_url)
     # href="/assets/x.css" -> href="assets/x.css" (relative to <base>); "//host/..." is left alone.
@@ -116,8 +121,6 @@ def relocate_404(site: Path, site_url: str | None) -> None:
     )
     html, bodies = re.subn(r"</body>", _DROP_BASE + "\n</body>", html, count=1)
     if not (heads and scopes and configs and bodies):
-        from zoo.sitegen.build import BuildError  # (zoo.sitegen.build imports this module)
-
         raise BuildError(
             "404.html: no <head>, palette scope, Material settings or </body> to anchor the page's base to"
         )
