@@ -195,3 +195,14 @@ def test_the_page_shows_every_published_point_and_its_numbers(tmp_path):
     assert section.count("without accuracies to compare point by point") == no_numbers
     name = ctx.registry.by_id["nope"].short_name
     assert f"It reports {name} 0.99 at d = 64, T = 64, 4 pairs (Table 9, row MHA)." in section
+
+
+def test_a_missing_published_file_fails_the_build(tmp_path):
+    # The papers' own points are committed data; without them the page once lost them without a word.
+    from zoo.registry import load
+    from zoo.sitegen.build import BuildError
+    from zoo.sitegen.context import BuildContext
+
+    ctx = BuildContext(registry=load(), root=tmp_path, docs=tmp_path, tex=None, recall_results=tmp_path)
+    with pytest.raises(BuildError, match=mqar.PUBLISHED):
+        mqar.load(ctx)

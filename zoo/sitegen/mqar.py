@@ -62,7 +62,14 @@ def load(ctx) -> Trained:
         if "state_definition" in doc:  # merged and annotated: every trial has its state size
             docs.append((doc, path))
     pub_path = ctx.root / RESULTS / PUBLISHED
-    published = json.loads(pub_path.read_text(encoding="utf-8"))["points"] if pub_path.is_file() else []
+    if not pub_path.is_file():  # committed data, not a run's output: without it the papers' points vanish
+        from zoo.sitegen.build import BuildError  # (zoo.sitegen.build imports the generators)
+
+        raise BuildError(
+            f"{RESULTS}/{PUBLISHED} is missing: the recall pages set the papers' own numbers beside ours; "
+            f"restore it (git checkout -- {RESULTS}/{PUBLISHED})"
+        )
+    published = json.loads(pub_path.read_text(encoding="utf-8"))["points"]
     if not docs:
         return Trained(None, None, published, {})
     doc, path = max(docs, key=lambda dp: _date(dp[0]))
