@@ -168,3 +168,15 @@ def test_a_site_without_its_404_page_fails_the_build(tmp_path):
 
     with pytest.raises(BuildError, match="404.html"):
         anywhere.relocate_404(tmp_path, None)
+
+
+def test_the_recall_page_fails_without_a_model_its_text_names():
+    # Its figures once dropped a model missing from the registry without a word, under text about it.
+    from types import SimpleNamespace
+
+    from zoo.sitegen import recall
+
+    models = dict(registry.load().by_id)
+    models.pop("retnet")
+    with pytest.raises(BuildError, match="retnet.*zoo/sitegen/recall.py"):
+        recall._page_figures(SimpleNamespace(registry=SimpleNamespace(by_id=models)))

@@ -70,7 +70,19 @@ def _page_figures(ctx) -> dict[str, str]:
     from kernels_wasm import _recall_figures as F
 
     by_id = ctx.registry.by_id
-    cast = [by_id[i] for i in CAST if i in by_id]
+    # The page's text names each of these models: one renamed or unpublished would leave its curve out and
+    # the text describing nothing, as the figures once did without a word.
+    gone = sorted({*CAST, *OVERWRITE, TEMPERATURE} - set(by_id))
+    if not gone and not by_id[TEMPERATURE].kernel.params:
+        gone = [f"{TEMPERATURE} with a temperature slider"]
+    if gone:
+        from zoo.sitegen.build import BuildError  # (zoo.sitegen.build imports the generators)
+
+        raise BuildError(
+            f"Recall page: no published model {', '.join(gone)}; the page's figures and text are written "
+            "about it: update CAST, OVERWRITE or TEMPERATURE in zoo/sitegen/recall.py and the page's text"
+        )
+    cast = [by_id[i] for i in CAST]
     out = {}
 
     series = []
@@ -81,15 +93,14 @@ def _page_figures(ctx) -> dict[str, str]:
         series.append({"name": m.short_name, **s})
     out["curves"] = F.curves(series, PAGE_D, STYLE, title="recall vs N, orthogonal keys up to d<sub>k</sub>")
 
-    soft = by_id.get(TEMPERATURE)
-    if soft is not None and soft.kernel.params:
-        p = soft.kernel.params[0]
-        temps = []
-        for value in (p.default, (p.default + p.max) / 2, p.max):
-            params = {**_settings(soft), p.name: value}
-            s = _recall.sweep(soft.kernel.module, PAGE_D, F.n_grid(PAGE_D), SEED, **params)
-            temps.append({"name": f"{p.label} = {value:g}", **s})
-        out["temperature"] = F.curves(temps, PAGE_D, STYLE, title=f"{soft.short_name}, random keys")
+    soft = by_id[TEMPERATURE]
+    p = soft.kernel.params[0]
+    temps = []
+    for value in (p.default, (p.default + p.max) / 2, p.max):
+        params = {**_settings(soft), p.name: value}
+        s = _recall.sweep(soft.kernel.module, PAGE_D, F.n_grid(PAGE_D), SEED, **params)
+        temps.append({"name": f"{p.label} = {value:g}", **s})
+    out["temperature"] = F.curves(temps, PAGE_D, STYLE, title=f"{soft.short_name}, random keys")
 
     forget = []
     for m in cast:
@@ -102,7 +113,7 @@ def _page_figures(ctx) -> dict[str, str]:
     )
 
     bars_new, bars_old, names = [], [], []
-    for m in (by_id[i] for i in OVERWRITE if i in by_id):
+    for m in (by_id[i] for i in OVERWRITE):
         # at the defaults, and with the first parameter at its slider's end (DeltaNet's beta = 1: a full edit)
         variants = [("", _settings(m))]
         if m.kernel.params and m.kernel.params[0].max != m.kernel.params[0].default:
