@@ -180,3 +180,32 @@ def test_the_recall_page_fails_without_a_model_its_text_names():
     models.pop("retnet")
     with pytest.raises(BuildError, match="retnet.*zoo/sitegen/recall.py"):
         recall._page_figures(SimpleNamespace(registry=SimpleNamespace(by_id=models)))
+
+
+# A local address in markup: src/href/data-src/data-href from the page, data-zoo-* data files from the site
+# root (docs/assets/js/site.js). Schemes, fragments-only and queries are not files.
+LOCAL_REF = re.compile(
+    r'\s(src|href|data-src|data-href|data-zoo-[a-z-]+)="(?![a-z][a-z0-9+.-]*:|//|#)([^"#?]+)'
+)
+DATA_FILE = re.compile(r"\.(json|py|png|svg|gz|bin)$")
+
+
+def test_every_file_a_page_points_to_was_built(site):
+    # A page once pointed at files the build had stopped writing (its figures drew nothing): every local
+    # address in every page's markup must name a file of the built site.
+    missing = set()
+    for page in site.rglob("*.html"):
+        if page.name == "404.html":  # its links are rewritten against a <base> (zoo/sitegen/anywhere.py)
+            continue
+        for attr, ref in LOCAL_REF.findall(page.read_text(encoding="utf-8")):
+            ref = html.unescape(ref)
+            if attr.startswith("data-zoo-"):
+                if not DATA_FILE.search(ref):
+                    continue  # a setting, not an address
+                target = site / ref
+            else:
+                target = page.parent / ref
+            target = target.resolve()
+            if not (target / "index.html" if target.is_dir() else target).is_file():
+                missing.add(f"{page.relative_to(site)}: {attr}={ref}")
+    assert not missing, "\n".join(sorted(missing)[:20])
