@@ -209,3 +209,21 @@ def test_every_file_a_page_points_to_was_built(site):
             if not (target / "index.html" if target.is_dir() else target).is_file():
                 missing.add(f"{page.relative_to(site)}: {attr}={ref}")
     assert not missing, "\n".join(sorted(missing)[:20])
+
+
+def test_every_file_the_live_scripts_build_an_address_for_was_built(site):
+    # Addresses the scripts put together themselves, which the markup does not name: a missing one fails
+    # only quietly in the reader's browser (no early draw, an empty facts table).
+    import json
+
+    wanted = []
+    for page in site.rglob("*.html"):
+        for config in re.findall(r'data-zoo-live="([^"]+)"', page.read_text(encoding="utf-8")):
+            wanted.append(json.loads((site / config).read_text(encoding="utf-8"))["build_run"]["file"])
+    compare = (site / "compare/index.html").read_text(encoding="utf-8")
+    facts = re.search(r'data-zoo-compare-facts="([^"]+)"', compare)[1]
+    models = json.loads((site / re.search(r'data-zoo-compare="([^"]+)"', compare)[1]).read_text())["models"]
+    for m in models:  # docs/assets/js/live/compare.js
+        wanted += [f"{facts}{m['id']}.json", f"assets/data/figs/{m['id']}-mixing-t32.json"]
+    assert len(wanted) >= 2 * len(models) + 60
+    assert not [w for w in wanted if not (site / w).is_file()]
