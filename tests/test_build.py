@@ -227,3 +227,18 @@ def test_every_file_the_live_scripts_build_an_address_for_was_built(site):
         wanted += [f"{facts}{m['id']}.json", f"assets/data/figs/{m['id']}-mixing-t32.json"]
     assert len(wanted) >= 2 * len(models) + 60
     assert not [w for w in wanted if not (site / w).is_file()]
+
+
+def test_pages_quote_the_live_download_only_after_the_live_generator_wrote_it(site, tmp_path):
+    # The Recall page once would have left out the figure without a word had it run before the live
+    # generator; now that is a build error, and the built page quotes the figure the manifest gives.
+    import json
+
+    from zoo.sitegen import pyodide_assets
+
+    with pytest.raises(BuildError, match="GENERATORS"):
+        pyodide_assets.download_mb(tmp_path)
+    manifest = json.loads((site / pyodide_assets.VENDOR_DIR / pyodide_assets.MANIFEST).read_text())
+    if manifest["available"]:
+        mb = round(manifest["download_bytes"] / 1e6)
+        assert f'data-zoo-recall-download-mb="{mb}"' in (site / "recall/index.html").read_text()

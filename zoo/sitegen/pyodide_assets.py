@@ -163,8 +163,13 @@ def download_mb(docs: Path) -> int | None:
     """What a reader's first live run downloads, in MB, as the manifest the live generator wrote says (None
     when live runs are unavailable): pages other than the model pages quote the same figure."""
     path = docs / VENDOR_DIR / MANIFEST
-    if not path.exists():  # a partial build (tests) that skipped the live generator
-        return None
+    if not path.is_file():  # the live generator always writes it: it has not run yet
+        from zoo.sitegen.build import BuildError  # (zoo.sitegen.build imports the generators)
+
+        raise BuildError(
+            f"{VENDOR_DIR}/{MANIFEST} is not written yet: run the live generator before the pages that quote "
+            "its download size (GENERATORS in zoo/sitegen/__init__.py)"
+        )
     manifest = json.loads(path.read_text(encoding="utf-8"))
     return round(manifest["download_bytes"] / 1e6) if manifest["available"] else None
 
