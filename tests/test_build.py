@@ -106,6 +106,11 @@ def test_math_is_rendered_at_build_time(site):
     assert {f"eq-{m.id}" for m in reg.models} <= set(refs)
     for ref in set(refs):
         assert f'<symbol id="{ref}"' in sprite, ref
+    # The contributor guide's notation table is math too, not raw d_k / R^{d_k} text; $ inside code stays.
+    guide = (site / "contributing" / "index.html").read_text(encoding="utf-8")
+    table = guide[guide.index('id="the-shared-notation"'):]
+    table = re.sub(r"<annotation.*?</annotation>", "", table[: table.index("</table>")], flags=re.S)
+    assert table.count('class="katex"') >= 6 and "$" not in table and "d_k" not in table
 
 
 def test_vendored_assets_are_served_locally(site):
