@@ -111,6 +111,7 @@ def test_math_is_rendered_at_build_time(site):
     table = guide[guide.index('id="the-shared-notation"'):]
     table = re.sub(r"<annotation.*?</annotation>", "", table[: table.index("</table>")], flags=re.S)
     assert table.count('class="katex"') >= 6 and "$" not in table and "d_k" not in table
+    assert table.count("<tr>") == 5 and "&lt;path" not in table  # a multi-line SVG path broke rows once
 
 
 def test_vendored_assets_are_served_locally(site):

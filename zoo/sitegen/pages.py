@@ -41,7 +41,11 @@ _CODE_OR_MATH = re.compile(r"```.*?```|`[^`\n]*`|\$([^$\n]+)\$", re.S)
 
 def render_dollar_math(markdown: str, tex) -> str:
     """The guide writes its notation as $...$ (which GitHub shows as math); the site renders it with KaTeX."""
-    return _CODE_OR_MATH.sub(lambda m: str(tex.render(m.group(1))) if m.group(1) else m.group(0), markdown)
+    # KaTeX's SVG paths (a square root's) span lines, which would end a Markdown table row: one line each.
+    def math(m):
+        return " ".join(str(tex.render(m.group(1))).split("\n")) if m.group(1) else m.group(0)
+
+    return _CODE_OR_MATH.sub(math, markdown)
 
 
 def bibtex(m: Model) -> str:
