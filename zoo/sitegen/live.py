@@ -180,10 +180,10 @@ def norms_figure(model, run: Run, T: int, d: int) -> dict:
     import plotly.graph_objects as go
 
     t = list(range(1, T + 1))
-    traces = [go.Scatter(x=t, y=_round(np.linalg.norm(run.o, axis=1)), name="‖o_t‖ output", mode="lines")]
+    traces = [go.Scatter(x=t, y=_round(np.linalg.norm(run.o, axis=1)), name="‖oₜ‖ output", mode="lines")]
     if run.state_norm is not None:
         traces.insert(
-            0, go.Scatter(x=t, y=_round(run.state_norm), name="‖S_t‖ state (Frobenius)", mode="lines")
+            0, go.Scatter(x=t, y=_round(run.state_norm), name="‖Sₜ‖ state (Frobenius)", mode="lines")
         )
     fig = go.Figure(
         traces,
