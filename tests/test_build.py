@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from markupsafe import escape
 
 from zoo import registry
 from zoo.sitegen.build import BuildError, build
@@ -59,6 +60,9 @@ def test_every_model_page_carries_its_title_paper_bibtex_and_parents(site):
         assert m.paper.title in html.unescape(page), m.id
         bib = re.search(r'class="zoo-bibtex"[^>]*>(.*?)</', page, re.S)
         assert bib and "@" in bib.group(1), m.id
+        caption = re.search(r'class="zoo-block__caption">(.*?)</figcaption>', page, re.S).group(1)
+        if m.block.differences:  # a sentence of its own after the parent's name, not "...; what changes: The"
+            assert f"</a>. {escape(m.block.differences)}" in caption, m.id
         lineage = page[page.find("zoo-lineage-list") :]
         for parent, _edge in reg.parents(m):
             assert f'href="../{parent.id}/"' in lineage, (m.id, parent.id)
