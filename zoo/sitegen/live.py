@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 
 from zoo.sitegen import live_snapshot, pyodide_assets
 from zoo.sitegen.chart_style import COLORSCALE, COLORSCALES, template
+from zoo.sitegen.tex import plain_math
 
 SEED = 0
 CARD = {"T": 8, "d": 8}
@@ -262,7 +263,16 @@ def panel_config(model, checksum: float, build_run: dict, slices: str | None = N
         "module": model.kernel.module,
         "defaults": {**PAGE, "seed": SEED},
         "ranges": RANGES,
-        "params": [{**p.model_dump(), "default": py_value(p.default)} for p in model.kernel.params],
+        "params": [
+            # label and help are drawn as plain text: kₜ rather than k_t
+            {
+                **p.model_dump(),
+                "default": py_value(p.default),
+                "label": plain_math(p.label),
+                "help": plain_math(p.help),
+            }
+            for p in model.kernel.params
+        ],
         "static_checksum": checksum,  # api.simulate at the defaults, for a quick "matches the build" check
         "build_run": build_run,  # {"file", "shapes"}: the same run's arrays, drawn while Pyodide starts
         "slices": slices,  # what the slider over a 3-D mixing matrix picks: "channel", "query head" or None
