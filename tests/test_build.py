@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from markupsafe import escape
 
 from zoo import registry
 from zoo.sitegen.build import BuildError, build
@@ -59,6 +60,9 @@ def test_every_model_page_carries_its_title_paper_bibtex_and_parents(site):
         assert m.paper.title in html.unescape(page), m.id
         bib = re.search(r'class="zoo-bibtex"[^>]*>(.*?)</', page, re.S)
         assert bib and "@" in bib.group(1), m.id
+        caption = re.search(r'class="zoo-block__caption">(.*?)</figcaption>', page, re.S).group(1)
+        if m.block.differences:  # a sentence of its own after the parent's name, not "...; what changes: The"
+            assert f"</a>. {escape(m.block.differences)}" in caption, m.id
         lineage = page[page.find("zoo-lineage-list") :]
         for parent, _edge in reg.parents(m):
             assert f'href="../{parent.id}/"' in lineage, (m.id, parent.id)
@@ -106,6 +110,12 @@ def test_math_is_rendered_at_build_time(site):
     assert {f"eq-{m.id}" for m in reg.models} <= set(refs)
     for ref in set(refs):
         assert f'<symbol id="{ref}"' in sprite, ref
+    # The contributor guide's notation table is math too, not raw d_k / R^{d_k} text; $ inside code stays.
+    guide = (site / "contributing" / "index.html").read_text(encoding="utf-8")
+    table = guide[guide.index('id="the-shared-notation"'):]
+    table = re.sub(r"<annotation.*?</annotation>", "", table[: table.index("</table>")], flags=re.S)
+    assert table.count('class="katex"') >= 6 and "$" not in table and "d_k" not in table
+    assert table.count("<tr>") == 5 and "&lt;path" not in table  # a multi-line SVG path broke rows once
 
 
 def test_vendored_assets_are_served_locally(site):

@@ -232,3 +232,11 @@ def test_nvidia_hybrid_is_43_7_50():
         counts[lay.mixer or lay.ffn] += 1
     assert counts == {"mamba-2": 24, "transformer": 4, "mlp": 28}
     assert [round(100 * c / 56) for c in counts.values()] == [43, 7, 50]
+
+
+def test_arrows_and_minus_signs_are_measured_as_wide_as_they_draw():
+    """A recurrence line is sized by estimate; ← and − draw 0.84 em in DejaVu Sans, and at the old 0.66 em
+    Titans' line ran into its mixer box's border."""
+    from zoo.diagrams.layout import FONT, text_width
+
+    assert text_width("←−", FONT) >= 2 * 0.84 * FONT

@@ -1,6 +1,7 @@
 """The site's identity pieces, checked without a browser: facet badge contrast in both palettes, the
 registry's block lines for "edit this page", the repository URL, the social image and the edit link."""
 
+import re
 import struct
 import subprocess
 import zlib
@@ -30,6 +31,18 @@ def test_every_facet_badge_reads_at_4_5_to_1(palette):
             ratio = facets.contrast(text, facets.badge_background(colour, palette))
             assert ratio >= 4.5, f"{kind} {key} ({palette}): {text} on its badge is {ratio:.2f}:1"
             assert f"--zoo-{kind}-{key}-text: {text};" in css
+
+
+def test_sliders_are_visible_on_the_dark_page():
+    """A range input draws in accent-color; in the dark palette that is the link colour, at >= 3:1 (WCAG's
+    non-text contrast) against the page, not the palette's near-black ink."""
+    css = (ROOT / "docs/assets/css/theme.css").read_text(encoding="utf-8")
+    rule = '[data-md-color-scheme="slate"] input[type="range"] { accent-color: var(--md-typeset-a-color);'
+    assert rule in css
+    slate = css[css.index('[data-md-color-scheme="slate"] {') :]
+    link = re.search(r"--md-typeset-a-color: (#\w{6})", slate).group(1)
+    page = re.search(r"--md-default-bg-color: (#\w{6})", slate).group(1)
+    assert facets.contrast(link, page) >= 3
 
 
 def test_contrast_matches_wcag_reference_values():

@@ -78,6 +78,8 @@ def test_static_mixing_figures_are_the_kernels_output(built_site, T):
         config = json.loads((built_site / f"{live.LIVE}/{m.id}.json").read_text())
         assert config["module"] == m.kernel.module
         assert [p["name"] for p in config["params"]] == [p.name for p in m.kernel.params]
+        for p in config["params"]:  # the sliders' text shows kₜ, zₜᵀ, not the registry's k_t, z_t^T
+            assert not re.search(r"_t\b|\^T\b|_\{", p["label"] + " " + p["help"]), (m.id, p)
 
 
 def test_build_time_run_is_the_kernels_output_at_the_defaults(built_site):

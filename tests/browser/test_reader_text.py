@@ -56,3 +56,14 @@ def test_no_page_shows_raw_tool_errors_or_remarks_about_our_runs(built_site):
         for m in RAW.finditer(text):
             leaks.append(f"{path.relative_to(built_site)}: …{text[max(0, m.start() - 60) : m.end() + 60]}…")
     assert not leaks, "\n".join(leaks[:30])
+
+
+def test_figure_labels_show_math_as_a_reader_reads_it(built_site):
+    """Plotly draws no TeX: trace names, titles and axis titles write o_t / d_k as oₜ or in words."""
+    figs = sorted((built_site / "assets/data/figs").glob("*.json"))
+    assert len(figs) > 40
+    raw = []
+    for path in figs:
+        text = " ".join(re.findall(r'"(?:name|text)":\s*"([^"]*)"', path.read_text(encoding="utf-8")))
+        raw += [f"{path.name}: {m.group(0)}" for m in re.finditer(r"\b\w_(?:\w|\{)", text)]
+    assert not raw, "\n".join(sorted(set(raw))[:20])

@@ -42,6 +42,9 @@ FAN = 6.0  # spacing of the parallel lines when one box feeds several boxes down
 
 _NARROW = set("ijl.,:;'|!()[]ı·ᵀ ")
 _WIDE = set("mwMW@%×→")
+# Arrows and the minus sign are a full em-ish wide in common sans fonts (0.84 em in DejaVu Sans): a recurrence
+# line such as Titans' "U ← ηU − θ(Sk − v)kᵀ; S ← (1−α)S + U" ran into its box's border at 0.56-0.66.
+_OPERATOR = set("←−")
 
 
 def text_width(text: str, size: float = FONT, bold: bool = False) -> float:
@@ -52,6 +55,8 @@ def text_width(text: str, size: float = FONT, bold: bool = False) -> float:
             w += 0.32
         elif ch in _WIDE:
             w += 0.88
+        elif ch in _OPERATOR:
+            w += 0.84
         elif ch.isupper():
             w += 0.68
         elif ch.isdigit():

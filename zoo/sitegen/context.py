@@ -9,7 +9,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from zoo.registry import Registry
-from zoo.sitegen.tex import TexRenderer
+from zoo.sitegen.tex import TexRenderer, plain_math
 
 # A model page, top to bottom: the one place that orders its sections (generators add them by title).
 MODEL_PAGE_SECTIONS = (
@@ -49,6 +49,7 @@ class BuildContext:
         self.env.filters["tex"] = lambda s: self.tex.render(s, display=False)
         self.env.filters["tex_display"] = lambda s: self.tex.render(s, display=True)
         self.env.filters["prose"] = self.prose
+        self.env.filters["plain_math"] = plain_math
         self.env.filters["json_attr"] = lambda obj: json.dumps(obj, separators=(",", ":"))
         self.env.globals["taxonomy"] = self.registry.taxonomy
         self.env.globals["registry"] = self.registry

@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 
 from zoo.sitegen import live_snapshot, pyodide_assets
 from zoo.sitegen.chart_style import COLORSCALE, COLORSCALES, template
+from zoo.sitegen.tex import plain_math
 
 SEED = 0
 CARD = {"T": 8, "d": 8}
@@ -180,10 +181,10 @@ def norms_figure(model, run: Run, T: int, d: int) -> dict:
     import plotly.graph_objects as go
 
     t = list(range(1, T + 1))
-    traces = [go.Scatter(x=t, y=_round(np.linalg.norm(run.o, axis=1)), name="‖o_t‖ output", mode="lines")]
+    traces = [go.Scatter(x=t, y=_round(np.linalg.norm(run.o, axis=1)), name="‖oₜ‖ output", mode="lines")]
     if run.state_norm is not None:
         traces.insert(
-            0, go.Scatter(x=t, y=_round(run.state_norm), name="‖S_t‖ state (Frobenius)", mode="lines")
+            0, go.Scatter(x=t, y=_round(run.state_norm), name="‖Sₜ‖ state (Frobenius)", mode="lines")
         )
     fig = go.Figure(
         traces,
@@ -262,7 +263,16 @@ def panel_config(model, checksum: float, build_run: dict, slices: str | None = N
         "module": model.kernel.module,
         "defaults": {**PAGE, "seed": SEED},
         "ranges": RANGES,
-        "params": [{**p.model_dump(), "default": py_value(p.default)} for p in model.kernel.params],
+        "params": [
+            # label and help are drawn as plain text: kₜ rather than k_t
+            {
+                **p.model_dump(),
+                "default": py_value(p.default),
+                "label": plain_math(p.label),
+                "help": plain_math(p.help),
+            }
+            for p in model.kernel.params
+        ],
         "static_checksum": checksum,  # api.simulate at the defaults, for a quick "matches the build" check
         "build_run": build_run,  # {"file", "shapes"}: the same run's arrays, drawn while Pyodide starts
         "slices": slices,  # what the slider over a 3-D mixing matrix picks: "channel", "query head" or None

@@ -31,7 +31,21 @@ def generate(ctx) -> None:
     ctx.add_nav("Models", [(m.name, f"models/{m.id}.md") for m in (*reg.skeleton, *reg.related)])
 
     # The contributor guide lives at the repository root (where GitHub shows it) and on the site.
-    ctx.write("contributing.md", (ctx.root / "CONTRIBUTING.md").read_text(encoding="utf-8"))
+    guide = (ctx.root / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    ctx.write("contributing.md", render_dollar_math(guide, ctx.tex))
+
+
+# Code (fenced blocks, then backtick spans) is matched first so a `$` inside code stays as written.
+_CODE_OR_MATH = re.compile(r"```.*?```|`[^`\n]*`|\$([^$\n]+)\$", re.S)
+
+
+def render_dollar_math(markdown: str, tex) -> str:
+    """The guide writes its notation as $...$ (which GitHub shows as math); the site renders it with KaTeX."""
+    # KaTeX's SVG paths (a square root's) span lines, which would end a Markdown table row: one line each.
+    def math(m):
+        return " ".join(str(tex.render(m.group(1))).split("\n")) if m.group(1) else m.group(0)
+
+    return _CODE_OR_MATH.sub(math, markdown)
 
 
 def bibtex(m: Model) -> str:

@@ -1,6 +1,7 @@
 """TeX -> KaTeX HTML at build time, through one long-lived Node process (katex from npm)."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -52,3 +53,20 @@ class TexRenderer:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# Plain-text places (slider labels and hints, drawn by the live panel as text) cannot show KaTeX; there the
+# registry's k_t, z_t^T, Δ_max become kₜ, zₜᵀ, Δₘₐₓ. A script Unicode lacks (b_f) is left as written.
+_SUB = str.maketrans("aehijklmnoprstuvx0123456789", "ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ₀₁₂₃₄₅₆₇₈₉")
+_SUP = str.maketrans("T0123456789-+cw", "ᵀ⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ᶜʷ")
+_SCRIPT = re.compile(r"(?<=[^\W_]|[|)\u0300-\u036f])([_^])(?:\{([^{}]+)\}|([A-Za-z0-9]+))")
+
+
+def plain_math(text: str) -> str:
+    def script(m: re.Match) -> str:
+        body = m.group(2) or m.group(3)
+        table = _SUB if m.group(1) == "_" else _SUP
+        out = body.translate(table)
+        return out if all(a != b for a, b in zip(body, out, strict=True)) else m.group(0)
+
+    return _SCRIPT.sub(script, text)

@@ -138,7 +138,7 @@ class Panel {
     const controls = h("div", { class: "zoo-live__controls" });
     const general = [
       { name: "T", label: "T (steps)", help: "sequence length" },
-      { name: "d", label: "d (width)", help: "d_k = d_v = d" },
+      { name: "d", label: "d (width)", help: "width of the keys and values" },
       { name: "seed", label: "seed", help: "random inputs q, k, v and gates" },
     ];
     for (const g of general) {
@@ -449,7 +449,7 @@ class Panel {
     if (shape) {
       const two = shape.length === 2;
       heatmap(this.canvases.state, {
-        z: rows(r.arrays.state), title: `state S_t at t=${t + 1} (${shape.join(" × ")})`,
+        z: rows(r.arrays.state), title: `state Sₜ at t=${t + 1} (${shape.join(" × ")})`,
         xlabel: two ? "k index" : "state index", ylabel: two ? "v index" : "", hover: { row: "row", col: "col", value: "S" },
       });
     } else {
@@ -458,8 +458,8 @@ class Panel {
         xlabel: "source step s", ylabel: "A[t, s]" });
     }
     const o = rows(r.arrays.o);
-    const series = [{ name: "‖o_t‖ output", y: o.map((row) => Math.hypot(...row)) }];
-    if (r.arrays.state_norm) series.unshift({ name: "‖S_t‖ state", y: r.arrays.state_norm.data });
+    const series = [{ name: "‖oₜ‖ output", y: o.map((row) => Math.hypot(...row)) }];
+    if (r.arrays.state_norm) series.unshift({ name: "‖Sₜ‖ state", y: r.arrays.state_norm.data });
     lines(this.canvases.norms, { series, title: "norms over time", xlabel: "step t", ylabel: "norm" });
     this.canvases.mixing.setAttribute("aria-label", `mixing matrix A, T=${T}`);
     this.canvases.state.setAttribute("aria-label", `state at step ${t + 1}`);
