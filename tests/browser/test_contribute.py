@@ -23,6 +23,7 @@ COPY = [
     "mkdocs.yml",
     "build.py",
     "CONTRIBUTING.md",
+    "benchmarks",  # committed results the pages read (GPU timings, the papers' MQAR points)
     "overrides",
 ]
 
