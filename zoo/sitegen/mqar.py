@@ -149,25 +149,26 @@ def _figure(t: Trained, names: dict, fixed, at, xkey, title, xtitle, ticks: bool
     }
 
 
+# The two figures: (settings held fixed, the setting the models vary over, x axis, title, x-axis title,
+# ticks at the trained values), the fixed settings picked where most models were trained.
+VIEWS = {
+    "state": (("T", "n_kv"), "d", "state_bytes", "T = {0}, {1} pairs: accuracy vs state",
+              "state bytes per layer (log)", False),
+    "pairs": (("T", "d"), "n_kv", "n_kv", "T = {0}, d = {1}: accuracy vs pairs",
+              "key-value pairs (log)", True),
+}  # fmt: skip
+
+
 def figures(ctx, t: Trained) -> dict[str, dict]:
     """{name: {"file", "at", "fig"}}: accuracy vs state size at the pairs and T most models were trained at
     over several widths, and accuracy vs pairs at the width most models were trained at over several pairs."""
     names = {m.id: m.short_name for m in ctx.registry.models}
     out = {}
-    at = _pick(t.rows, ("T", "n_kv"), "d")
-    if at:
-        fig = _figure(
-            t, names, ("T", "n_kv"), at, "state_bytes",
-            f"T = {at[0]}, {at[1]} pairs: accuracy vs state", "state bytes per layer (log)", False,
-        )  # fmt: skip
-        out["state"] = {"at": {"T": at[0], "n_kv": at[1]}, "fig": fig}
-    at = _pick(t.rows, ("T", "d"), "n_kv")
-    if at:
-        fig = _figure(
-            t, names, ("T", "d"), at, "n_kv",
-            f"T = {at[0]}, d = {at[1]}: accuracy vs pairs", "key-value pairs (log)", True,
-        )  # fmt: skip
-        out["pairs"] = {"at": {"T": at[0], "d": at[1]}, "fig": fig}
+    for name, (fixed, over, x, title, x_title, ticks) in VIEWS.items():
+        at = _pick(t.rows, fixed, over)
+        if at:
+            fig = _figure(t, names, fixed, at, x, title.format(*at), x_title, ticks)
+            out[name] = {"at": dict(zip(fixed, at, strict=True)), "fig": fig}
     for name, f in out.items():
         f["file"] = f"{DATA}/mqar-{name}.json"
         ctx.write_json(f["file"], f["fig"])
