@@ -294,6 +294,23 @@ def test_unified_view_sorts_by_any_column(page, site_url, reg):
     assert names == sorted(names)
 
 
+def test_notation_table_fits_a_phone_without_cutting_a_description(phone_page, site_url):
+    """At 390 px the symbol and its meaning do not fit side by side: each meaning sits under its symbol, so
+    the table needs no sideways scroll and no description is cut at the right edge."""
+    page = phone_page
+    page.goto(site_url + "unified/")
+    page.wait_for_load_state("networkidle")
+    box = page.locator(".zoo-notation")
+    assert box.evaluate("e => e.scrollWidth - e.clientWidth") <= 1
+    right = box.evaluate("e => e.getBoundingClientRect().right")
+    cells = page.eval_on_selector_all(
+        ".zoo-notation tr", "rs => rs.map(r => [...r.cells].map(c => c.getBoundingClientRect().toJSON()))"
+    )
+    assert cells
+    for symbol, meaning in cells:
+        assert meaning["top"] >= symbol["bottom"] - 1 and meaning["right"] <= right + 1, (symbol, meaning)
+
+
 def wide_boxes(page, selector="[data-zoo-scroll]:not([data-zoo-scroll-keys=inside])"):
     return page.eval_on_selector_all(
         selector,

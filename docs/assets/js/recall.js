@@ -189,9 +189,12 @@ async function start(box) {
     box.dataset.zooRecallMs = pythonMs.toFixed(1);
     box.dataset.zooRedrawMs = redraw.toFixed(1);
     const sm = result.summary;
-    status.textContent = `${model.name}, d_k = ${sm.d_k}, N = ${sm.N}: ${Math.round(100 * sm.accuracy)}% of reads `
-      + `nearest their own value, mean error ${sm.error.toFixed(2)} (Python ${pythonMs.toFixed(0)} ms, `
-      + `redrawn in ${redraw.toFixed(0)} ms).`;
+    // d_k written as the page's prose and figures write it, with a subscript k
+    const k = document.createElement("sub");
+    k.textContent = "k";
+    status.replaceChildren(`${model.name}, d`, k, ` = ${sm.d_k}, N = ${sm.N}: ${Math.round(100 * sm.accuracy)}% `
+      + `of reads nearest their own value, mean error ${sm.error.toFixed(2)} (Python ${pythonMs.toFixed(0)} ms, `
+      + `redrawn in ${redraw.toFixed(0)} ms).`);
     box.dispatchEvent(new CustomEvent("zoo-recall-drawn"));
   };
 
