@@ -10,14 +10,19 @@
 set -euo pipefail
 site=${ZOO_RECALL_SITE:-/tmp/zoo-recall-site}
 mkdir -p "$site/.installed"
-for wheel in .whl/fla_core-*.whl .whl/flash_linear_attention-*.whl \
+# One pip call for every wheel not installed yet: pip --target --upgrade replaces a top-level folder that an
+# earlier call put there, and fla_core and flash_linear_attention both ship `fla/` (one call apiece left fla
+# without fla.ops). A folder of a later call (tilelang's second part) holds other packages.
+new=()
+for wheel in .whl/fla_core-*.whl .whl/flash_linear_attention-*.whl .whl/mamba_ssm-*.whl \
   .whl/tilelang-*.whl .whl/apache_tvm_ffi-*.whl .whl/torch_c_dlpack_ext-*.whl .whl/z3_solver-*.whl \
   .build/wheels*/*.whl; do
-  if [ -e "$wheel" ] && [ ! -e "$site/.installed/$(basename "$wheel")" ]; then
-    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" "$wheel"
-    touch "$site/.installed/$(basename "$wheel")"
-  fi
+  if [ -e "$wheel" ] && [ ! -e "$site/.installed/$(basename "$wheel")" ]; then new+=("$wheel"); fi
 done
+if [ ${#new[@]} -gt 0 ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" "${new[@]}"
+  for wheel in "${new[@]}"; do touch "$site/.installed/$(basename "$wheel")"; done
+fi
 export PYTHONPATH="$site:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONUNBUFFERED=1
 # Triton's compile cache is shared by the workers: the first to compile a kernel saves it for the others

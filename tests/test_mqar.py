@@ -373,3 +373,42 @@ def test_dry_run_counts_the_sweep_without_training(capsys, tmp_path):
     assert cli.main(argv) == 0
     text = capsys.readouterr().out
     assert text.startswith("16 trials of 1000 steps (batch 128) in 4 jobs, 8 at a time") and not out.exists()
+
+
+def test_workers_split_the_gpu_memory_so_one_cannot_starve_the_others(tmp_path):
+    """Every job spec caps its worker at an equal share of the GPU's memory (a layer that needs more then
+    fails alone instead of running its neighbours out of memory)."""
+    from types import SimpleNamespace
+
+    from zoo.recall import runner
+
+    specs = []
+
+    class Done:
+        pid = 0
+
+        def __init__(self, cmd, **kw):
+            specs.append(json.loads(Path(cmd[cmd.index("--job") + 1]).read_text()))
+
+        def poll(self):
+            return 0
+
+    args = SimpleNamespace(
+        budget=60,
+        steps=10,
+        batch=8,
+        eval_examples=10,
+        eval_every=5,
+        seed=1,
+        mixers=["nope", "gla"],
+        points=[(256, 64, 16)],
+        lrs=[1e-3],
+        missing_from=None,
+        split=1,
+        command="test",
+        backend="fake",
+        jobs=4,
+        out=tmp_path / "out.json",
+    )
+    runner.run(args, popen=Done, log=lambda *a: None)
+    assert len(specs) == 2 and all(s["memory_share"] == runner.MEMORY_SHARE / 4 for s in specs)

@@ -16,6 +16,9 @@ sdpa     torch scaled_dot_product_attention with the model's positions, bias or 
 fla      a layer class of flash-linear-attention 0.6.0 (fla.layers.<cls>), keyword arguments as given
 hyena    Hyena (order 2) written in zoo.recall.model after Poli et al. 2023 and Zoology's mixer: the FFT
          long convolution needs no kernel package
+mamba2   the Mamba-2 block written in zoo.recall.model around mamba_ssm's Triton SSD kernel (the one the GPU
+         benchmark times): fla's Mamba2 layer trains through mamba_ssm's fused conv+scan, which needs the
+         causal_conv1d CUDA extension, and without it falls back to a PyTorch SSD that took 25 GB a process
 
 ``hopper_640``: the fla layer's backward calls the gated ``chunk_bwd_dqkwg``, which fla refuses on Hopper
 with Triton 3.4 - 3.7.0 (wrong gradients, fla issue #640) unless tilelang is installed; on the GPU image
@@ -41,12 +44,13 @@ TOKEN_SHIFT = 2  # the previous token, counted as a width-2 convolution
 @dataclass(frozen=True)
 class Mixer:
     model: str  # zoo model id (models.yaml)
-    impl: str  # sdpa | fla | hyena
+    impl: str  # sdpa | fla | hyena | mamba2
     cls: str | None  # fla.layers class, or the sdpa variant
     kwargs: Any  # d -> keyword arguments of the layer
     sizes: Any  # d -> zoo.schema.blocks.MixerSizes fields (what the memory formulas need)
     note: str = ""
     hopper_640: bool = False
+    float32: bool = False  # run the layer outside bf16 autocast (see the entry's comment for why)
     extra: dict = field(default_factory=dict)
 
 
@@ -155,7 +159,10 @@ _SPECS: dict[str, dict] = {
             "expand_v": 1,
         },
         _matrix(dk=lambda d: 2 * (d // HEADS)),
-        "learned softmax-mimicking feature map of 2 d_k dims",
+        "learned softmax-mimicking feature map of 2 d_k dims, in float32",
+        # the feature map ends in a softmax, which autocast keeps in float32 while v stays bf16, and fla's
+        # chunk kernel needs one dtype for k and v (a Triton compile error otherwise)
+        float32=True,
     ),
     "retnet": _fla(
         "MultiScaleRetention",
@@ -163,19 +170,16 @@ _SPECS: dict[str, dict] = {
         _matrix(),
         "fixed per-head decay, xPos-style rotation",
     ),
-    "mamba-2": _fla(
-        "Mamba2",
-        lambda d: {
-            "hidden_size": d,
-            "num_heads": 2 * d // MAMBA2_HEAD_DIM,
+    "mamba-2": {
+        "impl": "mamba2",
+        "cls": "Mamba2",
+        "kwargs": lambda d: {
+            "heads": 2 * d // MAMBA2_HEAD_DIM,
             "head_dim": MAMBA2_HEAD_DIM,
             "state_size": MAMBA2_STATE,
-            "expand": 2,
-            "n_groups": 1,
             "conv_kernel": CONV,
-            "chunk_size": 64,
         },
-        lambda d: {
+        "sizes": lambda d: {
             "heads": 2 * d // MAMBA2_HEAD_DIM,
             "head_dim": MAMBA2_HEAD_DIM,
             "d_inner": 2 * d,
@@ -183,8 +187,8 @@ _SPECS: dict[str, dict] = {
             "conv": CONV,
             "conv_channels": 2 * d + 2 * MAMBA2_STATE,
         },
-        f"fla's Mamba2 layer on its PyTorch SSD path, N = {MAMBA2_STATE}, expand 2",
-    ),
+        "note": f"Mamba-2 block on mamba_ssm's Triton SSD kernel, N = {MAMBA2_STATE}, expand 2",
+    },
     "gla": _fla(
         "GatedLinearAttention",
         lambda d: {"hidden_size": d, "num_heads": HEADS, "expand_k": 1, "expand_v": 1},
@@ -250,7 +254,9 @@ _SPECS: dict[str, dict] = {
     ),
     "rwkv-7": _fla(
         "RWKV7Attention",
-        lambda d: {"hidden_size": d, "head_dim": d // HEADS, "layer_idx": 0, "num_hidden_layers": 1},
+        # the model's one RWKV-7 layer is its first (it makes v_first itself) in a stack of two blocks; fla
+        # spreads its init over layer_idx / (num_hidden_layers - 1), so one layer would divide by zero
+        lambda d: {"hidden_size": d, "head_dim": d // HEADS, "layer_idx": 0, "num_hidden_layers": 2},
         _matrix_shift(),
         "generalised delta rule with diagonal decay",
     ),

@@ -141,23 +141,81 @@ class Hyena(nn.Module):
         return self.out_proj(y.transpose(1, 2).to(u.dtype))
 
 
+class Mamba2(nn.Module):
+    """The Mamba-2 block (Dao & Gu 2024) around mamba_ssm's Triton SSD kernel, forward and backward:
+
+        z, xBC, dt = in_proj(u);   x, B, C = silu(conv_K(xBC))          (one B/C group)
+        y = SSD(x; dt = softplus(dt + dt_bias), A = -exp(A_log), B, C) + D x
+        out = out_proj(RMSNorm(y * silu(z)))
+
+    with H heads of P channels (H P = 2 d) and state N per head. Init as mamba_ssm's Mamba2: dt log-uniform
+    in [1e-3, 1e-1] through its inverse softplus, A uniform in [1, 16], D = 1."""
+
+    def __init__(self, d: int, heads: int, head_dim: int, state_size: int, conv_kernel: int):
+        super().__init__()
+        self.H, self.P, self.N = heads, head_dim, state_size
+        inner = heads * head_dim
+        self.split = [inner, inner + 2 * state_size, heads]
+        self.in_proj = nn.Linear(d, sum(self.split), bias=False)
+        ch = inner + 2 * state_size
+        self.conv = nn.Conv1d(ch, ch, conv_kernel, groups=ch, padding=conv_kernel - 1)
+        dt = torch.exp(torch.rand(heads) * (math.log(1e-1) - math.log(1e-3)) + math.log(1e-3))
+        self.dt_bias = nn.Parameter(dt + torch.log(-torch.expm1(-dt)))  # softplus(dt_bias) = dt
+        self.A_log = nn.Parameter(torch.log(torch.empty(heads).uniform_(1, 16)))
+        self.D = nn.Parameter(torch.ones(heads))
+        self.norm = nn.RMSNorm(inner, eps=1e-5)
+        self.out_proj = nn.Linear(inner, d, bias=False)
+
+    def forward(self, u):
+        from mamba_ssm.ops.triton.ssd_combined import mamba_chunk_scan_combined
+
+        B, T, _ = u.shape
+        z, xBC, dt = self.in_proj(u).split(self.split, dim=-1)
+        xBC = F.silu(self.conv(xBC.transpose(1, 2))[..., :T].transpose(1, 2))
+        x, Bm, Cm = xBC.split([self.H * self.P, self.N, self.N], dim=-1)
+        y = mamba_chunk_scan_combined(
+            x.reshape(B, T, self.H, self.P),
+            dt.float(),
+            -torch.exp(self.A_log.float()),
+            Bm.reshape(B, T, 1, self.N),
+            Cm.reshape(B, T, 1, self.N),
+            chunk_size=64,
+            D=self.D.float(),
+            dt_bias=self.dt_bias.float(),
+            dt_softplus=True,
+        )
+        y = y.reshape(B, T, self.H * self.P)
+        return self.out_proj(self.norm(y * F.silu(z)))
+
+
+def _load_mamba_ssm():
+    """mamba_ssm's Triton kernels without its __init__.py (which imports the Mamba-1 CUDA extension that a
+    wheel built without CUDA lacks): the GPU benchmark's loader."""
+    from zoo.bench.adapters.base import load_mamba_ssm_triton
+
+    load_mamba_ssm_triton()
+
+
 def _load_fla():
-    # mamba_ssm is deliberately not put on the path: fla's Mamba2 layer would then train through
-    # mamba_split_conv1d_scan_combined, which needs the causal_conv1d CUDA extension the image lacks; without
-    # it the layer takes its own PyTorch SSD path (the same chunked algorithm, slower, fine at T = 256)
     import fla.layers
 
     return fla.layers
 
 
 class FlaMixer(nn.Module):
-    def __init__(self, cls: str, kwargs: dict):
+    def __init__(self, cls: str, kwargs: dict, float32: bool = False):
         super().__init__()
         self.layer = getattr(_load_fla(), cls)(**kwargs)
+        self.float32 = float32
 
     def forward(self, x):
-        out = self.layer(x)
-        return out[0] if isinstance(out, (tuple, list)) else out
+        if self.float32:
+            with torch.autocast("cuda", enabled=False):
+                out = self.layer(x.float())
+        else:
+            out = self.layer(x)
+        out = out[0] if isinstance(out, (tuple, list)) else out
+        return out.to(x.dtype)
 
 
 def build_mixer(model_id: str, d: int, T: int) -> nn.Module:
@@ -167,7 +225,14 @@ def build_mixer(model_id: str, d: int, T: int) -> nn.Module:
         return SDPAttention(d, m.cls, kw["heads"], kw["kv_heads"], kw["window"], kw["sinks"])
     if m.impl == "hyena":
         return Hyena(d, T, **kw)
-    return FlaMixer(m.cls, kw)
+    if m.impl == "mamba2":
+        _load_mamba_ssm()
+        return Mamba2(d, **kw)
+    return FlaMixer(m.cls, kw, m.float32)
+
+
+INIT_STD = 0.02  # Zoology's init of the embedding and linear weights
+POSITION_SCALE = INIT_STD * math.sqrt(2)  # sinusoid entries have RMS 1/sqrt(2): this makes it INIT_STD
 
 
 def sinusoid(T: int, d: int) -> torch.Tensor:
@@ -186,7 +251,10 @@ class MQARModel(nn.Module):
         self.norms = nn.ModuleList([nn.LayerNorm(d), nn.LayerNorm(d)])
         self.mixers = nn.ModuleList([BaseConv(d), build_mixer(model_id, d, T)])
         self.norm_f = nn.LayerNorm(d)
-        self.positions = sinusoid(T, d) if MIXERS[model_id].cls == "sinusoidal" else None
+        # Vaswani et al. add positions of unit size to embeddings scaled to unit size; here the embedding
+        # entries start at 0.02, so the sinusoid is scaled to that size too. Added at full size it is ~35x the
+        # token and the LayerNorm after it reads mostly position: that model never learned MQAR (chance).
+        self.positions = sinusoid(T, d) * POSITION_SCALE if MIXERS[model_id].cls == "sinusoidal" else None
         self._init_zoology(self.embed, self.mixers[0])
 
     @staticmethod
@@ -195,7 +263,7 @@ class MQARModel(nn.Module):
         for mod in modules:
             for sub in mod.modules():
                 if isinstance(sub, (nn.Linear, nn.Embedding)):
-                    nn.init.normal_(sub.weight, std=0.02)
+                    nn.init.normal_(sub.weight, std=INIT_STD)
                     if getattr(sub, "bias", None) is not None:
                         nn.init.zeros_(sub.bias)
 

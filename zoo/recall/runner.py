@@ -19,6 +19,9 @@ from pathlib import Path
 from . import plan, results
 
 POLL_S = 0.5
+# the share of the GPU's memory the workers split evenly; the rest is for their CUDA contexts, which the
+# cap does not count
+MEMORY_SHARE = 0.9
 
 
 def command_line(argv: list[str]) -> str:
@@ -81,7 +84,15 @@ def run(args, popen=subprocess.Popen, log=print) -> dict:
             spec = workdir / f"job{i}.json"
             part = workdir / f"part{i}.json"
             spec.write_text(
-                json.dumps({**job, "protocol": protocol, "backend": args.backend, "deadline": deadline - 10})
+                json.dumps(
+                    {
+                        **job,
+                        "protocol": protocol,
+                        "backend": args.backend,
+                        "deadline": deadline - 10,
+                        "memory_share": MEMORY_SHARE / args.jobs,
+                    }
+                )
             )
             fh = open(workdir / f"job{i}.log", "ab")
             cmd = [sys.executable, "-m", "zoo.recall.worker", "--job", str(spec), "--out", str(part)]

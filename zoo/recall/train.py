@@ -41,6 +41,12 @@ def provenance() -> dict:
     }
 
 
+def limit_memory(share: float) -> None:
+    """Cap this worker at its share of the GPU's memory: a layer that needs more fails alone, with an
+    out-of-memory error in its own trials, instead of starving the workers beside it."""
+    torch.cuda.set_per_process_memory_fraction(share)
+
+
 def _data(protocol: dict, T: int, n: int, seed: int):
     gen = torch.Generator(device=DEV)
     gen.manual_seed(seed)

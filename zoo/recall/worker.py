@@ -4,7 +4,8 @@ each, so a worker killed at the deadline still leaves every finished trial behin
     python -m zoo.recall.worker --job job.json --out part.json
 
 job.json: {"model", "trials": [{T, d, n_kv, lr}], "protocol": {...}, "backend": "torch" | "fake",
-"deadline": unix time}. The torch backend (zoo.recall.train) imports torch only here, inside the run.
+"deadline": unix time, "memory_share": this worker's fraction of the GPU's memory}. The torch backend
+(zoo.recall.train) imports torch only here, inside the run.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def trainer(backend: str):
 
 def run_job(job: dict, out: Path, train_one=None) -> dict:
     train_one = train_one or trainer(job["backend"])
+    if job["backend"] == "torch" and job.get("memory_share"):
+        from .train import limit_memory
+
+        limit_memory(job["memory_share"])
     done: list[dict] = []
     doc = {"model": job["model"], "trials": done, "provenance": None}
     for trial in job["trials"]:
