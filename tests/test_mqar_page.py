@@ -91,8 +91,33 @@ def test_published_points_are_set_beside_ours(variant_site):
     for p in published:
         assert f"arxiv.org/abs/{p['paper']['arxiv']}" in html
     # Zoology's point names attention and Hyena, both trained here: our accuracies at each width follow
+    # each methodology item is its own list item (a line swallowed by a template tag once ran two together)
+    for item in ("Data", "Model", "Sizes", "Training", "State size"):
+        assert re.search(rf"<li>\s*<strong>{item}</strong>", html), item
     section = html[html.index("What the papers report") :]
     assert re.search(r"Hyena [01]\.\d\d at d = 64, [01]\.\d\d at d = 128, [01]\.\d\d at d = 256", section)
+
+
+def test_models_near_chance_at_every_width_are_named_as_undertrained():
+    """The page names the models whose best accuracy stays under NEAR_CHANCE at every width of the figure's
+    (T, pairs), and no model that learned recall at any width or was trained only elsewhere."""
+    from types import SimpleNamespace
+
+    from zoo.registry import load
+
+    ctx = SimpleNamespace(registry=load())
+
+    def row(T, d, n, acc):
+        return {"T": T, "d": d, "n_kv": n, "accuracy": acc}
+
+    rows = {
+        "hyena": [row(256, 64, 16, 0.01), row(256, 128, 16, 0.05), row(256, 128, 64, 0.9)],
+        "based": [row(256, 64, 16, 0.02), row(256, 128, 16, 0.99)],
+        "nope": [row(256, 128, 64, 0.0)],
+    }
+    t = mqar.Trained(doc={}, source=None, published=[], rows=rows)
+    assert mqar.near_chance(ctx, t, {"T": 256, "n_kv": 16}) == ["Hyena"]
+    assert mqar.near_chance(ctx, t, None) == []
 
 
 def test_each_model_page_shows_its_own_points_or_says_why_none(variant_site, best):

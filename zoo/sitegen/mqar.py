@@ -266,6 +266,24 @@ def comparisons(ctx, t: Trained, at: dict | None) -> list[dict]:
     return out
 
 
+NEAR_CHANCE = 0.1  # best accuracy below which a model has not learned recall at a point
+
+
+def near_chance(ctx, t: Trained, at: dict | None) -> list[str]:
+    """Models that stay near chance at every width trained at the figure's (T, pairs): the ones the page
+    says are undertrained by our budget rather than unable."""
+    if not at:
+        return []
+    names = {m.id: m.short_name for m in ctx.registry.models}
+    out = []
+    for mid, rs in t.rows.items():
+        accs = [r["accuracy"] for r in rs if r["T"] == at["T"] and r["n_kv"] == at["n_kv"]]
+        accs = [a for a in accs if a is not None]
+        if accs and max(accs) < NEAR_CHANCE:
+            out.append(names.get(mid, mid))
+    return out
+
+
 def _named(text: str, names: dict) -> str:
     """published.json's checks name models by id: a reader sees their names."""
     ids = sorted(names, key=len, reverse=True)
@@ -288,6 +306,8 @@ def page_part(ctx, t: Trained) -> Markup:
             failures=failures(ctx, t) if t.doc else [],
             wall=results.wall_stats(t.doc) if t.doc else None,
             published=comparisons(ctx, t, at),
+            slow=near_chance(ctx, t, at),
+            slow_at=at,
             untrained=[m.name for m in ctx.registry.models if m.id not in MIXERS],
         )
     )
@@ -295,6 +315,7 @@ def page_part(ctx, t: Trained) -> Markup:
 
 def model_part(ctx, t: Trained, m, root: str) -> Markup:
     """A model page's trained points (under "What it can remember"), or why it has none."""
+    rows = [r for r in table_rows(ctx, t) if r["id"] == m.id]
     return Markup(
         ctx.render(
             "recall_trained_model.html.j2",
@@ -302,6 +323,8 @@ def model_part(ctx, t: Trained, m, root: str) -> Markup:
             root=root,
             trainable=m.id in MIXERS,
             has_doc=t.doc is not None,
-            rows=[r for r in table_rows(ctx, t) if r["id"] == m.id],
+            rows=rows,
+            near_chance=bool(rows) and all((r["accuracy"] or 0) < NEAR_CHANCE for r in rows),
+            steps=t.doc["protocol"]["steps"] if t.doc else None,
         )
     )
