@@ -72,7 +72,7 @@ def test_the_table_lists_every_point_with_its_best_lr_and_state_bytes(variant_si
     expect = [(mid, r) for mid, rs in best.items() for r in rs]
     assert len(rows) == len(expect) == 7 * 5
     for row, (mid, r) in zip(rows, expect, strict=True):
-        T, d, n, acc, lr, tried, sb, wall = row[1:]
+        d, n, acc, sb, lr, tried, T, wall = row[1:]  # what a phone shows first: width, pairs, accuracy
         assert (int(T), int(d), int(n)) == (r["T"], r["d"], r["n_kv"])
         assert float(acc) == pytest.approx(r["accuracy"], abs=5e-4)
         assert float(lr) == pytest.approx(r["lr"], rel=0.05) and int(tried) == 3

@@ -110,3 +110,26 @@ def test_recall_page_fits_a_phone_follows_the_palette_and_redraws(browser, site_
         assert traces["data"] == [{k: t.get(k) for k in ("x", "y", "z")} for t in fig["data"]], name
         named = {k: v["range"] for k, v in fig["layout"].items() if k[1:5] == "axis" and "range" in v}
         assert {k: traces["ranges"].get(k) for k in named} == named, name
+
+
+def test_trained_points_show_width_pairs_and_accuracy_on_a_phone(phone_page, site_url):
+    """On a phone the trained-points table scrolls inside its box, and its first screen holds the model, the
+    width, the pairs and the accuracy (header cells at Material's 5rem minimum once pushed accuracy out)."""
+    page = phone_page
+    page.goto(site_url + "recall/")
+    box = page.locator("[data-zoo-mqar-table]")
+    if not box.count():
+        assert "Trained results are not on this site yet" in page.inner_text("article")
+        return
+    edges = box.evaluate(
+        """(el) => ({ right: el.getBoundingClientRect().right,
+                      heads: [...el.querySelectorAll('th')].map((th) => [th.textContent.trim(),
+                                                                          th.getBoundingClientRect().right]),
+                      wraps: [...el.querySelectorAll('tbody tr')].slice(0, 5).map((tr) =>
+                               [...tr.cells].some((td) => td.getBoundingClientRect().height > 40)) })"""
+    )
+    heads = dict(edges["heads"])
+    assert list(heads)[:4] == ["model", "d", "pairs", "accuracy"]
+    assert heads["accuracy"] <= edges["right"] + 1, edges
+    assert not any(edges["wraps"]), "a cell wraps onto a second line"
+    assert page.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 0
