@@ -207,7 +207,9 @@ def test_the_page_shows_every_published_point_and_its_numbers(tmp_path):
         **points[0],
         "numbers": "table",
         "values": [
-            {"model": "nope", "d": 64, "T": 64, "pairs": 4, "accuracy": 0.987, "where": "Table 9, row MHA"}
+            {"model": "nope", "d": 64, "T": 64, "pairs": 4, "accuracy": 0.987, "where": "Table 9, row MHA"},
+            {"model": "nope", "d": 64, "T": 512, "pairs": 80, "accuracy": 0.99, "bound": "above"}
+            | {"where": "Table 2"},
         ],
     }
     trained = mqar.Trained(trained.doc, trained.source, [*points, made_up], trained.rows)
@@ -219,7 +221,9 @@ def test_the_page_shows_every_published_point_and_its_numbers(tmp_path):
     no_numbers = sum(p["numbers"] == "not found" for p in points)
     assert section.count("without accuracies to compare point by point") == no_numbers
     name = ctx.registry.by_id["nope"].short_name
-    assert f"It reports {name} 0.99 at d = 64, T = 64, 4 pairs (Table 9, row MHA)." in section
+    assert f"It reports {name} 0.99 at d = 64, T = 64, 4 pairs (Table 9, row MHA); " in section
+    # a paper that gives only a bound ('> 99.0') is quoted as one
+    assert f"{name} above 0.99 at d = 64, T = 512, 80 pairs (Table 2)." in section
 
 
 def test_a_missing_published_file_fails_the_build(tmp_path):
