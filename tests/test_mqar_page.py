@@ -124,10 +124,11 @@ def test_each_model_page_shows_its_own_points_or_says_why_none(variant_site, bes
     html = page(variant_site.site, "models/deltanet")
     part = html[html.index('data-zoo-mqar="deltanet"') :]
     rows = cells(part[: part.index("</table>")])[1:]
-    assert [(int(r[0]), int(r[1]), int(r[2])) for r in rows] == [
+    # columns: d, pairs, accuracy, state, best lr, T (what a phone shows first leads)
+    assert [(int(r[5]), int(r[0]), int(r[1])) for r in rows] == [
         (r["T"], r["d"], r["n_kv"]) for r in best["deltanet"]
     ]
-    assert [int(r[5].replace(",", "")) for r in rows] == [
+    assert [int(r[3].replace(",", "")) for r in rows] == [
         state.state_bytes("deltanet", r["d"], r["T"]) for r in best["deltanet"]
     ]
     assert "no trainable layer" in page(variant_site.site, "models/mamba")
