@@ -119,6 +119,10 @@ def test_cold_start_shows_bytes_loaded_then_the_cpython_result(
     live_page, site_url, family_models, built_site
 ):
     page = live_page
+    # Pyodide's WebAssembly module is held back until the build-time run has been checked: on a fast machine
+    # the snapshot start finished before the click, and the state under test ("loading") was already gone.
+    held = []
+    page.route("**/pyodide.asm.wasm", lambda route: held.append(route))
     page.goto(f"{site_url}models/{family_models[0]}/")
     page.wait_for_selector("[data-zoo-live] [data-zoo-live-start]")
     # The hint is written once the live-run manifest has arrived (it names the download size).
@@ -147,6 +151,10 @@ def test_cold_start_shows_bytes_loaded_then_the_cpython_result(
     assert page.get_attribute("[data-zoo-live]", "data-zoo-checksum") is None
     assert "Computed when this site was built" in page.inner_text(".zoo-live__timing")
     build_zmax = float(page.get_attribute("[data-zoo-live-plot=mixing]", "data-zoo-zmax"))
+    assert held, "Pyodide should have asked for its WebAssembly module by now"
+    for route in held:
+        route.continue_()
+    page.unroute("**/pyodide.asm.wasm")
     panel = wait_for_result(page)
     assert_matches_cpython(panel)
     live_zmax = float(page.get_attribute("[data-zoo-live-plot=mixing]", "data-zoo-zmax"))
