@@ -2,8 +2,8 @@
 
     python scripts/check_adapters_cpu.py gqa,mqa,mla        # any torch (CPU build is enough) on the path
 
-The benchmark runs this same check on the GPU before it times a kernel (zoo.bench.worker: the adapter's
-check inputs, its run, wasm.reference on every slice, the relative error against the sweep's tolerance).
+The benchmark runs this same check (Adapter.check: the adapter's check inputs, its run, wasm.reference on
+every slice) on the GPU before it times a kernel, against the same tolerance.
 Here it runs on the CPU, so a contributor without a GPU can check an adapter whose kernel is torch alone
 (SDPA variants, FlexAttention masks, torch.fft): every variant and head dim, then one forward+backward with
 finite gradients and one decoding step. Kernels written in Triton or CUDA (fla, mamba_ssm, accelerated_scan)
@@ -29,7 +29,7 @@ try:
 except ImportError:
     sys.exit("this check needs torch (a CPU build is enough): pip install torch, then run it again")
 
-from zoo.bench import adapters, catalog, wasm  # noqa: E402
+from zoo.bench import adapters, catalog  # noqa: E402
 from zoo.bench.measure import Plan  # noqa: E402
 from zoo.bench.worker import CHECK_HEADS  # noqa: E402
 
@@ -40,14 +40,13 @@ TOLERANCE = Plan.__dataclass_fields__["tolerance"].default
 def cpu_stand_ins(adapter) -> contextlib.ExitStack:
     """SDPA may use any backend, torch.compile is skipped and there is no GPU to wait for, for this adapter's
     calls only."""
+    import torch._dynamo  # noqa: F401  (imported before the swap: it reads sdpa_kernel.__wrapped__ once)
     import torch.nn.attention as attention
 
     stack = contextlib.ExitStack()
-    # (not for FlexAttention, which itself calls sdpa_kernel's wrapped original)
-    if "flex_attention" not in (adapter.kernel or ""):
-        real = attention.sdpa_kernel
-        attention.sdpa_kernel = lambda *a, **k: contextlib.nullcontext()
-        stack.callback(setattr, attention, "sdpa_kernel", real)
+    real = attention.sdpa_kernel
+    attention.sdpa_kernel = lambda *a, **k: contextlib.nullcontext()
+    stack.callback(setattr, attention, "sdpa_kernel", real)
     compile_, sync = torch.compile, torch.cuda.synchronize
     torch.compile = lambda fn=None, **k: fn
     torch.cuda.synchronize = lambda *a, **k: None  # the decode steps wait for the GPU; a CPU call has ended
@@ -70,12 +69,8 @@ def check(model_id: str) -> bool:
         ad = cls()
         ad.variant = dict(variant)
         for D in ad.head_dims:
-            with cpu_stand_ins(ad), torch.no_grad():
-                x = ad.check_inputs(CHECK_HEADS, D)
-                out = adapters.np64(ad.run(x))
-            ref = wasm.reference(model_id, {n: adapters.np64(t) for n, t in x.items()}, ad, out.shape)
-            ad.after_check()
-            err = wasm.rel_err(out, ref)
+            with cpu_stand_ins(ad):
+                err = ad.check(model_id, CHECK_HEADS, D).rel_err
             ok &= err <= TOLERANCE
             verdict = "ok" if err <= TOLERANCE else f"FAILS (tolerance {TOLERANCE:.0e})"
             print(f"{model_id} [{key} variant {i}] head dim {D}: relative error {err:.2e} {verdict}")

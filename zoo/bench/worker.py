@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from . import catalog, results
-from .measure import Check, OutOfMemory, Plan, Prepared, Step, Timing, run_models
+from .measure import OutOfMemory, Plan, Prepared, Step, Timing, run_models
 
 CHECK_HEADS = 4  # heads in the correctness check (the sweep uses 16)
 SWEEP_HEADS = 16
@@ -111,21 +111,7 @@ class TorchBackend:
         )
 
     def check(self, model_id, D):
-        from . import adapters, wasm
-
-        ad = self.ads[model_id]
-        x = ad.check_inputs(CHECK_HEADS, D)
-        with self.torch.no_grad():
-            out = ad.run(x)
-        self.torch.cuda.synchronize()
-        xn = {n: adapters.np64(t) for n, t in x.items()}
-        on = adapters.np64(out)
-        ref = wasm.reference(model_id, xn, ad, on.shape)  # the site's kernels_wasm on every slice
-        if ref is None:
-            raise LookupError(f"{model_id}: its adapter has no reference_args to check against")
-        ad.after_check()
-        shape = {n: list(t.shape) for n, t in x.items()}
-        return Check(rel_err=wasm.rel_err(on, ref), reference=wasm.describe(model_id, ad), shape=shape)
+        return self.ads[model_id].check(model_id, CHECK_HEADS, D)
 
     def _inputs(self, model_id, D, T, B):
         key = (model_id, D, T)

@@ -138,6 +138,22 @@ class Adapter:
         self.now = dict(self.check_sizes or self.sizes)
         return self.make(2, self.check_T, H, D)
 
+    def check(self, model_id: str, H: int, D: int):
+        """The correctness check, written once (the GPU worker and scripts/check_adapters_cpu.py call it):
+        the kernel's output on the check inputs against the site's kernels_wasm reference on every slice."""
+        from .. import wasm
+        from ..measure import Check
+
+        x = self.check_inputs(H, D)
+        with torch.no_grad():
+            out = np64(self.run(x))  # (.cpu() waits for the device)
+        ref = wasm.reference(model_id, {n: np64(t) for n, t in x.items()}, self, out.shape)
+        if ref is None:
+            raise LookupError(f"{model_id}: its adapter has no reference_args to check against")
+        self.after_check()
+        shape = {n: list(t.shape) for n, t in x.items()}
+        return Check(rel_err=wasm.rel_err(out, ref), reference=wasm.describe(model_id, self), shape=shape)
+
     def after_check(self) -> None:
         """Undo any setting that only the correctness check uses."""
         self.now = dict(self.sizes)
