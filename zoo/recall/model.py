@@ -188,14 +188,6 @@ class Mamba2(nn.Module):
         return self.out_proj(self.norm(y * F.silu(z)))
 
 
-def _load_mamba_ssm():
-    """mamba_ssm's Triton kernels without its __init__.py (which imports the Mamba-1 CUDA extension that a
-    wheel built without CUDA lacks): the GPU benchmark's loader."""
-    from zoo.bench.adapters.base import load_mamba_ssm_triton
-
-    load_mamba_ssm_triton()
-
-
 def _load_fla():
     import fla.layers
 
@@ -226,7 +218,11 @@ def build_mixer(model_id: str, d: int, T: int) -> nn.Module:
     if m.impl == "hyena":
         return Hyena(d, T, **kw)
     if m.impl == "mamba2":
-        _load_mamba_ssm()
+        # mamba_ssm's Triton kernels without its __init__.py (which imports the Mamba-1 CUDA extension that a
+        # wheel built without CUDA lacks), as the GPU benchmark loads them
+        from zoo.bench.adapters.base import load_mamba_ssm_triton
+
+        load_mamba_ssm_triton()
         return Mamba2(d, **kw)
     return FlaMixer(m.cls, kw, m.float32)
 

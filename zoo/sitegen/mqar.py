@@ -269,19 +269,23 @@ def comparisons(ctx, t: Trained, at: dict | None) -> list[dict]:
 NEAR_CHANCE = 0.1  # best accuracy below which a model has not learned recall at a point
 
 
+def _never_learned(rows: list[dict]) -> bool:
+    """Trained at these points, and near chance at every one."""
+    accs = [r["accuracy"] for r in rows if r["accuracy"] is not None]
+    return bool(accs) and max(accs) < NEAR_CHANCE
+
+
 def near_chance(ctx, t: Trained, at: dict | None) -> list[str]:
     """Models that stay near chance at every width trained at the figure's (T, pairs): the ones the page
     says are undertrained by our budget rather than unable."""
     if not at:
         return []
     names = {m.id: m.short_name for m in ctx.registry.models}
-    out = []
-    for mid, rs in t.rows.items():
-        accs = [r["accuracy"] for r in rs if r["T"] == at["T"] and r["n_kv"] == at["n_kv"]]
-        accs = [a for a in accs if a is not None]
-        if accs and max(accs) < NEAR_CHANCE:
-            out.append(names.get(mid, mid))
-    return out
+    return [
+        names.get(mid, mid)
+        for mid, rs in t.rows.items()
+        if _never_learned([r for r in rs if r["T"] == at["T"] and r["n_kv"] == at["n_kv"]])
+    ]
 
 
 def _named(text: str, names: dict) -> str:
@@ -324,7 +328,7 @@ def model_part(ctx, t: Trained, m, root: str) -> Markup:
             trainable=m.id in MIXERS,
             has_doc=t.doc is not None,
             rows=rows,
-            near_chance=bool(rows) and all((r["accuracy"] or 0) < NEAR_CHANCE for r in rows),
+            near_chance=_never_learned(rows),
             steps=t.doc["protocol"]["steps"] if t.doc else None,
         )
     )
