@@ -126,7 +126,9 @@ def curve_styles(doc: dict, registry) -> dict[str, dict]:
             color = shades[i % len(shades)]
             out[mid] = dict(
                 line=dict(width=1.6, color=color, dash=DASHES[i // len(shades) % len(DASHES)]),
-                marker=dict(color=color, symbol=SYMBOLS[i % len(SYMBOLS)], size=7),
+                # shade and dash repeat every 9 members; the marker steps one further each round, so
+                # members 9 apart still differ (a family of up to 81)
+                marker=dict(color=color, symbol=SYMBOLS[(i + i // 9) % len(SYMBOLS)], size=7),
                 legendgroup=key,
                 legendgrouptitle=dict(text=heading) if i == 0 else None,
             )
@@ -284,6 +286,7 @@ ALGORITHM_TEXT = {
     "ttt": "mini-batch TTT",
     "scan": "per-channel scan",
     "fft": "FFT convolution",
+    "mimo": "complex diagonal scan, dense in and out",
 }
 
 
@@ -608,7 +611,10 @@ def why_not(e: dict, elsewhere: str | None = None, here: str = "GPU") -> str | N
             + reader_error(unsupported[0].get("error", ""))
         )
     cut = [c["T"] for c in e.get("truncated", []) if c["head_dim"] == HEAD_DIM]
-    cut += [T for T, _mode, _why in results.died_at(e) if T not in cut]
+    # a worker that died timing the backward leaves its forward time: the note above already says so
+    noted = {p["T"] for p in failed}
+    died = [T for T, mode, _why in results.died_at(e) if not (mode == "fwdbwd" and T in noted)]
+    cut += [T for T in died if T not in cut]
     if cut:
         notes.append(f"not measured at T = {_lengths(cut)}")
     return "; ".join(notes) or None
@@ -638,6 +644,8 @@ def reader_error(msg: str, backward: bool = False) -> str:
             f"the library refuses to run {what} with this Triton version on this GPU, "
             "where it gives wrong results"
         )
+    if "timeout" in low:
+        return f"{what} did not finish"
     limit = _MAX_LENGTH.search(msg)
     if limit:
         return f"the kernel takes sequences of at most {int(limit.group(1)):,} tokens".replace(",", " ")

@@ -46,8 +46,15 @@ _FLEX = {}
 
 
 def _flex_compile():
+    import torch._dynamo
     from torch.nn.attention.flex_attention import create_block_mask, flex_attention
 
+    # One worker runs several mask adapters, and each new mask function, check size, length and grad mode
+    # costs flex_attention a recompile; past the default limit of 8 torch silently runs it unfused, which
+    # materialises the T x T scores (an 'out of memory' or a time that is not the kernel's). Allow enough
+    # recompiles for a worker's adapters and make any fallback an error, never a timing.
+    torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
+    torch._dynamo.config.fail_on_recompile_limit_hit = True
     _FLEX["fn"] = torch.compile(flex_attention)  # automatic dynamic shapes: one recompile, not one per T
     _FLEX["mask"] = torch.compile(create_block_mask)
 
