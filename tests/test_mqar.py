@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -201,10 +202,15 @@ def test_jobs_cover_every_trial_once_and_interleave_mixers():
 # ------------------------------------------------------------------------------------------------ results
 
 
-def trial(lr, acc, status="ok", run="run-20261207T000000Z", d=64):
+CHECKED = {"passed": True, "fd_rel_err": 0.002, "bf16_rel_err": 0.006}
+
+
+def trial(lr, acc, status="ok", run="run-20261207T000000Z", d=64, grad_check=CHECKED):
     t = {"T": 256, "d": d, "n_kv": 16, "lr": lr, "status": status, "run": run}
     if status == "ok":
         t.update(accuracy=acc, steps=10, wall_s=1.0, sizes={"heads": 2})
+        if grad_check:
+            t["grad_check"] = grad_check
     return t
 
 
@@ -236,6 +242,80 @@ def test_merge_later_wins_but_a_failure_never_erases_a_trained_trial():
     merged = results.merge([new, old])
     got = {t["lr"]: t for t in merged["models"]["gla"]["trials"]}
     assert got[1e-3]["accuracy"] == 0.6 and got[1e-2]["accuracy"] == 0.5 and len(merged["runs"]) == 2
+
+
+def test_a_trial_cut_short_is_no_result_and_is_trained_again():
+    """A trial the deadline stopped after 250 of its steps keeps its partial accuracy on file, but that
+    accuracy is not comparable with finished ones: it neither wins the lr sweep nor counts as done, and a
+    later finished trial replaces it while a later cut-short one never replaces a finished one."""
+    cut = {**trial(1e-2, 0.8), "truncated": True}
+    d = doc_with([trial(1e-3, 0.4), cut])
+    (row,) = results.best_points(d["models"]["gla"])
+    assert row["accuracy"] == 0.4 and row["lrs_tried"] == [1e-3]
+    todo = [{"model": "gla", **{k: t[k] for k in ("T", "d", "n_kv", "lr")}} for t in (trial(1e-3, 0), cut)]
+    assert [t["lr"] for t in results.still_missing(d, todo)] == [1e-2]
+    assert results.wall_stats(d)["trials"] == 1
+
+    later = dict(date="2026-12-08T00:00:00+00:00", run="run-20261208T000000Z")
+    finished = doc_with([trial(1e-2, 0.9, run=later["run"])], **later)
+    merged = results.merge([d, finished])
+    assert results.best_points(merged["models"]["gla"])[0]["accuracy"] == 0.9
+    cut_again = doc_with([{**trial(1e-3, 0.1, run=later["run"]), "truncated": True}], **later)
+    merged = results.merge([d, cut_again])
+    assert {t["lr"]: t["accuracy"] for t in merged["models"]["gla"]["trials"]}[1e-3] == 0.4
+
+
+def test_a_triton_layer_counts_only_with_checked_gradients():
+    """gla trains through fla's Triton backward: a trial without a passed gradient check (trained before the
+    check existed) is no result and is trained again, and a checked one replaces it in a merge. torch's own
+    attention (nope) needs no check."""
+    unchecked = trial(1e-2, 0.0, grad_check=None)
+    d = doc_with([trial(1e-3, 0.4), unchecked])
+    (row,) = results.best_points(d["models"]["gla"])
+    assert row["accuracy"] == 0.4 and row["lrs_tried"] == [1e-3]
+    assert results.outcome(unchecked, "fla") == "unchecked" and results.trained(unchecked, "sdpa")
+    todo = [{"model": "gla", "T": 256, "d": 64, "n_kv": 16, "lr": 1e-2}]
+    assert results.still_missing(d, todo) == todo
+
+    later = dict(date="2026-12-08T00:00:00+00:00", run="run-20261208T000000Z")
+    merged = results.merge([d, doc_with([trial(1e-2, 0.7, run=later["run"])], **later)])
+    assert results.best_points(merged["models"]["gla"])[0]["accuracy"] == 0.7
+    merged = results.merge(
+        [
+            merged,
+            doc_with(
+                [trial(1e-2, 0.1, run="run-20261209T000000Z", grad_check=None)],
+                date="2026-12-09T00:00:00+00:00",
+                run="run-20261209T000000Z",
+            ),
+        ]
+    )
+    assert results.best_points(merged["models"]["gla"])[0]["accuracy"] == 0.7
+
+
+def test_a_layer_failing_the_gradient_check_is_not_trained_at_that_width(tmp_path):
+    from zoo.recall import worker
+
+    trained_widths = []
+
+    def train(model, t, protocol, deadline=None):
+        trained_widths.append(t["d"])
+        return {"status": "ok", "accuracy": 0.5, "steps": 1, "wall_s": 1.0, "sizes": {}}
+
+    def check(model, d, T):
+        if d != 128:
+            return {"passed": True, "fd_rel_err": 0.01, "bf16_rel_err": 0.01}
+        why = "wrong gradients: float32 gradient of x differs from finite differences of the forward pass"
+        return {"passed": False, "fd_rel_err": 0.5, "bf16_rel_err": 0.01, "why": why}
+
+    trials = [{"T": 256, "d": d, "n_kv": 16, "lr": lr} for d in (64, 128) for lr in (1e-3, 1e-2)]
+    job = {"model": "gla", "trials": trials, "protocol": {}, "backend": "fake", "deadline": time.time() + 60}
+    doc = worker.run_job(job, tmp_path / "part.json", train_one=train, check_gradients=check)
+    assert trained_widths == [64, 64]
+    by_d = {(t["d"], t["lr"]): t for t in doc["trials"]}
+    assert by_d[(64, 1e-3)]["grad_check"]["passed"] and by_d[(64, 1e-3)]["status"] == "ok"
+    bad = by_d[(128, 1e-2)]
+    assert bad["status"] == "wrong_gradients" and "differs from finite differences" in bad["error"]
 
 
 def test_merge_refuses_different_protocols():

@@ -236,3 +236,42 @@ def test_a_missing_published_file_fails_the_build(tmp_path):
     ctx = BuildContext(registry=load(), root=tmp_path, docs=tmp_path, tex=None, recall_results=tmp_path)
     with pytest.raises(BuildError, match=mqar.PUBLISHED):
         mqar.load(ctx)
+
+
+def test_points_without_an_accuracy_are_grouped_by_why_in_a_readers_words():
+    """One line per reason, each model under its commonest one: a trial the deadline stopped early, one of a
+    Triton layer trained before the gradient check, and trials never reached; a killed trial and one never
+    started read alike."""
+    from types import SimpleNamespace
+
+    from zoo import registry
+
+    ctx = SimpleNamespace(registry=registry.load())
+
+    def tr(status="ok", **kw):
+        return {"T": 256, "d": 64, "n_kv": 16, "lr": 1e-3, "status": status, "accuracy": 0.5, **kw}
+
+    checked = {"grad_check": {"passed": True}}
+    doc = {
+        "models": {
+            "nope": {"impl": "sdpa", "trials": [tr(), tr(truncated=True), tr(truncated=True)]},
+            "gla": {"impl": "fla", "trials": [tr(**checked), tr(), tr(), tr("timeout")]},
+            "deltanet": {"impl": "fla", "trials": [tr("timeout"), tr("not_run"), tr("not_run")]},
+            "retnet": {"impl": "fla", "trials": [tr(**checked)]},
+        }
+    }
+    got = mqar.failures(ctx, mqar.Trained(doc, None, [], {}))
+    names = {m.id: m.name for m in ctx.registry.models}
+    assert got == [
+        {"why": mqar.STATUS["unchecked"], "models": [{"name": names["gla"], "n": 3, "of": 4}]},
+        {"why": mqar.STATUS["cut_short"], "models": [{"name": names["nope"], "n": 2, "of": 3}]},
+        {"why": mqar.STATUS["not_run"], "models": [{"name": names["deltanet"], "n": 3, "of": 3}]},
+    ]
+
+
+def test_a_run_command_shows_no_path_of_the_gpu_machine():
+    cmd = "python -m zoo.recall --out /root/out/h100-c.json --missing-from benchmarks/recall/h100.json -j 16"
+    assert mqar.shown_command(cmd) == (
+        "python -m zoo.recall --out benchmarks/recall/h100-c.json --missing-from benchmarks/recall/h100.json "
+        "-j 16"
+    )

@@ -67,3 +67,16 @@ def test_figure_labels_show_math_as_a_reader_reads_it(built_site):
         text = " ".join(re.findall(r'"(?:name|text)":\s*"([^"]*)"', path.read_text(encoding="utf-8")))
         raw += [f"{path.name}: {m.group(0)}" for m in re.finditer(r"\b\w_(?:\w|\{)", text)]
     assert not raw, "\n".join(sorted(set(raw))[:20])
+
+
+MACHINE_PATH = re.compile(r"(?:^|[\s>\"'(=])(/(?:root|tmp|work|home|opt|mnt)/[^\s<\"']*)")
+
+
+def test_no_page_shows_a_path_of_the_machine_a_result_was_made_on(built_site):
+    """Commands and logs of the GPU runs name files on that machine; the pages, code listings included, name
+    the repository's files instead."""
+    found = []
+    for path in sorted(built_site.rglob("index.html")):
+        for m in MACHINE_PATH.finditer(path.read_text(encoding="utf-8")):
+            found.append(f"{path.relative_to(built_site)}: {m.group(1)}")
+    assert not found, "\n".join(found[:20])

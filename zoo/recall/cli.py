@@ -140,6 +140,6 @@ def main(argv: list[str]) -> int:
 
     args.command = runner.command_line(argv)
     doc = runner.run(args)
-    ok = sum(t.get("status") == "ok" for e in doc["models"].values() for t in e["trials"])
+    ok = sum(results.trained(t, e["impl"]) for e in doc["models"].values() for t in e["trials"])
     print(json.dumps({"trained": ok, "out": args.out, "wall_per_trial": results.wall_stats(doc)}))
     return 0

@@ -21,7 +21,30 @@ from .plan import key
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "recall.schema.json"
-TRIAL_STATUSES = ("ok", "error", "kernel_refused", "timeout", "not_run")
+TRIAL_STATUSES = ("ok", "error", "kernel_refused", "wrong_gradients", "timeout", "not_run")
+# layers whose backward pass is a Triton kernel of a package (fla, mamba_ssm): their accuracies count only
+# when the layer passed zoo.recall.gradcheck at that width. torch's own attention and FFT are not checked
+# here, and results trained before the check existed keep counting for them.
+CHECKED_IMPLS = ("fla", "mamba2")
+GRAD_TOL = 0.1  # zoo.recall.gradcheck's relative tolerance, in both of its checks
+
+
+def trained(t: dict, impl: str) -> bool:
+    """A trial that ran its whole schedule (or stopped early at the target accuracy) on a layer whose
+    gradients are known right. One the deadline cut short keeps status ok and its partial curve, but its
+    accuracy is not comparable; one of an unchecked Triton layer may have learned from wrong gradients.
+    Neither is a result, and a later run trains both again."""
+    checked = impl not in CHECKED_IMPLS or bool(t.get("grad_check", {}).get("passed"))
+    return t.get("status") == "ok" and not t.get("truncated") and checked
+
+
+def outcome(t: dict, impl: str) -> str:
+    """A trial's status, or for one with an accuracy that is not a result: 'cut_short' or 'unchecked'."""
+    if t.get("status") == "ok" and t.get("truncated"):
+        return "cut_short"
+    if t.get("status") == "ok" and not trained(t, impl):
+        return "unchecked"
+    return t.get("status")
 
 
 def mixer_fields(model_id: str) -> dict:
@@ -40,8 +63,15 @@ def add_trials(doc: dict, model_id: str, trials: list[dict], run_id: str) -> Non
 
 
 def _better(new: dict, old: dict) -> bool:
-    """A newer trial replaces an older one unless it failed where the older one trained."""
-    return not (old.get("status") == "ok" and new.get("status") != "ok")
+    """A newer trial replaces an older one unless it got less far: a failure never replaces a trial with an
+    accuracy, a cut-short trial never replaces a finished one."""
+
+    def rank(t):  # checked and finished, finished, cut short, failed
+        if t.get("status") != "ok":
+            return 0
+        return 1 if t.get("truncated") else 3 if t.get("grad_check", {}).get("passed") else 2
+
+    return rank(new) >= rank(old)
 
 
 def _merge_trials(old: list[dict], new: list[dict]) -> list[dict]:
@@ -84,13 +114,13 @@ def merge(docs: list[dict]) -> dict:
 
 
 def best_points(entry: dict) -> list[dict]:
-    """One row per (T, d, pairs): the trial with the highest accuracy over the learning rates tried."""
+    """One row per (T, d, pairs): the trial with the highest accuracy over the learning rates trained."""
     groups: dict[tuple, list[dict]] = {}
     for t in entry.get("trials", []):
         groups.setdefault((t["T"], t["d"], t["n_kv"]), []).append(t)
     rows = []
     for (T, d, n), ts in sorted(groups.items()):
-        ok = [t for t in ts if t.get("status") == "ok" and t.get("accuracy") is not None]
+        ok = [t for t in ts if trained(t, entry["impl"]) and t.get("accuracy") is not None]
         best = max(ok, key=lambda t: (t["accuracy"], -t["lr"])) if ok else None
         rows.append(
             {
@@ -108,13 +138,9 @@ def best_points(entry: dict) -> list[dict]:
 
 
 def still_missing(doc: dict, todo: list[dict]) -> list[dict]:
-    """The trials of ``todo`` that the document has not trained (status ok) yet."""
-    done = {
-        (mid, key(t))
-        for mid, e in doc.get("models", {}).items()
-        for t in e.get("trials", [])
-        if t.get("status") == "ok"
-    }
+    """The trials of ``todo`` that the document has not trained yet (cut-short ones included)."""
+    models = doc.get("models", {})
+    done = {(mid, key(t)) for mid, e in models.items() for t in e.get("trials", []) if trained(t, e["impl"])}
     return [t for t in todo if (t["model"], key(t)) not in done]
 
 
@@ -135,13 +161,9 @@ def annotate(doc: dict) -> dict:
 
 
 def wall_stats(doc: dict) -> dict:
-    """Wall time per trial (s) over the ok trials: count, median, min, max, total."""
-    walls = sorted(
-        t["wall_s"]
-        for e in doc["models"].values()
-        for t in e["trials"]
-        if t.get("status") == "ok" and t.get("wall_s") is not None
-    )
+    """Wall time per trial (s) over the trained trials: count, median, min, max, total."""
+    trials = [t for e in doc["models"].values() for t in e["trials"] if trained(t, e["impl"])]
+    walls = sorted(t["wall_s"] for t in trials if t.get("wall_s") is not None)
     if not walls:
         return {"trials": 0}
     mid = len(walls) // 2
@@ -167,10 +189,10 @@ def summary(doc: dict) -> str:
                 f"{mid:18s} {row['T']:5d} {row['d']:4d} {row['n_kv']:5d} {acc:>6s} {lr:>8s} {sb:>10s}  "
                 f"{len(row['lrs_tried'])}"
             )
-        failed = [t for t in entry["trials"] if t.get("status") != "ok"]
+        failed = [t for t in entry["trials"] if not trained(t, entry["impl"])]
         if failed:
             lines.append(
-                f"{'':18s} {len(failed)} trial(s) not trained: {failed[0].get('status')}: "
+                f"{'':18s} {len(failed)} trial(s) not trained: {outcome(failed[0], entry['impl'])}: "
                 f"{(failed[0].get('error') or '')[:120]}"
             )
     w = wall_stats(doc)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from . import plan, results
+from .mixers import MIXERS
 
 POLL_S = 0.5
 # the share of the GPU's memory the workers split evenly; the rest is for their CUDA contexts, which the
@@ -124,7 +125,7 @@ def run(args, popen=subprocess.Popen, log=print) -> dict:
             results.add_trials(doc, job["model"], trained + lost, run_id)
             if got.get("provenance") and "device" not in run_rec["provenance"]:
                 run_rec["provenance"].update(got["provenance"])
-            ok = sum(t.get("status") == "ok" for t in trained)
+            ok = sum(results.trained(t, MIXERS[job["model"]].impl) for t in trained)
             log(
                 f"[{job['model']}#{job['part']}] {why if rc else 'done'} after {time.time() - t0:.0f} s: "
                 f"{ok}/{len(job['trials'])} trials trained"

@@ -21,22 +21,28 @@ REFUSED = ("#640", "produces incorrect results")
 
 
 def trainer(backend: str):
+    """(train_one, check_gradients) of the backend."""
     if backend == "fake":
-        from .fake import train_one
+        from .fake import check_gradients, train_one
     elif backend == "torch":
+        from .gradcheck import check as check_gradients
         from .train import train_one
     else:
         raise ValueError(f"unknown backend {backend!r}")
-    return train_one
+    return train_one, check_gradients
 
 
-def run_job(job: dict, out: Path, train_one=None) -> dict:
-    train_one = train_one or trainer(job["backend"])
+def run_job(job: dict, out: Path, train_one=None, check_gradients=None) -> dict:
+    """Train the job's trials in order. Before the first trial at each width the layer's gradients are
+    checked (zoo.recall.gradcheck); a layer that fails is not trained at that width, its trials say why."""
+    default_train, default_check = trainer(job["backend"])
+    train_one, check_gradients = train_one or default_train, check_gradients or default_check
     if job["backend"] == "torch" and job.get("memory_share"):
         from .train import limit_memory
 
         limit_memory(job["memory_share"])
     done: list[dict] = []
+    checked: dict[int, dict] = {}  # width -> the gradient check's result
     doc = {"model": job["model"], "trials": done, "provenance": None}
     for trial in job["trials"]:
         left = job["deadline"] - time.time()
@@ -45,10 +51,18 @@ def run_job(job: dict, out: Path, train_one=None) -> dict:
             continue
         t0 = time.time()
         try:
+            d = trial["d"]
+            if d not in checked:
+                checked[d] = check_gradients(job["model"], d, trial["T"])
+            if not checked[d]["passed"]:
+                why = checked[d]["why"]
+                done.append({**trial, "status": "wrong_gradients", "error": why, "grad_check": checked[d]})
+                _write(doc, out)
+                continue
             got = train_one(job["model"], trial, job["protocol"], deadline=job["deadline"])
             provenance = got.pop("provenance", None)  # once per worker, not on every trial
             doc["provenance"] = doc["provenance"] or provenance
-            done.append({**trial, **got})
+            done.append({**trial, **got, "grad_check": checked[d]})
         except Exception as e:  # one bad trial (a kernel that refuses, out of memory) must not end the job
             text = f"{type(e).__name__}: {e}"
             status = "kernel_refused" if all(s in text for s in REFUSED) else "error"

@@ -32,11 +32,14 @@ NOT_YET = (
     "Trained results are not on this site yet: below are how the models are trained and what the papers "
     "report, to compare them with."
 )
-STATUS = {  # why a trial has no accuracy, in a reader's words
-    "error": "training failed",
-    "kernel_refused": "the layer's GPU kernel refused to train on this GPU",
-    "timeout": "not finished in its time",
-    "not_run": "not trained yet",
+STATUS = {  # why a trial has no accuracy, in a reader's words (a sentence of the page opens with it)
+    "error": "Training failed",
+    "kernel_refused": "The layer's GPU kernel refuses to train on this GPU",
+    "wrong_gradients": "The layer's GPU kernel computes wrong gradients on this GPU",
+    "unchecked": "Not yet shown, until the gradients of the layer's GPU kernel are verified on this GPU",
+    "cut_short": "Stopped before the end of its schedule, so not comparable",
+    "timeout": "Not trained yet",
+    "not_run": "Not trained yet",
 }
 
 
@@ -45,7 +48,7 @@ class Trained:
     doc: dict | None  # the merged result document, or None
     source: str | None  # its path in the repository
     published: list[dict]
-    rows: dict[str, list[dict]]  # model id -> results.best_points of its entry
+    rows: dict[str, list[dict]]  # model id -> results.best_points of its entry, for models with an accuracy
 
 
 def _date(doc: dict) -> str:
@@ -74,6 +77,7 @@ def load(ctx) -> Trained:
         return Trained(None, None, published, {})
     doc, path = max(docs, key=lambda dp: _date(dp[0]))
     rows = {mid: results.best_points(e) for mid, e in doc["models"].items()}
+    rows = {mid: rs for mid, rs in rows.items() if any(r["accuracy"] is not None for r in rs)}
     return Trained(doc, f"{RESULTS}/{path.name}", published, rows)
 
 
@@ -199,6 +203,7 @@ def protocol(t: Trained) -> dict:
         "dtype": DTYPE,
         "recipe_conv": RECIPE_CONV,
         "mixers": len(MIXERS),
+        "grad_tol": f"{results.GRAD_TOL:.0%}",
     }
 
 
@@ -227,15 +232,18 @@ def table_rows(ctx, t: Trained) -> list[dict]:
 
 
 def failures(ctx, t: Trained) -> list[dict]:
-    """Models with trials that did not train, with the reason of the first."""
-    out = []
+    """The points without an accuracy, grouped by why in a reader's words (STATUS order):
+    [{why, models: [{name, n, of}]}], each model under its commonest reason."""
+    groups: dict[str, list[dict]] = {}
     for mid, e in t.doc["models"].items():
-        bad = [tr for tr in e["trials"] if tr.get("status") != "ok"]
-        if bad:
+        whys = [results.outcome(tr, e["impl"]) for tr in e["trials"] if not results.trained(tr, e["impl"])]
+        if whys:
             m = ctx.registry.by_id.get(mid)
-            why = STATUS.get(bad[0].get("status"), "not trained")
-            out.append({"name": m.name if m else mid, "n": len(bad), "of": len(e["trials"]), "why": why})
-    return out
+            why = max(set(whys), key=lambda w: (whys.count(w), w))
+            groups.setdefault(STATUS.get(why, STATUS["error"]), []).append(
+                {"name": m.name if m else mid, "n": len(whys), "of": len(e["trials"])}
+            )
+    return [{"why": w, "models": groups[w]} for w in dict.fromkeys(STATUS.values()) if w in groups]
 
 
 def comparisons(ctx, t: Trained, at: dict | None) -> list[dict]:
@@ -295,6 +303,13 @@ def _named(text: str, names: dict) -> str:
     return pattern.sub(lambda mt: names[mt.group(1)], text).replace("state_bytes", "state size")
 
 
+def shown_command(command: str) -> str:
+    """A run's command as a reader can repeat it here: a path on the GPU machine (its output folder, an
+    absolute path) becomes the same file name under benchmarks/recall."""
+    words = command.split()
+    return " ".join(f"{RESULTS}/{w.rsplit('/', 1)[-1]}" if w.startswith("/") else w for w in words)
+
+
 def page_part(ctx, t: Trained) -> Markup:
     """The Recall page's "Trained on MQAR" section (markdown)."""
     figs = figures(ctx, t) if t.doc else {}
@@ -313,6 +328,7 @@ def page_part(ctx, t: Trained) -> Markup:
             slow=near_chance(ctx, t, at),
             slow_at=at,
             untrained=[m.name for m in ctx.registry.models if m.id not in MIXERS],
+            commands=[shown_command(r["command"]) for r in t.doc["runs"]] if t.doc else [],
         )
     )
 
