@@ -26,7 +26,9 @@ TRIAL_STATUSES = ("ok", "error", "kernel_refused", "wrong_gradients", "timeout",
 # when the layer passed zoo.recall.gradcheck at that width. torch's own attention and FFT are not checked
 # here, and results trained before the check existed keep counting for them.
 CHECKED_IMPLS = ("fla", "mamba2")
-GRAD_TOL = 0.1  # zoo.recall.gradcheck's relative tolerance, in both of its checks
+# zoo.recall.gradcheck's relative tolerances: float32 autograd against finite differences, and bf16 autograd
+# against float32 (right layers stay under 0.2 % and 6 % on CPU: scripts/check_gradcheck_cpu.py)
+FD_TOL, BF16_TOL = 0.1, 0.25
 
 
 def trained(t: dict, impl: str) -> bool:

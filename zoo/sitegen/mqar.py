@@ -203,7 +203,8 @@ def protocol(t: Trained) -> dict:
         "dtype": DTYPE,
         "recipe_conv": RECIPE_CONV,
         "mixers": len(MIXERS),
-        "grad_tol": f"{results.GRAD_TOL:.0%}",
+        "fd_tol": f"{results.FD_TOL:.0%}",
+        "bf16_tol": f"{results.BF16_TOL:.0%}",
     }
 
 
