@@ -275,3 +275,19 @@ def test_a_run_command_shows_no_path_of_the_gpu_machine():
         "python -m zoo.recall --out benchmarks/recall/h100-c.json --missing-from benchmarks/recall/h100.json "
         "-j 16"
     )
+
+
+def test_a_papers_table_value_is_shown_beside_ours_at_exactly_its_point():
+    from types import SimpleNamespace
+
+    from zoo import registry
+
+    ctx = SimpleNamespace(registry=registry.load())
+    value = {"model": "nope", "d": 64, "T": 512, "pairs": 80, "accuracy": 0.99, "where": "Table A7"}
+    paper = {"id": "p", "paper": {}, "models": {"nope": "Transformer"}, "values": [value]}
+    row = {"T": 512, "d": 64, "n_kv": 80, "accuracy": 0.998}
+    other = {"T": 256, "d": 64, "n_kv": 16, "accuracy": 0.5}
+    (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [other, row]}), None)
+    assert got["reported"][0]["ours"] == "1.00" and got["reported"][0]["accuracy"] == "0.99"
+    (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [other]}), None)
+    assert got["reported"][0]["ours"] is None

@@ -247,6 +247,12 @@ def failures(ctx, t: Trained) -> list[dict]:
     return [{"why": w, "models": groups[w]} for w in dict.fromkeys(STATUS.values()) if w in groups]
 
 
+def _ours_at(t: Trained, mid: str, d: int, T: int, pairs: int) -> str | None:
+    """Our best accuracy for a model at exactly a paper's point, or None where we have not trained it."""
+    rs = [r for r in t.rows.get(mid, []) if (r["d"], r["T"], r["n_kv"]) == (d, T, pairs)]
+    return f"{rs[0]['accuracy']:.2f}" if rs and rs[0]["accuracy"] is not None else None
+
+
 def comparisons(ctx, t: Trained, at: dict | None) -> list[dict]:
     """Each published point with our best accuracies, per width, of the models it names, at the figure's
     (T, pairs)."""
@@ -265,8 +271,13 @@ def comparisons(ctx, t: Trained, at: dict | None) -> list[dict]:
                     {"name": names.get(mid, mid), "points": [(r["d"], f"{r['accuracy']:.2f}") for r in rs]}
                 )
         check = p.get("our_check")
-        reported = [  # the paper's own numbers (a table or its text), its names replaced by ours
-            {**v, "name": names.get(v["model"], v["model"]), "accuracy": f"{v['accuracy']:.2f}"}
+        reported = [  # the paper's own numbers (a table or its text), its names replaced by ours, with ours
+            {
+                **v,
+                "name": names.get(v["model"], v["model"]),
+                "accuracy": f"{v['accuracy']:.2f}",
+                "ours": _ours_at(t, v["model"], v["d"], v["T"], v["pairs"]),
+            }
             for v in p.get("values", [])
         ]
         out.append(
