@@ -3,10 +3,10 @@
     python scripts/check_gradcheck_cpu.py          # any torch (a CPU build is enough) on the path
 
 The check guards every Triton layer of the MQAR sweep on the GPU. Here it runs on the mixers written in torch
-alone (softmax variants, Hyena), at two widths and four seeds, and prints the worst errors of its two tests;
-then on the same layers with a backward halved on purpose, once in float32 and once only under bf16 autocast
-(the kind of fault a miscompiled bf16 kernel makes). It exits 1 unless every right layer passes and every
-broken one fails.
+alone (softmax variants, Hyena), at two widths and four seeds, and prints the worst errors; then on the same
+layers with a backward halved on purpose, once always and once only under bf16 autocast (the kind of fault a
+miscompiled bf16 kernel makes). Both forms run: the float32 one, and the bf16-only one that a kernel
+refusing float32 gets. It exits 1 unless every right layer passes and every broken one fails.
 """
 
 from __future__ import annotations
@@ -52,29 +52,34 @@ def broken(cls, only_bf16: bool):
 
 def main() -> int:
     failures = []
-    for mid in RIGHT:
-        for d in (64, 128):
-            got = [gradcheck.check(mid, d, 256, device="cpu", seed=s) for s in range(4)]
-            fd, bf = max(r["fd_rel_err"] for r in got), max(r["bf16_rel_err"] for r in got)
-            ok = all(r["passed"] for r in got)
-            print(
-                f"{mid:8s} d={d:3d}  float32 vs differences {fd:.4f}  bf16 vs float32 {bf:.4f}  "
-                f"{'pass' if ok else 'FAIL'}"
-            )
-            if not ok:
-                failures.append(f"{mid} d={d} failed a right layer")
-    for cls, mid in ((model.SDPAttention, "nope"), (model.Hyena, "hyena")):
-        for only_bf16 in (False, True):
-            keep = broken(cls, only_bf16)
-            try:
-                r = gradcheck.check(mid, 64, 256, device="cpu")
-            finally:
-                cls.forward = keep
-            where = "bf16 only" if only_bf16 else "always"
-            said = "MISSED" if r["passed"] else "caught: " + r["why"]
-            print(f"{mid:8s} halved backward ({where}): {said}")
-            if r["passed"]:
-                failures.append(f"{mid} with a halved backward ({where}) passed")
+    for float32 in (True, False):
+        print(
+            "float32 check, then bf16 against it" if float32 else "bf16-only check (kernels without float32)"
+        )
+        for mid in RIGHT:
+            for d in (64, 128):
+                got = [gradcheck.check(mid, d, 256, "cpu", seed, float32) for seed in range(4)]
+                ok = all(r["passed"] for r in got)
+                worst = max(got, key=lambda r: r["rel_err"])
+                line = f"  {mid:8s} d={d:3d}  {worst['rel_err']:.4f} ({worst['worst']})"
+                if float32:
+                    bf = max(got, key=lambda r: r["bf16_rel_err"])
+                    line += f"  bf16 {bf['bf16_rel_err']:.4f} ({bf['bf16_worst']})"
+                print(line + ("  pass" if ok else "  FAIL"))
+                if not ok:
+                    failures.append(f"{mid} d={d} failed a right layer")
+        for cls, mid in ((model.SDPAttention, "nope"), (model.Hyena, "hyena")):
+            for only_bf16 in (False, True):
+                keep = broken(cls, only_bf16)
+                try:
+                    r = gradcheck.check(mid, 64, 256, "cpu", 0, float32)
+                finally:
+                    cls.forward = keep
+                where = "bf16 only" if only_bf16 else "always"
+                said = "MISSED" if r["passed"] else "caught: " + r["why"]
+                print(f"  {mid:8s} halved backward ({where}): {said}")
+                if r["passed"]:
+                    failures.append(f"{mid} with a halved backward ({where}) passed")
     print("\n".join(failures) or "every right layer passed, every broken one failed")
     return 1 if failures else 0
 

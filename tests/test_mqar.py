@@ -202,7 +202,7 @@ def test_jobs_cover_every_trial_once_and_interleave_mixers():
 # ------------------------------------------------------------------------------------------------ results
 
 
-CHECKED = {"passed": True, "fd_rel_err": 0.002, "bf16_rel_err": 0.006}
+CHECKED = {"passed": True, "rel_err": 0.02}
 
 
 def trial(lr, acc, status="ok", run="run-20261207T000000Z", d=64, grad_check=CHECKED):
@@ -304,9 +304,9 @@ def test_a_layer_failing_the_gradient_check_is_not_trained_at_that_width(tmp_pat
 
     def check(model, d, T):
         if d != 128:
-            return {"passed": True, "fd_rel_err": 0.01, "bf16_rel_err": 0.01}
-        why = "wrong gradients: float32 gradient of x differs from finite differences of the forward pass"
-        return {"passed": False, "fd_rel_err": 0.5, "bf16_rel_err": 0.01, "why": why}
+            return {"passed": True, "rel_err": 0.01}
+        why = "wrong gradients: the gradient of x differs from finite differences of the forward pass by 50%"
+        return {"passed": False, "rel_err": 0.5, "why": why}
 
     trials = [{"T": 256, "d": d, "n_kv": 16, "lr": lr} for d in (64, 128) for lr in (1e-3, 1e-2)]
     job = {"model": "gla", "trials": trials, "protocol": {}, "backend": "fake", "deadline": time.time() + 60}
