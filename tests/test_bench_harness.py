@@ -261,8 +261,14 @@ def test_a_worker_killed_in_the_backward_keeps_the_forward_it_timed(tmp_path):
         open(cmd[cmd.index("--out") + 1], "w").write(json.dumps({"models": {"wall": in_bwd}}))
         return None, True
 
+    # planned: two head dims and two lengths; it died in the first backward (MesaNet's H100 run did)
     args = SimpleNamespace(
-        lengths=[8192], head_dims=[128], tokens=8192, tolerance=2e-2, no_decode=True, family_timeout=None
+        lengths=[8192, 32768],
+        head_dims=[128, 64],
+        tokens=8192,
+        tolerance=2e-2,
+        no_decode=True,
+        family_timeout=None,
     )
     import time
 
@@ -280,6 +286,12 @@ def test_a_worker_killed_in_the_backward_keeps_the_forward_it_timed(tmp_path):
     assert point["T"] == 8192 and point["fwd_ms"] == in_bwd["in_progress"]["point"]["fwd_ms"]
     assert "fwdbwd_ms" not in point and point["fwdbwd_error"] == "worker timeout while timing the backward"
     assert results.died_at(got) == [(8192, "fwdbwd", "timeout")]
+    # the shapes it never reached are named, so the page can say which lengths are missing
+    assert got["truncated"] == [
+        {"head_dim": 128, "T": 32768},
+        {"head_dim": 64, "T": 8192},
+        {"head_dim": 64, "T": 32768},
+    ]
 
 
 def test_the_catalogue_is_the_registry_gpu_binding():

@@ -228,9 +228,19 @@ def run_family(
             else:
                 entry["status"] = "measured" if has_points else ("timeout" if timed_out else "crashed")
                 entry.setdefault("errors", []).append(results.step_error(why, stage))
+                if has_points:  # the lengths after the one it died in were never reached: say which
+                    entry["truncated"] = never_reached(entry, args)
                 done[crashed_model] = entry
         remaining = [m for m in remaining if m not in done]
     return done
+
+
+def never_reached(entry: dict, args) -> list[dict]:
+    """{head_dim, T} of the planned shapes a model has no point at, and no earlier truncation names."""
+    have = {(p["head_dim"], p["T"]) for p in entry.get("points", [])}
+    have |= {(c["head_dim"], c["T"]) for c in entry.get("truncated", [])}
+    missing = [(D, T) for D in args.head_dims for T in args.lengths if (D, T) not in have]
+    return entry.get("truncated", []) + [{"head_dim": D, "T": T} for D, T in missing]
 
 
 def timing_order(groups: dict[str, list[str]], warm: dict) -> dict[str, list[str]]:
