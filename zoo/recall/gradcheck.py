@@ -133,7 +133,18 @@ def _check_bf16(layer, x, w, named, gen) -> dict:
 def check(model_id: str, d: int, T: int, device: str = "cuda", seed: int = 0, float32: bool = True) -> dict:
     """{precision, passed, rel_err, worst, [bf16_rel_err, bf16_worst,] tensors, T} (and ``why`` when it
     failed), the worst tensors named by parameter (``x`` for the input). ``float32=False`` skips to the
-    bf16-only check (what a kernel that refuses float32 gets)."""
+    bf16-only check (what a kernel that refuses float32 gets).
+
+    A layer fails only if a second, independent draw (another layer init, x, w and directions) fails too: a
+    right kernel whose small tensor fell to rounding once passes a fresh draw, a wrong one fails both."""
+    first = _draw(model_id, d, T, device, seed, float32)
+    if first["passed"]:
+        return first
+    second = _draw(model_id, d, T, device, seed + 1, float32)
+    return second if second["passed"] else {**first, "second_draw": second["why"]}
+
+
+def _draw(model_id: str, d: int, T: int, device: str, seed: int, float32: bool) -> dict:
     gen = torch.Generator(device="cpu").manual_seed(seed)
     torch.manual_seed(seed)
     layer = build_mixer(model_id, d, T).to(device)
