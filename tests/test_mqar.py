@@ -280,6 +280,8 @@ def test_a_triton_layer_counts_only_with_checked_gradients():
     later = dict(date="2026-12-08T00:00:00+00:00", run="run-20261208T000000Z")
     merged = results.merge([d, doc_with([trial(1e-2, 0.7, run=later["run"])], **later)])
     assert results.best_points(merged["models"]["gla"])[0]["accuracy"] == 0.7
+    wrong = {**trial(1e-3, None, status="wrong_gradients", run=later["run"]), "error": "wrong gradients: ..."}
+    assert results._better(wrong, unchecked) and not results._better(wrong, trial(1e-3, 0.4))
     merged = results.merge(
         [
             merged,

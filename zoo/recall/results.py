@@ -67,9 +67,12 @@ def add_trials(doc: dict, model_id: str, trials: list[dict], run_id: str) -> Non
 
 def _better(new: dict, old: dict) -> bool:
     """A newer trial replaces an older one unless it got less far: a failure never replaces a trial with an
-    accuracy, a cut-short trial never replaces a finished one."""
+    accuracy, a cut-short trial never replaces a finished one; a verdict of the gradient check (passed, or
+    wrong gradients) replaces a trial trained before the check existed."""
 
-    def rank(t):  # checked and finished, finished, cut short, failed
+    def rank(t):  # checked and finished; finished or found wrong; cut short; failed
+        if t.get("status") == "wrong_gradients":
+            return 2
         if t.get("status") != "ok":
             return 0
         return 1 if t.get("truncated") else 3 if t.get("grad_check", {}).get("passed") else 2
