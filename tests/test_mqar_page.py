@@ -291,3 +291,23 @@ def test_a_papers_table_value_is_shown_beside_ours_at_exactly_its_point():
     assert got["reported"][0]["ours"] == "1.00" and got["reported"][0]["accuracy"] == "0.99"
     (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [other]}), None)
     assert got["reported"][0]["ours"] is None
+
+
+def test_a_model_page_without_points_says_why_in_a_readers_words(tmp_path):
+    from zoo.registry import load
+    from zoo.sitegen.context import BuildContext
+
+    ctx = BuildContext(registry=load(), root=ROOT, docs=tmp_path, tex=None, recall_results=tmp_path)
+    ok = {"T": 256, "d": 64, "n_kv": 16, "lr": 1e-3, "status": "ok", "accuracy": 0.3, "steps": 1000}
+    wrong = {**ok, "status": "wrong_gradients", "error": "wrong gradients: ..."}
+    doc = {
+        "protocol": {"steps": 1000},
+        "models": {
+            "gla": {"impl": "fla", "trials": [ok, ok]},  # trained before the check: not shown
+            "deltanet": {"impl": "fla", "trials": [wrong, wrong, ok]},
+        },
+    }
+    t = mqar.Trained(doc, None, [], {})
+    gla, deltanet = (mqar.model_part(ctx, t, ctx.registry.by_id[m], "../../") for m in ("gla", "deltanet"))
+    assert "no trained points on" in gla and ": trained before the gradients of its GPU kernel" in gla
+    assert ": the layer&#39;s GPU kernel computes wrong gradients on this GPU." in deltanet

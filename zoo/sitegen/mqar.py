@@ -36,7 +36,7 @@ STATUS = {  # why a trial has no accuracy, in a reader's words (a sentence of th
     "error": "Training failed",
     "kernel_refused": "The layer's GPU kernel refuses to train on this GPU",
     "wrong_gradients": "The layer's GPU kernel computes wrong gradients on this GPU",
-    "unchecked": "Not yet shown, until the gradients of the layer's GPU kernel are verified on this GPU",
+    "unchecked": "Trained before the gradients of its GPU kernel were verified on this GPU, so not shown",
     "cut_short": "Stopped before the end of its schedule, so not comparable",
     "timeout": "Not trained yet",
     "not_run": "Not trained yet",
@@ -237,14 +237,19 @@ def failures(ctx, t: Trained) -> list[dict]:
     [{why, models: [{name, n, of}]}], each model under its commonest reason."""
     groups: dict[str, list[dict]] = {}
     for mid, e in t.doc["models"].items():
-        whys = [results.outcome(tr, e["impl"]) for tr in e["trials"] if not results.trained(tr, e["impl"])]
-        if whys:
+        n, why = _untrained(e)
+        if n:
             m = ctx.registry.by_id.get(mid)
-            why = max(set(whys), key=lambda w: (whys.count(w), w))
-            groups.setdefault(STATUS.get(why, STATUS["error"]), []).append(
-                {"name": m.name if m else mid, "n": len(whys), "of": len(e["trials"])}
-            )
+            groups.setdefault(why, []).append({"name": m.name if m else mid, "n": n, "of": len(e["trials"])})
     return [{"why": w, "models": groups[w]} for w in dict.fromkeys(STATUS.values()) if w in groups]
+
+
+def _untrained(e: dict) -> tuple[int, str | None]:
+    """(how many of a model's trials have no accuracy, the commonest reason in a reader's words)."""
+    whys = [results.outcome(tr, e["impl"]) for tr in e["trials"] if not results.trained(tr, e["impl"])]
+    if not whys:
+        return 0, None
+    return len(whys), STATUS.get(max(set(whys), key=lambda w: (whys.count(w), w)), STATUS["error"])
 
 
 def _ours_at(t: Trained, mid: str, d: int, T: int, pairs: int) -> str | None:
@@ -358,5 +363,6 @@ def model_part(ctx, t: Trained, m, root: str) -> Markup:
             rows=rows,
             near_chance=_never_learned(rows),
             steps=t.doc["protocol"]["steps"] if t.doc else None,
+            why_none=_untrained(t.doc["models"][m.id])[1] if t.doc and m.id in t.doc["models"] else None,
         )
     )
