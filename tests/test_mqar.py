@@ -359,7 +359,7 @@ def test_nothing_heavy_is_imported_by_the_harness():
     code = (
         "import sys; import zoo.recall.cli, zoo.recall.runner, zoo.recall.worker, zoo.recall.results, "
         "zoo.recall.plan, zoo.recall.data, zoo.recall.mixers, zoo.recall.fake; "
-        "heavy = ('torch', 'triton', 'fla', 'zoo.recall.model', 'zoo.recall.train'); "
+        "heavy = ('torch', 'triton', 'fla', 'zoo.recall.model', 'zoo.recall.train', 'zoo.recall.gradcheck'); "
         "bad = [m for m in heavy if m in sys.modules]; "
         "print(bad)"
     )

@@ -8,9 +8,11 @@
     worker.py    one subprocess: trains its trials one after another, writes a part file after each
     model.py     torch: the two-layer model (Zoology's recipe) and the mixers written here (SDPA, Hyena)
     train.py     torch: one training (AdamW, cosine schedule, MQAR batches drawn on the GPU)
-    fake.py      a deterministic stand-in for train.py, for the CPU tests
-    results.py   merging, best of the learning-rate sweep, validation, summary
+    gradcheck.py torch: a layer's gradients against finite differences of its forward, before it trains
+    fake.py      a deterministic stand-in for train.py and gradcheck.py, for the CPU tests
+    results.py   merging, best of the learning-rate sweep (trained and checked trials only), validation,
+                 summary
 
-Nothing here imports torch, triton or fla at module level except model.py and train.py, which only
-run inside a worker of `python -m zoo.recall` on a CUDA machine.
+Nothing here imports torch, triton or fla at module level except model.py, train.py and gradcheck.py,
+which only run inside a worker of `python -m zoo.recall` on a CUDA machine.
 """
