@@ -212,10 +212,13 @@ def _lr(x) -> str:
     return "–" if x is None else f"{x:.1e}"
 
 
-def table_rows(ctx, t: Trained) -> list[dict]:
+def table_rows(ctx, t: Trained, only: str | None = None) -> list[dict]:
+    """The table's rows, for every trained model or ``only`` one (a model page)."""
     by_id = ctx.registry.by_id
     rows = []
     for mid, rs in t.rows.items():
+        if only is not None and mid != only:
+            continue
         m = by_id.get(mid)
         for r in rs:
             rows.append(
@@ -352,7 +355,7 @@ def page_part(ctx, t: Trained) -> Markup:
 
 def model_part(ctx, t: Trained, m, root: str) -> Markup:
     """A model page's trained points (under "What it can remember"), or why it has none."""
-    rows = [r for r in table_rows(ctx, t) if r["id"] == m.id]
+    rows = table_rows(ctx, t, only=m.id)
     return Markup(
         ctx.render(
             "recall_trained_model.html.j2",
