@@ -33,6 +33,8 @@ whole: an error in part of one (the key half of a fused key-value projection) sh
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from .model import build_mixer
@@ -81,9 +83,10 @@ def _difference(layer, x, w, t: torch.Tensor, u: torch.Tensor, bf16: bool) -> tu
     return (w * dy).sum().item(), (w * dy).norm().item()
 
 
-def _rel(a: torch.Tensor, b: torch.Tensor, noise: float, tol: float) -> float:
+def _rel(a: list[float], b: list[float], noise: float, tol: float) -> float:
     """||a - b|| against tol * the larger, or the noise: <= tol means they agree."""
-    return ((a - b).norm() / max(a.norm().item(), b.norm().item(), noise / tol, 1e-30)).item()
+    diff = math.hypot(*(x - y for x, y in zip(a, b, strict=True)))
+    return diff / max(math.hypot(*a), math.hypot(*b), noise / tol, 1e-30)
 
 
 def _check_float32(layer, x, w, named, gen) -> dict:
@@ -96,9 +99,9 @@ def _check_float32(layer, x, w, named, gen) -> dict:
     for (name, t), a32, a16 in zip(named, g32, g16, strict=True):
         u = torch.randn(t.shape, generator=gen).to(t.device) * _scale(t)
         numeric, size = _difference(layer, x, w, t, u, bf16=False)
-        auto32, auto16 = (a32 * u).sum().reshape(1), (a16 * u).sum().reshape(1)
-        fd = max(fd, (_rel(torch.tensor([numeric]), auto32.cpu(), fd_noise, FD_TOL), name))
-        bf = max(bf, (_rel(auto16, auto32, BF16_GRAD_NOISE * size, BF16_TOL), name))
+        auto32, auto16 = (a32 * u).sum().item(), (a16 * u).sum().item()
+        fd = max(fd, (_rel([numeric], [auto32], fd_noise, FD_TOL), name))
+        bf = max(bf, (_rel([auto16], [auto32], BF16_GRAD_NOISE * size, BF16_TOL), name))
     return {
         "precision": "float32",
         "passed": fd[0] <= FD_TOL and bf[0] <= BF16_TOL,
@@ -121,7 +124,7 @@ def _check_bf16(layer, x, w, named, gen) -> dict:
             u = torch.randn(t.shape, generator=gen).to(t.device) * _scale(t)
             autos.append((g * u).sum().item())
             numerics.append(_difference(layer, x, w, t, u, bf16=True)[0])
-        worst = max(worst, (_rel(torch.tensor(numerics), torch.tensor(autos), noise, BF16_TOL), name))
+        worst = max(worst, (_rel(numerics, autos, noise, BF16_TOL), name))
     return {
         "precision": "bf16",
         "passed": worst[0] <= BF16_TOL,
