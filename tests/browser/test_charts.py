@@ -8,6 +8,7 @@ the variant site, which has a result file). (The lineage graph is SVG and HTML c
 CSS variables; tests/browser/test_lineage.py checks its years survive the toggle.)"""
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from zoo.chromium import open_page
 from zoo.sitegen.chart_style import COLORSCALES, SCHEMES
@@ -132,7 +133,14 @@ def test_the_trained_mqar_figures_fit_and_survive_the_palette_toggle(browser, va
 def test_figures_follow_a_resized_window(browser, site_url):
     page, problems = _open(browser, site_url, "models/mamba-2/", DESKTOP)
     page.set_viewport_size(PHONE)
-    page.wait_for_timeout(600)
+    # The figures follow through a ResizeObserver and Plotly's relayout: give a busy machine time, then
+    # look (a figure that never shrinks fails below with its name).
+    try:
+        page.wait_for_function(
+            f"({BOXES})().every((f) => f.box.right <= f.col.right + 1)", timeout=10_000, polling=100
+        )
+    except PlaywrightTimeout:
+        pass
     figs = page.evaluate(BOXES)
     page.context.close()
     problems.check()

@@ -235,7 +235,7 @@ def test_every_family_matches_cpython_through_instant_navigation(live_page, site
 
         args = {"T": run["T"], "d": run["d"], "seed": run["seed"], **run["params"]}
         slices = api.simulate(run["module"], **args)["slices"]
-        picker = page.locator('[data-zoo-live] .zoo-live__figures input[type=number]').first
+        picker = page.locator("[data-zoo-live] .zoo-live__figures input[type=number]").first
         assert picker.is_visible() == (slices is not None), model_id
         if slices:
             assert picker.get_attribute("aria-label") == f"{slices}, typed"

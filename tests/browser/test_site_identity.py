@@ -79,11 +79,11 @@ def test_no_left_sidebar_lists_a_single_page(page, site_url):
 def test_phone_menu_still_lists_every_tab(phone_page, site_url):
     phone_page.goto(f"{site_url}about/")
     phone_page.click(".md-header label.md-header__button[for='__drawer']")
-    phone_page.wait_for_timeout(400)
-    names = phone_page.eval_on_selector_all(
-        ".md-nav--primary > .md-nav__list > .md-nav__item > .md-nav__link",
-        "els => els.filter(e => e.getBoundingClientRect().width > 0).map(e => e.textContent.trim())",
-    )
+    tabs = ".md-nav--primary > .md-nav__list > .md-nav__item > .md-nav__link"
+    shown = "els => els.filter(e => e.getBoundingClientRect().width > 0).map(e => e.textContent.trim())"
+    # The drawer slides in: wait until its links have a width (a busy machine animates slowly).
+    phone_page.wait_for_function(f"({shown})([...document.querySelectorAll({tabs!r})]).length > 0")
+    names = phone_page.eval_on_selector_all(tabs, shown)
     assert "About" in names and "Compare" in names, names
 
 
