@@ -7,7 +7,7 @@
 # TileLang lets fla run the gated backward (Gated DeltaNet, DeltaProduct, Comba) on Hopper with Triton 3.6,
 # where fla refuses its Triton kernel (wrong results with Triton 3.4 to 3.7.0); TileLang compiles with nvcc,
 # which the benchmark image lacks, so the nvcc wheel comes too. The three folders stay under the 64 MiB that
-# one GPU call can carry; scripts/bench_gpu.sh keeps each one it is given until all three have arrived.
+# one GPU call can carry; scripts/gpu_packages.sh keeps each one it is given until all three have arrived.
 #
 # Pure-Python (Triton) wheels come straight from the package index. mamba_ssm publishes only a source
 # archive whose setup.py imports torch even to write its metadata, so its wheel is built here against a

@@ -3,28 +3,11 @@
 #
 #   bash scripts/recall_gpu.sh --out benchmarks/recall/<gpu>-part1.json [--mixers a,b] [--points ...] [...]
 #
-# fla travels as wheels in the ignored .whl/ folder (scripts/fetch_gpu_wheels.sh). tilelang, which lets fla
-# train the gated delta rule on Hopper (fla #640), and its dependencies may travel in ignored .build/wheels*
-# folders over more than one call: each wheel found is installed once into the private folder, never
-# into the machine's Python.
+# The layer packages travel as wheels (scripts/fetch_gpu_wheels.sh); scripts/gpu_packages.sh installs them into
+# a private folder, and TileLang too once its three parts have arrived (fla trains the gated delta rule on
+# Hopper only with it, fla #640). Every argument goes to `python -m zoo.recall` unchanged.
 set -euo pipefail
-site=${ZOO_RECALL_SITE:-/tmp/zoo-recall-site}
-mkdir -p "$site/.installed"
-# One pip call for every wheel not installed yet: pip --target --upgrade replaces a top-level folder that an
-# earlier call put there, and fla_core and flash_linear_attention both ship `fla/` (one call apiece left fla
-# without fla.ops). A folder of a later call (tilelang's second part) holds other packages.
-new=()
-for wheel in .whl/fla_core-*.whl .whl/flash_linear_attention-*.whl .whl/mamba_ssm-*.whl \
-  .whl/tilelang-*.whl .whl/apache_tvm_ffi-*.whl .whl/torch_c_dlpack_ext-*.whl .whl/z3_solver-*.whl \
-  .build/wheels*/*.whl; do
-  if [ -e "$wheel" ] && [ ! -e "$site/.installed/$(basename "$wheel")" ]; then new+=("$wheel"); fi
-done
-if [ ${#new[@]} -gt 0 ]; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" "${new[@]}"
-  for wheel in "${new[@]}"; do touch "$site/.installed/$(basename "$wheel")"; done
-fi
-export PYTHONPATH="$site:$PWD${PYTHONPATH:+:$PYTHONPATH}"
-export PYTHONUNBUFFERED=1
+source "$(dirname "$0")/gpu_packages.sh"
 # Triton's compile cache is shared by the workers: the first to compile a kernel saves it for the others
 export TRITON_CACHE_DIR=${TRITON_CACHE_DIR:-/tmp/zoo-recall-triton}
 # and so are fla's autotuning results (Triton keeps them beside the compiled kernels when asked): the
