@@ -17,6 +17,15 @@ gpu_tl=/tmp/zoo-gpu-tl
 for part in .whl-tl1 .whl-tl2 .whl-tl3; do
   if [ -d "$part" ]; then mkdir -p "$gpu_tl/$part" && cp -n "$part"/*.whl "$gpu_tl/$part/"; fi
 done
+# The nvcc wheel's ptxas (13.5) stands alone: take it out at once, for TRITON_PTXAS_PATH (see recall_gpu.sh).
+if [ -d "$gpu_tl/.whl-tl2" ] && [ ! -x "$gpu_tl/ptxas" ]; then
+  python3 -c 'import glob, os, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/.whl-tl2/nvidia_cuda_nvcc-*.whl")[0]
+with open(sys.argv[1] + "/ptxas", "wb") as out:
+    out.write(zipfile.ZipFile(wheel).read("nvidia/cu13/bin/ptxas"))
+os.chmod(sys.argv[1] + "/ptxas", 0o755)' "$gpu_tl"
+  echo "ptxas $("$gpu_tl/ptxas" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p') is at $gpu_tl/ptxas"
+fi
 if [ -d "$gpu_tl/.whl-tl1" ] && [ -d "$gpu_tl/.whl-tl2" ] && [ -d "$gpu_tl/.whl-tl3" ]; then
   if [ ! -d "$gpu_tl/site/tilelang" ]; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target "$gpu_tl/site" \

@@ -6,6 +6,12 @@
 # The layer packages travel as wheels (scripts/fetch_gpu_wheels.sh); scripts/gpu_packages.sh installs them into
 # a private folder, and TileLang too once its three parts have arrived (fla trains the gated delta rule on
 # Hopper only with it, fla #640). Every argument goes to `python -m zoo.recall` unchanged.
+#
+# fla's gated layers (GLA, HGRN2, FoX) never left chance on an H100 with the ptxas 12.8 that Triton 3.6 bundles,
+# which assembles some of fla's Hopper backward kernels wrong (fla #1262: right from 13.1). Triton takes another
+# from TRITON_PTXAS_PATH, e.g. the nvcc wheel's (13.5), which gpu_packages.sh takes out of .whl-tl2:
+#   TRITON_PTXAS_PATH=/tmp/zoo-gpu-tl/ptxas bash scripts/recall_gpu.sh ...
+# Each run records the ptxas release it used (provenance.packages.ptxas); the gradient check decides.
 set -euo pipefail
 source "$(dirname "$0")/gpu_packages.sh"
 # Triton's compile cache is shared by the workers: the first to compile a kernel saves it for the others

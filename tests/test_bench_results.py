@@ -2,6 +2,7 @@
 
 import copy
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -256,3 +257,21 @@ def test_the_note_of_a_worker_that_died_mid_step_is_cleared_by_measuring_that_st
     note = results.step_error("timeout", {"stage": "time", "T": 512, "mode": "fwdbwd"})
     assert results._answered(note, [_point(512, 1.0)])
     assert not results._answered(note, [_point(2048, 1.0)])
+
+
+def test_provenance_names_each_package_version_and_the_ptxas_that_triton_uses(monkeypatch):
+    import types
+    from importlib import metadata
+
+    from zoo import resultdoc
+
+    versions = resultdoc.package_versions(["pytest", "no-such-distribution-zoo"])
+    assert versions["pytest"] == metadata.version("pytest")
+    assert versions["no-such-distribution-zoo"] is None
+    assert versions["ptxas"] is None  # no Triton here
+    # Triton reads TRITON_PTXAS_PATH and falls back to its own ptxas: what it resolved is what is recorded.
+    tool = types.SimpleNamespace(path="/somewhere/ptxas", version="13.0")
+    fake = types.ModuleType("triton")
+    fake.knobs = types.SimpleNamespace(nvidia=types.SimpleNamespace(ptxas=tool))
+    monkeypatch.setitem(sys.modules, "triton", fake)
+    assert resultdoc.package_versions([])["ptxas"] == "13.0"

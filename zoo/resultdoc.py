@@ -31,6 +31,28 @@ def write(doc: dict, path) -> None:
     os.replace(tmp, path)
 
 
+def package_versions(names: list[str]) -> dict[str, str | None]:
+    """The installed version of each distribution (None where absent), and under the key "ptxas" the release
+    of ptxas that Triton assembles NVIDIA kernels with: on Hopper some of fla's backward kernels come out
+    wrong from the 12.8 that Triton bundles and right from 13.1 (fla #1262); TRITON_PTXAS_PATH names another.
+    """
+    from importlib import metadata
+
+    out: dict[str, str | None] = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    try:
+        from triton import knobs
+
+        out["ptxas"] = knobs.nvidia.ptxas.version
+    except Exception:  # no Triton, an older one without knobs, or no ptxas it can run
+        out["ptxas"] = None
+    return out
+
+
 def schema_errors(doc: dict, schema_path: Path) -> list[str]:
     """Schema errors (empty when valid), as 'path: message' strings in document order."""
     import jsonschema

@@ -21,25 +21,17 @@ import time
 
 import numpy as np
 
+from .. import resultdoc
 from . import catalog, results
 from .measure import OutOfMemory, Plan, Prepared, Step, Timing, run_models
 
 CHECK_HEADS = 4  # heads in the correctness check (the sweep uses 16)
 SWEEP_HEADS = 16
 SLOW_MS = 100.0  # above this per call, time 3 calls with events instead of do_bench
-
-
-def _pkg_versions() -> dict:
-    from importlib import metadata
-
-    out = {}
-    names = "torch triton fla-core flash-linear-attention mamba_ssm mlstm_kernels accelerated-scan tilelang"
-    for name in (*names.split(), "numpy", "einops", "transformers"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+PACKAGES = (
+    "torch triton fla-core flash-linear-attention mamba_ssm mlstm_kernels accelerated-scan tilelang "
+    "numpy einops transformers"
+).split()
 
 
 def provenance() -> dict:
@@ -62,7 +54,7 @@ def provenance() -> dict:
         "cudnn": torch.backends.cudnn.version(),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "packages": _pkg_versions(),
+        "packages": resultdoc.package_versions(PACKAGES),
         "env": {k: v for k, v in os.environ.items() if k.startswith(("FLA_", "TRITON_", "TORCH_CUDNN"))},
     }
 

@@ -14,6 +14,7 @@ import time
 import torch
 import torch.nn.functional as F
 
+from .. import resultdoc
 from .data import IGNORE, mqar_batch, torch_ops
 from .mixers import sizes_for
 from .model import MQARModel
@@ -23,14 +24,10 @@ DEV = "cuda"
 
 def provenance() -> dict:
     import datetime as dt
-    from importlib import metadata
 
-    versions = {}
-    for name in ("torch", "triton", "fla-core", "flash-linear-attention", "mamba_ssm", "tilelang"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
+    versions = resultdoc.package_versions(
+        ["torch", "triton", "fla-core", "flash-linear-attention", "mamba_ssm", "tilelang"]
+    )
     props = torch.cuda.get_device_properties(0)
     return {
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
