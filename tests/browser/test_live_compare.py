@@ -162,7 +162,9 @@ def test_equations_costs_and_gpu_times_stand_side_by_side(page, site_url):
 
     doc, _ = benchmarks.load_results(OUTPUT.parent)
     measured = [m for m, e in doc["models"].items() if e.get("status") == "measured" and m != "transformer"]
-    ids = ["transformer", measured[0]]
+    # beside softmax attention (its decoding step reads a KV cache), a model whose step is recurrent
+    recurrent = next(m for m in measured if (doc["models"][m].get("decode") or {}).get("ms"))
+    ids = ["transformer", recurrent]
     page.goto(f"{site_url}compare/?models={','.join(ids)}")
     page.wait_for_selector(f'.zoo-compare__facts[data-zoo-facts="{",".join(ids)}"]')
     table = page.locator(".zoo-compare__facts table")
@@ -186,6 +188,14 @@ def test_equations_costs_and_gpu_times_stand_side_by_side(page, site_url):
     gpu_row = table.locator("tbody tr", has=page.locator("th", has_text="GPU forward, ms"))
     cell = gpu_row.locator("td").nth(1).inner_text()
     assert f"2K: {ms:.2f}" in cell or f"2K: {ms:.1f}" in cell or f"2K: {ms:.0f}" in cell, cell
+    # The decoding step: over a KV cache, its time at each length; a recurrent step, one time for any context.
+    fmt = lambda v: f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 100 else f"{v:.0f}"  # noqa: E731
+    decode_row = table.locator("tbody tr", has=page.locator("th", has_text="GPU decoding step"))
+    cached = {p["T"]: p["ms"] * 1000 for p in doc["models"]["transformer"]["decode"]["points"]}
+    want = " · ".join(f"{T // 1024}K: {fmt(round(cached[T], 1))}" for T in compare.LENGTHS)
+    assert decode_row.locator("td").nth(0).inner_text() == want
+    step = round(doc["models"][recurrent]["decode"]["ms"] * 1000, 1)
+    assert decode_row.locator("td").nth(1).inner_text() == f"{fmt(step)} at any context"
     # Nothing sticks out sideways on a desktop, nor on a phone (the table scrolls inside its own box).
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     page.set_viewport_size({"width": 390, "height": 844})

@@ -20,7 +20,8 @@ LENGTHS = (2048, 32768, 131072)  # lengths every model was timed at: short, long
 
 
 def gpu_facts(doc: dict | None, model_id: str) -> dict:
-    """Forward and forward+backward ms at LENGTHS (None where not measured), or a short reason."""
+    """Forward and forward+backward ms at LENGTHS (None where not measured) and the decoding step in µs, or a
+    short reason."""
     if doc is None:
         return {"status": "no results", "why": "no GPU results are committed"}
     entry = doc["models"].get(model_id)
@@ -33,9 +34,14 @@ def gpu_facts(doc: dict | None, model_id: str) -> dict:
     for mode in ("fwd", "fwdbwd"):
         s = results.series(entry, mode, benchmarks.HEAD_DIM)
         out[mode] = [s.get(T) for T in LENGTHS]
+    # One decoding step: a recurrent model's costs the same at any context; one that reads a KV cache was
+    # timed at several context lengths, shown at LENGTHS like the rows above.
     dec = entry.get("decode") or {}
     if dec.get("ms"):
         out["decode_us"] = round(dec["ms"] * 1000, 1)
+    elif dec.get("points"):
+        at = {p["T"]: p["ms"] for p in dec["points"]}
+        out["decode_us_at"] = [round(at[T] * 1000, 1) if T in at else None for T in LENGTHS]
     return out
 
 

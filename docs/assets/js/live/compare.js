@@ -213,6 +213,12 @@ class Compare {
     const gpu = (f, mode) => (f.gpu.status === "measured"
       ? f.gpu[mode].map((v, i) => `${klen(facts.lengths[i])}: ${ms(v)}`).join(" · ")
       : f.gpu.why);
+    // A recurrent step costs the same at any context; a step over a KV cache was timed at each length.
+    const decodeStep = (f) => {
+      if (f.gpu.decode_us) return `${ms(f.gpu.decode_us)} at any context`;
+      if (f.gpu.decode_us_at) return f.gpu.decode_us_at.map((v, i) => `${klen(facts.lengths[i])}: ${ms(v)}`).join(" · ");
+      return "–";
+    };
     const rows = [
       ["State update", (f) => f.state_eq, true],
       ["Readout", (f) => f.readout_eq, true],
@@ -222,7 +228,7 @@ class Compare {
       ["Decoding cost per token", (f) => f.decode, true],
       [`GPU forward, ms per call (${facts.gpu || "GPU"})`, (f) => gpu(f, "fwd"), false],
       ["GPU forward + backward, ms", (f) => gpu(f, "fwdbwd"), false],
-      ["GPU decoding step", (f) => (f.gpu.decode_us ? `${f.gpu.decode_us} µs` : "–"), false],
+      ["GPU decoding step, µs", decodeStep, false],
     ];
     const head = h("tr", {}, h("th", { scope: "col", text: "" }),
       ...ids.map((id) => h("th", { scope: "col" }, h("a", { href: new URL(`models/${id}/`, SITE).href, text: this.byId[id].name }))));
