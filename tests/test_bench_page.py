@@ -92,6 +92,25 @@ def test_every_measured_model_has_a_curve_in_the_latency_figures(committed, reg)
                 assert names.get(mid, mid) in traced, (key, mid)
     for key in ("throughput", "memory", "decode"):
         assert json.loads((ctx.docs / benchmarks.DATA / f"{key}.json").read_text())["data"]
+    # Log axes name every tick in full (0.5, 1, 2, 5, 10, ...) and cover the data from end to end.
+    for key in ("fwd", "fwdbwd", "throughput", "decode", "roofline"):
+        fig = json.loads((ctx.docs / benchmarks.DATA / f"{key}.json").read_text())
+        ys = [y for t in fig["data"] for y in t["y"] if y and y > 0]
+        ticks, text = fig["layout"]["yaxis"]["tickvals"], fig["layout"]["yaxis"]["ticktext"]
+        assert [float(t.replace(",", "")) for t in text] == pytest.approx(ticks), key
+        assert ticks[0] <= min(ys) * 1.5 and ticks[-1] >= max(ys) / 1.5, key
+
+
+@pytest.mark.parametrize(
+    "values, ticks",
+    [
+        ([0.7, 600], [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500]),
+        ([0.003, 0.04], [0.002, 0.005, 0.01, 0.02, 0.05]),
+        ([12, 3e6], [10, 100, 1e3, 1e4, 1e5, 1e6]),  # more than four decades: powers of ten only
+    ],
+)
+def test_log_ticks_step_one_two_five_through_the_data(values, ticks):
+    assert benchmarks.log_ticks(values) == pytest.approx(ticks)
 
 
 def test_every_model_page_gets_a_curve_or_a_reason(committed, reg):

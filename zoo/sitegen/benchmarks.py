@@ -9,6 +9,7 @@ yet, ...).
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -109,6 +110,36 @@ def _layout(title: str, xtitle: str, ytitle: str, logy: bool = True) -> dict:
     )
 
 
+def log_ticks(values: list[float]) -> list[float]:
+    """Ticks at 1, 2 and 5 times each power of ten that the values span (only the powers of ten when they
+    span more than four): every tick labelled with its whole number, where Plotly's own log axis labels the
+    2s and 5s of a decade with a bare digit, so a reader saw "5" above "2" above "100"."""
+    lo, hi = min(values), max(values)
+    steps = (1,) if math.log10(hi / lo) > 4 else (1, 2, 5)
+    return [
+        m * 10.0**e
+        for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)
+        for m in steps
+        if lo / 1.5 <= m * 10.0**e <= hi * 1.5
+    ]
+
+
+def _tick_text(v: float) -> str:
+    return f"{v:,.0f}" if v >= 1 else f"{v:.4g}"
+
+
+def _json(fig) -> dict:
+    """The figure as Plotly JSON, its logarithmic y axis ticked by log_ticks over the data it draws."""
+    out = fig.to_plotly_json()
+    yaxis = out["layout"].get("yaxis") or {}
+    ys = [y for t in out["data"] for y in (t.get("y") or []) if y is not None and y > 0]
+    ticks = log_ticks(ys) if yaxis.get("type") == "log" and ys else []
+    # a range too narrow for three of them keeps Plotly's finer ticks
+    if sum(min(ys) <= v <= max(ys) for v in ticks) >= 3:
+        yaxis.update(tickvals=ticks, ticktext=[_tick_text(v) for v in ticks])
+    return out
+
+
 def curve_styles(doc: dict, registry) -> dict[str, dict]:
     """Each measured model's trace style, the same in every figure (and on its model page): hue from its
     family, shade, marker and dash from its place among the family's measured models, never from one
@@ -174,7 +205,7 @@ def latency_figure(doc: dict, names: dict, style: dict, mode: str) -> dict:
             f"{what} time (ms)",
         ),
     )
-    return fig.to_plotly_json()
+    return _json(fig)
 
 
 def throughput_figure(doc: dict, names: dict, style: dict) -> dict:
@@ -205,7 +236,7 @@ def throughput_figure(doc: dict, names: dict, style: dict) -> dict:
             "training throughput (forward + backward)", "sequence length T", "million tokens per second"
         ),
     )
-    return fig.to_plotly_json()
+    return _json(fig)
 
 
 def memory_figure(doc: dict, names: dict, style: dict) -> dict:
@@ -239,7 +270,7 @@ def memory_figure(doc: dict, names: dict, style: dict) -> dict:
             logy=False,
         ),
     )
-    return fig.to_plotly_json()
+    return _json(fig)
 
 
 def decode_figure(doc: dict, names: dict, style: dict) -> dict:
@@ -274,7 +305,7 @@ def decode_figure(doc: dict, names: dict, style: dict) -> dict:
             "time per step (µs)",
         ),
     )
-    return fig.to_plotly_json()
+    return _json(fig)
 
 
 RATE_T = (8192, 32768)  # the lengths of the achieved-rate table and the roofline figure
@@ -436,7 +467,7 @@ def roofline_figure(doc: dict, names: dict, style: dict) -> dict:
         )
     layout = _layout("achieved forward rate under the roofline", "", "TFLOP/s")
     layout["xaxis"] = dict(title=dict(text="arithmetic intensity (FLOP per byte moved)"), type="log")
-    return go.Figure(traces, layout=layout).to_plotly_json()
+    return _json(go.Figure(traces, layout=layout))
 
 
 def model_figure(doc: dict, mid: str, name: str, style: dict) -> dict | None:
@@ -476,7 +507,7 @@ def model_figure(doc: dict, mid: str, name: str, style: dict) -> dict | None:
     fig = go.Figure(
         traces, layout=_layout("time per call, beside softmax attention", "sequence length T", "ms per call")
     )
-    return fig.to_plotly_json()
+    return _json(fig)
 
 
 def _legend_height(fig: dict) -> int:
