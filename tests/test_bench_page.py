@@ -385,6 +385,16 @@ def test_models_without_numbers_get_a_reader_sentence(status, entry):
     assert not RAW_ERROR.search(text)
 
 
+def test_a_checked_kernel_without_timings_says_it_matched_the_reference():
+    checked = {"passed": True, "rel_err": 0.00196, "tolerance": 0.02}
+    e = {"status": "not_run", "points": [], "checks": [checked], "errors": ["timings withdrawn: ..."]}
+    assert benchmarks.why_not(e, here="NVIDIA H100 80GB HBM3") == (
+        "its kernel matched the float64 reference on the NVIDIA H100 80GB HBM3 (relative error 2.0e-03); "
+        "the timings are still to come"
+    )
+    assert benchmarks.why_not({**e, "checks": [{**checked, "passed": False}]}) == "not measured yet"
+
+
 RAW_ERROR = re.compile(
     r"OutOfMemory|out of memory\.|CUDA (?:out|error)|Traceback|CompilationError|RuntimeError|Error:"
     r"|timeout|timed out|budget|session|worker|time ran out|time limit|pip install\b",
