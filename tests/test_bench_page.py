@@ -258,6 +258,31 @@ def test_an_older_run_on_another_gpu_is_compared_model_by_model(reg, tmp_path):
     assert (ctx.docs / benchmarks.DATA / "a.json").exists()  # the older raw file ships too
 
 
+def test_the_decoding_section_says_how_far_recurrent_steps_moved_between_two_gpus(reg, tmp_path):
+    root = _root_with(tmp_path, None)
+    ids = ("gla", "kda", "retnet", "transformer")
+    newer = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", dict.fromkeys(ids, 2.0))
+    older = _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", dict.fromkeys(ids, 2.0))
+    for mid, (a, b) in {"gla": (0.10, 0.05), "kda": (0.02, 0.08), "retnet": (0.03, 0.03)}.items():
+        older["models"][mid]["decode"] = {"kind": "recurrent", "ms": a}
+        newer["models"][mid]["decode"] = {"kind": "recurrent", "ms": b}
+    # a KV-cache step grows with the context: not part of the spread
+    newer["models"]["transformer"]["decode"] = {"kind": "kv_cache", "points": [{"T": 512, "ms": 0.05}]}
+    assert benchmarks.decode_spread(newer, older) == {"n": 3, "lo": 0.25, "hi": 2.0, "median": 1.0}
+    (root / "benchmarks" / "b.json").write_text(json.dumps(newer))
+    (root / "benchmarks" / "a.json").write_text(json.dumps(older))
+    ctx = _ctx(reg, root, tmp_path)
+    benchmarks.generate(ctx)
+    text = " ".join((ctx.docs / benchmarks.PAGE).read_text().split("## Decoding one token")[1].split())
+    assert (
+        "The same recurrent steps timed on the GPU-A took 0.2 × to 2.0 × these times (median 1.0 ×, 3 models)"
+        in (text)
+    )
+    # with two models in both files there is no spread to speak of, and no sentence
+    del older["models"]["retnet"]["decode"]
+    assert benchmarks.decode_spread(newer, older) is None
+
+
 def test_a_second_head_dim_gets_its_own_table_and_only_then(reg, tmp_path):
     doc = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 10.0, "gla": 2.0})
     root = _root_with(tmp_path, doc)

@@ -738,7 +738,25 @@ def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict
         "copy_tb": (other_lims[None][1], lims[None][1]),
         "matmul_tflops": (other_lims[None][0], lims[None][0]),
         "softmax_top": tops,
+        "decode_spread": decode_spread(main, other),
     }
+
+
+def decode_spread(main: dict, other: dict) -> dict | None:
+    """How far the same recurrent decoding steps moved between two result files (time in `other` over time
+    in `main`): at batch 1 a step is mostly the CPU launching it, so the spread tells a reader how much of a
+    decode number is the kernel. None with fewer than three models timed in both."""
+    ratios = sorted(
+        o["ms"] / m["ms"]
+        for mid, e in main["models"].items()
+        if (m := e.get("decode") or {}).get("kind") == "recurrent"
+        and m.get("ms")
+        and (o := other["models"].get(mid, {}).get("decode") or {}).get("kind") == "recurrent"
+        and o.get("ms")
+    )
+    if len(ratios) < 3:
+        return None
+    return {"n": len(ratios), "lo": ratios[0], "hi": ratios[-1], "median": ratios[len(ratios) // 2]}
 
 
 def head_dim_rows(doc: dict, names: dict, T: int = COMPARE_T) -> list[dict]:
