@@ -51,3 +51,29 @@ def test_serves_under_the_sub_path(site, sub_path):
             assert (status, headers["Location"]) == (301, "/repo/")
     finally:
         server.shutdown()
+
+
+def test_a_browser_that_stops_reading_prints_no_traceback(tmp_path, capfd):
+    """A reader who navigates away mid-download (or an aborted fetch) is normal for a static server: the
+    terminal of `make serve` stays quiet instead of printing a traceback per cancelled request."""
+    import socket
+    import struct
+    import time
+
+    (tmp_path / "big.bin").write_bytes(b"\0" * (32 << 20))
+    url, server = serve_in_thread(tmp_path)
+    try:
+        parts = urlsplit(url)
+        for _ in range(3):
+            sock = socket.create_connection((parts.hostname, parts.port))
+            sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            sock.recv(1024)
+            # close with a reset, as a browser tab that is closed does
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+        time.sleep(1.0)
+        with urllib.request.urlopen(url + "big.bin") as r:  # and it still serves
+            assert len(r.read()) == 32 << 20
+    finally:
+        server.shutdown()
+    assert "Traceback" not in capfd.readouterr().err

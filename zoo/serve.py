@@ -5,7 +5,8 @@ browser tests and the measuring scripts all use this one server.
   lives under /<repo>/); the bare sub-path without its slash redirects to it, and addresses outside it are
   missing.
 - No rewriting: a missing address gets the site's own 404.html with status 404 (what GitHub Pages does).
-- WebAssembly with its own type, so Pyodide can stream-compile it; no request log on the terminal.
+- WebAssembly with its own type, so Pyodide can stream-compile it; no request log on the terminal, and no
+  traceback when a browser stops reading mid-file.
 
 Standard library only, so importing it costs nothing.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -64,21 +66,30 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
 
+class SiteServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A browser that stops reading (the reader navigated away, a fetch was aborted) is normal for a static
+        # server: no traceback on the terminal for it. Anything else is still printed.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 def _normal(sub_path: str) -> str:
     return "/" + sub_path.strip("/") + "/" if sub_path.strip("/") else "/"
 
 
 def make_server(
     folder: Path, *, port: int = 0, sub_path: str = "/", handler: type[SiteHandler] = SiteHandler
-) -> tuple[str, http.server.ThreadingHTTPServer]:
+) -> tuple[str, SiteServer]:
     """A server for ``folder`` on 127.0.0.1 (port 0: a free one), not started; returns (base_url, server)."""
     sub_path = _normal(sub_path)
     bound = functools.partial(handler, directory=str(folder), sub_path=sub_path)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), bound)
+    server = SiteServer(("127.0.0.1", port), bound)
     return f"http://127.0.0.1:{server.server_address[1]}{sub_path}", server
 
 
-def serve_in_thread(folder: Path, **options) -> tuple[str, http.server.ThreadingHTTPServer]:
+def serve_in_thread(folder: Path, **options) -> tuple[str, SiteServer]:
     """Serve ``folder`` from a daemon thread (options as make_server); returns (base_url, server).
     Stop it with ``server.shutdown()``."""
     url, server = make_server(folder, **options)
