@@ -240,7 +240,8 @@ class Compare {
         return td;
       })));
     const caption = h("caption", { text: `Side by side: equations and costs from the registry; GPU times of the `
-      + `newest benchmark run (bf16, head dimension ${facts.head_dim}), as on each model's page.` });
+      + `newest benchmark run (bf16, head dimension ${facts.head_dim}), as on each model's page. A recurrent `
+      + "decoding step at batch 1 is mostly the time to launch it, so compare those loosely." });
     this.table.replaceChildren(h("div", { class: "zoo-compare__facts-scroll", tabindex: "0", role: "region",
       "aria-label": "Facts of the compared models" }, h("table", {}, caption, h("thead", {}, head), h("tbody", {}, ...body))));
     this.table.dataset.zooFacts = ids.join(",");
