@@ -250,3 +250,22 @@ def test_schema_file_is_up_to_date():
 def test_models_yaml_points_editors_at_the_schema():
     first = (ROOT / "models.yaml").read_text(encoding="utf-8").splitlines()[0]
     assert first == "# yaml-language-server: $schema=schema/models.schema.json"
+
+
+def test_a_hyphen_at_the_end_of_a_text_line_is_reported_at_that_line(tmp_path):
+    from zoo.schema import checks
+
+    text = registry.REGISTRY_PATH.read_text(encoding="utf-8")
+    assert "\n      hardware-efficient" in text, "the example moved; pick another hyphenated word"
+    path = tmp_path / "models.yaml"
+    path.write_text(
+        text.replace("\n      hardware-efficient", "\n      hardware-\n      efficient", 1), encoding="utf-8"
+    )
+    ctx = checks.context(path, kernels_dir=registry.REGISTRY_PATH.parent / "kernels_wasm")
+    gsa = next(m for m in ctx.src.data["models"] if m["id"] == "gsa")
+    assert gsa["description"].count("hardware- efficient") == 1  # what a reader saw
+    problems = list(checks.named("no-hyphen-at-line-end")(ctx))
+    assert [path.read_text(encoding="utf-8").splitlines()[p.line - 1].strip()[-9:] for p in problems] == [
+        "hardware-"
+    ]
+    assert list(checks.named("no-hyphen-at-line-end")(checks.context(registry.REGISTRY_PATH))) == []

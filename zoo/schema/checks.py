@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import yaml
+
 from zoo import yamlsrc
 from zoo.schema.blocks import check_blocks, check_hybrid_mixers
 from zoo.schema.models import Model, RegistryFile
@@ -58,6 +60,7 @@ class Context:
     root: Path  # the folder holding models.yaml
     kernels_dir: Path
     problems: list[Problem] = field(default_factory=list)
+    text: str = ""  # the file as written (for rules about its layout)
 
     @property
     def models(self) -> list[Model]:
@@ -502,6 +505,35 @@ def block_draws(ctx: Context):
             )
 
 
+@check("no-hyphen-at-line-end", "validate")
+def no_hyphen_at_line_end(ctx: Context):
+    """In a plain or folded YAML string a line break reads as a space: "long-" ending one line and "context"
+    starting the next reach the page as "long- context"."""
+    lines = ctx.text.splitlines()
+    for node in _scalars(ctx.src.root):
+        if node.style not in (None, ">"):
+            continue
+        for n in range(node.start_mark.line, node.end_mark.line):
+            if n + 1 < len(lines) and re.search(r"[A-Za-z]-$", lines[n].rstrip()) and lines[n + 1].strip():
+                yield Problem(
+                    n + 1,
+                    None,
+                    "a line of this text ends with a hyphen, so the page shows 'word- word'; "
+                    "expected the hyphenated word kept whole on one line",
+                )
+
+
+def _scalars(node):
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.MappingNode):
+        for _key, value in node.value:
+            yield from _scalars(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _scalars(item)
+
+
 def word_count(text: str) -> int:
     return len(re.findall(r"\S+", text))
 
@@ -513,7 +545,12 @@ def named(name: str) -> Check:
 
 def context(path: Path, kernels_dir: Path | None = None) -> Context:
     """A Context for a registry file that parses (no checks run yet)."""
-    src = yamlsrc.load(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    src = yamlsrc.load(text)
     return Context(
-        RegistryFile.model_validate(src.data), src, path.parent, kernels_dir or path.parent / KERNELS
+        RegistryFile.model_validate(src.data),
+        src,
+        path.parent,
+        kernels_dir or path.parent / KERNELS,
+        text=text,
     )
