@@ -216,7 +216,7 @@ def test_without_results_the_site_says_so(reg, tmp_path):
         ),
         (
             {"kind": "at", "lengths": [512, 32768], "T": 32768, "estimate": 8061.0},
-            "from T = 32K; curves meet near T ≈ 7.9K",
+            "faster from T = 32K; curves meet near T ≈ 7.9K",
         ),
     ],
 )

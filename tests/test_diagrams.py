@@ -240,3 +240,22 @@ def test_arrows_and_minus_signs_are_measured_as_wide_as_they_draw():
     from zoo.diagrams.layout import FONT, text_width
 
     assert text_width("←−", FONT) >= 2 * 0.84 * FONT
+
+
+def test_every_block_reads_as_sentences_with_names_not_box_symbols_or_ids():
+    """The words a screen reader hears for each diagram: a residual add names the sum it adds back, never the
+    '+' its box shows, and a block that extends another names that model as readers know it."""
+    from zoo.diagrams.render import describe_block
+
+    reg = REG
+    names = {m.id: m.name for m in reg.models}
+    for m in reg.models:
+        _, block = block_layout(m, reg)
+        text = describe_block(m, block, names)
+        assert " of +" not in text and " and +" not in text, (m.id, text)
+        if block.differences and len(block.chain) > 1:
+            assert f"Same as {names[block.chain[1]]} except:" in text, (m.id, text)
+    gla = reg.by_id["gla"]
+    assert describe_block(gla, block_layout(gla, reg)[1], names).endswith(
+        "residual add of the first residual sum."
+    )

@@ -155,12 +155,17 @@ def _decay_label(d: str) -> str:
     return {"delta": "delta rule", "rope": "RoPE", "none": "no decay"}.get(d, d)
 
 
-def describe_block(model, block: ResolvedBlock) -> str:
-    """The block in words (aria-label / <title>): each op in order, with where branches come from."""
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+def describe_block(model, block: ResolvedBlock, names: dict[str, str] | None = None) -> str:
+    """The block in words (aria-label / <title>): each op in order, with where branches come from.
+    ``names``: model id -> name, for the parent a block extends."""
     name = _model_attr(model, "name") or block.model_id
     texts = {INPUT: "the input"}
     parts = []
     prev = INPUT
+    sums = 0
     for op in block.ops:
         ins = op.in_ if op.in_ is not None else [prev]
         t = "the mixer" if op.op == "mixer" else op.text()
@@ -173,14 +178,24 @@ def describe_block(model, block: ResolvedBlock) -> str:
             t = ("product" if op.op == "multiply" else "sum") + " of " + " and ".join(texts[s] for s in ins)
         if ins != [prev] and op.op not in ("multiply", "add"):
             t += " (from " + " and ".join(texts[s] for s in ins) + ")"
-        texts[op.id] = "the mixer output" if op.op == "mixer" else op.text()
+        # how a later op names this one: a sum's box shows only "+", which reads as nothing in a sentence
+        if op.op == "mixer":
+            texts[op.id] = "the mixer output"
+        elif op.op == "residual":
+            texts[op.id] = f"the {ORDINALS[min(sums, len(ORDINALS) - 1)]} residual sum"
+            sums += 1
+        elif op.op in ("multiply", "add"):
+            texts[op.id] = "the " + t
+        else:
+            texts[op.id] = op.text()
         parts.append(t)
         prev = op.id
     norm = {"pre": "pre-norm", "post": "post-norm"}.get(block.norm_position or "", "")
     head = f"Block diagram of {name}" + (f" ({norm})" if norm else "") + ", read top to bottom: "
     tail = ""
     if block.differences and len(block.chain) > 1:
-        tail = f" Same as {block.chain[1]} except: {block.differences}"
+        parent = block.chain[1]
+        tail = f" Same as {(names or {}).get(parent, parent)} except: {block.differences}"
     return head + "; then ".join(parts) + "." + tail
 
 
@@ -192,8 +207,10 @@ def render_block_svg(
     check: bool = True,
     embed_style: bool = True,
     taxonomy=None,
+    names: dict[str, str] | None = None,
 ) -> str:
     """SVG of one model's block. ``spec``: the registry, a mapping id -> BlockSpec, or a ResolvedBlock.
+    ``names``: model id -> name, so the words under the diagram name a parent block as readers know it.
 
     size 'card' fits a card column and a phone (scales down with max-width:100%); 'page' is 1.4x larger.
     With ``check``, a layout that fails the overlap audit raises (a bug in the layout, never silently drawn).
@@ -208,7 +225,7 @@ def render_block_svg(
         problems = find_overlaps(lay)
         if problems:
             raise RuntimeError(f"block of '{block.model_id}' has layout problems: {'; '.join(problems)}")
-    label = describe_block(model, block)
+    label = describe_block(model, block, names)
     focusable = size == "page"
     return svg_document(
         lay,

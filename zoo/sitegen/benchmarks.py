@@ -546,7 +546,7 @@ def crossover_text(c: dict | None) -> str:
     if c["kind"] == "never":
         return f"not faster within {span}"
     meet = f"; curves meet near T ≈ {_klen(round(c['estimate']))}" if c.get("estimate") else ""
-    return f"from T = {_klen(c['T'])}{meet}"
+    return f"faster from T = {_klen(c['T'])}{meet}"
 
 
 def crossover_rows(doc: dict, names: dict) -> list[dict]:
