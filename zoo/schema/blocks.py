@@ -65,7 +65,7 @@ OPS: dict[str, tuple[str, str]] = {
         "Token shift",
         "Mixes each token with the previous token (a learned per-channel interpolation).",
     ),
-    "feature_map": ("φ(·)", "Feature map applied to queries and keys before the linear readout."),
+    "feature_map": ("φ(·)", "Feature map applied to queries and keys before they are compared."),
     "rotary": (
         "RoPE",
         "Rotates pairs of query/key channels by position-dependent angles, so scores "

@@ -531,7 +531,7 @@ class SDPALatent(Adapter):
 class FlaDeltaFormer(SDPA):
     """DeltaFormer: fla's Triton kernel for the written values u (ParallelDeltaformerFunction, chunk 512; the
     erase softmax over earlier keys), then the read softmax(Q K^T) U through cuDNN SDPA (fla's own wrapper
-    calls FlashAttention, which is not installed here)."""
+    calls FlashAttention, which the benchmark machine does not have)."""
     name = "fla_deltaformer"
 
     kernel = "fla.ops.deltaformer.parallel.ParallelDeltaformerFunction"
