@@ -41,11 +41,22 @@ _CODE_OR_MATH = re.compile(r"```.*?```|`[^`\n]*`|\$([^$\n]+)\$", re.S)
 
 def render_dollar_math(markdown: str, tex) -> str:
     """The guide writes its notation as $...$ (which GitHub shows as math); the site renders it with KaTeX."""
+
     # KaTeX's SVG paths (a square root's) span lines, which would end a Markdown table row: one line each.
     def math(m):
         return " ".join(str(tex.render(m.group(1))).split("\n")) if m.group(1) else m.group(0)
 
     return _CODE_OR_MATH.sub(math, markdown)
+
+
+# Venues that are journals, not conference proceedings (BibTeX @article with a journal field).
+JOURNALS = (
+    "Neurocomputing",
+    "Transactions on Machine Learning Research",
+    "TMLR",
+    "Journal of Machine Learning Research",
+    "JMLR",
+)
 
 
 def bibtex(m: Model) -> str:
@@ -55,7 +66,11 @@ def bibtex(m: Model) -> str:
     key = re.sub(r"[^a-z0-9]", "", f"{first}{m.year}{word}".lower())
     title = m.paper.title.replace("&", r"\&")
     fields = [("title", "{" + title + "}"), ("author", " and ".join(m.paper.authors)), ("year", str(m.year))]
-    if m.venue:
+    journal = re.match(rf"({'|'.join(JOURNALS)})\b", m.venue or "")
+    if journal:  # a journal article: the journal's name, its year already in `year`
+        kind = "article"
+        fields.append(("journal", journal.group(1)))
+    elif m.venue:
         kind = "inproceedings"
         fields.append(("booktitle", m.venue))
     else:
