@@ -66,6 +66,9 @@ def test_clicks_navigate_instantly_and_history_works(page, site_url):
     assert urlsplit(site_url).path == SUB_PATH and urlsplit(site_url).port != 8000
     page.goto(site_url)
     page.wait_for_function("!!window.document$")
+    # Material intercepts clicks only once it has read the sitemap (its click stream waits for it): on a busy
+    # machine a click made sooner is an ordinary page load, which is not what this test is about.
+    page.wait_for_load_state("networkidle")
     page.evaluate("window.__zooMarker = 'still here'")
 
     def click_link(path):
@@ -137,6 +140,7 @@ def test_modules_keep_one_handle_on_window(page, site_url):
     page.locator("[data-zoo-fig]").first.scroll_into_view_if_needed()  # figures load near the viewport
     page.wait_for_selector("[data-zoo-fig][data-zoo-rendered]")
     page.wait_for_function("window.__zooLive !== undefined")
+    page.wait_for_load_state("networkidle")  # Material has read the sitemap, so it intercepts the click
     page.evaluate("window.__zooMarker = 'still here'")
     page.locator(".md-tabs a[href$='hybrids/']").first.click()
     page.wait_for_selector("[data-calc='chart'][data-zoo-rendered]")
