@@ -24,6 +24,12 @@ MODEL_PAGE_SECTIONS = (
 )
 
 
+def state_label(m) -> str:
+    """The name of a model's first equation: a softmax model's shows what its memory keeps (a KV cache,
+    slots, a latent), a linear model's the state update."""
+    return "Memory update" if m.readout == "softmax" and "S_t" not in m.equations.state else "State update"
+
+
 @dataclass
 class BuildContext:
     registry: Registry
@@ -50,6 +56,7 @@ class BuildContext:
         self.env.filters["tex_display"] = lambda s: self.tex.render(s, display=True)
         self.env.filters["prose"] = self.prose
         self.env.filters["plain_math"] = plain_math
+        self.env.filters["state_label"] = state_label
         self.env.filters["json_attr"] = lambda obj: json.dumps(obj, separators=(",", ":"))
         self.env.globals["taxonomy"] = self.registry.taxonomy
         self.env.globals["registry"] = self.registry

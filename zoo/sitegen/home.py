@@ -21,6 +21,7 @@ from zoo.memory import layer_elements
 from zoo.schema.blocks import MixerSizes, resolve_block
 from zoo.schema.models import Model
 from zoo.sitegen import tex_svg
+from zoo.sitegen.context import state_label
 
 SPRITE = "assets/math/home.svg"
 # The reference point of the table's "state" column and of the state-size sort: one head after 4,096
@@ -70,7 +71,7 @@ def generate(ctx) -> None:
     short = short_marks(tax)
     rows = []
     for order, m in enumerate(reg.models):
-        eq_label = "Scores" if m.readout == "softmax" and "S_t" not in m.equations.state else "State update"
+        eq_label = state_label(m)
         rows.append(
             {
                 "m": m,
