@@ -47,8 +47,8 @@ OPS: dict[str, tuple[str, str]] = {
     "norm": ("Norm", "Normalisation of each token's feature vector (LayerNorm, RMSNorm or GroupNorm)."),
     "l2norm": (
         "L2 norm",
-        "Divides each vector by its Euclidean length, so keys and queries have unit norm "
-        "(keeps delta-rule updates stable).",
+        "Divides each vector of its streams by its Euclidean length, so they have unit norm "
+        "(keeps delta-rule and Householder updates stable).",
     ),
     "gate": (
         "Gate",
