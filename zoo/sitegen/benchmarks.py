@@ -132,10 +132,14 @@ def _json(fig) -> dict:
     """The figure as Plotly JSON, its logarithmic y axis ticked by log_ticks over the data it draws."""
     out = fig.to_plotly_json()
     yaxis = out["layout"].get("yaxis") or {}
+    if yaxis.get("type") != "log":
+        return out
     ys = [y for t in out["data"] for y in (t.get("y") or []) if y is not None and y > 0]
-    ticks = log_ticks(ys) if yaxis.get("type") == "log" and ys else []
+    if not ys:
+        return out
+    ticks, lo, hi = log_ticks(ys), min(ys), max(ys)
     # a range too narrow for three of them keeps Plotly's finer ticks
-    if sum(min(ys) <= v <= max(ys) for v in ticks) >= 3:
+    if sum(lo <= v <= hi for v in ticks) >= 3:
         yaxis.update(tickvals=ticks, ticktext=[_tick_text(v) for v in ticks])
     return out
 
