@@ -248,14 +248,14 @@ def test_every_block_reads_as_sentences_with_names_not_box_symbols_or_ids():
     from zoo.diagrams.render import describe_block
 
     reg = REG
-    names = {m.id: m.name for m in reg.models}
+    names = {m.id: m.name for m in reg.models}  # what the assertions expect
     for m in reg.models:
         _, block = block_layout(m, reg)
-        text = describe_block(m, block, names)
+        text = describe_block(m, block, reg.by_id)
         assert " of +" not in text and " and +" not in text, (m.id, text)
         if block.differences and len(block.chain) > 1:
             assert f"Same as {names[block.chain[1]]} except:" in text, (m.id, text)
     gla = reg.by_id["gla"]
-    assert describe_block(gla, block_layout(gla, reg)[1], names).endswith(
+    assert describe_block(gla, block_layout(gla, reg)[1], reg.by_id).endswith(
         "residual add of the first residual sum."
     )

@@ -26,9 +26,8 @@ def write_block_svg(registry, model_id: str, out_path: str | Path, size: str = "
     if model_id not in by_id:
         raise KeyError(f"no model '{model_id}' in the registry; known: {', '.join(sorted(by_id))}")
     model = by_id[model_id]
-    names = {m.id: m.name for m in registry.all_models}
     svg = render_block_svg(
-        model, blocks_of(registry), size=size, standalone=True, taxonomy=registry.taxonomy, names=names
+        model, blocks_of(registry), size=size, standalone=True, taxonomy=registry.taxonomy, by_id=by_id
     )
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -158,9 +158,9 @@ def _decay_label(d: str) -> str:
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 
 
-def describe_block(model, block: ResolvedBlock, names: dict[str, str] | None = None) -> str:
+def describe_block(model, block: ResolvedBlock, by_id: Mapping | None = None) -> str:
     """The block in words (aria-label / <title>): each op in order, with where branches come from.
-    ``names``: model id -> name, for the parent a block extends."""
+    ``by_id``: the registry's models by id, to name the parent a block extends as readers know it."""
     name = _model_attr(model, "name") or block.model_id
     texts = {INPUT: "the input"}
     parts = []
@@ -195,7 +195,8 @@ def describe_block(model, block: ResolvedBlock, names: dict[str, str] | None = N
     tail = ""
     if block.differences and len(block.chain) > 1:
         parent = block.chain[1]
-        tail = f" Same as {(names or {}).get(parent, parent)} except: {block.differences}"
+        shown = (by_id or {}).get(parent)
+        tail = f" Same as {shown.name if shown else parent} except: {block.differences}"
     return head + "; then ".join(parts) + "." + tail
 
 
@@ -207,10 +208,10 @@ def render_block_svg(
     check: bool = True,
     embed_style: bool = True,
     taxonomy=None,
-    names: dict[str, str] | None = None,
+    by_id: Mapping | None = None,
 ) -> str:
     """SVG of one model's block. ``spec``: the registry, a mapping id -> BlockSpec, or a ResolvedBlock.
-    ``names``: model id -> name, so the words under the diagram name a parent block as readers know it.
+    ``by_id``: the registry's models by id, so the words under the diagram name a parent block by its name.
 
     size 'card' fits a card column and a phone (scales down with max-width:100%); 'page' is 1.4x larger.
     With ``check``, a layout that fails the overlap audit raises (a bug in the layout, never silently drawn).
@@ -225,7 +226,7 @@ def render_block_svg(
         problems = find_overlaps(lay)
         if problems:
             raise RuntimeError(f"block of '{block.model_id}' has layout problems: {'; '.join(problems)}")
-    label = describe_block(model, block, names)
+    label = describe_block(model, block, by_id)
     focusable = size == "page"
     return svg_document(
         lay,

@@ -16,12 +16,11 @@ from zoo.schema.blocks import resolve_block
 def generate(ctx) -> None:
     reg = ctx.registry
     blocks = blocks_of(reg)
-    names = {m.id: m.name for m in reg.all_models}
     for m in reg.models:
         if m.id not in blocks:
             continue
         block = resolve_block(m.id, blocks)
-        page = render_block_svg(m, block, size="page", names=names)
+        page = render_block_svg(m, block, size="page", by_id=reg.by_id)
         ctx.add_page_section(
             m.id,
             "Architecture block",
