@@ -49,13 +49,11 @@ def render_dollar_math(markdown: str, tex) -> str:
     return _CODE_OR_MATH.sub(math, markdown)
 
 
-# Venues that are journals, not conference proceedings (BibTeX @article with a journal field).
-JOURNALS = (
-    "Neurocomputing",
-    "Transactions on Machine Learning Research",
-    "TMLR",
-    "Journal of Machine Learning Research",
-    "JMLR",
+# Venues that are journals, not conference proceedings (BibTeX @article with a journal field): the journal's
+# name at the start of the venue, before its year.
+JOURNAL = re.compile(
+    r"(Neurocomputing|TMLR|Transactions on Machine Learning Research"
+    r"|JMLR|Journal of Machine Learning Research)\b"
 )
 
 
@@ -66,7 +64,7 @@ def bibtex(m: Model) -> str:
     key = re.sub(r"[^a-z0-9]", "", f"{first}{m.year}{word}".lower())
     title = m.paper.title.replace("&", r"\&")
     fields = [("title", "{" + title + "}"), ("author", " and ".join(m.paper.authors)), ("year", str(m.year))]
-    journal = re.match(rf"({'|'.join(JOURNALS)})\b", m.venue or "")
+    journal = JOURNAL.match(m.venue or "")
     if journal:  # a journal article: the journal's name, its year already in `year`
         kind = "article"
         fields.append(("journal", journal.group(1)))
