@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from zoo import registry
 from zoo.bench import results
-from zoo.sitegen import benchmarks
+from zoo.sitegen import benchmarks, chart_style
 from zoo.sitegen.context import BuildContext
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,7 +110,7 @@ def test_every_measured_model_has_a_curve_in_the_latency_figures(committed, reg)
     ],
 )
 def test_log_ticks_step_one_two_five_through_the_data(values, ticks):
-    assert benchmarks.log_ticks(values) == pytest.approx(ticks)
+    assert chart_style.log_ticks(values) == pytest.approx(ticks)
 
 
 def test_every_model_page_gets_a_curve_or_a_reason(committed, reg):
@@ -333,14 +333,15 @@ def test_curves_are_coloured_by_family_in_legend_groups(committed, reg):
     models = {m.name: m for m in reg.models}
     groups: dict[str, list] = {}
     for trace in fig["data"][1:]:  # the softmax baseline first, on its own
-        family = benchmarks.family(models[trace["name"]])
+        family = chart_style.family(models[trace["name"]])
         assert trace["legendgroup"] == family
         groups.setdefault(family, []).append(trace)
-    assert list(groups) == [f for f in benchmarks.FAMILIES if f in groups]  # families one after another
+    assert list(groups) == [f for f in chart_style.FAMILIES if f in groups]  # families one after another
     for family, traces in groups.items():
-        assert {t["line"]["color"] for t in traces} <= set(benchmarks.FAMILIES[family][1])
-        assert traces[0]["legendgrouptitle"]["text"] == benchmarks.FAMILIES[family][0]
+        assert {t["line"]["color"] for t in traces} <= set(chart_style.FAMILIES[family][1])
+        assert traces[0]["legendgrouptitle"]["text"] == chart_style.FAMILIES[family][0]
     assert len(fig["data"]) >= 30 and len(groups) >= 5
+    assert [t["name"] for t in groups["conv"]] == ["Hyena"]  # a long convolution, not "linear, no decay"
 
 
 def test_lengths_left_unmeasured_are_named_without_saying_why():

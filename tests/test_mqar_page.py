@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from zoo.bench.results import BASELINE
 from zoo.recall import results, state
 from zoo.recall.mixers import MIXERS
-from zoo.sitegen import mqar
+from zoo.registry import load
+from zoo.sitegen import chart_style, mqar
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,25 +44,59 @@ def fig(site: Path, name: str) -> dict:
     return json.loads((site / mqar.DATA / f"mqar-{name}.json").read_text())
 
 
+def traces_by_model(f: dict) -> dict[str, dict]:
+    """The figure's traces by model id, in the figure's (legend) order."""
+    ids = {m.short_name: m.id for m in load().models}
+    return {ids[t["name"]]: t for t in f["data"]}
+
+
 def test_accuracy_vs_state_is_one_line_per_model_at_the_width_sweep(variant_site, best):
     f = fig(variant_site.site, "state")
     assert f["layout"]["xaxis"]["type"] == "log" and "state bytes" in f["layout"]["xaxis"]["title"]["text"]
-    assert len(f["data"]) == len(best) == 7
-    for trace, (mid, rows) in zip(f["data"], best.items(), strict=True):
+    traces = traces_by_model(f)
+    assert len(f["data"]) == len(traces) == len(best) == 7 and set(traces) == set(best)
+    for mid, rows in best.items():
+        trace = traces[mid]
         pts = sorted((r["state_bytes"], r["accuracy"]) for r in rows if r["n_kv"] == 16)
         assert len(pts) == 3  # d = 64, 128, 256
         assert list(zip(trace["x"], trace["y"], strict=True)) == pts, mid
         assert [c[0] for c in trace["customdata"]] == sorted(r["d"] for r in rows if r["n_kv"] == 16)
-    deltanet = f["data"][list(best).index("deltanet")]
+    xs = [x for tr in f["data"] for x in tr["x"]]
+    ticks = f["layout"]["xaxis"]["tickvals"]  # 1, 2 and 5 of each decade, named in k: no bare digits
+    assert ticks[0] <= min(xs) * 1.5 and ticks[-1] >= max(xs) / 1.5 and len(ticks) >= 3
+    for v, text in zip(ticks, f["layout"]["xaxis"]["ticktext"], strict=True):
+        assert re.fullmatch(r"[125]0*k", text) and float(text[:-1]) * 1e3 == pytest.approx(v), text
+    deltanet = traces["deltanet"]
     assert deltanet["x"] == [state.state_bytes("deltanet", d, 256) for d in (64, 128, 256)]
 
 
 def test_accuracy_vs_pairs_is_at_one_width(variant_site, best):
     f = fig(variant_site.site, "pairs")
     assert "d = 128" in f["layout"]["title"]["text"]
-    for trace, rows in zip(f["data"], best.values(), strict=True):
+    traces = traces_by_model(f)
+    for mid, rows in best.items():
+        trace = traces[mid]
         assert trace["x"] == [4, 16, 64]
         assert trace["y"] == [r["accuracy"] for r in sorted(rows, key=lambda r: r["n_kv"]) if r["d"] == 128]
+
+
+def test_models_are_drawn_as_on_the_benchmark_charts_in_legend_families(variant_site, best):
+    """Each model keeps the colour, marker and family heading the benchmark charts give it, families one after
+    another, and the legend beside the plot lists every line without scrolling."""
+    styles = chart_style.model_styles(list(best), load(), BASELINE)
+    for name in ("state", "pairs"):
+        f = fig(variant_site.site, name)
+        traces = traces_by_model(f)
+        assert list(traces) == [m for m in styles if m in traces]
+        for mid, trace in traces.items():
+            for key in ("line", "marker", "legendgroup", "legendgrouptitle"):
+                assert trace.get(key) == styles[mid].get(key), (name, mid, key)
+        headings = [t["legendgrouptitle"]["text"] for t in f["data"] if t.get("legendgrouptitle")]
+        assert headings == ["Softmax", "Linear, no decay", "Linear, scalar decay", "Linear, diagonal decay",
+                            "Linear, delta rule", "Long convolution"]  # fmt: skip
+        assert traces["hyena"]["legendgroup"] == "conv"
+        rows = len(f["data"]) * chart_style.LEGEND_ROW_PX + len(headings) * chart_style.LEGEND_GROUP_PX
+        assert f["layout"]["height"] - 80 >= rows
 
 
 def test_the_table_lists_every_point_with_its_best_lr_and_state_bytes(variant_site, best, doc):

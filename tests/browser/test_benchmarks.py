@@ -4,7 +4,7 @@ localhost and no console error is logged."""
 
 from pathlib import Path
 
-from zoo.sitegen import benchmarks
+from zoo.sitegen import benchmarks, chart_style
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ def test_every_benchmark_figure_renders_one_curve_per_measured_model(page, site_
     names = page.evaluate(f'() => document.querySelector("{fwd}").data.map(t => t.name)')
     assert len(names) == len(measured)
     # every model in the legend (none scrolled out of sight), under its family's heading
-    headings = {heading for heading, _ in benchmarks.FAMILIES.values()}
+    headings = {heading for heading, _ in chart_style.FAMILIES.values()}
     legend = page.locator(f"{fwd} .legendtext").all_text_contents()
     assert len([t for t in legend if t not in headings]) == len(measured)
     assert {t for t in legend if t in headings} and legend[0] == names[0]

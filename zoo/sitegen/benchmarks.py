@@ -9,7 +9,6 @@ yet, ...).
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 
@@ -22,30 +21,7 @@ DATA = "assets/data/bench"
 PAGE = "benchmarks.md"
 HEAD_DIM = 128
 MODE_TEXT = {"fwd": "forward", "fwdbwd": "forward + backward"}
-# 35 curves on one chart: no palette of 35 distinct hues reads. Each family (how the memory is read, and
-# how it fades or is edited) gets one hue, so a reader finds "the delta-rule models" at a glance; inside a
-# family, members differ by shade, marker and dash. Shades are mid-tones that show on both palettes.
-FAMILIES = {  # key: (legend heading, shades)
-    "softmax": ("Softmax", ["#ea580c", "#b45309", "#f59e0b"]),
-    "softmax-slots": ("Softmax over slots", ["#e11d48", "#f472b6", "#be185d"]),
-    "linear": ("Linear, no decay", ["#0d9488", "#2dd4bf", "#0f766e"]),
-    "linear-scalar": ("Linear, scalar decay", ["#2563eb", "#60a5fa", "#1d4ed8"]),
-    "linear-diagonal": ("Linear, diagonal decay", ["#7c3aed", "#a78bfa", "#6d28d9"]),
-    "linear-delta": ("Linear, delta rule", ["#16a34a", "#4ade80", "#15803d"]),
-}
-SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "triangle-down", "cross", "pentagon")
-DASHES = ("solid", "dot", "dash")
 POWERS = [2**k for k in range(6, 21)]  # 64 .. 1M: x-axis ticks
-
-
-def family(model) -> str:
-    """The curve family of a registry model (FAMILIES)."""
-    decay = model.decay[0] if model.decay else "none"
-    if model.readout == "softmax":
-        return "softmax-slots" if decay == "diagonal" else "softmax"
-    return {"scalar": "linear-scalar", "diagonal": "linear-diagonal", "delta": "linear-delta"}.get(
-        decay, "linear"
-    )
 
 
 STATUS_TEXT = {
@@ -104,24 +80,9 @@ def _layout(title: str, xtitle: str, ytitle: str, logy: bool = True) -> dict:
         xaxis=dict(title=dict(text=xtitle), type="log", tickvals=POWERS, ticktext=[_klen(T) for T in POWERS]),
         yaxis=dict(title=dict(text=ytitle), type="log" if logy else "linear"),
         hovermode="closest",
-        # a click hides one model, not its whole family
-        legend=dict(font=dict(size=10), groupclick="toggleitem", tracegroupgap=6),
+        legend=chart_style.MODEL_LEGEND,
         margin=dict(l=60, r=10, t=40, b=45),
     )
-
-
-def log_ticks(values: list[float]) -> list[float]:
-    """Ticks at 1, 2 and 5 times each power of ten that the values span (only the powers of ten when they
-    span more than four): every tick labelled with its whole number, where Plotly's own log axis labels the
-    2s and 5s of a decade with a bare digit, so a reader saw "5" above "2" above "100"."""
-    lo, hi = min(values), max(values)
-    steps = (1,) if math.log10(hi / lo) > 4 else (1, 2, 5)
-    return [
-        m * 10.0**e
-        for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)
-        for m in steps
-        if lo / 1.5 <= m * 10.0**e <= hi * 1.5
-    ]
 
 
 def _tick_text(v: float) -> str:
@@ -129,7 +90,7 @@ def _tick_text(v: float) -> str:
 
 
 def _json(fig) -> dict:
-    """The figure as Plotly JSON, its logarithmic y axis ticked by log_ticks over the data it draws."""
+    """The figure as Plotly JSON, its logarithmic y axis ticked 1-2-5 (chart_style.log_axis) over its data."""
     out = fig.to_plotly_json()
     yaxis = out["layout"].get("yaxis") or {}
     if yaxis.get("type") != "log":
@@ -137,37 +98,13 @@ def _json(fig) -> dict:
     ys = [y for t in out["data"] for y in (t.get("y") or []) if y is not None and y > 0]
     if not ys:
         return out
-    ticks, lo, hi = log_ticks(ys), min(ys), max(ys)
-    # a range too narrow for three of them keeps Plotly's finer ticks
-    if sum(lo <= v <= hi for v in ticks) >= 3:
-        yaxis.update(tickvals=ticks, ticktext=[_tick_text(v) for v in ticks])
+    yaxis.update(chart_style.log_axis(ys, _tick_text))
     return out
 
 
 def curve_styles(doc: dict, registry) -> dict[str, dict]:
-    """Each measured model's trace style, the same in every figure (and on its model page): hue from its
-    family, shade, marker and dash from its place among the family's measured models, never from one
-    figure's traces (a model missing from one figure would shift the rest). Families in FAMILIES' order."""
-    # the baseline every other curve is read against; "ink": figures.js draws it in the page's text colour
-    out = {results.BASELINE: dict(line=dict(width=3, dash="dash"), marker=dict(symbol="circle"), meta="ink")}
-    models = {m.id: m for m in registry.models}
-    members: dict[str, list[str]] = {key: [] for key in FAMILIES}
-    for mid in _measured(doc):
-        if mid != results.BASELINE:
-            members[family(models[mid]) if mid in models else "linear"].append(mid)
-    for key, ids in members.items():
-        heading, shades = FAMILIES[key]
-        for i, mid in enumerate(ids):
-            color = shades[i % len(shades)]
-            out[mid] = dict(
-                line=dict(width=1.6, color=color, dash=DASHES[i // len(shades) % len(DASHES)]),
-                # shade and dash repeat every 9 members; the marker steps one further each round, so
-                # members 9 apart still differ (a family of up to 81)
-                marker=dict(color=color, symbol=SYMBOLS[(i + i // 9) % len(SYMBOLS)], size=7),
-                legendgroup=key,
-                legendgrouptitle=dict(text=heading) if i == 0 else None,
-            )
-    return out
+    """Each measured model's trace style (chart_style.model_styles), the softmax baseline first."""
+    return chart_style.model_styles(_measured(doc), registry, results.BASELINE)
 
 
 def _in_legend_order(doc: dict, style: dict) -> list[str]:
@@ -512,12 +449,6 @@ def model_figure(doc: dict, mid: str, name: str, style: dict) -> dict | None:
         traces, layout=_layout("time per call, beside softmax attention", "sequence length T", "ms per call")
     )
     return _json(fig)
-
-
-def _legend_height(fig: dict) -> int:
-    """A height at which a legend beside the plot lists every model without scrolling."""
-    groups = {t.get("legendgroup") for t in fig["data"]}
-    return max(600, 80 + 19 * len(fig["data"]) + 26 * len(groups))
 
 
 # ------------------------------------------------------------------------------------------ tables
@@ -919,7 +850,7 @@ def generate(ctx) -> None:
         "roofline": roofline_figure(doc, names, style),
     }
     for key, fig in figs.items():
-        fig["layout"]["height"] = _legend_height(fig)
+        fig["layout"]["height"] = chart_style.legend_height(fig["data"], 600)
         ctx.write_json(f"{DATA}/{key}.json", fig)
     ctx.write_json(f"{DATA}/{path.name}", doc)  # the raw numbers, for readers who want them
     others = []

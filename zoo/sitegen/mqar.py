@@ -17,17 +17,16 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from zoo.bench.results import BASELINE
 from zoo.recall import plan, results
 from zoo.recall.data import POWER_A, VOCAB
 from zoo.recall.mixers import HEADS, MIXERS
 from zoo.recall.state import DTYPE, RECIPE_CONV
-from zoo.sitegen.chart_style import SERIES, template
+from zoo.sitegen import chart_style
 
 RESULTS = "benchmarks/recall"
 PUBLISHED = "published.json"
 DATA = "assets/data/recall"
-DASHES = ("solid", "dot", "dash", "dashdot")
-SYMBOLS = ("circle", "square", "diamond", "triangle-up")
 NOT_YET = (
     "Trained results are not on this site yet: below are how the models are trained and what the papers "
     "report, to compare them with."
@@ -101,19 +100,15 @@ def _pick(rows: dict[str, list[dict]], fixed: tuple[str, str], vary: str) -> tup
     return max(groups, key=score)
 
 
-def _style(i: int) -> dict:
-    color = SERIES[i % len(SERIES)]
-    return {
-        "line": {"color": color, "width": 1.6, "dash": DASHES[i // len(SERIES) % len(DASHES)]},
-        "marker": {"color": color, "symbol": SYMBOLS[i // len(SERIES) % len(SYMBOLS)], "size": 7},
-    }
+def _bytes_tick(v: float) -> str:
+    return f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k" if v >= 1e3 else f"{v:g}"
 
 
-def _figure(t: Trained, names: dict, fixed, at, xkey, title, xtitle, ticks: bool) -> dict:
+def _figure(t: Trained, names: dict, styles: dict, fixed, at, xkey, title, xtitle, ticks: bool) -> dict:
     """One line per model through its points at ``fixed`` == ``at``, x = ``xkey`` on a log axis (ticked at
-    the values trained when ``ticks``), y = best accuracy."""
+    the values trained when ``ticks``, else at 1, 2 and 5 of each decade), y = best accuracy."""
     data = []
-    for i, mid in enumerate(t.rows):
+    for mid in styles:
         pts = sorted(
             (r[xkey], r["accuracy"], r)
             for r in t.rows[mid]
@@ -132,22 +127,25 @@ def _figure(t: Trained, names: dict, fixed, at, xkey, title, xtitle, ticks: bool
                 "customdata": [[p[2]["d"], p[2]["n_kv"], p[2]["state_bytes"]] for p in pts],
                 "hovertemplate": "d = %{customdata[0]}, %{customdata[1]} pairs<br>state %{customdata[2]:,} B"
                 "<br>accuracy %{y:.3f}<extra>" + name + "</extra>",
-                **_style(i),
+                **styles[mid],
             }
         )
     xaxis = {"title": {"text": xtitle}, "type": "log"}
+    xs = sorted({x for tr in data for x in tr["x"]})
     if ticks:
-        xaxis["tickvals"] = sorted({x for tr in data for x in tr["x"]})
+        xaxis["tickvals"] = xs
+    elif xs:  # bytes: 20k, 50k, 100k, where Plotly's log axis would label the 2s and 5s with a bare digit
+        xaxis.update(chart_style.log_axis(xs, _bytes_tick))
     return {
         "data": data,
         "layout": {
-            "template": template(),
+            "template": chart_style.template(),
             "title": {"text": title},
-            "height": max(420, 90 + 19 * len(data)),
+            "height": chart_style.legend_height(data, 420),
             "xaxis": xaxis,
             "yaxis": {"title": {"text": "accuracy (best lr)"}, "range": [0, 1.05]},
             "hovermode": "closest",
-            "legend": {"font": {"size": 10}},
+            "legend": chart_style.MODEL_LEGEND,
             "margin": {"l": 55, "r": 10, "t": 40, "b": 45},
         },
     }
@@ -167,11 +165,13 @@ def figures(ctx, t: Trained) -> dict[str, dict]:
     """{name: {"file", "at", "fig"}}: accuracy vs state size at the pairs and T most models were trained at
     over several widths, and accuracy vs pairs at the width most models were trained at over several pairs."""
     names = {m.id: m.short_name for m in ctx.registry.models}
+    # the benchmark charts' colours, marker and legend families, so a model looks the same on every chart
+    styles = chart_style.model_styles(list(t.rows), ctx.registry, BASELINE)
     out = {}
     for name, (fixed, over, x, title, x_title, ticks) in VIEWS.items():
         at = _pick(t.rows, fixed, over)
         if at:
-            fig = _figure(t, names, fixed, at, x, title.format(*at), x_title, ticks)
+            fig = _figure(t, names, styles, fixed, at, x, title.format(*at), x_title, ticks)
             out[name] = {"at": dict(zip(fixed, at, strict=True)), "fig": fig}
     for name, f in out.items():
         f["file"] = f"{DATA}/mqar-{name}.json"

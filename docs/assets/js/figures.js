@@ -104,7 +104,7 @@ function coloured(data) {
 // crosses NARROW_PX (a rotated phone, a resized window). Heights are the element's CSS height, which
 // Plotly's autosize reads: a layout height would pin the width too.
 const NARROW_PX = 600;
-const LEGEND_ROW_PX = 19;
+const LEGEND_ROW_PX = STYLE.legend_row_px; // one legend entry (zoo/sitegen/chart_style.py)
 
 function legendKeys(el, narrow) {
   const { named, height, legend } = el.zooFit;
