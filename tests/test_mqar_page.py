@@ -99,6 +99,27 @@ def test_models_are_drawn_as_on_the_benchmark_charts_in_legend_families(variant_
         assert f["layout"]["height"] - 80 >= rows
 
 
+def test_a_table_shows_every_model_at_every_point_in_legend_order(variant_site, best):
+    html = page(variant_site.site, "recall")
+    part = html[html.index("data-zoo-mqar-glance") :]
+    part = part[: part.index("</table>")]
+    heads = [re.sub(r"<[^>]+>", " ", h).split() for h in re.findall(r"<th[^>]*>(.*?)</th>", part, re.S)]
+    points = sorted({(r["n_kv"], r["d"]) for rs in best.values() for r in rs})  # T = 256 throughout
+    assert heads == [["model"], ["family"]] + [["d", "=", str(d), str(n), "pairs"] for n, d in points]
+    rows = [r for r in cells(part) if r]  # the header row has no <td>
+    order = list(chart_style.model_styles(list(best), load(), BASELINE))
+    names = {m.id: m.short_name for m in load().models}
+    assert [r[0] for r in rows] == [names[m] for m in order]
+    for mid, row in zip(order, rows, strict=True):
+        acc = {(r["n_kv"], r["d"]): r["accuracy"] for r in best[mid]}
+        assert row[2:] == ["–" if acc.get(p) is None else f"{acc[p]:.3f}" for p in points], mid
+        fam = chart_style.family(load().by_id[mid])
+        assert row[1] == chart_style.FAMILIES[fam][0], mid
+    # each point's run (learning rate, state, wall time) is folded under the table
+    after = html[html.index("data-zoo-mqar-glance") :]
+    assert re.search(r"<details[^>]*>\s*<summary>Each point's best run", after)
+
+
 def test_the_table_lists_every_point_with_its_best_lr_and_state_bytes(variant_site, best, doc):
     html = page(variant_site.site, "recall")
     assert mqar.NOT_YET not in html

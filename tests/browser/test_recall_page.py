@@ -6,6 +6,7 @@ figures, a new seed live in Pyodide, with the numbers CPython gives."""
 import json
 
 import pytest
+from playwright.sync_api import expect
 from test_charts import (
     AXES,
     BOXES,
@@ -114,21 +115,31 @@ def test_recall_page_fits_a_phone_follows_the_palette_and_redraws(browser, site_
 
 
 @pytest.mark.parametrize(
-    ("path", "table", "first"),
+    ("path", "table", "first", "last"),
     [
-        ("recall/", "[data-zoo-mqar-table]", ["model", "d", "pairs", "accuracy"]),
-        ("models/nope/", "[data-zoo-mqar]", ["d", "pairs", "accuracy"]),
+        ("recall/", "[data-zoo-mqar-glance]", ["model", "family"], None),
+        ("recall/", "[data-zoo-mqar-table]", ["model", "d", "pairs", "accuracy"], "accuracy"),
+        ("models/nope/", "[data-zoo-mqar]", ["d", "pairs", "accuracy"], "accuracy"),
     ],
 )
-def test_trained_points_show_width_pairs_and_accuracy_on_a_phone(phone_page, site_url, path, table, first):
+def test_trained_points_show_width_pairs_and_accuracy_on_a_phone(
+    phone_page, site_url, path, table, first, last
+):
     """On a phone a trained-points table scrolls inside its box, and its first screen holds the width, the
-    pairs and the accuracy (header cells at Material's 5rem minimum once pushed accuracy out)."""
+    pairs and the accuracy (header cells at Material's 5rem minimum once pushed accuracy out); the Recall
+    page's table of every model at every point shows the first point's accuracies beside the names. Its
+    table of each point's run is folded away until the reader opens it."""
     page = phone_page
     page.goto(site_url + path)
     box = page.locator(table)
     if not box.count():
         assert "not on this site yet" in page.inner_text("article")
         return
+    folded = page.locator(f"details:has({table})")
+    if folded.count():
+        assert not box.is_visible()
+        folded.locator("summary").click()
+        expect(box).to_be_visible()
     edges = box.evaluate(
         """(el) => ({ right: el.getBoundingClientRect().right,
                       heads: [...el.querySelectorAll('th')].map((th) => [th.textContent.trim(),
@@ -143,6 +154,7 @@ def test_trained_points_show_width_pairs_and_accuracy_on_a_phone(phone_page, sit
     )
     heads = dict(edges["heads"])
     assert list(heads)[: len(first)] == first
-    assert heads["accuracy"] <= edges["right"] + 1, edges
+    last = last or edges["heads"][len(first)][0]  # the first point's column
+    assert heads[last] <= edges["right"] + 1, edges
     assert not any(edges["wraps"]), "a cell wraps onto a second line"
     assert page.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 0

@@ -235,6 +235,30 @@ def table_rows(ctx, t: Trained, only: str | None = None) -> list[dict]:
     return rows
 
 
+def glance(ctx, t: Trained) -> dict:
+    """Every model's best accuracy at every point in one table: a row per model, in the figures' legend
+    order with its family named; a column per point, from the fewest pairs to the most at each length."""
+    points = sorted({(r["T"], r["n_kv"], r["d"]) for rs in t.rows.values() for r in rs})
+    by_id = ctx.registry.by_id
+    rows = []
+    for mid in chart_style.model_styles(list(t.rows), ctx.registry, BASELINE):
+        m = by_id.get(mid)
+        best = {(r["T"], r["n_kv"], r["d"]): r["accuracy"] for r in t.rows[mid]}
+        rows.append(
+            {
+                "id": mid,
+                "name": m.short_name if m else mid,
+                "linked": m is not None,
+                "family": chart_style.FAMILIES[chart_style.family(m)][0] if m else "",
+                "cells": ["–" if best.get(p) is None else f"{best[p]:.3f}" for p in points],
+            }
+        )
+    lengths = {p[0] for p in points}
+    head = Markup("T = {}, d = {}<br>{} pairs" if len(lengths) > 1 else "d = {1}<br>{2} pairs")
+    heads = [head.format(T, d, n) for T, n, d in points]
+    return {"heads": heads, "rows": rows}
+
+
 def failures(ctx, t: Trained) -> list[dict]:
     """The points without an accuracy, grouped by why in a reader's words (STATUS order):
     [{why, models: [{name, n, of}]}], each model under its commonest reason."""
@@ -342,6 +366,7 @@ def page_part(ctx, t: Trained) -> Markup:
             p=protocol(t),
             figs=figs,
             rows=table_rows(ctx, t) if t.doc else [],
+            glance=glance(ctx, t) if t.doc else None,
             failures=failures(ctx, t) if t.doc else [],
             wall=results.wall_stats(t.doc) if t.doc else None,
             published=comparisons(ctx, t, at),
