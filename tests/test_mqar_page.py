@@ -177,6 +177,32 @@ def test_models_near_chance_at_every_width_are_named_as_undertrained():
     assert mqar.near_chance(ctx, t, None) == []
 
 
+def test_a_best_over_part_of_the_learning_rate_sweep_is_marked_and_explained():
+    """A point whose sweep is missing learning rates (not trained yet) is marked wherever its best accuracy
+    is shown, and says over how many of how many it was taken; a full sweep's is not marked."""
+    from types import SimpleNamespace
+
+    ctx = SimpleNamespace(registry=load())
+
+    def row(d, tried, planned, acc=0.5):
+        return {"T": 256, "d": d, "n_kv": 16, "accuracy": acc, "lr": tried[0], "lrs_tried": tried,
+                "lrs_planned": planned, "state_bytes": 1, "wall_s": 1.0}  # fmt: skip
+
+    lrs = [1e-3, 3e-3, 1e-2, 3e-2]
+    rows = {"deltanet": [row(64, lrs[:2], lrs), row(128, lrs, lrs)]}
+    t = mqar.Trained(doc={}, source=None, published=[], rows=rows)
+    table = mqar.glance(ctx, t)
+    assert table["rows"][0]["cells"] == ["0.500" + mqar.PARTIAL, "0.500"] and table["partial"]
+    detail = mqar.table_rows(ctx, t)
+    assert [(r["acc"], r["lrs_text"], r["partial"]) for r in detail] == [
+        ("0.500" + mqar.PARTIAL, "2 of 4", True),
+        ("0.500", "4", False),
+    ]
+    assert mqar.PARTIAL_NOTE.startswith(mqar.PARTIAL + " ")
+    full = mqar.Trained(doc={}, source=None, published=[], rows={"deltanet": [row(128, lrs, lrs)]})
+    assert not mqar.glance(ctx, full)["partial"]
+
+
 def test_each_model_page_shows_its_own_points_or_says_why_none(variant_site, best):
     html = page(variant_site.site, "models/deltanet")
     part = html[html.index('data-zoo-mqar="deltanet"') :]
@@ -342,10 +368,15 @@ def test_a_papers_table_value_is_shown_beside_ours_at_exactly_its_point():
     ctx = SimpleNamespace(registry=registry.load())
     value = {"model": "nope", "d": 64, "T": 512, "pairs": 80, "accuracy": 0.99, "where": "Table A7"}
     paper = {"id": "p", "paper": {}, "models": {"nope": "Transformer"}, "values": [value]}
-    row = {"T": 512, "d": 64, "n_kv": 80, "accuracy": 0.998}
-    other = {"T": 256, "d": 64, "n_kv": 16, "accuracy": 0.5}
+    lrs = {"lrs_tried": [1e-3, 1e-2], "lrs_planned": [1e-3, 1e-2]}
+    row = {"T": 512, "d": 64, "n_kv": 80, "accuracy": 0.998, **lrs}
+    other = {"T": 256, "d": 64, "n_kv": 16, "accuracy": 0.5, **lrs}
     (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [other, row]}), None)
     assert got["reported"][0]["ours"] == "1.00" and got["reported"][0]["accuracy"] == "0.99"
+    # a sweep still missing learning rates says so beside the paper's number
+    partial = {**row, "lrs_tried": [1e-3]}
+    (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [partial]}), None)
+    assert got["reported"][0]["ours"] == "1.00, the best of 1 of 2 learning rates so far"
     (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [other]}), None)
     assert got["reported"][0]["ours"] is None
 

@@ -136,6 +136,7 @@ def best_points(entry: dict) -> list[dict]:
                 "accuracy": best["accuracy"] if best else None,
                 "lr": best["lr"] if best else None,
                 "lrs_tried": sorted(t["lr"] for t in ok),
+                "lrs_planned": sorted({t["lr"] for t in ts}),  # a sweep still missing some is not final
                 "state_bytes": (best or ts[0]).get("state_bytes"),
                 "wall_s": best.get("wall_s") if best else None,
             }

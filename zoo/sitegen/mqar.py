@@ -124,9 +124,9 @@ def _figure(t: Trained, names: dict, styles: dict, fixed, at, xkey, title, xtitl
                 "name": name,
                 "x": [p[0] for p in pts],
                 "y": [p[1] for p in pts],
-                "customdata": [[p[2]["d"], p[2]["n_kv"], p[2]["state_bytes"]] for p in pts],
+                "customdata": [[p[2]["d"], p[2]["n_kv"], p[2]["state_bytes"], _lrs_text(p[2])] for p in pts],
                 "hovertemplate": "d = %{customdata[0]}, %{customdata[1]} pairs<br>state %{customdata[2]:,} B"
-                "<br>accuracy %{y:.3f}<extra>" + name + "</extra>",
+                "<br>accuracy %{y:.3f}, best of %{customdata[3]} learning rates<extra>" + name + "</extra>",
                 **styles[mid],
             }
         )
@@ -212,6 +212,28 @@ def _lr(x) -> str:
     return "–" if x is None else f"{x:.1e}"
 
 
+PARTIAL = "†"  # marks a best accuracy over only some of the sweep's learning rates (the rest not trained yet)
+PARTIAL_NOTE = (
+    f"{PARTIAL} The best of only some of the learning rates the sweep tries at that point: the others are "
+    "not trained yet, so the accuracy there may still rise."
+)
+
+
+def _partial(r: dict) -> bool:
+    return len(r["lrs_tried"]) < len(r.get("lrs_planned") or r["lrs_tried"])
+
+
+def _lrs_text(r: dict) -> str:
+    """How many learning rates a point's best is taken over: "4", or "2 of 4" while the sweep is partial."""
+    return f"{len(r['lrs_tried'])}" + (f" of {len(r['lrs_planned'])}" if _partial(r) else "")
+
+
+def _cell(r: dict | None) -> str:
+    if r is None or r["accuracy"] is None:
+        return "–"
+    return f"{r['accuracy']:.3f}" + (PARTIAL if _partial(r) else "")
+
+
 def table_rows(ctx, t: Trained, only: str | None = None) -> list[dict]:
     """The table's rows, for every trained model or ``only`` one (a model page)."""
     by_id = ctx.registry.by_id
@@ -227,7 +249,9 @@ def table_rows(ctx, t: Trained, only: str | None = None) -> list[dict]:
                     "name": m.short_name if m else mid,
                     "linked": m is not None,
                     **r,
-                    "acc": "–" if r["accuracy"] is None else f"{r['accuracy']:.3f}",
+                    "acc": _cell(r),
+                    "partial": r["accuracy"] is not None and _partial(r),
+                    "lrs_text": _lrs_text(r),
                     "lr_text": _lr(r["lr"]),
                     "wall": "–" if r["wall_s"] is None else f"{r['wall_s']:.0f}",
                 }
@@ -243,20 +267,21 @@ def glance(ctx, t: Trained) -> dict:
     rows = []
     for mid in chart_style.model_styles(list(t.rows), ctx.registry, BASELINE):
         m = by_id.get(mid)
-        best = {(r["T"], r["n_kv"], r["d"]): r["accuracy"] for r in t.rows[mid]}
+        best = {(r["T"], r["n_kv"], r["d"]): r for r in t.rows[mid]}
         rows.append(
             {
                 "id": mid,
                 "name": m.short_name if m else mid,
                 "linked": m is not None,
                 "family": chart_style.FAMILIES[chart_style.family(m)][0] if m else "",
-                "cells": ["–" if best.get(p) is None else f"{best[p]:.3f}" for p in points],
+                "cells": [_cell(best.get(p)) for p in points],
             }
         )
+    partial = any(c.endswith(PARTIAL) for r in rows for c in r["cells"])
     lengths = {p[0] for p in points}
     head = Markup("T = {}, d = {}<br>{} pairs" if len(lengths) > 1 else "d = {1}<br>{2} pairs")
     heads = [head.format(T, d, n) for T, n, d in points]
-    return {"heads": heads, "rows": rows}
+    return {"heads": heads, "rows": rows, "partial": partial}
 
 
 def failures(ctx, t: Trained) -> list[dict]:
@@ -282,7 +307,11 @@ def _untrained(e: dict) -> tuple[int, str | None]:
 def _ours_at(t: Trained, mid: str, d: int, T: int, pairs: int) -> str | None:
     """Our best accuracy for a model at exactly a paper's point, or None where we have not trained it."""
     rs = [r for r in t.rows.get(mid, []) if (r["d"], r["T"], r["n_kv"]) == (d, T, pairs)]
-    return f"{rs[0]['accuracy']:.2f}" if rs and rs[0]["accuracy"] is not None else None
+    if not rs or rs[0]["accuracy"] is None:
+        return None
+    r = rs[0]
+    so_far = f", the best of {_lrs_text(r)} learning rates so far" if _partial(r) else ""
+    return f"{r['accuracy']:.2f}{so_far}"
 
 
 def comparisons(ctx, t: Trained, at: dict | None) -> list[dict]:
@@ -367,6 +396,7 @@ def page_part(ctx, t: Trained) -> Markup:
             figs=figs,
             rows=table_rows(ctx, t) if t.doc else [],
             glance=glance(ctx, t) if t.doc else None,
+            partial_note=PARTIAL_NOTE,
             failures=failures(ctx, t) if t.doc else [],
             wall=results.wall_stats(t.doc) if t.doc else None,
             published=comparisons(ctx, t, at),
@@ -389,6 +419,7 @@ def model_part(ctx, t: Trained, m, root: str) -> Markup:
             trainable=m.id in MIXERS,
             has_doc=t.doc is not None,
             rows=rows,
+            partial_note=PARTIAL_NOTE,
             near_chance=_never_learned(rows),
             steps=t.doc["protocol"]["steps"] if t.doc else None,
             why_none=_untrained(t.doc["models"][m.id])[1] if t.doc and m.id in t.doc["models"] else None,
