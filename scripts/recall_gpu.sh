@@ -19,6 +19,7 @@ export TRITON_CACHE_DIR=${TRITON_CACHE_DIR:-/tmp/zoo-recall-triton}
 # and so are fla's autotuning results (Triton keeps them beside the compiled kernels when asked): the
 # workers of one mixer train the same shapes, and a mixer's first trial, compiling and benchmarking every
 # config on a GPU that 16 processes share, took 420 s against 45 s for its next (linear attention, H100).
-# A training needs a config that works, not the fastest one, so a config ranked under that load is fine.
+# A training needs a config that works, not the fastest one, so a config ranked under that load is fine; the
+# workers go further and compile each kernel's configs only until one runs (zoo/recall/autotune.py).
 export TRITON_CACHE_AUTOTUNING=${TRITON_CACHE_AUTOTUNING:-1}
 exec python3 -m zoo.recall "$@"

@@ -4,6 +4,7 @@ documents, the command line, and the whole sweep driver on a deterministic fake 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import time
@@ -494,3 +495,52 @@ def test_workers_split_the_gpu_memory_so_one_cannot_starve_the_others(tmp_path):
     )
     runner.run(args, popen=Done, log=lambda *a: None)
     assert len(specs) == 2 and all(s["memory_share"] == runner.MEMORY_SHARE / 4 for s in specs)
+
+
+def test_a_tuning_round_compiles_configs_only_until_one_runs(monkeypatch):
+    """zoo.recall.autotune against a stand-in for Triton's Autotuner (same method names and call order as
+    Triton 3.6's run(): prune_configs, then _bench for each config in order, then the least timing): configs
+    after the first that runs are never compiled, one that cannot run (infinite time) is passed over, and
+    every new tuning key starts a fresh round."""
+    import sys
+    import types
+
+    from zoo.recall import autotune
+
+    compiled = []
+
+    class Autotuner:
+        def __init__(self, configs, fails=()):
+            self.configs, self.fails, self.cache = configs, set(fails), {}
+
+        def prune_configs(self, kwargs):
+            return self.configs
+
+        def _bench(self, *args, config, **meta):
+            compiled.append(config)
+            later_is_faster = float(len(self.configs) - self.configs.index(config))
+            return [math.inf] * 3 if config in self.fails else [later_is_faster] * 3
+
+        def run(self, key):  # Triton's flow for a key not tuned yet
+            if key not in self.cache:
+                timings = {c: self._bench(config=c) for c in self.prune_configs({})}
+                self.cache[key] = min(timings, key=timings.get)
+            return self.cache[key]
+
+    runtime = types.ModuleType("triton.runtime")
+    runtime.autotuner = types.SimpleNamespace(Autotuner=Autotuner)
+    monkeypatch.setitem(sys.modules, "triton", types.ModuleType("triton"))
+    monkeypatch.setitem(sys.modules, "triton.runtime", runtime)
+    monkeypatch.setitem(sys.modules, "triton.runtime.autotuner", runtime.autotuner)
+    monkeypatch.setattr(autotune, "active", False)
+    # untouched, the tuner compiles all four and takes the fastest (the last)
+    assert Autotuner(["a", "b", "c", "d"]).run(1) == "d" and compiled == ["a", "b", "c", "d"]
+    compiled.clear()
+    autotune.first_config_that_runs()
+    assert autotune.active
+    tuner = Autotuner(["a", "b", "c", "d"], fails={"a"})
+    assert tuner.run(1) == "b" and compiled == ["a", "b"]  # "a" cannot run; "c" and "d" never compiled
+    compiled.clear()
+    assert tuner.run(2) == "b" and compiled == ["a", "b"]  # a new key: a fresh round
+    compiled.clear()
+    assert tuner.run(1) == "b" and compiled == []  # a tuned key: nothing compiled

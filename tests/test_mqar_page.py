@@ -203,6 +203,13 @@ def test_a_best_over_part_of_the_learning_rate_sweep_is_marked_and_explained():
     assert not mqar.glance(ctx, full)["partial"]
 
 
+def test_runs_that_tuned_kernels_to_the_first_config_that_runs_say_so():
+    runs = [{"provenance": {}}, {"provenance": {"autotune": "first x"}}]
+    doc = {"protocol": {}, "models": {}, "runs": runs}
+    assert mqar.protocol(mqar.Trained(doc, None, [], {}))["first_config"] == "first x"
+    assert mqar.protocol(mqar.Trained({**doc, "runs": doc["runs"][:1]}, None, [], {}))["first_config"] is None
+
+
 def test_each_model_page_shows_its_own_points_or_says_why_none(variant_site, best):
     html = page(variant_site.site, "models/deltanet")
     part = html[html.index('data-zoo-mqar="deltanet"') :]

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import resultdoc
+from . import autotune
 from .data import IGNORE, mqar_batch, torch_ops
 from .mixers import sizes_for
 from .model import MQARModel
@@ -35,6 +36,7 @@ def provenance() -> dict:
         "capability": f"{props.major}.{props.minor}",
         "cuda": torch.version.cuda,
         "packages": versions,
+        **({"autotune": autotune.AUTOTUNE} if autotune.active else {}),
     }
 
 

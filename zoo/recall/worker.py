@@ -37,6 +37,10 @@ def run_job(job: dict, out: Path, train_one=None, check_gradients=None) -> dict:
     checked (zoo.recall.gradcheck); a layer that fails is not trained at that width, its trials say why."""
     default_train, default_check = trainer(job["backend"])
     train_one, check_gradients = train_one or default_train, check_gradients or default_check
+    if job["backend"] == "torch":
+        from .autotune import first_config_that_runs
+
+        first_config_that_runs()
     if job["backend"] == "torch" and job.get("memory_share"):
         from .train import limit_memory
 

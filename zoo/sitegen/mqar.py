@@ -193,6 +193,9 @@ def protocol(t: Trained) -> dict:
         trials = [tr for e in t.doc["models"].values() for tr in e["trials"]]
         points = sorted({(tr["T"], tr["d"], tr["n_kv"]) for tr in trials})
         lrs = sorted({tr["lr"] for tr in trials})
+    # runs whose Triton kernels took the first tuning configuration that runs (zoo.recall.autotune)
+    runs = (t.doc or {}).get("runs", [])
+    tuned = [r["provenance"]["autotune"] for r in runs if r["provenance"].get("autotune")]
     return {
         **proto,
         "T": sorted({p[0] for p in points}),
@@ -205,6 +208,7 @@ def protocol(t: Trained) -> dict:
         "mixers": len(MIXERS),
         "fd_tol": f"{results.FD_TOL:.0%}",
         "bf16_tol": f"{results.BF16_TOL:.0%}",
+        "first_config": tuned[0] if tuned else None,
     }
 
 
