@@ -283,7 +283,8 @@ def glance(ctx, t: Trained) -> dict:
         )
     partial = any(c.endswith(PARTIAL) for r in rows for c in r["cells"])
     lengths = {p[0] for p in points}
-    head = Markup("T = {}, d = {}<br>{} pairs" if len(lengths) > 1 else "d = {1}<br>{2} pairs")
+    # narrow heads: a phone's first screen shows a model, its family and its first accuracy
+    head = Markup("d = {1}<br>{2} pairs<br>T = {0}" if len(lengths) > 1 else "d = {1}<br>{2} pairs")
     heads = [head.format(T, d, n) for T, n, d in points]
     return {"heads": heads, "rows": rows, "partial": partial}
 
