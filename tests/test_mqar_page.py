@@ -172,9 +172,14 @@ def test_models_near_chance_at_every_width_are_named_as_undertrained():
         "based": [row(256, 64, 16, 0.02), row(256, 128, 16, 0.99)],
         "nope": [row(256, 128, 64, 0.0)],
     }
+    # trained over only some of its learning rates so far: it may yet rise, so it is not named
+    partial = {**row(256, 128, 16, 0.0), "lrs_tried": [1e-3], "lrs_planned": [1e-3, 1e-2]}
+    rows["fox"] = [partial]
     t = mqar.Trained(doc={}, source=None, published=[], rows=rows)
     assert mqar.near_chance(ctx, t, {"T": 256, "n_kv": 16}) == ["Hyena"]
     assert mqar.near_chance(ctx, t, None) == []
+    rows["fox"].append({**partial, "d": 64, "lrs_tried": [1e-3, 1e-2]})  # a full sweep, near chance too
+    assert mqar.near_chance(ctx, t, {"T": 256, "n_kv": 16}) == ["Hyena", "FoX"]
 
 
 def test_a_best_over_part_of_the_learning_rate_sweep_is_marked_and_explained():

@@ -224,7 +224,9 @@ PARTIAL_NOTE = (
 
 
 def _partial(r: dict) -> bool:
-    return len(r["lrs_tried"]) < len(r.get("lrs_planned") or r["lrs_tried"])
+    """Is the point's best taken over only some of its planned learning rates?"""
+    tried = r.get("lrs_tried")
+    return tried is not None and len(tried) < len(r.get("lrs_planned") or tried)
 
 
 def _lrs_text(r: dict) -> str:
@@ -356,9 +358,10 @@ NEAR_CHANCE = 0.1  # best accuracy below which a model has not learned recall at
 
 
 def _never_learned(rows: list[dict]) -> bool:
-    """Trained at these points, and near chance at every one."""
-    accs = [r["accuracy"] for r in rows if r["accuracy"] is not None]
-    return bool(accs) and max(accs) < NEAR_CHANCE
+    """Trained at these points, near chance at every one, and at one at least over every learning rate of
+    its sweep (a point still missing some may yet rise: it alone does not make a model undertrained)."""
+    trained = [r for r in rows if r["accuracy"] is not None]
+    return any(not _partial(r) for r in trained) and max(r["accuracy"] for r in trained) < NEAR_CHANCE
 
 
 def near_chance(ctx, t: Trained, at: dict | None) -> list[str]:
