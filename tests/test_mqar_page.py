@@ -44,16 +44,21 @@ def fig(site: Path, name: str) -> dict:
     return json.loads((site / mqar.DATA / f"mqar-{name}.json").read_text())
 
 
-def traces_by_model(f: dict) -> dict[str, dict]:
+@pytest.fixture(scope="module")
+def reg():
+    return load()
+
+
+def traces_by_model(f: dict, reg) -> dict[str, dict]:
     """The figure's traces by model id, in the figure's (legend) order."""
-    ids = {m.short_name: m.id for m in load().models}
+    ids = {m.short_name: m.id for m in reg.models}
     return {ids[t["name"]]: t for t in f["data"]}
 
 
-def test_accuracy_vs_state_is_one_line_per_model_at_the_width_sweep(variant_site, best):
+def test_accuracy_vs_state_is_one_line_per_model_at_the_width_sweep(variant_site, best, reg):
     f = fig(variant_site.site, "state")
     assert f["layout"]["xaxis"]["type"] == "log" and "state bytes" in f["layout"]["xaxis"]["title"]["text"]
-    traces = traces_by_model(f)
+    traces = traces_by_model(f, reg)
     assert len(f["data"]) == len(traces) == len(best) == 7 and set(traces) == set(best)
     for mid, rows in best.items():
         trace = traces[mid]
@@ -70,23 +75,23 @@ def test_accuracy_vs_state_is_one_line_per_model_at_the_width_sweep(variant_site
     assert deltanet["x"] == [state.state_bytes("deltanet", d, 256) for d in (64, 128, 256)]
 
 
-def test_accuracy_vs_pairs_is_at_one_width(variant_site, best):
+def test_accuracy_vs_pairs_is_at_one_width(variant_site, best, reg):
     f = fig(variant_site.site, "pairs")
     assert "d = 128" in f["layout"]["title"]["text"]
-    traces = traces_by_model(f)
+    traces = traces_by_model(f, reg)
     for mid, rows in best.items():
         trace = traces[mid]
         assert trace["x"] == [4, 16, 64]
         assert trace["y"] == [r["accuracy"] for r in sorted(rows, key=lambda r: r["n_kv"]) if r["d"] == 128]
 
 
-def test_models_are_drawn_as_on_the_benchmark_charts_in_legend_families(variant_site, best):
+def test_models_are_drawn_as_on_the_benchmark_charts_in_legend_families(variant_site, best, reg):
     """Each model keeps the colour, marker and family heading the benchmark charts give it, families one after
     another, and the legend beside the plot lists every line without scrolling."""
-    styles = chart_style.model_styles(list(best), load(), BASELINE)
+    styles = chart_style.model_styles(list(best), reg, BASELINE)
     for name in ("state", "pairs"):
         f = fig(variant_site.site, name)
-        traces = traces_by_model(f)
+        traces = traces_by_model(f, reg)
         assert list(traces) == [m for m in styles if m in traces]
         for mid, trace in traces.items():
             for key in ("line", "marker", "legendgroup", "legendgrouptitle"):
@@ -99,7 +104,7 @@ def test_models_are_drawn_as_on_the_benchmark_charts_in_legend_families(variant_
         assert f["layout"]["height"] - 80 >= rows
 
 
-def test_a_table_shows_every_model_at_every_point_in_legend_order(variant_site, best):
+def test_a_table_shows_every_model_at_every_point_in_legend_order(variant_site, best, reg):
     html = page(variant_site.site, "recall")
     part = html[html.index("data-zoo-mqar-glance") :]
     part = part[: part.index("</table>")]
@@ -107,13 +112,13 @@ def test_a_table_shows_every_model_at_every_point_in_legend_order(variant_site, 
     points = sorted({(r["n_kv"], r["d"]) for rs in best.values() for r in rs})  # T = 256 throughout
     assert heads == [["model"], ["family"]] + [["d", "=", str(d), str(n), "pairs"] for n, d in points]
     rows = [r for r in cells(part) if r]  # the header row has no <td>
-    order = list(chart_style.model_styles(list(best), load(), BASELINE))
-    names = {m.id: m.short_name for m in load().models}
+    order = list(chart_style.model_styles(list(best), reg, BASELINE))
+    names = {m.id: m.short_name for m in reg.models}
     assert [r[0] for r in rows] == [names[m] for m in order]
     for mid, row in zip(order, rows, strict=True):
         acc = {(r["n_kv"], r["d"]): r["accuracy"] for r in best[mid]}
         assert row[2:] == ["–" if acc.get(p) is None else f"{acc[p]:.3f}" for p in points], mid
-        fam = chart_style.family(load().by_id[mid])
+        fam = chart_style.family(reg.by_id[mid])
         assert row[1] == chart_style.FAMILIES[fam][0], mid
     # each point's run (learning rate, state, wall time) is folded under the table
     after = html[html.index("data-zoo-mqar-glance") :]
@@ -196,7 +201,7 @@ def test_a_best_over_part_of_the_learning_rate_sweep_is_marked_and_explained():
     lrs = [1e-3, 3e-3, 1e-2, 3e-2]
     rows = {"deltanet": [row(64, lrs[:2], lrs), row(128, lrs, lrs)]}
     t = mqar.Trained(doc={}, source=None, published=[], rows=rows)
-    table = mqar.glance(ctx, t)
+    table = mqar.glance(ctx, t, list(mqar.legend_styles(ctx, t)))
     assert table["rows"][0]["cells"] == ["0.500" + mqar.PARTIAL, "0.500"] and table["partial"]
     detail = mqar.table_rows(ctx, t)
     assert [(r["acc"], r["lrs_text"], r["partial"]) for r in detail] == [
@@ -205,7 +210,7 @@ def test_a_best_over_part_of_the_learning_rate_sweep_is_marked_and_explained():
     ]
     assert mqar.PARTIAL_NOTE.startswith(mqar.PARTIAL + " ")
     full = mqar.Trained(doc={}, source=None, published=[], rows={"deltanet": [row(128, lrs, lrs)]})
-    assert not mqar.glance(ctx, full)["partial"]
+    assert not mqar.glance(ctx, full, ["deltanet"])["partial"]
 
 
 def test_runs_that_tuned_kernels_to_the_first_config_that_runs_say_so():

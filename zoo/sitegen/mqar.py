@@ -161,12 +161,16 @@ VIEWS = {
 }  # fmt: skip
 
 
-def figures(ctx, t: Trained) -> dict[str, dict]:
+def legend_styles(ctx, t: Trained) -> dict[str, dict]:
+    """Each trained model's trace style, in legend order: the benchmark charts' colours, markers and legend
+    families, so a model looks the same on every chart (the table of every point follows the same order)."""
+    return chart_style.model_styles(list(t.rows), ctx.registry, BASELINE)
+
+
+def figures(ctx, t: Trained, styles: dict[str, dict]) -> dict[str, dict]:
     """{name: {"file", "at", "fig"}}: accuracy vs state size at the pairs and T most models were trained at
     over several widths, and accuracy vs pairs at the width most models were trained at over several pairs."""
     names = {m.id: m.short_name for m in ctx.registry.models}
-    # the benchmark charts' colours, marker and legend families, so a model looks the same on every chart
-    styles = chart_style.model_styles(list(t.rows), ctx.registry, BASELINE)
     out = {}
     for name, (fixed, over, x, title, x_title, ticks) in VIEWS.items():
         at = _pick(t.rows, fixed, over)
@@ -265,13 +269,13 @@ def table_rows(ctx, t: Trained, only: str | None = None) -> list[dict]:
     return rows
 
 
-def glance(ctx, t: Trained) -> dict:
+def glance(ctx, t: Trained, order: list[str]) -> dict:
     """Every model's best accuracy at every point in one table: a row per model, in the figures' legend
-    order with its family named; a column per point, from the fewest pairs to the most at each length."""
+    ``order`` with its family named; a column per point, from the fewest pairs to the most at each length."""
     points = sorted({(r["T"], r["n_kv"], r["d"]) for rs in t.rows.values() for r in rs})
     by_id = ctx.registry.by_id
     rows = []
-    for mid in chart_style.model_styles(list(t.rows), ctx.registry, BASELINE):
+    for mid in order:
         m = by_id.get(mid)
         best = {(r["T"], r["n_kv"], r["d"]): r for r in t.rows[mid]}
         rows.append(
@@ -283,7 +287,7 @@ def glance(ctx, t: Trained) -> dict:
                 "cells": [_cell(best.get(p)) for p in points],
             }
         )
-    partial = any(c.endswith(PARTIAL) for r in rows for c in r["cells"])
+    partial = any(r["accuracy"] is not None and _partial(r) for rs in t.rows.values() for r in rs)
     lengths = {p[0] for p in points}
     # narrow heads: a phone's first screen shows a model, its family and its first accuracy
     head = Markup("d = {1}<br>{2} pairs<br>T = {0}" if len(lengths) > 1 else "d = {1}<br>{2} pairs")
@@ -393,7 +397,8 @@ def shown_command(command: str) -> str:
 
 def page_part(ctx, t: Trained) -> Markup:
     """The Recall page's "Trained on MQAR" section (markdown)."""
-    figs = figures(ctx, t) if t.doc else {}
+    legend = legend_styles(ctx, t) if t.doc else {}
+    figs = figures(ctx, t, legend) if t.doc else {}
     at = figs.get("state", {}).get("at")
     return Markup(
         ctx.render(
@@ -403,7 +408,7 @@ def page_part(ctx, t: Trained) -> Markup:
             p=protocol(t),
             figs=figs,
             rows=table_rows(ctx, t) if t.doc else [],
-            glance=glance(ctx, t) if t.doc else None,
+            glance=glance(ctx, t, list(legend)) if t.doc else None,
             partial_note=PARTIAL_NOTE,
             failures=failures(ctx, t) if t.doc else [],
             wall=results.wall_stats(t.doc) if t.doc else None,
