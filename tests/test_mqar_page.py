@@ -156,8 +156,11 @@ def test_published_points_are_set_beside_ours(variant_site):
     # each methodology item is its own list item (a line swallowed by a template tag once ran two together)
     for item in ("Data", "Model", "Sizes", "Training", "State size"):
         assert re.search(rf"<li>\s*<strong>{item}</strong>", html), item
+    # every check of every point gets a verdict computed from the results, with the numbers it rests on
     section = html[html.index("What the papers report") :]
-    assert re.search(r"Hyena [01]\.\d\d at d = 64, [01]\.\d\d at d = 128, [01]\.\d\d at d = 256", section)
+    n_checks = sum(len(p.get("checks", [])) for p in published)
+    verdicts = re.findall(r"This <strong>(holds|does not hold|not settled yet)[^<]*</strong> \(", section)
+    assert len(verdicts) == n_checks and n_checks >= 3
 
 
 def test_models_near_chance_at_every_width_are_named_as_undertrained():
@@ -279,6 +282,8 @@ def test_published_points_validate_and_name_zoo_models():
     ids = {m.id for m in load().models}
     for p in doc["points"]:
         assert set(p.get("models", {})) <= ids, p["id"]
+        for c in p.get("checks", []):
+            assert {c["model"], *c.get("of", [])} <= ids, p["id"]
         assert {v["model"] for v in p["values"]} <= set(p.get("models", {})), p["id"]
     # a number needs its place, and a point that says its numbers are in a table must carry them
     point = {**doc["points"][0], "numbers": "table", "values": []}
@@ -341,7 +346,7 @@ def test_a_missing_published_file_fails_the_build(tmp_path):
 def test_points_without_an_accuracy_are_grouped_by_why_in_a_readers_words():
     """One line per reason, each model under its commonest one: a trial the deadline stopped early, one of a
     Triton layer trained before the gradient check, and trials never reached; a killed trial and one never
-    started read alike."""
+    started read alike. A failed gradient check outweighs any count: it rules out the layer's other points."""
     from types import SimpleNamespace
 
     from zoo import registry
@@ -358,14 +363,23 @@ def test_points_without_an_accuracy_are_grouped_by_why_in_a_readers_words():
             "gla": {"impl": "fla", "trials": [tr(**checked), tr(), tr(), tr("timeout")]},
             "deltanet": {"impl": "fla", "trials": [tr("timeout"), tr("not_run"), tr("not_run")]},
             "retnet": {"impl": "fla", "trials": [tr(**checked)]},
+            "rwkv-7": {"impl": "fla", "trials": [tr("wrong_gradients"), tr("timeout"), tr("timeout")]},
+            # out of memory beside the sweep's other trainings: not the model's doing, so not trained yet
+            "kda": {"impl": "fla", "trials": [tr(**checked), tr("error", error="CUDA error: out of memory")]},
+            "hgrn2": {"impl": "fla", "trials": [tr("error", error="Triton Error: invalid argument")]},
         }
     }
     got = mqar.failures(ctx, mqar.Trained(doc, None, [], {}))
     names = {m.id: m.name for m in ctx.registry.models}
     assert got == [
+        {"why": mqar.STATUS["error"], "models": [{"name": names["hgrn2"], "n": 1, "of": 1}]},
+        {"why": mqar.STATUS["wrong_gradients"], "models": [{"name": names["rwkv-7"], "n": 3, "of": 3}]},
         {"why": mqar.STATUS["unchecked"], "models": [{"name": names["gla"], "n": 3, "of": 4}]},
         {"why": mqar.STATUS["cut_short"], "models": [{"name": names["nope"], "n": 2, "of": 3}]},
-        {"why": mqar.STATUS["not_run"], "models": [{"name": names["deltanet"], "n": 3, "of": 3}]},
+        {
+            "why": mqar.STATUS["not_run"],
+            "models": [{"name": names["deltanet"], "n": 3, "of": 3}, {"name": names["kda"], "n": 1, "of": 2}],
+        },
     ]
 
 
@@ -388,13 +402,13 @@ def test_a_papers_table_value_is_shown_beside_ours_at_exactly_its_point():
     lrs = {"lrs_tried": [1e-3, 1e-2], "lrs_planned": [1e-3, 1e-2]}
     row = {"T": 512, "d": 64, "n_kv": 80, "accuracy": 0.998, **lrs}
     other = {"T": 256, "d": 64, "n_kv": 16, "accuracy": 0.5, **lrs}
-    (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [other, row]}), None)
+    (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [other, row]}))
     assert got["reported"][0]["ours"] == "1.00" and got["reported"][0]["accuracy"] == "0.99"
     # a sweep still missing learning rates says so beside the paper's number
     partial = {**row, "lrs_tried": [1e-3]}
-    (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [partial]}), None)
+    (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [partial]}))
     assert got["reported"][0]["ours"] == "1.00, the best of 1 of 2 learning rates so far"
-    (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [other]}), None)
+    (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], {"nope": [other]}))
     assert got["reported"][0]["ours"] is None
 
 
@@ -416,3 +430,34 @@ def test_a_model_page_without_points_says_why_in_a_readers_words(tmp_path):
     gla, deltanet = (mqar.model_part(ctx, t, ctx.registry.by_id[m], "../../") for m in ("gla", "deltanet"))
     assert "no trained points on" in gla and ": trained before the gradients of its GPU kernel" in gla
     assert ": the layer&#39;s GPU kernel computes wrong gradients on this GPU." in deltanet
+
+
+def test_a_checks_verdict_is_worded_with_the_numbers_it_rests_on():
+    from types import SimpleNamespace
+
+    from zoo import registry
+
+    ctx = SimpleNamespace(registry=registry.load())
+    full = {"lrs_tried": [1e-3, 1e-2], "lrs_planned": [1e-3, 1e-2]}
+
+    def row(d, acc, state, **lrs):
+        return {"T": 256, "d": d, "n_kv": 16, "accuracy": acc, "state_bytes": state, **(lrs or full)}
+
+    rows = {
+        "based": [row(64, 0.995, 35490), row(128, 0.9, 70434)],
+        "gla": [row(128, 0.987, 16384, lrs_tried=[1e-3], lrs_planned=[1e-3, 1e-2])],
+    }
+    frontier = {"kind": "frontier", "model": "based", "of": ["gla"], "T": 256, "pairs": 16}
+    ahead = {**frontier, "kind": "ahead", "d": [64, 256]}
+    paper = {"id": "p", "paper": {}, "values": [], "checks": [frontier, ahead]}
+    (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], rows))
+    f, a = got["checks"]
+    assert f["statement"] == "none of GLA recalls more than Based with a state no larger (T = 256, 16 pairs)"
+    assert f["verdict"] == "does not hold"  # GLA 0.987 at 16 kB against Based 0.9 at 70 kB
+    assert f["evidence"] == (
+        f"Based 0.995 at 35,490 bytes against GLA 0.987{mqar.PARTIAL} at 16,384 bytes; "
+        f"Based 0.900 at 70,434 bytes against GLA 0.987{mqar.PARTIAL} at 16,384 bytes"
+    )
+    assert a["statement"] == "Based recalls at least as well as GLA at d = 64 and 256 (T = 256, 16 pairs)"
+    assert a["verdict"] == "not settled yet: GLA at d = 64, Based at d = 256 and GLA at d = 256 not trained"
+    assert a["evidence"] == "d = 64: Based 0.995"

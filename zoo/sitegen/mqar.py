@@ -12,13 +12,12 @@ file the page says so in one sentence and still shows the protocol and the publi
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
 from zoo.bench.results import BASELINE
-from zoo.recall import plan, results
+from zoo.recall import claims, plan, results
 from zoo.recall.data import POWER_A, VOCAB
 from zoo.recall.mixers import HEADS, MIXERS
 from zoo.recall.state import DTYPE, RECIPE_CONV
@@ -307,12 +306,29 @@ def failures(ctx, t: Trained) -> list[dict]:
     return [{"why": w, "models": groups[w]} for w in dict.fromkeys(STATUS.values()) if w in groups]
 
 
+# A sweep runs many trainings at once on one GPU; one that found the GPU's memory taken by the others says
+# nothing about its model (two layers of width <= 512 need well under a gigabyte): for a reader it is simply
+# not trained yet.
+_OUT_OF_MEMORY = ("out of memory", "CUBLAS_STATUS_ALLOC_FAILED")
+
+
+def _outcome(tr: dict, impl: str) -> str:
+    why = results.outcome(tr, impl)
+    if why == "error" and any(s in (tr.get("error") or "") for s in _OUT_OF_MEMORY):
+        return "not_run"
+    return why
+
+
 def _untrained(e: dict) -> tuple[int, str | None]:
     """(how many of a model's trials have no accuracy, the commonest reason in a reader's words)."""
-    whys = [results.outcome(tr, e["impl"]) for tr in e["trials"] if not results.trained(tr, e["impl"])]
+    whys = [_outcome(tr, e["impl"]) for tr in e["trials"] if not results.trained(tr, e["impl"])]
     if not whys:
         return 0, None
-    return len(whys), STATUS.get(max(set(whys), key=lambda w: (whys.count(w), w)), STATUS["error"])
+    # A kernel that refuses to train or fails the gradient check rules out every point of that layer, trained
+    # or not yet: that is the reason, however many points were only cut off by a time budget before it.
+    decisive = [w for w in ("kernel_refused", "wrong_gradients") if w in whys]
+    why = decisive[0] if decisive else max(set(whys), key=lambda w: (whys.count(w), w))
+    return len(whys), STATUS.get(why, STATUS["error"])
 
 
 def _ours_at(t: Trained, mid: str, d: int, T: int, pairs: int) -> str | None:
@@ -325,24 +341,12 @@ def _ours_at(t: Trained, mid: str, d: int, T: int, pairs: int) -> str | None:
     return f"{r['accuracy']:.2f}{so_far}"
 
 
-def comparisons(ctx, t: Trained, at: dict | None) -> list[dict]:
-    """Each published point with our best accuracies, per width, of the models it names, at the figure's
-    (T, pairs)."""
+def comparisons(ctx, t: Trained) -> list[dict]:
+    """Each published point with the paper's own numbers beside ours at exactly their points, and each of its
+    checks with the verdict zoo.recall.claims computes on our results."""
     names = {m.id: m.short_name for m in ctx.registry.models}
     out = []
     for p in t.published:
-        ours = []
-        for mid in p.get("models", {}):
-            rs = [
-                r
-                for r in t.rows.get(mid, [])
-                if at and r["T"] == at["T"] and r["n_kv"] == at["n_kv"] and r["accuracy"] is not None
-            ]
-            if rs:
-                ours.append(
-                    {"name": names.get(mid, mid), "points": [(r["d"], f"{r['accuracy']:.2f}") for r in rs]}
-                )
-        check = p.get("our_check")
         reported = [  # the paper's own numbers (a table or its text), its names replaced by ours, with ours
             {
                 **v,
@@ -352,10 +356,55 @@ def comparisons(ctx, t: Trained, at: dict | None) -> list[dict]:
             }
             for v in p.get("values", [])
         ]
-        out.append(
-            {**p, "ours": ours, "reported": reported, "our_check": _named(check, names) if check else None}
-        )
+        checks = [_check_text(c, claims.evaluate(c, t.rows), names) for c in p.get("checks", [])]
+        out.append({**p, "reported": reported, "checks": checks})
     return out
+
+
+VERDICT = {"holds": "holds", "fails": "does not hold", "open": "not settled yet"}
+
+
+def _check_text(check: dict, v: claims.Verdict, names: dict) -> dict:
+    """A check in a reader's words: {statement, verdict, evidence}."""
+    name = names.get(check["model"], check["model"])
+    others = _and([names.get(m, m) for m in check.get("of", [])])
+    at = f"T = {check['T']}, {check['pairs']} pairs"
+    widths = f"d = {_and([str(d) for d in check.get('d', [])])}"
+    statement = {
+        "reaches": f"{name} reaches {check.get('accuracy', 0):.2f} at {widths} ({at})",
+        "ahead": f"{name} recalls at least as well as {others} at {widths} ({at})",
+        "frontier": f"none of {others} recalls more than {name} with a state no larger ({at})",
+    }[check["kind"]]
+
+    def acc(pt: claims.Point) -> str:
+        return f"{names.get(pt.model, pt.model)} {pt.accuracy:.3f}" + (PARTIAL if pt.partial else "")
+
+    def state(pt: claims.Point) -> str:
+        return f"{acc(pt)} at {pt.state_bytes:,} bytes"
+
+    if check["kind"] == "frontier":
+        evidence = "; ".join(
+            f"{state(pts[0])} against {state(pts[1])}" if len(pts) > 1 else f"{state(pts[0])}, none smaller"
+            for pts in v.evidence
+        )
+    else:
+        evidence = "; ".join(
+            f"d = {pts[0].d}: " + ", ".join(acc(pt) for pt in pts) for pts in v.evidence if pts
+        )
+    verdict = VERDICT[v.verdict]
+    if v.verdict == "open":
+        missing = [f"{names.get(m, m)} at d = {d}" if d else names.get(m, m) for m, d in v.missing]
+        verdict += f": {_and(missing)} not trained"
+    elif v.partial:
+        verdict += " so far"
+    return {"statement": statement, "verdict": verdict, "evidence": evidence}
+
+
+def _and(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 NEAR_CHANCE = 0.1  # best accuracy below which a model has not learned recall at a point
@@ -379,13 +428,6 @@ def near_chance(ctx, t: Trained, at: dict | None) -> list[str]:
         for mid, rs in t.rows.items()
         if _never_learned([r for r in rs if r["T"] == at["T"] and r["n_kv"] == at["n_kv"]])
     ]
-
-
-def _named(text: str, names: dict) -> str:
-    """published.json's checks name models by id: a reader sees their names."""
-    ids = sorted(names, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
-    return pattern.sub(lambda mt: names[mt.group(1)], text).replace("state_bytes", "state size")
 
 
 def shown_command(command: str) -> str:
@@ -412,7 +454,7 @@ def page_part(ctx, t: Trained) -> Markup:
             partial_note=PARTIAL_NOTE,
             failures=failures(ctx, t) if t.doc else [],
             wall=results.wall_stats(t.doc) if t.doc else None,
-            published=comparisons(ctx, t, at),
+            published=comparisons(ctx, t),
             slow=near_chance(ctx, t, at),
             slow_at=at,
             untrained=[m.name for m in ctx.registry.models if m.id not in MIXERS],
