@@ -132,6 +132,24 @@ def test_every_model_page_gets_a_curve_or_a_reason(committed, reg):
             assert 'class="zoo-bench-model__why"' in html and "No GPU timing" in html, m.id
 
 
+def test_a_model_page_says_how_its_kernel_runs_from_the_registry(committed, reg, tmp_path):
+    """The note on how a kernel runs has one source, the registry's gpu_kernel: a result file keeps the note
+    of its own run, which may be older; it is shown only when the registry has since moved to another
+    adapter (then the registry's note would describe a kernel that was not timed)."""
+    _, doc = committed
+    model = reg.by_id["moba"]
+    old = json.loads(json.dumps(doc))
+    old["models"]["moba"]["note"] = "an older note"
+    ctx = _ctx(reg, _root_with(tmp_path, old), tmp_path)
+    html = str(benchmarks.model_section(ctx, model))
+    said = Markup.escape(model.gpu_kernel.note)
+    assert f"How it runs: {said}." in html and "an older note" not in html
+    old["models"]["moba"]["adapter"] = "another_adapter"
+    (tmp_path / "repo" / "benchmarks" / "gpu-2026-01-01.json").write_text(json.dumps(old))
+    ctx = _ctx(reg, tmp_path / "repo", tmp_path)
+    assert "How it runs: an older note." in str(benchmarks.model_section(ctx, model))
+
+
 def test_the_crossover_table_and_tflops_come_from_the_results(committed):
     ctx, doc = committed
     page = (ctx.docs / benchmarks.PAGE).read_text()

@@ -741,6 +741,7 @@ def model_section(ctx, model) -> Markup:
                 doc=None,
                 cross=None,
                 err=None,
+                note=None,
                 gpu="GPU",
             )
         )
@@ -756,6 +757,11 @@ def model_section(ctx, model) -> Markup:
     cross = None
     if entry is not None and entry.get("status") == "measured" and model.id != results.BASELINE:
         cross = {m: crossover_text(results.crossover(doc, model.id, m)) for m in ("fwd", "fwdbwd")}
+    # how the kernel runs: from the registry (its one source) unless another adapter timed these results
+    note = None
+    if entry is not None:
+        gk = model.gpu_kernel
+        note = gk.note if entry.get("adapter") == gk.adapter else entry.get("note")
     err = None
     if entry is not None:
         err = min(
@@ -775,6 +781,7 @@ def model_section(ctx, model) -> Markup:
             doc=doc,
             cross=cross,
             err=err,
+            note=note,
             gpu=_gpu(doc),
         )
     )
