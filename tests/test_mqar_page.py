@@ -458,6 +458,11 @@ def test_a_checks_verdict_is_worded_with_the_numbers_it_rests_on():
         f"Based 0.995 at 35,490 bytes against GLA 0.987{mqar.PARTIAL} at 16,384 bytes; "
         f"Based 0.900 at 70,434 bytes against GLA 0.987{mqar.PARTIAL} at 16,384 bytes"
     )
+    rows["gla"][0]["state_bytes"] = 80000  # now more than either of Based's
+    (got,) = mqar.comparisons(ctx, mqar.Trained({}, None, [paper], rows))
+    assert got["checks"][0]["verdict"] == "holds"
+    alone = "Based 0.995 at 35,490 bytes, with no other at a state this small"
+    assert got["checks"][0]["evidence"].startswith(alone)
     assert a["statement"] == "Based recalls at least as well as GLA at d = 64 and 256 (T = 256, 16 pairs)"
     assert a["verdict"] == "not settled yet: GLA at d = 64, Based at d = 256 and GLA at d = 256 not trained"
     assert a["evidence"] == "d = 64: Based 0.995"

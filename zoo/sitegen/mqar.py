@@ -383,9 +383,9 @@ def _check_text(check: dict, v: claims.Verdict, names: dict) -> dict:
         return f"{acc(pt)} at {pt.state_bytes:,} bytes"
 
     if check["kind"] == "frontier":
+        alone = ", with no other at a state this small"
         evidence = "; ".join(
-            f"{state(pts[0])} against {state(pts[1])}" if len(pts) > 1 else f"{state(pts[0])}, none smaller"
-            for pts in v.evidence
+            state(pts[0]) + (f" against {state(pts[1])}" if len(pts) > 1 else alone) for pts in v.evidence
         )
     else:
         evidence = "; ".join(
