@@ -53,7 +53,7 @@ def _data(protocol: dict, T: int, n: int, seed: int):
 
 
 @torch.no_grad()
-def evaluate(model, tokens, labels, chunk: int = 500) -> tuple[float, float]:
+def evaluate(model, tokens, labels, chunk: int) -> tuple[float, float]:
     model.eval()
     right = total = 0
     loss = 0.0
@@ -99,7 +99,9 @@ def train_one(model_id: str, trial: dict, protocol: dict, deadline: float | None
         opt.step()
         sched.step()
         if step % protocol["eval_every"] == 0 or step == steps:
-            acc, loss_eval = evaluate(model, eval_x, eval_y)
+            # in slices of a training batch: 500 sequences of 64 queries made 1 GB of bf16 logits (2 GB in
+            # float32 for the loss), more than a worker's share of an H100 beside 15 others (Dec 2026)
+            acc, loss_eval = evaluate(model, eval_x, eval_y, chunk=B)
             curve.append([step, round(acc, 4)])
             if not math.isfinite(loss_eval) or acc >= protocol["early_stop"]:
                 break
