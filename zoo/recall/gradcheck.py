@@ -151,6 +151,7 @@ def _draw(model_id: str, d: int, T: int, device: str, seed: int, float32: bool) 
     gen = torch.Generator(device="cpu").manual_seed(seed)
     torch.manual_seed(seed)
     layer = build_mixer(model_id, d, T).to(device)
+    _off_zero(layer, gen)
     x = torch.randn(CHECK_BATCH, T, d, generator=gen).to(device).requires_grad_()
     named = [("x", x)] + [(n, p) for n, p in layer.named_parameters() if p.requires_grad]
     with torch.no_grad():
@@ -169,6 +170,20 @@ def _draw(model_id: str, d: int, T: int, device: str, seed: int, float32: bool) 
     if not result["passed"]:
         result["why"] = _why(result)
     return result
+
+
+@torch.no_grad()
+def _off_zero(layer, gen) -> None:
+    """Give every weight matrix that starts at zeros random entries (standard deviation 1 / sqrt(fan-in)).
+
+    Why: a layer whose output projection starts at zero (fla's RWKV-7) outputs zeros, so the gradient of
+    every other tensor is zero as well and the check compares zeros with zeros: it cannot fail, and its noise
+    floors, taken relative to the output, vanish. A kernel's correctness does not depend on the values it
+    is given, so the check runs where every tensor moves the output; the training still starts from the
+    layer's own initialisation."""
+    for p in layer.parameters():
+        if p.ndim >= 2 and not p.any():
+            p.copy_(torch.randn(p.shape, generator=gen).to(p.device) / p.shape[-1] ** 0.5)
 
 
 def _why(r: dict) -> str:

@@ -33,7 +33,9 @@ NOT_YET = (
 STATUS = {  # why a trial has no accuracy, in a reader's words (a sentence of the page opens with it)
     "error": "Training failed",
     "kernel_refused": "The layer's GPU kernel refuses to train on this GPU",
-    "wrong_gradients": "The layer's GPU kernel computes wrong gradients on this GPU",
+    "wrong_gradients": (
+        "The layer's gradients on this GPU did not match finite differences of its forward pass"
+    ),
     "unchecked": "Trained before the gradients of its GPU kernel were verified on this GPU, so not shown",
     "cut_short": "Stopped before the end of its schedule, so not comparable",
     "timeout": "Not trained yet",
