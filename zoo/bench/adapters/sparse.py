@@ -15,6 +15,7 @@ class FlexStreaming(SDPA):
     """StreamingLLM: FlexAttention (torch.compile'd) with the mask 'causal and (j < n_s or t - j < W)',
     n_s = 4 sink tokens and W = 4096 (64 in the check, so the window is exercised). The block mask is built
     once per length, outside the timed region (first call)."""
+
     name = "flex_streamingllm"
 
     kernel = "torch.nn.attention.flex_attention.flex_attention"
@@ -73,6 +74,7 @@ class FlexBigBird(FlexStreaming):
     first G = 128 tokens, or one of r = 3 random earlier blocks of P = 64)'. The random blocks are drawn per
     query block before the run (a kernel input, rand_blocks (T / P, r), -1 where no earlier block is left),
     as BigBird draws them per block; the check uses W = G = P = 16, r = 2."""
+
     name = "flex_bigbird"
 
     label = "torch.nn.attention.flex_attention (compiled; window 192 + 128 global + 3 random blocks of 64)"
@@ -136,6 +138,7 @@ class FlaNSA(Adapter):
     gives the 16 heads of a group the same query, so the group's choice is each head's own, as in the
     single-head reference, and uses blocks of 16, 4 selected, W = 32 (its T = 256 would select every block of
     64)."""
+
     name = "fla_nsa"
 
     kernel = "fla.ops.nsa.parallel_nsa"
@@ -182,6 +185,7 @@ class FlexMoBA(SDPA):
     finished block of 512, scores q . kbar, the own block plus the top 2 earlier ones: k = 3) runs in torch
     inside the timed region and writes a per-token block table; the block mask skips every 128 x 128 tile
     that no query of the tile selected, and the mask function applies each token's own choice."""
+
     name = "flex_moba"
 
     label = "MoBA router (torch) + torch.nn.attention.flex_attention (compiled; block 512, top-3)"
@@ -243,3 +247,96 @@ class FlexMoBA(SDPA):
             _flex_compile()
         q, k, v = x["q"], x["k"], x["v"]
         return _FLEX["fn"](q, k, v, block_mask=self._mask(q, k)).transpose(1, 2)
+
+
+class FlexMoBAGathered(FlexMoBA):
+    """MoBA as its authors compute it (moba_efficient.py: each block's queries gathered, attention over that
+    block alone, the partial results merged by their log-sum-exp), with FlexAttention in place of
+    FlashAttention's variable-length kernel.
+
+    Every token has k slots, one per block it reads (its own and the k - 1 it routed to; a slot is empty while
+    fewer blocks have finished). The T k slots are sorted by block, their queries gathered in that order, and
+    FlexAttention runs them against the keys: slot s of token t in block b reads the keys of block b up to t.
+    Sorted, a tile of 128 slots covers one or two blocks, so it reads a few key tiles instead of the union
+    that 128 neighbouring tokens chose (FlexMoBA), and the work is T k B per head, linear in T. Each slot
+    returns its output o_s and log-sum-exp l_s; a token's output is sum_s softmax(l)_s o_s over its slots,
+    the softmax over all the keys it read.
+
+    At T = 32K (random inputs, block 512, top 3) FlexMoBA's tiles cover 99% of the causal ones, these 10%.
+    Checked on a CPU against kernels_wasm.moba (scripts/check_adapters_cpu.py), not yet timed on a GPU:
+    models.yaml names flex_moba, whose timings are committed, until this one's replace them."""
+
+    name = "flex_moba_gathered"
+
+    label = "MoBA router (torch) + gathered queries + torch.nn.attention.flex_attention (block 512, top-3)"
+    tile = 128  # FlexAttention's block: T and T k are multiples of it in the check and the sweep
+
+    def _slots(self, q, k):
+        """(blocks, tokens, filled), each (B, H, T k) in block order: the block each slot reads, its token and
+        whether it holds a block at all; plus the permutation from token-major slot order to that order."""
+        with torch.no_grad():  # the routing is a choice, not differentiated (as in MoBA)
+            sel = self.route(q, k)  # (B, H, T, finished blocks)
+            B, H, T, nb = sel.shape
+            n, Bm = self.now["top_k"], self.now["block"]
+            if nb * Bm < T:  # the last block is unfinished: a column for it, which only its own tokens read
+                own = torch.arange(T, device=q.device) // Bm == nb
+                sel = torch.cat([sel, own.view(1, 1, T, 1).expand(B, H, T, 1)], dim=-1)
+            if sel.shape[-1] < n:  # fewer blocks than slots: columns no token chooses
+                sel = torch.cat([sel, sel.new_zeros(B, H, T, n - sel.shape[-1])], dim=-1)
+            # a token's chosen blocks first, in block order (a stable sort keeps it), then the unchosen
+            picked = torch.sort(sel.to(torch.int8), dim=-1, descending=True, stable=True).indices[..., :n]
+            filled = sel.gather(-1, picked)  # (B, H, T, n): fewer than n blocks are finished early on
+            tokens = torch.arange(T, device=q.device).view(1, 1, T, 1).expand(B, H, T, n)
+            blocks = torch.where(filled, picked, tokens // Bm)  # an empty slot: its own block, masked
+            order = torch.argsort((blocks * T + tokens).reshape(B, H, T * n), dim=-1, stable=True)
+            flat = [t.reshape(B, H, T * n).gather(-1, order) for t in (blocks, tokens, filled)]
+        return (*flat, order)
+
+    def _gathered_mask(self, blocks, tokens, filled, T):
+        """The BlockMask of the sorted slots against the T keys: a tile of slots reads the key tiles of the
+        blocks its slots hold; the mask function keeps each slot's own block, up to its own token."""
+        from torch.nn.attention.flex_attention import BlockMask
+
+        B, H, S = blocks.shape
+        Bm, tile = self.now["block"], self.tile
+        nb, nq, nk = -(-T // Bm), S // tile, T // tile  # with an unfinished last block
+
+        def table():  # persistent buffers per shape, so the compiled kernel is reused across calls
+            bufs = [torch.zeros_like(t) for t in (blocks, tokens, filled)]
+            blk, tok, ok = bufs
+            return bufs, lambda b, h, s, kv: ok[b, h, s] & (kv // Bm == blk[b, h, s]) & (kv <= tok[b, h, s])
+
+        bufs, mask = self.once(("gathered", B, H, T, Bm), table)
+        for buf, t in zip(bufs, (blocks, tokens, filled), strict=True):
+            buf.copy_(t)
+        holds = torch.zeros(B, H, nq, nb, dtype=torch.bool, device=blocks.device)
+        holds.scatter_(-1, blocks.view(B, H, nq, tile), True)  # (B, H, slot tile, block)
+        key_tile = torch.arange(nk, device=blocks.device) * tile
+        spans = (key_tile[None, :] + tile > torch.arange(nb, device=blocks.device)[:, None] * Bm) & (
+            key_tile[None, :] < (torch.arange(nb, device=blocks.device)[:, None] + 1) * Bm
+        )  # (block, key tile): the key tiles a block overlaps
+        tiles = (holds.to(torch.float32) @ spans.to(torch.float32)) > 0  # (B, H, slot tile, key tile)
+        counts = tiles.sum(-1, dtype=torch.int32)
+        idx = torch.argsort(tiles.to(torch.int8), dim=-1, descending=True, stable=True).to(torch.int32)
+        return BlockMask.from_kv_blocks(
+            counts, idx, BLOCK_SIZE=(tile, tile), mask_mod=mask, seq_lengths=(S, T)
+        )
+
+    def run(self, x):
+        if "fn" not in _FLEX:
+            _flex_compile()
+        q, k, v = x["q"], x["k"], x["v"]
+        B, H, T, D = q.shape
+        n = self.now["top_k"]
+        blocks, tokens, filled, order = self._slots(q, k)
+        q_slots = q.gather(2, tokens.unsqueeze(-1).expand(B, H, T * n, D))
+        from torch.nn.attention.flex_attention import AuxRequest
+
+        mask = self._gathered_mask(blocks, tokens, filled, T)
+        o, aux = _FLEX["fn"](q_slots, k, v, block_mask=mask, return_aux=AuxRequest(lse=True))
+        lse = aux.lse
+        # back to token-major slot order, then each token's slots merged by their share of its softmax
+        back = torch.argsort(order, dim=-1)
+        o = o.gather(2, back.unsqueeze(-1).expand(B, H, T * n, D)).view(B, H, T, n, D)
+        weight = torch.softmax(lse.gather(2, back).view(B, H, T, n).float(), dim=-1)  # an empty slot: -inf, 0
+        return (weight.unsqueeze(-1) * o.float()).sum(3).to(q.dtype).transpose(1, 2)
