@@ -5,8 +5,10 @@
 The check guards every Triton layer of the MQAR sweep on the GPU. Here it runs on the mixers written in torch
 alone (softmax variants, Hyena), at two widths and four seeds, and prints the worst errors; then on the same
 layers with a backward halved on purpose, once always and once only under bf16 autocast (the kind of fault a
-miscompiled bf16 kernel makes). Both forms run: the float32 one, and the bf16-only one that a kernel
-refusing float32 gets. It exits 1 unless every right layer passes and every broken one fails.
+miscompiled bf16 kernel makes), and once more with the output projection starting at zero, as fla's RWKV-7
+starts it (the layer then outputs zeros, and a check run at that init compares zero gradients). Both forms
+run: the float32 one, and the bf16-only one that a kernel refusing float32 gets. It exits 1 unless every
+right layer passes and every broken one fails.
 """
 
 from __future__ import annotations
@@ -50,6 +52,19 @@ def broken(cls, only_bf16: bool):
     return forward
 
 
+def zero_output(cls):
+    """Patch cls.__init__ so the layer's output projection starts at zero."""
+    init = cls.__init__
+
+    def zeroed(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        with torch.no_grad():
+            self.out_proj.weight.zero_()
+
+    cls.__init__ = zeroed
+    return init
+
+
 def main() -> int:
     failures = []
     for float32 in (True, False):
@@ -80,6 +95,14 @@ def main() -> int:
                 print(f"  {mid:8s} halved backward ({where}): {said}")
                 if r["passed"]:
                     failures.append(f"{mid} with a halved backward ({where}) passed")
+        init, keep = zero_output(model.SDPAttention), broken(model.SDPAttention, False)
+        try:
+            r = gradcheck.check("nope", 64, 256, "cpu", 0, float32)
+        finally:
+            model.SDPAttention.__init__, model.SDPAttention.forward = init, keep
+        print(f"  nope     halved backward, output starting at zero: {'MISSED' if r['passed'] else 'caught'}")
+        if r["passed"]:
+            failures.append("nope with a halved backward and a zero output projection passed")
     print("\n".join(failures) or "every right layer passed, every broken one failed")
     return 1 if failures else 0
 
