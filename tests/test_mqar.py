@@ -245,6 +245,26 @@ def test_merge_later_wins_but_a_failure_never_erases_a_trained_trial():
     assert got[1e-3]["accuracy"] == 0.6 and got[1e-2]["accuracy"] == 0.5 and len(merged["runs"]) == 2
 
 
+def test_merge_cuts_the_machines_folders_from_tool_output_but_not_from_urls():
+    """Tracebacks name files where the GPU machine had them; the repository keeps the path below the package
+    or below the repository root, never the machine's own folders."""
+    failed = trial(1e-2, None, status="error")
+    failed["error"] = "OutOfMemoryError: see https://docs.pytorch.org/docs/stable/notes/cuda.html"
+    failed["traceback"] = (
+        'File "/opt/torch/.venv/lib/python3.12/site-packages/triton/testing.py", line 149\n'
+        'File "/work/main/zoo/recall/train.py", line 68\n'
+        "/tmp/zoo-gpu-site/fla/layers/rwkv7.py:151: UserWarning\n"
+        'File "benchmarks/recall/h100.json"'
+    )
+    merged = results.merge([doc_with([trial(1e-3, 0.4), failed])])
+    (got,) = [t for t in merged["models"]["gla"]["trials"] if t["status"] == "error"]
+    assert got["traceback"] == (
+        'File "triton/testing.py", line 149\nFile "zoo/recall/train.py", line 68\n'
+        'fla/layers/rwkv7.py:151: UserWarning\nFile "benchmarks/recall/h100.json"'
+    )
+    assert got["error"] == failed["error"]
+
+
 def test_a_trial_cut_short_is_no_result_and_is_trained_again():
     """A trial the deadline stopped after 250 of its steps keeps its partial accuracy on file, but that
     accuracy is not comparable with finished ones: it neither wins the lr sweep nor counts as done, and a

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +30,28 @@ def write(doc: dict, path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(doc, indent=1) + "\n")
     os.replace(tmp, path)
+
+
+# A folder of the machine that ran a trial, in the tool output a result keeps (tracebacks, warnings): up to
+# an installed package (".../site-packages/", or "/tmp/zoo-gpu-site/", the GPU machine's private package
+# folder), or up to this repository's own top-level folders. Not after a word character, a dot, ':' or '/',
+# so URLs and repository-relative paths stay whole.
+_MACHINE_FOLDER = re.compile(
+    r"(?<![\w.:/])/(?:[\w.+-]+/)*?(?:site-packages/|zoo-gpu-site/|(?=(?:zoo|kernels_wasm|scripts|tests)/))"
+)
+
+
+def portable(value):
+    """`value` (a string, or lists and dicts of them) with the machine's own folders cut from every path, so
+    "/opt/torch/.venv/lib/python3.12/site-packages/triton/testing.py" reads "triton/testing.py" and
+    "/work/main/zoo/recall/train.py" reads "zoo/recall/train.py": the repository keeps no machine's paths."""
+    if isinstance(value, str):
+        return _MACHINE_FOLDER.sub("", value)
+    if isinstance(value, list):
+        return [portable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    return value
 
 
 def package_versions(names: list[str]) -> dict[str, str | None]:

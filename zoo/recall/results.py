@@ -116,6 +116,8 @@ def merge(docs: list[dict]) -> dict:
             mine = out["models"].setdefault(mid, {**entry, "trials": [], "errors": []})
             mine["trials"] = _merge_trials(mine["trials"], entry.get("trials", []))
             mine["errors"] = list(dict.fromkeys(mine["errors"] + entry.get("errors", [])))
+    # every result enters the repository through a merge: tool output keeps no folder of the machine it ran on
+    out["models"] = resultdoc.portable(out["models"])
     return out
 
 
