@@ -748,34 +748,26 @@ def model_section(ctx, model) -> Markup:
     doc, _ = loaded
     entry = doc["models"].get(model.id) or _not_in_results(model)
     fig = None
-    if entry is not None and entry.get("status") == "measured":
+    if entry.get("status") == "measured":
         style = getattr(ctx, "_bench_styles", None) or curve_styles(doc, ctx.registry)
         figure = model_figure(doc, model.id, name, style)
         if figure is not None:
             fig = f"{DATA}/model-{model.id}.json"
             ctx.write_json(fig, figure)
     cross = None
-    if entry is not None and entry.get("status") == "measured" and model.id != results.BASELINE:
+    if entry.get("status") == "measured" and model.id != results.BASELINE:
         cross = {m: crossover_text(results.crossover(doc, model.id, m)) for m in ("fwd", "fwdbwd")}
     # how the kernel runs: from the registry (its one source) unless another adapter timed these results
-    note = None
-    if entry is not None:
-        gk = model.gpu_kernel
-        note = gk.note if entry.get("adapter") == gk.adapter else entry.get("note")
-    err = None
-    if entry is not None:
-        err = min(
-            (c["rel_err"] for c in entry.get("checks", []) if c.get("rel_err") is not None), default=None
-        )
+    gk = model.gpu_kernel
+    note = gk.note if entry.get("adapter") == gk.adapter else entry.get("note")
+    err = min((c["rel_err"] for c in entry.get("checks", []) if c.get("rel_err") is not None), default=None)
     return Markup(
         ctx.render(
             "benchmarks_model.html.j2",
             m=model,
             entry=entry,
             fig=fig,
-            reason=None
-            if entry is None
-            else why_not(entry, measured_elsewhere(model.id, _others(ctx)), _gpu(doc)),
+            reason=why_not(entry, measured_elsewhere(model.id, _others(ctx)), _gpu(doc)),
             root=root,
             page=PAGE,
             doc=doc,
