@@ -150,8 +150,10 @@ class FlaTTT(Adapter):
     def make(self, B, T, H, D):
         x = {n: self.unit(B, T, H, D) for n in ("q", "k")}
         x["v"] = self.randn(B, T, H, D)
-        x["w"] = self.randn(H, D, dtype=F32, scale=0.1, shift=1.0)
-        x["b"] = self.randn(H, D, dtype=F32, scale=0.1)
+        # The LayerNorm weight and bias in the inputs' bf16, as a bf16 model holds them: the backward kernel
+        # casts them to the inputs' dtype inside its chunk loop, which Triton cannot compile for float32 ones.
+        x["w"] = self.randn(H, D, scale=0.1, shift=1.0)
+        x["b"] = self.randn(H, D, scale=0.1)
         x["eta"] = (self.sigmoid(B, T, H, 1, dtype=F32) * 0.1).to(BF16)
         return x
 
