@@ -147,6 +147,35 @@ def test_merge_combines_partial_files_and_the_later_run_wins():
     assert results.validate(merged) == []
 
 
+def _refused(T, fwd, error):
+    return {**_point(T, fwd), "fwdbwd_ms": None, "fwdbwd_error": error}
+
+
+def test_a_backward_failure_a_later_run_measured_past_goes_but_other_failures_stay():
+    refused, oom = "RuntimeError: the library refuses this backward here", "OutOfMemory: 128 GiB"
+    a = _doc(
+        models={
+            "gla": _entry("gla", [
+                _refused(512, 1.0, refused), _refused(2048, 2.0, refused), _refused(131072, 90.0, oom)
+            ])
+        }
+    )
+    r2 = "run-20260102T000000Z"
+    b = _doc(run_id=r2, date="2026-01-02T00:00:00+00:00", models={
+        "gla": _entry("gla", [_point(512, 1.1, run=r2), _point(4096, 8.0, run=r2)], run=r2)
+    })
+    points = {p["T"]: p for p in results.merge([a, b])["models"]["gla"]["points"]}
+    # 512 shows the refusal was the packages', not the length's: 2048's same refusal goes with it
+    assert sorted(points) == [512, 4096, 131072]
+    assert points[131072]["fwdbwd_error"] == oom  # an error no later run measured past stays
+    # without a later backward at a length the earlier run refused, nothing is dropped
+    c = _doc(run_id=r2, date="2026-01-02T00:00:00+00:00", models={
+        "gla": _entry("gla", [_point(4096, 8.0, run=r2)], run=r2)
+    })
+    kept = results.merge([a, c])["models"]["gla"]["points"]
+    assert sorted(p["T"] for p in kept) == [512, 2048, 4096, 131072]
+
+
 def test_a_model_measured_later_drops_the_earlier_not_attempted_note():
     """A merged file lists a model no run attempted as not attempted; once a later run measures it, that
     note is stale and must not stay beside its numbers."""

@@ -263,6 +263,10 @@ def test_merge_cuts_the_machines_folders_from_tool_output_but_not_from_urls():
         'fla/layers/rwkv7.py:151: UserWarning\nFile "benchmarks/recall/h100.json"'
     )
     assert got["error"] == failed["error"]
+    # the command keeps the result's file name, not the folder the GPU machine wrote it into
+    d = doc_with([trial(1e-3, 0.4)])
+    d["runs"][0]["command"] = "python -m zoo.recall --out /root/out/h100-f.json --mixers gla"
+    assert results.merge([d])["runs"][0]["command"] == "python -m zoo.recall --out h100-f.json --mixers gla"
 
 
 def test_a_trial_cut_short_is_no_result_and_is_trained_again():

@@ -39,14 +39,17 @@ def write(doc: dict, path) -> None:
 _MACHINE_FOLDER = re.compile(
     r"(?<![\w.:/])/(?:[\w.+-]+/)*?(?:site-packages/|zoo-gpu-site/|(?=(?:zoo|kernels_wasm|scripts|tests)/))"
 )
+# The folder a run's command wrote its result into ("--out /root/out/h100-f.json"): the file name stays.
+_OUT_FOLDER = re.compile(r"(?<=--out )/(?:[\w.+-]+/)+")
 
 
 def portable(value):
     """`value` (a string, or lists and dicts of them) with the machine's own folders cut from every path, so
     "/opt/torch/.venv/lib/python3.12/site-packages/triton/testing.py" reads "triton/testing.py" and
-    "/work/main/zoo/recall/train.py" reads "zoo/recall/train.py": the repository keeps no machine's paths."""
+    "/work/main/zoo/recall/train.py" reads "zoo/recall/train.py", and a command's "--out /root/out/a.json"
+    reads "--out a.json": the repository keeps no machine's paths."""
     if isinstance(value, str):
-        return _MACHINE_FOLDER.sub("", value)
+        return _OUT_FOLDER.sub("", _MACHINE_FOLDER.sub("", value))
     if isinstance(value, list):
         return [portable(v) for v in value]
     if isinstance(value, dict):

@@ -92,11 +92,27 @@ def merge(docs: list[dict]) -> dict:
     for entry in out["models"].values():
         if entry.get("status") == "measured":
             entry["errors"] = [e for e in entry.get("errors", []) if not any(b in e for b in stale)]
+    # every result enters the repository through a merge: error text and commands keep no folder of the
+    # machine they ran on
+    out["models"], out["runs"] = resultdoc.portable(out["models"]), resultdoc.portable(out["runs"])
     return out
 
 
 def _completeness(point: dict) -> tuple[bool, bool]:
     return point.get("status") == "ok", point.get("fwdbwd_ms") is not None
+
+
+def _disproved_backward_errors(old_points: dict, new_points: list[dict]) -> set[tuple]:
+    """(head dim, error) of backward failures that a newer run measured past at the same length: the error
+    belonged to the older run's packages (fla refusing its Hopper backward before TileLang was carried), not
+    to the length, so the older run's other points with that error go too. Left in, they would keep a
+    half-measured length, and a reason that no longer holds, beside the full ones."""
+    disproved = set()
+    for p in new_points:
+        before = old_points.get((p["head_dim"], p["T"]))
+        if p.get("fwdbwd_ms") is not None and before and before.get("fwdbwd_error"):
+            disproved.add((p["head_dim"], before["fwdbwd_error"]))
+    return disproved
 
 
 def _merge_entry(old: dict | None, new: dict) -> dict:
@@ -106,10 +122,12 @@ def _merge_entry(old: dict | None, new: dict) -> dict:
         return old
     merged = json.loads(json.dumps(new))
     points = {(p["head_dim"], p["T"]): p for p in old.get("points", [])}
+    disproved = _disproved_backward_errors(points, new.get("points", []))
     for p in new.get("points", []):
         key = (p["head_dim"], p["T"])
         if key not in points or _completeness(p) >= _completeness(points[key]):
             points[key] = p  # the newer run, unless it measured less (a forward alone after a full point)
+    points = {k: p for k, p in points.items() if (k[0], p.get("fwdbwd_error")) not in disproved}
     merged["points"] = sorted(points.values(), key=lambda p: (p["head_dim"], p["T"]))
     checks = {c.get("head_dim"): c for c in old.get("checks", [])}
     for c in new.get("checks", []):

@@ -116,8 +116,9 @@ def merge(docs: list[dict]) -> dict:
             mine = out["models"].setdefault(mid, {**entry, "trials": [], "errors": []})
             mine["trials"] = _merge_trials(mine["trials"], entry.get("trials", []))
             mine["errors"] = list(dict.fromkeys(mine["errors"] + entry.get("errors", [])))
-    # every result enters the repository through a merge: tool output keeps no folder of the machine it ran on
-    out["models"] = resultdoc.portable(out["models"])
+    # every result enters the repository through a merge: tool output and commands keep no folder of the
+    # machine they ran on
+    out["models"], out["runs"] = resultdoc.portable(out["models"]), resultdoc.portable(out["runs"])
     return out
 
 
