@@ -330,15 +330,22 @@ def test_batch_keeps_tokens_per_call_fixed(T, tokens, B):
 def test_a_follow_up_run_takes_only_what_a_result_file_has_not_measured():
     from zoo.bench.cli import still_missing
 
+    def at(*dims):
+        return [{"head_dim": D, "T": 512, "status": "ok"} for D in dims]
+
     doc = {
         "models": {
-            "transformer": {"status": "measured"},
-            "gla": {"status": "timeout"},
+            "transformer": {"status": "measured", "points": at(64, 128)},
+            "rope": {"status": "measured", "points": at(128) + [{"head_dim": 64, "T": 512, "status": "oom"}]},
+            "gla": {"status": "timeout", "points": []},
             "mamba": {"status": "no_kernel"},
             "kda": {"status": "not_run"},
         }
     }
-    assert still_missing(doc, ["transformer", "gla", "mamba", "kda", "hyena"]) == ["gla", "kda", "hyena"]
+    ids = ["transformer", "rope", "gla", "mamba", "kda", "hyena"]
+    assert still_missing(doc, ids, [128]) == ["gla", "kda", "hyena"]
+    assert still_missing(doc, ids, [64]) == ["rope", "gla", "kda", "hyena"]  # no 64 point that ran
+    assert still_missing(doc, ids, [128, 64]) == ["rope", "gla", "kda", "hyena"]
 
 
 def test_families_that_finished_their_warm_up_are_timed_first():

@@ -61,16 +61,28 @@ def run_parser() -> argparse.ArgumentParser:
         "--missing-from",
         default=None,
         metavar="RESULTS",
-        help="only the models (of --models, or all) that this result file has no measurements for",
+        help="only the models (of --models, or all) that this result file has not measured at one of "
+        "--head-dims at least",
     )
     return ap
 
 
-def still_missing(doc: dict, model_ids: list[str]) -> list[str]:
-    """The ids a result document has not measured yet, skipping those without a public kernel: what a
-    follow-up run on the same GPU should take, so that its results merge into a complete file."""
-    done = ("measured", "no_kernel")
-    return [m for m in model_ids if doc["models"].get(m, {}).get("status") not in done]
+def still_missing(doc: dict, model_ids: list[str], head_dims: list[int]) -> list[str]:
+    """The ids a result document has not measured yet at every one of head_dims, skipping those without a
+    public kernel: what a follow-up run on the same GPU should take, so that its results merge into a
+    complete file (a model timed at head dim 128 only is still missing from a run at 64)."""
+
+    def measured_at(entry: dict, D: int) -> bool:
+        return any(p["head_dim"] == D and p.get("status") == "ok" for p in entry.get("points", []))
+
+    missing = []
+    for m in model_ids:
+        entry = doc["models"].get(m, {})
+        if entry.get("status") == "no_kernel":
+            continue
+        if entry.get("status") != "measured" or not all(measured_at(entry, D) for D in head_dims):
+            missing.append(m)
+    return missing
 
 
 def main(argv: list[str]) -> int:
@@ -90,7 +102,7 @@ def main(argv: list[str]) -> int:
     args.command = runner.command_line(argv)
     if args.missing_from:
         wanted = [m for m in (args.models or catalog.KERNELS) if catalog.KERNELS[m].adapter]
-        args.models = still_missing(results.load(args.missing_from), wanted)
+        args.models = still_missing(results.load(args.missing_from), wanted, args.head_dims)
         print(f"not yet measured in {args.missing_from}: {', '.join(args.models) or 'none'}", flush=True)
         if not args.models:
             return 0
