@@ -190,6 +190,30 @@ def test_models_near_chance_at_every_width_are_named_as_undertrained():
     assert mqar.near_chance(ctx, t, {"T": 256, "n_kv": 16}) == ["Hyena", "FoX"]
 
 
+def test_models_that_recall_only_at_a_larger_width_are_named_with_their_narrow_widths():
+    from types import SimpleNamespace
+
+    from zoo.registry import load
+
+    ctx = SimpleNamespace(registry=load())
+
+    def row(d, acc, n=16, **kw):
+        return {"T": 256, "d": d, "n_kv": n, "accuracy": acc, **kw}
+
+    rows = {
+        "fox": [row(64, 0.0), row(128, 0.01), row(256, 0.999)],
+        "gla": [row(64, 0.67), row(128, 0.99)],  # lower at the narrow width, not at chance: by degrees
+        "hyena": [row(64, 0.01), row(256, 0.04)],  # never recalls: named elsewhere, not here
+        "retnet": [row(64, 0.01), row(256, 0.95, n=64)],  # recalls at other pairs only
+        # near chance over part of its sweep: it may yet rise
+        "hgrn2": [row(64, 0.0, lrs_tried=[1e-3], lrs_planned=[1e-3, 1e-2]), row(128, 0.97)],
+        "kda": [row(64, 0.95), row(128, 0.0)],  # a wider width at chance is not this pattern
+    }
+    t = mqar.Trained(doc={}, source=None, published=[], rows=rows)
+    assert mqar.learned_only_wider(ctx, t, {"T": 256, "n_kv": 16}) == ["FoX (d = 64, 128)"]
+    assert mqar.learned_only_wider(ctx, t, None) == []
+
+
 def test_a_best_over_part_of_the_learning_rate_sweep_is_marked_and_explained():
     """A point whose sweep is missing learning rates (not trained yet) is marked wherever its best accuracy
     is shown, and says over how many of how many it was taken; a full sweep's is not marked."""
@@ -383,8 +407,9 @@ def test_points_without_an_accuracy_are_grouped_by_why_in_a_readers_words():
     ]
 
 
-def test_a_run_command_shows_no_path_of_the_gpu_machine():
-    cmd = "python -m zoo.recall --out /root/out/h100-c.json --missing-from benchmarks/recall/h100.json -j 16"
+@pytest.mark.parametrize("out", ["/root/out/h100-c.json", "h100-c.json", "benchmarks/recall/h100-c.json"])
+def test_a_run_command_shows_its_result_file_where_the_repository_keeps_it(out):
+    cmd = f"python -m zoo.recall --out {out} --missing-from benchmarks/recall/h100.json -j 16"
     assert mqar.shown_command(cmd) == (
         "python -m zoo.recall --out benchmarks/recall/h100-c.json --missing-from benchmarks/recall/h100.json "
         "-j 16"

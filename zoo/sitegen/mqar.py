@@ -432,11 +432,38 @@ def near_chance(ctx, t: Trained, at: dict | None) -> list[str]:
     ]
 
 
+RECALLS = 0.9  # best accuracy from which a model has learned recall at a point
+
+
+def learned_only_wider(ctx, t: Trained, at: dict | None) -> list[str]:
+    """Models that recall at one width of the figure's (T, pairs) and stay near chance, over every learning
+    rate of the sweep, at a smaller one: "FoX (d = 64, 128)". A smaller memory lowers accuracy by degrees as
+    the pairs crowd it; a fall to chance below a width that recalls says the training never took off."""
+    if not at:
+        return []
+    names = {m.id: m.short_name for m in ctx.registry.models}
+    out = []
+    for mid, rs in t.rows.items():
+        rs = [r for r in rs if r["T"] == at["T"] and r["n_kv"] == at["n_kv"] and r["accuracy"] is not None]
+        recalls = [r["d"] for r in rs if r["accuracy"] >= RECALLS]
+        narrow = sorted(
+            r["d"]
+            for r in rs
+            if r["accuracy"] < NEAR_CHANCE and not _partial(r) and recalls and r["d"] < max(recalls)
+        )
+        if narrow:
+            out.append(f"{names.get(mid, mid)} (d = {', '.join(map(str, narrow))})")
+    return out
+
+
 def shown_command(command: str) -> str:
-    """A run's command as a reader can repeat it here: a path on the GPU machine (its output folder, an
-    absolute path) becomes the same file name under benchmarks/recall."""
+    """A run's command as a reader can repeat it here: the file it wrote (--out, a bare name or a folder of
+    the GPU machine) becomes the same file name under benchmarks/recall, where its results were merged."""
     words = command.split()
-    return " ".join(f"{RESULTS}/{w.rsplit('/', 1)[-1]}" if w.startswith("/") else w for w in words)
+    return " ".join(
+        f"{RESULTS}/{w.rsplit('/', 1)[-1]}" if before == "--out" and not w.startswith(f"{RESULTS}/") else w
+        for before, w in zip(["", *words], words, strict=False)  # each word with the one before it
+    )
 
 
 def page_part(ctx, t: Trained) -> Markup:
@@ -458,6 +485,7 @@ def page_part(ctx, t: Trained) -> Markup:
             wall=results.wall_stats(t.doc) if t.doc else None,
             published=comparisons(ctx, t),
             slow=near_chance(ctx, t, at),
+            only_wider=learned_only_wider(ctx, t, at),
             slow_at=at,
             untrained=[m.name for m in ctx.registry.models if m.id not in MIXERS],
             commands=[shown_command(r["command"]) for r in t.doc["runs"]] if t.doc else [],
