@@ -212,6 +212,10 @@ def test_models_that_recall_only_at_a_larger_width_are_named_with_their_narrow_w
     t = mqar.Trained(doc={}, source=None, published=[], rows=rows)
     assert mqar.learned_only_wider(ctx, t, {"T": 256, "n_kv": 16}) == ["FoX (d = 64, 128)"]
     assert mqar.learned_only_wider(ctx, t, None) == []
+    # and on the model's own page, at each (T, pairs) where it happens
+    fox = {"T": 256, "n_kv": 16, "narrow": "64 and 128", "wide": 256}
+    assert mqar._only_wider_on_page(rows["fox"]) == [fox]
+    assert mqar._only_wider_on_page(rows["gla"]) == mqar._only_wider_on_page(rows["kda"]) == []
 
 
 def test_a_best_over_part_of_the_learning_rate_sweep_is_marked_and_explained():

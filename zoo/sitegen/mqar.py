@@ -435,24 +435,39 @@ def near_chance(ctx, t: Trained, at: dict | None) -> list[str]:
 RECALLS = 0.9  # best accuracy from which a model has learned recall at a point
 
 
+def _narrow_at_chance(rows: list[dict], T: int, n_kv: int) -> tuple[list[int], int | None]:
+    """One model's widths at (T, pairs) near chance over every learning rate of the sweep below a width that
+    recalls, and the widest that recalls. A smaller memory lowers accuracy by degrees as the pairs crowd it;
+    a fall to chance below a width that recalls says the training never took off there."""
+    rs = [r for r in rows if r["T"] == T and r["n_kv"] == n_kv and r["accuracy"] is not None]
+    recalls = [r["d"] for r in rs if r["accuracy"] >= RECALLS]
+    if not recalls:
+        return [], None
+    narrow = [r["d"] for r in rs if r["accuracy"] < NEAR_CHANCE and not _partial(r) and r["d"] < max(recalls)]
+    return sorted(narrow), max(recalls)
+
+
 def learned_only_wider(ctx, t: Trained, at: dict | None) -> list[str]:
-    """Models that recall at one width of the figure's (T, pairs) and stay near chance, over every learning
-    rate of the sweep, at a smaller one: "FoX (d = 64, 128)". A smaller memory lowers accuracy by degrees as
-    the pairs crowd it; a fall to chance below a width that recalls says the training never took off."""
+    """The models of the figure's (T, pairs) that recall at one width and stay near chance at a smaller one,
+    each with its narrow widths: "FoX (d = 64, 128)"."""
     if not at:
         return []
     names = {m.id: m.short_name for m in ctx.registry.models}
     out = []
     for mid, rs in t.rows.items():
-        rs = [r for r in rs if r["T"] == at["T"] and r["n_kv"] == at["n_kv"] and r["accuracy"] is not None]
-        recalls = [r["d"] for r in rs if r["accuracy"] >= RECALLS]
-        narrow = sorted(
-            r["d"]
-            for r in rs
-            if r["accuracy"] < NEAR_CHANCE and not _partial(r) and recalls and r["d"] < max(recalls)
-        )
+        narrow, _ = _narrow_at_chance(rs, at["T"], at["n_kv"])
         if narrow:
             out.append(f"{names.get(mid, mid)} (d = {', '.join(map(str, narrow))})")
+    return out
+
+
+def _only_wider_on_page(rows: list[dict]) -> list[dict]:
+    """A model page's (T, pairs) where it recalls at one width and stays near chance at a smaller one."""
+    out = []
+    for T, n_kv in sorted({(r["T"], r["n_kv"]) for r in rows}):
+        narrow, wide = _narrow_at_chance(rows, T, n_kv)
+        if narrow:
+            out.append({"T": T, "n_kv": n_kv, "narrow": _and([str(d) for d in narrow]), "wide": wide})
     return out
 
 
@@ -506,6 +521,7 @@ def model_part(ctx, t: Trained, m, root: str) -> Markup:
             rows=rows,
             partial_note=PARTIAL_NOTE,
             near_chance=_never_learned(rows),
+            only_wider=_only_wider_on_page(rows),
             steps=t.doc["protocol"]["steps"] if t.doc else None,
             why_none=_untrained(t.doc["models"][m.id])[1] if t.doc and m.id in t.doc["models"] else None,
         )
