@@ -252,7 +252,7 @@ def test_merge_cuts_the_machines_folders_from_tool_output_but_not_from_urls():
     failed["error"] = "OutOfMemoryError: see https://docs.pytorch.org/docs/stable/notes/cuda.html"
     failed["traceback"] = (
         'File "/opt/torch/.venv/lib/python3.12/site-packages/triton/testing.py", line 149\n'
-        'File "/work/main/zoo/recall/train.py", line 68\n'
+        'File "/srv/checkout/zoo/recall/train.py", line 68\n'
         "/tmp/zoo-gpu-site/fla/layers/rwkv7.py:151: UserWarning\n"
         'File "benchmarks/recall/h100.json"'
     )

@@ -46,7 +46,7 @@ _OUT_FOLDER = re.compile(r"(?<=--out )/(?:[\w.+-]+/)+")
 def portable(value):
     """`value` (a string, or lists and dicts of them) with the machine's own folders cut from every path, so
     "/opt/torch/.venv/lib/python3.12/site-packages/triton/testing.py" reads "triton/testing.py" and
-    "/work/main/zoo/recall/train.py" reads "zoo/recall/train.py", and a command's "--out /root/out/a.json"
+    "/srv/checkout/zoo/recall/train.py" reads "zoo/recall/train.py", and a command's "--out /root/out/a.json"
     reads "--out a.json": the repository keeps no machine's paths."""
     if isinstance(value, str):
         return _OUT_FOLDER.sub("", _MACHINE_FOLDER.sub("", value))
