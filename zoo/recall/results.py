@@ -41,12 +41,20 @@ def trained(t: dict, impl: str) -> bool:
     return t.get("status") == "ok" and not t.get("truncated") and checked
 
 
+# A sweep runs many trainings at once on one GPU; one that found the GPU's memory taken by the others says
+# nothing about its model (two layers of width <= 512 need well under a gigabyte): it is simply not run yet.
+_OUT_OF_MEMORY = ("out of memory", "CUBLAS_STATUS_ALLOC_FAILED")
+
+
 def outcome(t: dict, impl: str) -> str:
-    """A trial's status, or for one with an accuracy that is not a result: 'cut_short' or 'unchecked'."""
+    """A trial's status; for one with an accuracy that is not a result, 'cut_short' or 'unchecked'; for an
+    error that was the GPU's memory running out under the other trainings, 'not_run'."""
     if t.get("status") == "ok" and t.get("truncated"):
         return "cut_short"
     if t.get("status") == "ok" and not trained(t, impl):
         return "unchecked"
+    if t.get("status") == "error" and any(s in (t.get("error") or "") for s in _OUT_OF_MEMORY):
+        return "not_run"
     return t.get("status")
 
 

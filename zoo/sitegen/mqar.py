@@ -308,22 +308,9 @@ def failures(ctx, t: Trained) -> list[dict]:
     return [{"why": w, "models": groups[w]} for w in dict.fromkeys(STATUS.values()) if w in groups]
 
 
-# A sweep runs many trainings at once on one GPU; one that found the GPU's memory taken by the others says
-# nothing about its model (two layers of width <= 512 need well under a gigabyte): for a reader it is simply
-# not trained yet.
-_OUT_OF_MEMORY = ("out of memory", "CUBLAS_STATUS_ALLOC_FAILED")
-
-
-def _outcome(tr: dict, impl: str) -> str:
-    why = results.outcome(tr, impl)
-    if why == "error" and any(s in (tr.get("error") or "") for s in _OUT_OF_MEMORY):
-        return "not_run"
-    return why
-
-
 def _untrained(e: dict) -> tuple[int, str | None]:
     """(how many of a model's trials have no accuracy, the commonest reason in a reader's words)."""
-    whys = [_outcome(tr, e["impl"]) for tr in e["trials"] if not results.trained(tr, e["impl"])]
+    whys = [results.outcome(tr, e["impl"]) for tr in e["trials"] if not results.trained(tr, e["impl"])]
     if not whys:
         return 0, None
     # A kernel that refuses to train or fails the gradient check rules out every point of that layer, trained
