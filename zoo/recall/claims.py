@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import results
+
 KINDS = ("reaches", "ahead", "frontier")
 
 
@@ -42,8 +44,7 @@ def _points(rows: dict[str, list[dict]], model: str, T: int, pairs: int) -> dict
     out = {}
     for r in rows.get(model, []):
         if r["T"] == T and r["n_kv"] == pairs and r["accuracy"] is not None:
-            tried, planned = r.get("lrs_tried") or [], r.get("lrs_planned") or []
-            out[r["d"]] = Point(model, r["d"], r["accuracy"], r.get("state_bytes"), len(tried) < len(planned))
+            out[r["d"]] = Point(model, r["d"], r["accuracy"], r.get("state_bytes"), results.partial(r))
     return out
 
 

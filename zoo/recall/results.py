@@ -155,6 +155,13 @@ def best_points(entry: dict) -> list[dict]:
     return rows
 
 
+def partial(row: dict) -> bool:
+    """Is a best_points row's best taken over only some of its planned learning rates (the others not trained
+    yet, so it may still rise)?"""
+    tried = row.get("lrs_tried")
+    return tried is not None and len(tried) < len(row.get("lrs_planned") or tried)
+
+
 def still_missing(doc: dict, todo: list[dict]) -> list[dict]:
     """The trials of ``todo`` that the document has not trained yet (cut-short ones included)."""
     models = doc.get("models", {})

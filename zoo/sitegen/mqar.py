@@ -228,21 +228,15 @@ PARTIAL_NOTE = (
 )
 
 
-def _partial(r: dict) -> bool:
-    """Is the point's best taken over only some of its planned learning rates?"""
-    tried = r.get("lrs_tried")
-    return tried is not None and len(tried) < len(r.get("lrs_planned") or tried)
-
-
 def _lrs_text(r: dict) -> str:
     """How many learning rates a point's best is taken over: "4", or "2 of 4" while the sweep is partial."""
-    return f"{len(r['lrs_tried'])}" + (f" of {len(r['lrs_planned'])}" if _partial(r) else "")
+    return f"{len(r['lrs_tried'])}" + (f" of {len(r['lrs_planned'])}" if results.partial(r) else "")
 
 
 def _cell(r: dict | None) -> str:
     if r is None or r["accuracy"] is None:
         return "–"
-    return f"{r['accuracy']:.3f}" + (PARTIAL if _partial(r) else "")
+    return f"{r['accuracy']:.3f}" + (PARTIAL if results.partial(r) else "")
 
 
 def table_rows(ctx, t: Trained, only: str | None = None) -> list[dict]:
@@ -261,7 +255,7 @@ def table_rows(ctx, t: Trained, only: str | None = None) -> list[dict]:
                     "linked": m is not None,
                     **r,
                     "acc": _cell(r),
-                    "partial": r["accuracy"] is not None and _partial(r),
+                    "partial": r["accuracy"] is not None and results.partial(r),
                     "lrs_text": _lrs_text(r),
                     "lr_text": _lr(r["lr"]),
                     "wall": "–" if r["wall_s"] is None else f"{r['wall_s']:.0f}",
@@ -288,7 +282,7 @@ def glance(ctx, t: Trained, order: list[str]) -> dict:
                 "cells": [_cell(best.get(p)) for p in points],
             }
         )
-    partial = any(r["accuracy"] is not None and _partial(r) for rs in t.rows.values() for r in rs)
+    partial = any(r["accuracy"] is not None and results.partial(r) for rs in t.rows.values() for r in rs)
     lengths = {p[0] for p in points}
     # narrow heads: a phone's first screen shows a model, its family and its first accuracy
     head = Markup("d = {1}<br>{2} pairs<br>T = {0}" if len(lengths) > 1 else "d = {1}<br>{2} pairs")
@@ -326,7 +320,7 @@ def _ours_at(t: Trained, mid: str, d: int, T: int, pairs: int) -> str | None:
     if not rs or rs[0]["accuracy"] is None:
         return None
     r = rs[0]
-    so_far = f", the best of {_lrs_text(r)} learning rates so far" if _partial(r) else ""
+    so_far = f", the best of {_lrs_text(r)} learning rates so far" if results.partial(r) else ""
     return f"{r['accuracy']:.2f}{so_far}"
 
 
@@ -403,7 +397,7 @@ def _never_learned(rows: list[dict]) -> bool:
     """Trained at these points, near chance at every one, and at one at least over every learning rate of
     its sweep (a point still missing some may yet rise: it alone does not make a model undertrained)."""
     trained = [r for r in rows if r["accuracy"] is not None]
-    return any(not _partial(r) for r in trained) and max(r["accuracy"] for r in trained) < NEAR_CHANCE
+    return any(not results.partial(r) for r in trained) and max(r["accuracy"] for r in trained) < NEAR_CHANCE
 
 
 def near_chance(ctx, t: Trained, at: dict | None) -> list[str]:
@@ -430,7 +424,9 @@ def _narrow_at_chance(rows: list[dict], T: int, n_kv: int) -> tuple[list[int], i
     recalls = [r["d"] for r in rs if r["accuracy"] >= RECALLS]
     if not recalls:
         return [], None
-    narrow = [r["d"] for r in rs if r["accuracy"] < NEAR_CHANCE and not _partial(r) and r["d"] < max(recalls)]
+    narrow = [
+        r["d"] for r in rs if r["accuracy"] < NEAR_CHANCE and not results.partial(r) and r["d"] < max(recalls)
+    ]
     return sorted(narrow), max(recalls)
 
 
