@@ -304,3 +304,19 @@ def test_provenance_names_each_package_version_and_the_ptxas_that_triton_uses(mo
     fake.knobs = types.SimpleNamespace(nvidia=types.SimpleNamespace(ptxas=tool))
     monkeypatch.setitem(sys.modules, "triton", fake)
     assert resultdoc.package_versions([])["ptxas"] == "13.0"
+
+
+def test_a_model_measured_with_another_kernel_keeps_only_that_kernels_points():
+    """models.yaml may move a model to another adapter; the merged file must not mix the two kernels'
+    timings in one curve, while a later run that measured nothing keeps the old kernel's points."""
+    a = _doc(models={"moba": _entry("moba", [_point(512, 1.0), _point(4096, 9.0)])})
+    r2 = "run-20260102T000000Z"
+    later = _entry("moba", [_point(512, 0.5, run=r2)], run=r2)
+    b = _doc(run_id=r2, date="2026-01-02T00:00:00+00:00", models={"moba": {**later, "adapter": "other"}})
+    merged = results.merge([a, b])["models"]["moba"]
+    assert merged["adapter"] == "other" and results.series(merged, "fwd") == {512: 0.5}
+    failed = {**_entry("moba", [], status="crashed", run=r2), "adapter": "other"}
+    c = _doc(run_id=r2, date="2026-01-02T00:00:00+00:00", models={"moba": failed})
+    kept = results.merge([a, c])["models"]["moba"]
+    assert kept["adapter"] == a["models"]["moba"]["adapter"]
+    assert results.series(kept, "fwd") == {512: 1.0, 4096: 9.0}

@@ -121,6 +121,10 @@ def _merge_entry(old: dict | None, new: dict) -> dict:
     if new.get("status") == "no_kernel" and old.get("status") != "no_kernel":
         return old
     merged = json.loads(json.dumps(new))
+    if new.get("status") == "measured" and new.get("adapter") != old.get("adapter"):
+        # the model's kernel changed (models.yaml names another adapter): one model's points and checks
+        # come from one kernel, so the other kernel's go
+        return merged
     points = {(p["head_dim"], p["T"]): p for p in old.get("points", [])}
     disproved = _disproved_backward_errors(points, new.get("points", []))
     for p in new.get("points", []):
@@ -150,8 +154,8 @@ def _merge_entry(old: dict | None, new: dict) -> dict:
     if any(p.get("status") == "ok" for p in merged["points"]):
         merged["status"] = "measured"
         if old.get("status") == "measured" and new.get("status") != "measured":
-            merged["variant"] = old.get("variant")
-            merged["op"] = old.get("op")
+            for key in ("variant", "adapter", "op", "family", "note"):  # the kernel that measured them
+                merged[key] = old.get(key)
     for key in ("kernels_seen", "decode_note"):
         if key not in merged and key in old:
             merged[key] = old[key]
