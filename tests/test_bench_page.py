@@ -140,6 +140,7 @@ def test_a_model_page_says_how_its_kernel_runs_from_the_registry(committed, reg,
     model = reg.by_id["moba"]
     old = json.loads(json.dumps(doc))
     old["models"]["moba"]["note"] = "an older note"
+    old["models"]["moba"]["adapter"] = model.gpu_kernel.adapter  # the registry's kernel timed it
     ctx = _ctx(reg, _root_with(tmp_path, old), tmp_path)
     html = str(benchmarks.model_section(ctx, model))
     said = Markup.escape(model.gpu_kernel.note)

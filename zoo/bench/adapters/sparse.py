@@ -263,8 +263,9 @@ class FlexMoBAGathered(FlexMoBA):
     the softmax over all the keys it read.
 
     At T = 32K (random inputs, block 512, top 3) FlexMoBA's tiles cover 99% of the causal ones, these 10%.
-    Checked on a CPU against kernels_wasm.moba (scripts/check_adapters_cpu.py), not yet timed on a GPU:
-    models.yaml names flex_moba, whose timings are committed, until this one's replace them."""
+    Checked on a CPU against kernels_wasm.moba (scripts/check_adapters_cpu.py). models.yaml names this
+    adapter; until a GPU run times it, the committed results keep FlexMoBA's points, and the pages show those
+    with FlexMoBA's own note (a merge drops them once this kernel is measured)."""
 
     name = "flex_moba_gathered"
 
