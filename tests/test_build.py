@@ -9,6 +9,7 @@ import yaml
 from markupsafe import escape
 
 from zoo import registry
+from zoo.sitegen import pages
 from zoo.sitegen.build import BuildError, build
 from zoo.yamlsrc import DUMPER, LOADER
 
@@ -37,17 +38,30 @@ def test_every_model_has_a_page_and_a_card(site):
         assert f'id="card-{m.id}"' in index
 
 
-def test_the_models_tab_opens_the_first_model_of_the_home_page(site):
-    """The Models tab leads to its menu's first page: the home page's first model (the Transformer), not the
-    alphabetically first name; the menu lists the models in the home page's order."""
+def test_the_models_tab_opens_an_index_of_every_model_grouped_as_the_menu(site):
+    """/models/ is a page, not a missing folder: the Models tab opens it, it links every model once, and the
+    menu beside every page groups the models the same way (by family, oldest first within a family, the
+    related models last)."""
     reg = registry.load()
     index = (site / "index.html").read_text(encoding="utf-8")
     tabs = re.findall(r'<a href="([^"]*)" class="md-tabs__link">', index)
-    first = reg.skeleton[0].id
-    assert f"models/{first}/" in tabs, tabs
+    assert "models/" in tabs, tabs
+    page = (site / "models" / "index.html").read_text(encoding="utf-8")
+    content = page[page.index('<article'):page.index('</article>')]
+    listed = re.findall(r'<li><a href="([a-z0-9-]+)/">', content)
+    assert sorted(listed) == sorted(m.id for m in reg.models) and len(set(listed)) == len(listed)
+    groups = pages.menu_groups(reg)
+    assert listed == [m.id for g in groups for m in g["models"]]
+    for g in groups:  # within a group, by year; each model in the group its chart colour says
+        assert [m.year for m in g["models"]] == sorted(m.year for m in g["models"]), g["key"]
+        assert f'id="{g["key"]}"' in content
+    assert [m.id for m in groups[-1]["models"]] == [m.id for m in reg.related]
     about = (site / "about" / "index.html").read_text(encoding="utf-8")
     menu = re.findall(r'href="\.\./models/([a-z0-9-]+)/" class="md-nav__link"', about)
-    assert menu == [m.id for m in (*reg.skeleton, *reg.related)]
+    assert menu == listed
+    group_title = r'<label class="md-nav__title" for="__nav_2_\d+">\s*<span[^>]*></span>\s*([^<]+?)\s*<'
+    titles = re.findall(group_title, about)
+    assert titles == [html.escape(g["title"]) for g in groups]
 
 
 def test_every_model_page_carries_its_title_paper_bibtex_and_parents(site):

@@ -72,15 +72,19 @@ def test_clicks_navigate_instantly_and_history_works(page, site_url):
     page.evaluate("window.__zooMarker = 'still here'")
 
     def click_link(path):
-        # A link in the page's navigation (hrefs are relative; .href is absolute).
-        links = f'.md-sidebar--primary a[href$="{path}"]:visible, .md-tabs a[href$="{path}"]'
+        # A link in the page's navigation or its text (hrefs are relative; .href is absolute).
+        links = (
+            f'.md-sidebar--primary a[href$="{path}"]:visible, .md-tabs a[href$="{path}"], '
+            f'.md-content a[href$="{path}"]'
+        )
         page.locator(links).first.click()
         page.wait_for_url(f"{site_url}{path}")
         page.wait_for_selector("h1")
 
     click_link("about/")
     models_tab = page.locator('.md-tabs a[href*="models/"]').first.evaluate("a => a.href")
-    click_link(models_tab[len(site_url):])  # the Models tab: its first model page
+    click_link(models_tab[len(site_url):])  # the Models tab: the index of every model
+    assert models_tab == f"{site_url}models/"
     click_link("models/gated-deltanet/")
     # Instant navigation changes the URL before it swaps the content in; the old h1 may still be there.
     page.wait_for_function("document.querySelector('h1')?.textContent.includes('Gated DeltaNet')")

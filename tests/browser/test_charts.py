@@ -219,7 +219,7 @@ def assert_no_sideways_scroll(page, path):
 
 
 # The pages with charts are checked on a phone above; these are the others a reader is likely to open.
-@pytest.mark.parametrize("path", ["", "models/gated-deltanet/", "compare/", "unified/"])
+@pytest.mark.parametrize("path", ["", "models/", "models/gated-deltanet/", "compare/", "unified/"])
 def test_no_page_scrolls_sideways_on_a_phone(browser, site_url, path):
     page, problems = _open(browser, site_url, path, PHONE)
     try:

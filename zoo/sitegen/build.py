@@ -163,8 +163,8 @@ def _nav_rank(entry) -> int:
 
 
 def _nav(target):
-    if isinstance(target, list):
-        return [{title: _nav(t)} for title, t in target]
+    if isinstance(target, list):  # a section: a title of None is its index page
+        return [_nav(t) if title is None else {title: _nav(t)} for title, t in target]
     return target
 
 

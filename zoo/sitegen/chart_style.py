@@ -74,7 +74,8 @@ MODEL_LEGEND = {"font": {"size": 10}, "groupclick": "toggleitem", "tracegroupgap
 
 
 def family(model) -> str:
-    """The curve family (FAMILIES) of a registry model: its readout, then its first kind of decay."""
+    """The family (FAMILIES) of a registry model: its readout, then its first kind of decay. It gives the
+    colour of its curves and its group in the Models menu and index (pages.menu_groups)."""
     decay = model.decay[0] if model.decay else "none"
     if model.readout == "softmax":
         return "softmax-slots" if decay == "diagonal" else "softmax"

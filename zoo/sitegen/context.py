@@ -86,8 +86,10 @@ class BuildContext:
         """A titled section on the model page, placed where MODEL_PAGE_SECTIONS puts its title."""
         self.page_sections.setdefault(model_id, []).append((section_rank(title), title, Markup(html)))
 
-    def add_nav(self, title: str, rel_md_path: str) -> None:
-        self.nav.append((title, rel_md_path))
+    def add_nav(self, title: str, target: str | list) -> None:
+        """A menu entry: a page (its path under docs/) or a section, a list of (title, target) whose entry
+        titled None is the section's index page."""
+        self.nav.append((title, target))
 
     @staticmethod
     def root_from(rel_md_path: str) -> str:

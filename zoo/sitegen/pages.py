@@ -5,6 +5,7 @@ import re
 from markupsafe import Markup
 
 from zoo.registry import Model
+from zoo.sitegen import chart_style
 from zoo.sitegen.context import section_rank
 
 
@@ -25,14 +26,39 @@ def generate(ctx) -> None:
             key=lambda s: s[0],
         )
         ctx.write(f"models/{m.id}.md", ctx.render("model.md.j2", m=m, sections=sections))
-    # The menu lists the models in the home page's order (the registry's: softmax before linear readouts,
-    # then by year, the related models last), so the Models tab opens on the Transformer, not on whichever
-    # name sorts first.
-    ctx.add_nav("Models", [(m.name, f"models/{m.id}.md") for m in (*reg.skeleton, *reg.related)])
+    groups = menu_groups(reg)
+    ctx.write(
+        "models/index.md",
+        ctx.render(
+            "models_index.md.j2",
+            groups=groups,
+            count=len(models),
+            skeleton=len(reg.skeleton),
+            related=len(reg.related),
+        ),
+    )
+    # The Models tab opens on that index (navigation.indexes); its menu has the same groups, so a reader
+    # scanning 65 names finds "the delta-rule models" under one heading.
+    ctx.add_nav(
+        "Models",
+        [(None, "models/index.md")]
+        + [(g["title"], [(m.name, f"models/{m.id}.md") for m in g["models"]]) for g in groups],
+    )
 
     # The contributor guide lives at the repository root (where GitHub shows it) and on the site.
     guide = (ctx.root / "CONTRIBUTING.md").read_text(encoding="utf-8")
     ctx.write("contributing.md", render_dollar_math(guide, ctx.tex))
+
+
+def menu_groups(reg) -> list[dict]:
+    """The models by family, the grouping of every chart's legend (chart_style.FAMILIES, in its order),
+    each group in the registry's order (by year); the related models outside the skeleton last."""
+    groups = [
+        {"key": key, "title": title, "models": [m for m in reg.skeleton if chart_style.family(m) == key]}
+        for key, (title, _) in chart_style.FAMILIES.items()
+    ]
+    groups.append({"key": "related", "title": "Related, outside the skeleton", "models": list(reg.related)})
+    return [g for g in groups if g["models"]]
 
 
 # Code (fenced blocks, then backtick spans) is matched first so a `$` inside code stays as written.
