@@ -100,6 +100,10 @@ def open_model(page, site_url, model_id):
             model_id,
         ).as_element()
         assert link, f"no sidebar link to models/{model_id}/"
+        if not link.is_visible():  # its family's group in the menu is closed: open it, as a reader would
+            link.evaluate_handle(
+                "a => a.closest('.md-nav__item--nested').querySelector(':scope > label.md-nav__link')"
+            ).as_element().click()
         link.click()
         page.wait_for_url(f"**/models/{model_id}/")
         assert page.evaluate("window.__zooSamePage === true"), (
