@@ -363,6 +363,14 @@ def test_curves_are_coloured_by_family_in_legend_groups(committed, reg):
     assert [t["name"] for t in groups["conv"]] == ["Hyena"]  # a long convolution, not "linear, no decay"
 
 
+def test_softmax_over_slots_means_a_fixed_set_of_slots_not_a_diagonal_decay(reg):
+    """ABC, GSA and Raven read fixed-size slots with a softmax; Wall Attention decays per channel but keeps
+    every token, so it is drawn and listed with the softmax models."""
+    slots = {m.id for m in reg.skeleton if chart_style.family(m) == "softmax-slots"}
+    assert slots == {m.id for m in reg.skeleton if m.readout == "softmax" and m.layout == "state"}
+    assert {"abc", "gsa", "raven"} <= slots and chart_style.family(reg.by_id["wall"]) == "softmax"
+
+
 def test_lengths_left_unmeasured_are_named_without_saying_why():
     e = {
         "status": "measured",

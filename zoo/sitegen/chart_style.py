@@ -74,11 +74,12 @@ MODEL_LEGEND = {"font": {"size": 10}, "groupclick": "toggleitem", "tracegroupgap
 
 
 def family(model) -> str:
-    """The family (FAMILIES) of a registry model: its readout, then its first kind of decay. It gives the
-    colour of its curves and its group in the Models menu and index (pages.menu_groups)."""
+    """The family (FAMILIES) of a registry model: its readout, then what its memory is (a softmax over a
+    fixed set of slots, not a cache) or its first kind of decay. It gives the colour of its curves and its
+    group in the Models menu and index (pages.menu_groups)."""
     decay = model.decay[0] if model.decay else "none"
-    if model.readout == "softmax":
-        return "softmax-slots" if decay == "diagonal" else "softmax"
+    if model.readout == "softmax":  # Wall's diagonal decay acts inside a full cache: not slots
+        return "softmax-slots" if model.layout == "state" else "softmax"
     linear = {
         "scalar": "linear-scalar",
         "diagonal": "linear-diagonal",
