@@ -26,9 +26,12 @@ NOT_ATTEMPTED = "not attempted in any of the merged runs"
 BUDGET_NOTES = ("time budget was spent", "no time left")
 
 
+KERNEL_FIELDS = ("adapter", "op", "family", "note")  # what an entry says of the kernel that measured it
+
+
 def catalog_fields(model_id: str) -> dict:
     k = catalog.KERNELS[model_id]
-    return {"adapter": k.adapter, "op": k.op, "family": k.family, "note": k.note}
+    return {key: getattr(k, key) for key in KERNEL_FIELDS}
 
 
 def empty_entry(model_id: str, status: str, *errors: str) -> dict:
@@ -154,7 +157,7 @@ def _merge_entry(old: dict | None, new: dict) -> dict:
     if any(p.get("status") == "ok" for p in merged["points"]):
         merged["status"] = "measured"
         if old.get("status") == "measured" and new.get("status") != "measured":
-            for key in ("variant", "adapter", "op", "family", "note"):  # the kernel that measured them
+            for key in ("variant", *KERNEL_FIELDS):  # the kernel that measured the points kept
                 merged[key] = old.get(key)
     for key in ("kernels_seen", "decode_note"):
         if key not in merged and key in old:

@@ -77,9 +77,9 @@ def family(model) -> str:
     """The family (FAMILIES) of a registry model: its readout, then what its memory is (a softmax over a
     fixed set of slots, not a cache) or its first kind of decay. It gives the colour of its curves and its
     group in the Models menu and index (pages.menu_groups)."""
-    decay = model.decay[0] if model.decay else "none"
     if model.readout == "softmax":  # Wall's diagonal decay acts inside a full cache: not slots
         return "softmax-slots" if model.layout == "state" else "softmax"
+    decay = model.decay[0] if model.decay else "none"
     linear = {
         "scalar": "linear-scalar",
         "diagonal": "linear-diagonal",

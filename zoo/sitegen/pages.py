@@ -38,7 +38,7 @@ def generate(ctx) -> None:
         ),
     )
     # The Models tab opens on that index (navigation.indexes); its menu has the same groups, so a reader
-    # scanning 65 names finds "the delta-rule models" under one heading.
+    # scanning the whole zoo finds "the delta-rule models" under one heading.
     ctx.add_nav(
         "Models",
         [(None, "models/index.md")]
