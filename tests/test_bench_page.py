@@ -559,3 +559,29 @@ def test_the_gpu_comparison_names_each_kernels_bound_and_the_bandwidth_ratio(reg
     status = page.split("## Every model")[1]
     wall = status.split('href="../models/wall/"')[1].split("</tr>")[0]
     assert "not measured on the GPU-B yet; the GPU-A results on the Benchmarks page have it" in wall
+
+
+def test_a_head_dim_only_another_gpu_measured_gets_that_gpus_table(reg, tmp_path):
+    root = _root_with(tmp_path, None)
+    newer = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 10.0, "gla": 2.0, "kda": 4.0})
+    older = _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", {"transformer": 15.0, "gla": 5.0})
+    small = {"head_dim": 64, "T": 32768, "B": 4, "status": "ok"}
+    newer["models"]["transformer"]["points"].append({**small, "fwd_ms": 6.0, "fwdbwd_ms": 18.0})
+    older["models"]["transformer"]["points"].append({**small, "fwd_ms": 99.0, "fwdbwd_ms": 99.0})
+    older["models"]["gla"]["points"].append({**small, "fwd_ms": 2.5, "fwdbwd_ms": 7.5})
+    (root / "benchmarks" / "b.json").write_text(json.dumps(newer))
+    (root / "benchmarks" / "a.json").write_text(json.dumps(older))
+    ctx = _ctx(reg, root, tmp_path)
+    benchmarks.generate(ctx)
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    section = page.split("## Head dimension")[1].split("## The same")[0]
+    main, rest = section.split(
+        "Timed with head dimension 64 on the GPU-A (2026-11-01) but not yet on the GPU-B;"
+    )
+    # the main card's own table keeps its own numbers; GPU-A's transformer row does not repeat there
+    assert "<td>6.00</td><td>10.00</td><td>0.60 ×</td>" in main and "99.00" not in section
+    # GLA's ratio comes from GPU-A alone, both of its times
+    table, missing = rest.split("Not timed with head dimension 64 on any card yet: ")
+    assert 'href="../models/gla/"' in table
+    assert "<td>2.50</td><td>5.00</td><td>0.50 ×</td><td>7.50</td><td>15.00</td><td>0.50 ×</td>" in table
+    assert missing.startswith('<a href="../models/kda/">Kimi Delta Attention</a>.')

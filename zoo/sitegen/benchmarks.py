@@ -694,12 +694,14 @@ def decode_spread(main: dict, other: dict) -> dict | None:
     return {"n": len(ratios), "lo": ratios[0], "hi": ratios[-1], "median": ratios[len(ratios) // 2]}
 
 
-def head_dim_rows(doc: dict, names: dict, T: int = COMPARE_T) -> list[dict]:
-    """Models also measured at another head dimension: time per call at T beside the head-dim-128 time.
-    A smaller head shrinks the d x d state and the matmul width, so the ratio shows what a kernel's cost
-    scales with."""
+def head_dim_rows(doc: dict, names: dict, T: int = COMPARE_T, only: set[str] | None = None) -> list[dict]:
+    """Models also measured at another head dimension (of `only`, if given): time per call at T beside the
+    head-dim-128 time. A smaller head shrinks the d x d state and the matmul width, so the ratio shows what a
+    kernel's cost scales with."""
     rows = []
     for mid in _measured(doc):
+        if only is not None and mid not in only:
+            continue
         entry = doc["models"][mid]
         for D in sorted({p["head_dim"] for p in entry.get("points", [])} - {HEAD_DIM}):
             row = {"id": mid, "name": _name(names, mid), "D": D}
@@ -716,6 +718,22 @@ def _lengthwise_missing(doc: dict, names: dict, D: int = 64) -> list[dict]:
         for m in _measured(doc)
         if not any(p.get("head_dim") == D and p.get("status") == "ok" for p in doc["models"][m]["points"])
     ]
+
+
+def head_dims_elsewhere(
+    doc: dict, others: list[dict], names: dict, D: int = 64
+) -> tuple[list[dict], list[dict]]:
+    """For the models the main file has no head dimension D for: the head-dimension rows of the other result
+    files that have them (each card's ratio is its own, so they get a table per file), and the models no file
+    has at D."""
+    missing = {r["id"] for r in _lengthwise_missing(doc, names, D)}
+    tables = []
+    for other in others:
+        rows = [r for r in head_dim_rows(other, names, only=missing) if r["D"] == D]
+        if rows:
+            tables.append({"gpu": _gpu(other), "date": _latest_date(other)[:10], "rows": rows})
+            missing -= {r["id"] for r in rows}
+    return tables, [{"id": m, "name": _name(names, m)} for m in _measured(doc) if m in missing]
 
 
 # ------------------------------------------------------------------------------------------ output
@@ -822,6 +840,7 @@ _PAGE_VARS = (
     "rates",
     "rate_T",
     "no_64",
+    "head_dims_other",
     "limit",
 )
 
@@ -862,6 +881,7 @@ def generate(ctx) -> None:
                 "source": f"benchmarks/{other_path.name}",
             }
         )
+    head_dims_other, no_64 = head_dims_elsewhere(doc, [o for o, _ in every[1:]], names)
     ctx.write(
         PAGE,
         ctx.render(
@@ -873,7 +893,8 @@ def generate(ctx) -> None:
             crossovers=crossover_rows(doc, names),
             tflops=tflops_rows(doc),
             statuses=status_rows(doc, names, [m.id for m in ctx.registry.models], _others(ctx)),
-            no_64=_lengthwise_missing(doc, names),
+            no_64=no_64,
+            head_dims_other=head_dims_other,
             runs=doc["runs"],
             config=doc["config"],
             gpu=_gpu(doc),
