@@ -550,7 +550,7 @@ def why_not(e: dict, elsewhere: str | None = None, here: str = "GPU") -> str | N
         )
     if status in ("timeout", "not_run"):
         if elsewhere:
-            return f"not measured on the {here} yet; the {elsewhere} results on the Benchmarks page have it"
+            return f"not measured on the {here} yet; a run on the {elsewhere} measured it, shown on its page"
         # a kernel that was checked but whose timings were not kept (or not reached) still showed it is right
         checks = e.get("checks", [])
         checked = next((c for c in checks if c.get("passed") and c.get("rel_err") is not None), None)
@@ -761,13 +761,22 @@ def model_section(ctx, model) -> Markup:
                 err=None,
                 note=None,
                 gpu="GPU",
+                main_gpu=None,
+                date=None,
             )
         )
     doc, _ = loaded
+    main_gpu = None  # set when the numbers shown come from an older file: the main GPU has not measured it
+    style = getattr(ctx, "_bench_styles", None) or curve_styles(doc, ctx.registry)
+    if doc["models"].get(model.id, {}).get("status") != "measured":
+        older = next((o for o in _others(ctx) if model.id in _measured(o)), None)
+        if older is not None:
+            main_gpu, doc = _gpu(doc), older
+            # the model's own shade after the main file's members of its family, so none of theirs moves
+            style = chart_style.model_styles([*style, model.id], ctx.registry, results.BASELINE)
     entry = doc["models"].get(model.id) or _not_in_results(model)
     fig = None
     if entry.get("status") == "measured":
-        style = getattr(ctx, "_bench_styles", None) or curve_styles(doc, ctx.registry)
         figure = model_figure(doc, model.id, name, style)
         if figure is not None:
             fig = f"{DATA}/model-{model.id}.json"
@@ -793,6 +802,8 @@ def model_section(ctx, model) -> Markup:
             err=err,
             note=note,
             gpu=_gpu(doc),
+            main_gpu=main_gpu,
+            date=_latest_date(doc)[:10],
         )
     )
 
