@@ -323,7 +323,7 @@ def test_a_second_head_dim_gets_its_own_table_and_only_then(reg, tmp_path):
         "<td>1.50</td><td>2.00</td><td>0.75 ×</td><td>4.50</td><td>6.00</td><td>0.75 ×</td>" in table
     )
     assert table.count("<th>d = 64</th><th>d = 128</th><th>ratio</th>") == 2
-    table, missing = table.split("Not timed with head dimension 64 on the GPU-B yet: ")
+    table, missing = table.split("Not timed with head dimension 64 at T = 32768 on the GPU-B yet: ")
     assert "models/transformer/" not in table
     # a measured model without the smaller head is named under the table
     assert missing.startswith('<a href="../models/transformer/">Transformer</a>.')
@@ -585,6 +585,8 @@ def test_a_head_dim_only_another_gpu_measured_gets_that_gpus_table(reg, tmp_path
     newer["models"]["transformer"]["points"].append({**small, "fwd_ms": 6.0, "fwdbwd_ms": 18.0})
     older["models"]["transformer"]["points"].append({**small, "fwd_ms": 99.0, "fwdbwd_ms": 99.0})
     older["models"]["gla"]["points"].append({**small, "fwd_ms": 2.5, "fwdbwd_ms": 7.5})
+    # a smaller head timed only at a shorter length leaves the table's cell empty: still missing
+    newer["models"]["kda"]["points"].append({**small, "T": 8192, "B": 16, "fwd_ms": 1.0, "fwdbwd_ms": 3.0})
     (root / "benchmarks" / "b.json").write_text(json.dumps(newer))
     (root / "benchmarks" / "a.json").write_text(json.dumps(older))
     ctx = _ctx(reg, root, tmp_path)
@@ -597,7 +599,7 @@ def test_a_head_dim_only_another_gpu_measured_gets_that_gpus_table(reg, tmp_path
     # the main card's own table keeps its own numbers; GPU-A's transformer row does not repeat there
     assert "<td>6.00</td><td>10.00</td><td>0.60 ×</td>" in main and "99.00" not in section
     # GLA's ratio comes from GPU-A alone, both of its times
-    table, missing = rest.split("Not timed with head dimension 64 on any card yet: ")
+    table, missing = rest.split("Not timed with head dimension 64 at T = 32768 on any card yet: ")
     assert 'href="../models/gla/"' in table
     assert "<td>2.50</td><td>5.00</td><td>0.50 ×</td><td>7.50</td><td>15.00</td><td>0.50 ×</td>" in table
     assert missing.startswith('<a href="../models/kda/">Kimi Delta Attention</a>.')

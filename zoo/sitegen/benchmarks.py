@@ -711,12 +711,14 @@ def head_dim_rows(doc: dict, names: dict, T: int = COMPARE_T, only: set[str] | N
     return rows
 
 
-def _lengthwise_missing(doc: dict, names: dict, D: int = 64) -> list[dict]:
-    """Measured models with no point at head dimension D (named under the head-dimension table)."""
+def _lengthwise_missing(doc: dict, names: dict, D: int = 64, T: int = COMPARE_T) -> list[dict]:
+    """Measured models with no time at head dimension D and length T, the head-dimension table's cell (named
+    under the table)."""
+    entries = {m: doc["models"][m] for m in _measured(doc)}
     return [
         {"id": m, "name": _name(names, m)}
-        for m in _measured(doc)
-        if not any(p.get("head_dim") == D and p.get("status") == "ok" for p in doc["models"][m]["points"])
+        for m, e in entries.items()
+        if not (results.series(e, "fwd", D).get(T) or results.series(e, "fwdbwd", D).get(T))
     ]
 
 
