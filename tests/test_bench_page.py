@@ -255,14 +255,20 @@ def _doc_on(gpu: str, date: str, ms: dict[str, float]) -> dict:
     return doc
 
 
-def test_an_older_run_on_another_gpu_is_compared_model_by_model(reg, tmp_path):
+def _generated(reg, tmp_path, newer: dict, older: dict):
+    """The Benchmarks page and model sections built from two result files, `newer` the main one."""
     root = _root_with(tmp_path, None)
-    newer = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 10.0, "gla": 2.0, "kda": 4.0})
-    older = _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", {"transformer": 15.0, "gla": 5.0, "hyena": 9.0})
     (root / "benchmarks" / "b.json").write_text(json.dumps(newer))
     (root / "benchmarks" / "a.json").write_text(json.dumps(older))
     ctx = _ctx(reg, root, tmp_path)
     benchmarks.generate(ctx)
+    return ctx
+
+
+def test_an_older_run_on_another_gpu_is_compared_model_by_model(reg, tmp_path):
+    newer = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 10.0, "gla": 2.0, "kda": 4.0})
+    older = _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", {"transformer": 15.0, "gla": 5.0, "hyena": 9.0})
+    ctx = _generated(reg, tmp_path, newer, older)
     page = (ctx.docs / benchmarks.PAGE).read_text()
     assert "timed on one **GPU-B**" in page  # the newest file is the main one
     assert "## The same kernels on the GPU-A" in page
@@ -279,7 +285,6 @@ def test_an_older_run_on_another_gpu_is_compared_model_by_model(reg, tmp_path):
 
 
 def test_the_decoding_section_says_how_far_recurrent_steps_moved_between_two_gpus(reg, tmp_path):
-    root = _root_with(tmp_path, None)
     ids = ("gla", "kda", "retnet", "transformer")
     newer = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", dict.fromkeys(ids, 2.0))
     older = _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", dict.fromkeys(ids, 2.0))
@@ -289,10 +294,7 @@ def test_the_decoding_section_says_how_far_recurrent_steps_moved_between_two_gpu
     # a KV-cache step grows with the context: not part of the spread
     newer["models"]["transformer"]["decode"] = {"kind": "kv_cache", "points": [{"T": 512, "ms": 0.05}]}
     assert benchmarks.decode_spread(newer, older) == {"n": 3, "lo": 0.25, "hi": 2.0, "median": 1.0}
-    (root / "benchmarks" / "b.json").write_text(json.dumps(newer))
-    (root / "benchmarks" / "a.json").write_text(json.dumps(older))
-    ctx = _ctx(reg, root, tmp_path)
-    benchmarks.generate(ctx)
+    ctx = _generated(reg, tmp_path, newer, older)
     text = " ".join((ctx.docs / benchmarks.PAGE).read_text().split("## Decoding one token")[1].split())
     assert (
         "The same recurrent steps timed on the GPU-A took 0.2 × to 2.0 × these times (median 1.0 ×, 3 models)"
@@ -532,7 +534,6 @@ def test_the_gpu_comparison_names_each_kernels_bound_and_the_bandwidth_ratio(reg
     """Newer GPU with slower memory: a bandwidth-bound kernel could at best take copy_new / copy_old of its
     time on the older GPU; the table says which kernels are bandwidth- or compute-bound. A model measured
     only on the other GPU says so where its numbers are missing."""
-    root = _root_with(tmp_path, None)
     newer = _with_limits(
         _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 40.0, "gla": 2.0}), 750, 3.0
     )
@@ -547,10 +548,7 @@ def test_the_gpu_comparison_names_each_kernels_bound_and_the_bandwidth_ratio(reg
         750,
         4.2,
     )
-    (root / "benchmarks" / "b.json").write_text(json.dumps(newer))
-    (root / "benchmarks" / "a.json").write_text(json.dumps(older))
-    ctx = _ctx(reg, root, tmp_path)
-    benchmarks.generate(ctx)
+    ctx = _generated(reg, tmp_path, newer, older)
     page = (ctx.docs / benchmarks.PAGE).read_text()
     section = page.split("## The same kernels on the GPU-A")[1].split("## Methodology")[0]
     assert "4.20 TB/s on the GPU-A" in section and "3.00 TB/s on the GPU-B" in section
@@ -578,7 +576,6 @@ def test_the_gpu_comparison_names_each_kernels_bound_and_the_bandwidth_ratio(reg
 
 
 def test_a_head_dim_only_another_gpu_measured_gets_that_gpus_table(reg, tmp_path):
-    root = _root_with(tmp_path, None)
     newer = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 10.0, "gla": 2.0, "kda": 4.0})
     older = _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", {"transformer": 15.0, "gla": 5.0})
     small = {"head_dim": 64, "T": 32768, "B": 4, "status": "ok"}
@@ -587,10 +584,7 @@ def test_a_head_dim_only_another_gpu_measured_gets_that_gpus_table(reg, tmp_path
     older["models"]["gla"]["points"].append({**small, "fwd_ms": 2.5, "fwdbwd_ms": 7.5})
     # a smaller head timed only at a shorter length leaves the table's cell empty: still missing
     newer["models"]["kda"]["points"].append({**small, "T": 8192, "B": 16, "fwd_ms": 1.0, "fwdbwd_ms": 3.0})
-    (root / "benchmarks" / "b.json").write_text(json.dumps(newer))
-    (root / "benchmarks" / "a.json").write_text(json.dumps(older))
-    ctx = _ctx(reg, root, tmp_path)
-    benchmarks.generate(ctx)
+    ctx = _generated(reg, tmp_path, newer, older)
     page = (ctx.docs / benchmarks.PAGE).read_text()
     section = page.split("## Head dimension")[1].split("## The same")[0]
     main, rest = section.split(

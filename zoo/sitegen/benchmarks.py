@@ -714,11 +714,10 @@ def head_dim_rows(doc: dict, names: dict, T: int = COMPARE_T, only: set[str] | N
 def _lengthwise_missing(doc: dict, names: dict, D: int = 64, T: int = COMPARE_T) -> list[dict]:
     """Measured models with no time at head dimension D and length T, the head-dimension table's cell (named
     under the table)."""
-    entries = {m: doc["models"][m] for m in _measured(doc)}
     return [
         {"id": m, "name": _name(names, m)}
-        for m, e in entries.items()
-        if not (results.series(e, "fwd", D).get(T) or results.series(e, "fwdbwd", D).get(T))
+        for m in _measured(doc)
+        if not any(results.series(doc["models"][m], mode, D).get(T) for mode in ("fwd", "fwdbwd"))
     ]
 
 
@@ -861,6 +860,7 @@ _PAGE_VARS = (
 def generate(ctx) -> None:
     names = {m.id: m.name for m in ctx.registry.models}
     every = load_all(ctx.root)
+    ctx._bench_others = [other for other, _ in every[1:]]  # read once: the model pages use them too
     loaded = every[0] if every else None
     ctx._bench_results = loaded or False
     ctx._bench_styles = curve_styles(loaded[0], ctx.registry) if loaded else {}
@@ -894,7 +894,7 @@ def generate(ctx) -> None:
                 "source": f"benchmarks/{other_path.name}",
             }
         )
-    head_dims_other, no_64 = head_dims_elsewhere(doc, [o for o, _ in every[1:]], names)
+    head_dims_other, no_64 = head_dims_elsewhere(doc, _others(ctx), names)
     ctx.write(
         PAGE,
         ctx.render(
