@@ -79,15 +79,22 @@ def test_a_model_the_results_leave_out_reads_as_not_measured_yet(committed, reg,
 
 
 def test_every_measured_model_has_a_curve_in_the_latency_figures(committed, reg):
+    """The figures are at head dimension 128; a model timed only with smaller heads has no curve there, and
+    its row in the status table says so."""
     ctx, doc = committed
     names = {m.id: m.name for m in reg.models}
     measured = [m for m, e in doc["models"].items() if e["status"] == "measured"]
+    at_128 = [m for m in measured if results.series(doc["models"][m], "fwd", benchmarks.HEAD_DIM)]
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    for mid in set(measured) - set(at_128):
+        (row,) = [r for r in page.split("<tr") if f'href="../models/{mid}/"' in r and "bench-status" in r]
+        assert "timed with heads of dimension 64 only so far (T = " in row, mid
     for key in ("fwd", "fwdbwd"):
         fig = json.loads((ctx.docs / benchmarks.DATA / f"{key}.json").read_text())
         assert fig["layout"]["template"] == "none" or "template" in fig["layout"]
         assert fig["layout"]["xaxis"]["type"] == "log" and fig["layout"]["yaxis"]["type"] == "log"
         traced = {t["name"] for t in fig["data"]}
-        for mid in measured:
+        for mid in at_128:
             if key == "fwd" or results.series(doc["models"][mid], key):
                 assert names.get(mid, mid) in traced, (key, mid)
     for key in ("throughput", "memory", "decode"):
@@ -427,6 +434,23 @@ def test_a_backward_that_never_finished_is_said_once_without_contradicting_the_f
     assert benchmarks.why_not(e) == "forward pass only: the backward pass did not finish"
 
 
+def test_a_worker_that_died_at_another_head_dim_leaves_these_numbers_alone():
+    """Kimi Delta Attention: a worker stopped while timing the backward at head dim 64, T = 8K; the page's
+    head dim 128 has both times at 8K, so the note about 8K is not this head dim's and is not shown."""
+    both = {"T": 8192, "status": "ok", "fwd_ms": 2.0, "fwdbwd_ms": 7.0}
+    e = {
+        "status": "measured",
+        "points": [
+            {**both, "head_dim": 128},
+            {**both, "head_dim": 64, "fwdbwd_ms": None, "fwdbwd_error": "worker timeout timing the backward"},
+        ],
+        "errors": [results.step_error("timeout", {"stage": "time", "T": 8192, "mode": "fwdbwd"})],
+    }
+    assert benchmarks.why_not(e) is None
+    e["points"][0]["fwdbwd_ms"] = None  # without the head-128 backward, the note stands
+    assert benchmarks.why_not(e) == "not measured at T = 8K"
+
+
 @pytest.mark.parametrize(
     "status,entry",
     [
@@ -597,3 +621,47 @@ def test_a_head_dim_only_another_gpu_measured_gets_that_gpus_table(reg, tmp_path
     assert 'href="../models/gla/"' in table
     assert "<td>2.50</td><td>5.00</td><td>0.50 ×</td><td>7.50</td><td>15.00</td><td>0.50 ×</td>" in table
     assert missing.startswith('<a href="../models/kda/">Kimi Delta Attention</a>.')
+
+
+def test_a_model_timed_only_with_smaller_heads_is_shown_at_that_size(reg, tmp_path):
+    """Its page charts it beside softmax attention at head dimension 64 and says so; the crossover table
+    names the head size; the status table says what is missing. The head-128 figures leave it out."""
+    doc = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 10.0, "gla": 2.0})
+    small = {"head_dim": 64, "B": 16, "status": "ok"}
+    doc["models"]["transformer"]["points"] += [
+        {**small, "T": 8192, "fwd_ms": 5.0, "fwdbwd_ms": 18.0},
+        {**small, "T": 32768, "fwd_ms": 19.0, "fwdbwd_ms": 72.0},
+    ]
+    doc["models"]["moba"] = {
+        **results.catalog_fields("moba"),
+        "status": "measured",
+        "points": [
+            {**small, "T": 8192, "fwd_ms": 56.0, "fwdbwd_ms": 89.0},
+            {**small, "T": 32768, "fwd_ms": 64.0, "fwdbwd_ms": 97.0},
+        ],
+    }
+    ctx = _ctx(reg, _root_with(tmp_path, doc), tmp_path)
+    benchmarks.generate(ctx)
+    html = str(benchmarks.model_section(ctx, reg.by_id["moba"]))
+    assert "16 heads of dimension 64," in html
+    assert "Timed with heads of dimension 64 only so far (T = 8K, 32K)." in html
+    assert ">The other models, with heads of dimension 128, and how this was measured</a>" in html
+    assert "Against softmax attention (cuDNN), forward: not faster within 8K–32K." in html
+    curves = json.loads((ctx.docs / benchmarks.DATA / "model-moba.json").read_text())["data"]
+    ys = {c["name"]: c["y"] for c in curves}
+    assert ys["softmax (cuDNN) fwd"] == [5.0, 19.0] and ys["Mixture of Block Attention fwd"] == [56.0, 64.0]
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    (row,) = [r for r in page.split("<tr") if 'href="../models/moba/"' in r and "not faster within" in r]
+    assert "(heads of dimension 64)" in row
+    fwd = json.loads((ctx.docs / benchmarks.DATA / "fwd.json").read_text())
+    assert "Mixture of Block Attention" not in {t["name"] for t in fwd["data"]}
+    # a model with head-128 points keeps the page's head size
+    assert "16 heads of dimension 128," in str(benchmarks.model_section(ctx, reg.by_id["gla"]))
+
+
+def test_sentences_joined_by_template_blocks_keep_their_space(committed):
+    """A sentence that ends inside one template block and the next that starts after another must not run
+    together ("... H100.The two cards ...") once the blocks are trimmed."""
+    ctx, _ = committed
+    text = re.sub(r"`[^`]*`|\([^)]*\.json\)", "", (ctx.docs / benchmarks.PAGE).read_text())
+    assert not re.findall(r"\w{2}[.;:][A-Z][a-z]+", text)

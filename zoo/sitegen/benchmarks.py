@@ -411,9 +411,17 @@ def roofline_figure(doc: dict, names: dict, style: dict) -> dict:
     return _json(go.Figure(traces, layout=layout))
 
 
-def model_figure(doc: dict, mid: str, name: str, style: dict) -> dict | None:
-    """The model's fwd and fwd+bwd curves beside the softmax baseline's, or None without points. The model
-    keeps its colour and marker from the Benchmarks page; the baseline is drawn in the text colour."""
+def shown_head_dim(entry: dict) -> int:
+    """The head dimension a model's own curve and crossover are given at: the page's (128) where the model
+    was timed with it, else the largest it was timed with (a kernel so far timed only with smaller heads)."""
+    dims = {p["head_dim"] for p in entry.get("points", []) if p.get("status") == "ok"}
+    return HEAD_DIM if HEAD_DIM in dims or not dims else max(dims)
+
+
+def model_figure(doc: dict, mid: str, name: str, style: dict, D: int = HEAD_DIM) -> dict | None:
+    """The model's fwd and fwd+bwd curves beside the softmax baseline's at head dimension D, or None without
+    points. The model keeps its colour and marker from the Benchmarks page; the baseline is drawn in the
+    text colour."""
     import plotly.graph_objects as go
 
     entry = doc["models"].get(mid, {})
@@ -425,7 +433,7 @@ def model_figure(doc: dict, mid: str, name: str, style: dict) -> dict | None:
         own = style.get(other, {})
         color, mark = own.get("line", {}).get("color"), own.get("marker", {})
         for mode, dash in (("fwd", "solid"), ("fwdbwd", "dot")):
-            s = results.series(doc["models"].get(other, {}), mode, HEAD_DIM)
+            s = results.series(doc["models"].get(other, {}), mode, D)
             if not s:
                 continue
             label = ("softmax (cuDNN)" if other == results.BASELINE else name) + (
@@ -489,11 +497,13 @@ def crossover_rows(doc: dict, names: dict) -> list[dict]:
     for mid in _measured(doc):
         if mid == results.BASELINE:
             continue
-        fwd, bwd = (results.crossover(doc, mid, m) for m in ("fwd", "fwdbwd"))
+        D = shown_head_dim(doc["models"][mid])
+        fwd, bwd = (results.crossover(doc, mid, m, D) for m in ("fwd", "fwdbwd"))
         rows.append(
             {
                 "id": mid,
                 "name": _name(names, mid),
+                "head_dim": None if D == HEAD_DIM else D,  # a model so far timed only with smaller heads
                 "fwd": crossover_text(fwd),
                 "fwdbwd": crossover_text(bwd),
                 "ratio": None if fwd is None else fwd["ratio_at_longest"],
@@ -569,6 +579,10 @@ def why_not(e: dict, elsewhere: str | None = None, here: str = "GPU") -> str | N
         return STATUS_TEXT[status] if generic else f"{STATUS_TEXT[status]}: {said}"
     notes = []
     pts = [p for p in e.get("points", []) if p.get("head_dim") == HEAD_DIM]
+    timed = [p for p in e.get("points", []) if p.get("status") == "ok"]
+    if timed and not any(p.get("status") == "ok" for p in pts):
+        dims = " and ".join(str(D) for D in sorted({p["head_dim"] for p in timed}))
+        return f"timed with heads of dimension {dims} only so far (T = {_lengths(p['T'] for p in timed)})"
     failed = [p for p in pts if p.get("status") == "ok" and p.get("fwdbwd_error")]
     if failed:
         # "forward only" when the backward pass never ran; otherwise name the lengths where it failed
@@ -585,9 +599,16 @@ def why_not(e: dict, elsewhere: str | None = None, here: str = "GPU") -> str | N
             + reader_error(unsupported[0].get("error", ""))
         )
     cut = [c["T"] for c in e.get("truncated", []) if c["head_dim"] == HEAD_DIM]
-    # a worker that died timing the backward leaves its forward time: the note above already says so
+    # a worker that died timing the backward leaves its forward time: the note above already says so. A
+    # worker's note names no head dim: one that died at another head dim says nothing about these numbers
     noted = {p["T"] for p in failed}
-    died = [T for T, mode, _why in results.died_at(e) if not (mode == "fwdbwd" and T in noted)]
+    ok = [p for p in pts if p.get("status") == "ok"]
+    timed = {(p["T"], mode) for p in ok for mode in ("fwd", "fwdbwd") if p.get(f"{mode}_ms")}
+    died = [
+        T
+        for T, mode, _why in results.died_at(e)
+        if not (mode == "fwdbwd" and T in noted) and (T, mode) not in timed
+    ]
     cut += [T for T in died if T not in cut]
     if cut:
         notes.append(f"not measured at T = {_lengths(cut)}")
@@ -776,15 +797,16 @@ def model_section(ctx, model) -> Markup:
             # the model's own shade after the main file's members of its family, so none of theirs moves
             style = chart_style.model_styles([*style, model.id], ctx.registry, results.BASELINE)
     entry = doc["models"].get(model.id) or _not_in_results(model)
+    D = shown_head_dim(entry)
     fig = None
     if entry.get("status") == "measured":
-        figure = model_figure(doc, model.id, name, style)
+        figure = model_figure(doc, model.id, name, style, D)
         if figure is not None:
             fig = f"{DATA}/model-{model.id}.json"
             ctx.write_json(fig, figure)
     cross = None
     if entry.get("status") == "measured" and model.id != results.BASELINE:
-        cross = {m: crossover_text(results.crossover(doc, model.id, m)) for m in ("fwd", "fwdbwd")}
+        cross = {m: crossover_text(results.crossover(doc, model.id, m, D)) for m in ("fwd", "fwdbwd")}
     # how the kernel runs: from the registry (its one source) unless another adapter timed these results
     gk = model.gpu_kernel
     note = gk.note if entry.get("adapter") == gk.adapter else entry.get("note")
@@ -805,6 +827,8 @@ def model_section(ctx, model) -> Markup:
             gpu=_gpu(doc),
             main_gpu=main_gpu,
             date=_latest_date(doc)[:10],
+            head_dim=D,
+            page_head_dim=HEAD_DIM,
         )
     )
 
