@@ -181,20 +181,31 @@ class FlaNSA(Adapter):
 
 
 class FlexMoBA(SDPA):
-    """MoBA through FlexAttention (fla's parallel_moba needs FlashAttention): the router (mean-pooled key per
-    finished block of 512, scores q . kbar, the own block plus the top 2 earlier ones: k = 3) runs in torch
-    inside the timed region and writes a per-token block table; the block mask skips every 128 x 128 tile
-    that no query of the tile selected, and the mask function applies each token's own choice."""
+    """MoBA as its authors compute it (moba_efficient.py: each block's queries gathered, attention over that
+    block alone, the partial results merged by their log-sum-exp), with FlexAttention in place of
+    FlashAttention's variable-length kernel (the authors' and fla's MoBA kernels call FlashAttention).
 
-    name = "flex_moba"
+    The router (mean-pooled key per finished block of 512, scores q . kbar, the own block plus the top 2
+    earlier ones: k = 3) runs in torch inside the timed region. Every token then has k slots, one per block
+    it reads (its own and the k - 1 it routed to; a slot is empty while fewer blocks have finished). The T k
+    slots are sorted by block, their queries gathered in that order, and FlexAttention runs them against the
+    keys: slot s of token t in block b reads the keys of block b up to t. Sorted, a tile of 128 slots covers
+    one or two blocks, so it reads a few key tiles, and the work is T k B per head, linear in T. (A plain
+    block mask over the tokens, each tile reading the union of the blocks its 128 queries chose, read 99% of
+    the causal tiles at T = 32K: nearly dense attention, not MoBA.) Each slot returns its output o_s and
+    log-sum-exp l_s; a token's output is sum_s softmax(l)_s o_s over its slots, the softmax over all the keys
+    it read. Checked on a CPU against kernels_wasm.moba (scripts/check_adapters_cpu.py)."""
 
-    label = "MoBA router (torch) + torch.nn.attention.flex_attention (compiled; block 512, top-3)"
+    name = "flex_moba_gathered"
+
+    label = "MoBA router (torch) + gathered queries + torch.nn.attention.flex_attention (block 512, top-3)"
     step_kernel = None
     step_label = None
     decode_note = "one step reads the own block and the top-k chosen blocks of a full cache; not measured"
     decode = Adapter.decode  # not measured (decode_note says why), though the base class decodes
     sizes = {"block": 512, "top_k": 3}
     check_sizes = {"block": 32, "top_k": 3}  # eight blocks in the check's 256 tokens
+    tile = 128  # FlexAttention's block: T and T k are multiples of it in the check and the sweep
 
     def reference_args(self, x, b, h):
         return {**hf_qkv(x, b, h), **self.now}
@@ -213,64 +224,6 @@ class FlexMoBA(SDPA):
         sel = torch.zeros_like(s, dtype=torch.bool)
         sel.scatter_(-1, top.indices, top.values > float("-inf"))
         return sel | (torch.arange(nb, device=q.device)[None, :] == own[:, None])
-
-    def _mask(self, q, k):
-        """A BlockMask of 128-token tiles from the per-token table, written into one persistent buffer per
-        shape so the compiled kernel is reused."""
-        from torch.nn.attention.flex_attention import BlockMask
-
-        with torch.no_grad():  # the routing is a choice, not differentiated (as in MoBA)
-            sel = self.route(q, k)
-        B, H, T, nb = sel.shape
-        Bm = self.now["block"]
-
-        def table():
-            buf = torch.zeros_like(sel)
-            return buf, lambda b, h, qi, kv: (kv <= qi) & buf[b, h, qi, kv // Bm]
-
-        buf, mask = self.once((B, H, T, Bm), table)
-        buf.copy_(sel)
-        tile = 128  # T is a multiple of it (256 in the check, powers of two from 512 in the sweep)
-        nq = T // tile
-        rows = sel.reshape(B, H, nq, tile, nb).any(3)  # (B, H, q tile, block): any query of the tile reads it
-        if Bm % tile == 0:
-            tiles = rows.repeat_interleave(Bm // tile, dim=-1)
-        else:  # blocks smaller than a tile (the check): a key tile is read if any of its blocks is
-            tiles = rows[..., torch.arange(T, device=q.device) // Bm].reshape(B, H, nq, nq, tile).any(-1)
-        tiles &= torch.ones(nq, nq, dtype=torch.bool, device=q.device).tril()
-        counts = tiles.sum(-1, dtype=torch.int32)
-        idx = torch.argsort(tiles.to(torch.int8), dim=-1, descending=True, stable=True).to(torch.int32)
-        return BlockMask.from_kv_blocks(counts, idx, BLOCK_SIZE=tile, mask_mod=mask)  # T = nq tiles of 128
-
-    def run(self, x):
-        if "fn" not in _FLEX:
-            _flex_compile()
-        q, k, v = x["q"], x["k"], x["v"]
-        return _FLEX["fn"](q, k, v, block_mask=self._mask(q, k)).transpose(1, 2)
-
-
-class FlexMoBAGathered(FlexMoBA):
-    """MoBA as its authors compute it (moba_efficient.py: each block's queries gathered, attention over that
-    block alone, the partial results merged by their log-sum-exp), with FlexAttention in place of
-    FlashAttention's variable-length kernel.
-
-    Every token has k slots, one per block it reads (its own and the k - 1 it routed to; a slot is empty while
-    fewer blocks have finished). The T k slots are sorted by block, their queries gathered in that order, and
-    FlexAttention runs them against the keys: slot s of token t in block b reads the keys of block b up to t.
-    Sorted, a tile of 128 slots covers one or two blocks, so it reads a few key tiles instead of the union
-    that 128 neighbouring tokens chose (FlexMoBA), and the work is T k B per head, linear in T. Each slot
-    returns its output o_s and log-sum-exp l_s; a token's output is sum_s softmax(l)_s o_s over its slots,
-    the softmax over all the keys it read.
-
-    At T = 32K (random inputs, block 512, top 3) FlexMoBA's tiles cover 99% of the causal ones, these 10%.
-    Checked on a CPU against kernels_wasm.moba (scripts/check_adapters_cpu.py). models.yaml names this
-    adapter; until a GPU run times it, the committed results keep FlexMoBA's points, and the pages show those
-    with FlexMoBA's own note (a merge drops them once this kernel is measured)."""
-
-    name = "flex_moba_gathered"
-
-    label = "MoBA router (torch) + gathered queries + torch.nn.attention.flex_attention (block 512, top-3)"
-    tile = 128  # FlexAttention's block: T and T k are multiples of it in the check and the sweep
 
     def _slots(self, q, k):
         """(blocks, tokens, filled), each (B, H, T k) in block order: the block each slot reads, its token and
@@ -312,10 +265,9 @@ class FlexMoBAGathered(FlexMoBA):
             buf.copy_(t)
         holds = torch.zeros(B, H, nq, nb, dtype=torch.bool, device=blocks.device)
         holds.scatter_(-1, blocks.view(B, H, nq, tile), True)  # (B, H, slot tile, block)
-        key_tile = torch.arange(nk, device=blocks.device) * tile
-        spans = (key_tile[None, :] + tile > torch.arange(nb, device=blocks.device)[:, None] * Bm) & (
-            key_tile[None, :] < (torch.arange(nb, device=blocks.device)[:, None] + 1) * Bm
-        )  # (block, key tile): the key tiles a block overlaps
+        key_tile = torch.arange(nk, device=blocks.device)[None, :] * tile
+        block = torch.arange(nb, device=blocks.device)[:, None] * Bm
+        spans = (key_tile + tile > block) & (key_tile < block + Bm)  # (block, key tile): tiles it overlaps
         tiles = (holds.to(torch.float32) @ spans.to(torch.float32)) > 0  # (B, H, slot tile, key tile)
         counts = tiles.sum(-1, dtype=torch.int32)
         idx = torch.argsort(tiles.to(torch.int8), dim=-1, descending=True, stable=True).to(torch.int32)
@@ -324,6 +276,8 @@ class FlexMoBAGathered(FlexMoBA):
         )
 
     def run(self, x):
+        from torch.nn.attention.flex_attention import AuxRequest
+
         if "fn" not in _FLEX:
             _flex_compile()
         q, k, v = x["q"], x["k"], x["v"]
@@ -331,8 +285,6 @@ class FlexMoBAGathered(FlexMoBA):
         n = self.now["top_k"]
         blocks, tokens, filled, order = self._slots(q, k)
         q_slots = q.gather(2, tokens.unsqueeze(-1).expand(B, H, T * n, D))
-        from torch.nn.attention.flex_attention import AuxRequest
-
         mask = self._gathered_mask(blocks, tokens, filled, T)
         o, aux = _FLEX["fn"](q_slots, k, v, block_mask=mask, return_aux=AuxRequest(lse=True))
         lse = aux.lse
