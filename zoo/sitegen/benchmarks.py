@@ -577,18 +577,19 @@ def why_not(e: dict, elsewhere: str | None = None, here: str = "GPU") -> str | N
         said = reader_error(msg)
         generic = said == "the kernel stopped with an error"
         return STATUS_TEXT[status] if generic else f"{STATUS_TEXT[status]}: {said}"
-    notes = []
-    pts = [p for p in e.get("points", []) if p.get("head_dim") == HEAD_DIM]
-    timed = [p for p in e.get("points", []) if p.get("status") == "ok"]
-    if timed and not any(p.get("status") == "ok" for p in pts):
+    if shown_head_dim(e) != HEAD_DIM:  # timed, but only with smaller heads
+        timed = [p for p in e.get("points", []) if p.get("status") == "ok"]
         dims = " and ".join(str(D) for D in sorted({p["head_dim"] for p in timed}))
         return f"timed with heads of dimension {dims} only so far (T = {_lengths(p['T'] for p in timed)})"
-    failed = [p for p in pts if p.get("status") == "ok" and p.get("fwdbwd_error")]
+    notes = []
+    pts = [p for p in e.get("points", []) if p.get("head_dim") == HEAD_DIM]
+    ok = [p for p in pts if p.get("status") == "ok"]
+    failed = [p for p in ok if p.get("fwdbwd_error")]
     if failed:
         # "forward only" when the backward pass never ran; otherwise name the lengths where it failed
         where = (
             "forward pass only"
-            if all(p.get("fwdbwd_ms") is None for p in pts if p.get("status") == "ok")
+            if all(p.get("fwdbwd_ms") is None for p in ok)
             else "forward + backward not measured at T = " + _lengths(p["T"] for p in failed)
         )
         notes.append(f"{where}: " + reader_error(failed[0]["fwdbwd_error"], backward=True))
@@ -602,7 +603,6 @@ def why_not(e: dict, elsewhere: str | None = None, here: str = "GPU") -> str | N
     # a worker that died timing the backward leaves its forward time: the note above already says so. A
     # worker's note names no head dim: one that died at another head dim says nothing about these numbers
     noted = {p["T"] for p in failed}
-    ok = [p for p in pts if p.get("status") == "ok"]
     timed = {(p["T"], mode) for p in ok for mode in ("fwd", "fwdbwd") if p.get(f"{mode}_ms")}
     died = [
         T
