@@ -868,6 +868,7 @@ _PAGE_VARS = (
     "gpu",
     "tokens",
     "n_measured",
+    "n_curves",
     "baseline",
     "margin",
     "others",
@@ -937,6 +938,7 @@ def generate(ctx) -> None:
             gpu=_gpu(doc),
             tokens=_tokens(doc),
             n_measured=len(_measured(doc)),
+            n_curves=len(figs["fwd"]["data"]),  # fewer when a model was timed only with smaller heads
             baseline=results.BASELINE,
             margin=results.MARGIN,
             others=others,
