@@ -661,6 +661,23 @@ def test_a_model_timed_only_with_smaller_heads_is_shown_at_that_size(reg, tmp_pa
     assert "16 heads of dimension 128," in str(benchmarks.model_section(ctx, reg.by_id["gla"]))
 
 
+def test_the_check_quoted_is_the_one_made_with_the_head_size_shown(reg, tmp_path):
+    """A model checked with heads of 64 and of 128 quotes, beside numbers shown at 128, the check made at 128,
+    even where the check at 64 came out smaller; a model timed only at 64 quotes its check at 64."""
+    doc = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 10.0, "gla": 2.0})
+    doc["models"]["gla"]["checks"] = [
+        {"head_dim": 64, "rel_err": 1.5e-3, "passed": True},
+        {"head_dim": 128, "rel_err": 6.2e-3, "passed": True},
+    ]
+    ctx = _ctx(reg, _root_with(tmp_path, doc), tmp_path)
+    benchmarks.generate(ctx)
+    html = str(benchmarks.model_section(ctx, reg.by_id["gla"]))
+    assert "relative error of 6.2e-03." in html and "1.5e-03" not in html
+    (row,) = [r for r in benchmarks.status_rows(doc, {}, ["gla"]) if r["id"] == "gla"]
+    assert row["err"] == 6.2e-3
+    assert benchmarks.check_error(doc["models"]["gla"], 256) == 1.5e-3  # no check at that size: the smallest
+
+
 def test_sentences_joined_by_template_blocks_keep_their_space(committed):
     """A sentence that ends inside one template block and the next that starts after another must not run
     together ("... H100.The two cards ...") once the blocks are trimmed."""
