@@ -438,6 +438,27 @@ def test_a_failed_check_in_any_warm_up_job_is_final(tmp_path):
     assert warm == {} and final["wall"]["status"] == "failed_check"
 
 
+def test_running_out_of_memory_beside_other_warm_up_jobs_is_not_final(tmp_path):
+    """The warm-up shares the GPU between many workers; an out-of-memory there leaves the model to the timing
+    pass (one worker at a time), which checks it again, while a real error stays final."""
+    oom = {"status": "error", "checks": [{"error": "RuntimeError: Triton Error [CUDA]: out of memory"}]}
+    args = _warm_args(lengths=[2048])
+
+    def warm_up(model, entry):
+        jobs = runner.warm_jobs([model], args)
+
+        def popen(cmd, **kw):
+            return _Proc(cmd, entry)
+
+        return runner.warm_phase(jobs, args, tmp_path, log=lambda s: None, popen=popen)
+
+    warm, final, _ = warm_up("wall", oom)
+    assert warm == {} and final == {}
+    broken = {"status": "error", "checks": [{"error": "CompilationError: at 77:4"}]}
+    _, final, _ = warm_up("ttt", broken)
+    assert final["ttt"]["status"] == "error"
+
+
 def test_a_crash_in_the_check_makes_the_timing_start_from_the_next_variant(tmp_path):
     args = _warm_args(lengths=[2048])
     crash = {"in_progress": {"stage": "check", "variant": 0}}

@@ -124,12 +124,22 @@ def warm_phase(jobs: dict, args, workdir: Path, log=print, popen=subprocess.Pope
     return _warm_outcome(outcomes)
 
 
+def _crowded_out(entry: dict) -> bool:
+    """An out-of-memory error in the warm-up, where up to --warm-jobs workers share the GPU, says nothing of
+    the kernel alone (on an H100 fifteen of them left Wall and TTT without memory for a 256-token check): the
+    timing pass, one worker at a time, checks such a model again instead of taking the error as final."""
+    said = [c.get("error") or "" for c in entry.get("checks", [])] + list(entry.get("errors", []))
+    return any("out of memory" in e.lower() for e in said)
+
+
 def _warm_outcome(outcomes: dict[str, list]) -> tuple:
     warm, final, start = {}, {}, {}
     for model, ends in outcomes.items():
         entries = [e for _, e in ends if e]
         failed = [
-            e for e in entries if "in_progress" not in e and e.get("status") in ("failed_check", "error")
+            e
+            for e in entries
+            if "in_progress" not in e and e.get("status") in ("failed_check", "error") and not _crowded_out(e)
         ]
         if failed:
             final[model] = failed[0]
