@@ -15,7 +15,11 @@ if [ ! -d "$gpu_site/fla/ops" ]; then
 fi
 gpu_tl=/tmp/zoo-gpu-tl
 for part in .whl-tl1 .whl-tl2 .whl-tl3; do
-  if [ -d "$part" ]; then mkdir -p "$gpu_tl/$part" && cp -n "$part"/*.whl "$gpu_tl/$part/"; fi
+  [ -d "$part" ] || continue
+  mkdir -p "$gpu_tl/$part"
+  for wheel in "$part"/*.whl; do  # a part that arrived in an earlier call is kept as it is
+    [ -e "$gpu_tl/$wheel" ] || cp "$wheel" "$gpu_tl/$part/"
+  done
 done
 # The nvcc wheel's ptxas (13.5) stands alone: take it out at once, for TRITON_PTXAS_PATH (see recall_gpu.sh).
 if [ -d "$gpu_tl/.whl-tl2" ] && [ ! -x "$gpu_tl/ptxas" ]; then
