@@ -675,7 +675,7 @@ def test_the_check_quoted_is_the_one_made_with_the_head_size_shown(reg, tmp_path
     assert "relative error of 6.2e-03." in html and "1.5e-03" not in html
     (row,) = [r for r in benchmarks.status_rows(doc, {}, ["gla"]) if r["id"] == "gla"]
     assert row["err"] == 6.2e-3
-    assert benchmarks.check_error(doc["models"]["gla"], 256) == 1.5e-3  # no check at that size: the smallest
+    assert results.check_error(doc["models"]["gla"], 256) == 1.5e-3  # no check at that size: the smallest
 
 
 def test_sentences_joined_by_template_blocks_keep_their_space(committed):

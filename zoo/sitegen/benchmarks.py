@@ -418,14 +418,6 @@ def shown_head_dim(entry: dict) -> int:
     return HEAD_DIM if HEAD_DIM in dims or not dims else max(dims)
 
 
-def check_error(entry: dict, head_dim: int) -> float | None:
-    """The relative error of the model's check with heads of this dimension, the size its numbers are shown
-    at (another head dim's check is a different kernel instance); any check's smallest where none was made
-    with this size."""
-    checks = [c for c in entry.get("checks", []) if c.get("rel_err") is not None]
-    same = [c["rel_err"] for c in checks if c.get("head_dim") == head_dim]
-    return min(same or [c["rel_err"] for c in checks], default=None)
-
 
 def model_figure(doc: dict, mid: str, name: str, style: dict, D: int = HEAD_DIM) -> dict | None:
     """The model's fwd and fwd+bwd curves beside the softmax baseline's at head dimension D, or None without
@@ -539,7 +531,7 @@ def status_rows(doc: dict, names: dict, registry_ids: list[str], others: list[di
         # A model the run did not include (added after it, or with no adapter yet) is, for a reader, a model
         # not measured yet; which file holds which model is not theirs to know.
         e = doc["models"].get(mid) or {"status": "not_run"}
-        err = check_error(e, shown_head_dim(e))
+        err = results.check_error(e, shown_head_dim(e))
         rows.append(
             {
                 "id": mid,
@@ -819,7 +811,7 @@ def model_section(ctx, model) -> Markup:
     # how the kernel runs: from the registry (its one source) unless another adapter timed these results
     gk = model.gpu_kernel
     note = gk.note if entry.get("adapter") == gk.adapter else entry.get("note")
-    err = check_error(entry, D)
+    err = results.check_error(entry, D)
     return Markup(
         ctx.render(
             "benchmarks_model.html.j2",
