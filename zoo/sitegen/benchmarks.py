@@ -418,7 +418,6 @@ def shown_head_dim(entry: dict) -> int:
     return HEAD_DIM if HEAD_DIM in dims or not dims else max(dims)
 
 
-
 def model_figure(doc: dict, mid: str, name: str, style: dict, D: int = HEAD_DIM) -> dict | None:
     """The model's fwd and fwd+bwd curves beside the softmax baseline's at head dimension D, or None without
     points. The model keeps its colour and marker from the Benchmarks page; the baseline is drawn in the
