@@ -578,9 +578,9 @@ def why_not(e: dict, elsewhere: str | None = None, here: str = "GPU") -> str | N
         generic = said == "the kernel stopped with an error"
         return STATUS_TEXT[status] if generic else f"{STATUS_TEXT[status]}: {said}"
     if shown_head_dim(e) != HEAD_DIM:  # timed, but only with smaller heads
-        timed = [p for p in e.get("points", []) if p.get("status") == "ok"]
-        dims = " and ".join(str(D) for D in sorted({p["head_dim"] for p in timed}))
-        return f"timed with heads of dimension {dims} only so far (T = {_lengths(p['T'] for p in timed)})"
+        smaller = [p for p in e.get("points", []) if p.get("status") == "ok"]
+        dims = " and ".join(str(D) for D in sorted({p["head_dim"] for p in smaller}))
+        return f"timed with heads of dimension {dims} only so far (T = {_lengths(p['T'] for p in smaller)})"
     notes = []
     pts = [p for p in e.get("points", []) if p.get("head_dim") == HEAD_DIM]
     ok = [p for p in pts if p.get("status") == "ok"]
@@ -732,23 +732,17 @@ def head_dim_rows(doc: dict, names: dict, T: int = COMPARE_T, only: set[str] | N
     return rows
 
 
-def _lengthwise_missing(doc: dict, names: dict, D: int = 64, T: int = COMPARE_T) -> list[dict]:
-    """Measured models with no time at head dimension D and length T, the head-dimension table's cell (named
-    under the table)."""
-    return [
-        {"id": m, "name": _name(names, m)}
-        for m in _measured(doc)
-        if not any(results.series(doc["models"][m], mode, D).get(T) for mode in ("fwd", "fwdbwd"))
-    ]
-
-
 def head_dims_elsewhere(
     doc: dict, others: list[dict], names: dict, D: int = 64
 ) -> tuple[list[dict], list[dict]]:
     """For the models the main file has no head dimension D for: the head-dimension rows of the other result
     files that have them (each card's ratio is its own, so they get a table per file), and the models no file
-    has at D."""
-    missing = {r["id"] for r in _lengthwise_missing(doc, names, D)}
+    has at D. Missing means no time at D and COMPARE_T, the table's cell."""
+    missing = {
+        m
+        for m in _measured(doc)
+        if not any(results.series(doc["models"][m], mode, D).get(COMPARE_T) for mode in ("fwd", "fwdbwd"))
+    }
     tables = []
     for other in others:
         rows = [r for r in head_dim_rows(other, names, only=missing) if r["D"] == D]
