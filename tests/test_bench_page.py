@@ -171,6 +171,18 @@ def test_the_crossover_table_and_tflops_come_from_the_results(committed):
     assert "Where linear models overtake softmax attention" in page
 
 
+def test_the_provenance_table_says_which_runs_had_tilelang(committed):
+    """The methodology says runs with TileLang timed the gated delta-rule backward on Hopper: each run's row
+    names its TileLang version, or a dash."""
+    ctx, doc = committed
+    page = (ctx.docs / benchmarks.PAGE).read_text()
+    rows = {r.split("</td>")[0]: r for r in page.split("## Provenance")[1].split("<tr><td>")[1:]}
+    versions = {run["id"]: run["provenance"].get("packages", {}).get("tilelang") for run in doc["runs"]}
+    assert any(versions.values()) and not all(versions.values())  # the committed file has both kinds
+    for run_id, version in versions.items():
+        assert f" · {version or '–'}</td>" in rows[run_id]
+
+
 def test_text_from_the_results_is_escaped(reg, tmp_path):
     hostile = "<script>alert(1)</script>"
     doc = {
@@ -286,11 +298,46 @@ def test_an_older_run_on_another_gpu_is_compared_model_by_model(reg, tmp_path):
     assert 'href="../models/gla/"' in table and "<td>5.00</td><td>2.00</td><td>2.50 ×</td>" in table
     assert "<td>15.00</td><td>10.00</td><td>1.50 ×</td>" in table
     assert "<td>45.00</td><td>30.00</td><td>1.50 ×</td>" in table  # forward + backward
-    assert "models/kda/" not in table and "models/hyena/" not in table
+    rows = table.split("</table>")[0]
+    assert "models/kda/" not in rows and "models/hyena/" not in rows
+    # below it, the models only one card has, each with its link
+    kda = '<a href="../models/kda/">Kimi Delta Attention</a>'
+    assert f"Not in the GPU-A run, so not in the table: {kda}." in table
+    assert 'Timed on the GPU-A only so far: <a href="../models/hyena/">Hyena</a>.' in table
+    assert "A dash means" not in table  # every row has all four times
     # each time column names its GPU under a forward / forward + backward group
     assert '<th colspan="3">forward (ms)</th><th colspan="3">forward + backward (ms)</th>' in table
     assert table.count("<th>GPU-A</th><th>GPU-B</th><th>ratio</th>") == 2
     assert (ctx.docs / benchmarks.DATA / "a.json").exists()  # the older raw file ships too
+
+
+def test_a_dash_in_the_comparison_says_which_card_lacks_the_time_and_why(reg, tmp_path):
+    """The older card ran Gated Linear Attention's forward only (fla refused the backward there), and the
+    newer one has no point at the compared length for the Transformer's backward: each dash gets a line."""
+    newer = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 10.0, "gla": 2.0})
+    older = _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", {"transformer": 15.0, "gla": 5.0})
+    refused = (
+        "RuntimeError: Triton >= 3.4.0 and < 3.7.1 on Hopper GPUs produces incorrect results for gated "
+        "chunk_bwd_dqkwg (see #640). Please upgrade Triton to >= 3.7.1 or install tilelang: "
+        "`pip install tilelang`"
+    )
+    gla = older["models"]["gla"]["points"][0]
+    gla["fwdbwd_ms"], gla["fwdbwd_error"] = None, refused
+    newer["models"]["transformer"]["points"][0]["fwdbwd_ms"] = None
+    page = (_generated(reg, tmp_path, newer, older).docs / benchmarks.PAGE).read_text()
+    section = page.split("## The same kernels on the GPU-A")[1].split("## Methodology")[0]
+    assert "<td>15.00</td><td>–</td><td>–</td>" not in section  # forward times both there
+    gaps = section.split("A dash means that card has no time at T = 32768:")[1]
+    assert (
+        '- <a href="../models/gla/">Gated Linear Attention</a> on the GPU-A: forward pass only: the '
+        "library refuses to run the backward pass with this Triton version on this GPU, where it gives wrong "
+        "results, unless TileLang is installed." in gaps
+    )
+    assert '- <a href="../models/transformer/">Transformer</a> on the GPU-B: not measured at T = 32K.' in gaps
+    assert not RAW_ERROR.search(gaps.replace("GPU-", ""))
+    assert "Not in the GPU-A run" not in section and "only so far" not in section
+    # the softmax rate table shows the missing backward as a dash too (it used to stop the build)
+    assert "<tr><td>32768</td><td>4</td><td>" in page and "</td><td>–</td><td>–</td><td>–</td></tr>" in page
 
 
 def test_the_decoding_section_says_how_far_recurrent_steps_moved_between_two_gpus(reg, tmp_path):
@@ -383,7 +430,7 @@ def test_softmax_over_slots_means_a_fixed_set_of_slots_not_a_diagonal_decay(reg)
     assert {"abc", "gsa", "raven"} <= slots and chart_style.family(reg.by_id["wall"]) == "softmax"
 
 
-def test_lengths_left_unmeasured_are_named_without_saying_why():
+def test_lengths_left_unmeasured_are_named_with_the_step_that_stopped_the_timing():
     e = {
         "status": "measured",
         "points": [{"head_dim": 128, "T": 512, "status": "ok", "fwd_ms": 1.0}],
@@ -395,9 +442,16 @@ def test_lengths_left_unmeasured_are_named_without_saying_why():
     }
     assert benchmarks.why_not(e) == "not measured at T = 2K, 128K"
     assert benchmarks.why_not({**e, "truncated": []}) is None
-    # a step a later run died in is one more length not measured, nothing about the run itself
+    # a step a later run died in is one more length not measured, and the sentence says which step it was
     e["errors"] = [results.step_error("timeout", {"stage": "time", "T": 8192, "mode": "fwdbwd"})]
-    assert benchmarks.why_not(e) == "not measured at T = 2K, 8K, 128K"
+    assert benchmarks.why_not(e) == (
+        "not measured at T = 2K, 8K, 128K: timing the forward + backward at T = 8K did not finish"
+    )
+    e["errors"] = [results.step_error("crashed (exit code 139)", {"stage": "time", "T": 8192, "mode": "fwd"})]
+    assert benchmarks.why_not(e) == (
+        "not measured at T = 2K, 8K, 128K: timing the forward at T = 8K stopped with an error"
+    )
+    assert not RAW_ERROR.search(benchmarks.why_not(e))
 
 
 def test_a_backward_pass_that_ran_out_of_memory_is_said_in_reader_words():
@@ -412,7 +466,7 @@ def test_a_backward_pass_that_ran_out_of_memory_is_said_in_reader_words():
     )
     e["points"][0] = {**ok, "T": 512, "fwdbwd_error": "CompilationError: at 77:4:\n    x = tl.arange(0, BV)"}
     assert benchmarks.why_not(e) == (
-        "forward pass only: the backward pass does not compile with this Triton version on this GPU"
+        "forward pass only: the backward pass failed to compile"
     )
 
 
@@ -450,7 +504,9 @@ def test_a_worker_that_died_at_another_head_dim_leaves_these_numbers_alone():
     }
     assert benchmarks.why_not(e) is None
     e["points"][0]["fwdbwd_ms"] = None  # without the head-128 backward, the note stands
-    assert benchmarks.why_not(e) == "not measured at T = 8K"
+    assert benchmarks.why_not(e) == (
+        "not measured at T = 8K: timing the forward + backward at T = 8K did not finish"
+    )
 
 
 @pytest.mark.parametrize(
@@ -603,7 +659,8 @@ def test_the_gpu_comparison_names_each_kernels_bound_and_the_bandwidth_ratio(reg
 
 def test_a_head_dim_only_another_gpu_measured_gets_that_gpus_table(reg, tmp_path):
     newer = _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 10.0, "gla": 2.0, "kda": 4.0})
-    older = _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", {"transformer": 15.0, "gla": 5.0})
+    # Hyena: timed on GPU-A only, and only at head dim 128
+    older = _doc_on("GPU-A", "2026-11-01T00:00:00+00:00", {"transformer": 15.0, "gla": 5.0, "hyena": 9.0})
     small = {"head_dim": 64, "T": 32768, "B": 4, "status": "ok"}
     newer["models"]["transformer"]["points"].append({**small, "fwd_ms": 6.0, "fwdbwd_ms": 18.0})
     older["models"]["transformer"]["points"].append({**small, "fwd_ms": 99.0, "fwdbwd_ms": 99.0})
@@ -622,7 +679,9 @@ def test_a_head_dim_only_another_gpu_measured_gets_that_gpus_table(reg, tmp_path
     table, missing = rest.split("Not timed with head dimension 64 at T = 32768 on any card yet: ")
     assert 'href="../models/gla/"' in table
     assert "<td>2.50</td><td>5.00</td><td>0.50 ×</td><td>7.50</td><td>15.00</td><td>0.50 ×</td>" in table
-    assert missing.startswith('<a href="../models/kda/">Kimi Delta Attention</a>.')
+    assert missing.startswith(
+        '<a href="../models/kda/">Kimi Delta Attention</a>, <a href="../models/hyena/">Hyena</a>.'
+    )
 
 
 def test_a_model_timed_only_with_smaller_heads_is_shown_at_that_size(reg, tmp_path):

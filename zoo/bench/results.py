@@ -172,7 +172,7 @@ def step_error(why: str, stage: dict) -> str:
     )
 
 
-_STEP_ERROR = re.compile(r"worker (\S+) during \S+ \(T=(\d+), mode=(fwd|fwdbwd)\)")
+_STEP_ERROR = re.compile(r"worker (.+?) during \S+ \(T=(\d+), mode=(fwd|fwdbwd)\)")
 
 
 def _step(error: str) -> tuple[int, str, str] | None:

@@ -605,13 +605,18 @@ def why_not(e: dict, elsewhere: str | None = None, here: str = "GPU") -> str | N
     noted = {p["T"] for p in failed}
     timed = {(p["T"], mode) for p in ok for mode in ("fwd", "fwdbwd") if p.get(f"{mode}_ms")}
     died = [
-        T
-        for T, mode, _why in results.died_at(e)
+        (T, mode, why)
+        for T, mode, why in results.died_at(e)
         if not (mode == "fwdbwd" and T in noted) and (T, mode) not in timed
     ]
-    cut += [T for T in died if T not in cut]
+    cut += [T for T, _, _ in died if T not in cut]
     if cut:
-        notes.append(f"not measured at T = {_lengths(cut)}")
+        note = f"not measured at T = {_lengths(cut)}"
+        if died:  # the step that stopped the measurement: the lengths after it were never reached
+            T, mode, why = died[0]
+            ended = "did not finish" if why == "timeout" else "stopped with an error"
+            note += f": timing the {MODE_TEXT[mode]} at T = {_klen(T)} {ended}"
+        notes.append(note)
     return "; ".join(notes) or None
 
 
@@ -633,11 +638,13 @@ def reader_error(msg: str, backward: bool = False) -> str:
         size = f"the GPU's {round(float(cap.group(1)))} GiB of memory" if cap else "the GPU's memory"
         return f"{what} ran out of {size}"
     if "compilationerror" in low or "compil" in low:
-        return f"{what} does not compile with this Triton version on this GPU"
+        return f"{what} failed to compile"
     if "incorrect results" in low:
+        # fla's advice names the way out (TileLang); the reader gets the fact, not the install command
+        unless = ", unless TileLang is installed" if "tilelang" in low else ""
         return (
             f"the library refuses to run {what} with this Triton version on this GPU, "
-            "where it gives wrong results"
+            f"where it gives wrong results{unless}"
         )
     if "timeout" in low:
         return f"{what} did not finish"
@@ -677,6 +684,13 @@ def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict
         }
         if row["fwd"][2] or row["fwdbwd"][2]:
             rows.append(row)
+    # a dash in the table is explained: which card lacks the time, and the reason that card's table gives
+    gaps = []
+    for r in rows:
+        for side, doc in enumerate((other, main)):
+            if any(r[mode][side] is None for mode in ("fwd", "fwdbwd")):
+                why = why_not(doc["models"][r["id"]], here=_gpu(doc)) or f"not measured at T = {_klen(T)}"
+                gaps.append({"id": r["id"], "name": r["name"], "gpu": _gpu(doc), "reason": why})
     tops = {}
     for key, doc in (("other", other), ("main", main)):
         best = max(results.softmax_tflops(doc), key=lambda r: r["fwd_tflops"], default=None)
@@ -688,6 +702,10 @@ def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict
         "n_measured": len(_measured(other)),
         "T": T,
         "rows": rows,
+        "gaps": gaps,
+        # measured on one card only, so absent from the table
+        "main_only": _only_in(main, other, names),
+        "other_only": _only_in(other, main, names),
         "median_fwd_ratio": ratios[len(ratios) // 2] if ratios else None,
         # the measured limits of both GPUs: main / other is the time ratio a purely bandwidth-bound (copy)
         # or compute-bound (matmul) kernel would show
@@ -696,6 +714,15 @@ def comparison(main: dict, other: dict, names: dict, T: int = COMPARE_T) -> dict
         "softmax_top": tops,
         "decode_spread": decode_spread(main, other),
     }
+
+
+def _only_in(doc: dict, other: dict, names: dict) -> list[dict]:
+    """The models measured in `doc` and not in `other`."""
+    return [
+        {"id": mid, "name": _name(names, mid)}
+        for mid in _measured(doc)
+        if other["models"].get(mid, {}).get("status") != "measured"
+    ]
 
 
 def decode_spread(main: dict, other: dict) -> dict | None:
@@ -737,11 +764,16 @@ def head_dims_elsewhere(
 ) -> tuple[list[dict], list[dict]]:
     """For the models the main file has no head dimension D for: the head-dimension rows of the other result
     files that have them (each card's ratio is its own, so they get a table per file), and the models no file
-    has at D. Missing means no time at D and COMPARE_T, the table's cell."""
+    has at D. Missing means no time at D and COMPARE_T, the table's cell. A model only another file measured
+    (Wall, on the H200) counts too: the page names every kernel that lacks the smaller head."""
+    timed = _measured(doc)
+    timed += [m for other in others for m in _measured(other) if m not in timed]
     missing = {
         m
-        for m in _measured(doc)
-        if not any(results.series(doc["models"][m], mode, D).get(COMPARE_T) for mode in ("fwd", "fwdbwd"))
+        for m in timed
+        if not any(
+            results.series(doc["models"].get(m, {}), mode, D).get(COMPARE_T) for mode in ("fwd", "fwdbwd")
+        )
     }
     tables = []
     for other in others:
@@ -749,7 +781,7 @@ def head_dims_elsewhere(
         if rows:
             tables.append({"gpu": _gpu(other), "date": _latest_date(other)[:10], "rows": rows})
             missing -= {r["id"] for r in rows}
-    return tables, [{"id": m, "name": _name(names, m)} for m in _measured(doc) if m in missing]
+    return tables, [{"id": m, "name": _name(names, m)} for m in timed if m in missing]
 
 
 # ------------------------------------------------------------------------------------------ output
