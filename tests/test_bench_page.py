@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from zoo import registry
 from zoo.bench import results
-from zoo.sitegen import benchmarks, chart_style
+from zoo.sitegen import bench_data, bench_rates, bench_tables, benchmarks, chart_style
 from zoo.sitegen.context import BuildContext
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,8 +130,8 @@ def test_every_model_page_gets_a_curve_or_a_reason(committed, reg):
         html = str(sections[0])
         assert "\n\n" not in html  # one HTML block: Markdown must not split it
         # a model the newest file has not measured shows an older file's numbers, where one has them
-        files = [doc] + [other for other, _ in benchmarks.load_all(ROOT)[1:]]
-        if any(m.id in benchmarks._measured(d) for d in files):
+        files = [doc] + [other for other, _ in bench_data.load_all(ROOT)[1:]]
+        if any(m.id in bench_data.measured_ids(d) for d in files):
             fig = f"{benchmarks.DATA}/model-{m.id}.json"
             assert f'data-zoo-fig="{fig}"' in html, m.id
             data = json.loads((ctx.docs / fig).read_text())
@@ -262,7 +262,7 @@ def test_without_results_the_site_says_so(reg, tmp_path):
     ],
 )
 def test_crossover_sentences(c, text):
-    assert benchmarks.crossover_text(c) == text
+    assert bench_tables.crossover_text(c) == text
 
 
 def _doc_on(gpu: str, date: str, ms: dict[str, float]) -> dict:
@@ -349,7 +349,7 @@ def test_the_decoding_section_says_how_far_recurrent_steps_moved_between_two_gpu
         newer["models"][mid]["decode"] = {"kind": "recurrent", "ms": b}
     # a KV-cache step grows with the context: not part of the spread
     newer["models"]["transformer"]["decode"] = {"kind": "kv_cache", "points": [{"T": 512, "ms": 0.05}]}
-    assert benchmarks.decode_spread(newer, older) == {"n": 3, "lo": 0.25, "hi": 2.0, "median": 1.0}
+    assert bench_tables.decode_spread(newer, older) == {"n": 3, "lo": 0.25, "hi": 2.0, "median": 1.0}
     ctx = _generated(reg, tmp_path, newer, older)
     text = " ".join((ctx.docs / benchmarks.PAGE).read_text().split("## Decoding one token")[1].split())
     assert (
@@ -358,7 +358,7 @@ def test_the_decoding_section_says_how_far_recurrent_steps_moved_between_two_gpu
     )
     # with two models in both files there is no spread to speak of, and no sentence
     del older["models"]["retnet"]["decode"]
-    assert benchmarks.decode_spread(newer, older) is None
+    assert bench_tables.decode_spread(newer, older) is None
 
 
 def test_a_second_head_dim_gets_its_own_table_and_only_then(reg, tmp_path):
@@ -440,18 +440,18 @@ def test_lengths_left_unmeasured_are_named_with_the_step_that_stopped_the_timing
             {"head_dim": 64, "T": 512},
         ],
     }
-    assert benchmarks.why_not(e) == "not measured at T = 2K, 128K"
-    assert benchmarks.why_not({**e, "truncated": []}) is None
+    assert bench_tables.why_not(e) == "not measured at T = 2K, 128K"
+    assert bench_tables.why_not({**e, "truncated": []}) is None
     # a step a later run died in is one more length not measured, and the sentence says which step it was
     e["errors"] = [results.step_error("timeout", {"stage": "time", "T": 8192, "mode": "fwdbwd"})]
-    assert benchmarks.why_not(e) == (
+    assert bench_tables.why_not(e) == (
         "not measured at T = 2K, 8K, 128K: timing the forward + backward at T = 8K did not finish"
     )
     e["errors"] = [results.step_error("crashed (exit code 139)", {"stage": "time", "T": 8192, "mode": "fwd"})]
-    assert benchmarks.why_not(e) == (
+    assert bench_tables.why_not(e) == (
         "not measured at T = 2K, 8K, 128K: timing the forward at T = 8K stopped with an error"
     )
-    assert not RAW_ERROR.search(benchmarks.why_not(e))
+    assert not RAW_ERROR.search(bench_tables.why_not(e))
 
 
 def test_a_backward_pass_that_ran_out_of_memory_is_said_in_reader_words():
@@ -461,13 +461,11 @@ def test_a_backward_pass_that_ran_out_of_memory_is_said_in_reader_words():
         "status": "measured",
         "points": [{**ok, "T": 512, "fwdbwd_ms": 3.0}, {**ok, "T": 131072, "fwdbwd_error": oom}],
     }
-    assert benchmarks.why_not(e) == (
+    assert bench_tables.why_not(e) == (
         "forward + backward not measured at T = 128K: the backward pass ran out of the GPU's 79 GiB of memory"
     )
     e["points"][0] = {**ok, "T": 512, "fwdbwd_error": "CompilationError: at 77:4:\n    x = tl.arange(0, BV)"}
-    assert benchmarks.why_not(e) == (
-        "forward pass only: the backward pass failed to compile"
-    )
+    assert bench_tables.why_not(e) == "forward pass only: the backward pass failed to compile"
 
 
 def test_a_backward_that_never_finished_is_said_once_without_contradicting_the_forward_time():
@@ -487,7 +485,7 @@ def test_a_backward_that_never_finished_is_said_once_without_contradicting_the_f
         ],
         "errors": [results.step_error("timeout", {"stage": "time", "T": 512, "mode": "fwdbwd"})],
     }
-    assert benchmarks.why_not(e) == "forward pass only: the backward pass did not finish"
+    assert bench_tables.why_not(e) == "forward pass only: the backward pass did not finish"
 
 
 def test_a_worker_that_died_at_another_head_dim_leaves_these_numbers_alone():
@@ -502,9 +500,9 @@ def test_a_worker_that_died_at_another_head_dim_leaves_these_numbers_alone():
         ],
         "errors": [results.step_error("timeout", {"stage": "time", "T": 8192, "mode": "fwdbwd"})],
     }
-    assert benchmarks.why_not(e) is None
+    assert bench_tables.why_not(e) is None
     e["points"][0]["fwdbwd_ms"] = None  # without the head-128 backward, the note stands
-    assert benchmarks.why_not(e) == (
+    assert bench_tables.why_not(e) == (
         "not measured at T = 8K: timing the forward + backward at T = 8K did not finish"
     )
 
@@ -518,7 +516,7 @@ def test_a_worker_that_died_at_another_head_dim_leaves_these_numbers_alone():
     ],
 )
 def test_models_without_numbers_get_a_reader_sentence(status, entry):
-    text = benchmarks.why_not({"status": status, "points": [], "checks": [], **entry})
+    text = bench_tables.why_not({"status": status, "points": [], "checks": [], **entry})
     assert text in ("not measured yet", "the kernel stopped with an error")
     assert not RAW_ERROR.search(text)
 
@@ -526,11 +524,11 @@ def test_models_without_numbers_get_a_reader_sentence(status, entry):
 def test_a_checked_kernel_without_timings_says_it_matched_the_reference():
     checked = {"passed": True, "rel_err": 0.00196, "tolerance": 0.02}
     e = {"status": "not_run", "points": [], "checks": [checked], "errors": ["timings withdrawn: ..."]}
-    assert benchmarks.why_not(e, here="NVIDIA H100 80GB HBM3") == (
+    assert bench_tables.why_not(e, here="NVIDIA H100 80GB HBM3") == (
         "its kernel matched the float64 reference on the NVIDIA H100 80GB HBM3 (relative error 2.0e-03); "
         "the timings are still to come"
     )
-    assert benchmarks.why_not({**e, "checks": [{**checked, "passed": False}]}) == "not measured yet"
+    assert bench_tables.why_not({**e, "checks": [{**checked, "passed": False}]}) == "not measured yet"
 
 
 RAW_ERROR = re.compile(
@@ -542,9 +540,9 @@ RAW_ERROR = re.compile(
 
 def test_no_recorded_error_reaches_the_page_raw(committed):
     """Every why-not sentence of every committed result file reads as plain text for a reader."""
-    for doc, _ in benchmarks.load_all(ROOT):
+    for doc, _ in bench_data.load_all(ROOT):
         for mid, e in doc["models"].items():
-            text = benchmarks.why_not(e) or ""
+            text = bench_tables.why_not(e) or ""
             assert not RAW_ERROR.search(text), (mid, text)
 
 
@@ -563,12 +561,12 @@ def test_achieved_rates_are_read_against_the_limits_of_the_same_run(reg, tmp_pat
     doc = _with_limits(
         _doc_on("GPU-B", "2026-12-01T00:00:00+00:00", {"transformer": 40.0, "gla": 2.0}), 800, 4.0
     )
-    lims = benchmarks.limits(doc)
-    soft = benchmarks.achieved(doc, "transformer", doc["models"]["transformer"]["points"][0], lims)
+    lims = bench_rates.limits(doc)
+    soft = bench_rates.achieved(doc, "transformer", doc["models"]["transformer"]["points"][0], lims)
     want = results.attention_flops(4, 32768, 16, 128, "fwd") / 40e-3 / 1e12
     assert soft["tflops"] == pytest.approx(want) and soft["bound"] == "compute"
     assert soft["of_ceiling"] == pytest.approx(want / 800)
-    gla = benchmarks.achieved(doc, "gla", doc["models"]["gla"]["points"][0], lims)
+    gla = bench_rates.achieved(doc, "gla", doc["models"]["gla"]["points"][0], lims)
     assert gla["bound"] == "memory" and gla["ceiling"] == pytest.approx(gla["intensity"] * 4.0)
     root = _root_with(tmp_path, doc)
     ctx = _ctx(reg, root, tmp_path)
@@ -593,7 +591,7 @@ def test_every_gpu_kernel_has_a_flop_count_and_attention_matches_the_softmax_cou
     with_kernel = {m for m, k in catalog.KERNELS.items() if k.adapter}
     assert with_kernel == set(flops.COSTS)
     # the rate table names each kernel's algorithm: every kind of count has words for readers
-    assert {c.kind for c in flops.COSTS.values()} <= set(benchmarks.ALGORITHM_TEXT)
+    assert {c.kind for c in flops.COSTS.values()} <= set(bench_rates.ALGORITHM_TEXT)
     for T, B in ((2048, 64), (32768, 4)):
         assert flops.forward_flops("transformer", B, T, 16, 128) == results.attention_flops(
             B, T, 16, 128, "fwd"
@@ -732,7 +730,7 @@ def test_the_check_quoted_is_the_one_made_with_the_head_size_shown(reg, tmp_path
     benchmarks.generate(ctx)
     html = str(benchmarks.model_section(ctx, reg.by_id["gla"]))
     assert "relative error of 6.2e-03." in html and "1.5e-03" not in html
-    (row,) = [r for r in benchmarks.status_rows(doc, {}, ["gla"]) if r["id"] == "gla"]
+    (row,) = [r for r in bench_tables.status_rows(doc, {}, ["gla"]) if r["id"] == "gla"]
     assert row["err"] == 6.2e-3
     assert results.check_error(doc["models"]["gla"], 256) == 1.5e-3  # no check at that size: the smallest
 

@@ -5,7 +5,7 @@ localhost and no console error is logged."""
 from pathlib import Path
 
 from zoo.bench import results
-from zoo.sitegen import benchmarks, chart_style
+from zoo.sitegen import bench_data, bench_rates, benchmarks, chart_style
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,8 +51,8 @@ def test_every_benchmark_figure_renders_one_curve_per_measured_model(page, site_
     doc, _ = benchmarks.load_results(ROOT)
     roof = "[data-zoo-fig$='/roofline.json']"
     traces = page.evaluate(f'() => document.querySelector("{roof}").data.map(t => [t.name, t.x.length])')
-    assert traces[0][0].startswith("limit: ") and len(traces) == len(benchmarks.rate_rows(doc, {})) + 1
-    assert all(1 <= n <= len(benchmarks.RATE_T) for _, n in traces[1:])
+    assert traces[0][0].startswith("limit: ") and len(traces) == len(bench_rates.rate_rows(doc, {})) + 1
+    assert all(1 <= n <= len(bench_data.RATE_T) for _, n in traces[1:])
     first_model = "[{curveNumber: 1, pointNumber: 0}]"
     page.evaluate(f'() => window.Plotly.Fx.hover(document.querySelector("{roof}"), {first_model})')
     assert "FLOP/byte" in page.locator(f"{roof} .hoverlayer").text_content()

@@ -1,6 +1,6 @@
 """The built pages never show a reader raw tool output: no CUDA or Triton error text, no traceback, and no
 remark about how the project's own measuring runs were organised (their time allowances, workers, sessions).
-Recorded errors stay in the result files; the pages say what they mean (zoo/sitegen/benchmarks.py)."""
+Recorded errors stay in the result files; the pages say what they mean (zoo/sitegen/bench_tables.py)."""
 
 import re
 from html.parser import HTMLParser

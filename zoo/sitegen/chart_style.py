@@ -1,7 +1,7 @@
 """One style for every chart on the site: fonts, grid, the light and dark palettes, series colours and the
 diverging colour scale.
 
-The build-time Plotly figures (live.py, benchmarks.py, lineage.py) embed ``template()``; the build also
+The build-time Plotly figures (live.py, bench_figures.py, lineage.py) embed ``template()``; the build also
 writes the same values as an ES module, assets/js/chart-style.js, which docs/assets/js/figures.js (Plotly
 figures, palette switch) and live/draw.js (canvas charts) import. So the Python figures and the browser's
 recolouring read the same numbers and cannot drift apart.

@@ -13,7 +13,7 @@ forward milliseconds per call at a few sequence lengths, the same numbers the Be
 from __future__ import annotations
 
 from zoo.bench import results
-from zoo.sitegen import benchmarks
+from zoo.sitegen import bench_data, bench_tables
 
 FACTS = "assets/data/compare"
 LENGTHS = (2048, 32768, 131072)  # lengths every model was timed at: short, long and very long context
@@ -26,13 +26,13 @@ def gpu_facts(doc: dict | None, model_id: str) -> dict:
         return {"status": "no results", "why": "no GPU results are committed"}
     entry = doc["models"].get(model_id)
     if entry is None:
-        return {"status": "not_run", "why": benchmarks.STATUS_TEXT["not_run"]}
+        return {"status": "not_run", "why": bench_tables.STATUS_TEXT["not_run"]}
     status = entry.get("status")
     if status != "measured":
-        return {"status": status, "why": benchmarks.STATUS_TEXT.get(status, "not measured")}
+        return {"status": status, "why": bench_tables.STATUS_TEXT.get(status, "not measured")}
     out = {"status": status}
     for mode in ("fwd", "fwdbwd"):
-        s = results.series(entry, mode, benchmarks.HEAD_DIM)
+        s = results.series(entry, mode, bench_data.HEAD_DIM)
         out[mode] = [s.get(T) for T in LENGTHS]
     # One decoding step: a recurrent model's costs the same at any context; one that reads a KV cache was
     # timed at several context lengths, shown at LENGTHS like the rows above.
@@ -61,15 +61,15 @@ def model_facts(ctx, m, doc) -> dict:
 
 
 def generate(ctx) -> None:
-    loaded = benchmarks.load_results(ctx.root)
+    loaded = bench_data.load_results(ctx.root)
     doc = loaded[0] if loaded else None
-    gpu = benchmarks._gpu(doc) if doc else None
+    gpu = bench_data.gpu_name(doc) if doc else None
     for m in ctx.registry.models:
         ctx.write_json(
             f"{FACTS}/{m.id}.json",
             {
                 "gpu": gpu,
-                "head_dim": benchmarks.HEAD_DIM,
+                "head_dim": bench_data.HEAD_DIM,
                 "lengths": list(LENGTHS),
                 "facts": model_facts(ctx, m, doc),
             },
