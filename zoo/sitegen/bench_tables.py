@@ -136,8 +136,8 @@ def why_not(e: dict, elsewhere: str | None = None, here: str = "GPU") -> str | N
     if shown_head_dim(e) != HEAD_DIM:  # timed, but only with smaller heads
         smaller = [p for p in e.get("points", []) if p.get("status") == "ok"]
         dims = " and ".join(str(D) for D in sorted({p["head_dim"] for p in smaller}))
-        timed = lengths_text(p["T"] for p in smaller)
-        return f"timed with heads of dimension {dims} only so far (T = {timed})"
+        span = lengths_text(p["T"] for p in smaller)
+        return f"timed with heads of dimension {dims} only so far (T = {span})"
     notes = []
     pts = [p for p in e.get("points", []) if p.get("head_dim") == HEAD_DIM]
     ok = [p for p in pts if p.get("status") == "ok"]
