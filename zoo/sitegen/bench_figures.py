@@ -52,31 +52,44 @@ def _in_legend_order(doc: dict, style: dict) -> list[str]:
     return sorted(measured_ids(doc), key=lambda m: order.index(m) if m in order else len(order))
 
 
-def latency_figure(doc: dict, names: dict, style: dict, mode: str) -> dict:
+def _point_curves(
+    doc: dict, names: dict, style: dict, field: str, y, hover: str, batch: bool = False
+) -> list:
+    """One trace per measured model, in legend order, through its head-dim-128 points that have `field`:
+    y(point) against T; the hover names the model, T (and the batch B) and `hover`, the y value's text."""
     import plotly.graph_objects as go
 
-    what = MODE_TEXT[mode]
     traces = []
     for mid in _in_legend_order(doc, style):
         pts = [
             p
             for p in doc["models"][mid]["points"]
-            if p.get("head_dim") == HEAD_DIM and p.get("status") == "ok" and p.get(f"{mode}_ms")
+            if p.get("head_dim") == HEAD_DIM and p.get("status") == "ok" and p.get(field)
         ]
         if not pts:
             continue
+        name = model_name(names, mid)
+        where = "T=%{x}, B=%{customdata}" if batch else "T=%{x}"
         traces.append(
             go.Scatter(
                 x=[p["T"] for p in pts],
-                y=[round(p[f"{mode}_ms"], 4) for p in pts],
-                customdata=[p["B"] for p in pts],
-                name=model_name(names, mid),
+                y=[y(p) for p in pts],
+                customdata=[p["B"] for p in pts] if batch else None,
+                name=name,
                 mode="lines+markers",
                 **style[mid],
-                hovertemplate=f"{model_name(names, mid)}<br>T=%{{x}}, B=%{{customdata}}<br>%{{y:.3f}} ms"
-                "<extra></extra>",
+                hovertemplate=f"{name}<br>{where}<br>{hover}<extra></extra>",
             )
         )
+    return traces
+
+
+def latency_figure(doc: dict, names: dict, style: dict, mode: str) -> dict:
+    import plotly.graph_objects as go
+
+    what = MODE_TEXT[mode]
+    ms = f"{mode}_ms"
+    traces = _point_curves(doc, names, style, ms, lambda p: round(p[ms], 4), "%{y:.3f} ms", batch=True)
     fig = go.Figure(
         traces,
         layout=_layout(
@@ -91,25 +104,10 @@ def latency_figure(doc: dict, names: dict, style: dict, mode: str) -> dict:
 def throughput_figure(doc: dict, names: dict, style: dict) -> dict:
     import plotly.graph_objects as go
 
-    traces = []
-    for mid in _in_legend_order(doc, style):
-        pts = [
-            p
-            for p in doc["models"][mid]["points"]
-            if p.get("head_dim") == HEAD_DIM and p.get("status") == "ok" and p.get("fwdbwd_ms")
-        ]
-        if not pts:
-            continue
-        traces.append(
-            go.Scatter(
-                x=[p["T"] for p in pts],
-                y=[round(results.tokens_per_s(p, "fwdbwd") / 1e6, 3) for p in pts],
-                name=model_name(names, mid),
-                mode="lines+markers",
-                **style[mid],
-                hovertemplate=f"{model_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} M tokens/s<extra></extra>",
-            )
-        )
+    def mtok(p):
+        return round(results.tokens_per_s(p, "fwdbwd") / 1e6, 3)
+
+    traces = _point_curves(doc, names, style, "fwdbwd_ms", mtok, "%{y:.2f} M tokens/s")
     fig = go.Figure(
         traces,
         layout=_layout(
@@ -122,25 +120,10 @@ def throughput_figure(doc: dict, names: dict, style: dict) -> dict:
 def memory_figure(doc: dict, names: dict, style: dict) -> dict:
     import plotly.graph_objects as go
 
-    traces = []
-    for mid in _in_legend_order(doc, style):
-        pts = [
-            p
-            for p in doc["models"][mid]["points"]
-            if p.get("head_dim") == HEAD_DIM and p.get("status") == "ok" and p.get("fwdbwd_peak_bytes")
-        ]
-        if not pts:
-            continue
-        traces.append(
-            go.Scatter(
-                x=[p["T"] for p in pts],
-                y=[round(p["fwdbwd_peak_bytes"] / 2**30, 3) for p in pts],
-                name=model_name(names, mid),
-                mode="lines+markers",
-                **style[mid],
-                hovertemplate=f"{model_name(names, mid)}<br>T=%{{x}}<br>%{{y:.2f}} GiB<extra></extra>",
-            )
-        )
+    def gib(p):
+        return round(p["fwdbwd_peak_bytes"] / 2**30, 3)
+
+    traces = _point_curves(doc, names, style, "fwdbwd_peak_bytes", gib, "%{y:.2f} GiB")
     fig = go.Figure(
         traces,
         layout=_layout(
