@@ -181,6 +181,13 @@ def _step(error: str) -> tuple[int, str, str] | None:
     return (int(m.group(2)), m.group(3), m.group(1)) if m else None
 
 
+def out_of_memory(error: str) -> bool:
+    """Whether a recorded error says the device ran out of memory: torch's 'CUDA out of memory. ...', or the
+    worker's OutOfMemory with whatever first line it carried."""
+    low = error.lower()
+    return "out of memory" in low or low.startswith("outofmemory")
+
+
 def died_at(entry: dict) -> list[tuple[int, str, str]]:
     """(T, mode, why) for each step_error note still on a model: the steps a worker died in, unanswered."""
     return [step for step in map(_step, entry.get("errors", [])) if step]

@@ -129,7 +129,7 @@ def _crowded_out(entry: dict) -> bool:
     the kernel alone (on an H100 fifteen of them left Wall and TTT without memory for a 256-token check): the
     timing pass, one worker at a time, checks such a model again instead of taking the error as final."""
     said = [c.get("error") or "" for c in entry.get("checks", [])] + list(entry.get("errors", []))
-    return any("out of memory" in e.lower() for e in said)
+    return any(results.out_of_memory(e) for e in said)
 
 
 def _warm_outcome(outcomes: dict[str, list]) -> tuple:

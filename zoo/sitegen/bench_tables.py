@@ -186,7 +186,7 @@ def reader_error(msg: str, backward: bool = False) -> str:
     dumps, library advice) means nothing to a reader of the page, so only what it implies is said."""
     what = "the backward pass" if backward else "the kernel"
     low = msg.lower()
-    if "out of memory" in low or low.startswith("outofmemory"):
+    if results.out_of_memory(msg):
         cap = _CAPACITY.search(msg)
         size = f"the GPU's {round(float(cap.group(1)))} GiB of memory" if cap else "the GPU's memory"
         return f"{what} ran out of {size}"
